@@ -1,0 +1,26 @@
+using System.CommandLine;
+using Pipeliner.Cli.Commands;
+
+namespace Pipeliner.Cli;
+
+/// <summary>The <c>pipeliner</c> command line: builds the commands and runs one.</summary>
+internal static class CliApp
+{
+    public static int Run(string[] args, CliConsole console)
+    {
+        var root = new RootCommand("Pipeliner: pipelines as code, checked, planned and run")
+        {
+            ValidateCommand.Create(console),
+            PlanCommand.Create(console),
+        };
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors) console.Error.WriteLine($"pipeliner: {error.Message}");
+            console.Error.WriteLine("Run 'pipeliner --help' for usage.");
+            return ExitCodes.Error;
+        }
+
+        return result.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error });
+    }
+}

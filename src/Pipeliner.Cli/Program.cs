@@ -1,0 +1,3 @@
+using Pipeliner.Cli;
+
+return CliApp.Run(args, CliConsole.System);

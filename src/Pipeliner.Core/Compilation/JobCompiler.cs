@@ -1,0 +1,185 @@
+using Pipeliner.Core.Model;
+using Pipeliner.Core.Syntax;
+
+namespace Pipeliner.Core.Compilation;
+
+/// <summary>A compiled job before matrix expansion and needs resolution.</summary>
+internal sealed record JobTemplate(Job Job, JobSyntax Syntax, IReadOnlyList<MatrixAxis> Matrix);
+
+internal sealed record MatrixAxis(string Name, IReadOnlyList<string> Values);
+
+/// <summary>Compiles one job's keys: typing, defaults, names. References between jobs come later.</summary>
+internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stages, JobDefaults defaults)
+{
+    public const int MaxRetry = 10;
+    public const int MaxMatrixInstances = 256;
+    public static readonly TimeSpan DefaultArtifactExpiry = TimeSpan.FromDays(30);
+
+    public JobTemplate? Compile(JobSyntax syntax)
+    {
+        var path = $"jobs.{syntax.Id.Value}";
+        var name = parse.Identifier(syntax.Id, "jobs", "job");
+        var stage = CompileStage(syntax, path);
+        var image = parse.NonEmpty(syntax.Image, $"{path}.image") ?? defaults.Image;
+        if (syntax.Image is null && image is null)
+            parse.Error(syntax.Id.Location, $"{path}: 'image' is required (or set defaults.image)");
+        var script = CompileScript(syntax, path);
+        var matrix = CompileMatrix(syntax.Matrix, path);
+        var when = CompileWhen(syntax.When, path);
+        var job = new Job
+        {
+            Id = name ?? syntax.Id.Value,
+            Name = name ?? syntax.Id.Value,
+            Stage = stage ?? "",
+            StageIndex = stage is null ? -1 : IndexOf(stage),
+            Image = image ?? "",
+            Script = script,
+            Condition = CompileCondition(syntax.If, $"{path}.if"),
+            When = when,
+            Environment = parse.Identifier(syntax.Environment, $"{path}.environment", "environment"),
+            Services = CompileServices(syntax.Services, $"{path}.services"),
+            Artifacts = syntax.Artifacts is { } a
+                ? new ArtifactsDefinition(parse.WorkspacePaths(a.Paths, $"{path}.artifacts.paths", a.Location),
+                    parse.Duration(a.Expire, $"{path}.artifacts.expire") ?? DefaultArtifactExpiry)
+                : null,
+            Cache = syntax.Cache is { } c
+                ? new CacheDefinition(parse.NonEmpty(c.Key, $"{path}.cache.key") ?? "default",
+                    parse.WorkspacePaths(c.Paths, $"{path}.cache.paths", c.Location))
+                : null,
+            Variables = parse.Variables(syntax.Variables, $"{path}.variables"),
+            Secrets = CompileSecrets(syntax.Secrets, $"{path}.secrets"),
+            Timeout = parse.Duration(syntax.Timeout, $"{path}.timeout") ?? defaults.Timeout,
+            Retry = parse.Integer(syntax.Retry, $"{path}.retry", 0, MaxRetry) ?? defaults.Retry,
+            AllowFailure = parse.Boolean(syntax.AllowFailure, $"{path}.allow_failure") ?? false,
+            RunsOn = syntax.RunsOn is null ? defaults.RunsOn : parse.Labels(syntax.RunsOn, $"{path}.runs-on"),
+            Resources = parse.Resources(syntax.Resources, $"{path}.resources", defaults.Resources),
+            Location = syntax.Id.Location,
+        };
+        // A job with a bad stage is still returned so that references to it resolve and report nothing twice.
+        return name is null ? null : new JobTemplate(job, syntax, matrix);
+    }
+
+    private int IndexOf(string stage)
+    {
+        for (var i = 0; i < stages.Count; i++)
+        {
+            if (stages[i] == stage) return i;
+        }
+
+        return -1;
+    }
+
+    private string? CompileStage(JobSyntax syntax, string path)
+    {
+        if (syntax.Stage is not { } stage)
+        {
+            parse.Error(syntax.Id.Location, $"{path}: 'stage' is required (one of: {string.Join(", ", stages)})");
+            return null;
+        }
+
+        if (IndexOf(stage.Value) >= 0) return stage.Value;
+        parse.Error(stage.Location,
+            $"{path}.stage: stage '{stage.Value}' is not declared in 'stages'{Text.Suggestions.Hint(stage.Value, stages)}; stages are: {string.Join(", ", stages)}");
+        return null;
+    }
+
+    private List<string> CompileScript(JobSyntax syntax, string path)
+    {
+        if (syntax.Script is not { } script)
+        {
+            parse.Error(syntax.Id.Location, $"{path}: 'script' is required: the commands the job runs");
+            return [];
+        }
+
+        if (script.Items.Count == 0) parse.Error(script.Location, $"{path}.script: list at least one command");
+        var commands = new List<string>();
+        foreach (var line in script.Items)
+        {
+            if (line.Value.Trim().Length == 0) parse.Error(line.Location, $"{path}.script: a command is empty");
+            else commands.Add(line.Value);
+        }
+
+        return commands;
+    }
+
+    private WhenPolicy CompileWhen(Scalar? when, string path)
+    {
+        if (when is null) return WhenPolicy.OnSuccess;
+        if (WhenPolicyNames.TryParse(when.Value, out var policy)) return policy;
+        parse.Error(when.Location,
+            $"{path}.when: unknown value '{when.Value}'{Text.Suggestions.Hint(when.Value, WhenPolicyNames.Names)}; use one of {string.Join(", ", WhenPolicyNames.Names)}");
+        return WhenPolicy.OnSuccess;
+    }
+
+    private JobCondition CompileCondition(ConditionSyntax? condition, string path) =>
+        condition is null
+            ? JobCondition.Always
+            : new JobCondition(
+                parse.Globs(condition.Branches, $"{path}.branches"),
+                parse.Globs(condition.Tags, $"{path}.tags"),
+                parse.Events(condition.Events, $"{path}.events"),
+                parse.Globs(condition.Paths, $"{path}.paths"));
+
+    private List<ServiceDefinition> CompileServices(List<ServiceSyntax>? services, string path)
+    {
+        var result = new List<ServiceDefinition>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < (services?.Count ?? 0); i++)
+        {
+            var service = services![i];
+            var itemPath = $"{path}[{i}]";
+            if (service.Name is null) parse.Error(service.Location, $"{itemPath}: 'name' is required");
+            if (service.Image is null) parse.Error(service.Location, $"{itemPath}: 'image' is required");
+            var name = parse.Identifier(service.Name, $"{itemPath}.name", "service");
+            var image = parse.NonEmpty(service.Image, $"{itemPath}.image");
+            if (name is not null && !seen.Add(name))
+                parse.Error(service.Name!.Location, $"{itemPath}.name: another service of this job is already named '{name}'");
+            var command = service.Command?.Items.Select(c => c.Value).ToList() ?? [];
+            var env = parse.Variables(service.Env, $"{itemPath}.env");
+            if (name is not null && image is not null) result.Add(new ServiceDefinition(name, image, command, env));
+        }
+
+        return result;
+    }
+
+    private List<string> CompileSecrets(ScalarList? secrets, string path)
+    {
+        var names = new List<string>();
+        foreach (var secret in secrets?.Items ?? [])
+        {
+            if (parse.VariableName(secret, path) is { } name && !names.Contains(name)) names.Add(name);
+        }
+
+        return names;
+    }
+
+    private List<MatrixAxis> CompileMatrix(MatrixSyntax? matrix, string path)
+    {
+        var axes = new List<MatrixAxis>();
+        if (matrix is null) return axes;
+        if (matrix.Axes.Count == 0)
+        {
+            parse.Error(matrix.Location, $"{path}.matrix: list at least one axis, e.g. matrix: {{ OS: [alpine, debian] }}");
+            return axes;
+        }
+
+        double instances = 1;
+        foreach (var axis in matrix.Axes)
+        {
+            var name = parse.VariableName(axis.Name, $"{path}.matrix");
+            if (axis.Values.Items.Count == 0)
+                parse.Error(axis.Values.Location, $"{path}.matrix.{axis.Name.Value}: list at least one value");
+            instances *= Math.Max(1, axis.Values.Items.Count);
+            if (name is not null) axes.Add(new MatrixAxis(name, axis.Values.Items.Select(v => v.Value).ToList()));
+        }
+
+        if (instances > MaxMatrixInstances)
+        {
+            parse.Error(matrix.Location,
+                $"{path}.matrix: expands to {instances:0} jobs; at most {MaxMatrixInstances} per job");
+            return [];
+        }
+
+        return axes;
+    }
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using Pipeliner.Core.Diagnostics;
+using Pipeliner.Core.Model;
+using Pipeliner.Core.Syntax;
+
+namespace Pipeliner.Core.Compilation;
+
+/// <summary>Turns located scalars into typed values, reporting each bad one at its own position.</summary>
+internal sealed class ValueParser(DiagnosticBag diagnostics)
+{
+    public DiagnosticBag Diagnostics => diagnostics;
+
+    public void Error(SourceLocation location, string message) => diagnostics.Add(location, message);
+
+    public string? Identifier(Scalar? scalar, string path, string what)
+    {
+        if (scalar is null) return null;
+        if (Names.Identifier().IsMatch(scalar.Value)) return scalar.Value;
+        Error(scalar.Location, scalar.Value.Length == 0
+            ? $"{path}: the {what} name is empty"
+            : $"{path}: invalid {what} name '{scalar.Value}': {Names.IdentifierRule}");
+        return null;
+    }
+
+    public string? VariableName(Scalar scalar, string path)
+    {
+        if (Names.Variable().IsMatch(scalar.Value)) return scalar.Value;
+        Error(scalar.Location, $"{path}: invalid variable name '{scalar.Value}': {Names.VariableRule}");
+        return null;
+    }
+
+    public string? NonEmpty(Scalar? scalar, string path)
+    {
+        if (scalar is null) return null;
+        if (!scalar.IsNull && scalar.Value.Trim().Length > 0) return scalar.Value;
+        Error(scalar.Location, $"{path}: must not be empty");
+        return null;
+    }
+
+    public TimeSpan? Duration(Scalar? scalar, string path)
+    {
+        if (scalar is null) return null;
+        if (DurationText.TryParse(scalar.Value, out var duration, out var error)) return duration;
+        Error(scalar.Location, $"{path}: {error}");
+        return null;
+    }
+
+    public int? Integer(Scalar? scalar, string path, int min, int max)
+    {
+        if (scalar is null) return null;
+        if (!int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            Error(scalar.Location, $"{path}: expected a whole number, found '{scalar.Value}'");
+            return null;
+        }
+
+        if (value >= min && value <= max) return value;
+        Error(scalar.Location, value < 0 && min == 0
+            ? $"{path}: must not be negative (found {value})"
+            : $"{path}: must be between {min} and {max} (found {value})");
+        return null;
+    }
+
+    public bool? Boolean(Scalar? scalar, string path)
+    {
+        if (scalar is null) return null;
+        if (scalar.Value.Equals("true", StringComparison.OrdinalIgnoreCase)) return true;
+        if (scalar.Value.Equals("false", StringComparison.OrdinalIgnoreCase)) return false;
+        Error(scalar.Location, $"{path}: expected true or false, found '{scalar.Value}'");
+        return null;
+    }
+
+    public IReadOnlyList<GlobPattern>? Globs(ScalarList? list, string path)
+    {
+        if (list is null) return null;
+        var globs = new List<GlobPattern>(list.Items.Count);
+        foreach (var item in list.Items)
+        {
+            if (GlobPattern.TryParse(item.Value, out var error) is { } glob) globs.Add(glob);
+            else Error(item.Location, $"{path}: {error}");
+        }
+
+        return globs;
+    }
+
+    public IReadOnlyList<EventKind>? Events(ScalarList? list, string path)
+    {
+        if (list is null) return null;
+        var events = new List<EventKind>();
+        foreach (var item in list.Items)
+        {
+            if (EventKindNames.TryParse(item.Value, out var kind)) events.Add(kind);
+            else Error(item.Location, $"{path}: unknown event '{item.Value}'{Text.Suggestions.Hint(item.Value, EventKindNames.Names)}; events are {string.Join(", ", EventKindNames.Names)}");
+        }
+
+        return events;
+    }
+
+    public Dictionary<string, string> Variables(ScalarMap? map, string path)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (map is null) return variables;
+        foreach (var (key, value) in map.Entries.Select(e => (e.Key, e.Value)))
+        {
+            if (VariableName(key, path) is { } name) variables[name] = value.IsNull ? "" : value.Value;
+        }
+
+        return variables;
+    }
+
+    public IReadOnlyList<string> Labels(ScalarList? list, string path)
+    {
+        if (list is null) return [];
+        var labels = new List<string>();
+        foreach (var item in list.Items)
+        {
+            if (item.Value.Length > 0 && !item.Value.Any(char.IsWhiteSpace)) labels.Add(item.Value);
+            else Error(item.Location, $"{path}: invalid label '{item.Value}': labels are non-empty and without spaces");
+        }
+
+        return labels;
+    }
+
+    /// <summary>Paths inside the workspace: relative, without '..'.</summary>
+    public IReadOnlyList<string> WorkspacePaths(ScalarList? list, string path, SourceLocation owner)
+    {
+        if (list is null || list.Items.Count == 0)
+        {
+            Error(list?.Location ?? owner, $"{path}: list at least one path");
+            return [];
+        }
+
+        var paths = new List<string>();
+        foreach (var item in list.Items)
+        {
+            var value = item.Value.Trim();
+            if (value.Length == 0 || value.StartsWith('/') || value.Split('/').Contains(".."))
+                Error(item.Location, $"{path}: '{item.Value}' must be a path inside the workspace (relative, without '..')");
+            else paths.Add(value);
+        }
+
+        return paths;
+    }
+
+    public ResourceLimits Resources(ResourcesSyntax? syntax, string path, ResourceLimits fallback)
+    {
+        if (syntax is null) return fallback;
+        decimal? cpus = fallback.Cpus;
+        if (syntax.Cpus is { } cpuText)
+        {
+            if (decimal.TryParse(cpuText.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed) && parsed > 0 && parsed <= 256)
+                cpus = parsed;
+            else
+                Error(cpuText.Location, $"{path}.cpus: expected a number of CPUs above 0 and at most 256, e.g. 0.5 or 2; found '{cpuText.Value}'");
+        }
+
+        var memory = fallback.Memory;
+        if (syntax.Memory is { } memoryText)
+        {
+            if (!ByteSize.TryParse(memoryText.Value, out var size, out var error))
+                Error(memoryText.Location, $"{path}.memory: {error}");
+            else if (size.Bytes < 6 * (1L << 20))
+                Error(memoryText.Location, $"{path}.memory: at least 6Mi (the container engine's minimum), found '{memoryText.Value}'");
+            else
+                memory = size;
+        }
+
+        return new ResourceLimits(cpus, memory);
+    }
+}

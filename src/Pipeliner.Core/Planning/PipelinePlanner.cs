@@ -1,0 +1,110 @@
+using Pipeliner.Core.Model;
+
+namespace Pipeliner.Core.Planning;
+
+/// <summary>
+/// Plans a run of a validated pipeline for one event: whether it runs at all, and for every job whether it
+/// runs, is skipped (and why) or waits for a person, with its resolved needs, in execution order.
+/// </summary>
+public static class PipelinePlanner
+{
+    public static ExecutionPlan Plan(Pipeline pipeline, TriggerContext context)
+    {
+        var whyNot = EventMatcher.WhyNotTriggered(pipeline.Triggers, context);
+        if (whyNot is not null)
+            return new ExecutionPlan(pipeline.Name, context, false, whyNot, pipeline.Stages, []);
+
+        var decisions = new Dictionary<string, JobDecision>(StringComparer.Ordinal);
+        var planned = new List<PlannedJob>(pipeline.Jobs.Count);
+        var earlierStagesRunning = new List<string>();
+        IReadOnlyList<string> stageNeeds = [];
+        foreach (var stageJobs in ExecutionOrder(pipeline))
+        {
+            // Jobs without 'needs' wait for every job of every earlier stage that is not skipped.
+            stageNeeds = earlierStagesRunning.ToArray();
+            foreach (var job in stageJobs)
+            {
+                var (decision, reason) = Decide(job, context, decisions);
+                decisions[job.Id] = decision;
+                var needs = job.Needs ?? stageNeeds;
+                planned.Add(new PlannedJob(job.Id, job.Stage, decision, reason, needs, job.Needs is null, ToSpec(job, pipeline, context)));
+            }
+
+            earlierStagesRunning.AddRange(stageJobs.Where(j => decisions[j.Id] != JobDecision.Skip).Select(j => j.Id));
+        }
+
+        return new ExecutionPlan(pipeline.Name, context, true, null, pipeline.Stages, planned);
+    }
+
+    private static (JobDecision, string?) Decide(Job job, TriggerContext context, Dictionary<string, JobDecision> decisions)
+    {
+        if (EventMatcher.WhyConditionFails(job.Condition, context) is { } mismatch)
+            return (JobDecision.Skip, mismatch);
+        if (job.When != WhenPolicy.Always && job.Needs?.FirstOrDefault(n => decisions[n] == JobDecision.Skip) is { } skippedNeed)
+            return (JobDecision.Skip, $"needs '{skippedNeed}', which is skipped");
+        return job.When switch
+        {
+            WhenPolicy.Manual => (JobDecision.Manual, "when: manual: waits for someone to start it"),
+            WhenPolicy.OnFailure => (JobDecision.Run, "when: on_failure: runs only if a job it depends on fails"),
+            WhenPolicy.Always => (JobDecision.Run, "when: always: runs whatever happens before it"),
+            _ => (JobDecision.Run, null),
+        };
+    }
+
+    /// <summary>Jobs grouped by stage in stage order; within a stage, needs come first, otherwise file order.</summary>
+    private static IEnumerable<List<Job>> ExecutionOrder(Pipeline pipeline)
+    {
+        var byStage = pipeline.Jobs.GroupBy(j => j.StageIndex).ToDictionary(g => g.Key, g => g.ToList());
+        for (var stage = 0; stage < pipeline.Stages.Count; stage++)
+        {
+            if (byStage.TryGetValue(stage, out var jobs)) yield return TopologicalOrder(jobs);
+        }
+    }
+
+    private static List<Job> TopologicalOrder(List<Job> jobs)
+    {
+        var inStage = jobs.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
+        if (!jobs.Any(j => j.Needs?.Any(inStage.Contains) == true)) return jobs;
+
+        var ordered = new List<Job>(jobs.Count);
+        var placed = new HashSet<string>(StringComparer.Ordinal);
+        while (ordered.Count < jobs.Count)
+        {
+            // The compiler rejects cycles, so each pass places at least one job.
+            foreach (var job in jobs.Where(j => !placed.Contains(j.Id)))
+            {
+                if (job.Needs?.Any(n => inStage.Contains(n) && !placed.Contains(n)) == true) continue;
+                ordered.Add(job);
+                placed.Add(job.Id);
+            }
+        }
+
+        return ordered;
+    }
+
+    private static JobSpec ToSpec(Job job, Pipeline pipeline, TriggerContext context)
+    {
+        var variables = new Dictionary<string, string>(pipeline.Variables, StringComparer.Ordinal);
+        foreach (var (name, value) in job.Variables) variables[name] = value;
+        foreach (var (name, value) in job.MatrixValues) variables[name] = value;
+        foreach (var (name, value) in PredefinedVariables.For(job, context)) variables[name] = value;
+        return new JobSpec
+        {
+            Name = job.Name,
+            Image = job.Image,
+            Script = job.Script,
+            Variables = variables,
+            Services = job.Services,
+            Artifacts = job.Artifacts,
+            Cache = job.Cache,
+            Secrets = job.Secrets,
+            Timeout = job.Timeout,
+            Retry = job.Retry,
+            AllowFailure = job.AllowFailure,
+            When = job.When,
+            RunsOn = job.RunsOn,
+            Resources = job.Resources,
+            Environment = job.Environment,
+        };
+    }
+}

@@ -1,0 +1,118 @@
+using Pipeliner.Core.Diagnostics;
+using Pipeliner.Core.Syntax.Yaml;
+using Pipeliner.Core.Text;
+
+namespace Pipeliner.Core.Syntax;
+
+/// <summary>
+/// Shape checks shared by every part of the reader: expected kinds of node, unknown keys with
+/// suggestions, merge keys (<c>&lt;&lt;: *anchor</c>). Messages start with the dotted path of the key.
+/// </summary>
+internal sealed class NodeReader(DiagnosticBag diagnostics)
+{
+    private const string MergeKey = "<<";
+
+    public DiagnosticBag Diagnostics => diagnostics;
+
+    /// <summary>The entries of a mapping (merge keys applied), reporting keys not in <paramref name="knownKeys"/>.</summary>
+    public IReadOnlyList<YamlEntry> Entries(YamlNode node, string path, IReadOnlyCollection<string> knownKeys)
+    {
+        var entries = MergedEntries(node, path);
+        var known = new List<YamlEntry>(entries.Count);
+        foreach (var entry in entries)
+        {
+            if (knownKeys.Contains(entry.Key.Value))
+                known.Add(entry);
+            else
+                diagnostics.Add(entry.Key.Location,
+                    $"{path}: unknown key '{entry.Key.Value}'{Suggestions.Hint(entry.Key.Value, knownKeys)}");
+        }
+
+        return known;
+    }
+
+    /// <summary>The entries of a mapping whose keys are free (job ids, variable names), merge keys applied.</summary>
+    public IReadOnlyList<YamlEntry> MergedEntries(YamlNode node, string path)
+    {
+        if (node is not YamlMapping mapping)
+        {
+            if (!IsNull(node)) ReportKind(node, path, "a mapping");
+            return [];
+        }
+
+        if (!mapping.Entries.Any(e => e.Key.Value == MergeKey)) return mapping.Entries;
+
+        var own = mapping.Entries.Where(e => e.Key.Value != MergeKey).ToList();
+        var present = own.Select(e => e.Key.Value).ToHashSet(StringComparer.Ordinal);
+        foreach (var merge in mapping.Entries.Where(e => e.Key.Value == MergeKey))
+        {
+            var sources = merge.Value is YamlSequence sequence ? sequence.Items : [merge.Value];
+            foreach (var source in sources)
+            {
+                if (source is not YamlMapping sourceMapping)
+                {
+                    diagnostics.Add(source.Location, $"{path}: '<<' merges a mapping (an alias such as *defaults), not {source.KindName}");
+                    continue;
+                }
+
+                own.AddRange(sourceMapping.Entries.Where(e => present.Add(e.Key.Value)));
+            }
+        }
+
+        return own;
+    }
+
+    public Scalar? Scalar(YamlNode node, string path)
+    {
+        if (node is YamlScalar scalar) return new Scalar(scalar.Value, scalar.Location, scalar.IsNull);
+        ReportKind(node, path, "a single value");
+        return null;
+    }
+
+    /// <summary>A list of values; a single value is accepted as a list of one, nothing as an empty list.</summary>
+    public ScalarList? List(YamlNode node, string path)
+    {
+        switch (node)
+        {
+            case YamlScalar { IsNull: true } empty:
+                return new ScalarList([], empty.Location);
+            case YamlScalar scalar:
+                return new ScalarList([new Scalar(scalar.Value, scalar.Location)], scalar.Location);
+            case YamlSequence sequence:
+                var items = new List<Scalar>(sequence.Items.Count);
+                for (var i = 0; i < sequence.Items.Count; i++)
+                {
+                    if (Scalar(sequence.Items[i], $"{path}[{i}]") is { } item) items.Add(item);
+                }
+
+                return new ScalarList(items, sequence.Location);
+            default:
+                ReportKind(node, path, "a list of values");
+                return null;
+        }
+    }
+
+    /// <summary>A mapping of names to single values (variables, env).</summary>
+    public ScalarMap? Map(YamlNode node, string path)
+    {
+        if (node is not YamlMapping && !IsNull(node))
+        {
+            ReportKind(node, path, "a mapping of names to values");
+            return null;
+        }
+
+        var entries = new List<ScalarEntry>();
+        foreach (var entry in MergedEntries(node, path))
+        {
+            if (Scalar(entry.Value, $"{path}.{entry.Key.Value}") is { } value)
+                entries.Add(new ScalarEntry(new Scalar(entry.Key.Value, entry.Key.Location), value));
+        }
+
+        return new ScalarMap(entries, node.Location);
+    }
+
+    public bool IsNull(YamlNode node) => node is YamlScalar { IsNull: true };
+
+    public void ReportKind(YamlNode node, string path, string expected) =>
+        diagnostics.Add(node.Location, $"{path}: expected {expected}, found {node.KindName}");
+}
