@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeliner.Cli.Commands;
+using Pipeliner.Cli.Running;
 
 namespace Pipeliner.Cli;
 
@@ -12,6 +13,7 @@ internal static class CliApp
         {
             ValidateCommand.Create(console),
             PlanCommand.Create(console),
+            RunCommand.Create(console),
         };
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
@@ -21,6 +23,7 @@ internal static class CliApp
             return ExitCodes.Error;
         }
 
-        return result.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error });
+        // Signals are handled by the commands themselves: a run must clean up, however long that takes.
+        return result.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null });
     }
 }

@@ -1,0 +1,19 @@
+namespace Pipeliner.Core.Runs;
+
+/// <summary>One execution of a job; a retried job has several, each with its own log.</summary>
+public sealed class JobAttempt
+{
+    public required int Number { get; init; }
+    public JobStatus Status { get; internal set; } = JobStatus.Running;
+    public required DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; internal set; }
+    public int? ExitCode { get; internal set; }
+
+    /// <summary>Why it ended when the exit code alone does not say, e.g. "killed: out of memory, limit 64Mi".</summary>
+    public string? Message { get; internal set; }
+
+    public long? PeakMemoryBytes { get; internal set; }
+    public string? Agent { get; init; }
+
+    public TimeSpan? Duration => FinishedAt - StartedAt;
+}

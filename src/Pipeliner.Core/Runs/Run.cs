@@ -1,0 +1,76 @@
+using Pipeliner.Core.Planning;
+
+namespace Pipeliner.Core.Runs;
+
+/// <summary>
+/// One run of a pipeline: its plan's jobs and their progress. The run's status follows from its jobs
+/// (<see cref="Refresh"/>); cancelling is the only direct move.
+/// </summary>
+public sealed class Run
+{
+    private readonly Dictionary<string, RunJob> _jobsById;
+
+    public Run(string id, ExecutionPlan plan, DateTimeOffset createdAt)
+    {
+        if (!plan.Triggered) throw new ArgumentException("a run needs a triggered plan", nameof(plan));
+        Id = id;
+        Plan = plan;
+        CreatedAt = createdAt;
+        Jobs = plan.Jobs.Select(j => new RunJob(j)).ToList();
+        _jobsById = Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
+    }
+
+    public string Id { get; }
+    public ExecutionPlan Plan { get; }
+    public IReadOnlyList<RunJob> Jobs { get; }
+    public RunStatus Status { get; private set; } = RunStatus.Queued;
+    public DateTimeOffset CreatedAt { get; }
+    public DateTimeOffset? StartedAt { get; private set; }
+    public DateTimeOffset? FinishedAt { get; private set; }
+
+    public RunJob Job(string id) => _jobsById.TryGetValue(id, out var job)
+        ? job
+        : throw new KeyNotFoundException($"run {Id} has no job '{id}'");
+
+    public bool TryGetJob(string id, out RunJob job) => _jobsById.TryGetValue(id, out job!);
+
+    /// <summary>Recomputes the run's status from its jobs; call after every job change.</summary>
+    public void Refresh(DateTimeOffset now)
+    {
+        if (Status.IsFinished()) return;
+        if (Jobs.Any(j => j.Status == JobStatus.Running || j.Attempts.Count > 0)) StartedAt ??= now;
+
+        var unfinished = Jobs.Where(j => !j.Status.IsFinished()).ToList();
+        if (unfinished.Count > 0)
+        {
+            var onlyWaitingForPeople = unfinished.All(j => j.Status == JobStatus.Pending && IsWaitingForPerson(j));
+            Status = onlyWaitingForPeople ? RunStatus.Waiting : StartedAt is null ? RunStatus.Queued : RunStatus.Running;
+            return;
+        }
+
+        Status = Jobs.Any(j => j.Status == JobStatus.Canceled) ? RunStatus.Canceled
+            : Jobs.Any(j => j.Status is JobStatus.Failed or JobStatus.TimedOut && !j.FailureAllowed) ? RunStatus.Failed
+            : RunStatus.Succeeded;
+        FinishedAt = now;
+    }
+
+    public void Cancel(string reason, DateTimeOffset now)
+    {
+        if (Status.IsFinished()) return;
+        foreach (var job in Jobs) job.Cancel(reason, now);
+        Status = RunStatus.Canceled;
+        FinishedAt = now;
+    }
+
+    /// <summary>Reopens a finished run when a person retries some of its jobs.</summary>
+    public void Reopen()
+    {
+        if (Status == RunStatus.Invalid) throw new InvalidTransitionException($"run {Id} is invalid and cannot run");
+        Status = RunStatus.Running;
+        FinishedAt = null;
+    }
+
+    private bool IsWaitingForPerson(RunJob job) =>
+        (job.IsManual && job.ApprovedBy is null) ||
+        job.Planned.Needs.Any(n => _jobsById.TryGetValue(n, out var need) && need.Status == JobStatus.Pending && IsWaitingForPerson(need));
+}

@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace Pipeliner.Engine.Backends.Docker;
+
+/// <summary>
+/// Runs steps as containers on a Docker engine (<c>DOCKER_HOST</c>, else <c>/var/run/docker.sock</c>).
+/// The workspace is bind-mounted at <c>/workspace</c>; services and the script share one network namespace,
+/// pod-style, so services are reached on 127.0.0.1. Every container is labelled with its owner process.
+/// </summary>
+public sealed class DockerBackend : IExecutionBackend
+{
+    public const string WorkspaceMount = "/workspace";
+
+    private readonly DockerClient _client;
+    private readonly DockerClientConfiguration _configuration;
+    private readonly string _endpoint;
+    private readonly OwnerIdentity _owner;
+    private readonly ConcurrentDictionary<(string Workflow, string Step), string> _containers = new();
+    private readonly ConcurrentDictionary<(string Workflow, string Step), long> _peakMemory = new();
+
+    public DockerBackend(string? dockerHost = null, OwnerIdentity? owner = null)
+    {
+        _endpoint = dockerHost ?? DefaultEndpoint();
+        _owner = owner ?? OwnerIdentity.Current;
+        // Waits and log follows last as long as a job does: no client-side request timeout.
+        _configuration = new DockerClientConfiguration(new Uri(_endpoint), defaultTimeout: Timeout.InfiniteTimeSpan);
+        _client = _configuration.CreateClient();
+    }
+
+    public string Name => "docker";
+
+    public async Task CheckAvailableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            await _client.System.PingAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new BackendUnavailableException(
+                $"no Docker engine answers at {_endpoint} ({Root(e).Message}); start one (e.g. 'sudo systemctl start docker', " +
+                "or 'bash deploy/dev/docker-engine.sh start' and export the DOCKER_HOST it prints), or use --backend shell", e);
+        }
+    }
+
+    public async Task RemoveOrphansAsync(CancellationToken cancellationToken)
+    {
+        var containers = await _client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"{DockerLabels.Managed}=true"] = true },
+            },
+        }, cancellationToken);
+        foreach (var container in containers)
+        {
+            container.Labels.TryGetValue(DockerLabels.Owner, out var ownerText);
+            var owner = OwnerIdentity.Parse(ownerText);
+            if (owner == _owner || owner?.IsAlive() == true) continue;
+            await RemoveContainerAsync(container.ID, cancellationToken);
+        }
+    }
+
+    public Task SetupWorkflowAsync(WorkflowSpec workflow, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StartStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    {
+        var key = (workflow.Id, step.Name);
+        if (_containers.ContainsKey(key)) return;
+        await EnsureImageAsync(step.Image, cancellationToken);
+        var created = await _client.Containers.CreateContainerAsync(CreateParameters(workflow, step), cancellationToken);
+        _containers[key] = created.ID;
+        await _client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+    }
+
+    public async Task<Stream> TailStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    {
+        var id = ContainerOf(workflow, step);
+        var logs = await _client.Containers.GetContainerLogsAsync(id, tty: false,
+            new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true }, cancellationToken);
+        return new DockerLogStream(logs);
+    }
+
+    public async Task<StepExit> WaitStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    {
+        var id = ContainerOf(workflow, step);
+        using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sampler = SamplePeakMemoryAsync(workflow, step, id, sampling.Token);
+        try
+        {
+            var response = await _client.Containers.WaitContainerAsync(id, cancellationToken);
+            var state = (await _client.Containers.InspectContainerAsync(id, cancellationToken)).State;
+            return new StepExit((int)response.StatusCode, state.OOMKilled,
+                _peakMemory.TryGetValue((workflow.Id, step.Name), out var peak) && peak > 0 ? peak : null);
+        }
+        finally
+        {
+            await sampling.CancelAsync();
+            await sampler;
+        }
+    }
+
+    public async Task<Stream?> CopyFromStepAsync(WorkflowSpec workflow, StepSpec step, string path, CancellationToken cancellationToken)
+    {
+        var id = ContainerOf(workflow, step);
+        try
+        {
+            var archive = await _client.Containers.GetArchiveFromContainerAsync(id,
+                new GetArchiveFromContainerParameters { Path = $"{WorkspaceMount}/{path.TrimEnd('/')}" }, statOnly: false, cancellationToken);
+            return archive.Stream;
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return null; // the path does not exist: Docker answers 404 for both
+        }
+    }
+
+    public async Task DestroyStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    {
+        if (_containers.TryRemove((workflow.Id, step.Name), out var id))
+            await RemoveContainerAsync(id, cancellationToken);
+        _peakMemory.TryRemove((workflow.Id, step.Name), out _);
+    }
+
+    public async Task DestroyWorkflowAsync(WorkflowSpec workflow, CancellationToken cancellationToken)
+    {
+        foreach (var step in workflow.Steps) await DestroyStepAsync(workflow, step, cancellationToken);
+        // Anything created but not recorded (a crash between create and record) is found by its label.
+        var leftovers = await _client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"{DockerLabels.Workflow}={workflow.Id}"] = true },
+            },
+        }, cancellationToken);
+        foreach (var container in leftovers) await RemoveContainerAsync(container.ID, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        _configuration.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private CreateContainerParameters CreateParameters(WorkflowSpec workflow, StepSpec step)
+    {
+        var isScript = step.Kind == StepKind.Script;
+        var firstService = workflow.Steps.FirstOrDefault(s => s.Kind == StepKind.Service);
+        var sharesNetwork = firstService is not null && firstService.Name != step.Name;
+        var memory = step.Resources.Memory?.Bytes ?? 0;
+        return new CreateContainerParameters
+        {
+            Image = step.Image,
+            Entrypoint = isScript ? step.Command.ToList() : null,
+            Cmd = !isScript && step.Command.Count > 0 ? step.Command.ToList() : null,
+            Env = step.Environment.Select(e => $"{e.Key}={e.Value}").ToList(),
+            WorkingDir = isScript ? WorkspaceMount : null,
+            Labels = new Dictionary<string, string>
+            {
+                [DockerLabels.Managed] = "true",
+                [DockerLabels.Owner] = _owner.ToString(),
+                [DockerLabels.Run] = workflow.RunId,
+                [DockerLabels.Job] = workflow.JobId,
+                [DockerLabels.Workflow] = workflow.Id,
+                [DockerLabels.Step] = step.Name,
+            },
+            HostConfig = new HostConfig
+            {
+                Binds = isScript ? [$"{workflow.WorkspacePath}:{WorkspaceMount}"] : null,
+                Memory = memory,
+                // Swap equal to memory: the limit is a real limit and an overrun is an OOM kill, not swapping.
+                MemorySwap = memory,
+                NanoCPUs = step.Resources.Cpus is { } cpus ? (long)(cpus * 1_000_000_000m) : 0,
+                NetworkMode = sharesNetwork ? $"container:{_containers[(workflow.Id, firstService!.Name)]}" : null,
+            },
+        };
+    }
+
+    private async Task EnsureImageAsync(string image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.Images.InspectImageAsync(image, cancellationToken);
+            return;
+        }
+        catch (DockerImageNotFoundException)
+        {
+            // Not here yet: pull it below.
+        }
+
+        var (repository, tag) = SplitReference(image);
+        try
+        {
+            await _client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = repository, Tag = tag },
+                authConfig: null, new Progress<JSONMessage>(), cancellationToken);
+            await _client.Images.InspectImageAsync(image, cancellationToken);
+        }
+        catch (DockerApiException e)
+        {
+            throw new StepStartException($"image '{image}' is not on this engine and pulling it failed: {FirstLine(e.ResponseBody ?? e.Message)}", e);
+        }
+    }
+
+    /// <summary>Splits <c>registry:5000/team/app:1.2</c> into repository and tag (digest references keep no tag).</summary>
+    internal static (string Repository, string? Tag) SplitReference(string image)
+    {
+        if (image.Contains('@', StringComparison.Ordinal)) return (image, null);
+        var colon = image.LastIndexOf(':');
+        return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
+    }
+
+    private async Task SamplePeakMemoryAsync(WorkflowSpec workflow, StepSpec step, string id, CancellationToken cancellationToken)
+    {
+        var key = (workflow.Id, step.Name);
+        var progress = new Progress<ContainerStatsResponse>(stats =>
+        {
+            var usage = (long)Math.Max(stats.MemoryStats?.MaxUsage ?? 0, stats.MemoryStats?.Usage ?? 0);
+            _peakMemory.AddOrUpdate(key, usage, (_, old) => Math.Max(old, usage));
+        });
+        try
+        {
+            await _client.Containers.GetContainerStatsAsync(id, new ContainerStatsParameters { Stream = true }, progress, cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or DockerApiException or IOException or HttpRequestException)
+        {
+            // Sampling is best effort: the container ending or the wait finishing stops it.
+        }
+    }
+
+    private async Task RemoveContainerAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            // Already gone: destroy is idempotent.
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            // Removal already in progress.
+        }
+    }
+
+    private string ContainerOf(WorkflowSpec workflow, StepSpec step) =>
+        _containers.TryGetValue((workflow.Id, step.Name), out var id)
+            ? id
+            : throw new InvalidOperationException($"step '{step.Name}' of {workflow.Id} was not started");
+
+    private static string DefaultEndpoint() =>
+        Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
+
+    private static Exception Root(Exception e) => e.InnerException is { } inner ? Root(inner) : e;
+
+    private static string FirstLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? text;
+}

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Formats.Tar;
+
+namespace Pipeliner.Engine.Backends.Shell;
+
+/// <summary>
+/// Runs the script as local processes in the workspace, for machines without Docker. Nothing is isolated:
+/// the job runs as this user on this machine; images, services and resource limits are not available.
+/// </summary>
+public sealed class ShellBackend : IExecutionBackend
+{
+    private static readonly string[] InheritedVariables = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "TERM"];
+    private readonly ConcurrentDictionary<(string Workflow, string Step), Process> _processes = new();
+
+    public string Name => "shell";
+
+    public Task CheckAvailableAsync(CancellationToken cancellationToken) =>
+        File.Exists("/bin/sh")
+            ? Task.CompletedTask
+            : throw new BackendUnavailableException("the shell backend needs /bin/sh");
+
+    public Task RemoveOrphansAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task SetupWorkflowAsync(WorkflowSpec workflow, CancellationToken cancellationToken)
+    {
+        if (workflow.Steps.Any(s => s.Kind == StepKind.Service))
+            throw new StepStartException("services need the docker backend; the shell backend cannot start them");
+        Directory.CreateDirectory(workflow.WorkspacePath);
+        return Task.CompletedTask;
+    }
+
+    public Task StartStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    {
+        var key = (workflow.Id, step.Name);
+        if (_processes.ContainsKey(key)) return Task.CompletedTask;
+        var start = new ProcessStartInfo(step.Command[0])
+        {
+            WorkingDirectory = workflow.WorkspacePath,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in step.Command.Skip(1)) start.ArgumentList.Add(argument);
+        start.Environment.Clear();
+        foreach (var name in InheritedVariables)
+        {
+            if (Environment.GetEnvironmentVariable(name) is { } value) start.Environment[name] = value;
+        }
+
+        foreach (var (name, value) in step.Environment) start.Environment[name] = value;
+        start.Environment["PIPELINER_WORKSPACE"] = workflow.WorkspacePath;
+        var process = Process.Start(start) ?? throw new StepStartException($"cannot start {step.Command[0]}");
+        process.StandardInput.Close();
+        _processes[key] = process;
+        return Task.CompletedTask;
+    }
+
+    public Task<Stream> TailStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken) =>
+        Task.FromResult(ProcessOf(workflow, step).StandardOutput.BaseStream);
+
+    public async Task<StepExit> WaitStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    {
+        var process = ProcessOf(workflow, step);
+        await process.WaitForExitAsync(cancellationToken);
+        return new StepExit(process.ExitCode, OutOfMemory: false, PeakMemoryBytes: null);
+    }
+
+    public async Task<Stream?> CopyFromStepAsync(WorkflowSpec workflow, StepSpec step, string path, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(Path.Combine(workflow.WorkspacePath, path));
+        var name = Path.GetFileName(full.TrimEnd('/'));
+        var archive = new MemoryStream();
+        if (Directory.Exists(full))
+        {
+            await TarFile.CreateFromDirectoryAsync(full, archive, includeBaseDirectory: true, cancellationToken);
+        }
+        else if (File.Exists(full))
+        {
+            await using var writer = new TarWriter(archive, leaveOpen: true);
+            await writer.WriteEntryAsync(full, name, cancellationToken);
+        }
+        else
+        {
+            return null;
+        }
+
+        archive.Position = 0;
+        return archive;
+    }
+
+    public Task DestroyStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    {
+        if (!_processes.TryRemove((workflow.Id, step.Name), out var process)) return Task.CompletedTask;
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited between the check and the kill.
+        }
+
+        process.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async Task DestroyWorkflowAsync(WorkflowSpec workflow, CancellationToken cancellationToken)
+    {
+        foreach (var step in workflow.Steps) await DestroyStepAsync(workflow, step, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes.Values)
+        {
+            try
+            {
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            process.Dispose();
+        }
+
+        _processes.Clear();
+        return ValueTask.CompletedTask;
+    }
+
+    private Process ProcessOf(WorkflowSpec workflow, StepSpec step) =>
+        _processes.TryGetValue((workflow.Id, step.Name), out var process)
+            ? process
+            : throw new InvalidOperationException($"step '{step.Name}' of {workflow.Id} was not started");
+}

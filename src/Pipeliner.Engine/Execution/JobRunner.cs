@@ -1,0 +1,202 @@
+using Pipeliner.Core.Model;
+using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Backends;
+using Pipeliner.Engine.Logging;
+using Pipeliner.Engine.Storage;
+using Pipeliner.Engine.Workspaces;
+
+namespace Pipeliner.Engine.Execution;
+
+/// <summary>
+/// Runs one attempt of one job on a backend: workspace, services, script, logs, artifacts and cache.
+/// A failing job is a value (<see cref="AttemptOutcome"/>); only infrastructure faults throw. Cleanup runs
+/// exactly once, in a finally, on a token the job's cancellation does not cancel.
+/// </summary>
+public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, WorkspacePreparer workspaces, TimeProvider time)
+{
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);
+
+    public IExecutionBackend Backend => backend;
+
+    public async Task<JobAttemptReport> RunAsync(JobAssignment assignment, Action<LogLine>? onLine, CancellationToken cancellationToken)
+    {
+        var job = assignment.Job;
+        var logPath = layout.JobLog(assignment.RunId, job.Id, assignment.Attempt);
+        var masker = new SecretMasker(assignment.MaskedValues.Concat(assignment.Secrets.Values));
+        await using var log = new JobLogWriter(logPath, masker, time, onLine);
+        log.WriteLine($"pipeliner: job '{job.Id}', attempt {assignment.Attempt}, on the {backend.Name} backend, image {job.Spec.Image}");
+
+        var missing = job.Spec.Secrets.Where(s => !assignment.Secrets.ContainsKey(s)).ToList();
+        if (missing.Count > 0)
+        {
+            var message = $"secret{(missing.Count > 1 ? "s" : "")} not provided: {string.Join(", ", missing)}";
+            log.WriteLine($"pipeliner: job failed before it started: {message}");
+            return new JobAttemptReport(AttemptOutcome.Failed(null, message), logPath, []);
+        }
+
+        var workflow = BuildWorkflow(assignment);
+        var artifacts = new List<ArchivedPath>();
+        var outcome = await RunWorkflowAsync(assignment, workflow, masker, log, artifacts, cancellationToken);
+        log.WriteLine(outcome.Status == JobStatus.Succeeded
+            ? "pipeliner: job succeeded"
+            : $"pipeliner: job {outcome.Status.ToName().Replace('_', ' ')}: {outcome.Message}");
+        return new JobAttemptReport(outcome, logPath, artifacts);
+    }
+
+    private async Task<AttemptOutcome> RunWorkflowAsync(
+        JobAssignment assignment, WorkflowSpec workflow, SecretMasker masker, JobLogWriter log,
+        List<ArchivedPath> artifacts, CancellationToken cancellationToken)
+    {
+        var job = assignment.Job;
+        var script = workflow.Steps[^1];
+        var tails = new List<Task>();
+        var serviceLogs = new List<JobLogWriter>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(job.Spec.Timeout);
+        try
+        {
+            var mirror = await workspaces.EnsureCommitAsync(assignment.Project, assignment.Repository, assignment.CommitSha, timeout.Token);
+            var restore = assignment.ArtifactSources.Select(id => new ArchiveFolder(layout.Artifacts(assignment.RunId, id))).ToList();
+            if (job.Spec.Cache is { } cache) restore.Add(new ArchiveFolder(layout.Cache(assignment.Project, cache.Key)));
+            await workspaces.PrepareAsync(mirror, assignment.CommitSha, workflow.WorkspacePath, restore, timeout.Token);
+
+            await backend.SetupWorkflowAsync(workflow, timeout.Token);
+            foreach (var service in workflow.Steps.Where(s => s.Kind == StepKind.Service))
+            {
+                await backend.StartStepAsync(workflow, service, timeout.Token);
+                var serviceLog = new JobLogWriter(layout.ServiceLog(assignment.RunId, job.Id, assignment.Attempt, service.Name), masker, time);
+                serviceLogs.Add(serviceLog);
+                tails.Add(TailAsync(workflow, service, serviceLog, timeout.Token));
+                log.WriteLine($"pipeliner: service '{service.Name}' started ({service.Image}), reachable on 127.0.0.1");
+            }
+
+            await backend.StartStepAsync(workflow, script, timeout.Token);
+            var scriptTail = TailAsync(workflow, script, log, CancellationToken.None);
+            tails.Add(scriptTail);
+            var exit = await backend.WaitStepAsync(workflow, script, timeout.Token);
+            await scriptTail.WaitAsync(timeout.Token);
+            var outcome = Outcome(exit, job.Spec.Resources);
+            if (outcome.Status == JobStatus.Succeeded)
+                await CollectAsync(assignment, workflow, script, log, artifacts, timeout.Token);
+            return outcome;
+        }
+        catch (Exception e) when (e is StepStartException or WorkspaceException)
+        {
+            return AttemptOutcome.Failed(null, e.Message);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return AttemptOutcome.TimedOut(job.Spec.Timeout);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return AttemptOutcome.Canceled();
+        }
+        finally
+        {
+            using var cleanup = new CancellationTokenSource(CleanupTimeout);
+            await CleanUpAsync(workflow, tails, serviceLogs, cleanup.Token);
+        }
+    }
+
+    private static AttemptOutcome Outcome(StepExit exit, ResourceLimits resources)
+    {
+        if (exit.OutOfMemory)
+        {
+            var limit = resources.Memory is { } memory ? $", limit {memory}" : "";
+            return AttemptOutcome.Failed(exit.ExitCode, $"killed: out of memory{limit}", exit.PeakMemoryBytes);
+        }
+
+        return exit.ExitCode == 0
+            ? AttemptOutcome.Succeeded(exit.PeakMemoryBytes)
+            : AttemptOutcome.Failed(exit.ExitCode, $"exit code {exit.ExitCode}", exit.PeakMemoryBytes);
+    }
+
+    private async Task CollectAsync(
+        JobAssignment assignment, WorkflowSpec workflow, StepSpec script, JobLogWriter log,
+        List<ArchivedPath> artifacts, CancellationToken cancellationToken)
+    {
+        var spec = assignment.Job.Spec;
+        if (spec.Artifacts is { } wanted)
+        {
+            var saved = await ArchivePathsAsync(workflow, script, wanted.Paths, layout.Artifacts(assignment.RunId, assignment.Job.Id), log, "artifact", cancellationToken);
+            artifacts.AddRange(saved);
+        }
+
+        if (spec.Cache is { } cache)
+            await ArchivePathsAsync(workflow, script, cache.Paths, layout.Cache(assignment.Project, cache.Key), log, "cache path", cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<ArchivedPath>> ArchivePathsAsync(
+        WorkflowSpec workflow, StepSpec script, IReadOnlyList<string> paths, string directory, JobLogWriter log,
+        string what, CancellationToken cancellationToken)
+    {
+        var archives = new List<(string, Stream)>();
+        try
+        {
+            foreach (var path in paths)
+            {
+                if (await backend.CopyFromStepAsync(workflow, script, path, cancellationToken) is { } tar) archives.Add((path, tar));
+                else log.WriteLine($"pipeliner: warning: {what} '{path}' does not exist; nothing saved for it");
+            }
+
+            var saved = await ArchiveFolder.WriteAsync(directory, archives, cancellationToken);
+            foreach (var entry in saved) log.WriteLine($"pipeliner: saved {what} '{entry.Path}' ({entry.Size} bytes, sha256 {entry.Sha256[..12]})");
+            return saved;
+        }
+        finally
+        {
+            foreach (var (_, stream) in archives) await stream.DisposeAsync();
+        }
+    }
+
+    private async Task TailAsync(WorkflowSpec workflow, StepSpec step, JobLogWriter log, CancellationToken cancellationToken)
+    {
+        await using var output = await backend.TailStepAsync(workflow, step, cancellationToken);
+        await log.CopyFromAsync(output, cancellationToken);
+    }
+
+    private async Task CleanUpAsync(WorkflowSpec workflow, List<Task> tails, List<JobLogWriter> serviceLogs, CancellationToken cancellationToken)
+    {
+        foreach (var step in workflow.Steps.Reverse()) await backend.DestroyStepAsync(workflow, step, cancellationToken);
+        await backend.DestroyWorkflowAsync(workflow, cancellationToken);
+        // Destroyed steps end their output streams; what was read is in the logs.
+        try
+        {
+            await Task.WhenAll(tails).WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or TimeoutException)
+        {
+            // A tail cut short by the step's removal: the log holds everything read before.
+        }
+
+        foreach (var serviceLog in serviceLogs) await serviceLog.DisposeAsync();
+        if (Directory.Exists(workflow.WorkspacePath)) Directory.Delete(workflow.WorkspacePath, recursive: true);
+    }
+
+    private WorkflowSpec BuildWorkflow(JobAssignment assignment)
+    {
+        var spec = assignment.Job.Spec;
+        var environment = new Dictionary<string, string>(spec.Variables, StringComparer.Ordinal);
+        foreach (var name in spec.Secrets)
+        {
+            if (assignment.Secrets.TryGetValue(name, out var value)) environment[name] = value;
+        }
+
+        var steps = spec.Services
+            .Select(s => new StepSpec { Name = s.Name, Kind = StepKind.Service, Image = s.Image, Command = s.Command, Environment = s.Env })
+            .Append(new StepSpec
+            {
+                Name = "script",
+                Kind = StepKind.Script,
+                Image = spec.Image,
+                Command = ["/bin/sh", "-c", ScriptBuilder.Build(spec.Script)],
+                Environment = environment,
+                Resources = spec.Resources,
+            })
+            .ToList();
+        var id = $"{PathSlug.For(assignment.RunId)}-{PathSlug.For(assignment.Job.Id)}-{assignment.Attempt}";
+        return new WorkflowSpec(id, assignment.RunId, assignment.Job.Id,
+            layout.Workspace(assignment.RunId, assignment.Job.Id, assignment.Attempt), steps);
+    }
+}

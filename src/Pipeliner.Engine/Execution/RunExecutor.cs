@@ -1,0 +1,127 @@
+using Pipeliner.Core.Runs;
+
+namespace Pipeliner.Engine.Execution;
+
+/// <summary>
+/// Carries out a run on this machine: whenever a job's needs are done, its gate decides whether it runs or is
+/// skipped; ready jobs start while fewer than <see cref="RunOptions.Parallel"/> run; failed attempts are retried;
+/// manual jobs run only when approved. Cancelling stops the running attempts and cancels the rest.
+/// </summary>
+public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimeProvider time)
+{
+    public async Task ExecuteAsync(Run run, string project, string repository, string commitSha, RunOptions options, CancellationToken cancellationToken)
+    {
+        var upstream = TransitiveNeeds(run);
+        var running = new Dictionary<Task<JobAttemptReport>, (RunJob Job, JobAttempt Attempt)>();
+        try
+        {
+            while (true)
+            {
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    foreach (var job in run.Jobs.Where(j => j.Status is JobStatus.Queued or JobStatus.Pending))
+                    {
+                        var assignment = Advance(run, job, running.Count, options, project, repository, commitSha, upstream);
+                        if (assignment is null) continue;
+                        var attempt = job.Start(time.GetUtcNow(), runner.Backend.Name);
+                        observer.JobStarted(job, attempt);
+                        running.Add(RunAttemptAsync(job, attempt, assignment with { Attempt = attempt.Number }, cancellationToken), (job, attempt));
+                    }
+                }
+
+                run.Refresh(time.GetUtcNow());
+                await observer.RunChangedAsync(run, CancellationToken.None);
+                if (running.Count == 0) break;
+
+                var finished = await Task.WhenAny(running.Keys);
+                var (finishedJob, finishedAttempt) = running[finished];
+                running.Remove(finished);
+                finishedJob.Finish((await finished).Outcome, time.GetUtcNow());
+                observer.AttemptFinished(finishedJob, finishedAttempt);
+            }
+        }
+        finally
+        {
+            // An infrastructure fault escaped: let every started attempt clean up before leaving.
+            if (running.Count > 0) await Task.WhenAll(running.Keys.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            run.Cancel("canceled", time.GetUtcNow());
+            await observer.RunChangedAsync(run, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Moves a waiting job on: returns its assignment when it should start now.</summary>
+    private JobAssignment? Advance(
+        Run run, RunJob job, int runningCount, RunOptions options,
+        string project, string repository, string commitSha, Dictionary<string, List<string>> upstream)
+    {
+        var gate = JobGate.Evaluate(job, run);
+        switch (gate.Verdict)
+        {
+            case GateVerdict.Wait:
+                job.MarkPending(gate.Reason!);
+                return null;
+            case GateVerdict.Skip:
+                job.Skip(gate.Reason!, time.GetUtcNow());
+                observer.JobSkipped(job);
+                return null;
+        }
+
+        if (job.IsManual && job.ApprovedBy is null)
+        {
+            if (!options.Approved.Contains(job.Id) && !options.Approved.Contains(job.Planned.Spec.Name))
+            {
+                job.MarkPending($"waiting for approval (run with --approve '{job.Id}')");
+                return null;
+            }
+
+            job.Approve("--approve");
+        }
+
+        if (runningCount >= options.Parallel)
+        {
+            job.MarkPending($"waiting for a free slot ({options.Parallel} jobs run at once)");
+            return null;
+        }
+
+        return new JobAssignment
+        {
+            RunId = run.Id,
+            Project = project,
+            Repository = repository,
+            CommitSha = commitSha,
+            Job = job.Planned,
+            Attempt = job.Attempts.Count + 1,
+            ArtifactSources = upstream[job.Id],
+            Secrets = job.Planned.Spec.Secrets
+                .Where(options.Secrets.ContainsKey)
+                .ToDictionary(name => name, name => options.Secrets[name], StringComparer.Ordinal),
+            MaskedValues = options.Secrets.Values.ToList(),
+        };
+    }
+
+    private Task<JobAttemptReport> RunAttemptAsync(RunJob job, JobAttempt attempt, JobAssignment assignment, CancellationToken cancellationToken) =>
+        Task.Run(() => runner.RunAsync(assignment, line => observer.LogLine(job, attempt, line), cancellationToken), CancellationToken.None);
+
+    /// <summary>For each job, every job it needs directly or indirectly, in plan order (whose artifacts it receives).</summary>
+    private static Dictionary<string, List<string>> TransitiveNeeds(Run run)
+    {
+        var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var job in run.Jobs)
+        {
+            var all = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var need in job.Planned.Needs)
+            {
+                all.Add(need);
+                all.UnionWith(result[need]);
+            }
+
+            result[job.Id] = run.Jobs.Select(j => j.Id).Where(all.Contains).ToList();
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text;
+
+namespace Pipeliner.Engine.Logging;
+
+/// <summary>
+/// Writes one attempt's log: an append-only UTF-8 file, one line per output line, each prefixed by its UTC
+/// timestamp (<c>2026-11-26T21:59:45.123Z text</c>), secrets masked. Flushed after every chunk so that
+/// readers can follow the file while the job runs. Optionally tells an observer about every line.
+/// </summary>
+public sealed class JobLogWriter : IAsyncDisposable
+{
+    public const int TimestampLength = 24;
+
+    private readonly FileStream _file;
+    private readonly LogLineAssembler _assembler;
+    private readonly TimeProvider _time;
+    private readonly Action<LogLine>? _observer;
+    private readonly Lock _gate = new();
+    private readonly byte[] _timestamp = new byte[TimestampLength + 1];
+    private long _timestampMillis = -1;
+
+    public JobLogWriter(string path, SecretMasker masker, TimeProvider time, Action<LogLine>? observer = null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        _assembler = new LogLineAssembler(masker);
+        _time = time;
+        _observer = observer;
+        FilePath = path;
+    }
+
+    public string FilePath { get; }
+
+    public long Lines { get; private set; }
+
+    /// <summary>Copies a step's output into the log until the stream ends.</summary>
+    public async Task CopyFromAsync(Stream output, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = await output.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            lock (_gate)
+            {
+                _assembler.Append(buffer.AsSpan(0, read), WriteLine);
+                _file.Flush();
+            }
+        }
+
+        lock (_gate)
+        {
+            _assembler.Flush(WriteLine);
+            _file.Flush();
+        }
+    }
+
+    /// <summary>A line from Pipeliner itself (pulling an image, a retry, why a job failed), masked like any other.</summary>
+    public void WriteLine(string text)
+    {
+        lock (_gate)
+        {
+            foreach (var line in text.Split('\n'))
+            {
+                _assembler.Append(Encoding.UTF8.GetBytes(line + "\n"), WriteLine);
+            }
+
+            _file.Flush();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _file.FlushAsync();
+        await _file.DisposeAsync();
+    }
+
+    private void WriteLine(ReadOnlySpan<byte> line)
+    {
+        var now = _time.GetUtcNow();
+        _file.Write(Timestamp(now));
+        _file.Write(line);
+        _file.WriteByte((byte)'\n');
+        Lines++;
+        _observer?.Invoke(new LogLine(now, Encoding.UTF8.GetString(line)));
+    }
+
+    /// <summary>The timestamp prefix, formatted once per millisecond: busy logs write many lines per millisecond.</summary>
+    private ReadOnlySpan<byte> Timestamp(DateTimeOffset now)
+    {
+        var millis = now.ToUnixTimeMilliseconds();
+        if (millis == _timestampMillis) return _timestamp;
+        _timestampMillis = millis;
+        now.UtcDateTime.TryFormat(_timestamp, out _, "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ", CultureInfo.InvariantCulture);
+        return _timestamp;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Pipeliner.Engine.Storage;
+
+/// <summary>One archived workspace path: its tar file, size and SHA-256 digest.</summary>
+public sealed record ArchivedPath(string Path, string File, long Size, string Sha256);
+
+/// <summary>
+/// A folder of tar archives, one per workspace path, with a manifest: what artifacts and caches are made of.
+/// Archives hold the path's last segment at their root (as Docker's archive API returns them), so restoring
+/// extracts each one into the path's parent directory inside the workspace.
+/// </summary>
+public sealed class ArchiveFolder(string directory)
+{
+    private const string ManifestName = "manifest.json";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public string Directory { get; } = directory;
+
+    public IReadOnlyList<ArchivedPath> Read()
+    {
+        var manifest = System.IO.Path.Combine(Directory, ManifestName);
+        return File.Exists(manifest)
+            ? JsonSerializer.Deserialize<List<ArchivedPath>>(File.ReadAllText(manifest), Json) ?? []
+            : [];
+    }
+
+    /// <summary>Replaces the folder's content with the given archives, atomically for readers of the manifest.</summary>
+    public static async Task<IReadOnlyList<ArchivedPath>> WriteAsync(
+        string directory, IReadOnlyList<(string Path, Stream Tar)> archives, CancellationToken cancellationToken)
+    {
+        var staging = directory + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        System.IO.Directory.CreateDirectory(staging);
+        var entries = new List<ArchivedPath>();
+        for (var i = 0; i < archives.Count; i++)
+        {
+            var file = $"{i}.tar";
+            await using (var output = File.Create(System.IO.Path.Combine(staging, file)))
+                await archives[i].Tar.CopyToAsync(output, cancellationToken);
+            await using var written = File.OpenRead(System.IO.Path.Combine(staging, file));
+            var digest = Convert.ToHexStringLower(await SHA256.HashDataAsync(written, cancellationToken));
+            entries.Add(new ArchivedPath(archives[i].Path, file, written.Length, digest));
+        }
+
+        await File.WriteAllTextAsync(System.IO.Path.Combine(staging, ManifestName), JsonSerializer.Serialize(entries, Json), cancellationToken);
+        if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
+        System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(directory)!);
+        System.IO.Directory.Move(staging, directory);
+        return entries;
+    }
+
+    /// <summary>Extracts every archive into <paramref name="workspace"/> at its path's parent.</summary>
+    public async Task RestoreAsync(string workspace, CancellationToken cancellationToken)
+    {
+        foreach (var entry in Read())
+        {
+            var parent = System.IO.Path.GetDirectoryName(entry.Path.TrimEnd('/')) ?? "";
+            var target = System.IO.Path.Combine(workspace, parent);
+            System.IO.Directory.CreateDirectory(target);
+            await using var tar = File.OpenRead(System.IO.Path.Combine(Directory, entry.File));
+            await TarFile.ExtractToDirectoryAsync(tar, target, overwriteFiles: true, cancellationToken);
+        }
+    }
+}
