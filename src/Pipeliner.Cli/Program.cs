@@ -1,3 +1,13 @@
+using System.Text;
 using Pipeliner.Cli;
 
-return CliApp.Run(args, CliConsole.System);
+// Standard output is buffered (a run can print hundreds of megabytes of logs); commands flush it when it matters.
+await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+try
+{
+    return CliApp.Run(args, new CliConsole(stdout, Console.Error, !Console.IsOutputRedirected));
+}
+finally
+{
+    await stdout.FlushAsync();
+}

@@ -4,7 +4,7 @@ using Docker.DotNet;
 namespace Pipeliner.Engine.Backends.Docker;
 
 /// <summary>
-/// A read-only stream over Docker's multiplexed log stream. The script sends stderr to stdout itself, so the
+/// A read-only stream over Docker's multiplexed output stream. The script sends stderr to stdout itself, so the
 /// frames are read in order and the stream they came from is not needed.
 /// </summary>
 internal sealed class DockerLogStream(MultiplexedStream inner) : Stream
