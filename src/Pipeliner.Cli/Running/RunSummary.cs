@@ -17,7 +17,7 @@ internal static class RunSummary
             j.Attempts.Count.ToString(CultureInfo.InvariantCulture),
             Duration(j),
             j.Attempts.Select(a => a.PeakMemoryBytes).Max() is { } peak ? new ByteSize(peak).ToString() : "-",
-            j.Status == JobStatus.Succeeded ? "" : j.Reason ?? "",
+            Detail(j),
         }).ToList();
         var widths = Enumerable.Range(0, header.Length - 1).Select(i => rows.Select(r => r[i].Length).Append(header[i].Length).Max()).ToArray();
 
@@ -32,6 +32,13 @@ internal static class RunSummary
         output.WriteLine();
         output.WriteLine($"run {run.Id}: {run.Status.ToName()}{Elapsed(run)}");
     }
+
+    private static string Detail(RunJob job) => job switch
+    {
+        { Status: JobStatus.Succeeded } => "",
+        { Status: JobStatus.Pending, Reason: RunAdvancer.ApprovalReason } => $"manual: run again with --approve '{job.Id}'",
+        _ => job.Reason ?? "",
+    };
 
     private static string Line(string[] cells, int[] widths) =>
         string.Join("  ", cells.Select((c, i) => i < widths.Length ? c.PadRight(widths[i]) : c)).TrimEnd();

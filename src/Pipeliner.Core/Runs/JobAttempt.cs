@@ -16,4 +16,18 @@ public sealed class JobAttempt
     public string? Agent { get; init; }
 
     public TimeSpan? Duration => FinishedAt - StartedAt;
+
+    /// <summary>Rebuilds an attempt from storage.</summary>
+    public static JobAttempt Restore(int number, JobStatus status, DateTimeOffset startedAt, DateTimeOffset? finishedAt,
+        int? exitCode, string? message, long? peakMemoryBytes, string? agent) => new()
+    {
+        Number = number,
+        Status = status,
+        StartedAt = startedAt,
+        FinishedAt = finishedAt,
+        ExitCode = exitCode,
+        Message = message,
+        PeakMemoryBytes = peakMemoryBytes,
+        Agent = agent,
+    };
 }

@@ -11,12 +11,22 @@ public sealed class Run
     private readonly Dictionary<string, RunJob> _jobsById;
 
     public Run(string id, ExecutionPlan plan, DateTimeOffset createdAt)
+        : this(id, plan, createdAt, plan.Jobs.Select(j => new RunJob(j)).ToList())
     {
         if (!plan.Triggered) throw new ArgumentException("a run needs a triggered plan", nameof(plan));
+    }
+
+    /// <summary>Rebuilds a run from storage; its jobs come restored with <see cref="RunJob.Restore"/>.</summary>
+    public static Run Restore(string id, ExecutionPlan plan, DateTimeOffset createdAt, RunStatus status,
+        DateTimeOffset? startedAt, DateTimeOffset? finishedAt, IReadOnlyList<RunJob> jobs) =>
+        new(id, plan, createdAt, jobs) { Status = status, StartedAt = startedAt, FinishedAt = finishedAt };
+
+    private Run(string id, ExecutionPlan plan, DateTimeOffset createdAt, IReadOnlyList<RunJob> jobs)
+    {
         Id = id;
         Plan = plan;
         CreatedAt = createdAt;
-        Jobs = plan.Jobs.Select(j => new RunJob(j)).ToList();
+        Jobs = jobs;
         _jobsById = Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
     }
 

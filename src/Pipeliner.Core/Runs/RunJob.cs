@@ -29,6 +29,16 @@ public sealed class RunJob
         if (planned.Decision == JobDecision.Skip) SetStatus(JobStatus.Skipped, planned.Reason);
     }
 
+    /// <summary>Rebuilds a job from storage as it was, without replaying its transitions.</summary>
+    public static RunJob Restore(
+        PlannedJob planned, JobStatus status, string? reason, string? approvedBy,
+        DateTimeOffset? finishedAt, IEnumerable<JobAttempt> attempts)
+    {
+        var job = new RunJob(planned) { Status = status, Reason = reason, ApprovedBy = approvedBy, FinishedAt = finishedAt };
+        job._attempts.AddRange(attempts.OrderBy(a => a.Number));
+        return job;
+    }
+
     public PlannedJob Planned { get; }
     public string Id => Planned.Id;
     public JobStatus Status { get; private set; } = JobStatus.Queued;
@@ -112,6 +122,27 @@ public sealed class RunJob
         }
 
         SetStatus(JobStatus.Canceled, reason);
+        FinishedAt = now;
+    }
+
+    /// <summary>
+    /// The agent running the current attempt vanished (lease expired, server restarted): the attempt failed as
+    /// lost, and the job is queued again when <paramref name="requeue"/>, otherwise it fails.
+    /// </summary>
+    public void MarkLost(string message, bool requeue, DateTimeOffset now)
+    {
+        if (Status != JobStatus.Running || LastAttempt is not { } attempt)
+            throw new InvalidTransitionException($"job '{Id}' is {Status.ToName()}, not running");
+        attempt.Status = JobStatus.Failed;
+        attempt.Message = message;
+        attempt.FinishedAt = now;
+        if (requeue)
+        {
+            SetStatus(JobStatus.Queued, $"{message}; queued again");
+            return;
+        }
+
+        SetStatus(JobStatus.Failed, message);
         FinishedAt = now;
     }
 

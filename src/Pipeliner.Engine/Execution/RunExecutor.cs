@@ -19,13 +19,19 @@ public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimePro
             {
                 if (!cancellationToken.IsCancellationRequested)
                 {
-                    foreach (var job in run.Jobs.Where(j => j.Status is JobStatus.Queued or JobStatus.Pending))
+                    ApproveFromOptions(run, options);
+                    foreach (var job in RunAdvancer.Advance(run, time.GetUtcNow(), observer.JobSkipped))
                     {
-                        var assignment = Advance(run, job, running.Count, options, project, repository, commitSha, upstream);
-                        if (assignment is null) continue;
+                        if (running.Count >= options.Parallel)
+                        {
+                            job.MarkPending($"waiting for a free slot ({options.Parallel} jobs run at once)");
+                            continue;
+                        }
+
                         var attempt = job.Start(time.GetUtcNow(), runner.Backend.Name);
                         observer.JobStarted(job, attempt);
-                        running.Add(RunAttemptAsync(job, attempt, assignment with { Attempt = attempt.Number }, cancellationToken), (job, attempt));
+                        var assignment = Assignment(run, job, attempt.Number, options, project, repository, commitSha, upstream);
+                        running.Add(RunAttemptAsync(job, attempt, assignment, cancellationToken), (job, attempt));
                     }
                 }
 
@@ -53,55 +59,31 @@ public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimePro
         }
     }
 
-    /// <summary>Moves a waiting job on: returns its assignment when it should start now.</summary>
-    private JobAssignment? Advance(
-        Run run, RunJob job, int runningCount, RunOptions options,
-        string project, string repository, string commitSha, Dictionary<string, List<string>> upstream)
+    /// <summary>Manual jobs named with --approve may run; the others keep waiting, saying how to let them.</summary>
+    private static void ApproveFromOptions(Run run, RunOptions options)
     {
-        var gate = JobGate.Evaluate(job, run);
-        switch (gate.Verdict)
+        foreach (var job in run.Jobs.Where(j => j.IsManual && j.ApprovedBy is null && !j.Status.IsFinished() && j.Status != JobStatus.Running))
         {
-            case GateVerdict.Wait:
-                job.MarkPending(gate.Reason!);
-                return null;
-            case GateVerdict.Skip:
-                job.Skip(gate.Reason!, time.GetUtcNow());
-                observer.JobSkipped(job);
-                return null;
+            if (options.Approved.Contains(job.Id) || options.Approved.Contains(job.Planned.Spec.Name)) job.Approve("--approve");
         }
-
-        if (job.IsManual && job.ApprovedBy is null)
-        {
-            if (!options.Approved.Contains(job.Id) && !options.Approved.Contains(job.Planned.Spec.Name))
-            {
-                job.MarkPending($"waiting for approval (run with --approve '{job.Id}')");
-                return null;
-            }
-
-            job.Approve("--approve");
-        }
-
-        if (runningCount >= options.Parallel)
-        {
-            job.MarkPending($"waiting for a free slot ({options.Parallel} jobs run at once)");
-            return null;
-        }
-
-        return new JobAssignment
-        {
-            RunId = run.Id,
-            Project = project,
-            Repository = repository,
-            CommitSha = commitSha,
-            Job = job.Planned,
-            Attempt = job.Attempts.Count + 1,
-            ArtifactSources = upstream[job.Id],
-            Secrets = job.Planned.Spec.Secrets
-                .Where(options.Secrets.ContainsKey)
-                .ToDictionary(name => name, name => options.Secrets[name], StringComparer.Ordinal),
-            MaskedValues = options.Secrets.Values.ToList(),
-        };
     }
+
+    private static JobAssignment Assignment(
+        Run run, RunJob job, int attempt, RunOptions options,
+        string project, string repository, string commitSha, Dictionary<string, List<string>> upstream) => new()
+    {
+        RunId = run.Id,
+        Project = project,
+        Repository = repository,
+        CommitSha = commitSha,
+        Job = job.Planned,
+        Attempt = attempt,
+        ArtifactSources = upstream[job.Id],
+        Secrets = job.Planned.Spec.Secrets
+            .Where(options.Secrets.ContainsKey)
+            .ToDictionary(name => name, name => options.Secrets[name], StringComparer.Ordinal),
+        MaskedValues = options.Secrets.Values.ToList(),
+    };
 
     private Task<JobAttemptReport> RunAttemptAsync(RunJob job, JobAttempt attempt, JobAssignment assignment, CancellationToken cancellationToken) =>
         Task.Run(() => runner.RunAsync(assignment, line => observer.LogLine(job, attempt, line), cancellationToken), CancellationToken.None);

@@ -1,0 +1,104 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Execution;
+using Pipeliner.Engine.Logging;
+using Pipeliner.Server.Settings;
+
+namespace Pipeliner.Server.Agents;
+
+/// <summary>
+/// The agent inside the server: <c>Capacity</c> workers, each asking the protocol for the next job, running it
+/// with the job runner while extending its lease, and reporting it done. When the server stops, running jobs are
+/// stopped and cleaned up but not reported: they count as lost and are queued again at the next start.
+/// </summary>
+public sealed class EmbeddedAgent(
+    IAgentProtocol protocol, JobRunner runner, IOptions<PipelinerOptions> options, ILogger<EmbeddedAgent> logger) : BackgroundService
+{
+    public static readonly string Name = $"embedded@{Environment.MachineName}";
+    private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(30);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var agent = new AgentInfo(Name, options.Value.Agent.Labels);
+        return Task.WhenAll(Enumerable.Range(0, options.Value.Agent.Capacity).Select(_ => WorkAsync(agent, stoppingToken)));
+    }
+
+    private async Task WorkAsync(AgentInfo agent, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var work = await protocol.NextAsync(agent, PollWait, stoppingToken);
+                if (work is not null) await RunAsync(work, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "The embedded agent failed; it keeps serving");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    private async Task RunAsync(AgentWork work, CancellationToken stoppingToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var heartbeat = KeepLeaseAsync(work, stop);
+        var lines = Channel.CreateUnbounded<LogLine>(new UnboundedChannelOptions { SingleReader = true });
+        var forwarding = ForwardLogsAsync(work.Key, lines.Reader);
+        JobAttemptReport report;
+        try
+        {
+            report = await runner.RunAsync(work.Assignment, line => lines.Writer.TryWrite(line), stop.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Job {Job} of run {Run} hit an infrastructure fault", work.Key.JobId, work.Key.RunId);
+            report = new JobAttemptReport(AttemptOutcome.Failed(null, $"infrastructure fault: {e.Message.Split('\n')[0]}"), "", []);
+        }
+        finally
+        {
+            lines.Writer.TryComplete();
+            await stop.CancelAsync();
+            await heartbeat;
+            await forwarding;
+        }
+
+        if (stoppingToken.IsCancellationRequested) return;
+        await protocol.DoneAsync(work.Key, report, CancellationToken.None);
+    }
+
+    /// <summary>Extends the lease every few seconds; a refusal (run canceled) stops the job.</summary>
+    private async Task KeepLeaseAsync(AgentWork work, CancellationTokenSource stop)
+    {
+        var interval = TimeSpan.FromTicks(Math.Min(work.LeaseDuration.Ticks / 3, TimeSpan.FromSeconds(2).Ticks));
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(interval, stop.Token);
+                if (!await protocol.ExtendLeaseAsync(work.Key, stop.Token)) await stop.CancelAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The job ended or was stopped.
+        }
+    }
+
+    private async Task ForwardLogsAsync(AttemptKey key, ChannelReader<LogLine> lines)
+    {
+        var batch = new List<LogLine>();
+        while (await lines.WaitToReadAsync())
+        {
+            while (batch.Count < 500 && lines.TryRead(out var line)) batch.Add(line);
+            await protocol.LogAsync(key, batch, CancellationToken.None);
+            batch.Clear();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Execution;
+using Pipeliner.Engine.Logging;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Runs;
+using Pipeliner.Server.Scheduling;
+using Pipeliner.Server.Settings;
+
+namespace Pipeliner.Server.Agents;
+
+/// <summary>The agent protocol served inside the server process: calls go straight to the coordinator and database.</summary>
+public sealed class InProcessAgentProtocol(
+    IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, RunEvents events,
+    IOptions<PipelinerOptions> options, TimeProvider time) : IAgentProtocol
+{
+    private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
+
+    private TimeSpan Lease => options.Value.Agent.LeaseDuration;
+
+    public async Task<AgentWork?> NextAsync(AgentInfo agent, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + wait;
+        while (true)
+        {
+            if (await TryClaimAsync(agent, cancellationToken) is { } work) return work;
+            var remaining = deadline - time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero) return null;
+            await dispatch.WaitAsync(remaining < RecheckInterval ? remaining : RecheckInterval, cancellationToken);
+        }
+    }
+
+    public async Task<bool> ExtendLeaseAsync(AttemptKey key, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        var running = JobStatus.Running.ToName();
+        var until = time.GetUtcNow() + Lease;
+        var updated = await db.Attempts
+            .Where(a => a.Job!.RunId == key.RunId && a.Job.JobId == key.JobId && a.Number == key.Attempt && a.Status == running)
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.LeaseExpiresAt, until), cancellationToken);
+        return updated > 0;
+    }
+
+    public Task UpdateAsync(AttemptKey key, string note, CancellationToken cancellationToken)
+    {
+        if (events.HasSubscribers(key.RunId))
+            events.Publish(key.RunId, "note", JsonSerializer.Serialize(new { job = key.JobId, attempt = key.Attempt, note }, JsonSerializerOptions.Web));
+        return Task.CompletedTask;
+    }
+
+    public Task LogAsync(AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
+    {
+        // The embedded agent writes the log file under the server's data directory itself; only live viewers need the lines.
+        if (!events.HasSubscribers(key.RunId)) return Task.CompletedTask;
+        foreach (var line in lines)
+        {
+            events.Publish(key.RunId, "log",
+                JsonSerializer.Serialize(new { job = key.JobId, attempt = key.Attempt, time = line.Timestamp, text = line.Text }, JsonSerializerOptions.Web));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task DoneAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken) =>
+        coordinator.ChangeAsync(key.RunId, change =>
+        {
+            var job = change.Run.Job(key.JobId);
+            // A late report for an attempt already given up (canceled, lost) changes nothing.
+            if (job.Status != JobStatus.Running || job.LastAttempt?.Number != key.Attempt) return false;
+            job.Finish(report.Outcome, change.Now);
+            var entity = change.JobEntity(key.JobId);
+            entity.Artifacts.Clear();
+            entity.Artifacts.AddRange(report.Artifacts.Select(a => new ArtifactEntity { Path = a.Path, File = a.File, Size = a.Size, Sha256 = a.Sha256 }));
+            return true;
+        }, cancellationToken);
+
+    private async Task<AgentWork?> TryClaimAsync(AgentInfo agent, CancellationToken cancellationToken)
+    {
+        List<(long RunId, string JobId, string RunsOn)> candidates;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+            candidates = (await db.Jobs.AsNoTracking().Where(j => j.Ready)
+                    .OrderBy(j => j.RunId).ThenBy(j => j.Position)
+                    .Select(j => new { j.RunId, j.JobId, j.RunsOn })
+                    .Take(200)
+                    .ToListAsync(cancellationToken))
+                .Select(j => (j.RunId, j.JobId, j.RunsOn)).ToList();
+        }
+
+        foreach (var candidate in candidates.Where(c => Fits(c.RunsOn, agent)))
+        {
+            var work = await coordinator.ChangeAsync(candidate.RunId, change => Claim(change, candidate.JobId, agent), cancellationToken);
+            if (work is not null) return work;
+        }
+
+        return null;
+    }
+
+    private AgentWork? Claim(RunChange change, string jobId, AgentInfo agent)
+    {
+        var entity = change.JobEntity(jobId);
+        var job = change.Run.Job(jobId);
+        if (!entity.Ready || job.Status is not (JobStatus.Pending or JobStatus.Queued)) return null;
+
+        var attempt = job.Start(change.Now, agent.Name);
+        change.Leases[jobId] = change.Now + Lease;
+        var project = change.Entity.Project!;
+        var assignment = new JobAssignment
+        {
+            RunId = change.Run.Id,
+            Project = project.Name,
+            Repository = project.Repository,
+            CommitSha = change.Entity.CommitSha,
+            Job = job.Planned,
+            Attempt = attempt.Number,
+            ArtifactSources = Upstream(change.Run, job),
+        };
+        return new AgentWork(new AttemptKey(change.Entity.Id, jobId, attempt.Number), assignment, Lease);
+    }
+
+    private static bool Fits(string runsOn, AgentInfo agent) =>
+        runsOn.Length == 0 || runsOn.Split(',').All(label => agent.Labels.Contains(label, StringComparer.Ordinal));
+
+    /// <summary>Every job this one needs, directly or not, in plan order: whose artifacts it receives.</summary>
+    private static List<string> Upstream(Run run, RunJob job)
+    {
+        var all = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(job.Planned.Needs);
+        while (pending.TryPop(out var id))
+        {
+            if (all.Add(id))
+            {
+                foreach (var need in run.Job(id).Planned.Needs) pending.Push(need);
+            }
+        }
+
+        return run.Jobs.Select(j => j.Id).Where(all.Contains).ToList();
+    }
+}

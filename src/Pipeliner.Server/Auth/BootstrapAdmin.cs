@@ -1,0 +1,36 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Settings;
+
+namespace Pipeliner.Server.Auth;
+
+/// <summary>On first start (no tokens yet), creates the admin token: the configured one, or a new one printed once.</summary>
+public sealed class BootstrapAdmin(PipelinerDbContext db, IOptions<PipelinerOptions> options, TimeProvider time, ILogger<BootstrapAdmin> logger)
+{
+    public async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        if (await db.ApiTokens.AnyAsync(cancellationToken)) return;
+        var configured = options.Value.BootstrapToken;
+        var token = string.IsNullOrWhiteSpace(configured) ? TokenHasher.NewToken() : configured.Trim();
+        db.ApiTokens.Add(new ApiTokenEntity
+        {
+            Name = "bootstrap admin",
+            Role = Role.Admin.ToName(),
+            TokenHash = TokenHasher.Hash(token),
+            Prefix = TokenHasher.Prefix(token),
+            CreatedAt = time.GetUtcNow(),
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            // Printed once, on the console only: it is not stored anywhere in clear.
+            Console.WriteLine($"Pipeliner: bootstrap admin token (shown once): {token}");
+        }
+        else
+        {
+            logger.LogInformation("The bootstrap admin token from Pipeliner:BootstrapToken is registered");
+        }
+    }
+}

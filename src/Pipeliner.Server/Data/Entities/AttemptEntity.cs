@@ -1,0 +1,22 @@
+namespace Pipeliner.Server.Data.Entities;
+
+public sealed class AttemptEntity
+{
+    public long Id { get; set; }
+    public long JobId { get; set; }
+    public JobEntity? Job { get; set; }
+    public int Number { get; set; }
+    public required string Status { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public int? ExitCode { get; set; }
+    public string? Message { get; set; }
+    public long? PeakMemoryBytes { get; set; }
+    public string? Agent { get; set; }
+
+    /// <summary>The log file, relative to the data directory.</summary>
+    public required string LogPath { get; set; }
+
+    /// <summary>Until when the agent's claim holds; a running attempt past it is lost.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+}

@@ -1,0 +1,30 @@
+namespace Pipeliner.Server.Data.Entities;
+
+public sealed class JobEntity
+{
+    public long Id { get; set; }
+    public long RunId { get; set; }
+    public RunEntity? Run { get; set; }
+
+    /// <summary>The job's id in the plan, e.g. <c>test (alpine, 1)</c>.</summary>
+    public required string JobId { get; set; }
+
+    public int Position { get; set; }
+    public required string Stage { get; set; }
+    public required string Status { get; set; }
+    public string? Reason { get; set; }
+    public string? ApprovedBy { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>The job may be handed to an agent now: its needs are done and its gate said run.</summary>
+    public bool Ready { get; set; }
+
+    /// <summary>The labels an agent must have (comma-separated), from <c>runs-on</c>.</summary>
+    public string RunsOn { get; set; } = "";
+
+    /// <summary>How often the job was re-queued because its agent vanished.</summary>
+    public int LostCount { get; set; }
+
+    public List<AttemptEntity> Attempts { get; set; } = [];
+    public List<ArtifactEntity> Artifacts { get; set; } = [];
+}

@@ -1,0 +1,32 @@
+namespace Pipeliner.Server.Data.Entities;
+
+public sealed class RunEntity
+{
+    public long Id { get; set; }
+    public int ProjectId { get; set; }
+    public ProjectEntity? Project { get; set; }
+    public int Number { get; set; }
+    public required string Status { get; set; }
+    public required string Event { get; set; }
+    public string? Branch { get; set; }
+    public string? Tag { get; set; }
+    public required string CommitSha { get; set; }
+    public string? CommitMessage { get; set; }
+    public string? Author { get; set; }
+    public int? PullRequestNumber { get; set; }
+    public string? SourceBranch { get; set; }
+
+    /// <summary>Who or what started it: a webhook delivery id, "schedule", or a user.</summary>
+    public required string Trigger { get; set; }
+
+    /// <summary>The execution plan as JSON: the run can always be carried out as it was planned.</summary>
+    public string? PlanJson { get; set; }
+
+    /// <summary>For invalid runs: the validation errors as JSON.</summary>
+    public string? ErrorsJson { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public List<JobEntity> Jobs { get; set; } = [];
+}

@@ -1,0 +1,49 @@
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Server.Data.Entities;
+
+namespace Pipeliner.Server.Data;
+
+public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> options) : DbContext(options)
+{
+    public DbSet<ProjectEntity> Projects => Set<ProjectEntity>();
+    public DbSet<RunEntity> Runs => Set<RunEntity>();
+    public DbSet<JobEntity> Jobs => Set<JobEntity>();
+    public DbSet<AttemptEntity> Attempts => Set<AttemptEntity>();
+    public DbSet<ArtifactEntity> Artifacts => Set<ArtifactEntity>();
+    public DbSet<WebhookDeliveryEntity> WebhookDeliveries => Set<WebhookDeliveryEntity>();
+    public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<ProjectEntity>(project =>
+        {
+            project.HasIndex(p => p.Name).IsUnique();
+            project.Property(p => p.Name).HasMaxLength(100);
+        });
+        model.Entity<RunEntity>(run =>
+        {
+            run.HasIndex(r => new { r.ProjectId, r.Number }).IsUnique();
+            run.HasIndex(r => new { r.ProjectId, r.Branch, r.Status });
+            run.HasIndex(r => r.Status);
+            run.HasMany(r => r.Jobs).WithOne(j => j.Run).HasForeignKey(j => j.RunId);
+        });
+        model.Entity<JobEntity>(job =>
+        {
+            job.HasIndex(j => new { j.RunId, j.JobId }).IsUnique();
+            job.HasIndex(j => j.Status);
+            job.HasIndex(j => j.Ready);
+            job.HasMany(j => j.Attempts).WithOne(a => a.Job).HasForeignKey(a => a.JobId);
+            job.HasMany(j => j.Artifacts).WithOne().HasForeignKey(a => a.JobId);
+        });
+        model.Entity<AttemptEntity>().HasIndex(a => new { a.JobId, a.Number }).IsUnique();
+        model.Entity<WebhookDeliveryEntity>().HasIndex(d => new { d.ProjectId, d.DeliveryId }).IsUnique();
+        model.Entity<ApiTokenEntity>().HasIndex(t => t.TokenHash).IsUnique();
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
+    {
+        // SQLite cannot order or compare DateTimeOffset; store UTC ticks, which sort correctly.
+        configuration.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToTicksConverter>();
+        configuration.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToTicksConverter>();
+    }
+}

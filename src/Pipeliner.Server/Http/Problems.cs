@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Pipeliner.Server.Http;
+
+/// <summary>Problem details for the error answers endpoints give, in one place.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not found", detail);
+
+    public static ProblemHttpResult Conflict(string detail) => Problem(StatusCodes.Status409Conflict, "Conflict", detail);
+
+    public static ProblemHttpResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "Bad request", detail);
+
+    public static ProblemHttpResult Unauthorized(string detail) => Problem(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+
+    public static ProblemHttpResult Unprocessable(string detail) =>
+        Problem(StatusCodes.Status422UnprocessableEntity, "Unprocessable", detail);
+
+    public static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+}

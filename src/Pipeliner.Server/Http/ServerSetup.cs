@@ -1,0 +1,107 @@
+using Hangfire;
+using Hangfire.Storage.SQLite;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Pipeliner.Engine.Backends;
+using Pipeliner.Engine.Backends.Docker;
+using Pipeliner.Engine.Backends.Shell;
+using Pipeliner.Engine.Execution;
+using Pipeliner.Engine.Storage;
+using Pipeliner.Engine.Workspaces;
+using Pipeliner.Server.Agents;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Logs;
+using Pipeliner.Server.Projects;
+using Pipeliner.Server.Runs;
+using Pipeliner.Server.Scheduling;
+using Pipeliner.Server.Settings;
+using Pipeliner.Server.Webhooks;
+using Prometheus;
+
+namespace Pipeliner.Server.Http;
+
+/// <summary>Everything the server is made of, registered in one place; <c>Program.cs</c> stays three lines.</summary>
+public static class ServerSetup
+{
+    public static void AddPipeliner(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<PipelinerOptions>().Bind(builder.Configuration.GetSection(PipelinerOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        var settings = builder.Configuration.GetSection(PipelinerOptions.Section).Get<PipelinerOptions>() ?? new PipelinerOptions();
+        var dataDir = Path.GetFullPath(settings.DataDir);
+        Directory.CreateDirectory(dataDir);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new DataLayout(dataDir));
+        services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite($"Data Source={Path.Combine(dataDir, "pipeliner.db")}"));
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys"))).SetApplicationName("Pipeliner");
+
+        services.AddAuthentication(BearerTokenHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Authorization.AuthorizationOptions>>(provider =>
+            new ConfigureOptions<Microsoft.AspNetCore.Authorization.AuthorizationOptions>(authorization =>
+                Policies.Add(authorization, provider.GetRequiredService<IOptions<PipelinerOptions>>())));
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Binding failures throw, so that the handler above can say what was wrong.
+        services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        services.AddOpenApi();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+
+        services.AddSingleton<IExecutionBackend>(_ => settings.Agent.Backend == "shell" ? new ShellBackend() : new DockerBackend());
+        services.AddSingleton<WorkspacePreparer>();
+        services.AddSingleton<WorkspaceJanitor>();
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<RunLocks>();
+        services.AddSingleton<DispatchSignal>();
+        services.AddSingleton<RunEvents>();
+        services.AddSingleton<RunCoordinator>();
+        services.AddSingleton<IAgentProtocol, InProcessAgentProtocol>();
+        services.AddScoped<RunStore>();
+        services.AddScoped<RunReader>();
+        services.AddScoped<RunFactory>();
+        services.AddScoped<LeaseSweeper>();
+        services.AddScoped<BootstrapAdmin>();
+        services.AddWebhooks();
+
+        services.AddHangfire(hangfire => hangfire
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseSQLiteStorage(Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval })
+            .UseFilter(new AutomaticRetryAttribute { Attempts = 5, DelaysInSeconds = [1, 5, 30, 120, 600] }));
+        services.AddHangfireServer(server => server.WorkerCount = Math.Max(2, Environment.ProcessorCount));
+
+        // Start-up recovery first, then the embedded agent.
+        services.AddHostedService<ServerStartup>();
+        if (settings.Agent.Capacity > 0) services.AddHostedService<EmbeddedAgent>();
+    }
+
+    public static void UsePipeliner(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
+        app.MapMetrics();
+        app.MapProjects();
+        app.MapRuns();
+        app.MapLogs();
+        app.MapWebhooks();
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
+
+        RecurringJob.AddOrUpdate<LeaseSweeper>("sweep-expired-leases", sweeper => sweeper.SweepExpiredAsync(), Cron.Minutely());
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var address in app.Urls) Console.WriteLine($"Pipeliner: listening on {address}");
+        });
+    }
+}

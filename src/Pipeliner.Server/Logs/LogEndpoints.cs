@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Storage;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Http;
+using Pipeliner.Server.Runs;
+
+namespace Pipeliner.Server.Logs;
+
+/// <summary>Job logs (plain text, from a byte offset, for tailing), the live event stream, and artifacts.</summary>
+public static class LogEndpoints
+{
+    private const int MaxChunkBytes = 8 * 1024 * 1024;
+
+    public static void MapLogs(this IEndpointRouteBuilder app)
+    {
+        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Logs");
+        runs.MapGet("/jobs/{job}/log", GetLogAsync).RequireAuthorization(Policies.Read);
+        runs.MapGet("/events", RunEventStream.StreamAsync).RequireAuthorization(Policies.Read);
+        runs.MapGet("/artifacts", ListArtifactsAsync).RequireAuthorization(Policies.Read);
+        runs.MapGet("/artifacts/{name}", GetArtifactAsync).RequireAuthorization(Policies.Read);
+    }
+
+    /// <summary>
+    /// The stored log of an attempt (default: the newest) from <paramref name="offset"/>, at most 8 MiB per answer.
+    /// <c>X-Next-Offset</c> says where to continue; <c>X-Log-Complete</c> whether the attempt has ended.
+    /// </summary>
+    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetLogAsync(
+        long id, string job, int? attempt, long? offset, PipelinerDbContext db, DataLayout layout, HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (offset is < 0) return Problems.BadRequest("offset is a byte position, 0 or more");
+        var attempts = await db.Attempts.AsNoTracking()
+            .Where(a => a.Job!.RunId == id && a.Job.JobId == job)
+            .OrderBy(a => a.Number)
+            .ToListAsync(cancellationToken);
+        if (attempts.Count == 0)
+        {
+            var jobExists = await db.Jobs.AnyAsync(j => j.RunId == id && j.JobId == job, cancellationToken);
+            return Problems.NotFound(jobExists ? $"job '{job}' has not started yet" : $"run {id} has no job '{job}'");
+        }
+
+        var chosen = attempt is { } number ? attempts.FirstOrDefault(a => a.Number == number) : attempts[^1];
+        if (chosen is null) return Problems.NotFound($"job '{job}' has no attempt {attempt}");
+
+        var path = Path.Combine(layout.Root, chosen.LogPath);
+        var stream = File.Exists(path)
+            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete)
+            : (Stream)new MemoryStream();
+        var start = Math.Min(offset ?? 0, stream.Length);
+        var length = Math.Min(stream.Length - start, MaxChunkBytes);
+        stream.Seek(start, SeekOrigin.Begin);
+        http.Response.Headers["X-Next-Offset"] = (start + length).ToString(CultureInfo.InvariantCulture);
+        http.Response.Headers["X-Log-Complete"] = (chosen.FinishedAt is not null && start + length >= stream.Length) ? "true" : "false";
+        http.Response.Headers["X-Attempt"] = chosen.Number.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Stream(new BoundedStream(stream, length), "text/plain; charset=utf-8");
+    }
+
+    private static async Task<Results<Ok<List<ArtifactResponse>>, ProblemHttpResult>> ListArtifactsAsync(
+        long id, PipelinerDbContext db, CancellationToken cancellationToken)
+    {
+        if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken)) return Problems.NotFound($"no run {id}");
+        var artifacts = await ArtifactsOfAsync(db, id, cancellationToken);
+        return TypedResults.Ok(artifacts
+            .Select(a => new ArtifactResponse(ArtifactName(a.JobId, a.File), a.JobId, a.Path, a.Size, a.Sha256))
+            .ToList());
+    }
+
+    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetArtifactAsync(
+        long id, string name, PipelinerDbContext db, DataLayout layout, CancellationToken cancellationToken)
+    {
+        var artifacts = await ArtifactsOfAsync(db, id, cancellationToken);
+        var matches = artifacts.Where(a => ArtifactName(a.JobId, a.File) == name).ToList();
+        if (matches.Count == 0) return Problems.NotFound($"run {id} has no artifact '{name}'");
+        var artifact = matches[0];
+        var path = Path.Combine(layout.Artifacts(RunStore.RunKey(id), artifact.JobId), artifact.File);
+        if (!File.Exists(path)) return Problems.NotFound($"artifact '{name}' has expired or was removed");
+        return TypedResults.Stream(File.OpenRead(path), "application/x-tar", name);
+    }
+
+    private static async Task<List<(string JobId, string Path, string File, long Size, string Sha256)>> ArtifactsOfAsync(
+        PipelinerDbContext db, long runId, CancellationToken cancellationToken)
+    {
+        var rows = await (from job in db.Jobs.AsNoTracking()
+                          join artifact in db.Artifacts.AsNoTracking() on job.Id equals artifact.JobId
+                          where job.RunId == runId
+                          orderby job.Position, artifact.File
+                          select new { job.JobId, artifact.Path, artifact.File, artifact.Size, artifact.Sha256 })
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => (r.JobId, r.Path, r.File, r.Size, r.Sha256)).ToList();
+    }
+
+    /// <summary>A stable, URL-friendly name: the job's file-system slug and the archive's file name.</summary>
+    private static string ArtifactName(string jobId, string file) => $"{PathSlug.For(jobId)}-{file}";
+}
+
+public sealed record ArtifactResponse(string Name, string Job, string Path, long Size, string Sha256);

@@ -1,0 +1,78 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Http;
+
+namespace Pipeliner.Server.Projects;
+
+public static class ProjectEndpoints
+{
+    public const string SecretPurpose = "Pipeliner.Projects.WebhookSecret";
+
+    public static void MapProjects(this IEndpointRouteBuilder app)
+    {
+        var projects = app.MapGroup("/api/projects").WithTags("Projects");
+        projects.MapPost("/", CreateAsync).RequireAuthorization(Policies.Admin);
+        projects.MapGet("/", ListAsync).RequireAuthorization(Policies.Read);
+        projects.MapGet("/{project}", GetAsync).RequireAuthorization(Policies.Read);
+    }
+
+    private static async Task<Results<Created<ProjectResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        CreateProjectRequest request, PipelinerDbContext db, IDataProtectionProvider protection, TimeProvider time,
+        HttpContext http, CancellationToken cancellationToken)
+    {
+        var errors = ProjectContracts.Validate(request);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (await db.Projects.AnyAsync(p => p.Name == request.Name, cancellationToken))
+            return Problems.Conflict($"a project named '{request.Name}' exists already");
+
+        var project = new ProjectEntity
+        {
+            Name = request.Name!,
+            Repository = request.Repository!,
+            Forge = request.Forge!,
+            WebhookSecretProtected = protection.CreateProtector(SecretPurpose).Protect(request.WebhookSecret!),
+            PipelineFile = request.PipelineFile ?? ".pipeliner.yml",
+            DefaultBranch = request.DefaultBranch ?? "main",
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.Projects.Add(project);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/api/projects/{project.Name}", project.ToResponse(http.BaseUrl(), null));
+    }
+
+    private static async Task<Ok<List<ProjectResponse>>> ListAsync(PipelinerDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        var projects = await db.Projects.AsNoTracking().OrderBy(p => p.Name).ToListAsync(cancellationToken);
+        var latest = await LatestDefaultBranchRunsAsync(db, projects, cancellationToken);
+        return TypedResults.Ok(projects.Select(p => p.ToResponse(http.BaseUrl(), latest.GetValueOrDefault(p.Id))).ToList());
+    }
+
+    private static async Task<Results<Ok<ProjectResponse>, ProblemHttpResult>> GetAsync(
+        string project, PipelinerDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        var entity = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Name == project, cancellationToken);
+        if (entity is null) return Problems.NotFound($"no project '{project}'");
+        var latest = await LatestDefaultBranchRunsAsync(db, [entity], cancellationToken);
+        return TypedResults.Ok(entity.ToResponse(http.BaseUrl(), latest.GetValueOrDefault(entity.Id)));
+    }
+
+    private static async Task<Dictionary<int, RunEntity>> LatestDefaultBranchRunsAsync(
+        PipelinerDbContext db, List<ProjectEntity> projects, CancellationToken cancellationToken)
+    {
+        var latest = new Dictionary<int, RunEntity>();
+        foreach (var project in projects)
+        {
+            var run = await db.Runs.AsNoTracking()
+                .Where(r => r.ProjectId == project.Id && r.Branch == project.DefaultBranch)
+                .OrderByDescending(r => r.Id)
+                .FirstOrDefaultAsync(cancellationToken);
+            if (run is not null) latest[project.Id] = run;
+        }
+
+        return latest;
+    }
+}

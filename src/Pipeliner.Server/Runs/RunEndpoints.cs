@@ -1,0 +1,159 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Core.Model;
+using Pipeliner.Core.Runs;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Http;
+using Pipeliner.Server.Scheduling;
+
+namespace Pipeliner.Server.Runs;
+
+public sealed record TriggerRunRequest(string? Branch, string? Commit, Dictionary<string, string>? Variables);
+
+public sealed record TriggerRunResponse(long Id, int Number, string Status);
+
+public sealed record RetryRunRequest(IReadOnlyList<string>? Jobs);
+
+/// <summary>Runs: list, read, trigger, cancel, retry, approve.</summary>
+public static class RunEndpoints
+{
+    private const int DefaultPageSize = 20;
+    private const int MaxPageSize = 100;
+
+    public static void MapRuns(this IEndpointRouteBuilder app)
+    {
+        var projectRuns = app.MapGroup("/api/projects/{project}/runs").WithTags("Runs");
+        projectRuns.MapGet("/", ListAsync).RequireAuthorization(Policies.Read);
+        projectRuns.MapPost("/", TriggerAsync).RequireAuthorization(Policies.Developer);
+
+        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Runs");
+        runs.MapGet("/", GetAsync).RequireAuthorization(Policies.Read);
+        runs.MapPost("/cancel", CancelAsync).RequireAuthorization(Policies.Developer);
+        runs.MapPost("/retry", RetryAsync).RequireAuthorization(Policies.Developer);
+        runs.MapPost("/jobs/{job}/approve", ApproveAsync).RequireAuthorization(Policies.ReleaseManager);
+    }
+
+    private static async Task<Results<Ok<PagedResponse<RunSummaryResponse>>, ProblemHttpResult>> ListAsync(
+        string project, string? branch, string? status, string? @event, int? page, int? pageSize,
+        PipelinerDbContext db, CancellationToken cancellationToken)
+    {
+        var entity = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Name == project, cancellationToken);
+        if (entity is null) return Problems.NotFound($"no project '{project}'");
+        if (page is < 1) return Problems.BadRequest("page starts at 1");
+        if (pageSize is < 1 or > MaxPageSize) return Problems.BadRequest($"pageSize is between 1 and {MaxPageSize}");
+        if (@event is not null && !EventKindNames.TryParse(@event, out _))
+            return Problems.BadRequest($"event is one of {string.Join(", ", EventKindNames.Names)}");
+        if (status is not null && !Enum.GetValues<RunStatus>().Any(s => s.ToName() == status))
+            return Problems.BadRequest($"status is one of {string.Join(", ", Enum.GetValues<RunStatus>().Select(s => s.ToName()))}");
+
+        var query = db.Runs.AsNoTracking().Where(r => r.ProjectId == entity.Id);
+        if (branch is not null) query = query.Where(r => r.Branch == branch);
+        if (status is not null) query = query.Where(r => r.Status == status);
+        if (@event is not null) query = query.Where(r => r.Event == @event);
+        var size = pageSize ?? DefaultPageSize;
+        var number = page ?? 1;
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderByDescending(r => r.Id).Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new PagedResponse<RunSummaryResponse>(items.Select(r => r.ToSummary(project)).ToList(), total, number, size));
+    }
+
+    private static async Task<Results<Created<TriggerRunResponse>, ProblemHttpResult>> TriggerAsync(
+        string project, TriggerRunRequest? request, PipelinerDbContext db, RunFactory factory, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
+    {
+        var entity = await db.Projects.FirstOrDefaultAsync(p => p.Name == project, cancellationToken);
+        if (entity is null) return Problems.NotFound($"no project '{project}'");
+        if (request?.Commit is { } commit && !IsCommitId(commit))
+            return Problems.BadRequest("commit is a full or abbreviated hexadecimal commit id; use branch for a branch");
+
+        var trigger = new TriggerRequest
+        {
+            Event = EventKind.Manual,
+            Branch = request?.Branch ?? entity.DefaultBranch,
+            CommitSha = request?.Commit,
+            Trigger = $"manual by {user.Identity?.Name ?? "someone"}",
+            Variables = request?.Variables ?? [],
+        };
+        RunCreation creation;
+        try
+        {
+            creation = await factory.CreateAsync(entity, trigger, cancellationToken);
+        }
+        catch (Engine.Workspaces.WorkspaceException e)
+        {
+            return Problems.Unprocessable(e.Message);
+        }
+
+        return creation switch
+        {
+            RunCreation.Created created => await CreatedAsync(db, created.RunId, cancellationToken),
+            RunCreation.Invalid invalid => await CreatedAsync(db, invalid.RunId, cancellationToken),
+            RunCreation.NoPipeline(var message) => Problems.Unprocessable(message),
+            RunCreation.NotTriggered(var reason) => Problems.Unprocessable($"no run: {reason}"),
+            _ => throw new InvalidOperationException("unknown run creation"),
+        };
+    }
+
+    private static async Task<Results<Created<TriggerRunResponse>, ProblemHttpResult>> CreatedAsync(PipelinerDbContext db, long id, CancellationToken cancellationToken)
+    {
+        var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == id, cancellationToken);
+        return TypedResults.Created($"/api/runs/{id}", new TriggerRunResponse(run.Id, run.Number, run.Status));
+    }
+
+    private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(long id, RunReader reader, CancellationToken cancellationToken) =>
+        await reader.GetAsync(id, cancellationToken) is { } run ? TypedResults.Ok(run) : Problems.NotFound($"no run {id}");
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> CancelAsync(
+        long id, RunCoordinator coordinator, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var outcome = await coordinator.ChangeAsync(id, change =>
+        {
+            if (change.Run.Status.IsFinished()) return $"run {id} is {change.Run.Status.ToName()} already";
+            change.Run.Cancel($"canceled by {user.Identity?.Name}", change.Now);
+            return "";
+        }, cancellationToken);
+        return outcome switch
+        {
+            null => Problems.NotFound($"no run {id}"),
+            "" => TypedResults.Accepted($"/api/runs/{id}"),
+            var refusal => Problems.Conflict(refusal),
+        };
+    }
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> RetryAsync(
+        long id, RetryRunRequest? request, RunCoordinator coordinator, CancellationToken cancellationToken)
+    {
+        var outcome = await coordinator.ChangeAsync(id, change => RunRetry.Apply(change.Run, request?.Jobs), cancellationToken);
+        return outcome switch
+        {
+            null => Problems.NotFound($"no run {id}"),
+            "" => TypedResults.Accepted($"/api/runs/{id}"),
+            var refusal => Problems.Conflict(refusal),
+        };
+    }
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> ApproveAsync(
+        long id, string job, RunCoordinator coordinator, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var outcome = await coordinator.ChangeAsync(id, change =>
+        {
+            if (!change.Run.TryGetJob(job, out var target)) return $"run {id} has no job '{job}'";
+            if (!target.IsManual) return $"job '{job}' is not a manual job";
+            if (target.ApprovedBy is not null) return $"job '{job}' was approved already by {target.ApprovedBy}";
+            if (target.Status.IsFinished() || target.Status == JobStatus.Running) return $"job '{job}' is {target.Status.ToName()}";
+            target.Approve(user.Identity?.Name ?? "someone");
+            return "";
+        }, cancellationToken);
+        return outcome switch
+        {
+            null => Problems.NotFound($"no run {id}"),
+            "" => TypedResults.Accepted($"/api/runs/{id}"),
+            var refusal when refusal.Contains("has no job", StringComparison.Ordinal) => Problems.NotFound(refusal),
+            var refusal => Problems.Conflict(refusal),
+        };
+    }
+
+    private static bool IsCommitId(string text) => text.Length is >= 7 and <= 64 && text.All(char.IsAsciiHexDigit);
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+
+namespace Pipeliner.Server.Runs;
+
+/// <summary>Read side of runs: the run page's data, from entities and the stored plan.</summary>
+public sealed class RunReader(PipelinerDbContext db)
+{
+    public async Task<RunResponse?> GetAsync(long id, CancellationToken cancellationToken)
+    {
+        var run = await db.Runs.AsNoTracking()
+            .Include(r => r.Project)
+            .Include(r => r.Jobs).ThenInclude(j => j.Attempts)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        return run is null ? null : ToResponse(run);
+    }
+
+    public static RunResponse ToResponse(RunEntity run)
+    {
+        var plan = run.PlanJson is null ? null : PlanJson.Deserialize(run.PlanJson);
+        var planned = plan?.Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
+        var jobs = run.Jobs.OrderBy(j => j.Position).Select(job =>
+        {
+            var spec = planned?.GetValueOrDefault(job.JobId);
+            var attempts = job.Attempts.OrderBy(a => a.Number).ToList();
+            var started = attempts.FirstOrDefault()?.StartedAt;
+            return new JobResponse(job.JobId, job.Stage, job.Status, job.Reason, spec?.Needs ?? [],
+                spec?.Decision == Core.Planning.JobDecision.Manual, spec?.Spec.AllowFailure ?? false, spec?.Spec.Environment,
+                spec?.Spec.RunsOn ?? [], job.ApprovedBy, started, job.FinishedAt,
+                RunResponseMapping.Seconds(started, job.FinishedAt), attempts.Select(a => a.ToResponse()).ToList());
+        }).ToList();
+        var errors = run.ErrorsJson is null ? null : JsonSerializer.Deserialize<List<RunErrorResponse>>(run.ErrorsJson, JsonSerializerOptions.Web);
+        return new RunResponse(run.Id, run.Project?.Name ?? "", run.Number, run.Status, run.Event, run.Branch, run.Tag, run.CommitSha,
+            run.CommitMessage, run.Author, run.PullRequestNumber, run.SourceBranch, run.Trigger, run.CreatedAt, run.StartedAt,
+            run.FinishedAt, RunResponseMapping.Seconds(run.StartedAt, run.FinishedAt), plan?.Stages ?? [], jobs, errors);
+    }
+}

@@ -1,0 +1,43 @@
+using Pipeliner.Server.Data.Entities;
+
+namespace Pipeliner.Server.Runs;
+
+// API shapes for runs: built from entities, never the entities themselves.
+
+public sealed record RunSummaryResponse(
+    long Id, string Project, int Number, string Status, string Event, string? Branch, string? Tag, string Commit,
+    string? CommitMessage, string? Author, int? PullRequest, string Trigger,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds);
+
+public sealed record RunResponse(
+    long Id, string Project, int Number, string Status, string Event, string? Branch, string? Tag, string Commit,
+    string? CommitMessage, string? Author, int? PullRequest, string? SourceBranch, string Trigger,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds,
+    IReadOnlyList<string> Stages, IReadOnlyList<JobResponse> Jobs, IReadOnlyList<RunErrorResponse>? Errors);
+
+public sealed record JobResponse(
+    string Id, string Stage, string Status, string? Reason, IReadOnlyList<string> Needs, bool Manual, bool AllowFailure,
+    string? Environment, IReadOnlyList<string> RunsOn, string? ApprovedBy, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    double? DurationSeconds, IReadOnlyList<AttemptResponse> Attempts);
+
+public sealed record AttemptResponse(
+    int Number, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds,
+    int? ExitCode, string? Message, long? PeakMemoryBytes, string? Agent);
+
+public sealed record RunErrorResponse(int Line, int Column, string Message);
+
+public sealed record PagedResponse<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize);
+
+public static class RunResponseMapping
+{
+    public static RunSummaryResponse ToSummary(this RunEntity run, string project) => new(
+        run.Id, project, run.Number, run.Status, run.Event, run.Branch, run.Tag, run.CommitSha, run.CommitMessage, run.Author,
+        run.PullRequestNumber, run.Trigger, run.CreatedAt, run.StartedAt, run.FinishedAt, Seconds(run.StartedAt, run.FinishedAt));
+
+    public static double? Seconds(DateTimeOffset? start, DateTimeOffset? end) =>
+        start is { } s && end is { } e ? Math.Round((e - s).TotalSeconds, 3) : null;
+
+    public static AttemptResponse ToResponse(this AttemptEntity attempt) => new(
+        attempt.Number, attempt.Status, attempt.StartedAt, attempt.FinishedAt, Seconds(attempt.StartedAt, attempt.FinishedAt),
+        attempt.ExitCode, attempt.Message, attempt.PeakMemoryBytes, attempt.Agent);
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Core.Model;
+using Pipeliner.Core.Planning;
+using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Storage;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+
+namespace Pipeliner.Server.Runs;
+
+/// <summary>Loads the run aggregate from its entities and writes its state back: the only place that maps the two.</summary>
+public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
+{
+    public static string RunKey(long id) => id.ToString(CultureInfo.InvariantCulture);
+
+    public async Task<(RunEntity Entity, Run Run)?> LoadAsync(long runId, CancellationToken cancellationToken)
+    {
+        var entity = await db.Runs
+            .Include(r => r.Project)
+            .Include(r => r.Jobs).ThenInclude(j => j.Attempts)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        if (entity?.PlanJson is null) return null;
+
+        var plan = PlanJson.Deserialize(entity.PlanJson);
+        var jobsById = entity.Jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
+        var jobs = plan.Jobs.Select(planned =>
+        {
+            var stored = jobsById[planned.Id];
+            return RunJob.Restore(planned, StatusNames.ParseJobStatus(stored.Status), stored.Reason, stored.ApprovedBy, stored.FinishedAt,
+                stored.Attempts.Select(a => JobAttempt.Restore(a.Number, StatusNames.ParseJobStatus(a.Status), a.StartedAt,
+                    a.FinishedAt, a.ExitCode, a.Message, a.PeakMemoryBytes, a.Agent)));
+        }).ToList();
+        var run = Run.Restore(RunKey(entity.Id), plan, entity.CreatedAt, StatusNames.ParseRunStatus(entity.Status),
+            entity.StartedAt, entity.FinishedAt, jobs);
+        return (entity, run);
+    }
+
+    /// <summary>Copies the aggregate's state into the tracked entities; the caller saves the context.</summary>
+    public void Apply(Run run, RunEntity entity)
+    {
+        entity.Status = run.Status.ToName();
+        entity.StartedAt = run.StartedAt;
+        entity.FinishedAt = run.FinishedAt;
+        var jobsById = entity.Jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
+        foreach (var job in run.Jobs)
+        {
+            var stored = jobsById[job.Id];
+            stored.Status = job.Status.ToName();
+            stored.Reason = job.Reason;
+            stored.ApprovedBy = job.ApprovedBy;
+            stored.FinishedAt = job.FinishedAt;
+            foreach (var attempt in job.Attempts)
+            {
+                var storedAttempt = stored.Attempts.FirstOrDefault(a => a.Number == attempt.Number);
+                if (storedAttempt is null)
+                {
+                    storedAttempt = new AttemptEntity
+                    {
+                        Number = attempt.Number,
+                        Status = attempt.Status.ToName(),
+                        StartedAt = attempt.StartedAt,
+                        LogPath = layout.Relative(layout.JobLog(run.Id, job.Id, attempt.Number)),
+                        Agent = attempt.Agent,
+                    };
+                    stored.Attempts.Add(storedAttempt);
+                }
+
+                storedAttempt.Status = attempt.Status.ToName();
+                storedAttempt.FinishedAt = attempt.FinishedAt;
+                storedAttempt.ExitCode = attempt.ExitCode;
+                storedAttempt.Message = attempt.Message;
+                storedAttempt.PeakMemoryBytes = attempt.PeakMemoryBytes;
+                if (attempt.FinishedAt is not null) storedAttempt.LeaseExpiresAt = null;
+            }
+        }
+    }
+
+    /// <summary>A new run entity with one job entity per planned job, all queued (or skipped as planned).</summary>
+    public static RunEntity NewRun(ProjectEntity project, ExecutionPlan plan, Run run, RunMetadata metadata) => new()
+    {
+        ProjectId = project.Id,
+        Number = metadata.Number,
+        Status = run.Status.ToName(),
+        Event = plan.Context.Event.ToName(),
+        Branch = plan.Context.Branch,
+        Tag = plan.Context.Tag,
+        CommitSha = plan.Context.CommitSha,
+        CommitMessage = metadata.CommitMessage,
+        Author = metadata.Author,
+        PullRequestNumber = metadata.PullRequestNumber,
+        SourceBranch = metadata.SourceBranch,
+        Trigger = metadata.Trigger,
+        PlanJson = PlanJson.Serialize(plan),
+        CreatedAt = run.CreatedAt,
+        Jobs = run.Jobs.Select((job, index) => new JobEntity
+        {
+            JobId = job.Id,
+            Position = index,
+            Stage = job.Planned.Stage,
+            Status = job.Status.ToName(),
+            Reason = job.Reason,
+            RunsOn = string.Join(',', job.Planned.Spec.RunsOn),
+        }).ToList(),
+    };
+}
+
+/// <summary>What a run records about its origin besides the plan.</summary>
+public sealed record RunMetadata(int Number, string Trigger, string? CommitMessage = null, string? Author = null,
+    int? PullRequestNumber = null, string? SourceBranch = null);

@@ -1,0 +1,52 @@
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Backends;
+using Pipeliner.Engine.Workspaces;
+using Pipeliner.Server.Agents;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Scheduling;
+
+namespace Pipeliner.Server;
+
+/// <summary>
+/// Runs before anything serves: applies migrations, registers the bootstrap admin, and recovers from a crash —
+/// attempts of the previous process's embedded agent are lost (queued again once), containers and workspaces of
+/// dead processes are removed, unfinished runs are advanced again.
+/// </summary>
+public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend backend, ILogger<ServerStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var db = services.GetRequiredService<PipelinerDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+        await services.GetRequiredService<BootstrapAdmin>().EnsureAsync(cancellationToken);
+
+        await services.GetRequiredService<LeaseSweeper>().SweepAsync(EmbeddedAgent.Name, cancellationToken);
+        await RemoveLeftoversAsync(services, cancellationToken);
+
+        string[] finished = [.. Enum.GetValues<RunStatus>().Where(s => s.IsFinished()).Select(s => s.ToName())];
+        var unfinished = await db.Runs.Where(r => !finished.Contains(r.Status)).Select(r => r.Id).ToListAsync(cancellationToken);
+        var coordinator = services.GetRequiredService<RunCoordinator>();
+        foreach (var runId in unfinished) await coordinator.AdvanceAsync(runId, cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task RemoveLeftoversAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<WorkspaceJanitor>().RemoveOrphans();
+        try
+        {
+            await backend.CheckAvailableAsync(cancellationToken);
+            await backend.RemoveOrphansAsync(cancellationToken);
+        }
+        catch (BackendUnavailableException e)
+        {
+            // The server still serves (history, API); jobs fail with the reason until an engine is there.
+            logger.LogWarning("The {Backend} backend is not available: {Reason}", backend.Name, e.Message);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeliner.Server.Settings;
+
+/// <summary>The server's settings, section <c>Pipeliner</c> (appsettings, environment <c>Pipeliner__X</c>, command line <c>--Pipeliner:X</c>).</summary>
+public sealed class PipelinerOptions
+{
+    public const string Section = "Pipeliner";
+
+    [Description("Where the database, logs, artifacts, caches and repository mirrors live.")]
+    [Required]
+    public string DataDir { get; set; } = "./data";
+
+    [Description("The first admin token, for automation; when empty a token is generated and printed on first start.")]
+    public string? BootstrapToken { get; set; }
+
+    public AgentOptions Agent { get; set; } = new();
+
+    public AuthOptions Auth { get; set; } = new();
+
+    [Description("How often Hangfire's SQLite queue is polled for new background jobs (webhook → run latency).")]
+    public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    [Description("The address people use to reach the server, for links in commit statuses; defaults to the listening address.")]
+    public string? PublicUrl { get; set; }
+}
+
+public sealed class AgentOptions
+{
+    [Description("Jobs the embedded agent runs at once; 0 disables the embedded agent.")]
+    [Range(0, 256)]
+    public int Capacity { get; set; } = Environment.ProcessorCount;
+
+    [Description("Labels of the embedded agent; a job runs on it when its runs-on labels are all among these.")]
+    public List<string> Labels { get; set; } = ["linux", "docker"];
+
+    [Description("The embedded agent's execution backend: docker or shell.")]
+    public string Backend { get; set; } = "docker";
+
+    [Description("How long an agent's claim on a job lasts without being extended.")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed class AuthOptions
+{
+    [Description("Allow reading (projects, runs, logs) without a token.")]
+    public bool AnonymousRead { get; set; }
+}
