@@ -34,6 +34,21 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath)
         }
     }
 
+    /// <summary>Fetches one more ref into the mirror (kept under refs/pipeliner/ so that branch fetches never prune it).</summary>
+    public void Fetch(string reference)
+    {
+        try
+        {
+            using var repository = new Repository(MirrorPath);
+            var local = "refs/pipeliner/" + reference.Replace("refs/", "", StringComparison.Ordinal);
+            Commands.Fetch(repository, "origin", [$"+{reference}:{local}"], new FetchOptions(), null);
+        }
+        catch (LibGit2SharpException e)
+        {
+            throw new WorkspaceException($"cannot fetch '{reference}' from '{Source}': {e.Message}", e);
+        }
+    }
+
     /// <summary>The full commit id that <paramref name="reference"/> (sha, branch, tag) names in the mirror.</summary>
     public string ResolveCommit(string reference)
     {

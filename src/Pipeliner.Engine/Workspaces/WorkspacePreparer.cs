@@ -14,7 +14,9 @@ public sealed class WorkspacePreparer(DataLayout layout)
     public GitRepositoryMirror Mirror(string project, string source) => new(source, layout.Mirror(project));
 
     /// <summary>Updates the project's mirror unless it already holds <paramref name="commitSha"/>.</summary>
-    public async Task<GitRepositoryMirror> EnsureCommitAsync(string project, string source, string commitSha, CancellationToken cancellationToken)
+    /// <param name="extraRef">A ref that holds the commit when no branch or tag does (a pull request head).</param>
+    public async Task<GitRepositoryMirror> EnsureCommitAsync(
+        string project, string source, string commitSha, CancellationToken cancellationToken, string? extraRef = null)
     {
         var mirror = Mirror(project, source);
         var gate = _mirrorLocks.GetOrAdd(mirror.MirrorPath, _ => new SemaphoreSlim(1, 1));
@@ -22,6 +24,7 @@ public sealed class WorkspacePreparer(DataLayout layout)
         try
         {
             if (!HasCommit(mirror, commitSha)) await Task.Run(mirror.Update, cancellationToken);
+            if (!HasCommit(mirror, commitSha) && extraRef is not null) await Task.Run(() => mirror.Fetch(extraRef), cancellationToken);
             return mirror;
         }
         finally
@@ -43,7 +46,7 @@ public sealed class WorkspacePreparer(DataLayout layout)
     {
         try
         {
-            return LibGit2Sharp.Repository.IsValid(mirror.MirrorPath) && mirror.ResolveCommit(commitSha) == commitSha;
+            return LibGit2Sharp.Repository.IsValid(mirror.MirrorPath) && mirror.ResolveCommit(commitSha).StartsWith(commitSha, StringComparison.OrdinalIgnoreCase);
         }
         catch (WorkspaceException)
         {

@@ -29,7 +29,8 @@ public sealed class RunFactory(
         }
         else
         {
-            await workspaces.EnsureCommitAsync(project.Name, project.Repository, commit, cancellationToken);
+            await workspaces.EnsureCommitAsync(project.Name, project.Repository, commit, cancellationToken, trigger.CommitRef);
+            commit = mirror.ResolveCommit(commit);
         }
 
         var text = mirror.ReadFile(commit, project.PipelineFile);

@@ -12,6 +12,9 @@ public sealed record TriggerRequest
     /// <summary>The commit; null means the head of <see cref="Branch"/> (or of the tag).</summary>
     public string? CommitSha { get; init; }
 
+    /// <summary>A ref to fetch when the commit is on no branch or tag (a pull request head, e.g. refs/pull/7/head).</summary>
+    public string? CommitRef { get; init; }
+
     public IReadOnlyList<string>? ChangedPaths { get; init; }
     public string? CommitMessage { get; init; }
     public string? Author { get; init; }

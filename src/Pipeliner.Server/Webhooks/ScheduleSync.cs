@@ -1,0 +1,42 @@
+using Hangfire;
+using Hangfire.Storage;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Core;
+using Pipeliner.Engine.Workspaces;
+using Pipeliner.Server.Data;
+
+namespace Pipeliner.Server.Webhooks;
+
+/// <summary>
+/// Keeps one Hangfire recurring job per <c>on.schedule</c> cron of a project, as the pipeline file on the default
+/// branch says; called when the default branch moves and at start-up.
+/// </summary>
+public sealed class ScheduleSync(PipelinerDbContext db, WorkspacePreparer workspaces, IRecurringJobManager recurring, JobStorage storage, ILogger<ScheduleSync> logger)
+{
+    public async Task SyncAsync(int projectId, CancellationToken cancellationToken)
+    {
+        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == projectId, cancellationToken);
+        var prefix = $"schedule:{project.Name}:";
+        IReadOnlyList<string> crons = [];
+        try
+        {
+            var mirror = workspaces.Mirror(project.Name, project.Repository);
+            await Task.Run(mirror.Update, cancellationToken);
+            var text = mirror.ReadFile(mirror.ResolveCommit(project.DefaultBranch), project.PipelineFile);
+            var pipeline = text is null ? null : PipelineLoader.Load(text).Pipeline;
+            crons = pipeline?.Triggers.Schedules.Select(s => s.Expression).ToList() ?? [];
+        }
+        catch (WorkspaceException e)
+        {
+            logger.LogWarning("Schedules of {Project} not updated: {Reason}", project.Name, e.Message);
+            return;
+        }
+
+        for (var i = 0; i < crons.Count; i++)
+            recurring.AddOrUpdate<ScheduledRunJob>($"{prefix}{i}", job => job.RunAsync(projectId), crons[i], new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+
+        using var connection = storage.GetConnection();
+        foreach (var stale in connection.GetRecurringJobs().Where(j => j.Id.StartsWith(prefix, StringComparison.Ordinal)).Skip(crons.Count))
+            recurring.RemoveIfExists(stale.Id);
+    }
+}

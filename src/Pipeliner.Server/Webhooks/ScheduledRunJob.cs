@@ -1,0 +1,19 @@
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Core.Model;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Runs;
+
+namespace Pipeliner.Server.Webhooks;
+
+/// <summary>A cron of <c>on.schedule</c> fired (Hangfire recurring job, by project id): a run of the default branch.</summary>
+public sealed class ScheduledRunJob(PipelinerDbContext db, RunFactory factory, ILogger<ScheduledRunJob> logger)
+{
+    public async Task RunAsync(int projectId)
+    {
+        var project = await db.Projects.FirstOrDefaultAsync(p => p.Id == projectId);
+        if (project is null) return;
+        var creation = await factory.CreateAsync(project,
+            new TriggerRequest { Event = EventKind.Schedule, Branch = project.DefaultBranch, Trigger = "schedule" }, CancellationToken.None);
+        logger.LogInformation("Scheduled run of {Project}: {Creation}", project.Name, creation);
+    }
+}

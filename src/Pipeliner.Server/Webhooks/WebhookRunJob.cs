@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Core.Model;
+using Pipeliner.Forges;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Runs;
+
+namespace Pipeliner.Server.Webhooks;
+
+/// <summary>The background half of a webhook (Hangfire, by delivery id): turns the recorded event into a run.</summary>
+public sealed class WebhookRunJob(PipelinerDbContext db, RunFactory factory, ScheduleSync schedules, ILogger<WebhookRunJob> logger)
+{
+    public async Task ProcessAsync(long deliveryId)
+    {
+        var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId);
+        if (delivery is null || delivery.Outcome != WebhookOutcomes.Received) return;
+        var project = await db.Projects.FirstAsync(p => p.Id == delivery.ProjectId);
+        var forgeEvent = JsonSerializer.Deserialize<ForgeEvent>(delivery.EventJson, JsonSerializerOptions.Web)!;
+
+        var creation = await factory.CreateAsync(project, ToTrigger(forgeEvent), CancellationToken.None);
+        (delivery.Outcome, delivery.Message, delivery.RunId) = creation switch
+        {
+            RunCreation.Created created => (WebhookOutcomes.RunCreated, (string?)null, (long?)created.RunId),
+            RunCreation.Invalid invalid => (WebhookOutcomes.InvalidPipeline, "the pipeline file is invalid", invalid.RunId),
+            RunCreation.NoPipeline none => (WebhookOutcomes.NoPipeline, none.Message, null),
+            RunCreation.NotTriggered not => (WebhookOutcomes.NotTriggered, not.Reason, null),
+            _ => (WebhookOutcomes.Failed, "unknown outcome", null),
+        };
+        await db.SaveChangesAsync();
+        logger.LogInformation("Delivery {Delivery} of {Project}: {Outcome} {Message}", delivery.DeliveryId, project.Name, delivery.Outcome, delivery.Message);
+
+        if (forgeEvent.Kind == ForgeEventKind.Push && forgeEvent.Branch == project.DefaultBranch)
+            await schedules.SyncAsync(project.Id, CancellationToken.None);
+    }
+
+    public static TriggerRequest ToTrigger(ForgeEvent forgeEvent) => new()
+    {
+        Event = forgeEvent.Kind switch
+        {
+            ForgeEventKind.Tag => EventKind.Tag,
+            ForgeEventKind.PullRequest => EventKind.PullRequest,
+            _ => EventKind.Push,
+        },
+        Branch = forgeEvent.Branch,
+        Tag = forgeEvent.Tag,
+        CommitSha = forgeEvent.CommitSha,
+        CommitRef = forgeEvent.Ref,
+        ChangedPaths = forgeEvent.ChangedPaths,
+        CommitMessage = forgeEvent.CommitMessage ?? forgeEvent.PullRequestTitle,
+        Author = forgeEvent.Author,
+        PullRequestNumber = forgeEvent.PullRequestNumber,
+        SourceBranch = forgeEvent.SourceBranch,
+        Trigger = $"webhook {forgeEvent.DeliveryId}",
+    };
+}
