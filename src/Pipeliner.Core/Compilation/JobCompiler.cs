@@ -177,8 +177,13 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
         {
             var name = parse.VariableName(axis.Name, $"{path}.matrix");
             if (axis.Values.Items.Count == 0)
+            {
+                // Reported, and left out: an axis without values has no combinations to expand.
                 parse.Error(axis.Values.Location, $"{path}.matrix.{axis.Name.Value}: list at least one value");
-            instances *= Math.Max(1, axis.Values.Items.Count);
+                continue;
+            }
+
+            instances *= axis.Values.Items.Count;
             if (name is not null) axes.Add(new MatrixAxis(name, axis.Values.Items.Select(v => v.Value).ToList()));
         }
 
