@@ -21,6 +21,20 @@ internal static class CliApp
             return ExitCodes.Error;
         }
 
-        return result.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error });
+        try
+        {
+            return result.Invoke(new InvocationConfiguration
+            {
+                Output = console.Out,
+                Error = console.Error,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (Exception e)
+        {
+            // Whatever goes wrong (a closed output pipe, a bug) is one line, never a stack trace.
+            console.Error.WriteLine($"pipeliner: internal error: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Error;
+        }
     }
 }
