@@ -29,10 +29,10 @@ public sealed class PipelineSyntax : MappingSyntax
     public ScalarList? Stages { get; set; }
     public List<JobSyntax> Jobs { get; } = [];
     public SourceLocation? JobsLocation { get; set; }
+    public Scalar? Concurrency { get; set; }
 
     /// <summary>True when <c>jobs</c> is not a mapping; that is already reported.</summary>
     public bool JobsMalformed { get; set; }
-    public Scalar? Concurrency { get; set; }
 }
 
 public sealed class TriggersSyntax

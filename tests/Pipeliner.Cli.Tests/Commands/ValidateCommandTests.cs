@@ -99,6 +99,30 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.StartsWith($"{file}:2:1: error: YAML syntax error: ", line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("# only a comment\n")]
+    [InlineData("# one\n\n# two\n")]
+    public void Validate_ReportsThatThereIsNoPipeline_WhenTheFileHoldsOnlyComments(string text)
+    {
+        var file = _files.Write("pipeline.yml", text);
+
+        var result = PipelinerCli.Run("validate", file);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal([$"{file}:1:1: error: the file holds no pipeline (it is empty or only comments)"], result.OutLines);
+    }
+
+    [Fact]
+    public void Validate_ReportsTheSecondDocument_WhenTheFileHoldsTwo()
+    {
+        var file = _files.Write("pipeline.yml", PipelineTexts.Valid + "---\nname: second\n");
+
+        var result = PipelinerCli.Run("validate", file);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal([$"{file}:26:1: error: the file holds more than one YAML document; a pipeline is one document"], result.OutLines);
+    }
+
     [Fact]
     public void Validate_ExitsTwo_WhenGivenTwoFiles()
     {

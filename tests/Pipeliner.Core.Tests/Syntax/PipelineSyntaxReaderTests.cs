@@ -188,7 +188,7 @@ public class PipelineSyntaxReaderTests
     }
 
     [Fact]
-    public void Load_ReportsAProblemInsideATemplateOnce_WhenSeveralJobsMergeIt()
+    public void Load_ReportsAProblemInsideATemplateAtItsLine_ForEachJobThatMergesIt()
     {
         const string yaml = """
             stages: [build]
