@@ -23,7 +23,22 @@ internal static class CliApp
             return ExitCodes.Error;
         }
 
-        // Signals are handled by the commands themselves: a run must clean up, however long that takes.
-        return result.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null });
+        try
+        {
+            // Signals are handled by the commands themselves: a run must clean up, however long that takes.
+            return result.Invoke(new InvocationConfiguration
+            {
+                Output = console.Out,
+                Error = console.Error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            });
+        }
+        catch (Exception e)
+        {
+            // Whatever goes wrong (a closed output pipe, a bug) is one line, never a stack trace.
+            console.Error.WriteLine($"pipeliner: internal error: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Error;
+        }
     }
 }

@@ -14,9 +14,15 @@ internal static class PipelineFile
     public static string? TryRead(string path, out string? error)
     {
         error = null;
-        byte[] bytes;
+        byte[]? bytes;
         try
         {
+            if (path.Length == 0)
+            {
+                error = "the file name is empty";
+                return null;
+            }
+
             if (Directory.Exists(path))
             {
                 error = $"{path}: is a directory, not a pipeline file";
@@ -30,13 +36,12 @@ internal static class PipelineFile
                 return null;
             }
 
-            if (info.Length > MaxBytes)
+            bytes = info.Length > MaxBytes ? null : ReadAtMost(path, MaxBytes);
+            if (bytes is null)
             {
-                error = $"{path}: the file is {info.Length / (1024.0 * 1024):0.0} MiB; a pipeline file is at most 1 MiB";
+                error = $"{path}: the file is larger than 1 MiB, the most a pipeline file may hold";
                 return null;
             }
-
-            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -45,6 +50,20 @@ internal static class PipelineFile
         }
 
         return Decode(path, bytes, out error);
+    }
+
+    /// <summary>
+    /// The file's bytes, or null when there are more than <paramref name="limit"/>. Reading stops there, so a file
+    /// whose size is not known in advance (a device such as /dev/zero, a pipe, a growing log) cannot exhaust memory.
+    /// </summary>
+    private static byte[]? ReadAtMost(string path, int limit)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var buffer = new byte[limit + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0) length += read;
+        return length > limit ? null : buffer[..length];
     }
 
     private static string? Decode(string path, byte[] bytes, out string? error)

@@ -85,6 +85,8 @@ internal static class PlanCommand
     {
         EventKind.Push when context.Branch is null => "--event push needs --branch",
         EventKind.PullRequest when context.Branch is null => "--event pull_request needs --branch (the target branch)",
+        // A pushed tag is the event 'tag'; a tag on a push would satisfy 'if: { tags }' for a branch.
+        EventKind.Push or EventKind.PullRequest when context.Tag is not null => $"--event {context.Event.ToName()} takes --branch, not --tag",
         EventKind.Tag when context.Tag is null => "--event tag needs --tag",
         EventKind.Tag when context.Branch is not null => "--event tag takes --tag, not --branch",
         _ => null,

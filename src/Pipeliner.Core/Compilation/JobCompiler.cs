@@ -1,3 +1,4 @@
+using Pipeliner.Core.Diagnostics;
 using Pipeliner.Core.Model;
 using Pipeliner.Core.Syntax;
 
@@ -21,7 +22,7 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
         var name = parse.Identifier(syntax.Id, "jobs", "job");
         var stage = CompileStage(syntax, path);
         var image = parse.NonEmpty(syntax.Image, $"{path}.image") ?? defaults.Image;
-        if (syntax.Image is null && image is null)
+        if (image is null && syntax.Lacks("image"))
             parse.Error(syntax.Id.Location, $"{path}: 'image' is required (or set defaults.image)");
         var script = CompileScript(syntax, path);
         var matrix = CompileMatrix(syntax.Matrix, path);
@@ -39,12 +40,12 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
             Environment = parse.Identifier(syntax.Environment, $"{path}.environment", "environment"),
             Services = CompileServices(syntax.Services, $"{path}.services"),
             Artifacts = syntax.Artifacts is { } a
-                ? new ArtifactsDefinition(parse.WorkspacePaths(a.Paths, $"{path}.artifacts.paths", a.Location),
+                ? new ArtifactsDefinition(CompilePaths(a, a.Paths, a.Location, $"{path}.artifacts.paths"),
                     parse.Duration(a.Expire, $"{path}.artifacts.expire") ?? DefaultArtifactExpiry)
                 : null,
             Cache = syntax.Cache is { } c
                 ? new CacheDefinition(parse.NonEmpty(c.Key, $"{path}.cache.key") ?? "default",
-                    parse.WorkspacePaths(c.Paths, $"{path}.cache.paths", c.Location))
+                    CompilePaths(c, c.Paths, c.Location, $"{path}.cache.paths"))
                 : null,
             Variables = parse.Variables(syntax.Variables, $"{path}.variables"),
             Secrets = CompileSecrets(syntax.Secrets, $"{path}.secrets"),
@@ -73,11 +74,14 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
     {
         if (syntax.Stage is not { } stage)
         {
-            parse.Error(syntax.Id.Location, $"{path}: 'stage' is required (one of: {string.Join(", ", stages)})");
+            if (syntax.Lacks("stage"))
+                parse.Error(syntax.Id.Location, $"{path}: 'stage' is required{(stages.Count > 0 ? $" (one of: {string.Join(", ", stages)})" : "")}");
             return null;
         }
 
         if (IndexOf(stage.Value) >= 0) return stage.Value;
+        // Without usable 'stages' (reported where they are written) every job's stage would be reported too.
+        if (stages.Count == 0) return null;
         parse.Error(stage.Location,
             $"{path}.stage: stage '{stage.Value}' is not declared in 'stages'{Text.Suggestions.Hint(stage.Value, stages)}; stages are: {string.Join(", ", stages)}");
         return null;
@@ -87,7 +91,7 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
     {
         if (syntax.Script is not { } script)
         {
-            parse.Error(syntax.Id.Location, $"{path}: 'script' is required: the commands the job runs");
+            if (syntax.Lacks("script")) parse.Error(syntax.Id.Location, $"{path}: 'script' is required: the commands the job runs");
             return [];
         }
 
@@ -128,8 +132,8 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
         {
             var service = services![i];
             var itemPath = $"{path}[{i}]";
-            if (service.Name is null) parse.Error(service.Location, $"{itemPath}: 'name' is required");
-            if (service.Image is null) parse.Error(service.Location, $"{itemPath}: 'image' is required");
+            if (service.Lacks("name")) parse.Error(service.Location, $"{itemPath}: 'name' is required");
+            if (service.Lacks("image")) parse.Error(service.Location, $"{itemPath}: 'image' is required");
             var name = parse.Identifier(service.Name, $"{itemPath}.name", "service");
             var image = parse.NonEmpty(service.Image, $"{itemPath}.image");
             if (name is not null && !seen.Add(name))
@@ -141,6 +145,10 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
 
         return result;
     }
+
+    /// <summary>Artifact or cache paths; when <c>paths</c> is written but rejected, that is already reported.</summary>
+    private IReadOnlyList<string> CompilePaths(MappingSyntax owner, ScalarList? paths, SourceLocation location, string path) =>
+        paths is null && !owner.Lacks("paths") ? [] : parse.WorkspacePaths(paths, path, location);
 
     private List<string> CompileSecrets(ScalarList? secrets, string path)
     {
@@ -159,7 +167,8 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
         if (matrix is null) return axes;
         if (matrix.Axes.Count == 0)
         {
-            parse.Error(matrix.Location, $"{path}.matrix: list at least one axis, e.g. matrix: {{ OS: [alpine, debian] }}");
+            if (!matrix.IsMalformed && matrix.WrittenKeys.Count == 0)
+                parse.Error(matrix.Location, $"{path}.matrix: list at least one axis, e.g. matrix: {{ OS: [alpine, debian] }}");
             return axes;
         }
 
@@ -168,8 +177,13 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
         {
             var name = parse.VariableName(axis.Name, $"{path}.matrix");
             if (axis.Values.Items.Count == 0)
+            {
+                // Reported, and left out: an axis without values has no combinations to expand.
                 parse.Error(axis.Values.Location, $"{path}.matrix.{axis.Name.Value}: list at least one value");
-            instances *= Math.Max(1, axis.Values.Items.Count);
+                continue;
+            }
+
+            instances *= axis.Values.Items.Count;
             if (name is not null) axes.Add(new MatrixAxis(name, axis.Values.Items.Select(v => v.Value).ToList()));
         }
 

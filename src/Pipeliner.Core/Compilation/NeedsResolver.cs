@@ -73,9 +73,10 @@ internal sealed class NeedsResolver(ValueParser parse, IReadOnlyList<JobTemplate
         var declarationOrder = templates.Select(t => t.Job.Name).ToList();
         foreach (var component in StronglyConnectedComponents(edges, declarationOrder))
         {
-            var start = declarationOrder.First(component.Contains);
-            var isCycle = component.Count > 1 || edges[start].Contains(start);
+            var member = component.First();
+            var isCycle = component.Count > 1 || edges[member].Contains(member);
             if (!isCycle) continue;
+            var start = declarationOrder.First(component.Contains);
             var path = FindCycle(start, component, edges);
             var template = templates.First(t => t.Job.Name == start);
             parse.Error(template.Syntax.Needs!.Location, $"jobs.{start}.needs: cycle {string.Join(" -> ", path)}");

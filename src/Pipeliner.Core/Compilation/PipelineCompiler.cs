@@ -11,11 +11,11 @@ public static class PipelineCompiler
     public static Pipeline? Compile(PipelineSyntax syntax, DiagnosticBag diagnostics)
     {
         var parse = new ValueParser(diagnostics);
-        var stages = CompileStages(syntax.Stages, parse);
+        var stages = CompileStages(syntax, parse);
         var defaults = JobDefaults.Compile(syntax.Defaults, parse);
         var jobCompiler = new JobCompiler(parse, stages, defaults);
         var templates = syntax.Jobs.Select(jobCompiler.Compile).OfType<JobTemplate>().ToList();
-        if (syntax.Jobs.Count == 0)
+        if (syntax.Jobs.Count == 0 && !syntax.JobsMalformed)
             parse.Error(syntax.JobsLocation ?? SourceLocation.Start, "jobs: a pipeline needs at least one job");
 
         var instances = ExpandMatrices(templates, parse);
@@ -32,12 +32,13 @@ public static class PipelineCompiler
         return diagnostics.HasErrors ? null : pipeline;
     }
 
-    private static List<string> CompileStages(ScalarList? list, ValueParser parse)
+    private static List<string> CompileStages(PipelineSyntax syntax, ValueParser parse)
     {
         var stages = new List<string>();
-        if (list is null)
+        if (syntax.Stages is not { } list)
         {
-            parse.Error(SourceLocation.Start, "'stages' is required: the ordered list of stage names, e.g. stages: [build, test, deploy]");
+            if (syntax.Lacks("stages"))
+                parse.Error(SourceLocation.Start, "'stages' is required: the ordered list of stage names, e.g. stages: [build, test, deploy]");
             return stages;
         }
 

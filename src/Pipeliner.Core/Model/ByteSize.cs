@@ -35,14 +35,15 @@ public readonly partial record struct ByteSize(long Bytes)
             return false;
         }
 
-        var value = decimal.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * Units[match.Groups[2].Value];
-        if (value > long.MaxValue)
+        var unit = Units[match.Groups[2].Value];
+        if (!decimal.TryParse(match.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
+            || number > long.MaxValue / (decimal)unit)
         {
             error = $"invalid size '{text}': too large";
             return false;
         }
 
-        size = new ByteSize((long)value);
+        size = new ByteSize((long)(number * unit));
         error = null;
         return true;
     }

@@ -66,15 +66,24 @@ public sealed class CronSchedule
 
         // Sunday may be written 0 or 7.
         if ((fields[4] & (1UL << 7)) != 0) fields[4] = (fields[4] | 1UL) & ~(1UL << 7);
+        // As in Vixie cron, a day field starting with '*' (such as "*/2") does not count as restricted.
+        var schedule = new CronSchedule(expression.Trim(), fields, !parts[2].StartsWith('*'), !parts[4].StartsWith('*'));
+        if (!schedule.CanFire())
+        {
+            error = $"invalid cron expression '{expression}': it never fires, no month selected has such a day";
+            return null;
+        }
+
         error = null;
-        return new CronSchedule(expression.Trim(), fields, parts[2] != "*", parts[4] != "*");
+        return schedule;
     }
 
     /// <summary>The first time strictly after <paramref name="after"/> (UTC) at which the schedule fires.</summary>
     public DateTime GetNextOccurrence(DateTime after)
     {
         var t = new DateTime(after.Year, after.Month, after.Day, after.Hour, after.Minute, 0, DateTimeKind.Utc).AddMinutes(1);
-        var limit = t.AddYears(5);
+        // Rare dates are years apart: a 29th of February (2096, then 2104), or one that must also be a Sunday.
+        var limit = t.AddYears(50);
         while (t < limit)
         {
             if (!Has(_months, t.Month))
@@ -105,6 +114,22 @@ public sealed class CronSchedule
         }
 
         throw new InvalidOperationException($"cron expression '{Expression}' never fires");
+    }
+
+    /// <summary>False when only impossible dates are selected, such as "0 0 30 2 *".</summary>
+    private bool CanFire()
+    {
+        if (!_dayOfMonthRestricted || _dayOfWeekRestricted) return true;
+        int[] longestMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        for (var month = 1; month <= 12; month++)
+        {
+            for (var day = 1; Has(_months, month) && day <= longestMonth[month - 1]; day++)
+            {
+                if (Has(_daysOfMonth, day)) return true;
+            }
+        }
+
+        return false;
     }
 
     private bool DayMatches(DateTime t)

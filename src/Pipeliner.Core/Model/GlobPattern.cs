@@ -10,22 +10,17 @@ namespace Pipeliner.Core.Model;
 /// </summary>
 public sealed class GlobPattern
 {
-    private readonly string _regexSource;
-    private Regex? _regex;
+    private readonly Regex _regex;
 
-    private GlobPattern(string pattern, string regexSource)
+    private GlobPattern(string pattern, Regex regex)
     {
         Pattern = pattern;
-        _regexSource = regexSource;
+        _regex = regex;
     }
 
     public string Pattern { get; }
 
-    public bool IsMatch(string value)
-    {
-        _regex ??= new Regex(_regexSource, RegexOptions.CultureInvariant | RegexOptions.Singleline);
-        return _regex.IsMatch(value);
-    }
+    public bool IsMatch(string value) => _regex.IsMatch(value);
 
     public override string ToString() => Pattern;
 
@@ -51,7 +46,19 @@ public sealed class GlobPattern
             AppendSegment(regex, segments[i]);
         }
 
-        return new GlobPattern(pattern, regex.Append('$').ToString());
+        try
+        {
+            var compiled = new Regex(regex.Append('$').ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline);
+            return new GlobPattern(pattern, compiled);
+        }
+        catch (RegexParseException e)
+        {
+            // What the checks above leave to the regex engine, such as a range written backwards: "[z-a]".
+            error = e.Error == RegexParseError.ReversedCharacterRange
+                ? $"invalid glob '{pattern}': a range in '[...]' runs backwards"
+                : $"invalid glob '{pattern}': {e.Error}";
+            return null;
+        }
     }
 
     private static string? Validate(string pattern)
@@ -65,13 +72,14 @@ public sealed class GlobPattern
             if (c == '\\')
             {
                 if (i == pattern.Length - 1) return $"invalid glob '{pattern}': it ends with an escape '\\'";
-                i++;
+                if (pattern[++i] == '/') return SlashInside(pattern);
                 continue;
             }
 
             if (inClass)
             {
                 if (c == ']') inClass = false;
+                if (c == '/') return SlashInside(pattern);
                 continue;
             }
 
@@ -105,6 +113,10 @@ public sealed class GlobPattern
 
         return null;
     }
+
+    // Patterns are cut into segments at every '/', so a '/' cannot be escaped or sit inside a class.
+    private static string SlashInside(string pattern) =>
+        $"invalid glob '{pattern}': '/' separates path segments; it cannot be escaped or written inside '[...]'";
 
     private static void AppendSegment(StringBuilder regex, string segment)
     {
@@ -155,7 +167,11 @@ public sealed class GlobPattern
         for (; segment[i] != ']' || first; i++, first = false)
         {
             var c = segment[i];
-            regex.Append(c is '\\' or '^' or '[' or ']' ? "\\" + c : c.ToString());
+            var escaped = c == '\\';
+            if (escaped) c = segment[++i];
+            // An escaped letter or digit is itself (in a regex, \d would be a class); other escaped characters stay literal.
+            var literal = escaped ? !char.IsLetterOrDigit(c) : c is '^' or '[' or ']';
+            regex.Append(literal ? "\\" + c : c.ToString());
         }
 
         regex.Append(']');

@@ -61,21 +61,42 @@ public static class PipelinePlanner
         }
     }
 
+    /// <summary>
+    /// Kahn's algorithm over the needs inside one stage, taking the first ready job in file order each time, so that
+    /// a job comes right after the jobs it waits for. Linear, however the needs are ordered in the file.
+    /// </summary>
     private static List<Job> TopologicalOrder(List<Job> jobs)
     {
-        var inStage = jobs.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
-        if (!jobs.Any(j => j.Needs?.Any(inStage.Contains) == true)) return jobs;
+        var position = new Dictionary<string, int>(jobs.Count, StringComparer.Ordinal);
+        for (var i = 0; i < jobs.Count; i++) position[jobs[i].Id] = i;
 
-        var ordered = new List<Job>(jobs.Count);
-        var placed = new HashSet<string>(StringComparer.Ordinal);
-        while (ordered.Count < jobs.Count)
+        var waitingFor = new int[jobs.Count];
+        var dependents = new List<int>[jobs.Count];
+        for (var i = 0; i < jobs.Count; i++) dependents[i] = [];
+        for (var i = 0; i < jobs.Count; i++)
         {
-            // The compiler rejects cycles, so each pass places at least one job.
-            foreach (var job in jobs.Where(j => !placed.Contains(j.Id)))
+            foreach (var need in jobs[i].Needs ?? [])
             {
-                if (job.Needs?.Any(n => inStage.Contains(n) && !placed.Contains(n)) == true) continue;
-                ordered.Add(job);
-                placed.Add(job.Id);
+                if (!position.TryGetValue(need, out var needed)) continue;
+                waitingFor[i]++;
+                dependents[needed].Add(i);
+            }
+        }
+
+        var ready = new PriorityQueue<int, int>();
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (waitingFor[i] == 0) ready.Enqueue(i, i);
+        }
+
+        // The compiler rejects cycles, so every job becomes ready.
+        var ordered = new List<Job>(jobs.Count);
+        while (ready.TryDequeue(out var next, out _))
+        {
+            ordered.Add(jobs[next]);
+            foreach (var dependent in dependents[next])
+            {
+                if (--waitingFor[dependent] == 0) ready.Enqueue(dependent, dependent);
             }
         }
 

@@ -12,10 +12,11 @@ internal static class JobSyntaxReader
         if (reader.IsNull(node))
         {
             reader.Diagnostics.Add(id.Location, $"{jobPath}: a job needs at least 'stage' and 'script'");
+            job.IsMalformed = true; // reported just above, not again key by key
             return job;
         }
 
-        foreach (var (key, value) in reader.Entries(node, jobPath, PipelineSyntaxReader.JobKeys))
+        foreach (var (key, value) in reader.Entries(node, jobPath, PipelineSyntaxReader.JobKeys, job))
         {
             var path = $"{jobPath}.{key.Value}";
             switch (key.Value)
@@ -76,7 +77,7 @@ internal static class JobSyntaxReader
             var item = sequence.Items[i];
             var itemPath = $"{path}[{i}]";
             var service = new ServiceSyntax { Location = item.Location };
-            foreach (var (key, value) in reader.Entries(item, itemPath, PipelineSyntaxReader.ServiceKeys))
+            foreach (var (key, value) in reader.Entries(item, itemPath, PipelineSyntaxReader.ServiceKeys, service))
             {
                 var keyPath = $"{itemPath}.{key.Value}";
                 switch (key.Value)
@@ -97,7 +98,7 @@ internal static class JobSyntaxReader
     private static ArtifactsSyntax ReadArtifacts(NodeReader reader, YamlNode node, string path)
     {
         var artifacts = new ArtifactsSyntax { Location = node.Location };
-        foreach (var (key, value) in reader.Entries(node, path, PipelineSyntaxReader.ArtifactsKeys))
+        foreach (var (key, value) in reader.Entries(node, path, PipelineSyntaxReader.ArtifactsKeys, artifacts))
         {
             if (key.Value == "paths") artifacts.Paths = reader.List(value, $"{path}.paths");
             else artifacts.Expire = reader.Scalar(value, $"{path}.expire");
@@ -109,7 +110,7 @@ internal static class JobSyntaxReader
     private static CacheSyntax ReadCache(NodeReader reader, YamlNode node, string path)
     {
         var cache = new CacheSyntax { Location = node.Location };
-        foreach (var (key, value) in reader.Entries(node, path, PipelineSyntaxReader.CacheKeys))
+        foreach (var (key, value) in reader.Entries(node, path, PipelineSyntaxReader.CacheKeys, cache))
         {
             if (key.Value == "paths") cache.Paths = reader.List(value, $"{path}.paths");
             else cache.Key = reader.Scalar(value, $"{path}.key");
@@ -134,7 +135,7 @@ internal static class JobSyntaxReader
     private static MatrixSyntax ReadMatrix(NodeReader reader, YamlNode node, string path)
     {
         var matrix = new MatrixSyntax { Location = node.Location };
-        foreach (var (key, value) in reader.MergedEntries(node, path))
+        foreach (var (key, value) in reader.MergedEntries(node, path, matrix))
         {
             if (value is not YamlSequence)
             {

@@ -15,31 +15,51 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
     public DiagnosticBag Diagnostics => diagnostics;
 
     /// <summary>The entries of a mapping (merge keys applied), reporting keys not in <paramref name="knownKeys"/>.</summary>
-    public IReadOnlyList<YamlEntry> Entries(YamlNode node, string path, IReadOnlyCollection<string> knownKeys)
+    /// <param name="into">The syntax object being read, told which keys were written.</param>
+    public IReadOnlyList<YamlEntry> Entries(YamlNode node, string path, IReadOnlyCollection<string> knownKeys, MappingSyntax? into = null)
     {
-        var entries = MergedEntries(node, path);
+        var entries = MergedEntries(node, path, into);
         var known = new List<YamlEntry>(entries.Count);
         foreach (var entry in entries)
         {
             if (knownKeys.Contains(entry.Key.Value))
+            {
                 known.Add(entry);
-            else
-                diagnostics.Add(entry.Key.Location,
-                    $"{path}: unknown key '{entry.Key.Value}'{Suggestions.Hint(entry.Key.Value, knownKeys)}");
+                continue;
+            }
+
+            var suggestion = Suggestions.Closest(entry.Key.Value, knownKeys);
+            diagnostics.Add(entry.Key.Location,
+                $"{path}: unknown key '{entry.Key.Value}'{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
+            // A misspelt required key is reported here, with the hint, and not a second time as missing.
+            if (suggestion is not null) into?.WrittenKeys.Add(suggestion);
         }
 
         return known;
     }
 
     /// <summary>The entries of a mapping whose keys are free (job ids, variable names), merge keys applied.</summary>
-    public IReadOnlyList<YamlEntry> MergedEntries(YamlNode node, string path)
+    /// <param name="into">The syntax object being read, told which keys were written.</param>
+    public IReadOnlyList<YamlEntry> MergedEntries(YamlNode node, string path, MappingSyntax? into = null)
     {
         if (node is not YamlMapping mapping)
         {
-            if (!IsNull(node)) ReportKind(node, path, "a mapping");
+            if (!IsNull(node))
+            {
+                ReportKind(node, path, "a mapping");
+                into?.IsMalformed = true;
+            }
+
             return [];
         }
 
+        var entries = Merge(mapping, path);
+        into?.WrittenKeys.UnionWith(entries.Select(e => e.Key.Value));
+        return entries;
+    }
+
+    private IReadOnlyList<YamlEntry> Merge(YamlMapping mapping, string path)
+    {
         if (!mapping.Entries.Any(e => e.Key.Value == MergeKey)) return mapping.Entries;
 
         var own = mapping.Entries.Where(e => e.Key.Value != MergeKey).ToList();
@@ -51,7 +71,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
             {
                 if (source is not YamlMapping sourceMapping)
                 {
-                    diagnostics.Add(source.Location, $"{path}: '<<' merges a mapping (an alias such as *defaults), not {source.KindName}");
+                    diagnostics.Add(merge.Key.Location, $"{path}: '<<' merges a mapping (an alias such as *defaults), not {source.KindName}");
                     continue;
                 }
 
@@ -69,7 +89,10 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
         return null;
     }
 
-    /// <summary>A list of values; a single value is accepted as a list of one, nothing as an empty list.</summary>
+    /// <summary>
+    /// A list of values; a single value is accepted as a list of one, nothing as an empty list. A list with an item
+    /// that is not a value is reported and read as absent, so that it is not reported again as empty or incomplete.
+    /// </summary>
     public ScalarList? List(YamlNode node, string path)
     {
         switch (node)
@@ -85,7 +108,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
                     if (Scalar(sequence.Items[i], $"{path}[{i}]") is { } item) items.Add(item);
                 }
 
-                return new ScalarList(items, sequence.Location);
+                return items.Count == sequence.Items.Count ? new ScalarList(items, sequence.Location) : null;
             default:
                 ReportKind(node, path, "a list of values");
                 return null;

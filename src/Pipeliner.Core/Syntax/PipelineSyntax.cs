@@ -5,7 +5,22 @@ namespace Pipeliner.Core.Syntax;
 // The YAML data-transfer objects: the file's shape with positions, no meaning yet.
 // Every property is null when the key is absent. The compiler turns them into the validated model.
 
-public sealed class PipelineSyntax
+/// <summary>
+/// A mapping with required keys. It remembers which keys were written, even those whose value was rejected or whose
+/// name was misspelt, so that a problem is reported once: where it is written, not a second time as a missing key.
+/// </summary>
+public abstract class MappingSyntax
+{
+    /// <summary>True when something other than a mapping was written; that is already reported.</summary>
+    public bool IsMalformed { get; set; }
+
+    public HashSet<string> WrittenKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>True when <paramref name="key"/> is to be reported as missing.</summary>
+    public bool Lacks(string key) => !IsMalformed && !WrittenKeys.Contains(key);
+}
+
+public sealed class PipelineSyntax : MappingSyntax
 {
     public Scalar? Name { get; set; }
     public TriggersSyntax? On { get; set; }
@@ -15,6 +30,9 @@ public sealed class PipelineSyntax
     public List<JobSyntax> Jobs { get; } = [];
     public SourceLocation? JobsLocation { get; set; }
     public Scalar? Concurrency { get; set; }
+
+    /// <summary>True when <c>jobs</c> is not a mapping; that is already reported.</summary>
+    public bool JobsMalformed { get; set; }
 }
 
 public sealed class TriggersSyntax
@@ -52,7 +70,7 @@ public sealed class ResourcesSyntax
     public Scalar? Memory { get; set; }
 }
 
-public sealed class JobSyntax
+public sealed class JobSyntax : MappingSyntax
 {
     public required Scalar Id { get; init; }
     public Scalar? Stage { get; set; }
@@ -83,7 +101,7 @@ public sealed class ConditionSyntax
     public ScalarList? Paths { get; set; }
 }
 
-public sealed class ServiceSyntax
+public sealed class ServiceSyntax : MappingSyntax
 {
     public required SourceLocation Location { get; init; }
     public Scalar? Name { get; set; }
@@ -92,21 +110,21 @@ public sealed class ServiceSyntax
     public ScalarMap? Env { get; set; }
 }
 
-public sealed class ArtifactsSyntax
+public sealed class ArtifactsSyntax : MappingSyntax
 {
     public required SourceLocation Location { get; init; }
     public ScalarList? Paths { get; set; }
     public Scalar? Expire { get; set; }
 }
 
-public sealed class CacheSyntax
+public sealed class CacheSyntax : MappingSyntax
 {
     public required SourceLocation Location { get; init; }
     public Scalar? Key { get; set; }
     public ScalarList? Paths { get; set; }
 }
 
-public sealed class MatrixSyntax
+public sealed class MatrixSyntax : MappingSyntax
 {
     public required SourceLocation Location { get; init; }
     public List<MatrixAxisSyntax> Axes { get; } = [];

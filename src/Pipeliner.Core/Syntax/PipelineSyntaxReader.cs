@@ -33,13 +33,15 @@ public static class PipelineSyntaxReader
         if (root is null) return null;
         if (root is not YamlMapping)
         {
-            diagnostics.Add(root.Location, $"a pipeline is a mapping of keys such as 'stages' and 'jobs', found {root.KindName}");
+            // An empty document ("---" alone) has no position of its own worth showing.
+            var location = root is YamlScalar { IsNull: true } ? SourceLocation.Start : root.Location;
+            diagnostics.Add(location, $"a pipeline is a mapping of keys such as 'stages' and 'jobs', found {root.KindName}");
             return null;
         }
 
         var reader = new NodeReader(diagnostics);
         var pipeline = new PipelineSyntax();
-        foreach (var (key, value) in reader.Entries(root, "pipeline", TopLevelKeys))
+        foreach (var (key, value) in reader.Entries(root, "pipeline", TopLevelKeys, pipeline))
         {
             switch (key.Value)
             {
@@ -51,6 +53,7 @@ public static class PipelineSyntaxReader
                 case "concurrency": pipeline.Concurrency = reader.Scalar(value, "concurrency"); break;
                 case "jobs":
                     pipeline.JobsLocation = key.Location;
+                    pipeline.JobsMalformed = value is not YamlMapping && !reader.IsNull(value);
                     ReadJobs(reader, value, pipeline.Jobs);
                     break;
             }

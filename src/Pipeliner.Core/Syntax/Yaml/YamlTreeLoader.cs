@@ -10,26 +10,39 @@ namespace Pipeliner.Core.Syntax.Yaml;
 /// </summary>
 public sealed class YamlTreeLoader
 {
+    /// <summary>Far deeper than any pipeline; the limit keeps hostile nesting from exhausting the call stack.</summary>
+    public const int MaxDepth = 100;
+
     private readonly Dictionary<string, YamlNode> _anchors = new(StringComparer.Ordinal);
     private readonly DiagnosticBag _diagnostics;
     private readonly IParser _parser;
+    private int _depth;
 
-    private YamlTreeLoader(string text, DiagnosticBag diagnostics)
+    private YamlTreeLoader(IParser parser, DiagnosticBag diagnostics)
     {
-        _parser = new Parser(new StringReader(text));
+        _parser = parser;
         _diagnostics = diagnostics;
     }
 
     /// <summary>The single document's root node, or null (with a diagnostic) when the text is not usable YAML.</summary>
     public static YamlNode? Load(string text, DiagnosticBag diagnostics)
     {
+        var scanner = new Scanner(new StringReader(text));
         try
         {
-            return new YamlTreeLoader(text, diagnostics).LoadSingleDocument();
+            return new YamlTreeLoader(new Parser(scanner), diagnostics).LoadSingleDocument();
         }
         catch (YamlException e)
         {
-            diagnostics.Add(At(e.Start), "YAML syntax error: " + Describe(e));
+            diagnostics.Add(At(WhereToPoint(e, scanner.CurrentPosition, text.Length)), "YAML syntax error: " + Describe(e));
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this, without a message, for some malformed text such as a '[' list that
+            // goes on at a smaller indentation than its key: "stages: [a" followed by "jobs:".
+            diagnostics.Add(At(scanner.CurrentPosition),
+                "YAML syntax error: the text cannot be read from here; check for an unclosed '[' or '{' and the indentation");
             return null;
         }
     }
@@ -68,16 +81,26 @@ public sealed class YamlTreeLoader
                 _parser.MoveNext();
                 return Remember(scalar.Anchor, new YamlScalar(scalar.Value, IsNull(scalar), At(scalar.Start)));
             case SequenceStart start:
-                _parser.MoveNext();
+                Enter(start);
                 var items = new List<YamlNode>();
                 while (!_parser.TryConsume<SequenceEnd>(out _)) items.Add(ReadNode());
+                _depth--;
                 return Remember(start.Anchor, new YamlSequence(items, At(start.Start)));
             case MappingStart start:
-                _parser.MoveNext();
-                return Remember(start.Anchor, ReadMapping(At(start.Start)));
+                Enter(start);
+                var mapping = ReadMapping(At(start.Start));
+                _depth--;
+                return Remember(start.Anchor, mapping);
             default:
                 throw new YamlException(current.Start, current.End, $"unexpected {current.GetType().Name}");
         }
+    }
+
+    private void Enter(ParsingEvent collectionStart)
+    {
+        if (++_depth > MaxDepth)
+            throw new YamlException(collectionStart.Start, collectionStart.End, $"lists and mappings are nested more than {MaxDepth} levels deep");
+        _parser.MoveNext();
     }
 
     private YamlMapping ReadMapping(SourceLocation location)
@@ -117,6 +140,17 @@ public sealed class YamlTreeLoader
         scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL";
 
     private static SourceLocation At(Mark mark) => new((int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
+
+    /// <summary>
+    /// YamlDotNet gives the construct being read (Start) and the place of the problem (End). The problem is shown when
+    /// it is on a later line, such as a tab inside a multi-line value, unless it is the end of the text (an unclosed
+    /// quote is best shown where it opens). Some errors come without any position: then where the scanner stopped.
+    /// </summary>
+    private static Mark WhereToPoint(YamlException e, Mark scannerPosition, int textLength)
+    {
+        if (e.Start.Equals(Mark.Empty) && e.End.Equals(Mark.Empty)) return scannerPosition;
+        return e.End.Line > e.Start.Line && e.End.Index < textLength ? e.End : e.Start;
+    }
 
     private static string Describe(YamlException e)
     {
