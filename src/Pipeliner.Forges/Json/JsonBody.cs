@@ -5,6 +5,8 @@ namespace Pipeliner.Forges.Json;
 /// <summary>Parses a raw request body into a JSON document without throwing.</summary>
 internal static class JsonBody
 {
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64 };
+
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     /// <returns>The document (the caller disposes it), or null with the reason in <paramref name="error"/>.</returns>
@@ -17,25 +19,16 @@ internal static class JsonBody
             return null;
         }
 
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
-        JsonDocument? document = null;
         try
         {
-            document = JsonDocument.ParseValue(ref reader);
-            // ParseValue stops after the first value; anything but whitespace after it is not one JSON document.
-            if (reader.Read())
-            {
-                document.Dispose();
-                error = $"malformed JSON: unexpected data after the end of the document at byte {reader.TokenStartIndex}";
-                return null;
-            }
-
+            // The document keeps referring to the bytes, so it gets its own copy. Parse (unlike ParseValue on a reader)
+            // also rejects anything after the first value, and is several times faster.
+            var document = JsonDocument.Parse(body.ToArray(), Options);
             error = "";
             return document;
         }
         catch (JsonException e)
         {
-            document?.Dispose();
             error = $"malformed JSON: {e.Message}";
             return null;
         }
