@@ -22,6 +22,8 @@ public class InvalidPayloadTests
         { Forge.GitHub, "push", """{"ref": 5}""", "push payload: 'ref' is not a string" },
         { Forge.GitHub, "push", """{"ref": ""}""", "push payload: 'ref' is empty" },
         { Forge.GitHub, "push", """{"ref": "refs/heads/main"}""", "push payload: missing 'after'" },
+        { Forge.GitHub, "push", """{"ref": "refs/heads/../../etc"}""", "push payload: 'ref' is not a valid git ref name" },
+        { Forge.GitHub, "push", """{"ref": "refs/heads/main\nx"}""", "push payload: 'ref' is not a valid git ref name" },
         { Forge.GitHub, "push", """{"ref": "refs/heads/main", "after": null}""", "push payload: missing 'after'" },
         { Forge.GitHub, "push", """{"ref": "refs/heads/main", "after": "HEAD; rm -rf /"}""", "push payload: 'after' is not a commit hash" },
         { Forge.GitHub, "push", """{"ref": "refs/heads/main", "after": {"id": 1}}""", "push payload: 'after' is not a string" },
@@ -32,8 +34,10 @@ public class InvalidPayloadTests
         { Forge.GitHub, "pull_request", """{"action": "opened"}""", "pull_request payload: missing 'pull_request'" },
         { Forge.GitHub, "pull_request", """{"action": "opened", "pull_request": 5}""", "pull_request payload: 'pull_request' is not an object" },
         { Forge.GitHub, "pull_request", """{"action": "opened", "pull_request": {"number": "2"}}""", "pull_request payload: 'pull_request.number' is not a number" },
-        { Forge.GitHub, "pull_request", """{"action": "opened", "pull_request": {"number": 2.5}}""", "pull_request payload: 'pull_request.number' is not a whole number" },
-        { Forge.GitHub, "pull_request", """{"action": "opened", "pull_request": {"number": 1e40}}""", "pull_request payload: 'pull_request.number' is not a whole number" },
+        { Forge.GitHub, "pull_request", """{"action": "opened", "pull_request": {"number": 2.5}}""", "pull_request payload: 'pull_request.number' is not a positive whole number" },
+        { Forge.GitHub, "pull_request", """{"action": "opened", "pull_request": {"number": 1e40}}""", "pull_request payload: 'pull_request.number' is not a positive whole number" },
+        { Forge.GitHub, "pull_request", """{"action": "opened", "pull_request": {"number": 0}}""", "pull_request payload: 'pull_request.number' is not a positive whole number" },
+        { Forge.GitHub, "pull_request", """{"action": "opened", "pull_request": {"number": 2, "base": {"ref": "main"}, "head": {"ref": "--upload-pack=x y", "sha": "6113728"}}}""", "pull_request payload: 'pull_request.head.ref' is not a valid git ref name" },
         { Forge.GitHub, "pull_request", """{"action": "opened", "pull_request": {"number": 2}}""", "pull_request payload: missing 'pull_request.base'" },
         { Forge.GitHub, "pull_request", """{"action": "opened", "pull_request": {"number": 2, "base": "main"}}""", "pull_request payload: 'pull_request.base' is not an object" },
         { Forge.GitHub, "pull_request", """{"action": "opened", "pull_request": {"number": 2, "base": {"ref": "main"}, "head": {"ref": "x"}}}""", "pull_request payload: missing 'pull_request.head.sha'" },
@@ -49,6 +53,8 @@ public class InvalidPayloadTests
         // Gitea
         { Forge.Gitea, "push", """{"ref": "refs/heads/main", "after": 5}""", "push payload: 'after' is not a string" },
         { Forge.Gitea, "pull_request", """{"action": "opened", "pull_request": {}}""", "pull_request payload: missing 'number'" },
+        { Forge.Gitea, "pull_request", """{"action": "opened", "number": 1, "pull_request": {"number": "1"}}""", "pull_request payload: 'pull_request.number' is not a number" },
+        { Forge.GitLab, "Merge Request Hook", """{"object_attributes": {"action": "open", "iid": 1, "target_branch": "main~1"}}""", "Merge Request Hook payload: 'object_attributes.target_branch' is not a valid git ref name" },
 
         // Bitbucket
         { Forge.Bitbucket, "repo:push", "{}", "repo:push payload: missing 'push'" },
@@ -59,6 +65,8 @@ public class InvalidPayloadTests
         { Forge.Bitbucket, "repo:push", """{"push": {"changes": [{"new": null, "old": null}]}}""", "repo:push payload: 'push.changes[0]' has neither 'new' nor 'old'" },
         { Forge.Bitbucket, "repo:push", """{"push": {"changes": [{"new": "main", "old": null}]}}""", "repo:push payload: 'push.changes[0].new' is not an object" },
         { Forge.Bitbucket, "repo:push", """{"push": {"changes": [{"new": {"type": "branch", "name": "main", "target": {}}, "old": null}]}}""", "repo:push payload: missing 'push.changes[0].new.target.hash'" },
+        { Forge.Bitbucket, "repo:push", """{"push": {"changes": [{"new": {"type": "branch", "name": "a b"}, "old": null}]}}""", "repo:push payload: 'push.changes[0].new.name' is not a valid git ref name" },
+        { Forge.Bitbucket, "pullrequest:created", """{"pullrequest": {"id": -1}}""", "pullrequest:created payload: 'pullrequest.id' is not a positive whole number" },
         { Forge.Bitbucket, "pullrequest:created", """{"pullrequest": {"id": 1}}""", "pullrequest:created payload: missing 'pullrequest.source'" },
     };
 

@@ -32,7 +32,7 @@ internal sealed class BitbucketWebhookParser : IForgeWebhookParser
         var oldState = change.RequiredObjectOrNull("old");
         var state = newState ?? oldState ?? throw payload.Invalid("'push.changes[0]' has neither 'new' nor 'old'");
         var type = state.RequiredString("type");
-        var name = state.RequiredString("name");
+        var name = state.RequiredRefName("name");
         var fullRef = type switch
         {
             "branch" => GitRefs.Branch(name),
@@ -63,9 +63,9 @@ internal sealed class BitbucketWebhookParser : IForgeWebhookParser
     private static WebhookParseResult ParsePullRequest(string eventName, JsonPayload payload, string deliveryId)
     {
         var pullRequest = payload.RequiredObject("pullrequest");
-        var number = pullRequest.RequiredInt("id");
-        var sourceBranch = pullRequest.RequiredString("source.branch.name");
-        var targetBranch = pullRequest.RequiredString("destination.branch.name");
+        var number = pullRequest.RequiredPositiveInt("id");
+        var sourceBranch = pullRequest.RequiredRefName("source.branch.name");
+        var targetBranch = pullRequest.RequiredRefName("destination.branch.name");
         var fromFork = RepositoryIdentity.Differ(
             pullRequest.OptionalId("source.repository.uuid"), pullRequest.OptionalId("destination.repository.uuid"),
             pullRequest.OptionalString("source.repository.full_name"), pullRequest.OptionalString("destination.repository.full_name"));

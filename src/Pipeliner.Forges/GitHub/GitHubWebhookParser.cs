@@ -23,7 +23,7 @@ internal sealed class GitHubWebhookParser : IForgeWebhookParser
     private static WebhookParseResult ParsePush(JsonPayload payload, string deliveryId)
     {
         var pushed = new PushedRef(
-            payload.RequiredString("ref"),
+            payload.RequiredRefName("ref"),
             payload.OptionalSha("before"),
             payload.RequiredSha("after"),
             DeletedFlag: payload.OptionalBool("deleted"),
@@ -58,8 +58,8 @@ internal sealed class GitHubWebhookParser : IForgeWebhookParser
         if (normalized is null) return new WebhookParseResult.Ignored($"pull request action '{action}' is not handled");
 
         var pullRequest = payload.RequiredObject("pull_request");
-        var number = pullRequest.RequiredInt("number");
-        var targetBranch = pullRequest.RequiredString("base.ref");
+        var number = pullRequest.RequiredPositiveInt("number");
+        var targetBranch = pullRequest.RequiredRefName("base.ref");
         return new WebhookParseResult.Event(new ForgeEvent
         {
             Forge = Forge.GitHub,
@@ -72,7 +72,7 @@ internal sealed class GitHubWebhookParser : IForgeWebhookParser
             PullRequestNumber = number,
             PullRequestAction = normalized,
             PullRequestTitle = pullRequest.OptionalString("title"),
-            SourceBranch = pullRequest.RequiredString("head.ref"),
+            SourceBranch = pullRequest.RequiredRefName("head.ref"),
             TargetBranch = targetBranch,
             FromFork = RepositoryIdentity.Differ(
                 pullRequest.OptionalId("head.repo.id"), pullRequest.OptionalId("base.repo.id"),

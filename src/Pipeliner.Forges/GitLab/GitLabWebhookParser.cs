@@ -24,7 +24,7 @@ internal sealed class GitLabWebhookParser : IForgeWebhookParser
     private static WebhookParseResult ParsePush(JsonPayload payload, string deliveryId)
     {
         var pushed = new PushedRef(
-            payload.RequiredString("ref"),
+            payload.RequiredRefName("ref"),
             payload.OptionalSha("before"),
             payload.RequiredSha("after"),
             DeletedFlag: false,
@@ -67,8 +67,8 @@ internal sealed class GitLabWebhookParser : IForgeWebhookParser
                 : $"merge request action '{action}' is not handled");
         }
 
-        var iid = attributes.RequiredInt("iid");
-        var targetBranch = attributes.RequiredString("target_branch");
+        var iid = attributes.RequiredPositiveInt("iid");
+        var targetBranch = attributes.RequiredRefName("target_branch");
         return new WebhookParseResult.Event(new ForgeEvent
         {
             Forge = Forge.GitLab,
@@ -81,7 +81,7 @@ internal sealed class GitLabWebhookParser : IForgeWebhookParser
             PullRequestNumber = iid,
             PullRequestAction = normalized,
             PullRequestTitle = attributes.OptionalString("title"),
-            SourceBranch = attributes.RequiredString("source_branch"),
+            SourceBranch = attributes.RequiredRefName("source_branch"),
             TargetBranch = targetBranch,
             FromFork = RepositoryIdentity.Differ(
                 attributes.OptionalId("source_project_id"), attributes.OptionalId("target_project_id"),

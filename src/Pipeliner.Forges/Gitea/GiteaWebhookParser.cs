@@ -21,7 +21,7 @@ internal sealed class GiteaWebhookParser : IForgeWebhookParser
     private static WebhookParseResult ParsePush(JsonPayload payload, string deliveryId)
     {
         var pushed = new PushedRef(
-            payload.RequiredString("ref"),
+            payload.RequiredRefName("ref"),
             payload.OptionalSha("before"),
             payload.RequiredSha("after"),
             DeletedFlag: false,
@@ -59,8 +59,9 @@ internal sealed class GiteaWebhookParser : IForgeWebhookParser
         if (normalized is null) return new WebhookParseResult.Ignored($"pull request action '{action}' is not handled");
 
         var pullRequest = payload.RequiredObject("pull_request");
-        var number = pullRequest.OptionalInt("number") ?? payload.RequiredInt("number");
-        var targetBranch = pullRequest.RequiredString("base.ref");
+        // The trimmed payloads of older Gitea versions carry the number only at the top level.
+        var number = pullRequest.Has("number") ? pullRequest.RequiredPositiveInt("number") : payload.RequiredPositiveInt("number");
+        var targetBranch = pullRequest.RequiredRefName("base.ref");
         return new WebhookParseResult.Event(new ForgeEvent
         {
             Forge = Forge.Gitea,
@@ -72,7 +73,7 @@ internal sealed class GiteaWebhookParser : IForgeWebhookParser
             PullRequestNumber = number,
             PullRequestAction = normalized,
             PullRequestTitle = pullRequest.OptionalString("title"),
-            SourceBranch = pullRequest.RequiredString("head.ref"),
+            SourceBranch = pullRequest.RequiredRefName("head.ref"),
             TargetBranch = targetBranch,
             FromFork = RepositoryIdentity.Differ(
                 pullRequest.OptionalId("head.repo_id") ?? pullRequest.OptionalId("head.repo.id"),

@@ -29,8 +29,6 @@ internal readonly struct JsonPayload
         _path = path;
     }
 
-    public string Context => _context;
-
     public string RequiredString(string path)
     {
         var value = Required(path, JsonValueKind.String, "a string");
@@ -53,14 +51,23 @@ internal readonly struct JsonPayload
 
     public string? OptionalSha(string path) => OptionalString(path) is { } sha && GitRefs.IsCommitSha(sha) ? sha : null;
 
-    public int RequiredInt(string path)
+    /// <summary>A branch, a tag or a full ref, which must be a valid git ref name (it ends up in git commands and paths).</summary>
+    public string RequiredRefName(string path)
     {
-        var value = Required(path, JsonValueKind.Number, "a number");
-        return value.TryGetInt32(out var number) ? number : throw Invalid($"'{Qualified(path)}' is not a whole number");
+        var name = RequiredString(path);
+        return GitRefs.IsValidRefName(name) ? name : throw Invalid($"'{Qualified(path)}' is not a valid git ref name");
     }
 
-    public int? OptionalInt(string path) =>
-        Find(path) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out var number) ? number : null;
+    /// <summary>A pull request number or id.</summary>
+    public int RequiredPositiveInt(string path)
+    {
+        var value = Required(path, JsonValueKind.Number, "a number");
+        return value.TryGetInt32(out var number) && number > 0
+            ? number
+            : throw Invalid($"'{Qualified(path)}' is not a positive whole number");
+    }
+
+    public bool Has(string path) => Find(path) is { ValueKind: not JsonValueKind.Null };
 
     public long? OptionalLong(string path) =>
         Find(path) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt64(out var number) ? number : null;
