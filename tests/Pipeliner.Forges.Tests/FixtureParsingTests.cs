@@ -1,0 +1,58 @@
+using Pipeliner.Forges.Tests.Support;
+
+namespace Pipeliner.Forges.Tests;
+
+public class FixtureParsingTests
+{
+    [Fact]
+    public void FixtureTable_CoversEveryFixtureFile_WhenTheSharedDirectoryIsRead()
+    {
+        Assert.Equal(FixtureCases.ByFile.Keys.Order(StringComparer.Ordinal), WebhookFixtures.All());
+    }
+
+    [Theory]
+    [MemberData(nameof(FixtureCases.Files), MemberType = typeof(FixtureCases))]
+    public void Parse_GivesTheExactNormalizedEvent_ForEachFixture(string file)
+    {
+        var fixture = FixtureCases.ByFile[file];
+        var headers = TestHeaders.For(fixture.Forge, fixture.EventName, fixture.DeliveryId);
+
+        var result = WebhookParser.Parse(fixture.Forge, headers, WebhookFixtures.Read(file));
+
+        if (fixture.Expected is null)
+        {
+            Assert.Equal(fixture.IgnoredReason, Assert.IsType<WebhookParseResult.Ignored>(result).Reason);
+            return;
+        }
+
+        var actual = Assert.IsType<WebhookParseResult.Event>(result).ForgeEvent;
+        Assert.Equal(fixture.Expected with { ChangedPaths = null }, actual with { ChangedPaths = null });
+        Assert.Equal(fixture.Expected.ChangedPaths, actual.ChangedPaths);
+    }
+
+    [Theory]
+    [MemberData(nameof(FixtureCases.Files), MemberType = typeof(FixtureCases))]
+    public void Detect_FindsTheFixturesForge_FromTheHeadersItIsDeliveredWith(string file)
+    {
+        var fixture = FixtureCases.ByFile[file];
+
+        Assert.Equal(fixture.Forge, ForgeDetector.Detect(TestHeaders.For(fixture.Forge, fixture.EventName, fixture.DeliveryId)));
+    }
+
+    [Theory]
+    [MemberData(nameof(FixtureCases.Files), MemberType = typeof(FixtureCases))]
+    public void Parse_DerivesTheDeliveryIdFromTheBody_WhenNoDeliveryHeaderIsSent(string file)
+    {
+        var fixture = FixtureCases.ByFile[file];
+        if (fixture.Expected is null) return;
+        var body = WebhookFixtures.Read(file);
+        var headers = TestHeaders.For(fixture.Forge, fixture.EventName, deliveryId: null);
+
+        var first = Assert.IsType<WebhookParseResult.Event>(WebhookParser.Parse(fixture.Forge, headers, body)).ForgeEvent;
+        var redelivered = Assert.IsType<WebhookParseResult.Event>(WebhookParser.Parse(fixture.Forge, headers, body.ToArray())).ForgeEvent;
+
+        var expectedId = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body));
+        Assert.Equal(expectedId, first.DeliveryId);
+        Assert.Equal(first.DeliveryId, redelivered.DeliveryId);
+    }
+}
