@@ -86,9 +86,12 @@ public static class WebhookEndpoints
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException) when (await db.WebhookDeliveries.AnyAsync(
-                                            d => d.ProjectId == project.Id && d.DeliveryId == forgeEvent.DeliveryId, CancellationToken.None))
+        catch (DbUpdateException)
         {
+            // The unique index on (project, delivery id) refused it: a redelivery.
+            var seen = await db.WebhookDeliveries.AsNoTracking()
+                .AnyAsync(d => d.ProjectId == project.Id && d.DeliveryId == forgeEvent.DeliveryId, CancellationToken.None);
+            if (!seen) throw;
             return TypedResults.Accepted((string?)null, new WebhookResponse("duplicate", "this delivery was received before", forgeEvent.DeliveryId));
         }
 
