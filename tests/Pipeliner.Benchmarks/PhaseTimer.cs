@@ -48,12 +48,13 @@ public static class PhaseTimer
         };
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{text.Length / 1024} KiB of YAML, {loaded.Jobs.Count} job instances; mean of {iterations} calls per phase after {WarmUpCalls} warm-up calls"));
-        var results = new List<double>();
+            $"{text.Length / 1024} KiB of YAML, {loaded.Jobs.Count} job instances; {iterations} timed calls per phase after {WarmUpCalls} warm-up calls"));
+        output.WriteLine($"{"phase",-52} {"median",9} {"min",9}  allocated");
+        var medians = new List<double>();
         foreach (var (name, prepare) in phases)
         {
             for (var i = 0; i < WarmUpCalls; i++) prepare()();
-            var elapsed = TimeSpan.Zero;
+            var times = new double[iterations];
             long bytes = 0;
             for (var i = 0; i < iterations; i++)
             {
@@ -64,16 +65,17 @@ public static class PhaseTimer
                 action();
                 watch.Stop();
                 bytes += GC.GetAllocatedBytesForCurrentThread() - before;
-                elapsed += watch.Elapsed;
+                times[i] = watch.Elapsed.TotalMilliseconds;
             }
 
-            var ms = elapsed.TotalMilliseconds / iterations;
-            results.Add(ms);
+            Array.Sort(times);
+            var median = times[iterations / 2];
+            medians.Add(median);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-52} {ms,8:0.00} ms  {bytes / iterations / (1024.0 * 1024),7:0.00} MiB allocated"));
+                $"{name,-52} {median,6:0.00} ms {times[0],6:0.00} ms  {bytes / iterations / (1024.0 * 1024),6:0.00} MiB"));
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{"   (phase 2 alone = line 2 - line 1)",-52} {results[1] - results[0],8:0.00} ms"));
+            $"{"   (phase 2 alone = line 2 - line 1)",-52} {medians[1] - medians[0],6:0.00} ms"));
     }
 }
