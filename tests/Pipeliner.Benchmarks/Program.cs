@@ -1,0 +1,18 @@
+using BenchmarkDotNet.Running;
+using Pipeliner.Benchmarks;
+
+if (args.Contains("--phases"))
+{
+    PhaseTimer.Run(Console.Out);
+    return 0;
+}
+
+if (args.Contains("--yaml"))
+{
+    // The generated pipeline, e.g. to try it with the CLI: dotnet run -c Release --project tests/Pipeliner.Benchmarks -- --yaml > big.yml
+    Console.Out.Write(PipelineGenerator.Generate());
+    return 0;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(PipelineBenchmarks).Assembly).Run(args);
+return 0;
