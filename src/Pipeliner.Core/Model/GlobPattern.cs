@@ -1,26 +1,34 @@
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace Pipeliner.Core.Model;
 
 /// <summary>
 /// A path or ref glob: <c>*</c> and <c>?</c> stay within one path segment, <c>**</c> (a whole segment)
 /// crosses segments, <c>[abc]</c>/<c>[!abc]</c> are character classes and <c>{a,b}</c> alternatives.
 /// A pattern ending in <c>/</c> matches everything below that directory.
+/// Matching never backtracks more than once per star, so no pattern can make it slow (no regular expressions).
 /// </summary>
 public sealed class GlobPattern
 {
-    private readonly Regex _regex;
+    private const int MaxAlternatives = 256;
+    private readonly IReadOnlyList<GlobSegment[]> _alternatives;
 
-    private GlobPattern(string pattern, Regex regex)
+    private GlobPattern(string pattern, IReadOnlyList<GlobSegment[]> alternatives)
     {
         Pattern = pattern;
-        _regex = regex;
+        _alternatives = alternatives;
     }
 
     public string Pattern { get; }
 
-    public bool IsMatch(string value) => _regex.IsMatch(value);
+    public bool IsMatch(string value)
+    {
+        var segments = value.Split('/');
+        foreach (var alternative in _alternatives)
+        {
+            if (GlobSegment.MatchPath(alternative, segments)) return true;
+        }
+
+        return false;
+    }
 
     public override string ToString() => Pattern;
 
@@ -29,36 +37,34 @@ public sealed class GlobPattern
     {
         error = Validate(pattern);
         if (error is not null) return null;
-        var source = pattern.EndsWith('/') ? pattern + "**" : pattern;
-        var regex = new StringBuilder("^");
-        var segments = source.Split('/');
-        for (var i = 0; i < segments.Length; i++)
+        var expanded = GlobBraces.Expand(pattern, MaxAlternatives);
+        if (expanded is null)
         {
-            var isLast = i == segments.Length - 1;
-            if (segments[i] == "**")
-            {
-                // "a/**/b" also matches "a/b"; a trailing "**" matches the directory itself and all below.
-                regex.Append(isLast ? (i == 0 ? ".*" : "(?:/.*)?") : (i == 0 ? "(?:.*/)?" : "(?:/.*)?/"));
-                continue;
-            }
-
-            if (i > 0 && segments[i - 1] != "**") regex.Append('/');
-            AppendSegment(regex, segments[i]);
-        }
-
-        try
-        {
-            var compiled = new Regex(regex.Append('$').ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline);
-            return new GlobPattern(pattern, compiled);
-        }
-        catch (RegexParseException e)
-        {
-            // What the checks above leave to the regex engine, such as a range written backwards: "[z-a]".
-            error = e.Error == RegexParseError.ReversedCharacterRange
-                ? $"invalid glob '{pattern}': a range in '[...]' runs backwards"
-                : $"invalid glob '{pattern}': {e.Error}";
+            error = $"invalid glob '{pattern}': its '{{...}}' alternatives make more than {MaxAlternatives} patterns";
             return null;
         }
+
+        var alternatives = new List<GlobSegment[]>(expanded.Count);
+        foreach (var alternative in expanded)
+        {
+            var source = alternative.EndsWith('/') ? alternative + "**" : alternative;
+            var segments = new List<GlobSegment>();
+            foreach (var text in source.Split('/'))
+            {
+                var segment = GlobSegment.Parse(text, out var segmentError);
+                if (segment is null)
+                {
+                    error = $"invalid glob '{pattern}': {segmentError}";
+                    return null;
+                }
+
+                segments.Add(segment);
+            }
+
+            alternatives.Add([.. segments]);
+        }
+
+        return new GlobPattern(pattern, alternatives);
     }
 
     private static string? Validate(string pattern)
@@ -117,70 +123,4 @@ public sealed class GlobPattern
     // Patterns are cut into segments at every '/', so a '/' cannot be escaped or sit inside a class.
     private static string SlashInside(string pattern) =>
         $"invalid glob '{pattern}': '/' separates path segments; it cannot be escaped or written inside '[...]'";
-
-    private static void AppendSegment(StringBuilder regex, string segment)
-    {
-        for (var i = 0; i < segment.Length; i++)
-        {
-            var c = segment[i];
-            switch (c)
-            {
-                case '\\':
-                    regex.Append(Regex.Escape(segment[++i].ToString()));
-                    break;
-                case '*':
-                    regex.Append("[^/]*");
-                    break;
-                case '?':
-                    regex.Append("[^/]");
-                    break;
-                case '[':
-                    i = AppendClass(regex, segment, i);
-                    break;
-                case '{':
-                    regex.Append("(?:");
-                    break;
-                case '}':
-                    regex.Append(')');
-                    break;
-                case ',' when IsInsideBraces(segment, i):
-                    regex.Append('|');
-                    break;
-                default:
-                    regex.Append(Regex.Escape(c.ToString()));
-                    break;
-            }
-        }
-    }
-
-    private static int AppendClass(StringBuilder regex, string segment, int start)
-    {
-        var i = start + 1;
-        regex.Append('[');
-        if (segment[i] is '!' or '^')
-        {
-            regex.Append('^');
-            i++;
-        }
-
-        var first = true;
-        for (; segment[i] != ']' || first; i++, first = false)
-        {
-            var c = segment[i];
-            var escaped = c == '\\';
-            if (escaped) c = segment[++i];
-            // An escaped letter or digit is itself (in a regex, \d would be a class); other escaped characters stay literal.
-            var literal = escaped ? !char.IsLetterOrDigit(c) : c is '^' or '[' or ']';
-            regex.Append(literal ? "\\" + c : c.ToString());
-        }
-
-        regex.Append(']');
-        return i;
-    }
-
-    private static bool IsInsideBraces(string segment, int index)
-    {
-        var open = segment.LastIndexOf('{', index);
-        return open >= 0 && segment.IndexOf('}', open) > index && segment.LastIndexOf('}', index) < open;
-    }
 }

@@ -7,6 +7,12 @@ public class GlobPatternTests
     [Theory]
     // '*' and '?' stay within one path segment.
     [InlineData("*", "main", true)]
+    // Many stars against a long near-miss: a backtracking matcher would take seconds to minutes here.
+    [InlineData("*a*a*a*a*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false)]
+    [InlineData("*a*a*a*a*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", true)]
+    [InlineData("**/**/**/**/**/x", "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/y", false)]
+    [InlineData("{src,lib}/**/*.{cs,ts}", "lib/a/b.ts", true)]
+    [InlineData("{src,lib}/**/*.{cs,ts}", "docs/a/b.ts", false)]
     [InlineData("*", "feature/login", false)]
     [InlineData("release/*", "release/1.2", true)]
     [InlineData("release/*", "release/1.2/hotfix", false)]
