@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Server figures, measured against a real server process and Docker engine on this machine.
+
+1. Webhook received -> first job container started: 50 pushes, one at a time, each a signed GitHub push
+   webhook for a new commit; the start is the timestamp of the job's first log line (written as the
+   container's first output arrives). Reports p50 and p95 with a warm mirror.
+2. Burst: 100 pushes to 100 branches sent at once; waits until every run has finished; reports how many
+   completed, none lost, the wall time and the server's peak resident memory (RSS).
+
+Usage: python3 deploy/bench/server-benchmarks.py   (needs DOCKER_HOST; builds the server in Release)
+"""
+import datetime, hashlib, hmac, json, os, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TOKEN = "plr_benchmark_token_0123456789"
+SECRET = b"benchmark-secret"
+FIXTURE = os.path.join(ROOT, "..", "shared", "fixtures", "webhooks", "github", "push-branch-update.json")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def request(base, method, path, body=None, headers=None):
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method, headers={
+        "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(req, timeout=60) as response:
+        text = response.read().decode()
+        return json.loads(text) if text.startswith(("{", "[")) else text
+
+
+def push_webhook(base, repo, branch, sha, delivery):
+    payload = json.load(open(FIXTURE))
+    payload["ref"], payload["after"] = f"refs/heads/{branch}", sha
+    payload["head_commit"]["id"] = sha
+    body = json.dumps(payload).encode()
+    signature = "sha256=" + hmac.new(SECRET, body, hashlib.sha256).hexdigest()
+    request(base, "POST", "/hooks/bench", body, {
+        "X-GitHub-Event": "push", "X-GitHub-Delivery": delivery, "X-Hub-Signature-256": signature})
+
+
+def wait_run(base, sha, timeout=300):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        runs = request(base, "GET", "/api/projects/bench/runs?pageSize=100")["items"]
+        run = next((r for r in runs if r["commit"] == sha), None)
+        if run and run["status"] in ("succeeded", "failed", "canceled", "invalid"):
+            return run
+        time.sleep(0.05)
+    raise TimeoutError(f"no finished run for {sha}")
+
+
+def first_line_time(base, run_id):
+    log = request(base, "GET", f"/api/runs/{run_id}/jobs/build/log")
+    for line in log.splitlines():
+        if "$ echo start" in line:
+            stamp = line.split(" ", 1)[0]
+            return datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+    raise ValueError("no start line in the log")
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+
+
+def main():
+    subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Server"), "-c", "Release", "-nologo", "-v", "q"], check=True)
+    work = tempfile.mkdtemp(prefix="pipeliner-bench-")
+    repo = os.path.join(work, "repo")
+    os.makedirs(repo)
+    with open(os.path.join(repo, ".pipeliner.yml"), "w") as f:
+        f.write("stages: [build]\njobs:\n  build:\n    stage: build\n    image: alpine:3\n    script: [\"echo start\"]\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", "init")
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(["dotnet", os.path.join(ROOT, "src/Pipeliner.Server/bin/Release/net10.0/Pipeliner.Server.dll"),
+                               "--urls", base, f"--Pipeliner:DataDir={work}/data", f"--Pipeliner:BootstrapToken={TOKEN}",
+                               "--Pipeliner:Agent:Capacity=2", "--Logging:LogLevel:Default=Warning"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = [0]
+    sampling = [True]
+
+    def sample():
+        while sampling[0]:
+            try:
+                peak[0] = max(peak[0], rss_kib(server.pid))
+            except (OSError, StopIteration):
+                pass
+            time.sleep(0.1)
+
+    threading.Thread(target=sample, daemon=True).start()
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        request(base, "POST", "/api/projects", {"name": "bench", "repository": repo, "forge": "github",
+                                                 "webhookSecret": SECRET.decode(), "defaultBranch": "main"})
+
+        def commit(branch, n):
+            git(repo, "checkout", "-q", "-B", branch)
+            with open(os.path.join(repo, "n.txt"), "w") as f:
+                f.write(str(n))
+            git(repo, "add", "-A")
+            git(repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", f"c{n}")
+            return git(repo, "rev-parse", "HEAD")
+
+        # Warm-up: clone the mirror, JIT the paths.
+        sha = commit("main", 0)
+        push_webhook(base, repo, "main", sha, "warm")
+        wait_run(base, sha)
+
+        latencies = []
+        for n in range(1, 51):
+            sha = commit("main", n)
+            sent = time.time()
+            push_webhook(base, repo, "main", sha, f"seq-{n}")
+            run = wait_run(base, sha)
+            latencies.append((first_line_time(base, run["id"]) - sent) * 1000)
+        latencies.sort()
+        p50 = statistics.median(latencies)
+        p95 = latencies[int(0.95 * len(latencies)) - 1]
+        print(f"1. webhook -> first job container output, 50 sequential pushes (warm mirror): "
+              f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, min {latencies[0]:.0f} ms, max {latencies[-1]:.0f} ms")
+
+        shas = [commit(f"burst/{n}", 1000 + n) for n in range(100)]
+        git(repo, "checkout", "-q", "main")
+        started = time.time()
+        threads = [threading.Thread(target=push_webhook, args=(base, repo, f"burst/{n}", sha, f"burst-{n}")) for n, sha in enumerate(shas)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        finished = [wait_run(base, sha, timeout=1200) for sha in shas]
+        elapsed = time.time() - started
+        succeeded = sum(1 for r in finished if r["status"] == "succeeded")
+        print(f"2. burst of 100 pushes to 100 branches: {len(finished)} runs finished ({succeeded} succeeded, "
+              f"{100 - len(finished)} lost) in {elapsed:.1f} s; server peak RSS {peak[0] / 1024:.0f} MiB")
+    finally:
+        sampling[0] = False
+        server.terminate()
+        server.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
