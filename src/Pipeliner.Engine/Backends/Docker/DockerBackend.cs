@@ -13,6 +13,9 @@ public sealed class DockerBackend : IExecutionBackend
 {
     public const string WorkspaceMount = "/workspace";
 
+    /// <summary>128 + SIGKILL: how a container's exit looks when the kernel killed its process.</summary>
+    private const long KilledExitCode = 137;
+
     private readonly DockerClient _client;
     private readonly DockerClientConfiguration _configuration;
     private readonly string _endpoint;
@@ -94,8 +97,11 @@ public sealed class DockerBackend : IExecutionBackend
         try
         {
             var response = await _client.Containers.WaitContainerAsync(id, cancellationToken);
-            var state = (await _client.Containers.InspectContainerAsync(id, cancellationToken)).State;
-            return new StepExit((int)response.StatusCode, state.OOMKilled,
+            var container = await _client.Containers.InspectContainerAsync(id, cancellationToken);
+            var outOfMemory = container.State.OOMKilled ||
+                              (response.StatusCode == KilledExitCode && step.Resources.Memory is not null &&
+                               await HadOutOfMemoryEventAsync(id, container.Created, cancellationToken));
+            return new StepExit((int)response.StatusCode, outOfMemory,
                 _peakMemory.TryGetValue((workflow.Id, step.Name), out var peak) && peak > 0 ? peak : null);
         }
         finally
@@ -215,6 +221,52 @@ public sealed class DockerBackend : IExecutionBackend
         var colon = image.LastIndexOf(':');
         return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
     }
+
+    /// <summary>
+    /// The engine marks a container OOM-killed only when the kernel's OOM event reaches it before the exit; when the
+    /// killed process is not the container's first one, the script often exits first. The event is logged either
+    /// way, so a SIGKILL exit under a memory limit is checked against the engine's event log.
+    /// </summary>
+    private async Task<bool> HadOutOfMemoryEventAsync(string id, DateTime created, CancellationToken cancellationToken)
+    {
+        var parameters = new ContainerEventsParameters
+        {
+            Since = UnixSeconds(created.ToUniversalTime()),
+            // The event may be logged a moment after the exit: keep listening that long.
+            Until = UnixSeconds(DateTime.UtcNow.AddSeconds(2)),
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["container"] = new Dictionary<string, bool> { [id] = true },
+                ["event"] = new Dictionary<string, bool> { ["oom"] = true },
+            },
+        };
+        using var found = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var firstEvent = new FirstEvent(found);
+        try
+        {
+            await _client.System.MonitorEventsAsync(parameters, firstEvent, found.Token);
+        }
+        catch (OperationCanceledException) when (firstEvent.Seen)
+        {
+            // Stopped listening at the first event: that is the answer.
+        }
+
+        return firstEvent.Seen;
+    }
+
+    private sealed class FirstEvent(CancellationTokenSource stop) : IProgress<Message>
+    {
+        public bool Seen { get; private set; }
+
+        public void Report(Message value)
+        {
+            Seen = true;
+            stop.Cancel();
+        }
+    }
+
+    private static string UnixSeconds(DateTime utc) =>
+        new DateTimeOffset(utc, TimeSpan.Zero).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task SamplePeakMemoryAsync(WorkflowSpec workflow, StepSpec step, string id, CancellationToken cancellationToken)
     {
