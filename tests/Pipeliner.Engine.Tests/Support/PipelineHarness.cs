@@ -39,10 +39,11 @@ internal sealed class PipelineHarness : IAsyncDisposable
     public RecordingObserver Observer { get; private set; } = new();
 
     /// <summary>Commits <paramref name="yaml"/> as the pipeline (unless a commit is given) and runs it to the end.</summary>
-    public async Task<Run> RunAsync(string yaml, RunOptions? options = null, CancellationToken cancellationToken = default, string? commitSha = null)
+    public async Task<Run> RunAsync(
+        string yaml, RunOptions? options = null, CancellationToken cancellationToken = default, string? commitSha = null, string? runId = null)
     {
         var commit = commitSha ?? Repository.CommitPipeline(yaml);
-        var runId = Plans.NewRunId();
+        runId ??= Plans.NewRunId();
         var plan = PipelinePlanner.Plan(Plans.Load(yaml), Plans.Push(runId, Project, commit));
         var run = new Run(runId, plan, TimeProvider.System.GetUtcNow());
         Observer = new RecordingObserver(Records, Project);
