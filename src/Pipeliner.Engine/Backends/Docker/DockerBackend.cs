@@ -76,9 +76,18 @@ public sealed class DockerBackend : IExecutionBackend
         var key = (workflow.Id, step.Name);
         if (_containers.ContainsKey(key)) return;
         await EnsureImageAsync(step.Image, cancellationToken);
-        var created = await _client.Containers.CreateContainerAsync(CreateParameters(workflow, step), cancellationToken);
-        _containers[key] = created.ID;
-        await _client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+        try
+        {
+            var created = await _client.Containers.CreateContainerAsync(CreateParameters(workflow, step), cancellationToken);
+            _containers[key] = created.ID;
+            await _client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.BadRequest)
+        {
+            // The engine refuses what the job asked for (a command not in the image, an impossible limit).
+            var what = step.Kind == StepKind.Service ? $"service '{step.Name}' ({step.Image})" : $"the job's container ({step.Image})";
+            throw new StepStartException($"{what} cannot start: {DockerErrors.Describe(e)}", e);
+        }
     }
 
     public async Task<Stream> TailStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
@@ -210,7 +219,7 @@ public sealed class DockerBackend : IExecutionBackend
         }
         catch (DockerApiException e)
         {
-            throw new StepStartException($"image '{image}' is not on this engine and pulling it failed: {FirstLine(e.ResponseBody ?? e.Message)}", e);
+            throw new StepStartException($"image '{image}' is not on this engine and pulling it failed: {DockerErrors.Describe(e)}", e);
         }
     }
 
@@ -311,7 +320,4 @@ public sealed class DockerBackend : IExecutionBackend
         Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
 
     private static Exception Root(Exception e) => e.InnerException is { } inner ? Root(inner) : e;
-
-    private static string FirstLine(string text) =>
-        text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? text;
 }
