@@ -276,6 +276,65 @@ public sealed class RunCommandTests(CliDockerEngine engine) : IDisposable
         Assert.Contains("[one] committed", result.Output);
     }
 
+    [Fact]
+    public void Run_RunsTheNamedCommit_WhenCommitIsGiven()
+    {
+        var first = _workspace.Commit("""
+            stages: [main]
+            jobs:
+              show: { stage: main, image: alpine:3, script: ["cat version.txt"] }
+            """, ("version.txt", "one\n"));
+        _workspace.Commit("""
+            stages: [main]
+            jobs:
+              show: { stage: main, image: alpine:3, script: ["cat version.txt"] }
+            """, ("version.txt", "two\n"));
+
+        var result = Run("--commit", first[..10]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"at {first[..12]}", result.Output);
+        Assert.Contains("[show] one\n", result.Output);
+    }
+
+    [Fact]
+    public void Run_UsesThePipelineFileGiven_InsteadOfTheCommittedOne()
+    {
+        _workspace.Commit("""
+            stages: [main]
+            jobs:
+              committed: { stage: main, image: alpine:3, script: ["echo from the commit"] }
+            """);
+        var file = _workspace.WriteOutside("other.yml", """
+            stages: [main]
+            jobs:
+              trying: { stage: main, image: alpine:3, script: ["echo from --file"] }
+            """);
+
+        var result = Run("--file", file);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("[trying] from --file", result.Output);
+        Assert.DoesNotContain("from the commit", result.Output);
+    }
+
+    [Fact]
+    public void Run_ColoursJobPrefixesAndStatuses_OnATerminal()
+    {
+        _workspace.Commit("""
+            stages: [main]
+            jobs:
+              one: { stage: main, image: alpine:3, script: ["echo hi"] }
+            """);
+        var (output, error) = (new StringWriter(), new StringWriter());
+
+        var exit = CliApp.Run(["run", "--repo", _workspace.Repository, "--data", _workspace.Data], new CliConsole(output, error, IsTerminal: true));
+
+        Assert.Equal(0, exit);
+        Assert.Contains("\e[36m[one]\e[0m hi\n", output.ToString());
+        Assert.Matches("\e\\[32mone +succeeded", output.ToString());
+    }
+
     private CliResult Run(params string[] args) =>
         CliResult.Run(["run", "--repo", _workspace.Repository, "--data", _workspace.Data, .. args]);
 

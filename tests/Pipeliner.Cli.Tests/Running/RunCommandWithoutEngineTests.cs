@@ -84,6 +84,25 @@ public sealed class RunCommandWithoutEngineTests : IDisposable
     }
 
     [Fact]
+    public void Run_SaysWhyAndExitsZero_WhenThePipelineIsNotTriggeredForTheBranch()
+    {
+        _workspace.Commit("""
+            on:
+              push:
+                branches: [main]
+            stages: [main]
+            jobs:
+              one: { stage: main, image: alpine:3, script: ["true"] }
+            """);
+
+        var result = Run("--branch", "feature/x");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("pipeliner: no run: ", result.Output);
+        Assert.False(Directory.Exists(Path.Combine(_workspace.Data, "runs", "1")));
+    }
+
+    [Fact]
     public async Task Run_PrintsOneLineSayingWhereItLookedAndExitsTwo_WhenNoDockerEngineAnswers()
     {
         _workspace.Commit("stages: [main]\njobs:\n  one: { stage: main, image: alpine:3, script: [\"true\"] }\n");

@@ -55,8 +55,9 @@ public sealed class RunExecutorTests : IAsyncDisposable
     [InlineData(3)]
     public async Task ExecuteAsync_RunsAtMostParallelJobsAtOnce_WhenManyJobsAreReady(int parallel)
     {
-        var jobs = Enumerable.Range(1, 6).Select(i => $"job{i}").ToList();
-        foreach (var id in jobs) _backend.Job(id, ScriptedJob.Sleeps(TimeSpan.FromMilliseconds(150)));
+        var jobs = Enumerable.Range(1, 4).Select(i => $"job{i}").ToList();
+        // Long enough for every started job to get through its checkout while the others still run.
+        foreach (var id in jobs) _backend.Job(id, ScriptedJob.Sleeps(TimeSpan.FromMilliseconds(500)));
 
         var run = await _harness.RunAsync(Pipeline(jobs), new RunOptions { Parallel = parallel });
 

@@ -8,17 +8,18 @@ namespace Pipeliner.Engine.Tests.Execution.Docker;
 [Collection(DockerCollection.Name)]
 public sealed class ParallelOnDockerTests(DockerEngineFixture engine) : DockerTest(engine)
 {
-    private const string TwoSleepers = """
+    /// <summary>Long enough that starting the second container cannot take longer, even on a busy machine.</summary>
+    private static string TwoSleepers(int seconds) => $$"""
         stages: [main]
         jobs:
-          left: { stage: main, image: alpine:3, script: ["echo begin", "sleep 2", "echo end"] }
-          right: { stage: main, image: alpine:3, script: ["echo begin", "sleep 2", "echo end"] }
+          left: { stage: main, image: alpine:3, script: ["echo begin", "sleep {{seconds}}", "echo end"] }
+          right: { stage: main, image: alpine:3, script: ["echo begin", "sleep {{seconds}}", "echo end"] }
         """;
 
     [Fact]
     public async Task ExecuteAsync_OverlapsIndependentJobs_WhenParallelAllowsIt()
     {
-        var run = await Harness.RunAsync(TwoSleepers, new RunOptions { Parallel = 2 });
+        var run = await Harness.RunAsync(TwoSleepers(3), new RunOptions { Parallel = 2 });
 
         Assert.Equal(RunStatus.Succeeded, run.Status);
         var (left, right) = (Span(run, "left"), Span(run, "right"));
@@ -28,7 +29,7 @@ public sealed class ParallelOnDockerTests(DockerEngineFixture engine) : DockerTe
     [Fact]
     public async Task ExecuteAsync_RunsJobsOneAfterAnother_WhenParallelIsOne()
     {
-        var run = await Harness.RunAsync(TwoSleepers, new RunOptions { Parallel = 1 });
+        var run = await Harness.RunAsync(TwoSleepers(1), new RunOptions { Parallel = 1 });
 
         var (left, right) = (Span(run, "left"), Span(run, "right"));
         Assert.True(left.End <= right.Begin || right.End <= left.Begin, $"left {left} and right {right} overlapped");
