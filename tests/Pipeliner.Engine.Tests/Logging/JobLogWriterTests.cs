@@ -62,6 +62,26 @@ public sealed class JobLogWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteLine_KeepsItsOwnLine_WhenOutputStoppedInTheMiddleOfALine()
+    {
+        var path = _directory.Combine("5.log");
+        var output = new ChunkStream();
+        await using (var log = new JobLogWriter(path, SecretMasker.None, TimeProvider.System))
+        {
+            var copy = log.CopyFromAsync(output, CancellationToken.None);
+            await output.SendAsync("downloading... ");
+
+            log.WriteLine("pipeliner: job timed out");
+            await output.SendAsync("done\n");
+            output.End();
+            await copy;
+        }
+
+        var texts = (await File.ReadAllLinesAsync(path)).Select(l => l[(JobLogWriter.TimestampLength + 1)..]);
+        Assert.Equal(["pipeliner: job timed out", "downloading... done"], texts);
+    }
+
+    [Fact]
     public async Task Constructor_AppendsToExistingLog_WhenTheFileIsThere()
     {
         var path = _directory.Combine("4.log");
@@ -82,6 +102,43 @@ public sealed class JobLogWriterTests : IDisposable
             _now = _now.AddMilliseconds(1);
             return now;
         }
+    }
+
+    /// <summary>Output sent chunk by chunk; sending returns once the reader has taken the chunk and asks for more.</summary>
+    private sealed class ChunkStream : Stream
+    {
+        private readonly System.Threading.Channels.Channel<byte[]> _chunks = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        private TaskCompletionSource _askedForMore = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public async Task SendAsync(string text)
+        {
+            var asked = _askedForMore = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await _chunks.Writer.WriteAsync(Encoding.UTF8.GetBytes(text));
+            await asked.Task;
+        }
+
+        public void End() => _chunks.Writer.Complete();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _askedForMore.TrySetResult();
+            if (!await _chunks.Reader.WaitToReadAsync(cancellationToken)) return 0;
+            var chunk = await _chunks.Reader.ReadAsync(cancellationToken);
+            chunk.CopyTo(buffer);
+            return chunk.Length;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override void Flush() => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Hands out its bytes a few at a time, yielding between reads.</summary>
