@@ -112,8 +112,10 @@ internal sealed record CliResult(int ExitCode, string Output, string Error)
     public static CliResult Run(params string[] args)
     {
         var (output, error) = (new StringWriter(), new StringWriter());
-        var exit = CliApp.Run(args, new CliConsole(output, error));
-        return new CliResult(exit, output.ToString(), error.ToString());
+        var run = Task.Run(() => CliApp.Run(args, new CliConsole(output, error)));
+        // A hang must fail the test, not stall the suite.
+        if (!run.Wait(TimeSpan.FromMinutes(3))) throw new TimeoutException($"pipeliner {string.Join(' ', args)} did not finish:\n{output}\n{error}");
+        return new CliResult(run.Result, output.ToString(), error.ToString());
     }
 
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}--- stderr\n{Error}";

@@ -16,6 +16,8 @@ namespace Pipeliner.Engine.Tests.Support;
 /// </summary>
 internal sealed class PipelineHarness : IAsyncDisposable
 {
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
+
     private readonly TempDirectory _data = new("data");
 
     private PipelineHarness(IExecutionBackend backend)
@@ -48,7 +50,9 @@ internal sealed class PipelineHarness : IAsyncDisposable
         var run = new Run(runId, plan, TimeProvider.System.GetUtcNow());
         Observer = new RecordingObserver(Records, Project);
         var executor = new RunExecutor(new JobRunner(Backend, Layout, new WorkspacePreparer(Layout), TimeProvider.System), Observer, TimeProvider.System);
-        await executor.ExecuteAsync(run, Project, Repository.Path, commit, options ?? new RunOptions(), cancellationToken);
+        // A hang must fail the test, not stall the suite.
+        await executor.ExecuteAsync(run, Project, Repository.Path, commit, options ?? new RunOptions(), cancellationToken)
+            .WaitAsync(RunTimeout, CancellationToken.None);
         return run;
     }
 

@@ -16,6 +16,8 @@ public sealed class DockerBackend : IExecutionBackend
     /// <summary>128 + SIGKILL: how a container's exit looks when the kernel killed its process.</summary>
     private const long KilledExitCode = 137;
 
+    private static readonly TimeSpan SamplerStopTimeout = TimeSpan.FromSeconds(2);
+
     private readonly DockerClient _client;
     private readonly DockerClientConfiguration _configuration;
     private readonly string _endpoint;
@@ -116,7 +118,9 @@ public sealed class DockerBackend : IExecutionBackend
         finally
         {
             await sampling.CancelAsync();
-            await sampler;
+            // The client may not notice the cancellation while the engine sends no stats (a container that ended
+            // before sampling began); then stop waiting: removing the container ends the stream.
+            await Task.WhenAny(sampler, Task.Delay(SamplerStopTimeout, CancellationToken.None));
         }
     }
 
@@ -250,28 +254,21 @@ public sealed class DockerBackend : IExecutionBackend
             },
         };
         using var found = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var firstEvent = new FirstEvent(found);
+        var seen = false;
         try
         {
-            await _client.System.MonitorEventsAsync(parameters, firstEvent, found.Token);
+            await _client.System.MonitorEventsAsync(parameters, new InlineProgress<Message>(_ =>
+            {
+                seen = true;
+                found.Cancel();
+            }), found.Token);
         }
-        catch (OperationCanceledException) when (firstEvent.Seen)
+        catch (OperationCanceledException) when (seen)
         {
             // Stopped listening at the first event: that is the answer.
         }
 
-        return firstEvent.Seen;
-    }
-
-    private sealed class FirstEvent(CancellationTokenSource stop) : IProgress<Message>
-    {
-        public bool Seen { get; private set; }
-
-        public void Report(Message value)
-        {
-            Seen = true;
-            stop.Cancel();
-        }
+        return seen;
     }
 
     private static string UnixSeconds(DateTime utc) =>
@@ -280,8 +277,9 @@ public sealed class DockerBackend : IExecutionBackend
     private async Task SamplePeakMemoryAsync(WorkflowSpec workflow, StepSpec step, string id, CancellationToken cancellationToken)
     {
         var key = (workflow.Id, step.Name);
-        var progress = new Progress<ContainerStatsResponse>(stats =>
+        var progress = new InlineProgress<ContainerStatsResponse>(stats =>
         {
+            if (!_containers.ContainsKey(key)) return;
             var usage = (long)Math.Max(stats.MemoryStats?.MaxUsage ?? 0, stats.MemoryStats?.Usage ?? 0);
             _peakMemory.AddOrUpdate(key, usage, (_, old) => Math.Max(old, usage));
         });
