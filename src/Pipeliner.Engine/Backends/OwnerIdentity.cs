@@ -30,7 +30,30 @@ public sealed record OwnerIdentity(string Host, int ProcessId, long StartTicks)
         return OfProcess(ProcessId) is { } live && live.StartTicks == StartTicks;
     }
 
-    private static OwnerIdentity? OfProcess(int pid)
+    private static OwnerIdentity? OfProcess(int pid) =>
+        Directory.Exists("/proc/self") ? OfLinuxProcess(pid) : OfAnyProcess(pid);
+
+    /// <summary>
+    /// The kernel's start time in clock ticks since boot: every process reads the same number. (Process.StartTime
+    /// adds a boot time each process estimates for itself; two processes disagree by milliseconds.)
+    /// </summary>
+    private static OwnerIdentity? OfLinuxProcess(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // After "pid (command) ": state is field 3, starttime field 22.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields[0] == "Z") return null; // exited, only waiting for its parent to reap it
+            return new OwnerIdentity(Environment.MachineName, pid, long.Parse(fields[19], CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    private static OwnerIdentity? OfAnyProcess(int pid)
     {
         try
         {

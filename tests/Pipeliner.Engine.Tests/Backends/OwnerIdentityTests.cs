@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Pipeliner.Engine.Backends;
 
 namespace Pipeliner.Engine.Tests.Backends;
@@ -46,6 +47,38 @@ public sealed class OwnerIdentityTests
         await process.WaitForExitAsync();
 
         Assert.False(identity.IsAlive());
+    }
+
+    [Fact]
+    public void Current_UsesTheKernelsStartTick_WhichEveryProcessReadsAlike()
+    {
+        // Process.StartTime comes from a boot time each process estimates for itself: two processes disagree by
+        // milliseconds, and rounding to seconds then made a live owner look dead to another pipeliner.
+        var stat = File.ReadAllText($"/proc/{Environment.ProcessId}/stat");
+        var startTick = long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
+
+        Assert.Equal(startTick, OwnerIdentity.Current.StartTicks);
+    }
+
+    [Fact]
+    public async Task IsAlive_IsFalse_WhenTheProcessIsAZombieNotYetReaped()
+    {
+        // The child exits at once but its parent, a shell busy sleeping, reaps it only later.
+        using var parent = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "true & echo $!; exec sleep 30"]) { RedirectStandardOutput = true })!;
+        try
+        {
+            var zombie = int.Parse((await parent.StandardOutput.ReadLineAsync())!, CultureInfo.InvariantCulture);
+            while (!File.ReadAllText($"/proc/{zombie}/stat").Contains(") Z ", StringComparison.Ordinal)) await Task.Delay(20);
+            var stat = File.ReadAllText($"/proc/{zombie}/stat");
+            var identity = new OwnerIdentity(Environment.MachineName, zombie,
+                long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture));
+
+            Assert.False(identity.IsAlive());
+        }
+        finally
+        {
+            parent.Kill();
+        }
     }
 
     [Fact]
