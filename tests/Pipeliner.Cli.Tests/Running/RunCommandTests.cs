@@ -91,7 +91,7 @@ public sealed class RunCommandTests(CliDockerEngine engine) : IDisposable
     }
 
     [Fact]
-    public void Run_ReportsManualJobAsWaitingAndRunsItOnlyWhenApproved()
+    public void Run_RunsManualJobOnlyIfApproved_WhenRunWithAndWithoutApprove()
     {
         _workspace.Commit("""
             stages: [build, deploy]
@@ -113,7 +113,7 @@ public sealed class RunCommandTests(CliDockerEngine engine) : IDisposable
     }
 
     [Fact]
-    public async Task Run_InjectsAndMasksSecrets_FromSecretOptionAndSecretsFile()
+    public async Task Run_InjectsAndMasksSecrets_WhenGivenBySecretAndSecretsFile()
     {
         _workspace.Commit("""
             stages: [deploy]
@@ -191,7 +191,7 @@ public sealed class RunCommandTests(CliDockerEngine engine) : IDisposable
     }
 
     [Fact]
-    public void Run_RejectsParallelBelowOne()
+    public void Run_ExitsTwo_WhenParallelIsBelowOne()
     {
         _workspace.Commit("stages: [main]\njobs:\n  one: { stage: main, image: alpine:3, script: [\"true\"] }\n");
 
@@ -202,7 +202,7 @@ public sealed class RunCommandTests(CliDockerEngine engine) : IDisposable
     }
 
     [Fact]
-    public void Run_WritesRunRecordWithAttemptsAndLogsPerAttempt_ToTheDataDirectory()
+    public void Run_WritesRunRecordsAndLogsPerAttempt_WhenDataIsGiven()
     {
         _workspace.Commit("""
             stages: [main]
@@ -241,7 +241,7 @@ public sealed class RunCommandTests(CliDockerEngine engine) : IDisposable
     }
 
     [Fact]
-    public async Task Run_KeepsDataInDotPipelinerOfTheRepository_AndLeavesNoContainers_ByDefault()
+    public async Task Run_KeepsDataInDotPipelinerOfTheRepository_WhenNoDataIsGiven()
     {
         _workspace.Commit("""
             stages: [main]
@@ -298,7 +298,7 @@ public sealed class RunCommandTests(CliDockerEngine engine) : IDisposable
     }
 
     [Fact]
-    public void Run_UsesThePipelineFileGiven_InsteadOfTheCommittedOne()
+    public void Run_UsesThatPipelineFile_WhenFileIsGiven()
     {
         _workspace.Commit("""
             stages: [main]
@@ -319,7 +319,7 @@ public sealed class RunCommandTests(CliDockerEngine engine) : IDisposable
     }
 
     [Fact]
-    public void Run_ColoursJobPrefixesAndStatuses_OnATerminal()
+    public void Run_ColoursJobPrefixesAndStatuses_WhenOutputIsATerminal()
     {
         _workspace.Commit("""
             stages: [main]

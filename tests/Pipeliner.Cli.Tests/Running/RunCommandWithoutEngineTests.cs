@@ -73,7 +73,7 @@ public sealed class RunCommandWithoutEngineTests : IDisposable
     }
 
     [Fact]
-    public void Run_RejectsUnknownBackend()
+    public void Run_ExitsTwo_WhenBackendIsUnknown()
     {
         _workspace.Commit("stages: [main]\njobs:\n  one: { stage: main, image: alpine:3, script: [\"true\"] }\n");
 

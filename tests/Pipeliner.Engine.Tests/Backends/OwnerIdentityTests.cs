@@ -27,7 +27,7 @@ public sealed class OwnerIdentityTests
     }
 
     [Fact]
-    public void IsAlive_IsTrue_ForThisProcess()
+    public void IsAlive_IsTrue_WhenOwnerIsThisProcess()
     {
         Assert.True(OwnerIdentity.Current.IsAlive());
         Assert.Equal(Environment.ProcessId, OwnerIdentity.Current.ProcessId);
@@ -50,7 +50,7 @@ public sealed class OwnerIdentityTests
     }
 
     [Fact]
-    public void Current_UsesTheKernelsStartTick_WhichEveryProcessReadsAlike()
+    public void Current_UsesTheKernelsStartTick_WhenOnLinux()
     {
         // Process.StartTime comes from a boot time each process estimates for itself: two processes disagree by
         // milliseconds, and rounding to seconds then made a live owner look dead to another pipeliner.

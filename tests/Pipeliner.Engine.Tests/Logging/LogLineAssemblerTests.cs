@@ -71,7 +71,7 @@ public sealed class LogLineAssemblerTests
     }
 
     [Fact]
-    public void Append_CutsLineLongerThan64KiB_AndMasksSecretStraddlingTheCut()
+    public void Append_MasksSecretStraddlingTheCut_WhenLineIsLongerThan64KiB()
     {
         const int limit = 64 * 1024;
         // Every offset of the secret around the cut, including the base64 form's longer pattern.

@@ -36,7 +36,7 @@ public sealed class SecretMaskerTests
     [InlineData("a")]
     [InlineData("ab")]
     [InlineData("abc")]
-    public void Mask_HidesBase64Form_AtEveryByteAlignment(string before)
+    public void Mask_HidesBase64Form_WhenValueIsEncodedAtAnyAlignment(string before)
     {
         const string secret = "correct horse battery staple";
         var masker = new SecretMasker([secret]);
@@ -73,7 +73,7 @@ public sealed class SecretMaskerTests
     }
 
     [Fact]
-    public void Mask_LeavesShortLinesOfMultiLineSecret_BecauseTheyWouldMaskOrdinaryText()
+    public void Mask_LeavesOrdinaryText_WhenMultiLineSecretHasShortLines()
     {
         var masker = new SecretMasker(["ok\nlong-enough-line"]);
 
@@ -107,7 +107,7 @@ public sealed class SecretMaskerTests
     }
 
     [Fact]
-    public void LongestPatternBytes_CoversBase64Forms_WhichAreLongerThanTheValue()
+    public void LongestPatternBytes_CoversBase64Form_WhenItIsLongerThanTheValue()
     {
         const string secret = "0123456789abcdef";
         var masker = new SecretMasker([secret]);

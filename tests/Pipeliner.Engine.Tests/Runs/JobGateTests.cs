@@ -100,7 +100,7 @@ public sealed class JobGateTests
     }
 
     [Fact]
-    public void Evaluate_TreatsAllowedFailureAsSuccess_ForJobsAfterIt()
+    public void Evaluate_TreatsFailureAsSuccess_WhenNeedAllowsFailure()
     {
         var run = Plans.Run("""
             stages: [check, build]

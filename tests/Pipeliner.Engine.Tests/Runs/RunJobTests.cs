@@ -189,7 +189,7 @@ public sealed class RunJobTests
     }
 
     [Fact]
-    public void FailureAllowed_IsTrueOnlyForFailedJobsThatAllowIt()
+    public void FailureAllowed_IsTrue_WhenJobAllowingFailureHasFailed()
     {
         var allowed = Job("allow_failure: true");
         Assert.False(allowed.FailureAllowed);

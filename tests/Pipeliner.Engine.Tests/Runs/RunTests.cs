@@ -16,7 +16,7 @@ public sealed class RunTests
         """;
 
     [Fact]
-    public void Refresh_IsQueuedThenRunning_UntilEveryJobFinishes()
+    public void Refresh_IsQueuedThenRunning_WhenJobsStartButNotAllFinished()
     {
         var run = Plans.Run(TwoJobs);
         run.Refresh(Now);
@@ -93,7 +93,7 @@ public sealed class RunTests
     }
 
     [Fact]
-    public void Cancel_CancelsUnfinishedJobsAndKeepsFinishedOnes()
+    public void Cancel_CancelsOnlyUnfinishedJobs_WhenRunIsCancelled()
     {
         var run = Plans.Run(TwoJobs);
         Succeed(run.Job("a"));

@@ -34,7 +34,7 @@ public sealed class ArchiveFolderTests : IDisposable
     }
 
     [Fact]
-    public async Task WriteAsync_RecordsSizeAndSha256OfEachArchive_InTheManifest()
+    public async Task WriteAsync_RecordsSizeAndSha256InManifest_WhenArchivesAreSaved()
     {
         var source = _temp.Combine("source");
         Write(source, "dist/a.txt", "a");

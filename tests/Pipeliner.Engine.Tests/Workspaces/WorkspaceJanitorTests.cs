@@ -20,7 +20,7 @@ public sealed class WorkspaceJanitorTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     [Fact]
-    public void RemoveOrphans_RemovesWorkspacesOfDeadOwners_AndKeepsThoseOfLiveOnes()
+    public void RemoveOrphans_RemovesOnlyWorkspacesOfDeadOrUnknownOwners_WhenSeveralRunsLeftSome()
     {
         _janitor.Claim("live");
         Directory.CreateDirectory(_layout.Workspace("live", "build", 1));

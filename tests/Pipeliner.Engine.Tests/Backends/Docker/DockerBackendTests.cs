@@ -13,7 +13,7 @@ public sealed class DockerBackendTests(DockerEngineFixture engine) : IDisposable
     public void Dispose() => _workspace.Dispose();
 
     [Fact]
-    public async Task StartStepAsync_LabelsContainerWithOwnerRunJobAndStep()
+    public async Task StartStepAsync_LabelsContainerWithOwnerRunJobAndStep_WhenStepStarts()
     {
         await using var backend = new DockerBackend(engine.Endpoint);
         var workflow = Workflow();
@@ -35,7 +35,7 @@ public sealed class DockerBackendTests(DockerEngineFixture engine) : IDisposable
     }
 
     [Fact]
-    public async Task DestroyStepAndWorkflow_CanBeCalledAgainAndForStepsNeverStarted()
+    public async Task DestroyStepAndWorkflow_Succeed_WhenCalledTwiceOrForStepsNeverStarted()
     {
         await using var backend = new DockerBackend(engine.Endpoint);
         var workflow = Workflow();
@@ -69,7 +69,7 @@ public sealed class DockerBackendTests(DockerEngineFixture engine) : IDisposable
     }
 
     [Fact]
-    public async Task RemoveOrphansAsync_RemovesContainersOfDeadOwners_AndKeepsThoseOfLiveOnes()
+    public async Task RemoveOrphansAsync_RemovesOnlyContainersOfDeadOwners_WhenSeveralOwnersHaveContainers()
     {
         var dead = OwnerIdentity.Current with { StartTicks = OwnerIdentity.Current.StartTicks - 100 };
         var elsewhere = new OwnerIdentity("another-host", 1, 1);
@@ -121,7 +121,7 @@ public sealed class DockerBackendTests(DockerEngineFixture engine) : IDisposable
     [InlineData("registry:5000/team/app", "registry:5000/team/app", "latest")]
     [InlineData("registry:5000/team/app:1.2", "registry:5000/team/app", "1.2")]
     [InlineData("app@sha256:0123", "app@sha256:0123", null)]
-    public void SplitReference_SeparatesRepositoryAndTag(string image, string repository, string? tag)
+    public void SplitReference_SeparatesRepositoryAndTag_WhenGivenAnImageReference(string image, string repository, string? tag)
     {
         Assert.Equal((repository, tag), DockerBackend.SplitReference(image));
     }

@@ -61,7 +61,7 @@ public sealed class ArtifactsAndCacheOnDockerTests(DockerEngineFixture engine) :
     }
 
     [Fact]
-    public async Task ExecuteAsync_RestoresCacheInNextRun_AndSavesItOnlyAfterSuccess()
+    public async Task ExecuteAsync_RestoresCacheSavedBySuccessfulRunsOnly_WhenRunAgain()
     {
         var first = await Harness.RunAsync(CacheJob("cat .deps/state 2>/dev/null || echo empty", "mkdir -p .deps", "echo from-run-1 > .deps/state"));
         var failing = await Harness.RunAsync(CacheJob("cat .deps/state", "echo from-failed-run > .deps/state", "exit 1"));

@@ -8,7 +8,7 @@ namespace Pipeliner.Engine.Tests.Execution.Docker;
 public sealed class ImagesOnDockerTests(DockerEngineFixture engine) : DockerTest(engine)
 {
     [Fact]
-    public async Task ExecuteAsync_UsesLocalImage_WithoutAnyRegistry()
+    public async Task ExecuteAsync_UsesLocalImage_WhenNoRegistryIsReachable()
     {
         const string yaml = """
             stages: [main]

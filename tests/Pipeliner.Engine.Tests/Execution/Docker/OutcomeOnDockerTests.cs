@@ -117,7 +117,7 @@ public sealed class OutcomeOnDockerTests(DockerEngineFixture engine) : DockerTes
     }
 
     [Fact]
-    public async Task ExecuteAsync_LeavesManualJobWaiting_UnlessItIsApproved()
+    public async Task ExecuteAsync_RunsManualJobOnlyIfApproved_WhenRunWithAndWithoutApproval()
     {
         const string yaml = """
             stages: [build, deploy]

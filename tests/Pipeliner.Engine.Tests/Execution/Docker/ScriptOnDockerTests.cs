@@ -29,7 +29,7 @@ public sealed class ScriptOnDockerTests(DockerEngineFixture engine) : DockerTest
     }
 
     [Fact]
-    public async Task ExecuteAsync_TimestampsEveryStoredLine_InUtcOrder()
+    public async Task ExecuteAsync_TimestampsEveryStoredLineInUtc_WhenOutputArrives()
     {
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
 
@@ -48,7 +48,7 @@ public sealed class ScriptOnDockerTests(DockerEngineFixture engine) : DockerTest
     [InlineData("exit 0", JobStatus.Succeeded, 0)]
     [InlineData("echo bad news >&2", JobStatus.Succeeded, 0)]
     [InlineData("exit 3", JobStatus.Failed, 3)]
-    public async Task ExecuteAsync_LetsExitCodeDecide_WhateverTheOutputSays(string command, JobStatus status, int exitCode)
+    public async Task ExecuteAsync_LetsExitCodeDecide_WhenOutputSaysOtherwise(string command, JobStatus status, int exitCode)
     {
         var run = await Harness.RunAsync(Pipeline(command));
 

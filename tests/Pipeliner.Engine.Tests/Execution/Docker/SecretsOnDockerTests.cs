@@ -13,7 +13,7 @@ public sealed class SecretsOnDockerTests(DockerEngineFixture engine) : DockerTes
     private const string Key = "-----BEGIN TEST KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\nqhkiG9w0BAQEFAASCAT8wggE7\n-----END TEST KEY-----";
 
     [Fact]
-    public async Task ExecuteAsync_InjectsSecretsAndMasksEveryForm_InStoredAndObservedLogs()
+    public async Task ExecuteAsync_InjectsSecretsAndMasksEveryFormInLogs_WhenJobListsThem()
     {
         const string yaml = """
             stages: [deploy]
@@ -48,7 +48,7 @@ public sealed class SecretsOnDockerTests(DockerEngineFixture engine) : DockerTes
     }
 
     [Fact]
-    public async Task ExecuteAsync_MasksSecretsOfTheRun_InJobsThatDoNotListThem()
+    public async Task ExecuteAsync_MasksSecretsOfTheRun_WhenJobDoesNotListThem()
     {
         const string yaml = """
             stages: [build]

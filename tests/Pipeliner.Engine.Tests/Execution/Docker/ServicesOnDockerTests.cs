@@ -8,7 +8,7 @@ namespace Pipeliner.Engine.Tests.Execution.Docker;
 public sealed class ServicesOnDockerTests(DockerEngineFixture engine) : DockerTest(engine)
 {
     [Fact]
-    public async Task ExecuteAsync_ReachesServiceOn127001AndKeepsItsLog_ThenRemovesIt()
+    public async Task ExecuteAsync_ReachesServiceOn127001KeepsItsLogAndRemovesIt_WhenJobHasAService()
     {
         const string yaml = """
             stages: [test]

@@ -8,7 +8,7 @@ namespace Pipeliner.Engine.Tests.Execution.Docker;
 public sealed class VariablesOnDockerTests(DockerEngineFixture engine) : DockerTest(engine)
 {
     [Fact]
-    public async Task ExecuteAsync_ExportsPipelineJobMatrixAndPredefinedVariables_WithJobWinningOverPipeline()
+    public async Task ExecuteAsync_ExportsPipelineJobMatrixAndPredefinedVariables_WhenScriptRuns()
     {
         const string yaml = """
             stages: [test]

@@ -37,7 +37,7 @@ public sealed class WorkspaceOnDockerTests(DockerEngineFixture engine) : DockerT
     }
 
     [Fact]
-    public async Task ExecuteAsync_RestoresArtifactsOfDirectAndTransitiveNeeds_AndNoOthers()
+    public async Task ExecuteAsync_RestoresArtifactsOfDirectAndTransitiveNeedsOnly_WhenJobNeedsAChain()
     {
         const string yaml = """
             stages: [one, two, three]
