@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Pipeliner.Engine.Workspaces;
 
 namespace Pipeliner.Engine.Storage;
 
@@ -74,16 +75,40 @@ public sealed class ArchiveFolder(string directory)
         {
             foreach (var entry in Read())
             {
+                RefuseLinksOnTheWay(workspace, entry.Path);
                 var parent = System.IO.Path.GetDirectoryName(entry.Path.TrimEnd('/')) ?? "";
                 var target = System.IO.Path.Combine(workspace, parent);
                 System.IO.Directory.CreateDirectory(target);
                 await using var tar = File.OpenRead(System.IO.Path.Combine(Directory, entry.File));
-                await TarFile.ExtractToDirectoryAsync(tar, target, overwriteFiles: true, cancellationToken);
+                try
+                {
+                    await TarFile.ExtractToDirectoryAsync(tar, target, overwriteFiles: true, cancellationToken);
+                }
+                catch (IOException e)
+                {
+                    throw new WorkspaceException($"cannot restore '{entry.Path}': {e.Message}", e);
+                }
             }
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A symbolic link in the checkout (committed, so anyone who can push controls it) would send restored files
+    /// anywhere on this machine: every directory on the way to the path must be a real one.
+    /// </summary>
+    private static void RefuseLinksOnTheWay(string workspace, string path)
+    {
+        var current = workspace;
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < parts.Length; i++)
+        {
+            current = System.IO.Path.Combine(current, parts[i]);
+            if (new FileInfo(current).LinkTarget is not null)
+                throw new WorkspaceException($"cannot restore '{path}': '{string.Join('/', parts[..(i + 1)])}' in the workspace is a symbolic link");
         }
     }
 

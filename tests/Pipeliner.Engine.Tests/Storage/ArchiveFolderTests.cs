@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Security.Cryptography;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Engine.Tests.Support;
+using Pipeliner.Engine.Workspaces;
 
 namespace Pipeliner.Engine.Tests.Storage;
 
@@ -81,6 +82,26 @@ public sealed class ArchiveFolderTests : IDisposable
         await new ArchiveFolder(folder).RestoreAsync(workspace, CancellationToken.None);
 
         Assert.Equal("from artifact", await File.ReadAllTextAsync(Path.Combine(workspace, "out/file.txt")));
+    }
+
+    [Fact]
+    public async Task RestoreAsync_RefusesAndWritesNothingOutside_WhenAPathGoesThroughALinkInTheWorkspace()
+    {
+        var source = _temp.Combine("source");
+        Write(source, "reports/cron.d/job", "* * * * * root evil");
+        var folder = _temp.Combine("artifacts", "a");
+        await ArchiveFolder.WriteAsync(folder, [("reports/cron.d/", DirectoryTar(Path.Combine(source, "reports/cron.d")))], CancellationToken.None);
+        var outside = _temp.Combine("outside");
+        Directory.CreateDirectory(outside);
+        var workspace = _temp.Combine("workspace");
+        Directory.CreateDirectory(workspace);
+        // What a checkout gives for a committed symbolic link.
+        File.CreateSymbolicLink(Path.Combine(workspace, "reports"), outside);
+
+        var error = await Assert.ThrowsAsync<WorkspaceException>(() => new ArchiveFolder(folder).RestoreAsync(workspace, CancellationToken.None));
+
+        Assert.Equal("cannot restore 'reports/cron.d/': 'reports' in the workspace is a symbolic link", error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
     }
 
     [Fact]

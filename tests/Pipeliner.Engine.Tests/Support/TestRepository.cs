@@ -33,6 +33,10 @@ internal sealed class TestRepository : IDisposable
     public string CommitPipeline(string yaml, params (string Path, string Content)[] files) =>
         Commit(files.Append((PipelineFile, yaml)).ToDictionary(f => f.Item1, f => f.Item2), "pipeline");
 
+    /// <summary>Writes a symbolic link into the working tree (commit it with the next <see cref="Commit"/>).</summary>
+    public void WriteSymbolicLink(string relative, string target) =>
+        File.CreateSymbolicLink(System.IO.Path.Combine(Path, relative), target);
+
     /// <summary>Changes the working tree without committing.</summary>
     public void WriteFile(string relative, string content)
     {

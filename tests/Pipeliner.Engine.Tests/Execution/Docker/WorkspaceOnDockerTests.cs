@@ -37,6 +37,36 @@ public sealed class WorkspaceOnDockerTests(DockerEngineFixture engine) : DockerT
     }
 
     [Fact]
+    public async Task ExecuteAsync_FailsJobAndWritesNothingOnTheHost_WhenACommittedLinkWouldRedirectRestoredArtifacts()
+    {
+        const string yaml = """
+            stages: [build, use]
+            jobs:
+              build:
+                stage: build
+                image: alpine:3
+                script: ["rm reports", "mkdir -p reports/cron.d", "echo evil > reports/cron.d/job"]
+                artifacts: { paths: [reports/cron.d/] }
+              use:
+                stage: use
+                image: alpine:3
+                script: ["echo never"]
+            """;
+        using var outside = new TempDirectory("outside");
+        Harness.Repository.WriteSymbolicLink("reports", outside.Path);
+        Harness.Repository.CommitPipeline(yaml);
+
+        var run = await Harness.RunAsync(yaml, commitSha: Harness.Repository.Commit(new Dictionary<string, string>()));
+
+        Assert.Equal(JobStatus.Succeeded, run.Job("build").Status);
+        var attempt = run.Job("use").Attempts.Single();
+        Assert.Equal(JobStatus.Failed, attempt.Status);
+        Assert.Equal("cannot restore 'reports/cron.d/': 'reports' in the workspace is a symbolic link", attempt.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside.Path));
+        await AssertNoContainersLeftAsync(run);
+    }
+
+    [Fact]
     public async Task ExecuteAsync_RestoresArtifactsOfDirectAndTransitiveNeedsOnly_WhenJobNeedsAChain()
     {
         const string yaml = """
