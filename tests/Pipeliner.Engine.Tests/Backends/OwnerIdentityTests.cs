@@ -49,29 +49,27 @@ public sealed class OwnerIdentityTests
         Assert.False(identity.IsAlive());
     }
 
-    [Fact]
-    public void Current_UsesTheKernelsStartTick_WhenOnLinux()
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1)]
+    public void IsAlive_IsTrue_WhenAnotherProcessRoundedTheStartTimeToANeighbouringSecond(int seconds)
     {
-        // Process.StartTime comes from a boot time each process estimates for itself: two processes disagree by
-        // milliseconds, and rounding to seconds then made a live owner look dead to another pipeliner.
-        var stat = File.ReadAllText($"/proc/{Environment.ProcessId}/stat");
-        var startTick = long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
-
-        Assert.Equal(startTick, OwnerIdentity.Current.StartTicks);
+        // Processes estimate the boot time each for themselves and disagree by milliseconds.
+        Assert.True((OwnerIdentity.Current with { StartTicks = OwnerIdentity.Current.StartTicks + seconds }).IsAlive());
     }
 
     [Fact]
     public async Task IsAlive_IsFalse_WhenTheProcessIsAZombieNotYetReaped()
     {
-        // The child exits at once but its parent, a shell busy sleeping, reaps it only later.
-        using var parent = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "true & echo $!; exec sleep 30"]) { RedirectStandardOutput = true })!;
+        // The child exits after a moment; its parent has become a plain sleep by then and never reaps it.
+        using var parent = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 0.5 & echo $!; exec sleep 30"]) { RedirectStandardOutput = true })!;
         try
         {
             var zombie = int.Parse((await parent.StandardOutput.ReadLineAsync())!, CultureInfo.InvariantCulture);
+            using var child = Process.GetProcessById(zombie);
+            var identity = new OwnerIdentity(Environment.MachineName, zombie, child.StartTime.ToUniversalTime().Ticks / TimeSpan.TicksPerSecond);
+            Assert.True(identity.IsAlive());
             while (!File.ReadAllText($"/proc/{zombie}/stat").Contains(") Z ", StringComparison.Ordinal)) await Task.Delay(20);
-            var stat = File.ReadAllText($"/proc/{zombie}/stat");
-            var identity = new OwnerIdentity(Environment.MachineName, zombie,
-                long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture));
 
             Assert.False(identity.IsAlive());
         }

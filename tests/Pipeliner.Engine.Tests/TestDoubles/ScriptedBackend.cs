@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text;
 using Pipeliner.Engine.Backends;
 
@@ -41,6 +40,8 @@ internal sealed class ScriptedBackend : IExecutionBackend
     private readonly ConcurrentQueue<BackendCall> _calls = new();
     private readonly ConcurrentDictionary<(string Workflow, string Step), bool> _started = new();
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _attemptOfWorkflow = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _attemptsOfJob = new(StringComparer.Ordinal);
     private int _running;
 
     public string Name => "scripted";
@@ -142,7 +143,16 @@ internal sealed class ScriptedBackend : IExecutionBackend
     private void Record(string method, WorkflowSpec workflow, StepSpec? step) =>
         _calls.Enqueue(new BackendCall(method, workflow.Id, workflow.JobId, AttemptOf(workflow), step?.Name));
 
-    /// <summary>Workflow ids end with the attempt number ("run-job-2").</summary>
-    private static int AttemptOf(WorkflowSpec workflow) =>
-        int.Parse(workflow.Id[(workflow.Id.LastIndexOf('-') + 1)..], CultureInfo.InvariantCulture);
+    /// <summary>A job's attempts run one after another: the n-th workflow of a job is its attempt n.</summary>
+    private int AttemptOf(WorkflowSpec workflow)
+    {
+        lock (_gate)
+        {
+            if (_attemptOfWorkflow.TryGetValue(workflow.Id, out var attempt)) return attempt;
+            attempt = _attemptsOfJob.GetValueOrDefault(workflow.JobId) + 1;
+            _attemptsOfJob[workflow.JobId] = attempt;
+            _attemptOfWorkflow[workflow.Id] = attempt;
+            return attempt;
+        }
+    }
 }
