@@ -8,14 +8,16 @@ using Pipeliner.Engine.Tests.TestDoubles;
 namespace Pipeliner.Engine.Tests.Execution;
 
 /// <summary>The executor's scheduling and clean-up rules, on the scripted backend (fast, no Docker).</summary>
-public sealed class RunExecutorTests : IAsyncDisposable
+public sealed class RunExecutorTests : IAsyncLifetime
 {
     private readonly ScriptedBackend _backend = new();
     private readonly PipelineHarness _harness;
 
     public RunExecutorTests() => _harness = PipelineHarness.On(_backend);
 
-    public ValueTask DisposeAsync() => _harness.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
 
     [Fact]
     public async Task ExecuteAsync_KeepsEveryAttemptAndItsLog_WhenJobSucceedsOnLastRetry()
