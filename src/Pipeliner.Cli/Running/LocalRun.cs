@@ -36,6 +36,11 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
             console.Error.WriteLine($"pipeliner: infrastructure error: {e.Message.Split('\n')[0]}");
             return ExitCodes.Error;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Interrupted while preparing (engine check, orphan removal): no job ran, nothing to clean up.
+            return Interrupted;
+        }
     }
 
     private async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)

@@ -74,6 +74,8 @@ public sealed class RunJob
 
     public JobAttempt Start(DateTimeOffset now, string? agent = null)
     {
+        // Running → running is no status change, but a second attempt must not begin beside the first.
+        if (Status == JobStatus.Running) throw new InvalidTransitionException($"job '{Id}' is already running");
         SetStatus(JobStatus.Running, null);
         var attempt = new JobAttempt { Number = _attempts.Count + 1, StartedAt = now, Agent = agent };
         _attempts.Add(attempt);

@@ -27,7 +27,9 @@ public sealed record OwnerIdentity(string Host, int ProcessId, long StartTicks)
     public bool IsAlive()
     {
         if (Host != Environment.MachineName) return true;
-        return OfProcess(ProcessId) is { } live && live.StartTicks == StartTicks;
+        // Each process derives start times from its own estimate of the boot time: two processes can round the
+        // same start to neighbouring seconds. A reused pid starting within that second is not a real risk.
+        return OfProcess(ProcessId) is { } live && Math.Abs(live.StartTicks - StartTicks) <= 1;
     }
 
     private static OwnerIdentity? OfProcess(int pid)
@@ -35,6 +37,7 @@ public sealed record OwnerIdentity(string Host, int ProcessId, long StartTicks)
         try
         {
             using var process = Process.GetProcessById(pid);
+            if (IsZombie(pid)) return null;
             // Whole seconds: the start time is derived from clock ticks and may differ in the last digits.
             var ticks = process.StartTime.ToUniversalTime().Ticks / TimeSpan.TicksPerSecond;
             return new OwnerIdentity(Environment.MachineName, pid, ticks);
@@ -42,6 +45,20 @@ public sealed record OwnerIdentity(string Host, int ProcessId, long StartTicks)
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             return null;
+        }
+    }
+
+    /// <summary>Exited and only waiting for its parent to reap it (Linux; elsewhere never).</summary>
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 }

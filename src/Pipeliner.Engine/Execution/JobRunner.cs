@@ -195,7 +195,9 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
                 Resources = spec.Resources,
             })
             .ToList();
-        var id = $"{PathSlug.For(assignment.RunId)}-{PathSlug.For(assignment.Job.Id)}-{assignment.Attempt}";
+        // Run numbers start at 1 in every data directory: run, job and attempt alone could name another run's
+        // workflow on the same engine, whose containers clean-up by label would then remove.
+        var id = $"{PathSlug.For(assignment.RunId)}-{PathSlug.For(assignment.Job.Id)}-{assignment.Attempt}-{Guid.NewGuid().ToString("N")[..8]}";
         return new WorkflowSpec(id, assignment.RunId, assignment.Job.Id,
             layout.Workspace(assignment.RunId, assignment.Job.Id, assignment.Attempt), steps);
     }

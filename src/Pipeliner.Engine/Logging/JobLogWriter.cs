@@ -14,6 +14,9 @@ public sealed class JobLogWriter : IAsyncDisposable
 
     private readonly FileStream _file;
     private readonly LogLineAssembler _assembler;
+
+    /// <summary>Pipeliner's own lines get their own assembler: the output may stop in the middle of a line when one is written.</summary>
+    private readonly LogLineAssembler _ownLines;
     private readonly TimeProvider _time;
     private readonly Action<LogLine>? _observer;
     private readonly Lock _gate = new();
@@ -25,6 +28,7 @@ public sealed class JobLogWriter : IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
         _assembler = new LogLineAssembler(masker);
+        _ownLines = new LogLineAssembler(masker);
         _time = time;
         _observer = observer;
         FilePath = path;
@@ -62,7 +66,7 @@ public sealed class JobLogWriter : IAsyncDisposable
         {
             foreach (var line in text.Split('\n'))
             {
-                _assembler.Append(Encoding.UTF8.GetBytes(line + "\n"), WriteLine);
+                _ownLines.Append(Encoding.UTF8.GetBytes(line + "\n"), WriteLine);
             }
 
             _file.Flush();

@@ -14,7 +14,8 @@ public static class DotEnvParser
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
         for (var i = 0; i < lines.Length; i++)
         {
-            var line = lines[i].Trim();
+            // Not trimmed at the end: the first line of a multi-line quoted value keeps its trailing spaces.
+            var line = lines[i].TrimStart();
             if (line.Length == 0 || line.StartsWith('#')) continue;
             if (line.StartsWith("export ", StringComparison.Ordinal)) line = line[7..].TrimStart();
             var equals = line.IndexOf('=', StringComparison.Ordinal);

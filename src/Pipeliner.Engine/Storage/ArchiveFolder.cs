@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Pipeliner.Engine.Workspaces;
 
 namespace Pipeliner.Engine.Storage;
 
@@ -16,6 +18,9 @@ public sealed class ArchiveFolder(string directory)
 {
     private const string ManifestName = "manifest.json";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>Jobs of a run may save and restore one folder at the same time (matrix instances share a cache key).</summary>
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
     public string Directory { get; } = directory;
 
@@ -45,22 +50,68 @@ public sealed class ArchiveFolder(string directory)
         }
 
         await File.WriteAllTextAsync(System.IO.Path.Combine(staging, ManifestName), JsonSerializer.Serialize(entries, Json), cancellationToken);
-        if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
-        System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(directory)!);
-        System.IO.Directory.Move(staging, directory);
+        var gate = GateOf(directory);
+        await gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
+            System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(directory)!);
+            System.IO.Directory.Move(staging, directory);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
         return entries;
     }
 
     /// <summary>Extracts every archive into <paramref name="workspace"/> at its path's parent.</summary>
     public async Task RestoreAsync(string workspace, CancellationToken cancellationToken)
     {
-        foreach (var entry in Read())
+        var gate = GateOf(Directory);
+        await gate.WaitAsync(cancellationToken);
+        try
         {
-            var parent = System.IO.Path.GetDirectoryName(entry.Path.TrimEnd('/')) ?? "";
-            var target = System.IO.Path.Combine(workspace, parent);
-            System.IO.Directory.CreateDirectory(target);
-            await using var tar = File.OpenRead(System.IO.Path.Combine(Directory, entry.File));
-            await TarFile.ExtractToDirectoryAsync(tar, target, overwriteFiles: true, cancellationToken);
+            foreach (var entry in Read())
+            {
+                RefuseLinksOnTheWay(workspace, entry.Path);
+                var parent = System.IO.Path.GetDirectoryName(entry.Path.TrimEnd('/')) ?? "";
+                var target = System.IO.Path.Combine(workspace, parent);
+                System.IO.Directory.CreateDirectory(target);
+                await using var tar = File.OpenRead(System.IO.Path.Combine(Directory, entry.File));
+                try
+                {
+                    await TarFile.ExtractToDirectoryAsync(tar, target, overwriteFiles: true, cancellationToken);
+                }
+                catch (IOException e)
+                {
+                    throw new WorkspaceException($"cannot restore '{entry.Path}': {e.Message}", e);
+                }
+            }
+        }
+        finally
+        {
+            gate.Release();
         }
     }
+
+    /// <summary>
+    /// A symbolic link in the checkout (committed, so anyone who can push controls it) would send restored files
+    /// anywhere on this machine: every directory on the way to the path must be a real one.
+    /// </summary>
+    private static void RefuseLinksOnTheWay(string workspace, string path)
+    {
+        var current = workspace;
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < parts.Length; i++)
+        {
+            current = System.IO.Path.Combine(current, parts[i]);
+            if (new FileInfo(current).LinkTarget is not null)
+                throw new WorkspaceException($"cannot restore '{path}': '{string.Join('/', parts[..(i + 1)])}' in the workspace is a symbolic link");
+        }
+    }
+
+    private static SemaphoreSlim GateOf(string directory) =>
+        Gates.GetOrAdd(System.IO.Path.GetFullPath(directory), _ => new SemaphoreSlim(1, 1));
 }

@@ -13,6 +13,11 @@ public sealed class DockerBackend : IExecutionBackend
 {
     public const string WorkspaceMount = "/workspace";
 
+    /// <summary>128 + SIGKILL: how a container's exit looks when the kernel killed its process.</summary>
+    private const long KilledExitCode = 137;
+
+    private static readonly TimeSpan SamplerStopTimeout = TimeSpan.FromSeconds(2);
+
     private readonly DockerClient _client;
     private readonly DockerClientConfiguration _configuration;
     private readonly string _endpoint;
@@ -74,13 +79,22 @@ public sealed class DockerBackend : IExecutionBackend
         var key = (workflow.Id, step.Name);
         if (_containers.ContainsKey(key)) return;
         await EnsureImageAsync(step.Image, cancellationToken);
-        var created = await _client.Containers.CreateContainerAsync(CreateParameters(workflow, step), cancellationToken);
-        _containers[key] = created.ID;
-        // Attached before the start, like 'docker run': no output is missed, and it arrives as written, in large
-        // chunks, instead of line by line through the engine's log files.
-        _outputs[key] = await _client.Containers.AttachContainerAsync(created.ID, tty: false,
-            new ContainerAttachParameters { Stream = true, Stdout = true, Stderr = true }, cancellationToken);
-        await _client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+        try
+        {
+            var created = await _client.Containers.CreateContainerAsync(CreateParameters(workflow, step), cancellationToken);
+            _containers[key] = created.ID;
+            // Attached before the start, like 'docker run': no output is missed, and it arrives as written, in large
+            // chunks, instead of line by line through the engine's log files.
+            _outputs[key] = await _client.Containers.AttachContainerAsync(created.ID, tty: false,
+                new ContainerAttachParameters { Stream = true, Stdout = true, Stderr = true }, cancellationToken);
+            await _client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.BadRequest)
+        {
+            // The engine refuses what the job asked for (a command not in the image, an impossible limit).
+            var what = step.Kind == StepKind.Service ? $"service '{step.Name}' ({step.Image})" : $"the job's container ({step.Image})";
+            throw new StepStartException($"{what} cannot start: {DockerErrors.Describe(e)}", e);
+        }
     }
 
     public Task<Stream> TailStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken) =>
@@ -96,14 +110,19 @@ public sealed class DockerBackend : IExecutionBackend
         try
         {
             var response = await _client.Containers.WaitContainerAsync(id, cancellationToken);
-            var state = (await _client.Containers.InspectContainerAsync(id, cancellationToken)).State;
-            return new StepExit((int)response.StatusCode, state.OOMKilled,
+            var container = await _client.Containers.InspectContainerAsync(id, cancellationToken);
+            var outOfMemory = container.State.OOMKilled ||
+                              (response.StatusCode == KilledExitCode && step.Resources.Memory is not null &&
+                               await HadOutOfMemoryEventAsync(id, container.Created, cancellationToken));
+            return new StepExit((int)response.StatusCode, outOfMemory,
                 _peakMemory.TryGetValue((workflow.Id, step.Name), out var peak) && peak > 0 ? peak : null);
         }
         finally
         {
             await sampling.CancelAsync();
-            await sampler;
+            // The client may not notice the cancellation while the engine sends no stats (a container that ended
+            // before sampling began); then stop waiting: removing the container ends the stream.
+            await Task.WhenAny(sampler, Task.Delay(SamplerStopTimeout, CancellationToken.None));
         }
     }
 
@@ -209,7 +228,7 @@ public sealed class DockerBackend : IExecutionBackend
         }
         catch (DockerApiException e)
         {
-            throw new StepStartException($"image '{image}' is not on this engine and pulling it failed: {FirstLine(e.ResponseBody ?? e.Message)}", e);
+            throw new StepStartException($"image '{image}' is not on this engine and pulling it failed: {DockerErrors.Describe(e)}", e);
         }
     }
 
@@ -221,11 +240,51 @@ public sealed class DockerBackend : IExecutionBackend
         return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
     }
 
+    /// <summary>
+    /// The engine marks a container OOM-killed only when the kernel's OOM event reaches it before the exit; when the
+    /// killed process is not the container's first one, the script often exits first. The event is logged either
+    /// way, so a SIGKILL exit under a memory limit is checked against the engine's event log.
+    /// </summary>
+    private async Task<bool> HadOutOfMemoryEventAsync(string id, DateTime created, CancellationToken cancellationToken)
+    {
+        var parameters = new ContainerEventsParameters
+        {
+            Since = UnixSeconds(created.ToUniversalTime()),
+            // The event may be logged a moment after the exit: keep listening that long.
+            Until = UnixSeconds(DateTime.UtcNow.AddSeconds(2)),
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["container"] = new Dictionary<string, bool> { [id] = true },
+                ["event"] = new Dictionary<string, bool> { ["oom"] = true },
+            },
+        };
+        using var found = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var seen = false;
+        try
+        {
+            await _client.System.MonitorEventsAsync(parameters, new InlineProgress<Message>(_ =>
+            {
+                seen = true;
+                found.Cancel();
+            }), found.Token);
+        }
+        catch (OperationCanceledException) when (seen)
+        {
+            // Stopped listening at the first event: that is the answer.
+        }
+
+        return seen;
+    }
+
+    private static string UnixSeconds(DateTime utc) =>
+        new DateTimeOffset(utc, TimeSpan.Zero).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private async Task SamplePeakMemoryAsync(WorkflowSpec workflow, StepSpec step, string id, CancellationToken cancellationToken)
     {
         var key = (workflow.Id, step.Name);
-        var progress = new Progress<ContainerStatsResponse>(stats =>
+        var progress = new InlineProgress<ContainerStatsResponse>(stats =>
         {
+            if (!_containers.ContainsKey(key)) return;
             var usage = (long)Math.Max(stats.MemoryStats?.MaxUsage ?? 0, stats.MemoryStats?.Usage ?? 0);
             _peakMemory.AddOrUpdate(key, usage, (_, old) => Math.Max(old, usage));
         });
@@ -264,7 +323,4 @@ public sealed class DockerBackend : IExecutionBackend
         Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
 
     private static Exception Root(Exception e) => e.InnerException is { } inner ? Root(inner) : e;
-
-    private static string FirstLine(string text) =>
-        text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? text;
 }

@@ -50,6 +50,7 @@ public sealed class ShellBackend : IExecutionBackend
 
         foreach (var (name, value) in step.Environment) start.Environment[name] = value;
         start.Environment["PIPELINER_WORKSPACE"] = workflow.WorkspacePath;
+        start.Environment[MarkedProcesses.Variable] = Marker(workflow, step);
         var process = Process.Start(start) ?? throw new StepStartException($"cannot start {step.Command[0]}");
         process.StandardInput.Close();
         _processes[key] = process;
@@ -63,6 +64,8 @@ public sealed class ShellBackend : IExecutionBackend
     {
         var process = ProcessOf(workflow, step);
         await process.WaitForExitAsync(cancellationToken);
+        // As when a container ends: what the script left running stops with it, which also ends its output.
+        MarkedProcesses.Kill(Marker(workflow, step));
         return new StepExit(process.ExitCode, OutOfMemory: false, PeakMemoryBytes: null);
     }
 
@@ -102,6 +105,7 @@ public sealed class ShellBackend : IExecutionBackend
         }
 
         process.Dispose();
+        MarkedProcesses.Kill(Marker(workflow, step));
         return Task.CompletedTask;
     }
 
@@ -112,7 +116,7 @@ public sealed class ShellBackend : IExecutionBackend
 
     public ValueTask DisposeAsync()
     {
-        foreach (var process in _processes.Values)
+        foreach (var (key, process) in _processes)
         {
             try
             {
@@ -124,11 +128,16 @@ public sealed class ShellBackend : IExecutionBackend
             }
 
             process.Dispose();
+            MarkedProcesses.Kill(Marker(key));
         }
 
         _processes.Clear();
         return ValueTask.CompletedTask;
     }
+
+    private static string Marker(WorkflowSpec workflow, StepSpec step) => Marker((workflow.Id, step.Name));
+
+    private static string Marker((string Workflow, string Step) key) => $"{OwnerIdentity.Current}/{key.Workflow}/{key.Step}";
 
     private Process ProcessOf(WorkflowSpec workflow, StepSpec step) =>
         _processes.TryGetValue((workflow.Id, step.Name), out var process)
