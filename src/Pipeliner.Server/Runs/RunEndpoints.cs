@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Model;
 using Pipeliner.Core.Runs;
+using Pipeliner.Forges.Refs;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
@@ -55,7 +56,8 @@ public static class RunEndpoints
         var size = pageSize ?? DefaultPageSize;
         var number = page ?? 1;
         var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderByDescending(r => r.Id).Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        var skip = (long)(number - 1) * size;
+        var items = skip >= total ? [] : await query.OrderByDescending(r => r.Id).Skip((int)skip).Take(size).ToListAsync(cancellationToken);
         return TypedResults.Ok(new PagedResponse<RunSummaryResponse>(items.Select(r => r.ToSummary(project)).ToList(), total, number, size));
     }
 
@@ -67,6 +69,8 @@ public static class RunEndpoints
         if (entity is null) return Problems.NotFound($"no project '{project}'");
         if (request?.Commit is { } commit && !IsCommitId(commit))
             return Problems.BadRequest("commit is a full or abbreviated hexadecimal commit id; use branch for a branch");
+        if (request?.Branch is { } branch && !IsBranchName(branch))
+            return Problems.BadRequest($"branch '{branch}' is not a branch name git accepts");
 
         var trigger = new TriggerRequest
         {
@@ -154,6 +158,8 @@ public static class RunEndpoints
             var refusal => Problems.Conflict(refusal),
         };
     }
+
+    private static bool IsBranchName(string text) => GitRefs.IsValidRefName(text) && !text.StartsWith('-');
 
     private static bool IsCommitId(string text) => text.Length is >= 7 and <= 64 && text.All(char.IsAsciiHexDigit);
 }

@@ -20,8 +20,7 @@ public sealed class ScheduleSync(PipelinerDbContext db, WorkspacePreparer worksp
         IReadOnlyList<string> crons = [];
         try
         {
-            var mirror = workspaces.Mirror(project.Name, project.Repository);
-            await Task.Run(mirror.Update, cancellationToken);
+            var mirror = await workspaces.UpdateAsync(project.Name, project.Repository, cancellationToken);
             var text = mirror.ReadFile(mirror.ResolveCommit(project.DefaultBranch), project.PipelineFile);
             var pipeline = text is null ? null : PipelineLoader.Load(text).Pipeline;
             crons = pipeline?.Triggers.Schedules.Select(s => s.Expression).ToList() ?? [];
