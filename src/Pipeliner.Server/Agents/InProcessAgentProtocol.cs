@@ -47,7 +47,7 @@ public sealed class InProcessAgentProtocol(
 
     public Task UpdateAsync(AttemptKey key, string note, CancellationToken cancellationToken)
     {
-        if (events.HasSubscribers(key.RunId))
+        if (events.IsWatched(key.RunId))
             events.Publish(key.RunId, "note", JsonSerializer.Serialize(new { job = key.JobId, attempt = key.Attempt, note }, JsonSerializerOptions.Web));
         return Task.CompletedTask;
     }
@@ -55,7 +55,7 @@ public sealed class InProcessAgentProtocol(
     public Task LogAsync(AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
     {
         // The embedded agent writes the log file under the server's data directory itself; only live viewers need the lines.
-        if (!events.HasSubscribers(key.RunId)) return Task.CompletedTask;
+        if (!events.IsWatched(key.RunId)) return Task.CompletedTask;
         foreach (var line in lines)
         {
             events.Publish(key.RunId, "log",

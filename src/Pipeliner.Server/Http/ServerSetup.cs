@@ -69,11 +69,11 @@ public static class ServerSetup
         services.AddScoped<BootstrapAdmin>();
         services.AddWebhooks();
 
-        services.AddHangfire(hangfire => hangfire
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseSQLiteStorage(Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval })
-            .UseFilter(new AutomaticRetryAttribute { Attempts = 5, DelaysInSeconds = [1, 5, 30, 120, 600] }));
+        // The storage is this host's own service rather than Hangfire's static JobStorage.Current, so that two servers
+        // in one process (tests) never share or dispose each other's queue; retries are attributes on the job methods.
+        services.AddSingleton<JobStorage>(_ => new SQLiteStorage(
+            Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval }));
+        services.AddHangfire(hangfire => hangfire.UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings());
         services.AddHangfireServer(server => server.WorkerCount = Math.Max(2, Environment.ProcessorCount));
 
         // Start-up recovery first, then the embedded agent.
@@ -98,7 +98,8 @@ public static class ServerSetup
         app.MapWebhooks();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 
-        RecurringJob.AddOrUpdate<LeaseSweeper>("sweep-expired-leases", sweeper => sweeper.SweepExpiredAsync(), Cron.Minutely());
+        app.Services.GetRequiredService<IRecurringJobManager>()
+            .AddOrUpdate<LeaseSweeper>("sweep-expired-leases", sweeper => sweeper.SweepExpiredAsync(), Cron.Minutely());
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var address in app.Urls) Console.WriteLine($"Pipeliner: listening on {address}");

@@ -15,7 +15,8 @@ public sealed record TriggerRunRequest(string? Branch, string? Commit, Dictionar
 
 public sealed record TriggerRunResponse(long Id, int Number, string Status);
 
-public sealed record RetryRunRequest(IReadOnlyList<string>? Jobs);
+/// <summary>Which jobs to run again: the named ones, all of them, or (neither given) the failed ones.</summary>
+public sealed record RetryRunRequest(IReadOnlyList<string>? Jobs, bool All = false);
 
 /// <summary>Runs: list, read, trigger, cancel, retry, approve.</summary>
 public static class RunEndpoints
@@ -129,7 +130,7 @@ public static class RunEndpoints
     private static async Task<Results<Accepted, ProblemHttpResult>> RetryAsync(
         long id, RetryRunRequest? request, RunCoordinator coordinator, CancellationToken cancellationToken)
     {
-        var outcome = await coordinator.ChangeAsync(id, change => RunRetry.Apply(change.Run, request?.Jobs), cancellationToken);
+        var outcome = await coordinator.ChangeAsync(id, change => RunRetry.Apply(change.Run, request?.Jobs, request?.All ?? false), cancellationToken);
         return outcome switch
         {
             null => Problems.NotFound($"no run {id}"),

@@ -95,7 +95,7 @@ public static class WebhookEndpoints
             return TypedResults.Accepted((string?)null, new WebhookResponse("duplicate", "this delivery was received before", forgeEvent.DeliveryId));
         }
 
-        jobs.Enqueue<WebhookRunJob>(job => job.ProcessAsync(delivery.Id));
+        jobs.Enqueue<WebhookRunJob>(job => job.ProcessAsync(delivery.Id, null));
         return TypedResults.Accepted((string?)null, new WebhookResponse("accepted", null, forgeEvent.DeliveryId));
     }
 
