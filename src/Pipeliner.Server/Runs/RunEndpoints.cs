@@ -15,10 +15,7 @@ public sealed record TriggerRunRequest(string? Branch, string? Commit, Dictionar
 
 public sealed record TriggerRunResponse(long Id, int Number, string Status);
 
-/// <summary>Which jobs to run again: the named ones, all of them, or (neither given) the failed ones.</summary>
-public sealed record RetryRunRequest(IReadOnlyList<string>? Jobs, bool All = false);
-
-/// <summary>Runs: list, read, trigger, cancel, retry, approve.</summary>
+/// <summary>Runs: list, read, trigger; the actions on a run are in <see cref="RunActionEndpoints"/>.</summary>
 public static class RunEndpoints
 {
     private const int DefaultPageSize = 20;
@@ -32,9 +29,7 @@ public static class RunEndpoints
 
         var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Runs");
         runs.MapGet("/", GetAsync).RequireAuthorization(Policies.Read);
-        runs.MapPost("/cancel", CancelAsync).RequireAuthorization(Policies.Developer);
-        runs.MapPost("/retry", RetryAsync).RequireAuthorization(Policies.Developer);
-        runs.MapPost("/jobs/{job}/approve", ApproveAsync).RequireAuthorization(Policies.ReleaseManager);
+        runs.MapRunActions();
     }
 
     private static async Task<Results<Ok<PagedResponse<RunSummaryResponse>>, ProblemHttpResult>> ListAsync(
@@ -109,56 +104,6 @@ public static class RunEndpoints
 
     private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(long id, RunReader reader, CancellationToken cancellationToken) =>
         await reader.GetAsync(id, cancellationToken) is { } run ? TypedResults.Ok(run) : Problems.NotFound($"no run {id}");
-
-    private static async Task<Results<Accepted, ProblemHttpResult>> CancelAsync(
-        long id, RunCoordinator coordinator, ClaimsPrincipal user, CancellationToken cancellationToken)
-    {
-        var outcome = await coordinator.ChangeAsync(id, change =>
-        {
-            if (change.Run.Status.IsFinished()) return $"run {id} is {change.Run.Status.ToName()} already";
-            change.Run.Cancel($"canceled by {user.Identity?.Name}", change.Now);
-            return "";
-        }, cancellationToken);
-        return outcome switch
-        {
-            null => Problems.NotFound($"no run {id}"),
-            "" => TypedResults.Accepted($"/api/runs/{id}"),
-            var refusal => Problems.Conflict(refusal),
-        };
-    }
-
-    private static async Task<Results<Accepted, ProblemHttpResult>> RetryAsync(
-        long id, RetryRunRequest? request, RunCoordinator coordinator, CancellationToken cancellationToken)
-    {
-        var outcome = await coordinator.ChangeAsync(id, change => RunRetry.Apply(change.Run, request?.Jobs, request?.All ?? false), cancellationToken);
-        return outcome switch
-        {
-            null => Problems.NotFound($"no run {id}"),
-            "" => TypedResults.Accepted($"/api/runs/{id}"),
-            var refusal => Problems.Conflict(refusal),
-        };
-    }
-
-    private static async Task<Results<Accepted, ProblemHttpResult>> ApproveAsync(
-        long id, string job, RunCoordinator coordinator, ClaimsPrincipal user, CancellationToken cancellationToken)
-    {
-        var outcome = await coordinator.ChangeAsync(id, change =>
-        {
-            if (!change.Run.TryGetJob(job, out var target)) return $"run {id} has no job '{job}'";
-            if (!target.IsManual) return $"job '{job}' is not a manual job";
-            if (target.ApprovedBy is not null) return $"job '{job}' was approved already by {target.ApprovedBy}";
-            if (target.Status.IsFinished() || target.Status == JobStatus.Running) return $"job '{job}' is {target.Status.ToName()}";
-            target.Approve(user.Identity?.Name ?? "someone");
-            return "";
-        }, cancellationToken);
-        return outcome switch
-        {
-            null => Problems.NotFound($"no run {id}"),
-            "" => TypedResults.Accepted($"/api/runs/{id}"),
-            var refusal when refusal.Contains("has no job", StringComparison.Ordinal) => Problems.NotFound(refusal),
-            var refusal => Problems.Conflict(refusal),
-        };
-    }
 
     private static bool IsBranchName(string text) => GitRefs.IsValidRefName(text) && !text.StartsWith('-');
 
