@@ -14,7 +14,7 @@ namespace Pipeliner.Server.Agents;
 
 /// <summary>The agent protocol served inside the server process: calls go straight to the coordinator and database.</summary>
 public sealed class InProcessAgentProtocol(
-    IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, RunEvents events,
+    IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, RunEvents events, ActiveAttempts active,
     IOptions<PipelinerOptions> options, TimeProvider time) : IAgentProtocol
 {
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
@@ -65,7 +65,19 @@ public sealed class InProcessAgentProtocol(
         return Task.CompletedTask;
     }
 
-    public Task DoneAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken) =>
+    public async Task DoneAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RecordAsync(key, report, cancellationToken);
+        }
+        finally
+        {
+            active.Remove(key);
+        }
+    }
+
+    private Task RecordAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken) =>
         coordinator.ChangeAsync(key.RunId, change =>
         {
             var job = change.Run.Job(key.JobId);
@@ -95,7 +107,9 @@ public sealed class InProcessAgentProtocol(
         foreach (var candidate in candidates.Where(c => Fits(c.RunsOn, agent)))
         {
             var work = await coordinator.ChangeAsync(candidate.RunId, change => Claim(change, candidate.JobId, agent), cancellationToken);
-            if (work is not null) return work;
+            if (work is null) continue;
+            active.Add(work.Key);
+            return work;
         }
 
         return null;

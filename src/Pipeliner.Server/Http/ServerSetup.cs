@@ -61,6 +61,7 @@ public static class ServerSetup
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<RunCoordinator>();
+        services.AddSingleton<ActiveAttempts>();
         services.AddSingleton<IAgentProtocol, InProcessAgentProtocol>();
         services.AddScoped<RunStore>();
         services.AddScoped<RunReader>();

@@ -37,11 +37,11 @@ public abstract class PipelinerApp(int agentCapacity) : WebApplicationFactory<Pr
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
     }
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
+        if (agentCapacity > 0) await DockerProbe.EnsureEngineAsync();
         // Starts the host: migrations, bootstrap token, recovery and the agent.
         _ = Server;
-        return Task.CompletedTask;
     }
 
     async Task IAsyncLifetime.DisposeAsync()
