@@ -6,6 +6,7 @@ using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Logging;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Http;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
 using Pipeliner.Server.Settings;
@@ -15,7 +16,7 @@ namespace Pipeliner.Server.Agents;
 /// <summary>The agent protocol served inside the server process: calls go straight to the coordinator and database.</summary>
 public sealed class InProcessAgentProtocol(
     IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, RunEvents events, ActiveAttempts active,
-    IOptions<PipelinerOptions> options, TimeProvider time) : IAgentProtocol
+    ServerMetrics metrics, IOptions<PipelinerOptions> options, TimeProvider time) : IAgentProtocol
 {
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
 
@@ -84,6 +85,7 @@ public sealed class InProcessAgentProtocol(
             // A late report for an attempt already given up (canceled, lost) changes nothing.
             if (job.Status != JobStatus.Running || job.LastAttempt?.Number != key.Attempt) return false;
             job.Finish(report.Outcome, change.Now);
+            metrics.ObserveJob(report.Outcome.Status, change.Now - job.Attempts.First(a => a.Number == key.Attempt).StartedAt);
             var entity = change.JobEntity(key.JobId);
             entity.Artifacts.Clear();
             entity.Artifacts.AddRange(report.Artifacts.Select(a => new ArtifactEntity { Path = a.Path, File = a.File, Size = a.Size, Sha256 = a.Sha256 }));

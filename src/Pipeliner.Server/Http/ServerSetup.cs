@@ -60,6 +60,7 @@ public static class ServerSetup
         services.AddSingleton<RunLocks>();
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<RunEvents>();
+        services.AddSingleton<ServerMetrics>();
         services.AddSingleton<RunCoordinator>();
         services.AddSingleton<ActiveAttempts>();
         services.AddSingleton<IAgentProtocol, InProcessAgentProtocol>();
@@ -74,7 +75,10 @@ public static class ServerSetup
         // in one process (tests) never share or dispose each other's queue; retries are attributes on the job methods.
         services.AddSingleton<JobStorage>(_ => new SQLiteStorage(
             Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval }));
-        services.AddHangfire(hangfire => hangfire.UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings());
+        services.AddHangfire((provider, hangfire) => hangfire
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<ILoggerFactory>())));
         services.AddHangfireServer(server => server.WorkerCount = Math.Max(2, Environment.ProcessorCount));
 
         // Start-up recovery first, then the embedded agent.
@@ -86,13 +90,14 @@ public static class ServerSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseHttpMetrics();
+        var metrics = app.Services.GetRequiredService<ServerMetrics>();
+        app.UseHttpMetrics(options => options.SetMetricFactory(Metrics.WithCustomRegistry(metrics.Registry)));
         app.UseAuthentication();
         app.UseAuthorization();
 
         app.MapOpenApi();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
-        app.MapMetrics();
+        app.MapMetrics("/metrics", metrics.Registry);
         app.MapProjects();
         app.MapRuns();
         app.MapLogs();

@@ -19,11 +19,15 @@ public static class LogEndpoints
 
     public static void MapLogs(this IEndpointRouteBuilder app)
     {
-        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Logs");
-        runs.MapGet("/jobs/{job}/log", GetLogAsync).RequireAuthorization(Policies.Read);
-        runs.MapGet("/events", RunEventStream.StreamAsync).RequireAuthorization(Policies.Read);
-        runs.MapGet("/artifacts", ListArtifactsAsync).RequireAuthorization(Policies.Read);
-        runs.MapGet("/artifacts/{name}", GetArtifactAsync).RequireAuthorization(Policies.Read);
+        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Logs").WithAuthProblems();
+        runs.MapGet("/jobs/{job}/log", GetLogAsync).RequireAuthorization(Policies.Read)
+            .Produces(StatusCodes.Status200OK, contentType: "text/plain")
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        runs.MapGet("/events", RunEventStream.StreamAsync).RequireAuthorization(Policies.Read)
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").WithProblems(StatusCodes.Status404NotFound);
+        runs.MapGet("/artifacts", ListArtifactsAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
+        runs.MapGet("/artifacts/{name}", GetArtifactAsync).RequireAuthorization(Policies.Read)
+            .Produces(StatusCodes.Status200OK, contentType: "application/x-tar").WithProblems(StatusCodes.Status404NotFound);
     }
 
     /// <summary>

@@ -14,10 +14,11 @@ public static class ProjectEndpoints
 
     public static void MapProjects(this IEndpointRouteBuilder app)
     {
-        var projects = app.MapGroup("/api/projects").WithTags("Projects");
-        projects.MapPost("/", CreateAsync).RequireAuthorization(Policies.Admin);
+        var projects = app.MapGroup("/api/projects").WithTags("Projects").WithAuthProblems();
+        projects.MapPost("/", CreateAsync).RequireAuthorization(Policies.Admin)
+            .ProducesValidationProblem().WithProblems(StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
         projects.MapGet("/", ListAsync).RequireAuthorization(Policies.Read);
-        projects.MapGet("/{project}", GetAsync).RequireAuthorization(Policies.Read);
+        projects.MapGet("/{project}", GetAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
     }
 
     private static async Task<Results<Created<ProjectResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(

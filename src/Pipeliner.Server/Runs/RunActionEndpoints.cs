@@ -17,9 +17,12 @@ public static class RunActionEndpoints
 {
     public static void MapRunActions(this RouteGroupBuilder run)
     {
-        run.MapPost("/cancel", CancelAsync).RequireAuthorization(Policies.Developer);
-        run.MapPost("/retry", RetryAsync).RequireAuthorization(Policies.Developer);
-        run.MapPost("/jobs/{job}/approve", ApproveAsync).RequireAuthorization(Policies.ReleaseManager);
+        run.MapPost("/cancel", CancelAsync).RequireAuthorization(Policies.Developer)
+            .WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        run.MapPost("/retry", RetryAsync).RequireAuthorization(Policies.Developer)
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        run.MapPost("/jobs/{job}/approve", ApproveAsync).RequireAuthorization(Policies.ReleaseManager)
+            .WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
     }
 
     /// <summary>How a change went: done, or refused with a problem.</summary>

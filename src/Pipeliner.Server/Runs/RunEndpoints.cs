@@ -23,12 +23,14 @@ public static class RunEndpoints
 
     public static void MapRuns(this IEndpointRouteBuilder app)
     {
-        var projectRuns = app.MapGroup("/api/projects/{project}/runs").WithTags("Runs");
-        projectRuns.MapGet("/", ListAsync).RequireAuthorization(Policies.Read);
-        projectRuns.MapPost("/", TriggerAsync).RequireAuthorization(Policies.Developer);
+        var projectRuns = app.MapGroup("/api/projects/{project}/runs").WithTags("Runs").WithAuthProblems();
+        projectRuns.MapGet("/", ListAsync).RequireAuthorization(Policies.Read)
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        projectRuns.MapPost("/", TriggerAsync).RequireAuthorization(Policies.Developer)
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
 
-        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Runs");
-        runs.MapGet("/", GetAsync).RequireAuthorization(Policies.Read);
+        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Runs").WithAuthProblems();
+        runs.MapGet("/", GetAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
         runs.MapRunActions();
     }
 

@@ -25,6 +25,9 @@ public abstract class PipelinerApp(int agentCapacity) : WebApplicationFactory<Pr
 
     public string DataDir => _directory.Combine("data");
 
+    /// <summary>Errors the server logged: an unhandled exception behind a 500 shows here.</summary>
+    public CapturedErrors Errors { get; } = new();
+
     /// <summary>A place for the test's repositories, removed with the server.</summary>
     public string WorkDir => Directory.CreateDirectory(_directory.Combine("work")).FullName;
 
@@ -34,7 +37,7 @@ public abstract class PipelinerApp(int agentCapacity) : WebApplicationFactory<Pr
         builder.UseSetting("Pipeliner:BootstrapToken", AdminToken);
         builder.UseSetting("Pipeliner:QueuePollInterval", "00:00:00.050");
         builder.UseSetting("Pipeliner:Agent:Capacity", agentCapacity.ToString(CultureInfo.InvariantCulture));
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(Errors));
     }
 
     public async Task InitializeAsync()
