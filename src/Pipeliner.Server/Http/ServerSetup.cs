@@ -90,6 +90,7 @@ public static class ServerSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseUnknownCharsetGuard();
         var metrics = app.Services.GetRequiredService<ServerMetrics>();
         app.UseHttpMetrics(options => options.SetMetricFactory(Metrics.WithCustomRegistry(metrics.Registry)));
         app.UseAuthentication();
