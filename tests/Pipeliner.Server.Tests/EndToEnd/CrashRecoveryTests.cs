@@ -1,0 +1,95 @@
+using System.Net;
+using Pipeliner.Server.Tests.Support;
+
+namespace Pipeliner.Server.Tests.EndToEnd;
+
+/// <summary>
+/// kill -9 of the server mid-run: what was stored stays, the dead job's container goes, the job is lost and queued
+/// again once, and lost a second time it fails: no run stays running forever.
+/// </summary>
+public sealed class CrashRecoveryTests : IDisposable
+{
+    private readonly TempDirectory _directory = new("pipeliner-crash-");
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Restart_KeepsHistoryRemovesDeadContainersAndRequeuesTheLostJobOnce_WhenTheServerWasKilledMidRun()
+    {
+        await DockerProbe.EnsureEngineAsync();
+        var sleeper = $"sleeper-{Guid.NewGuid():N}"[..20];
+        var pipeline = $$"""
+            stages: [build, test]
+            defaults: { image: alpine:3 }
+            jobs:
+              {{sleeper}}:
+                stage: build
+                script: ["echo sleeping", "sleep 300"]
+              after:
+                stage: test
+                needs: [{{sleeper}}]
+                script: ["echo after"]
+
+            """;
+        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), Pipelines.OneJob);
+        repository.CreateBranch("slow");
+        repository.Commit("slow pipeline", new Dictionary<string, string?> { [".pipeliner.yml"] = pipeline });
+        var dataDir = _directory.Combine("data");
+        RunView finished;
+        long runId;
+
+        await using (var server = await ServerProcess.StartAsync(dataDir))
+        {
+            using var client = server.Client();
+            using (var created = await client.PostProjectAsync("crashy", repository.Path))
+                await Api.ExpectAsync(created, HttpStatusCode.Created);
+            finished = await client.WaitForFinishAsync(await client.TriggerAsync("crashy", new { branch = "main" }), TimeSpan.FromSeconds(120));
+            Assert.Equal("succeeded", finished.Status);
+            runId = await client.TriggerAsync("crashy", new { branch = "slow" });
+            await client.WaitForJobAsync(runId, sleeper, "running", TimeSpan.FromSeconds(120));
+            await RunningContainerAsync(sleeper, attempt: 1);
+
+            await server.KillAsync();
+        }
+
+        // Nothing stopped the container: only the next start can clean it up.
+        Assert.NotEmpty(await DockerProbe.JobContainersAsync(sleeper));
+
+        await using (var restarted = await ServerProcess.StartAsync(dataDir))
+        {
+            using var client = restarted.Client();
+            var again = await client.GetRunAsync(finished.Id);
+            Assert.Equal((finished.Status, finished.FinishedAt, finished.Jobs.Count), (again.Status, again.FinishedAt, again.Jobs.Count));
+            Assert.Contains("building", await client.LogAsync(finished.Id, "build"), StringComparison.Ordinal);
+
+            var requeued = await client.WaitForRunAsync(runId, r => r.Job(sleeper).Attempts.Count == 2 && r.Job(sleeper).Status == "running",
+                "the lost job to run a second time", TimeSpan.FromSeconds(120));
+            var lost = requeued.Job(sleeper).Attempts[0];
+            Assert.Equal("failed", lost.Status);
+            Assert.Contains("lost", lost.Message, StringComparison.Ordinal);
+            Assert.Equal("running", requeued.Status);
+            Assert.Contains("sleeping", await client.LogAsync(runId, sleeper, attempt: 1), StringComparison.Ordinal);
+            await RunningContainerAsync(sleeper, attempt: 2);
+            Assert.All(await DockerProbe.JobContainersAsync(sleeper), c => Assert.EndsWith("-2", c.Labels["io.pipeliner.workflow"], StringComparison.Ordinal));
+
+            await restarted.KillAsync();
+        }
+
+        await using (var third = await ServerProcess.StartAsync(dataDir))
+        {
+            using var client = third.Client();
+            var failed = await client.WaitForFinishAsync(runId, TimeSpan.FromSeconds(60));
+            Assert.Equal("failed", failed.Status);
+            Assert.Equal(("failed", 2), (failed.Job(sleeper).Status, failed.Job(sleeper).Attempts.Count));
+            Assert.Contains("lost", failed.Job(sleeper).Reason, StringComparison.Ordinal);
+            Assert.Equal("skipped", failed.Job("after").Status);
+            await Poll.UntilAsync(() => DockerProbe.JobContainersAsync(sleeper), c => c.Count == 0, "the dead job's containers to be removed",
+                TimeSpan.FromSeconds(30));
+        }
+    }
+
+    private static Task RunningContainerAsync(string job, int attempt) =>
+        Poll.UntilAsync(() => DockerProbe.JobContainersAsync(job),
+            containers => containers.Any(c => c.State == "running" && c.Labels["io.pipeliner.workflow"].EndsWith($"-{attempt}", StringComparison.Ordinal)),
+            $"attempt {attempt} of '{job}' to run in a container", TimeSpan.FromSeconds(60));
+}
