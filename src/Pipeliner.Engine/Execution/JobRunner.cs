@@ -195,7 +195,9 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
                 Resources = spec.Resources,
             })
             .ToList();
-        var id = $"{PathSlug.For(assignment.RunId)}-{PathSlug.For(assignment.Job.Id)}-{assignment.Attempt}";
+        // The nonce keeps workflows apart when two servers (or a server and the CLI) share one engine and number runs
+        // alike: leftovers of a workflow are removed by its label, which must never match another's containers.
+        var id = $"{PathSlug.For(assignment.RunId)}-{PathSlug.For(assignment.Job.Id)}-{assignment.Attempt}-{Guid.NewGuid().ToString("N")[..8]}";
         return new WorkflowSpec(id, assignment.RunId, assignment.Job.Id,
             layout.Workspace(assignment.RunId, assignment.Job.Id, assignment.Attempt), steps);
     }

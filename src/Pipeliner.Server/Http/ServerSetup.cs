@@ -30,7 +30,12 @@ public static class ServerSetup
     {
         var services = builder.Services;
         services.AddOptions<PipelinerOptions>().Bind(builder.Configuration.GetSection(PipelinerOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+            .ValidateDataAnnotations().ValidateOnStart()
+            // Binding appends to a list that has items already: defaults go in only when nothing was configured.
+            .PostConfigure(options =>
+            {
+                if (options.Agent.Labels.Count == 0) options.Agent.Labels.AddRange(AgentOptions.DefaultLabels);
+            });
         var settings = builder.Configuration.GetSection(PipelinerOptions.Section).Get<PipelinerOptions>() ?? new PipelinerOptions();
         var dataDir = Path.GetFullPath(settings.DataDir);
         Directory.CreateDirectory(dataDir);

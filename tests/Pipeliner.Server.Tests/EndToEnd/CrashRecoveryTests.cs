@@ -70,7 +70,7 @@ public sealed class CrashRecoveryTests : IDisposable
             Assert.Equal("running", requeued.Status);
             Assert.Contains("sleeping", await client.LogAsync(runId, sleeper, attempt: 1), StringComparison.Ordinal);
             await RunningContainerAsync(sleeper, attempt: 2);
-            Assert.All(await DockerProbe.JobContainersAsync(sleeper), c => Assert.EndsWith("-2", c.Labels["io.pipeliner.workflow"], StringComparison.Ordinal));
+            Assert.All(await DockerProbe.JobContainersAsync(sleeper), c => Assert.True(IsAttempt(c, 2), c.Labels["io.pipeliner.workflow"]));
 
             await restarted.KillAsync();
         }
@@ -90,6 +90,10 @@ public sealed class CrashRecoveryTests : IDisposable
 
     private static Task RunningContainerAsync(string job, int attempt) =>
         Poll.UntilAsync(() => DockerProbe.JobContainersAsync(job),
-            containers => containers.Any(c => c.State == "running" && c.Labels["io.pipeliner.workflow"].EndsWith($"-{attempt}", StringComparison.Ordinal)),
+            containers => containers.Any(c => c.State == "running" && IsAttempt(c, attempt)),
             $"attempt {attempt} of '{job}' to run in a container", TimeSpan.FromSeconds(60));
+
+    /// <summary>Workflow ids end in the attempt number and a nonce: <c>{run}-{job}-{attempt}-{nonce}</c>.</summary>
+    private static bool IsAttempt(Docker.DotNet.Models.ContainerListResponse container, int attempt) =>
+        System.Text.RegularExpressions.Regex.IsMatch(container.Labels["io.pipeliner.workflow"], $"-{attempt}-[0-9a-f]{{8}}$");
 }

@@ -15,7 +15,9 @@ namespace Pipeliner.Server.Tests.Support;
 /// Hangfire, and the embedded agent on the real Docker backend (or none, with <paramref name="agentCapacity"/> 0).
 /// One per test class: each test registers its own projects, so tests of a class do not see each other's runs.
 /// </summary>
-public abstract class PipelinerApp(int agentCapacity) : WebApplicationFactory<Program>, IAsyncLifetime
+/// <param name="settings">More configuration, e.g. <c>Pipeliner:Auth:AnonymousRead</c>.</param>
+public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string, string>? settings = null)
+    : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminToken = "plr_test-admin-token";
 
@@ -37,6 +39,7 @@ public abstract class PipelinerApp(int agentCapacity) : WebApplicationFactory<Pr
         builder.UseSetting("Pipeliner:BootstrapToken", AdminToken);
         builder.UseSetting("Pipeliner:QueuePollInterval", "00:00:00.050");
         builder.UseSetting("Pipeliner:Agent:Capacity", agentCapacity.ToString(CultureInfo.InvariantCulture));
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(Errors));
     }
 
