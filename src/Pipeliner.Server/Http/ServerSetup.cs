@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -76,8 +77,10 @@ public static class ServerSetup
         services.AddScoped<BootstrapAdmin>();
         services.AddWebhooks();
 
-        // The storage is this host's own service rather than Hangfire's static JobStorage.Current, so that two servers
-        // in one process (tests) never share or dispose each other's queue; retries are attributes on the job methods.
+        // The storage and the job activator are this host's own services rather than Hangfire's statics (JobStorage.Current,
+        // JobActivator.Current), so that two servers in one process (tests) never run jobs in each other's services;
+        // retries are attributes on the job methods.
+        services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton<JobStorage>(_ => new SQLiteStorage(
             Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval }));
         services.AddHangfire((provider, hangfire) => hangfire
