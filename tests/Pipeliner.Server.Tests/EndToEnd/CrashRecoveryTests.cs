@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Pipeliner.Server.Tests.Support;
 
 namespace Pipeliner.Server.Tests.EndToEnd;
@@ -38,9 +39,15 @@ public sealed class CrashRecoveryTests : IDisposable
         RunView finished;
         long runId;
 
-        await using (var server = await ServerProcess.StartAsync(dataDir))
+        string token;
+        await using (var server = await ServerProcess.StartAsync(dataDir, bootstrapToken: null))
         {
-            using var client = server.Client();
+            // First start without a configured token: the server prints its URL and a generated admin token, once.
+            Assert.Contains($"Pipeliner: listening on http://127.0.0.1:{server.Port}", server.Output, StringComparison.Ordinal);
+            token = Regex.Match(server.Output, @"bootstrap admin token \(shown once\): (plr_\S+)").Groups[1].Value;
+            Assert.NotEmpty(token);
+            Assert.DoesNotContain(token, await File.ReadAllTextAsync(Path.Combine(dataDir, "pipeliner.db")), StringComparison.Ordinal);
+            using var client = server.Client(token);
             using (var created = await client.PostProjectAsync("crashy", repository.Path))
                 await Api.ExpectAsync(created, HttpStatusCode.Created);
             finished = await client.WaitForFinishAsync(await client.TriggerAsync("crashy", new { branch = "main" }), TimeSpan.FromSeconds(120));
@@ -55,9 +62,10 @@ public sealed class CrashRecoveryTests : IDisposable
         // Nothing stopped the container: only the next start can clean it up.
         Assert.NotEmpty(await DockerProbe.JobContainersAsync(sleeper));
 
-        await using (var restarted = await ServerProcess.StartAsync(dataDir))
+        await using (var restarted = await ServerProcess.StartAsync(dataDir, bootstrapToken: null))
         {
-            using var client = restarted.Client();
+            Assert.DoesNotContain("bootstrap admin token", restarted.Output, StringComparison.Ordinal);
+            using var client = restarted.Client(token);
             var again = await client.GetRunAsync(finished.Id);
             Assert.Equal((finished.Status, finished.FinishedAt, finished.Jobs.Count), (again.Status, again.FinishedAt, again.Jobs.Count));
             Assert.Contains("building", await client.LogAsync(finished.Id, "build"), StringComparison.Ordinal);
@@ -75,9 +83,9 @@ public sealed class CrashRecoveryTests : IDisposable
             await restarted.KillAsync();
         }
 
-        await using (var third = await ServerProcess.StartAsync(dataDir))
+        await using (var third = await ServerProcess.StartAsync(dataDir, bootstrapToken: null))
         {
-            using var client = third.Client();
+            using var client = third.Client(token);
             var failed = await client.WaitForFinishAsync(runId, TimeSpan.FromSeconds(60));
             Assert.Equal("failed", failed.Status);
             Assert.Equal(("failed", 2), (failed.Job(sleeper).Status, failed.Job(sleeper).Attempts.Count));

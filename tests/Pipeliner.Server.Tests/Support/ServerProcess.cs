@@ -39,7 +39,8 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync(string dataDir, int agentCapacity = 2)
+    /// <param name="bootstrapToken">The first admin token to register; null lets the server generate and print one.</param>
+    public static async Task<ServerProcess> StartAsync(string dataDir, int agentCapacity = 2, string? bootstrapToken = AdminToken)
     {
         var port = FreePort();
         var info = new ProcessStartInfo(DotnetHost())
@@ -52,13 +53,13 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var arg in new[]
                  {
                      ServerDll(), "--urls", $"http://127.0.0.1:{port}", $"--Pipeliner:DataDir={dataDir}",
-                     $"--Pipeliner:BootstrapToken={AdminToken}", "--Pipeliner:QueuePollInterval=00:00:00.050",
-                     $"--Pipeliner:Agent:Capacity={agentCapacity}",
+                     "--Pipeliner:QueuePollInterval=00:00:00.050", $"--Pipeliner:Agent:Capacity={agentCapacity}",
                  })
         {
             info.ArgumentList.Add(arg);
         }
 
+        if (bootstrapToken is not null) info.ArgumentList.Add($"--Pipeliner:BootstrapToken={bootstrapToken}");
         Directory.CreateDirectory(dataDir);
         var server = new ServerProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, port);
         server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
