@@ -27,10 +27,11 @@ public sealed class InProcessAgentProtocol(
         var deadline = time.GetUtcNow() + wait;
         while (true)
         {
+            var notified = dispatch.Next;
             if (await TryClaimAsync(agent, cancellationToken) is { } work) return work;
             var remaining = deadline - time.GetUtcNow();
             if (remaining <= TimeSpan.Zero) return null;
-            await dispatch.WaitAsync(remaining < RecheckInterval ? remaining : RecheckInterval, cancellationToken);
+            await DispatchSignal.WaitAsync(notified, remaining < RecheckInterval ? remaining : RecheckInterval, cancellationToken);
         }
     }
 

@@ -109,6 +109,9 @@ public class LogEndpointsTests(AppWithAgent app) : IClassFixture<AppWithAgent>
         Assert.Equal(2, second.Attempt);
         Assert.Contains("attempt 2,", second.Text, StringComparison.Ordinal);
         Assert.Equal(second, newest);
+        var attempts = (await client.GetRunAsync(id)).Job("build").Attempts;
+        Assert.Equal(first.Text, await client.GetStringAsync(attempts[0].Log));
+        Assert.Equal(second.Text, await client.GetStringAsync(attempts[1].Log));
     }
 
     [Theory]

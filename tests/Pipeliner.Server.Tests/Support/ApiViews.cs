@@ -24,7 +24,8 @@ public sealed record JobView(
     DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, List<AttemptView> Attempts);
 
 public sealed record AttemptView(
-    int Number, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, int? ExitCode, string? Message, string? Agent);
+    int Number, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, int? ExitCode, string? Message, string? Agent,
+    long? PeakMemoryBytes, string Log);
 
 public sealed record RunErrorView(int Line, int Column, string Message);
 
