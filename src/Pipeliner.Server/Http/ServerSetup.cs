@@ -56,7 +56,7 @@ public static class ServerSetup
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Binding failures throw, so that the handler above can say what was wrong.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
-        services.AddOpenApi();
+        services.AddOpenApi(openApi => openApi.AddDocumentTransformer<BearerSecurityDocument>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
         services.AddSingleton<IExecutionBackend>(_ => settings.Agent.Backend == "shell" ? new ShellBackend() : new DockerBackend());

@@ -53,6 +53,21 @@ public class ServerEndpointsTests(AppWithoutAgent app) : IClassFixture<AppWithou
         Assert.True(getRun.TryGetProperty("404", out _));
         var trigger = document.GetProperty("paths").GetProperty("/api/projects/{project}/runs").GetProperty("post").GetProperty("responses");
         Assert.True(trigger.TryGetProperty("201", out _));
+        Assert.True(trigger.TryGetProperty("422", out _));
+    }
+
+    [Fact]
+    public async Task OpenApi_DeclaresBearerTokens_ForTheApiButNotForWebhooks()
+    {
+        using var client = app.Client(token: null);
+
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
+        Assert.Equal(("http", "bearer"), (scheme.GetProperty("type").GetString(), scheme.GetProperty("scheme").GetString()));
+        var paths = document.GetProperty("paths");
+        Assert.True(paths.GetProperty("/api/runs/{id}").GetProperty("get").TryGetProperty("security", out _));
+        Assert.False(paths.GetProperty("/hooks/{project}").GetProperty("post").TryGetProperty("security", out _));
     }
 
     [Fact]
