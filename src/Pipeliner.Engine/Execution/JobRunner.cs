@@ -84,11 +84,14 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
         {
             return AttemptOutcome.Failed(null, e.Message);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        // Once stopping was asked for, whatever the backend throws while being interrupted (an I/O error from a cut
+        // stream as well as a cancellation) means the job timed out or was canceled, not an infrastructure fault.
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException
+                                  && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return AttemptOutcome.TimedOut(job.Spec.Timeout);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException && cancellationToken.IsCancellationRequested)
         {
             return AttemptOutcome.Canceled();
         }

@@ -52,11 +52,18 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath)
     /// <summary>The full commit id that <paramref name="reference"/> (sha, branch, tag) names in the mirror.</summary>
     public string ResolveCommit(string reference)
     {
-        using var repository = new Repository(MirrorPath);
-        var commit = repository.Lookup<Commit>(reference)
-                     ?? repository.Lookup<Commit>($"refs/heads/{reference}")
-                     ?? repository.Lookup<Commit>($"refs/tags/{reference}");
-        return commit?.Sha ?? throw new WorkspaceException($"no commit '{reference}' in '{Source}'");
+        try
+        {
+            using var repository = new Repository(MirrorPath);
+            var commit = repository.Lookup<Commit>(reference)
+                         ?? repository.Lookup<Commit>($"refs/heads/{reference}")
+                         ?? repository.Lookup<Commit>($"refs/tags/{reference}");
+            return commit?.Sha ?? throw new WorkspaceException($"no commit '{reference}' in '{Source}'");
+        }
+        catch (Exception e) when (e is LibGit2SharpException or ArgumentException)
+        {
+            throw new WorkspaceException($"no commit '{reference}' in '{Source}': {e.Message}", e);
+        }
     }
 
     /// <summary>The text of <paramref name="path"/> at <paramref name="commitSha"/>, or null when the file is not there.</summary>

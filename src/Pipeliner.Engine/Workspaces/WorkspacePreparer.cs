@@ -13,6 +13,23 @@ public sealed class WorkspacePreparer(DataLayout layout)
 
     public GitRepositoryMirror Mirror(string project, string source) => new(source, layout.Mirror(project));
 
+    /// <summary>Clones or fetches the project's mirror, one update of a mirror at a time.</summary>
+    public async Task<GitRepositoryMirror> UpdateAsync(string project, string source, CancellationToken cancellationToken)
+    {
+        var mirror = Mirror(project, source);
+        var gate = _mirrorLocks.GetOrAdd(mirror.MirrorPath, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await Task.Run(mirror.Update, cancellationToken);
+            return mirror;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     /// <summary>Updates the project's mirror unless it already holds <paramref name="commitSha"/>.</summary>
     /// <param name="extraRef">A ref that holds the commit when no branch or tag does (a pull request head).</param>
     public async Task<GitRepositoryMirror> EnsureCommitAsync(

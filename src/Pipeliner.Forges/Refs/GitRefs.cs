@@ -1,7 +1,7 @@
 namespace Pipeliner.Forges.Refs;
 
 /// <summary>Git ref names and commit hashes as forges write them.</summary>
-internal static class GitRefs
+public static class GitRefs
 {
     public const string BranchPrefix = "refs/heads/";
     public const string TagPrefix = "refs/tags/";

@@ -6,6 +6,7 @@ using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Logging;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Http;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
 using Pipeliner.Server.Settings;
@@ -14,8 +15,8 @@ namespace Pipeliner.Server.Agents;
 
 /// <summary>The agent protocol served inside the server process: calls go straight to the coordinator and database.</summary>
 public sealed class InProcessAgentProtocol(
-    IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, RunEvents events,
-    IOptions<PipelinerOptions> options, TimeProvider time) : IAgentProtocol
+    IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, RunEvents events, ActiveAttempts active,
+    ServerMetrics metrics, IOptions<PipelinerOptions> options, TimeProvider time) : IAgentProtocol
 {
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
 
@@ -26,10 +27,11 @@ public sealed class InProcessAgentProtocol(
         var deadline = time.GetUtcNow() + wait;
         while (true)
         {
+            var notified = dispatch.Next;
             if (await TryClaimAsync(agent, cancellationToken) is { } work) return work;
             var remaining = deadline - time.GetUtcNow();
             if (remaining <= TimeSpan.Zero) return null;
-            await dispatch.WaitAsync(remaining < RecheckInterval ? remaining : RecheckInterval, cancellationToken);
+            await DispatchSignal.WaitAsync(notified, remaining < RecheckInterval ? remaining : RecheckInterval, cancellationToken);
         }
     }
 
@@ -47,7 +49,7 @@ public sealed class InProcessAgentProtocol(
 
     public Task UpdateAsync(AttemptKey key, string note, CancellationToken cancellationToken)
     {
-        if (events.HasSubscribers(key.RunId))
+        if (events.IsWatched(key.RunId))
             events.Publish(key.RunId, "note", JsonSerializer.Serialize(new { job = key.JobId, attempt = key.Attempt, note }, JsonSerializerOptions.Web));
         return Task.CompletedTask;
     }
@@ -55,7 +57,7 @@ public sealed class InProcessAgentProtocol(
     public Task LogAsync(AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
     {
         // The embedded agent writes the log file under the server's data directory itself; only live viewers need the lines.
-        if (!events.HasSubscribers(key.RunId)) return Task.CompletedTask;
+        if (!events.IsWatched(key.RunId)) return Task.CompletedTask;
         foreach (var line in lines)
         {
             events.Publish(key.RunId, "log",
@@ -65,13 +67,26 @@ public sealed class InProcessAgentProtocol(
         return Task.CompletedTask;
     }
 
-    public Task DoneAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken) =>
+    public async Task DoneAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RecordAsync(key, report, cancellationToken);
+        }
+        finally
+        {
+            active.Remove(key);
+        }
+    }
+
+    private Task RecordAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken) =>
         coordinator.ChangeAsync(key.RunId, change =>
         {
             var job = change.Run.Job(key.JobId);
             // A late report for an attempt already given up (canceled, lost) changes nothing.
             if (job.Status != JobStatus.Running || job.LastAttempt?.Number != key.Attempt) return false;
             job.Finish(report.Outcome, change.Now);
+            metrics.ObserveJob(report.Outcome.Status, change.Now - job.Attempts.First(a => a.Number == key.Attempt).StartedAt);
             var entity = change.JobEntity(key.JobId);
             entity.Artifacts.Clear();
             entity.Artifacts.AddRange(report.Artifacts.Select(a => new ArtifactEntity { Path = a.Path, File = a.File, Size = a.Size, Sha256 = a.Sha256 }));
@@ -95,7 +110,9 @@ public sealed class InProcessAgentProtocol(
         foreach (var candidate in candidates.Where(c => Fits(c.RunsOn, agent)))
         {
             var work = await coordinator.ChangeAsync(candidate.RunId, change => Claim(change, candidate.JobId, agent), cancellationToken);
-            if (work is not null) return work;
+            if (work is null) continue;
+            active.Add(work.Key);
+            return work;
         }
 
         return null;

@@ -18,4 +18,15 @@ public static class Problems
 
     public static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
+
+    /// <summary>Declares the problem answers an endpoint gives, for the OpenAPI document.</summary>
+    public static RouteHandlerBuilder WithProblems(this RouteHandlerBuilder endpoint, params int[] statuses)
+    {
+        foreach (var status in statuses) endpoint.ProducesProblem(status);
+        return endpoint;
+    }
+
+    /// <summary>Every endpoint of the group needs a token: 401 without one, 403 when its role is not enough.</summary>
+    public static RouteGroupBuilder WithAuthProblems(this RouteGroupBuilder group) =>
+        group.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 }

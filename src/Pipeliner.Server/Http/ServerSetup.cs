@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -30,7 +31,12 @@ public static class ServerSetup
     {
         var services = builder.Services;
         services.AddOptions<PipelinerOptions>().Bind(builder.Configuration.GetSection(PipelinerOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+            .ValidateDataAnnotations().ValidateOnStart()
+            // Binding appends to a list that has items already: defaults go in only when nothing was configured.
+            .PostConfigure(options =>
+            {
+                if (options.Agent.Labels.Count == 0) options.Agent.Labels.AddRange(AgentOptions.DefaultLabels);
+            });
         var settings = builder.Configuration.GetSection(PipelinerOptions.Section).Get<PipelinerOptions>() ?? new PipelinerOptions();
         var dataDir = Path.GetFullPath(settings.DataDir);
         Directory.CreateDirectory(dataDir);
@@ -50,7 +56,7 @@ public static class ServerSetup
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Binding failures throw, so that the handler above can say what was wrong.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
-        services.AddOpenApi();
+        services.AddOpenApi(openApi => openApi.AddDocumentTransformer<BearerSecurityDocument>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
         services.AddSingleton<IExecutionBackend>(_ => settings.Agent.Backend == "shell" ? new ShellBackend() : new DockerBackend());
@@ -60,7 +66,9 @@ public static class ServerSetup
         services.AddSingleton<RunLocks>();
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<RunEvents>();
+        services.AddSingleton<ServerMetrics>();
         services.AddSingleton<RunCoordinator>();
+        services.AddSingleton<ActiveAttempts>();
         services.AddSingleton<IAgentProtocol, InProcessAgentProtocol>();
         services.AddScoped<RunStore>();
         services.AddScoped<RunReader>();
@@ -69,11 +77,16 @@ public static class ServerSetup
         services.AddScoped<BootstrapAdmin>();
         services.AddWebhooks();
 
-        services.AddHangfire(hangfire => hangfire
+        // The storage and the job activator are this host's own services rather than Hangfire's statics (JobStorage.Current,
+        // JobActivator.Current), so that two servers in one process (tests) never run jobs in each other's services;
+        // retries are attributes on the job methods.
+        services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
+        services.AddSingleton<JobStorage>(_ => new SQLiteStorage(
+            Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval }));
+        services.AddHangfire((provider, hangfire) => hangfire
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UseSQLiteStorage(Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval })
-            .UseFilter(new AutomaticRetryAttribute { Attempts = 5, DelaysInSeconds = [1, 5, 30, 120, 600] }));
+            .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<ILoggerFactory>())));
         services.AddHangfireServer(server => server.WorkerCount = Math.Max(2, Environment.ProcessorCount));
 
         // Start-up recovery first, then the embedded agent.
@@ -85,20 +98,23 @@ public static class ServerSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseHttpMetrics();
+        app.UseUnknownCharsetGuard();
+        var metrics = app.Services.GetRequiredService<ServerMetrics>();
+        app.UseHttpMetrics(options => options.SetMetricFactory(Metrics.WithCustomRegistry(metrics.Registry)));
         app.UseAuthentication();
         app.UseAuthorization();
 
         app.MapOpenApi();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
-        app.MapMetrics();
+        app.MapMetrics("/metrics", metrics.Registry);
         app.MapProjects();
         app.MapRuns();
         app.MapLogs();
         app.MapWebhooks();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 
-        RecurringJob.AddOrUpdate<LeaseSweeper>("sweep-expired-leases", sweeper => sweeper.SweepExpiredAsync(), Cron.Minutely());
+        app.Services.GetRequiredService<IRecurringJobManager>()
+            .AddOrUpdate<LeaseSweeper>("sweep-expired-leases", sweeper => sweeper.SweepExpiredAsync(), Cron.Minutely());
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var address in app.Urls) Console.WriteLine($"Pipeliner: listening on {address}");

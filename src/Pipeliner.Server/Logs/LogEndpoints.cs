@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Storage;
+using Pipeliner.Server.Agents;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
@@ -18,20 +19,24 @@ public static class LogEndpoints
 
     public static void MapLogs(this IEndpointRouteBuilder app)
     {
-        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Logs");
-        runs.MapGet("/jobs/{job}/log", GetLogAsync).RequireAuthorization(Policies.Read);
-        runs.MapGet("/events", RunEventStream.StreamAsync).RequireAuthorization(Policies.Read);
-        runs.MapGet("/artifacts", ListArtifactsAsync).RequireAuthorization(Policies.Read);
-        runs.MapGet("/artifacts/{name}", GetArtifactAsync).RequireAuthorization(Policies.Read);
+        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Logs").WithAuthProblems();
+        runs.MapGet("/jobs/{job}/log", GetLogAsync).RequireAuthorization(Policies.Read)
+            .Produces(StatusCodes.Status200OK, contentType: "text/plain")
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        runs.MapGet("/events", RunEventStream.StreamAsync).RequireAuthorization(Policies.Read)
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").WithProblems(StatusCodes.Status404NotFound);
+        runs.MapGet("/artifacts", ListArtifactsAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
+        runs.MapGet("/artifacts/{name}", GetArtifactAsync).RequireAuthorization(Policies.Read)
+            .Produces(StatusCodes.Status200OK, contentType: "application/x-tar").WithProblems(StatusCodes.Status404NotFound);
     }
 
     /// <summary>
     /// The stored log of an attempt (default: the newest) from <paramref name="offset"/>, at most 8 MiB per answer.
-    /// <c>X-Next-Offset</c> says where to continue; <c>X-Log-Complete</c> whether the attempt has ended.
+    /// <c>X-Next-Offset</c> says where to continue; <c>X-Log-Complete</c> whether the attempt has ended and its agent wrote the last line.
     /// </summary>
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetLogAsync(
-        long id, string job, int? attempt, long? offset, PipelinerDbContext db, DataLayout layout, HttpContext http,
-        CancellationToken cancellationToken)
+        long id, string job, int? attempt, long? offset, PipelinerDbContext db, DataLayout layout, ActiveAttempts active,
+        HttpContext http, CancellationToken cancellationToken)
     {
         if (offset is < 0) return Problems.BadRequest("offset is a byte position, 0 or more");
         var attempts = await db.Attempts.AsNoTracking()
@@ -55,7 +60,8 @@ public static class LogEndpoints
         var length = Math.Min(stream.Length - start, MaxChunkBytes);
         stream.Seek(start, SeekOrigin.Begin);
         http.Response.Headers["X-Next-Offset"] = (start + length).ToString(CultureInfo.InvariantCulture);
-        http.Response.Headers["X-Log-Complete"] = (chosen.FinishedAt is not null && start + length >= stream.Length) ? "true" : "false";
+        var final = chosen.FinishedAt is not null && !active.Contains(new AttemptKey(id, job, chosen.Number));
+        http.Response.Headers["X-Log-Complete"] = final && start + length >= stream.Length ? "true" : "false";
         http.Response.Headers["X-Attempt"] = chosen.Number.ToString(CultureInfo.InvariantCulture);
         return TypedResults.Stream(new BoundedStream(stream, length), "text/plain; charset=utf-8");
     }

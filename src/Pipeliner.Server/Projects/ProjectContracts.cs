@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Pipeliner.Forges.Refs;
 using Pipeliner.Server.Data.Entities;
 
 namespace Pipeliner.Server.Projects;
@@ -35,14 +36,16 @@ public static partial class ProjectContracts
             errors["webhookSecret"] = ["at least 8 characters: webhooks are verified with it"];
         if (request.PipelineFile is { } file && (file.Length == 0 || file.StartsWith('/') || file.Split('/').Contains("..")))
             errors["pipelineFile"] = ["a path inside the repository, e.g. .pipeliner.yml"];
-        if (request.DefaultBranch is { Length: 0 })
-            errors["defaultBranch"] = ["a branch name"];
+        if (request.DefaultBranch is { } branch && !GitRefs.IsValidRefName(branch))
+            errors["defaultBranch"] = ["a branch name git accepts, e.g. main"];
         return errors;
     }
 
+    // An absolute path parses as a file:// URI on Unix: only text written as a URL counts as one.
     private static bool IsRepositoryLocation(string repository) =>
-        Uri.TryCreate(repository, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "ssh" or "git" or "file"
-        || (Path.IsPathRooted(repository) && Directory.Exists(repository));
+        repository.Contains("://", StringComparison.Ordinal)
+            ? Uri.TryCreate(repository, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "ssh" or "git" or "file"
+            : Path.IsPathRooted(repository) && Directory.Exists(repository);
 
     public static ProjectResponse ToResponse(this ProjectEntity project, string baseUrl, RunEntity? latest) => new(
         project.Name, project.Repository, project.Forge, project.PipelineFile, project.DefaultBranch, project.CreatedAt,

@@ -1,3 +1,4 @@
+using Hangfire;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -5,6 +6,7 @@ using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
+using Pipeliner.Server.Webhooks;
 
 namespace Pipeliner.Server.Projects;
 
@@ -14,15 +16,16 @@ public static class ProjectEndpoints
 
     public static void MapProjects(this IEndpointRouteBuilder app)
     {
-        var projects = app.MapGroup("/api/projects").WithTags("Projects");
-        projects.MapPost("/", CreateAsync).RequireAuthorization(Policies.Admin);
+        var projects = app.MapGroup("/api/projects").WithTags("Projects").WithAuthProblems();
+        projects.MapPost("/", CreateAsync).RequireAuthorization(Policies.Admin)
+            .ProducesValidationProblem().WithProblems(StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
         projects.MapGet("/", ListAsync).RequireAuthorization(Policies.Read);
-        projects.MapGet("/{project}", GetAsync).RequireAuthorization(Policies.Read);
+        projects.MapGet("/{project}", GetAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
     }
 
     private static async Task<Results<Created<ProjectResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateProjectRequest request, PipelinerDbContext db, IDataProtectionProvider protection, TimeProvider time,
-        HttpContext http, CancellationToken cancellationToken)
+        CreateProjectRequest request, PipelinerDbContext db, IDataProtectionProvider protection, IBackgroundJobClient jobs,
+        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = ProjectContracts.Validate(request);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
@@ -41,6 +44,8 @@ public static class ProjectEndpoints
         };
         db.Projects.Add(project);
         await db.SaveChangesAsync(cancellationToken);
+        // Its on.schedule crons become recurring jobs now, not only at the first push to the default branch.
+        jobs.Enqueue<ScheduleSync>(schedules => schedules.SyncAsync(project.Id, CancellationToken.None));
         return TypedResults.Created($"/api/projects/{project.Name}", project.ToResponse(http.BaseUrl(), null));
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Model;
 using Pipeliner.Core.Runs;
+using Pipeliner.Forges.Refs;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
@@ -14,9 +15,7 @@ public sealed record TriggerRunRequest(string? Branch, string? Commit, Dictionar
 
 public sealed record TriggerRunResponse(long Id, int Number, string Status);
 
-public sealed record RetryRunRequest(IReadOnlyList<string>? Jobs);
-
-/// <summary>Runs: list, read, trigger, cancel, retry, approve.</summary>
+/// <summary>Runs: list, read, trigger; the actions on a run are in <see cref="RunActionEndpoints"/>.</summary>
 public static class RunEndpoints
 {
     private const int DefaultPageSize = 20;
@@ -24,15 +23,15 @@ public static class RunEndpoints
 
     public static void MapRuns(this IEndpointRouteBuilder app)
     {
-        var projectRuns = app.MapGroup("/api/projects/{project}/runs").WithTags("Runs");
-        projectRuns.MapGet("/", ListAsync).RequireAuthorization(Policies.Read);
-        projectRuns.MapPost("/", TriggerAsync).RequireAuthorization(Policies.Developer);
+        var projectRuns = app.MapGroup("/api/projects/{project}/runs").WithTags("Runs").WithAuthProblems();
+        projectRuns.MapGet("/", ListAsync).RequireAuthorization(Policies.Read)
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        projectRuns.MapPost("/", TriggerAsync).RequireAuthorization(Policies.Developer)
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
 
-        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Runs");
-        runs.MapGet("/", GetAsync).RequireAuthorization(Policies.Read);
-        runs.MapPost("/cancel", CancelAsync).RequireAuthorization(Policies.Developer);
-        runs.MapPost("/retry", RetryAsync).RequireAuthorization(Policies.Developer);
-        runs.MapPost("/jobs/{job}/approve", ApproveAsync).RequireAuthorization(Policies.ReleaseManager);
+        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Runs").WithAuthProblems();
+        runs.MapGet("/", GetAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
+        runs.MapRunActions();
     }
 
     private static async Task<Results<Ok<PagedResponse<RunSummaryResponse>>, ProblemHttpResult>> ListAsync(
@@ -55,7 +54,8 @@ public static class RunEndpoints
         var size = pageSize ?? DefaultPageSize;
         var number = page ?? 1;
         var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderByDescending(r => r.Id).Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        var skip = (long)(number - 1) * size;
+        var items = skip >= total ? [] : await query.OrderByDescending(r => r.Id).Skip((int)skip).Take(size).ToListAsync(cancellationToken);
         return TypedResults.Ok(new PagedResponse<RunSummaryResponse>(items.Select(r => r.ToSummary(project)).ToList(), total, number, size));
     }
 
@@ -67,6 +67,8 @@ public static class RunEndpoints
         if (entity is null) return Problems.NotFound($"no project '{project}'");
         if (request?.Commit is { } commit && !IsCommitId(commit))
             return Problems.BadRequest("commit is a full or abbreviated hexadecimal commit id; use branch for a branch");
+        if (request?.Branch is { } branch && !IsBranchName(branch))
+            return Problems.BadRequest($"branch '{branch}' is not a branch name git accepts");
 
         var trigger = new TriggerRequest
         {
@@ -105,55 +107,7 @@ public static class RunEndpoints
     private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(long id, RunReader reader, CancellationToken cancellationToken) =>
         await reader.GetAsync(id, cancellationToken) is { } run ? TypedResults.Ok(run) : Problems.NotFound($"no run {id}");
 
-    private static async Task<Results<Accepted, ProblemHttpResult>> CancelAsync(
-        long id, RunCoordinator coordinator, ClaimsPrincipal user, CancellationToken cancellationToken)
-    {
-        var outcome = await coordinator.ChangeAsync(id, change =>
-        {
-            if (change.Run.Status.IsFinished()) return $"run {id} is {change.Run.Status.ToName()} already";
-            change.Run.Cancel($"canceled by {user.Identity?.Name}", change.Now);
-            return "";
-        }, cancellationToken);
-        return outcome switch
-        {
-            null => Problems.NotFound($"no run {id}"),
-            "" => TypedResults.Accepted($"/api/runs/{id}"),
-            var refusal => Problems.Conflict(refusal),
-        };
-    }
-
-    private static async Task<Results<Accepted, ProblemHttpResult>> RetryAsync(
-        long id, RetryRunRequest? request, RunCoordinator coordinator, CancellationToken cancellationToken)
-    {
-        var outcome = await coordinator.ChangeAsync(id, change => RunRetry.Apply(change.Run, request?.Jobs), cancellationToken);
-        return outcome switch
-        {
-            null => Problems.NotFound($"no run {id}"),
-            "" => TypedResults.Accepted($"/api/runs/{id}"),
-            var refusal => Problems.Conflict(refusal),
-        };
-    }
-
-    private static async Task<Results<Accepted, ProblemHttpResult>> ApproveAsync(
-        long id, string job, RunCoordinator coordinator, ClaimsPrincipal user, CancellationToken cancellationToken)
-    {
-        var outcome = await coordinator.ChangeAsync(id, change =>
-        {
-            if (!change.Run.TryGetJob(job, out var target)) return $"run {id} has no job '{job}'";
-            if (!target.IsManual) return $"job '{job}' is not a manual job";
-            if (target.ApprovedBy is not null) return $"job '{job}' was approved already by {target.ApprovedBy}";
-            if (target.Status.IsFinished() || target.Status == JobStatus.Running) return $"job '{job}' is {target.Status.ToName()}";
-            target.Approve(user.Identity?.Name ?? "someone");
-            return "";
-        }, cancellationToken);
-        return outcome switch
-        {
-            null => Problems.NotFound($"no run {id}"),
-            "" => TypedResults.Accepted($"/api/runs/{id}"),
-            var refusal when refusal.Contains("has no job", StringComparison.Ordinal) => Problems.NotFound(refusal),
-            var refusal => Problems.Conflict(refusal),
-        };
-    }
+    private static bool IsBranchName(string text) => GitRefs.IsValidRefName(text) && !text.StartsWith('-');
 
     private static bool IsCommitId(string text) => text.Length is >= 7 and <= 64 && text.All(char.IsAsciiHexDigit);
 }

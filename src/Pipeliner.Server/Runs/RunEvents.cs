@@ -3,39 +3,55 @@ using System.Threading.Channels;
 
 namespace Pipeliner.Server.Runs;
 
-/// <summary>One server-sent event of a run: <c>status</c> (the run and its jobs) or <c>log</c> (a log line).</summary>
+/// <summary>One server-sent event of a run: <c>status</c> (the run and its jobs), <c>log</c> (a log line) or <c>note</c>.</summary>
 public sealed record RunEvent(long Sequence, string Type, string Data);
 
 /// <summary>
-/// Live events per run for the SSE endpoint. Each run keeps its recent events so a reconnecting client resumes
-/// after the last one it saw (Last-Event-ID); older gaps are filled by the client reading the run and logs again.
+/// Live events per run for the SSE endpoint. A run is watched from its first subscriber on: from then its events
+/// are kept (the most recent ones) even while nobody is connected, so a client that reconnects with Last-Event-ID
+/// gets exactly what it missed. A run nobody has watched for <see cref="RetainFor"/> is forgotten.
 /// </summary>
-public sealed class RunEvents
+public sealed class RunEvents(TimeProvider time)
 {
+    public static readonly TimeSpan RetainFor = TimeSpan.FromMinutes(10);
     private const int Retained = 2000;
     private readonly ConcurrentDictionary<long, RunEventStream> _streams = new();
 
-    public bool HasSubscribers(long runId) => _streams.TryGetValue(runId, out var stream) && stream.SubscriberCount > 0;
+    /// <summary>True when events of the run are wanted: publishers skip the work of building them otherwise.</summary>
+    public bool IsWatched(long runId) => _streams.ContainsKey(runId);
 
-    public void Publish(long runId, string type, string data) => _streams.GetOrAdd(runId, _ => new RunEventStream()).Publish(type, data);
+    public void Publish(long runId, string type, string data)
+    {
+        if (_streams.TryGetValue(runId, out var stream)) stream.Publish(type, data);
+    }
 
     /// <summary>Events after <paramref name="lastSeen"/> that are still retained, then every new one.</summary>
-    public (IReadOnlyList<RunEvent> Backlog, ChannelReader<RunEvent> Live, IDisposable Subscription) Subscribe(long runId, long lastSeen) =>
-        _streams.GetOrAdd(runId, _ => new RunEventStream()).Subscribe(lastSeen);
+    public (IReadOnlyList<RunEvent> Backlog, ChannelReader<RunEvent> Live, IDisposable Subscription) Subscribe(long runId, long lastSeen)
+    {
+        ForgetIdle();
+        return _streams.GetOrAdd(runId, _ => new RunEventStream(time)).Subscribe(lastSeen);
+    }
 
-    private sealed class RunEventStream
+    private void ForgetIdle()
+    {
+        var before = time.GetUtcNow() - RetainFor;
+        foreach (var (runId, stream) in _streams)
+        {
+            if (stream.IsIdleSince(before)) _streams.TryRemove(new KeyValuePair<long, RunEventStream>(runId, stream));
+        }
+    }
+
+    private sealed class RunEventStream(TimeProvider time)
     {
         private readonly Lock _gate = new();
         private readonly Queue<RunEvent> _recent = new();
         private readonly List<Channel<RunEvent>> _subscribers = [];
         private long _sequence;
+        private DateTimeOffset _lastActivity;
 
-        public int SubscriberCount
+        public bool IsIdleSince(DateTimeOffset moment)
         {
-            get
-            {
-                lock (_gate) return _subscribers.Count;
-            }
+            lock (_gate) return _subscribers.Count == 0 && _lastActivity < moment;
         }
 
         public void Publish(string type, string data)
@@ -45,6 +61,7 @@ public sealed class RunEvents
                 var item = new RunEvent(++_sequence, type, data);
                 _recent.Enqueue(item);
                 if (_recent.Count > Retained) _recent.Dequeue();
+                _lastActivity = time.GetUtcNow();
                 foreach (var subscriber in _subscribers) subscriber.Writer.TryWrite(item);
             }
         }
@@ -56,13 +73,19 @@ public sealed class RunEvents
             lock (_gate)
             {
                 _subscribers.Add(channel);
+                _lastActivity = time.GetUtcNow();
                 return (_recent.Where(e => e.Sequence > lastSeen).ToList(), channel.Reader, new Unsubscriber(this, channel));
             }
         }
 
         private void Remove(Channel<RunEvent> channel)
         {
-            lock (_gate) _subscribers.Remove(channel);
+            lock (_gate)
+            {
+                _subscribers.Remove(channel);
+                _lastActivity = time.GetUtcNow();
+            }
+
             channel.Writer.TryComplete();
         }
 

@@ -20,16 +20,16 @@ public sealed class RunFactory(
 {
     public async Task<RunCreation> CreateAsync(ProjectEntity project, TriggerRequest trigger, CancellationToken cancellationToken)
     {
-        var mirror = workspaces.Mirror(project.Name, project.Repository);
         var commit = trigger.CommitSha;
+        GitRepositoryMirror mirror;
         if (commit is null)
         {
-            await Task.Run(mirror.Update, cancellationToken);
+            mirror = await workspaces.UpdateAsync(project.Name, project.Repository, cancellationToken);
             commit = mirror.ResolveCommit(trigger.Tag ?? trigger.Branch ?? project.DefaultBranch);
         }
         else
         {
-            await workspaces.EnsureCommitAsync(project.Name, project.Repository, commit, cancellationToken, trigger.CommitRef);
+            mirror = await workspaces.EnsureCommitAsync(project.Name, project.Repository, commit, cancellationToken, trigger.CommitRef);
             commit = mirror.ResolveCommit(commit);
         }
 

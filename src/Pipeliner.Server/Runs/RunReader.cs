@@ -30,7 +30,7 @@ public sealed class RunReader(PipelinerDbContext db)
             return new JobResponse(job.JobId, job.Stage, job.Status, job.Reason, spec?.Needs ?? [],
                 spec?.Decision == Core.Planning.JobDecision.Manual, spec?.Spec.AllowFailure ?? false, spec?.Spec.Environment,
                 spec?.Spec.RunsOn ?? [], job.ApprovedBy, started, job.FinishedAt,
-                RunResponseMapping.Seconds(started, job.FinishedAt), attempts.Select(a => a.ToResponse()).ToList());
+                RunResponseMapping.Seconds(started, job.FinishedAt), attempts.Select(a => a.ToResponse(run.Id, job.JobId)).ToList());
         }).ToList();
         var errors = run.ErrorsJson is null ? null : JsonSerializer.Deserialize<List<RunErrorResponse>>(run.ErrorsJson, JsonSerializerOptions.Web);
         return new RunResponse(run.Id, run.Project?.Name ?? "", run.Number, run.Status, run.Event, run.Branch, run.Tag, run.CommitSha,

@@ -20,9 +20,10 @@ public sealed record JobResponse(
     string? Environment, IReadOnlyList<string> RunsOn, string? ApprovedBy, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     double? DurationSeconds, IReadOnlyList<AttemptResponse> Attempts);
 
+/// <param name="Log">Where the attempt's log is read: the log endpoint for this attempt.</param>
 public sealed record AttemptResponse(
     int Number, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds,
-    int? ExitCode, string? Message, long? PeakMemoryBytes, string? Agent);
+    int? ExitCode, string? Message, long? PeakMemoryBytes, string? Agent, string Log);
 
 public sealed record RunErrorResponse(int Line, int Column, string Message);
 
@@ -37,7 +38,8 @@ public static class RunResponseMapping
     public static double? Seconds(DateTimeOffset? start, DateTimeOffset? end) =>
         start is { } s && end is { } e ? Math.Round((e - s).TotalSeconds, 3) : null;
 
-    public static AttemptResponse ToResponse(this AttemptEntity attempt) => new(
+    public static AttemptResponse ToResponse(this AttemptEntity attempt, long runId, string jobId) => new(
         attempt.Number, attempt.Status, attempt.StartedAt, attempt.FinishedAt, Seconds(attempt.StartedAt, attempt.FinishedAt),
-        attempt.ExitCode, attempt.Message, attempt.PeakMemoryBytes, attempt.Agent);
+        attempt.ExitCode, attempt.Message, attempt.PeakMemoryBytes, attempt.Agent,
+        $"/api/runs/{runId}/jobs/{Uri.EscapeDataString(jobId)}/log?attempt={attempt.Number}");
 }

@@ -5,14 +5,20 @@ public sealed class DispatchSignal
 {
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// Completes at the next <see cref="Notify"/>. Take it before looking for work and wait on it after finding none:
+    /// a notification that comes while looking is then not missed.
+    /// </summary>
+    public Task Next => Volatile.Read(ref _next).Task;
+
     public void Notify() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-    /// <summary>Completes at the next <see cref="Notify"/> or after <paramref name="timeout"/>.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Completes when <paramref name="next"/> (from <see cref="Next"/>) does, or after <paramref name="timeout"/>.</summary>
+    public static async Task WaitAsync(Task next, TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
-            await Volatile.Read(ref _next).Task.WaitAsync(timeout, cancellationToken);
+            await next.WaitAsync(timeout, cancellationToken);
         }
         catch (TimeoutException)
         {

@@ -1,3 +1,4 @@
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Runs;
 using Pipeliner.Server.Data;
@@ -36,6 +37,7 @@ public sealed class LeaseSweeper(PipelinerDbContext db, RunCoordinator coordinat
         }
     }
 
-    /// <summary>Hangfire entry point: every expired lease.</summary>
+    /// <summary>Hangfire entry point: every expired lease; not retried, it runs again within a minute.</summary>
+    [AutomaticRetry(Attempts = 0)]
     public Task SweepExpiredAsync() => SweepAsync(agent: null, CancellationToken.None);
 }

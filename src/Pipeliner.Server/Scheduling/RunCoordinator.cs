@@ -56,7 +56,7 @@ public sealed class RunCoordinator(
 
     private void PublishStatus(RunEntity entity)
     {
-        if (!events.HasSubscribers(entity.Id)) return;
+        if (!events.IsWatched(entity.Id)) return;
         try
         {
             events.Publish(entity.Id, "status", JsonSerializer.Serialize(RunReader.ToResponse(entity), JsonSerializerOptions.Web));

@@ -32,8 +32,11 @@ public sealed class AgentOptions
     [Range(0, 256)]
     public int Capacity { get; set; } = Environment.ProcessorCount;
 
-    [Description("Labels of the embedded agent; a job runs on it when its runs-on labels are all among these.")]
-    public List<string> Labels { get; set; } = ["linux", "docker"];
+    /// <summary>The labels when none are configured (configured ones replace these rather than add to them).</summary>
+    public static readonly IReadOnlyList<string> DefaultLabels = ["linux", "docker"];
+
+    [Description("Labels of the embedded agent (default linux, docker); a job runs on it when its runs-on labels are all among these.")]
+    public List<string> Labels { get; set; } = [];
 
     [Description("The embedded agent's execution backend: docker or shell.")]
     public string Backend { get; set; } = "docker";

@@ -9,7 +9,7 @@ namespace Pipeliner.Server.Webhooks;
 
 /// <summary>
 /// Keeps one Hangfire recurring job per <c>on.schedule</c> cron of a project, as the pipeline file on the default
-/// branch says; called when the default branch moves and at start-up.
+/// branch says; called when a project is registered and when its default branch moves (Hangfire keeps them across restarts).
 /// </summary>
 public sealed class ScheduleSync(PipelinerDbContext db, WorkspacePreparer workspaces, IRecurringJobManager recurring, JobStorage storage, ILogger<ScheduleSync> logger)
 {
@@ -20,8 +20,7 @@ public sealed class ScheduleSync(PipelinerDbContext db, WorkspacePreparer worksp
         IReadOnlyList<string> crons = [];
         try
         {
-            var mirror = workspaces.Mirror(project.Name, project.Repository);
-            await Task.Run(mirror.Update, cancellationToken);
+            var mirror = await workspaces.UpdateAsync(project.Name, project.Repository, cancellationToken);
             var text = mirror.ReadFile(mirror.ResolveCommit(project.DefaultBranch), project.PipelineFile);
             var pipeline = text is null ? null : PipelineLoader.Load(text).Pipeline;
             crons = pipeline?.Triggers.Schedules.Select(s => s.Expression).ToList() ?? [];

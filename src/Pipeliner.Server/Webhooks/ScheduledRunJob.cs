@@ -1,3 +1,4 @@
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Model;
 using Pipeliner.Server.Data;
@@ -8,6 +9,7 @@ namespace Pipeliner.Server.Webhooks;
 /// <summary>A cron of <c>on.schedule</c> fired (Hangfire recurring job, by project id): a run of the default branch.</summary>
 public sealed class ScheduledRunJob(PipelinerDbContext db, RunFactory factory, ILogger<ScheduledRunJob> logger)
 {
+    [AutomaticRetry(Attempts = 3, DelaysInSeconds = [5, 30, 120])]
     public async Task RunAsync(int projectId)
     {
         var project = await db.Projects.FirstOrDefaultAsync(p => p.Id == projectId);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Hangfire;
 using Microsoft.AspNetCore.DataProtection;
@@ -26,7 +27,17 @@ public static class WebhookEndpoints
         services.AddScoped<WebhookRunJob>().AddScoped<ScheduleSync>().AddScoped<ScheduledRunJob>();
 
     public static void MapWebhooks(this IEndpointRouteBuilder app) =>
-        app.MapPost("/hooks/{project}", ReceiveAsync).WithTags("Webhooks").AllowAnonymous();
+        app.MapPost("/hooks/{project}", ReceiveAsync).WithTags("Webhooks").AllowAnonymous()
+            .Accepts<JsonElement>("application/json")
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound,
+                StatusCodes.Status413PayloadTooLarge)
+            .AddEndpointFilter(async (context, next) =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                var answer = await next(context);
+                context.HttpContext.RequestServices.GetRequiredService<ServerMetrics>().ObserveWebhook(Stopwatch.GetElapsedTime(started));
+                return answer;
+            });
 
     private static async Task<Results<Accepted<WebhookResponse>, ProblemHttpResult>> ReceiveAsync(
         string project, HttpContext http, PipelinerDbContext db, IDataProtectionProvider protection,
@@ -95,7 +106,7 @@ public static class WebhookEndpoints
             return TypedResults.Accepted((string?)null, new WebhookResponse("duplicate", "this delivery was received before", forgeEvent.DeliveryId));
         }
 
-        jobs.Enqueue<WebhookRunJob>(job => job.ProcessAsync(delivery.Id));
+        jobs.Enqueue<WebhookRunJob>(job => job.ProcessAsync(delivery.Id, null));
         return TypedResults.Accepted((string?)null, new WebhookResponse("accepted", null, forgeEvent.DeliveryId));
     }
 

@@ -1,6 +1,9 @@
 using System.Text.Json;
+using Hangfire;
+using Hangfire.Server;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Model;
+using Pipeliner.Engine.Workspaces;
 using Pipeliner.Forges;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Runs;
@@ -10,14 +13,34 @@ namespace Pipeliner.Server.Webhooks;
 /// <summary>The background half of a webhook (Hangfire, by delivery id): turns the recorded event into a run.</summary>
 public sealed class WebhookRunJob(PipelinerDbContext db, RunFactory factory, ScheduleSync schedules, ILogger<WebhookRunJob> logger)
 {
-    public async Task ProcessAsync(long deliveryId)
+    public const int Retries = 5;
+
+    /// <param name="context">Given by Hangfire (enqueue with null): tells the how-many-th attempt this is.</param>
+    [AutomaticRetry(Attempts = Retries, DelaysInSeconds = [1, 5, 30, 120, 600])]
+    public async Task ProcessAsync(long deliveryId, PerformContext? context)
     {
         var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId);
         if (delivery is null || delivery.Outcome != WebhookOutcomes.Received) return;
         var project = await db.Projects.FirstAsync(p => p.Id == delivery.ProjectId);
         var forgeEvent = JsonSerializer.Deserialize<ForgeEvent>(delivery.EventJson, JsonSerializerOptions.Web)!;
 
-        var creation = await factory.CreateAsync(project, ToTrigger(forgeEvent), CancellationToken.None);
+        RunCreation creation;
+        try
+        {
+            creation = await factory.CreateAsync(project, ToTrigger(forgeEvent), CancellationToken.None);
+        }
+        catch (WorkspaceException e)
+        {
+            // The repository may lag behind the forge's event: retried with backoff, and recorded as failed at the end.
+            var retried = context?.GetJobParameter<int>("RetryCount") ?? Retries;
+            delivery.Message = e.Message;
+            if (retried >= Retries) delivery.Outcome = WebhookOutcomes.Failed;
+            await db.SaveChangesAsync();
+            logger.LogWarning("Delivery {Delivery} of {Project} failed (attempt {Attempt}): {Reason}", delivery.DeliveryId, project.Name, retried + 1, e.Message);
+            if (retried >= Retries) return;
+            throw;
+        }
+
         (delivery.Outcome, delivery.Message, delivery.RunId) = creation switch
         {
             RunCreation.Created created => (WebhookOutcomes.RunCreated, (string?)null, (long?)created.RunId),

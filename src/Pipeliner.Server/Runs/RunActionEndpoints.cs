@@ -1,0 +1,85 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Core.Runs;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Http;
+using Pipeliner.Server.Scheduling;
+
+namespace Pipeliner.Server.Runs;
+
+/// <summary>Which jobs to run again: the named ones, all of them, or (neither given) the failed ones.</summary>
+public sealed record RetryRunRequest(IReadOnlyList<string>? Jobs, bool All = false);
+
+/// <summary>What people do to a run: cancel it, retry jobs, approve a manual job. Each answers 202 or a problem.</summary>
+public static class RunActionEndpoints
+{
+    public static void MapRunActions(this RouteGroupBuilder run)
+    {
+        run.MapPost("/cancel", CancelAsync).RequireAuthorization(Policies.Developer)
+            .WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        run.MapPost("/retry", RetryAsync).RequireAuthorization(Policies.Developer)
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        run.MapPost("/jobs/{job}/approve", ApproveAsync).RequireAuthorization(Policies.ReleaseManager)
+            .WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+    }
+
+    /// <summary>How a change went: done, or refused with a problem.</summary>
+    private sealed record Outcome(ProblemHttpResult? Refusal);
+
+    private static readonly Outcome Done = new(Refusal: null);
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> CancelAsync(
+        long id, RunCoordinator coordinator, PipelinerDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var outcome = await coordinator.ChangeAsync(id, change =>
+        {
+            if (change.Run.Status.IsFinished()) return Refused(Problems.Conflict($"run {id} is {change.Run.Status.ToName()} already"));
+            change.Run.Cancel($"canceled by {user.Identity?.Name}", change.Now);
+            return Done;
+        }, cancellationToken);
+        return await AnswerAsync(id, outcome, db, cancellationToken);
+    }
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> RetryAsync(
+        long id, RetryRunRequest? request, RunCoordinator coordinator, PipelinerDbContext db, CancellationToken cancellationToken)
+    {
+        var outcome = await coordinator.ChangeAsync(id, change =>
+            RunRetry.Apply(change.Run, request?.Jobs, request?.All ?? false) is { Length: > 0 } refusal ? Refused(Problems.Conflict(refusal)) : Done,
+            cancellationToken);
+        return await AnswerAsync(id, outcome, db, cancellationToken);
+    }
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> ApproveAsync(
+        long id, string job, RunCoordinator coordinator, PipelinerDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var outcome = await coordinator.ChangeAsync(id, change =>
+        {
+            if (!change.Run.TryGetJob(job, out var target)) return Refused(Problems.NotFound($"run {id} has no job '{job}'"));
+            if (!target.IsManual) return Refused(Problems.Conflict($"job '{job}' is not a manual job"));
+            if (target.ApprovedBy is not null) return Refused(Problems.Conflict($"job '{job}' was approved already by {target.ApprovedBy}"));
+            if (target.Status.IsFinished() || target.Status == JobStatus.Running)
+                return Refused(Problems.Conflict($"job '{job}' is {target.Status.ToName()}"));
+            target.Approve(user.Identity?.Name ?? "someone");
+            return Done;
+        }, cancellationToken);
+        return await AnswerAsync(id, outcome, db, cancellationToken);
+    }
+
+    private static Outcome Refused(ProblemHttpResult problem) => new(problem);
+
+    /// <summary>No outcome means no run to change: none at all (404), or an invalid one, which has no jobs (409).</summary>
+    private static async Task<Results<Accepted, ProblemHttpResult>> AnswerAsync(
+        long id, Outcome? outcome, PipelinerDbContext db, CancellationToken cancellationToken)
+    {
+        if (outcome is null)
+        {
+            return await db.Runs.AnyAsync(r => r.Id == id, cancellationToken)
+                ? Problems.Conflict($"run {id} is invalid: it has no jobs to cancel, retry or approve")
+                : Problems.NotFound($"no run {id}");
+        }
+
+        return outcome.Refusal is { } refusal ? refusal : TypedResults.Accepted($"/api/runs/{id}");
+    }
+}

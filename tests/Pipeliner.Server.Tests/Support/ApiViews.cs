@@ -1,0 +1,36 @@
+namespace Pipeliner.Server.Tests.Support;
+
+// The API's answers as a client reads them (camelCase JSON), only the fields the tests look at.
+
+public sealed record ProjectView(string Name, string Repository, string Forge, string PipelineFile, string DefaultBranch, string WebhookUrl);
+
+public sealed record RunSummaryView(long Id, int Number, string Status, string Event, string? Branch, string? Tag, string Commit);
+
+public sealed record PageView(List<RunSummaryView> Items, int Total, int Page, int PageSize);
+
+public sealed record RunView(
+    long Id, string Project, int Number, string Status, string Event, string? Branch, string? Tag, string Commit, string Trigger,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, List<string> Stages, List<JobView> Jobs,
+    List<RunErrorView>? Errors)
+{
+    public JobView Job(string id) => Jobs.SingleOrDefault(j => j.Id == id)
+        ?? throw new Xunit.Sdk.XunitException($"run {Id} has no job '{id}'; it has {string.Join(", ", Jobs.Select(j => j.Id))}");
+
+    public bool IsFinished => Status is "succeeded" or "failed" or "canceled" or "invalid";
+}
+
+public sealed record JobView(
+    string Id, string Stage, string Status, string? Reason, List<string> Needs, bool Manual, string? ApprovedBy,
+    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, List<AttemptView> Attempts);
+
+public sealed record AttemptView(
+    int Number, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, int? ExitCode, string? Message, string? Agent,
+    long? PeakMemoryBytes, string Log);
+
+public sealed record RunErrorView(int Line, int Column, string Message);
+
+public sealed record TriggeredView(long Id, int Number, string Status);
+
+public sealed record ArtifactView(string Name, string Job, string Path, long Size, string Sha256);
+
+public sealed record WebhookView(string Status, string? Reason, string? Delivery);

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+
+namespace Pipeliner.Server.Tests.Support;
+
+/// <summary>
+/// The server in the test process (WebApplicationFactory) with a data directory of its own, real SQLite and
+/// Hangfire, and the embedded agent on the real Docker backend (or none, with <paramref name="agentCapacity"/> 0).
+/// One per test class: each test registers its own projects, so tests of a class do not see each other's runs.
+/// </summary>
+/// <param name="settings">More configuration, e.g. <c>Pipeliner:Auth:AnonymousRead</c>.</param>
+public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string, string>? settings = null)
+    : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminToken = "plr_test-admin-token";
+
+    private readonly TempDirectory _directory = new();
+    private int _projects;
+    private int _tokens;
+
+    public string DataDir => _directory.Combine("data");
+
+    /// <summary>Errors the server logged: an unhandled exception behind a 500 shows here.</summary>
+    public CapturedErrors Errors { get; } = new();
+
+    /// <summary>A place for the test's repositories, removed with the server.</summary>
+    public string WorkDir => Directory.CreateDirectory(_directory.Combine("work")).FullName;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Pipeliner:DataDir", DataDir);
+        builder.UseSetting("Pipeliner:BootstrapToken", AdminToken);
+        builder.UseSetting("Pipeliner:QueuePollInterval", "00:00:00.050");
+        builder.UseSetting("Pipeliner:Agent:Capacity", agentCapacity.ToString(CultureInfo.InvariantCulture));
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(Errors));
+    }
+
+    public async Task InitializeAsync()
+    {
+        if (agentCapacity > 0) await DockerProbe.EnsureEngineAsync();
+        // Starts the host: migrations, bootstrap token, recovery and the agent.
+        _ = Server;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        _directory.Dispose();
+    }
+
+    /// <summary>A client sending <paramref name="token"/> as bearer token (none when null).</summary>
+    public HttpClient Client(string? token = AdminToken)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        client.Timeout = TimeSpan.FromMinutes(2);
+        return client;
+    }
+
+    /// <summary>A new token of <paramref name="role"/>, stored hashed through the database as the server stores its own.</summary>
+    public async Task<string> CreateTokenAsync(Role role, DateTimeOffset? expiresAt = null, DateTimeOffset? revokedAt = null)
+    {
+        var token = TokenHasher.NewToken();
+        await WithDbAsync(async db =>
+        {
+            db.ApiTokens.Add(new ApiTokenEntity
+            {
+                Name = $"{role.ToName()} {Interlocked.Increment(ref _tokens)}",
+                Role = role.ToName(),
+                TokenHash = TokenHasher.Hash(token),
+                Prefix = TokenHasher.Prefix(token),
+                CreatedAt = DateTimeOffset.UtcNow,
+                ExpiresAt = expiresAt,
+                RevokedAt = revokedAt,
+            });
+            await db.SaveChangesAsync();
+        });
+        return token;
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<PipelinerDbContext, Task<T>> use)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await use(scope.ServiceProvider.GetRequiredService<PipelinerDbContext>());
+    }
+
+    public Task WithDbAsync(Func<PipelinerDbContext, Task> use) => WithDbAsync(async db =>
+    {
+        await use(db);
+        return true;
+    });
+
+    /// <summary>A project name no other test of this server uses.</summary>
+    public string NewProjectName(string hint) => $"{hint}-{Interlocked.Increment(ref _projects)}";
+
+    /// <summary>A git repository in the work directory holding <paramref name="pipeline"/> as .pipeliner.yml.</summary>
+    public GitRepository NewRepository(string pipeline, string branch = "main") =>
+        GitRepository.WithPipeline(Path.Combine(WorkDir, $"repo-{Guid.NewGuid():N}"), pipeline, branch);
+}
+
+/// <summary>No embedded agent: runs are created and planned but no job starts.</summary>
+public sealed class AppWithoutAgent() : PipelinerApp(agentCapacity: 0);
+
+/// <summary>The embedded agent with two slots on the real Docker engine.</summary>
+public sealed class AppWithAgent() : PipelinerApp(agentCapacity: 2);

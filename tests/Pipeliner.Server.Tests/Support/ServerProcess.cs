@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+
+namespace Pipeliner.Server.Tests.Support;
+
+/// <summary>
+/// The built server (src/Pipeliner.Server/bin/&lt;Configuration&gt;/net10.0/Pipeliner.Server.dll) as a separate process on
+/// a free 127.0.0.1 port, with its own data directory: started, stopped gracefully, or killed as with kill -9.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    public const string AdminToken = "plr_end-to-end-admin-token";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+        BaseAddress = new Uri($"http://127.0.0.1:{port}");
+    }
+
+    public int Port { get; }
+    public Uri BaseAddress { get; }
+    public int ProcessId => _process.Id;
+
+    /// <summary>What the server printed so far, for failure messages.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    /// <param name="bootstrapToken">The first admin token to register; null lets the server generate and print one.</param>
+    public static async Task<ServerProcess> StartAsync(string dataDir, int agentCapacity = 2, string? bootstrapToken = AdminToken)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = dataDir,
+        };
+        foreach (var arg in new[]
+                 {
+                     ServerDll(), "--urls", $"http://127.0.0.1:{port}", $"--Pipeliner:DataDir={dataDir}",
+                     "--Pipeliner:QueuePollInterval=00:00:00.050", $"--Pipeliner:Agent:Capacity={agentCapacity}",
+                 })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        if (bootstrapToken is not null) info.ArgumentList.Add($"--Pipeliner:BootstrapToken={bootstrapToken}");
+        Directory.CreateDirectory(dataDir);
+        var server = new ServerProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, port);
+        server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        server._process.Start();
+        server._process.BeginOutputReadLine();
+        server._process.BeginErrorReadLine();
+        await server.WaitUntilHealthyAsync();
+        return server;
+    }
+
+    public HttpClient Client(string? token = AdminToken)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>SIGTERM, as a service manager stops it, then waits for the process to end.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    /// <summary>kill -9: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) await KillAsync();
+        _process.Dispose();
+    }
+
+    private async Task WaitUntilHealthyAsync()
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"the server exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                using var response = await client.GetAsync("/healthz");
+                if (response.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Starting slowly.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"the server did not answer /healthz within {StartTimeout}:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The server built by the project reference, in this repository's src folder, same configuration as the tests.</summary>
+    private static string ServerDll()
+    {
+        var configuration = typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (!File.Exists(Path.Combine(directory.FullName, "Pipeliner.sln"))) continue;
+            var dll = Path.Combine(directory.FullName, "src", "Pipeliner.Server", "bin", configuration, "net10.0", "Pipeliner.Server.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build Pipeliner.sln -c {configuration}", dll);
+        }
+
+        throw new DirectoryNotFoundException($"no Pipeliner.sln above {AppContext.BaseDirectory}");
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+}
