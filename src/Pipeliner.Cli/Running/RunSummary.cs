@@ -36,7 +36,6 @@ internal static class RunSummary
     private static string Detail(RunJob job) => job switch
     {
         { Status: JobStatus.Succeeded } => "",
-        { Status: JobStatus.Pending, Reason: RunAdvancer.ApprovalReason } => $"manual: run again with --approve '{job.Id}'",
         _ => job.Reason ?? "",
     };
 

@@ -20,7 +20,9 @@ public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimePro
                 if (!cancellationToken.IsCancellationRequested)
                 {
                     ApproveFromOptions(run, options);
-                    foreach (var job in RunAdvancer.Advance(run, time.GetUtcNow(), observer.JobSkipped))
+                    var ready = RunAdvancer.Advance(run, time.GetUtcNow(), observer.JobSkipped);
+                    SayHowToApprove(run);
+                    foreach (var job in ready)
                     {
                         if (running.Count >= options.Parallel)
                         {
@@ -66,6 +68,13 @@ public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimePro
         {
             if (options.Approved.Contains(job.Id) || options.Approved.Contains(job.Planned.Spec.Name)) job.Approve("--approve");
         }
+    }
+
+    /// <summary>On this machine a person approves by running again with --approve: the waiting job says so.</summary>
+    private static void SayHowToApprove(Run run)
+    {
+        foreach (var job in run.Jobs.Where(j => j.Status == JobStatus.Pending && j.Reason == RunAdvancer.ApprovalReason))
+            job.MarkPending($"{RunAdvancer.ApprovalReason} (run with --approve '{job.Id}')");
     }
 
     private static JobAssignment Assignment(
