@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeliner.Cli.Commands;
+using Pipeliner.Cli.Projects;
 using Pipeliner.Cli.Running;
 
 namespace Pipeliner.Cli;
@@ -14,6 +15,7 @@ internal static class CliApp
             ValidateCommand.Create(console),
             PlanCommand.Create(console),
             RunCommand.Create(console),
+            ProjectCommand.Create(console),
         };
         var result = root.Parse(args);
         if (result.Errors.Count > 0)

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Pipeliner.Cli.Projects;
+
+/// <summary>What <c>project add</c> sends: the server's <c>POST /api/projects</c> body.</summary>
+internal sealed record ProjectRegistration(
+    string Name, string Repository, string Forge, string? WebhookSecret, string? PipelineFile, string? DefaultBranch);
+
+/// <summary>Talks to the server's project API and turns every answer into one clear message and an exit code.</summary>
+internal sealed class ProjectClient(CliConsole console)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public async Task<int> AddAsync(string server, string token, ProjectRegistration registration, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
+        {
+            console.Error.WriteLine($"pipeliner: --server must be an http(s) address, got '{server}'");
+            return ExitCodes.Error;
+        }
+
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = Timeout };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsJsonAsync("/api/projects", registration, JsonSerializerOptions.Web, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            console.Error.WriteLine($"pipeliner: cannot reach the server at {baseUri}: {e.Message}");
+            return ExitCodes.Error;
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                var webhookUrl = TryRead(body, "webhookUrl");
+                console.Out.WriteLine($"project '{registration.Name}' registered; point the {registration.Forge} webhook at {webhookUrl}");
+                return ExitCodes.Success;
+            }
+
+            console.Error.WriteLine($"pipeliner: the server refused the project: {Describe(response.StatusCode, body)}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static string Describe(HttpStatusCode status, string body)
+    {
+        if (status == HttpStatusCode.Unauthorized) return "the token is unknown, expired or revoked";
+        if (status == HttpStatusCode.Forbidden) return "the token's role may not register projects (admin needed)";
+        try
+        {
+            using var problem = JsonDocument.Parse(body);
+            if (problem.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+            {
+                return string.Join("; ", errors.EnumerateObject().Select(field =>
+                    $"{field.Name}: {string.Join(", ", field.Value.EnumerateArray().Select(m => m.GetString()))}"));
+            }
+
+            if (problem.RootElement.TryGetProperty("detail", out var detail)) return detail.GetString() ?? status.ToString();
+        }
+        catch (JsonException)
+        {
+            // Not a problem document: the status says enough.
+        }
+
+        return $"{(int)status} {status}";
+    }
+
+    private static string? TryRead(string json, string property)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.TryGetProperty(property, out var value) ? value.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Reflection;
+using Pipeliner.Server.Tests.Support;
+
+namespace Pipeliner.Server.Tests.EndToEnd;
+
+/// <summary><c>pipeliner project add</c>, the real command, against the real server process.</summary>
+public sealed class ProjectAddCommandTests : IDisposable
+{
+    private readonly TempDirectory _directory = new("pipeliner-project-add-");
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task ProjectAdd_RegistersTheProject_WhenRunAgainstTheServer()
+    {
+        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), Pipelines.BuildAndTest);
+        await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0);
+
+        var (exit, output, error) = await PipelinerAsync("project", "add", "--server", server.BaseAddress.ToString(),
+            "--token", ServerProcess.AdminToken, "--name", "shop", "--repository", repository.Path, "--forge", "gitlab",
+            "--webhook-secret", "a-long-webhook-secret", "--default-branch", "main");
+
+        Assert.True(exit == 0, $"exit {exit}: {output} {error}");
+        Assert.Contains($"point the gitlab webhook at {server.BaseAddress}hooks/shop", output);
+        using var client = server.Client();
+        var project = await client.GetFromJsonAsync<ProjectView>("/api/projects/shop", Api.Json);
+        Assert.Equal(("shop", "gitlab", repository.Path), (project!.Name, project.Forge, project.Repository));
+
+        var (again, _, refusal) = await PipelinerAsync("project", "add", "--server", server.BaseAddress.ToString(),
+            "--token", ServerProcess.AdminToken, "--name", "shop", "--repository", repository.Path, "--forge", "gitlab",
+            "--webhook-secret", "a-long-webhook-secret");
+        Assert.Equal(1, again);
+        Assert.Contains("exists already", refusal);
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> PipelinerAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliDll());
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static string CliDll()
+    {
+        var configuration = typeof(ProjectAddCommandTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var dll = Path.Combine(directory.FullName, "src", "Pipeliner.Cli", "bin", configuration, "net10.0", "pipeliner.dll");
+            if (File.Exists(Path.Combine(directory.FullName, "Pipeliner.sln"))) return dll;
+        }
+
+        throw new FileNotFoundException("Pipeliner.sln not found above the test assembly");
+    }
+}
