@@ -17,6 +17,7 @@ public sealed class DockerBackend : IExecutionBackend
     private const long KilledExitCode = 137;
 
     private static readonly TimeSpan SamplerStopTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly DockerClient _client;
     private readonly DockerClientConfiguration _configuration;
@@ -279,6 +280,11 @@ public sealed class DockerBackend : IExecutionBackend
     private static string UnixSeconds(DateTime utc) =>
         new DateTimeOffset(utc, TimeSpan.Zero).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Samples the container's memory with one-shot stats requests: each answers at once, so sampling stops as soon
+    /// as the step ends (a streaming request may not notice a cancellation while the engine sends nothing). The
+    /// engine's figure is the peak since the container started, so sparse samples still catch the peak.
+    /// </summary>
     private async Task SamplePeakMemoryAsync(WorkflowSpec workflow, StepSpec step, string id, CancellationToken cancellationToken)
     {
         var key = (workflow.Id, step.Name);
@@ -290,7 +296,11 @@ public sealed class DockerBackend : IExecutionBackend
         });
         try
         {
-            await _client.Containers.GetContainerStatsAsync(id, new ContainerStatsParameters { Stream = true }, progress, cancellationToken);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await _client.Containers.GetContainerStatsAsync(id, new ContainerStatsParameters { Stream = false, OneShot = true }, progress, cancellationToken);
+                await Task.Delay(SampleInterval, cancellationToken);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or DockerApiException or IOException or HttpRequestException)
         {
