@@ -6,10 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 engine=deploy/dev/docker-engine.sh
+# An engine that already answers (a developer's, or another checkout's) is used and left running.
+engine_was_running=false
+if DOCKER_HOST="$(bash "$engine" env | sed 's/^export DOCKER_HOST=//')" docker info >/dev/null 2>&1; then
+    engine_was_running=true
+fi
 DOCKER_HOST_LINE=$(bash "$engine" start)
 eval "$DOCKER_HOST_LINE"
 export DOCKER_HOST
-trap 'bash "$engine" stop || true' EXIT
+if [[ $engine_was_running == false ]]; then
+    trap 'bash "$engine" stop || true' EXIT
+fi
 bash "$engine" images
 
 # The webhook fixtures live beside the checkout, in ../shared.
