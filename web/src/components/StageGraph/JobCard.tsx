@@ -1,0 +1,61 @@
+import type { Job } from "../../api/types";
+import { Link } from "../../routing/router";
+import { paths } from "../../routing/paths";
+import { elapsedSeconds, formatDuration } from "../common/format";
+import { JobStatus } from "../JobStatus/JobStatus";
+import { card } from "./layout";
+import { isAwaitingApproval, jobDisplayStatus } from "./jobDisplay";
+
+interface JobCardProps {
+  runId: number;
+  job: Job;
+  x: number;
+  y: number;
+  selected: boolean;
+  now: number;
+  canApprove: boolean;
+  approving: boolean;
+  onApprove: (job: string) => void;
+}
+
+/** One job in the graph: its status (icon and word), duration, attempts, agent, and why it waits. */
+export function JobCard({ runId, job, x, y, selected, now, canApprove, approving, onApprove }: JobCardProps) {
+  const { status, label } = jobDisplayStatus(job);
+  const last = job.attempts[job.attempts.length - 1];
+  const seconds = elapsedSeconds(job.startedAt, job.finishedAt, job.durationSeconds, now);
+  const details = [
+    job.attempts.length > 1 ? `attempt ${job.attempts.length}` : null,
+    last?.agent ? `on ${last.agent}` : null,
+    job.allowFailure ? "may fail" : null,
+  ].filter(Boolean);
+  const why = job.status === "pending" || job.status === "queued" || job.status === "skipped" ? job.reason : last?.message ?? job.reason;
+  return (
+    <div
+      className={`job-card status-${status}${selected ? " selected" : ""}`}
+      style={{ left: x, top: y, width: card.width, height: card.height }}
+      data-job={job.id}
+    >
+      <div className="job-card-head">
+        <Link className="job-card-name" to={paths.job(runId, job.id)} title={`${job.id}: open the log`}>
+          {job.id}
+        </Link>
+        <span className="job-card-duration">{seconds !== null ? formatDuration(seconds) : ""}</span>
+      </div>
+      <div className="job-card-status">
+        <JobStatus status={status} label={label} compact />
+        {details.length > 0 && <span className="job-card-details"> · {details.join(" · ")}</span>}
+      </div>
+      {isAwaitingApproval(job) && canApprove ? (
+        <button type="button" className="approve" onClick={() => onApprove(job.id)} disabled={approving}>
+          {approving ? "Approving…" : "Approve"}
+        </button>
+      ) : (
+        why && (
+          <div className="job-card-reason" title={why}>
+            {why}
+          </div>
+        )
+      )}
+    </div>
+  );
+}
