@@ -12,6 +12,7 @@ using Pipeliner.Engine.Storage;
 using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Auth;
+using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Projects;
@@ -68,6 +69,7 @@ public static class ServerSetup
         services.AddScoped<LeaseSweeper>();
         services.AddScoped<BootstrapAdmin>();
         services.AddWebhooks();
+        services.AddDashboard();
 
         services.AddHangfire(hangfire => hangfire
             .UseSimpleAssemblyNameTypeSerializer()
@@ -96,6 +98,7 @@ public static class ServerSetup
         app.MapRuns();
         app.MapLogs();
         app.MapWebhooks();
+        app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 
         RecurringJob.AddOrUpdate<LeaseSweeper>("sweep-expired-leases", sweeper => sweeper.SweepExpiredAsync(), Cron.Minutely());

@@ -39,10 +39,12 @@ interface Options {
   live: boolean;
   logLines?: Emitter<LogLineEvent>;
   client?: Client;
+  /** Tests use small pages; the server's page size is the same as pageBytes. */
+  pageBytes?: number;
 }
 
 /** Reads a job's log: whole or by pages, streaming it in, then following it while the job runs. */
-export function useLogDocument({ runId, job, attempt, live, logLines, client = api }: Options): LogDocument {
+export function useLogDocument({ runId, job, attempt, live, logLines, client = api, pageBytes: pageSize = pageBytes }: Options): LogDocument {
   const [phase, setPhase] = useState<LogPhase>("loading");
   const [error, setError] = useState<string | null>(null);
   const [pages, setPages] = useState<LogPages | null>(null);
@@ -135,7 +137,7 @@ export function useLogDocument({ runId, job, attempt, live, logLines, client = a
     bump();
 
     (async () => {
-      const result = await readLog(client, { runId, job, attempt, from: 0, until: pageBytes, signal }, append(buffer));
+      const result = await readLog(client, { runId, job, attempt, from: 0, until: pageSize, signal }, append(buffer));
       s.attempt = result.attempt;
       if (result.atEnd) {
         markComplete(result.complete);
@@ -164,7 +166,7 @@ export function useLogDocument({ runId, job, attempt, live, logLines, client = a
       setPhase("error");
     });
     return () => s.controller.abort();
-  }, [client, runId, job, attempt, append, loadPages, markComplete]);
+  }, [client, runId, job, attempt, pageSize, append, loadPages, markComplete]);
 
   // Reads what was written since the last read, when the log is whole or on its last page.
   const tail = useCallback(async () => {
@@ -190,7 +192,7 @@ export function useLogDocument({ runId, job, attempt, live, logLines, client = a
       } while (s.tailAgain && !s.complete);
 
       // A live log that outgrows a page becomes paged, showing its newest page.
-      const limit = s.pages ? 2 * pageBytes : 1.5 * pageBytes;
+      const limit = s.pages ? 2 * pageSize : 1.5 * pageSize;
       if (s.buffer.approximateBytes > limit) {
         const known = await loadPages();
         await loadPage(known.pages.length - 1, known);
@@ -200,7 +202,7 @@ export function useLogDocument({ runId, job, attempt, live, logLines, client = a
     } finally {
       s.tailing = false;
     }
-  }, [client, runId, job, append, markComplete, loadPages, loadPage]);
+  }, [client, runId, job, pageSize, append, markComplete, loadPages, loadPage]);
 
   // Live: every log line of this job in the event stream asks for a read (at most one per 100 ms).
   useEffect(() => {

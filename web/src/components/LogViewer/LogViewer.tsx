@@ -16,14 +16,15 @@ interface LogViewerProps {
   live: boolean;
   logLines?: Emitter<LogLineEvent>;
   client?: Client;
+  pageBytes?: number;
 }
 
 /**
  * A job's log: streamed in, virtualised, live while the job runs. Line numbers link to #L123; shift-click selects
  * a range. Logs past one page are paged and searched on the server.
  */
-export function LogViewer({ runId, job, attempt, live, logLines, client = api }: LogViewerProps) {
-  const document = useLogDocument({ runId, job, attempt, live, logLines, client });
+export function LogViewer({ runId, job, attempt, live, logLines, client = api, pageBytes }: LogViewerProps) {
+  const document = useLogDocument({ runId, job, attempt, live, logLines, client, pageBytes });
   const search = useLogSearch(document, runId, job, client);
   const initialHash = useRef(parseLineHash(window.location.hash));
   const [selected, setSelected] = useState<LineRange | null>(initialHash.current);

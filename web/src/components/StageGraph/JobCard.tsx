@@ -23,12 +23,10 @@ export function JobCard({ runId, job, x, y, selected, now, canApprove, approving
   const { status, label } = jobDisplayStatus(job);
   const last = job.attempts[job.attempts.length - 1];
   const seconds = elapsedSeconds(job.startedAt, job.finishedAt, job.durationSeconds, now);
-  const details = [
-    job.attempts.length > 1 ? `attempt ${job.attempts.length}` : null,
-    last?.agent ? `on ${last.agent}` : null,
-    job.allowFailure ? "may fail" : null,
-  ].filter(Boolean);
-  const why = job.status === "pending" || job.status === "queued" || job.status === "skipped" ? job.reason : last?.message ?? job.reason;
+  const attempts = job.attempts.length > 1 ? `attempt ${job.attempts.length}` : null;
+  const waiting = job.status === "pending" || job.status === "queued" || job.status === "skipped";
+  // The third line says what matters most: why it waits, how it ended, or where it ran.
+  const note = waiting ? job.reason : (last?.message ?? job.reason ?? (last?.agent ? `on ${last.agent}` : null));
   return (
     <div
       className={`job-card status-${status}${selected ? " selected" : ""}`}
@@ -43,16 +41,17 @@ export function JobCard({ runId, job, x, y, selected, now, canApprove, approving
       </div>
       <div className="job-card-status">
         <JobStatus status={status} label={label} compact />
-        {details.length > 0 && <span className="job-card-details"> · {details.join(" · ")}</span>}
+        {attempts && <span className="job-card-details">{attempts}</span>}
+        {job.allowFailure && <span className="job-card-details">may fail</span>}
       </div>
       {isAwaitingApproval(job) && canApprove ? (
         <button type="button" className="approve" onClick={() => onApprove(job.id)} disabled={approving}>
           {approving ? "Approving…" : "Approve"}
         </button>
       ) : (
-        why && (
-          <div className="job-card-reason" title={why}>
-            {why}
+        note && (
+          <div className="job-card-reason" title={note}>
+            {note}
           </div>
         )
       )}

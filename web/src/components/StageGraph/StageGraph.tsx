@@ -21,7 +21,7 @@ export function StageGraph({ runId, stages, jobs, selectedJob, now, canApprove, 
       <div className="stage-graph" style={{ width: layout.width, height: layout.height }} role="group" aria-label="Stages and jobs">
         <svg className="stage-graph-arrows" width={layout.width} height={layout.height} aria-hidden="true">
           <defs>
-            <marker id="arrowhead" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
+            <marker id="arrowhead" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
               <path d="M0,0 L8,4 L0,8 z" fill="currentColor" />
             </marker>
           </defs>
