@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
@@ -9,7 +8,7 @@ namespace Pipeliner.Server.Dashboard;
 /// Serves the dashboard's production build (web/dist, copied to the server's wwwroot by the build) at <c>/</c>.
 /// Any other path that is not the server's own (API, webhooks, Hangfire, health, metrics, OpenAPI) answers with
 /// index.html, so that the dashboard's addresses can be opened and reloaded directly; the server's own paths
-/// never fall back and keep their 404 and 405 answers. Precompressed copies (.br, .gz) are sent when accepted.
+/// never fall back. Precompressed copies (.br, .gz) are sent when accepted.
 /// </summary>
 public static class DashboardFiles
 {
@@ -20,18 +19,33 @@ public static class DashboardFiles
 
     public static string WebRoot => Path.Combine(AppContext.BaseDirectory, "wwwroot");
 
-    public static void MapDashboardFiles(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// A middleware after routing rather than a fallback endpoint: it answers only requests no endpoint took, so the
+    /// server's own paths keep their answers exactly (a GET on a POST-only webhook path stays a 405).
+    /// </summary>
+    public static void UseDashboardFiles(this IApplicationBuilder app)
     {
         IFileProvider files = Directory.Exists(WebRoot) ? new PhysicalFileProvider(WebRoot) : new NullFileProvider();
-        var pattern = RoutePatternFactory.Parse("{**path}", defaults: null, parameterPolicies: new { path = new DashboardPathConstraint() });
-        app.Map(pattern, http => ServeAsync(http, files))
-            .WithMetadata(new HttpMethodMetadata(["GET", "HEAD"]))
-            .Add(endpoint =>
+        app.Use(async (http, next) =>
+        {
+            if (http.GetEndpoint() is null && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+                && !IsServerPath(http.Request.Path))
             {
-                // Last: every real endpoint wins over the dashboard.
-                ((RouteEndpointBuilder)endpoint).Order = int.MaxValue;
-                endpoint.DisplayName = "Dashboard files";
-            });
+                await ServeAsync(http, files);
+                return;
+            }
+
+            await next(http);
+        });
+    }
+
+    public static bool IsServerPath(PathString path)
+    {
+        var value = path.Value ?? "/";
+        if (value.Length <= 1) return false;
+        var end = value.IndexOf('/', 1);
+        var first = end < 0 ? value[1..] : value[1..end];
+        return ServerSegments.Contains(first, StringComparer.OrdinalIgnoreCase);
     }
 
     private static Task ServeAsync(HttpContext http, IFileProvider files)
@@ -79,16 +93,4 @@ public static class DashboardFiles
 
     private static EntityTagHeaderValue Tag(IFileInfo file, string encoding) =>
         new($"\"{file.LastModified.UtcTicks:x}-{file.Length:x}-{encoding}\"");
-
-    /// <summary>Matches every path except the server's own.</summary>
-    private sealed class DashboardPathConstraint : IRouteConstraint
-    {
-        public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection)
-        {
-            var path = values.TryGetValue(routeKey, out var value) ? value?.ToString() ?? "" : "";
-            var slash = path.IndexOf('/', StringComparison.Ordinal);
-            var first = slash < 0 ? path : path[..slash];
-            return !ServerSegments.Contains(first, StringComparer.OrdinalIgnoreCase);
-        }
-    }
 }

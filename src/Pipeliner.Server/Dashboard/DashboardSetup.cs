@@ -7,11 +7,11 @@ public static class DashboardSetup
         .AddSingleton<LogPageIndex>()
         .AddSingleton<LogDownloadTickets>();
 
-    public static void MapDashboard(this IEndpointRouteBuilder app)
+    public static void MapDashboard(this WebApplication app)
     {
         app.MapMe();
         app.MapOverviews();
         app.MapLogBrowsing();
-        app.MapDashboardFiles();
+        app.UseDashboardFiles();
     }
 }
