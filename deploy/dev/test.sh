@@ -11,6 +11,8 @@ eval "$DOCKER_HOST_LINE"
 export DOCKER_HOST
 trap 'bash "$engine" stop || true' EXIT
 bash "$engine" images
+# Node.js, the dashboard's npm packages and Chromium for the web tests.
+bash deploy/dev/web-prerequisites.sh
 
 # The webhook fixtures live beside the checkout, in ../shared.
 if [[ -d ../shared/fixtures ]]; then

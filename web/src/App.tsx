@@ -1,5 +1,6 @@
 import { useEffect } from "react";
 import { Loading } from "./components/common/Notice";
+import { getToken } from "./api/session";
 import { useSession } from "./hooks/session";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectRunsPage } from "./pages/ProjectRunsPage";
@@ -21,7 +22,8 @@ export function App() {
     if (mustSignIn) navigate(paths.signIn(path + (search.size ? `?${search}` : "")), { replace: true });
   }, [mustSignIn, path, search]);
 
-  if (session.loading || mustSignIn) return <Loading />;
+  // With a token, pages render while the server confirms who it is: the role only adds buttons later.
+  if ((session.loading && !getToken()) || mustSignIn) return <Loading />;
   const params = match?.params ?? {};
   switch (match?.name) {
     case "projects":

@@ -3,6 +3,8 @@ import type { Client } from "./client";
 /** The server answers at most this many bytes per log request (docs/api.md). */
 export const maxResponseBytes = 8 * 1024 * 1024;
 
+const yieldEveryMs = 25;
+
 export interface LogReadResult {
   /** The byte offset after the last byte read. */
   next: number;
@@ -35,6 +37,7 @@ export async function readLog(
   let offset = request.from;
   let attempt = request.attempt;
   const decoder = new TextDecoder();
+  let lastYield = performance.now();
   for (;;) {
     const response = await client.log(request.runId, request.job, attempt, offset, request.signal);
     attempt = Number(response.headers.get("X-Attempt") ?? attempt ?? 1);
@@ -54,6 +57,12 @@ export async function readLog(
         received += bytes.length;
         offset += bytes.length;
         onText(decoder.decode(bytes, { stream: !stopped }), offset);
+        // Chunks already buffered resolve at once: give the browser a turn now and then, so it paints the first
+        // lines early and never freezes while a large page streams in.
+        if (performance.now() - lastYield > yieldEveryMs) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = performance.now();
+        }
         if (stopped) {
           await reader.cancel().catch(() => undefined);
           break;

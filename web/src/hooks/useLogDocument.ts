@@ -26,7 +26,8 @@ export interface LogDocument {
   pageIndex: number;
   attempt: number | null;
   complete: boolean;
-  goToPage: (index: number) => Promise<void>;
+  /** Loads a page; answers its first and last line numbers once it is in. */
+  goToPage: (index: number) => Promise<{ first: number; last: number } | null>;
   /** Makes sure the line is held (loading its page when paged); false when the log has no such line. */
   showLine: (line: number) => Promise<boolean>;
 }
@@ -234,8 +235,10 @@ export function useLogDocument({ runId, job, attempt, live, logLines, client = a
 
   const goToPage = useCallback(
     async (index: number) => {
-      const known = state.current.pages;
-      if (known) await loadPage(index, known);
+      const s = state.current;
+      if (!s.pages) return null;
+      await loadPage(index, s.pages);
+      return { first: s.buffer.firstLine, last: s.buffer.lastLine };
     },
     [loadPage],
   );

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState, type RefObject } from "react";
+import { flushSync } from "react-dom";
 
 export interface VirtualRows {
   /** First and one-past-last row index to render. */
@@ -14,34 +15,43 @@ const fallbackViewport = 600;
 
 /**
  * Fixed-height row virtualisation: only the rows in (or near) the viewport are rendered, so a log of any length
- * costs the same to draw and to scroll.
+ * costs the same to draw and to scroll. The window moves in steps of a few rows, rendered inside the scroll event
+ * itself, so scrolling never shows a blank frame and small scrolls cost no render at all.
  */
 export function useVirtualRows(
   viewport: RefObject<HTMLElement | null>,
   count: number,
   rowHeight: number,
-  overscan = 20,
+  overscan = 24,
 ): VirtualRows {
-  const [scrollTop, setScrollTop] = useState(0);
+  const step = Math.max(1, Math.floor(overscan / 3));
+  const [anchor, setAnchor] = useState(0);
   const [height, setHeight] = useState(fallbackViewport);
+
+  const anchorOf = useCallback(
+    (element: HTMLElement) => {
+      const first = Math.floor(element.scrollTop / rowHeight);
+      return first - (first % step);
+    },
+    [rowHeight, step],
+  );
 
   const measure = useCallback(() => {
     const element = viewport.current;
     if (!element) return;
-    setScrollTop(element.scrollTop);
+    setAnchor(anchorOf(element));
     setHeight(element.clientHeight || fallbackViewport);
-  }, [viewport]);
+  }, [viewport, anchorOf]);
 
   useEffect(() => {
     const element = viewport.current;
     if (!element) return;
-    let frame = 0;
+    let current = anchorOf(element);
     const onScroll = () => {
-      if (frame) return;
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        measure();
-      });
+      const next = anchorOf(element);
+      if (next === current) return;
+      current = next;
+      flushSync(() => setAnchor(next));
     };
     element.addEventListener("scroll", onScroll, { passive: true });
     const resize = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(measure);
@@ -50,15 +60,13 @@ export function useVirtualRows(
     return () => {
       element.removeEventListener("scroll", onScroll);
       resize?.disconnect();
-      if (frame) cancelAnimationFrame(frame);
     };
-  }, [viewport, measure]);
+  }, [viewport, measure, anchorOf]);
 
-  const first = Math.floor(scrollTop / rowHeight);
   const visible = Math.ceil(height / rowHeight);
   return {
-    start: Math.max(0, Math.min(count, first - overscan)),
-    end: Math.min(count, first + visible + overscan),
+    start: Math.max(0, Math.min(count, anchor - overscan)),
+    end: Math.min(count, anchor + step + visible + overscan),
     totalHeight: count * rowHeight,
     measure,
   };

@@ -38,10 +38,8 @@ export function PullRequestPage({ project, number }: { project: string; number: 
         { label: `PR #${number}` },
       ]}
     >
-      <h1>
-        Pull request #{number}
-        {run?.commitMessage ? <span className="muted">: {firstLine(run.commitMessage)}</span> : null}
-      </h1>
+      <h1>Pull request #{number}</h1>
+      {run?.commitMessage && <p className="commit-line">{firstLine(run.commitMessage)}</p>}
       {runs.error && <ErrorNotice error={runs.error} />}
       {!runs.data && !runs.error && <Loading what="Loading the pull request's runs" />}
       {runs.data?.total === 0 && <p className="notice">No run of this pull request yet.</p>}

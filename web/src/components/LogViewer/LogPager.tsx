@@ -5,7 +5,8 @@ interface LogPagerProps {
   pageIndex: number;
   firstLine: number;
   lastLine: number;
-  onPage: (index: number) => void;
+  /** Where to show the page: its first lines, or (going backwards or to the end) its last ones. */
+  onPage: (index: number, at: "start" | "end") => void;
 }
 
 /** For a log too large to hold: which part is shown, and buttons to move through it. */
@@ -19,16 +20,16 @@ export function LogPager({ pages, pageIndex, firstLine, lastLine, onPage }: LogP
         {format(pages.lines)} · {formatBytes(pages.size)}
       </span>
       <span className="button-group">
-        <button type="button" onClick={() => onPage(0)} disabled={pageIndex === 0}>
+        <button type="button" onClick={() => onPage(0, "start")} disabled={pageIndex === 0}>
           First
         </button>
-        <button type="button" onClick={() => onPage(pageIndex - 1)} disabled={pageIndex === 0}>
+        <button type="button" onClick={() => onPage(pageIndex - 1, "end")} disabled={pageIndex === 0}>
           Previous
         </button>
-        <button type="button" onClick={() => onPage(pageIndex + 1)} disabled={pageIndex >= count - 1}>
+        <button type="button" onClick={() => onPage(pageIndex + 1, "start")} disabled={pageIndex >= count - 1}>
           Next
         </button>
-        <button type="button" onClick={() => onPage(count - 1)} disabled={pageIndex >= count - 1}>
+        <button type="button" onClick={() => onPage(count - 1, "end")} disabled={pageIndex >= count - 1}>
           Last
         </button>
       </span>

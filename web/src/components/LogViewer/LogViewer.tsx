@@ -71,9 +71,13 @@ export function LogViewer({ runId, job, attempt, live, logLines, client = api, p
     setFollow(false);
   }, []);
 
+  // Marks for the performance figures: two frames on, the first lines have been painted.
   const onFirstLines = useCallback(() => {
-    performance.mark?.("pipeliner:first-log-line");
+    requestAnimationFrame(() => requestAnimationFrame(() => performance.mark?.("pipeliner:first-log-line")));
   }, []);
+  useEffect(() => {
+    if (phase === "ready") performance.mark?.("pipeliner:log-ready");
+  }, [phase]);
 
   const submitSearch = async (event: FormEvent) => {
     event.preventDefault();
@@ -85,6 +89,12 @@ export function LogViewer({ runId, job, attempt, live, logLines, client = api, p
   useEffect(() => {
     if (firstMatch !== undefined) void scrollTo(firstMatch);
   }, [firstMatch, search.searched, scrollTo]);
+
+  const openPage = async (index: number, at: "start" | "end") => {
+    setFollow(false);
+    const range = await document.goToPage(index);
+    if (range) setScrollRequest({ line: at === "start" ? range.first : range.last, seq: ++seq.current });
+  };
 
   const step = (direction: 1 | -1) => {
     const line = search.move(direction);
@@ -155,7 +165,7 @@ export function LogViewer({ runId, job, attempt, live, logLines, client = api, p
           pageIndex={document.pageIndex}
           firstLine={buffer.firstLine}
           lastLine={buffer.lastLine}
-          onPage={(index) => void document.goToPage(index)}
+          onPage={(index, at) => void openPage(index, at)}
         />
       )}
       <p className="log-status" aria-live="polite">
