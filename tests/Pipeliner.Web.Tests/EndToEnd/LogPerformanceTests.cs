@@ -14,6 +14,7 @@ namespace Pipeliner.Web.Tests.EndToEnd;
 [Collection(DashboardCollection.Name)]
 public sealed class LogPerformanceTests(DashboardWorld world, ITestOutputHelper output)
 {
+    private const int ColdLoads = 3;
     private const int WarmLoads = 5;
 
     // Runs in the page after a navigation: when the first log line was painted, and when the whole log was in.
@@ -75,10 +76,18 @@ public sealed class LogPerformanceTests(DashboardWorld world, ITestOutputHelper 
             TimeSpan.FromMinutes(3), "the 100,000-line job");
         var url = $"/runs/{runId}/jobs/big";
 
-        // Cold: a new browser context, nothing cached. Warm: the same context again (scripts cached, as for a returning user).
-        var page = await world.NewPageAsync();
-        await page.GotoAsync(url);
-        var cold = await MarksAfterLoadAsync(page);
+        // Cold: a new browser context each time, nothing cached (the app's scripts are downloaded and compiled too).
+        // Warm: the same context again, as for someone coming back to a log.
+        var cold = new List<Marked>();
+        IPage page = null!;
+        for (var i = 0; i < ColdLoads; i++)
+        {
+            if (i > 0) await page.Context.CloseAsync();
+            page = await world.NewPageAsync();
+            await page.GotoAsync(url);
+            cold.Add(await MarksAfterLoadAsync(page));
+        }
+
         var warm = new List<Marked>();
         for (var i = 0; i < WarmLoads; i++)
         {
@@ -98,11 +107,14 @@ public sealed class LogPerformanceTests(DashboardWorld world, ITestOutputHelper 
 
         var firstLines = warm.Select(m => m.FirstLine).Order().ToList();
         var median = firstLines[firstLines.Count / 2];
+        var coldFirstLines = cold.Select(m => m.FirstLine).Order().ToList();
+        var coldMedian = coldFirstLines[coldFirstLines.Count / 2];
         var figures = new
         {
             lines,
-            coldFirstLineMs = Math.Round(cold.FirstLine),
-            coldWholeLogMs = Math.Round(cold.Ready),
+            coldFirstLineMs = coldFirstLines.Select(ms => Math.Round(ms)),
+            coldFirstLineMedianMs = Math.Round(coldMedian),
+            coldWholeLogMedianMs = Math.Round(cold.Select(m => m.Ready).Order().ElementAt(ColdLoads / 2)),
             warmFirstLineMs = firstLines.Select(ms => Math.Round(ms)),
             warmFirstLineMedianMs = Math.Round(median),
             warmWholeLogMedianMs = Math.Round(warm.Select(m => m.Ready).Order().ElementAt(WarmLoads / 2)),
@@ -115,7 +127,7 @@ public sealed class LogPerformanceTests(DashboardWorld world, ITestOutputHelper 
         output.WriteLine(json);
         await File.WriteAllTextAsync(Path.Combine(Repository.Figures, "log-100000-lines.json"), json);
 
-        Assert.True(cold.FirstLine is > 0 and < 1000, $"cold: first line after {cold.FirstLine} ms");
+        Assert.True(coldMedian is > 0 and < 1000, $"cold: first line after {coldMedian} ms (median of {ColdLoads})");
         Assert.True(median < 1000, $"warm: first line after {median} ms (median of {WarmLoads})");
         Assert.True(frames.Rendered < 200, $"{frames.Rendered} rows in the DOM: the log is not virtualised");
         // Frame times on a shared 2-core machine are noisy: the median must hold a frame rate, the tail is reported.
