@@ -78,6 +78,18 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
         Assert.Equal("Failed", await page.Locator(".job-panel h2 .job-status-text").TextContentAsync());
         Assert.Equal("2", await page.Locator(".attempt-facts dt:text('Exit code') + dd").TextContentAsync());
         await DashboardWorld.ScreenshotAsync(page, "failed-job-log");
+
+        // The raw log downloads through a short-lived link (a download sends no Authorization header).
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Download raw" }).ClickAsync());
+        var raw = await File.ReadAllTextAsync(await download.PathAsync());
+        Assert.Contains(" assertion failed: expected 2 items in the cart, got 3\n", raw, StringComparison.Ordinal);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ", raw);
+
+        // Retry runs the failed job again: a second attempt, with its own log.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Retry failed jobs" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Attempt 2" }).WaitForAsync(new() { Timeout = 60_000 });
+        await world.WaitForRunAsync(runId, r => r.GetProperty("status").GetString() == "failed"
+            && DashboardWorld.Job(r, "checkout-test").GetProperty("attempts").GetArrayLength() == 2, RunTimeout, "the retry");
     }
 
     [Fact]

@@ -1,9 +1,15 @@
 import type { Client } from "./client";
+import { takePrefetchedLog } from "./logPrefetch";
 
 /** The server answers at most this many bytes per log request (docs/api.md). */
 export const maxResponseBytes = 8 * 1024 * 1024;
 
-const yieldEveryMs = 25;
+const yieldEveryMs = 50;
+
+/** Resolves after the browser has had the chance to render and paint a frame. */
+function nextFrame(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
 
 export interface LogReadResult {
   /** The byte offset after the last byte read. */
@@ -38,8 +44,11 @@ export async function readLog(
   let attempt = request.attempt;
   const decoder = new TextDecoder();
   let lastYield = performance.now();
+  let first = offset === 0;
   for (;;) {
-    const response = await client.log(request.runId, request.job, attempt, offset, request.signal);
+    const prefetched = first ? await takePrefetchedLog(request.runId, request.job, attempt) : null;
+    first = false;
+    const response = prefetched ?? (await client.log(request.runId, request.job, attempt, offset, request.signal));
     attempt = Number(response.headers.get("X-Attempt") ?? attempt ?? 1);
     const complete = response.headers.get("X-Log-Complete") === "true";
     const reader = response.body?.getReader();
@@ -57,10 +66,10 @@ export async function readLog(
         received += bytes.length;
         offset += bytes.length;
         onText(decoder.decode(bytes, { stream: !stopped }), offset);
-        // Chunks already buffered resolve at once: give the browser a turn now and then, so it paints the first
-        // lines early and never freezes while a large page streams in.
-        if (performance.now() - lastYield > yieldEveryMs) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
+        // Chunks already buffered resolve at once: let the browser paint after the first one (the first lines show
+        // early) and then now and then, so it never freezes while a large page streams in.
+        if (received === bytes.length || performance.now() - lastYield > yieldEveryMs) {
+          await nextFrame();
           lastYield = performance.now();
         }
         if (stopped) {

@@ -1,4 +1,6 @@
+import { useState } from "react";
 import { api } from "../api/client";
+import { prefetchLog } from "../api/logPrefetch";
 import { finishedStatuses } from "../api/types";
 import { ErrorNotice, Loading } from "../components/common/Notice";
 import { AppShell } from "../components/Layout/AppShell";
@@ -16,6 +18,8 @@ import { paths } from "../routing/paths";
 
 /** A run: header, actions, the stage graph, and the selected job's log — all live while the run is unfinished. */
 export function RunDetailPage({ runId, job }: { runId: number; job?: string }) {
+  // The log is read while the run loads, not after.
+  useState(() => job && prefetchLog(api, runId, job));
   const live = useRunLive(runId);
   const session = useSession();
   const action = useAction();

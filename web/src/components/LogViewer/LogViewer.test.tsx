@@ -144,6 +144,7 @@ describe("LogViewer", () => {
 
     const pager = await screen.findByRole("navigation", { name: "Log pages" });
     expect(pager.textContent).toMatch(/Page 1 of \d+/);
+    await screen.findByText(/lines on this page/);
     const firstPage = renderedLines(container);
     expect(firstPage[0]).toBe(1);
     const held = Number(/([\d,]+) lines on this page/.exec(container.textContent ?? "")![1]!.replace(/,/g, ""));
