@@ -160,7 +160,19 @@ public sealed class LogPerformanceTests(DashboardWorld world, ITestOutputHelper 
         // The last page: its lines carry their true numbers, the last one included.
         started = DateTime.UtcNow;
         await pager.GetByRole(AriaRole.Button, new() { Name = "Last" }).ClickAsync();
-        await page.Locator($".log-line[data-line='{lineCount}']").WaitForAsync(new() { Timeout = 60_000 });
+        try
+        {
+            await page.Locator($".log-line[data-line='{lineCount}']").WaitForAsync(new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            await DashboardWorld.ScreenshotAsync(page, "log-1gb-last-page-failed");
+            output.WriteLine(await page.Locator(".log-viewer").EvaluateAsync<string>(
+                "v => JSON.stringify({ status: v.querySelector('.log-status').textContent, pager: v.querySelector('.log-pager').textContent, " +
+                "rows: [...v.querySelectorAll('.log-line')].map(r => r.dataset.line).slice(0, 3), top: v.querySelector('.log-viewport').scrollTop, " +
+                "height: v.querySelector('.log-viewport').scrollHeight })"));
+            throw;
+        }
         var lastPage = (DateTime.UtcNow - started).TotalMilliseconds;
         Assert.Contains($"line {lineCount} ", await page.Locator($".log-line[data-line='{lineCount}']").TextContentAsync(), StringComparison.Ordinal);
 

@@ -1,3 +1,4 @@
+import { takeEarly } from "./early";
 import { toApiError } from "./errors";
 import { getToken } from "./session";
 import type {
@@ -55,6 +56,10 @@ export function createClient(options: ClientOptions = {}) {
   }
 
   async function json<T>(path: string, init?: RequestInit, tokenOverride?: string): Promise<T> {
+    const early = tokenOverride === undefined ? takeEarly(base + path) : null;
+    const answered = early && (await early.catch(() => null));
+    // An early refusal is asked again, so that it turns into an error with the server's words.
+    if (answered?.ok) return (await answered.json()) as T;
     const accept = new Headers(init?.headers);
     accept.set("Accept", "application/json");
     const response = await send(path, { ...init, headers: accept }, tokenOverride);

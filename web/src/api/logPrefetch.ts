@@ -11,7 +11,16 @@ interface Prefetched {
 }
 
 const freshForMs = 10_000;
-let prefetched: Prefetched | null = null;
+
+declare global {
+  interface Window {
+    /** Started by index.html before the app loads. */
+    __pipelinerLog?: Prefetched;
+  }
+}
+
+let prefetched: Prefetched | null = typeof window !== "undefined" ? (window.__pipelinerLog ?? null) : null;
+prefetched?.response.catch(() => undefined);
 
 export function prefetchLog(client: Client, runId: number, job: string): void {
   if (prefetched && prefetched.runId === runId && prefetched.job === job && Date.now() - prefetched.at < freshForMs) return;
@@ -27,7 +36,8 @@ export async function takePrefetchedLog(runId: number, job: string, attempt: num
   prefetched = null;
   const response = await entry.response.catch(() => null);
   if (!response) return null;
-  if (attempt !== undefined && response.headers.get("X-Attempt") !== String(attempt)) {
+  // Refusals are asked again through the client, which turns them into errors people can read.
+  if (!response.ok || (attempt !== undefined && response.headers.get("X-Attempt") !== String(attempt))) {
     await response.body?.cancel().catch(() => undefined);
     return null;
   }

@@ -61,6 +61,7 @@ export function useLogDocument({ runId, job, attempt, live, logLines, client = a
     ready: false,
     tailing: false,
     tailAgain: false,
+    loadingPage: false,
     controller: new AbortController(),
     frame: 0,
   });
@@ -102,13 +103,23 @@ export function useLogDocument({ runId, job, attempt, live, logLines, client = a
       setPageIndex(index);
       bump();
       const until = known.pages[index + 1]?.offset;
-      const result = await readLog(
-        client,
-        { runId, job, attempt: s.attempt ?? undefined, from: page.offset, until, signal: s.controller.signal },
-        append(buffer),
-      );
+      // While a page streams in, following the log's end must not read into the same buffer.
+      s.loadingPage = true;
+      let result;
+      try {
+        result = await readLog(
+          client,
+          { runId, job, attempt: s.attempt ?? undefined, from: page.offset, until, signal: s.controller.signal },
+          append(buffer),
+        );
+      } finally {
+        if (buffer === s.buffer) s.loadingPage = false;
+      }
       if (until === undefined) markComplete(result.complete);
       else buffer.finish();
+      // Going to a page may have cut the first read short: the log is ready either way.
+      s.ready = true;
+      setPhase("ready");
       bump();
     },
     [client, runId, job, append, markComplete],
@@ -119,6 +130,11 @@ export function useLogDocument({ runId, job, attempt, live, logLines, client = a
     const known = await client.logPages(runId, job, s.attempt ?? undefined, s.controller.signal);
     s.pages = known;
     setPages(known);
+    // A finished attempt's log does not grow: nothing to follow on any page.
+    if (known.complete) {
+      s.complete = true;
+      setComplete(true);
+    }
     return known;
   }, [client, runId, job]);
 
@@ -172,7 +188,7 @@ export function useLogDocument({ runId, job, attempt, live, logLines, client = a
   // Reads what was written since the last read, when the log is whole or on its last page.
   const tail = useCallback(async () => {
     const s = state.current;
-    if (!s.ready || s.complete) return;
+    if (!s.ready || s.complete || s.loadingPage) return;
     if (s.pages && s.pageIndex !== s.pages.pages.length - 1) return;
     if (s.tailing) {
       s.tailAgain = true;
