@@ -13,7 +13,13 @@ export function RunHeader({ run, now, connected }: { run: Run; now: number; conn
         {connected && <span className="live-badge" title="Updates arrive as they happen"> live</span>}
       </h1>
       <p className="commit-line">
-        <span className="commit-message">{firstLine(run.commitMessage) || <span className="muted">(no commit message)</span>}</span>
+        <span className="commit-message">
+          {firstLine(run.commitMessage) || (
+            <span className="muted">
+              {eventLabel(run.event)} run of {run.tag ?? run.branch ?? shortSha(run.commit)}
+            </span>
+          )}
+        </span>
       </p>
       <dl className="run-meta">
         <div>
