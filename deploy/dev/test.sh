@@ -18,6 +18,8 @@ if [[ $engine_was_running == false ]]; then
     trap 'bash "$engine" stop || true' EXIT
 fi
 bash "$engine" images
+# Node.js, the dashboard's npm packages and Chromium for the web tests.
+bash deploy/dev/web-prerequisites.sh
 
 # The webhook fixtures live beside the checkout, in ../shared.
 if [[ -d ../shared/fixtures ]]; then

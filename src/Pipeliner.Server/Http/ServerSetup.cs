@@ -13,6 +13,7 @@ using Pipeliner.Engine.Storage;
 using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Auth;
+using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Projects;
@@ -76,6 +77,7 @@ public static class ServerSetup
         services.AddScoped<LeaseSweeper>();
         services.AddScoped<BootstrapAdmin>();
         services.AddWebhooks();
+        services.AddDashboard();
 
         // The storage and the job activator are this host's own services rather than Hangfire's statics (JobStorage.Current,
         // JobActivator.Current), so that two servers in one process (tests) never run jobs in each other's services;
@@ -111,6 +113,7 @@ public static class ServerSetup
         app.MapRuns();
         app.MapLogs();
         app.MapWebhooks();
+        app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 
         app.Services.GetRequiredService<IRecurringJobManager>()

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+
+namespace Pipeliner.Web.Tests.Support;
+
+/// <summary>The server in the test process with a data directory of its own and no agent: runs are written by the tests.</summary>
+public class DashboardApp : WebApplicationFactory<Program>
+{
+    public const string AdminToken = "plr_dashboard-test-admin";
+
+    private readonly TempDirectory _directory = new();
+    private int _tokens;
+
+    public string DataDir => _directory.Combine("data");
+
+    protected virtual bool AnonymousRead => false;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Pipeliner:DataDir", DataDir);
+        builder.UseSetting("Pipeliner:BootstrapToken", AdminToken);
+        builder.UseSetting("Pipeliner:Agent:Capacity", "0");
+        builder.UseSetting("Pipeliner:Auth:AnonymousRead", AnonymousRead ? "true" : "false");
+    }
+
+    public HttpClient Client(string? token = AdminToken)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async Task<string> CreateTokenAsync(Role role)
+    {
+        var token = TokenHasher.NewToken();
+        await WithDbAsync(async db =>
+        {
+            db.ApiTokens.Add(new ApiTokenEntity
+            {
+                Name = $"{role.ToName()} {Interlocked.Increment(ref _tokens).ToString(CultureInfo.InvariantCulture)}",
+                Role = role.ToName(),
+                TokenHash = TokenHasher.Hash(token),
+                Prefix = TokenHasher.Prefix(token),
+                CreatedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        });
+        return token;
+    }
+
+    public async Task WithDbAsync(Func<PipelinerDbContext, Task> use)
+    {
+        _ = Server;
+        await using var scope = Services.CreateAsyncScope();
+        await use(scope.ServiceProvider.GetRequiredService<PipelinerDbContext>());
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _directory.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The same server with anonymous reading switched on.</summary>
+public sealed class AnonymousReadApp : DashboardApp
+{
+    protected override bool AnonymousRead => true;
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Pipeliner.Web.Tests.Support;
+
+/// <summary>
+/// The real server as its own process (the build's Pipeliner.Server.dll), on a free loopback port, with its own data
+/// directory and the embedded agent on the real Docker engine (DOCKER_HOST).
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    public const string AdminToken = "plr_dashboard-end-to-end-admin";
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process, string baseUrl, string dataDir)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+        DataDir = dataDir;
+    }
+
+    public string BaseUrl { get; }
+
+    public string DataDir { get; }
+
+    /// <summary>What the server printed so far, for failure messages.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    public static async Task<ServerProcess> StartAsync(string dataDir)
+    {
+        var dll = Repository.ServerDll;
+        var index = Path.Combine(Path.GetDirectoryName(dll)!, "wwwroot", "index.html");
+        if (!File.Exists(index)) throw new InvalidOperationException($"the server build has no dashboard: {index} is missing");
+
+        var url = $"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}";
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+                 {
+                     dll, "--urls", url, $"--Pipeliner:DataDir={dataDir}", $"--Pipeliner:BootstrapToken={AdminToken}",
+                     "--Pipeliner:Agent:Capacity=2", "--Pipeliner:QueuePollInterval=00:00:00.050",
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var server = new ServerProcess(new Process { StartInfo = start }, url, dataDir);
+        server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        server._process.Start();
+        server._process.BeginOutputReadLine();
+        server._process.BeginErrorReadLine();
+        await server.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+        return server;
+    }
+
+    public HttpClient Api(string? token = AdminToken)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromMinutes(2) };
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task WaitUntilHealthyAsync(TimeSpan timeout)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"the server exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                if ((await client.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Busy starting.
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"the server did not answer /healthz within {timeout}:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,44 @@
+import { useEffect } from "react";
+import { Loading } from "./components/common/Notice";
+import { getToken } from "./api/session";
+import { useSession } from "./hooks/session";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { ProjectRunsPage } from "./pages/ProjectRunsPage";
+import { ProjectsPage } from "./pages/ProjectsPage";
+import { PullRequestPage } from "./pages/PullRequestPage";
+import { RunDetailPage } from "./pages/RunDetailPage";
+import { SignInPage } from "./pages/SignInPage";
+import { matchRoute, navigate, useLocation } from "./routing/router";
+import { paths, routes } from "./routing/paths";
+
+/** Routes to pages; without a token, and without anonymous reading, every page leads to sign-in. */
+export function App() {
+  const { path, search } = useLocation();
+  const session = useSession();
+  const match = matchRoute(path, routes);
+  const mustSignIn = !session.loading && !session.signedIn && !session.me?.anonymousRead && match?.name !== "signIn";
+
+  useEffect(() => {
+    if (mustSignIn) navigate(paths.signIn(path + (search.size ? `?${search}` : "")), { replace: true });
+  }, [mustSignIn, path, search]);
+
+  // With a token, pages render while the server confirms who it is: the role only adds buttons later.
+  if ((session.loading && !getToken()) || mustSignIn) return <Loading />;
+  const params = match?.params ?? {};
+  switch (match?.name) {
+    case "projects":
+      return <ProjectsPage />;
+    case "projectRuns":
+      return <ProjectRunsPage project={params.project ?? ""} />;
+    case "pullRequest":
+      return <PullRequestPage project={params.project ?? ""} number={Number(params.number)} />;
+    case "run":
+      return <RunDetailPage key={params.id} runId={Number(params.id)} />;
+    case "job":
+      return <RunDetailPage key={params.id} runId={Number(params.id)} job={params.job} />;
+    case "signIn":
+      return <SignInPage />;
+    default:
+      return <NotFoundPage />;
+  }
+}

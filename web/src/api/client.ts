@@ -1,0 +1,113 @@
+import { takeEarly } from "./early";
+import { toApiError } from "./errors";
+import { getToken } from "./session";
+import type {
+  LogPages,
+  LogSearchResult,
+  Me,
+  Paged,
+  Project,
+  ProjectOverview,
+  Run,
+  RunFailures,
+  RunFilters,
+  RunSummary,
+} from "./types";
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface ClientOptions {
+  fetch?: FetchLike;
+  token?: () => string | null;
+  baseUrl?: string;
+}
+
+const enc = encodeURIComponent;
+
+/** Builds a query string from the defined, non-empty values. */
+export function query(values: Record<string, string | number | undefined | null>): string {
+  const parts = Object.entries(values)
+    .filter(([, value]) => value !== undefined && value !== null && value !== "")
+    .map(([name, value]) => `${enc(name)}=${enc(String(value))}`);
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
+export function jobPath(runId: number, job: string): string {
+  return `/api/runs/${runId}/jobs/${enc(job)}`;
+}
+
+/** A typed client for the server's REST API; every request carries the signed-in token, when there is one. */
+export function createClient(options: ClientOptions = {}) {
+  const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const token = options.token ?? getToken;
+  const base = options.baseUrl ?? "";
+
+  function headers(extra?: HeadersInit, tokenOverride?: string): Headers {
+    const result = new Headers(extra);
+    const value = tokenOverride ?? token();
+    if (value) result.set("Authorization", `Bearer ${value}`);
+    return result;
+  }
+
+  async function send(path: string, init: RequestInit = {}, tokenOverride?: string): Promise<Response> {
+    const response = await fetchImpl(base + path, { ...init, headers: headers(init.headers, tokenOverride) });
+    if (!response.ok) throw await toApiError(response);
+    return response;
+  }
+
+  async function json<T>(path: string, init?: RequestInit, tokenOverride?: string): Promise<T> {
+    const early = tokenOverride === undefined ? takeEarly(base + path) : null;
+    const answered = early && (await early.catch(() => null));
+    // An early refusal is asked again, so that it turns into an error with the server's words.
+    if (answered?.ok) return (await answered.json()) as T;
+    const accept = new Headers(init?.headers);
+    accept.set("Accept", "application/json");
+    const response = await send(path, { ...init, headers: accept }, tokenOverride);
+    return (await response.json()) as T;
+  }
+
+  function post(path: string, body?: unknown): Promise<Response> {
+    return send(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body ?? {}),
+    });
+  }
+
+  return {
+    fetch: fetchImpl,
+    headers,
+    baseUrl: base,
+
+    me: (tokenOverride?: string) => json<Me>("/api/me", undefined, tokenOverride),
+    projects: () => json<Project[]>("/api/projects"),
+    project: (name: string) => json<Project>(`/api/projects/${enc(name)}`),
+    overview: (name: string, limit = 8) => json<ProjectOverview>(`/api/projects/${enc(name)}/overview${query({ limit })}`),
+    runs: (project: string, filters: RunFilters = {}, pageSize = 20) =>
+      json<Paged<RunSummary>>(`/api/projects/${enc(project)}/runs${query({ ...filters, pageSize })}`),
+    pullRequestRuns: (project: string, number: number, page = 1, pageSize = 20) =>
+      json<Paged<RunSummary>>(`/api/projects/${enc(project)}/pulls/${number}/runs${query({ page, pageSize })}`),
+    failures: (runIds: number[]) =>
+      runIds.length ? json<RunFailures[]>(`/api/runs/failures${query({ ids: runIds.join(",") })}`) : Promise.resolve([]),
+    run: (id: number) => json<Run>(`/api/runs/${id}`),
+
+    cancel: (id: number) => post(`/api/runs/${id}/cancel`),
+    retry: (id: number, jobs?: string[]) => post(`/api/runs/${id}/retry`, jobs ? { jobs } : {}),
+    approve: (id: number, job: string) => post(`${jobPath(id, job)}/approve`),
+
+    /** The raw log from a byte offset; the caller reads the body as a stream. */
+    log: (id: number, job: string, attempt: number | undefined, offset: number, signal?: AbortSignal) =>
+      send(`${jobPath(id, job)}/log${query({ attempt, offset })}`, { signal }),
+    logPages: (id: number, job: string, attempt: number | undefined, signal?: AbortSignal) =>
+      json<LogPages>(`${jobPath(id, job)}/log/pages${query({ attempt })}`, { signal }),
+    searchLog: (id: number, job: string, attempt: number | undefined, q: string, signal?: AbortSignal) =>
+      json<LogSearchResult>(`${jobPath(id, job)}/log/search${query({ attempt, q })}`, { signal }),
+    /** A short-lived link that downloads the whole raw log without an Authorization header. */
+    logDownload: async (id: number, job: string, attempt: number | undefined) =>
+      (await (await post(`${jobPath(id, job)}/log/download${query({ attempt })}`)).json()) as { url: string },
+  };
+}
+
+export type Client = ReturnType<typeof createClient>;
+
+export const api: Client = createClient();

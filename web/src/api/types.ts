@@ -1,0 +1,192 @@
+// The server's JSON shapes (docs/api.md). Dates are ISO 8601 strings.
+
+export type RunStatus =
+  | "queued"
+  | "pending"
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "timed_out"
+  | "canceled"
+  | "skipped"
+  | "invalid"
+  | "waiting";
+
+export type EventKind = "push" | "pull_request" | "tag" | "schedule" | "manual";
+
+export const eventKinds: readonly EventKind[] = ["push", "pull_request", "tag", "schedule", "manual"];
+
+export const runStatuses: readonly RunStatus[] = [
+  "queued",
+  "pending",
+  "running",
+  "waiting",
+  "succeeded",
+  "failed",
+  "timed_out",
+  "canceled",
+  "skipped",
+  "invalid",
+];
+
+export const finishedStatuses: ReadonlySet<string> = new Set([
+  "succeeded",
+  "failed",
+  "timed_out",
+  "canceled",
+  "skipped",
+  "invalid",
+]);
+
+export type Role = "viewer" | "developer" | "release-manager" | "admin";
+
+export interface Me {
+  name: string | null;
+  role: Role | null;
+  anonymousRead: boolean;
+}
+
+export interface RunInfo {
+  id: number;
+  number: number;
+  status: RunStatus;
+  branch: string | null;
+  commit: string;
+  createdAt: string;
+}
+
+export interface Project {
+  name: string;
+  repository: string;
+  forge: string;
+  pipelineFile: string;
+  defaultBranch: string;
+  createdAt: string;
+  webhookUrl: string;
+  latestDefaultBranchRun: RunInfo | null;
+}
+
+export interface RunSummary {
+  id: number;
+  project: string;
+  number: number;
+  status: RunStatus;
+  event: EventKind;
+  branch: string | null;
+  tag: string | null;
+  commit: string;
+  commitMessage: string | null;
+  author: string | null;
+  pullRequest: number | null;
+  trigger: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+}
+
+export interface Paged<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface Attempt {
+  number: number;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+  exitCode: number | null;
+  message: string | null;
+  peakMemoryBytes: number | null;
+  agent: string | null;
+}
+
+export interface Job {
+  id: string;
+  stage: string;
+  status: RunStatus;
+  reason: string | null;
+  needs: string[];
+  manual: boolean;
+  allowFailure: boolean;
+  environment: string | null;
+  runsOn: string[];
+  approvedBy: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+  attempts: Attempt[];
+}
+
+export interface RunError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface Run extends Omit<RunSummary, "pullRequest"> {
+  pullRequest: number | null;
+  sourceBranch: string | null;
+  stages: string[];
+  jobs: Job[];
+  errors: RunError[] | null;
+}
+
+export interface ProjectOverview {
+  branches: RunSummary[];
+  pullRequests: RunSummary[];
+}
+
+export interface FailedJob {
+  id: string;
+  status: RunStatus;
+  attempt: number;
+}
+
+export interface RunFailures {
+  runId: number;
+  jobs: FailedJob[];
+}
+
+export interface LogSearchMatch {
+  line: number;
+  offset: number;
+  text: string;
+}
+
+export interface LogSearchResult {
+  attempt: number;
+  matches: LogSearchMatch[];
+  truncated: boolean;
+}
+
+export interface LogPage {
+  offset: number;
+  line: number;
+}
+
+export interface LogPages {
+  attempt: number;
+  size: number;
+  lines: number;
+  complete: boolean;
+  pageBytes: number;
+  pages: LogPage[];
+}
+
+export interface LogLineEvent {
+  job: string;
+  attempt: number;
+  time: string;
+  text: string;
+}
+
+export interface RunFilters {
+  branch?: string;
+  event?: string;
+  status?: string;
+  page?: number;
+}

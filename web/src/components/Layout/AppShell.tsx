@@ -1,0 +1,57 @@
+import type { ReactNode } from "react";
+import { useSession } from "../../hooks/session";
+import { Link, navigate } from "../../routing/router";
+import { paths } from "../../routing/paths";
+
+export interface Crumb {
+  label: string;
+  to?: string;
+}
+
+/** The header (home, where you are, who you are) around every page. */
+export function AppShell({ crumbs = [], children }: { crumbs?: Crumb[]; children: ReactNode }) {
+  const session = useSession();
+  const me = session.me;
+  return (
+    <>
+      <header className="app-header">
+        <Link to={paths.projects()} className="brand" aria-label="Pipeliner: all projects">
+          <img src="/favicon.svg" alt="" width="22" height="22" /> Pipeliner
+        </Link>
+        <nav className="crumbs" aria-label="Breadcrumb">
+          {crumbs.map((crumb, i) => (
+            <span key={i} className="crumb">
+              {crumb.to ? <Link to={crumb.to}>{crumb.label}</Link> : <span aria-current="page">{crumb.label}</span>}
+            </span>
+          ))}
+        </nav>
+        <div className="who">
+          {session.signedIn && me ? (
+            <>
+              <span className="who-name" title={`Signed in as ${me.name} (${me.role})`}>
+                {me.name} <span className="role">{me.role}</span>
+              </span>
+              <button
+                type="button"
+                onClick={() => {
+                  session.signOut();
+                  if (!me.anonymousRead) navigate(paths.signIn());
+                }}
+              >
+                Sign out
+              </button>
+            </>
+          ) : (
+            <>
+              {me?.anonymousRead && <span className="role">read-only</span>}
+              <Link className="button" to={paths.signIn(window.location.pathname + window.location.search)}>
+                Sign in
+              </Link>
+            </>
+          )}
+        </div>
+      </header>
+      <main className="page">{children}</main>
+    </>
+  );
+}

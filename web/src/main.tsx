@@ -1,0 +1,16 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+import { SessionProvider } from "./hooks/session";
+import "./styles/theme.css";
+import "./styles/layout.css";
+import "./styles/components.css";
+import "./styles/log.css";
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <SessionProvider>
+      <App />
+    </SessionProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,82 @@
+import { useState } from "react";
+import { api } from "../api/client";
+import { prefetchLog } from "../api/logPrefetch";
+import { finishedStatuses } from "../api/types";
+import { ErrorNotice, Loading } from "../components/common/Notice";
+import { AppShell } from "../components/Layout/AppShell";
+import { RunActions } from "../components/RunActions/RunActions";
+import { JobPanel } from "../components/Runs/JobPanel";
+import { RunErrors } from "../components/Runs/RunErrors";
+import { RunHeader } from "../components/Runs/RunHeader";
+import { StageGraph } from "../components/StageGraph/StageGraph";
+import { useSession } from "../hooks/session";
+import { useAction } from "../hooks/useAction";
+import { useNow } from "../hooks/useNow";
+import { useRunLive } from "../hooks/useRunLive";
+import { useLocation } from "../routing/router";
+import { paths } from "../routing/paths";
+
+/** A run: header, actions, the stage graph, and the selected job's log — all live while the run is unfinished. */
+export function RunDetailPage({ runId, job }: { runId: number; job?: string }) {
+  // The log is read while the run loads, not after.
+  useState(() => job && prefetchLog(api, runId, job));
+  const live = useRunLive(runId);
+  const session = useSession();
+  const action = useAction();
+  const { search } = useLocation();
+  const run = live.run;
+  const unfinished = run !== undefined && !finishedStatuses.has(run.status);
+  const now = useNow(unfinished);
+
+  const crumbs = [
+    { label: "Projects", to: paths.projects() },
+    ...(run ? [{ label: run.project, to: paths.projectRuns(run.project) }] : []),
+    { label: `Run ${run ? `#${run.number}` : runId}`, to: job ? paths.run(runId) : undefined },
+    ...(job ? [{ label: job }] : []),
+  ];
+
+  if (!run) {
+    return (
+      <AppShell crumbs={crumbs}>
+        {live.error ? <ErrorNotice error={live.error} /> : <Loading what="Loading the run" />}
+      </AppShell>
+    );
+  }
+
+  const act = (name: string, call: () => Promise<unknown>) => void action.run(name, call).then((ok) => ok && live.reload());
+  const selected = job ? run.jobs.find((j) => j.id === job) : undefined;
+  const attempt = search.get("attempt");
+
+  return (
+    <AppShell crumbs={crumbs}>
+      <RunHeader run={run} now={now} connected={live.connected} />
+      <RunActions
+        run={run}
+        canOperate={session.can("developer")}
+        busy={action.busy}
+        onCancel={() => act("cancel", () => api.cancel(runId))}
+        onRetry={() => act("retry", () => api.retry(runId))}
+      />
+      {action.error && <ErrorNotice error={action.error} />}
+      {run.errors && run.errors.length > 0 && <RunErrors errors={run.errors} />}
+      {run.jobs.length > 0 && (
+        <StageGraph
+          runId={runId}
+          stages={run.stages}
+          jobs={run.jobs}
+          selectedJob={job}
+          now={now}
+          canApprove={session.can("release-manager")}
+          approving={action.busy?.startsWith("approve:") ? action.busy.slice(8) : null}
+          onApprove={(id) => act(`approve:${id}`, () => api.approve(runId, id))}
+        />
+      )}
+      {job && !selected && <p className="notice error">This run has no job named “{job}”.</p>}
+      {selected ? (
+        <JobPanel runId={runId} job={selected} attempt={attempt ? Number(attempt) : undefined} now={now} logLines={live.logLines} />
+      ) : (
+        !job && run.jobs.length > 0 && <p className="notice hint">Choose a job in the graph to see its log.</p>
+      )}
+    </AppShell>
+  );
+}

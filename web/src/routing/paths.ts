@@ -1,0 +1,22 @@
+// Where each page lives, in one place.
+
+const enc = encodeURIComponent;
+
+export const paths = {
+  projects: () => "/",
+  projectRuns: (project: string, query = "") => `/projects/${enc(project)}${query}`,
+  pullRequest: (project: string, number: number) => `/projects/${enc(project)}/pulls/${number}`,
+  run: (id: number) => `/runs/${id}`,
+  job: (id: number, job: string, attempt?: number) =>
+    `/runs/${id}/jobs/${enc(job)}${attempt !== undefined ? `?attempt=${attempt}` : ""}`,
+  signIn: (next?: string) => `/sign-in${next ? `?next=${enc(next)}` : ""}`,
+};
+
+export const routes = {
+  projects: "/",
+  projectRuns: "/projects/:project",
+  pullRequest: "/projects/:project/pulls/:number",
+  run: "/runs/:id",
+  job: "/runs/:id/jobs/:job",
+  signIn: "/sign-in",
+};
