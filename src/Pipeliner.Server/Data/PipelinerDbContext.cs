@@ -12,6 +12,7 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
     public DbSet<ArtifactEntity> Artifacts => Set<ArtifactEntity>();
     public DbSet<WebhookDeliveryEntity> WebhookDeliveries => Set<WebhookDeliveryEntity>();
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
+    public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -38,6 +39,26 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
         model.Entity<AttemptEntity>().HasIndex(a => new { a.JobId, a.Number }).IsUnique();
         model.Entity<WebhookDeliveryEntity>().HasIndex(d => new { d.ProjectId, d.DeliveryId }).IsUnique();
         model.Entity<ApiTokenEntity>().HasIndex(t => t.TokenHash).IsUnique();
+        model.Entity<AuditEntryEntity>().HasIndex(e => e.Project);
+    }
+
+    /// <summary>The audit log is append-only: an entry is never changed or removed once written.</summary>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        GuardAuditLog();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        GuardAuditLog();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    private void GuardAuditLog()
+    {
+        if (ChangeTracker.Entries<AuditEntryEntity>().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
+            throw new InvalidOperationException("the audit log is append-only: entries are never changed or deleted");
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)

@@ -12,6 +12,7 @@ using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Agents;
+using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
@@ -76,6 +77,8 @@ public static class ServerSetup
         services.AddScoped<RunFactory>();
         services.AddScoped<LeaseSweeper>();
         services.AddScoped<BootstrapAdmin>();
+        services.AddHttpContextAccessor();
+        services.AddScoped<AuditTrail>();
         services.AddWebhooks();
         services.AddDashboard();
 
@@ -113,6 +116,7 @@ public static class ServerSetup
         app.MapRuns();
         app.MapLogs();
         app.MapWebhooks();
+        app.MapAudit();
         app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 

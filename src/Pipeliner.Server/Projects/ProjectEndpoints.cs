@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
@@ -25,7 +26,7 @@ public static class ProjectEndpoints
 
     private static async Task<Results<Created<ProjectResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateProjectRequest request, PipelinerDbContext db, IDataProtectionProvider protection, IBackgroundJobClient jobs,
-        TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        AuditTrail audit, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = ProjectContracts.Validate(request);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
@@ -43,6 +44,8 @@ public static class ProjectEndpoints
             CreatedAt = time.GetUtcNow(),
         };
         db.Projects.Add(project);
+        audit.Add(new AuditEvent("project.create", project.Name, $"project {project.Name}",
+            $"repository {project.Repository}, forge {project.Forge}, pipeline {project.PipelineFile}, default branch {project.DefaultBranch}"));
         await db.SaveChangesAsync(cancellationToken);
         // Its on.schedule crons become recurring jobs now, not only at the first push to the default branch.
         jobs.Enqueue<ScheduleSync>(schedules => schedules.SyncAsync(project.Id, CancellationToken.None));

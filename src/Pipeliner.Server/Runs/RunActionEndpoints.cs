@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Runs;
+using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
@@ -31,7 +32,8 @@ public static class RunActionEndpoints
     private static readonly Outcome Done = new(Refusal: null);
 
     private static async Task<Results<Accepted, ProblemHttpResult>> CancelAsync(
-        long id, RunCoordinator coordinator, PipelinerDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+        long id, RunCoordinator coordinator, PipelinerDbContext db, AuditTrail audit, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
     {
         var outcome = await coordinator.ChangeAsync(id, change =>
         {
@@ -39,20 +41,23 @@ public static class RunActionEndpoints
             change.Run.Cancel($"canceled by {user.Identity?.Name}", change.Now);
             return Done;
         }, cancellationToken);
-        return await AnswerAsync(id, outcome, db, cancellationToken);
+        return await AnswerAsync(id, outcome, db, audit, new AuditEvent("run.cancel", null, $"run {id}"), cancellationToken);
     }
 
     private static async Task<Results<Accepted, ProblemHttpResult>> RetryAsync(
-        long id, RetryRunRequest? request, RunCoordinator coordinator, PipelinerDbContext db, CancellationToken cancellationToken)
+        long id, RetryRunRequest? request, RunCoordinator coordinator, PipelinerDbContext db, AuditTrail audit,
+        CancellationToken cancellationToken)
     {
         var outcome = await coordinator.ChangeAsync(id, change =>
             RunRetry.Apply(change.Run, request?.Jobs, request?.All ?? false) is { Length: > 0 } refusal ? Refused(Problems.Conflict(refusal)) : Done,
             cancellationToken);
-        return await AnswerAsync(id, outcome, db, cancellationToken);
+        var which = request?.Jobs is { Count: > 0 } jobs ? $"jobs {string.Join(", ", jobs)}" : request?.All == true ? "all jobs" : "failed jobs";
+        return await AnswerAsync(id, outcome, db, audit, new AuditEvent("run.retry", null, $"run {id}", which), cancellationToken);
     }
 
     private static async Task<Results<Accepted, ProblemHttpResult>> ApproveAsync(
-        long id, string job, RunCoordinator coordinator, PipelinerDbContext db, ClaimsPrincipal user, CancellationToken cancellationToken)
+        long id, string job, RunCoordinator coordinator, PipelinerDbContext db, AuditTrail audit, ClaimsPrincipal user,
+        CancellationToken cancellationToken)
     {
         var outcome = await coordinator.ChangeAsync(id, change =>
         {
@@ -64,14 +69,17 @@ public static class RunActionEndpoints
             target.Approve(user.Identity?.Name ?? "someone");
             return Done;
         }, cancellationToken);
-        return await AnswerAsync(id, outcome, db, cancellationToken);
+        return await AnswerAsync(id, outcome, db, audit, new AuditEvent("job.approve", null, $"job {job} of run {id}"), cancellationToken);
     }
 
     private static Outcome Refused(ProblemHttpResult problem) => new(problem);
 
-    /// <summary>No outcome means no run to change: none at all (404), or an invalid one, which has no jobs (409).</summary>
+    /// <summary>
+    /// No outcome means no run to change: none at all (404), or an invalid one, which has no jobs (409).
+    /// A change made is written to the audit log, with the run's project.
+    /// </summary>
     private static async Task<Results<Accepted, ProblemHttpResult>> AnswerAsync(
-        long id, Outcome? outcome, PipelinerDbContext db, CancellationToken cancellationToken)
+        long id, Outcome? outcome, PipelinerDbContext db, AuditTrail audit, AuditEvent change, CancellationToken cancellationToken)
     {
         if (outcome is null)
         {
@@ -80,6 +88,9 @@ public static class RunActionEndpoints
                 : Problems.NotFound($"no run {id}");
         }
 
-        return outcome.Refusal is { } refusal ? refusal : TypedResults.Accepted($"/api/runs/{id}");
+        if (outcome.Refusal is { } refusal) return refusal;
+        var project = await db.Runs.Where(r => r.Id == id).Select(r => r.Project!.Name).FirstAsync(cancellationToken);
+        await audit.RecordAsync(change with { Project = project }, CancellationToken.None);
+        return TypedResults.Accepted($"/api/runs/{id}");
     }
 }
