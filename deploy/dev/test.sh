@@ -27,4 +27,14 @@ if [[ -d ../shared/fixtures ]]; then
     PIPELINER_SHARED_DIR=$(cd ../shared && pwd)
 fi
 
-dotnet test Pipeliner.sln --configuration Release --logger "console;verbosity=normal" "$@"
+# The suites run in parallel and their output interleaves: the failures are repeated at the end, where they are seen.
+output=$(mktemp)
+set +e
+dotnet test Pipeliner.sln --configuration Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$output"
+status=${PIPESTATUS[0]}
+set -e
+echo "=== summary: exit code $status"
+grep -E "^(Total tests|\s+(Passed|Failed|Skipped)):" "$output" | paste -sd' ' | sed 's/Total tests/\nTotal tests/g' || true
+grep -E "^\s+Failed [A-Za-z]|error [A-Z]+[0-9]+:|Test Run (Failed|Aborted)|test run was aborted" "$output" | sort -u | head -100 || true
+rm -f "$output"
+exit "$status"

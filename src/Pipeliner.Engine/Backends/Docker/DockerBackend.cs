@@ -26,6 +26,9 @@ public sealed class DockerBackend : IExecutionBackend
     private readonly ConcurrentDictionary<(string Workflow, string Step), string> _containers = new();
     private readonly ConcurrentDictionary<(string Workflow, string Step), long> _peakMemory = new();
     private readonly ConcurrentDictionary<(string Workflow, string Step), MultiplexedStream> _outputs = new();
+    // Workflows whose every container this backend knows by id: their destruction needs no search by label.
+    private readonly ConcurrentDictionary<string, bool> _trackedWorkflows = new();
+    private readonly ConcurrentDictionary<string, bool> _uncertainWorkflows = new();
 
     public DockerBackend(string? dockerHost = null, OwnerIdentity? owner = null)
     {
@@ -82,7 +85,7 @@ public sealed class DockerBackend : IExecutionBackend
         await EnsureImageAsync(step.Image, cancellationToken);
         try
         {
-            var created = await _client.Containers.CreateContainerAsync(CreateParameters(workflow, step), cancellationToken);
+            var created = await CreateAsync(workflow, step, cancellationToken);
             _containers[key] = created.ID;
             // Attached before the start, like 'docker run': no output is missed, and it arrives as written, in large
             // chunks, instead of line by line through the engine's log files.
@@ -111,10 +114,8 @@ public sealed class DockerBackend : IExecutionBackend
         try
         {
             var response = await _client.Containers.WaitContainerAsync(id, cancellationToken);
-            var container = await _client.Containers.InspectContainerAsync(id, cancellationToken);
-            var outOfMemory = container.State.OOMKilled ||
-                              (response.StatusCode == KilledExitCode && step.Resources.Memory is not null &&
-                               await HadOutOfMemoryEventAsync(id, container.Created, cancellationToken));
+            // A step that exited 0 was not killed; only a failure needs a look at why.
+            var outOfMemory = response.StatusCode != 0 && await WasKilledForMemoryAsync(id, response.StatusCode, step, cancellationToken);
             return new StepExit((int)response.StatusCode, outOfMemory,
                 _peakMemory.TryGetValue((workflow.Id, step.Name), out var peak) && peak > 0 ? peak : null);
         }
@@ -153,7 +154,10 @@ public sealed class DockerBackend : IExecutionBackend
     public async Task DestroyWorkflowAsync(WorkflowSpec workflow, CancellationToken cancellationToken)
     {
         foreach (var step in workflow.Steps) await DestroyStepAsync(workflow, step, cancellationToken);
-        // Anything created but not recorded (a crash between create and record) is found by its label.
+        // The workflow's containers are looked up by label when this backend may not know them all: it did not start
+        // the workflow (another process did, then crashed), or a create call failed after the engine made a container.
+        var uncertain = _uncertainWorkflows.TryRemove(workflow.Id, out _);
+        if (_trackedWorkflows.TryRemove(workflow.Id, out _) && !uncertain) return;
         var leftovers = await _client.Containers.ListContainersAsync(new ContainersListParameters
         {
             All = true,
@@ -206,6 +210,29 @@ public sealed class DockerBackend : IExecutionBackend
                 LogConfig = new LogConfig { Type = "none" },
             },
         };
+    }
+
+    private async Task<CreateContainerResponse> CreateAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var created = await _client.Containers.CreateContainerAsync(CreateParameters(workflow, step), cancellationToken);
+            _trackedWorkflows[workflow.Id] = true;
+            return created;
+        }
+        catch
+        {
+            _uncertainWorkflows[workflow.Id] = true;
+            throw;
+        }
+    }
+
+    private async Task<bool> WasKilledForMemoryAsync(string id, long exitCode, StepSpec step, CancellationToken cancellationToken)
+    {
+        var container = await _client.Containers.InspectContainerAsync(id, cancellationToken);
+        return container.State.OOMKilled ||
+               (exitCode == KilledExitCode && step.Resources.Memory is not null &&
+                await HadOutOfMemoryEventAsync(id, container.Created, cancellationToken));
     }
 
     private async Task EnsureImageAsync(string image, CancellationToken cancellationToken)
