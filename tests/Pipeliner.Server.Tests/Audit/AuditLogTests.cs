@@ -10,26 +10,11 @@ namespace Pipeliner.Server.Tests.Audit;
 /// <summary>The audit log records who changed what, is readable by release managers and admins, and is never rewritten.</summary>
 public class AuditLogTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
 {
-    private const string ManualDeploy = """
-        stages: [build, deploy]
-        defaults: { image: alpine:3 }
-        jobs:
-          build:
-            stage: build
-            script: ["echo build"]
-          deploy:
-            stage: deploy
-            when: manual
-            needs: []
-            script: ["echo deploy"]
-
-        """;
-
     [Fact]
     public async Task List_ShowsApprovalAndCancelWithActor_WhenTheyHappened()
     {
         using var client = app.Client();
-        var project = await client.CreateProjectAsync(app, app.NewRepository(ManualDeploy));
+        var project = await client.CreateProjectAsync(app, app.NewRepository(Pipelines.ManualDeploy));
         var id = await client.TriggerAsync(project);
         (await client.PostAsync($"/api/runs/{id}/jobs/deploy/approve", content: null)).Dispose();
         (await client.PostAsync($"/api/runs/{id}/cancel", content: null)).Dispose();
@@ -48,7 +33,7 @@ public class AuditLogTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
     public async Task List_RecordsNothing_WhenTheChangeIsRefused()
     {
         using var client = app.Client();
-        var project = await client.CreateProjectAsync(app, app.NewRepository(ManualDeploy));
+        var project = await client.CreateProjectAsync(app, app.NewRepository(Pipelines.ManualDeploy));
         var id = await client.TriggerAsync(project);
 
         (await client.PostAsync($"/api/runs/{id}/jobs/build/approve", content: null)).Dispose();
@@ -85,7 +70,7 @@ public class AuditLogTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
     public async Task SaveChanges_Throws_WhenAnEntryIsChangedOrDeleted()
     {
         using var client = app.Client();
-        await client.CreateProjectAsync(app, app.NewRepository(ManualDeploy));
+        await client.CreateProjectAsync(app, app.NewRepository(Pipelines.ManualDeploy));
 
         await app.WithDbAsync(async db =>
         {

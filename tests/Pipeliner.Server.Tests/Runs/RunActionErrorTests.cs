@@ -9,22 +9,7 @@ namespace Pipeliner.Server.Tests.Runs;
 /// <summary>Cancel, retry and approve refused or accepted without an agent: nothing runs, so states hold still.</summary>
 public class RunActionErrorTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
 {
-    private const string ManualDeploy = """
-        stages: [build, deploy]
-        defaults: { image: alpine:3 }
-        jobs:
-          build:
-            stage: build
-            script: ["echo build"]
-          deploy:
-            stage: deploy
-            when: manual
-            needs: []
-            script: ["echo deploy"]
-
-        """;
-
-    private async Task<(HttpClient Client, long RunId)> QueuedRunAsync(string pipeline = ManualDeploy)
+    private async Task<(HttpClient Client, long RunId)> QueuedRunAsync(string pipeline = Pipelines.ManualDeploy)
     {
         var repository = app.NewRepository(pipeline);
         var client = app.Client();

@@ -13,6 +13,22 @@ internal static class Pipelines
 
         """;
 
+    /// <summary>build, and a manual deploy that needs nothing: it waits for approval from the start.</summary>
+    public const string ManualDeploy = """
+        stages: [build, deploy]
+        defaults: { image: alpine:3 }
+        jobs:
+          build:
+            stage: build
+            script: ["echo build"]
+          deploy:
+            stage: deploy
+            when: manual
+            needs: []
+            script: ["echo deploy"]
+
+        """;
+
     /// <summary>build → test, build saves an artifact.</summary>
     public const string BuildAndTest = """
         stages: [build, test]
