@@ -73,7 +73,7 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
 
         await row.GetByRole(AriaRole.Link, new() { Name = "✕ checkout-test log" }).ClickAsync();
 
-        await page.WaitForURLAsync(new Regex($"/runs/{runId}/jobs/checkout-test"));
+        await DashboardWorld.ExpectUrlAsync(page, new Regex($"/runs/{runId}/jobs/checkout-test"));
         await page.GetByText("assertion failed: expected 2 items in the cart, got 3", new() { Exact = true }).WaitForAsync();
         Assert.Equal("Failed", await page.Locator(".job-panel h2 .job-status-text").TextContentAsync());
         Assert.Equal("2", await page.Locator(".attempt-facts dt:text('Exit code') + dd").TextContentAsync());
@@ -121,11 +121,15 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
         await page.Locator("tr[data-run]").First.WaitForAsync();
 
         await page.GetByLabel("Status").SelectOptionAsync("failed");
-        await page.WaitForURLAsync(new Regex("status=failed"));
+        await DashboardWorld.ExpectUrlAsync(page, new Regex("status=failed"));
         await page.GetByLabel("Branch").FillAsync("broken");
         await page.GetByLabel("Branch").PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex("branch=broken"));
+        await DashboardWorld.ExpectUrlAsync(page, new Regex("branch=broken"));
         await page.Locator($"tr[data-run='{broken}']").WaitForAsync();
+        // The failed run of 'broken' is in the list filtered by status too: wait for the branch filter's own answer.
+        await page.WaitForFunctionAsync(
+            "() => { const cells = [...document.querySelectorAll('tr[data-run] .ref-branch')]; " +
+            "return cells.length > 0 && cells.every(cell => cell.textContent === 'broken'); }");
         foreach (var branch in await page.Locator("tr[data-run] .ref-branch").AllTextContentsAsync()) Assert.Equal("broken", branch);
         Assert.Equal(await page.Locator("tr[data-run]").CountAsync(), await page.Locator("tr[data-run] .job-status[data-status='failed']").CountAsync());
     }
@@ -135,7 +139,7 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
     {
         var page = await world.NewPageAsync(signedIn: false);
         await page.GotoAsync($"/projects/{DashboardWorld.Project}");
-        await page.WaitForURLAsync(new Regex("/sign-in\\?next="));
+        await DashboardWorld.ExpectUrlAsync(page, new Regex("/sign-in\\?next="));
         await DashboardWorld.ScreenshotAsync(page, "sign-in");
 
         await page.GetByLabel("Token").FillAsync("plr_wrong-token");
@@ -144,14 +148,14 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
 
         await page.GetByLabel("Token").FillAsync(Support.ServerProcess.AdminToken);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex($"/projects/{DashboardWorld.Project}$"));
+        await DashboardWorld.ExpectUrlAsync(page, new Regex($"/projects/{DashboardWorld.Project}$"));
         await page.Locator(".who-name").GetByText("bootstrap admin").WaitForAsync();
         Assert.Equal(Support.ServerProcess.AdminToken, await page.EvaluateAsync<string>("sessionStorage.getItem('pipeliner.token')"));
         Assert.Equal(0, await page.EvaluateAsync<int>("localStorage.length"));
         Assert.DoesNotContain(Support.ServerProcess.AdminToken, await page.EvaluateAsync<string>("document.cookie"), StringComparison.Ordinal);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/sign-in"));
+        await DashboardWorld.ExpectUrlAsync(page, new Regex("/sign-in"));
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('pipeliner.token')"));
     }
 
@@ -170,7 +174,7 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
         await DashboardWorld.ScreenshotAsync(page, "projects");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "PR #12" }).First.ClickAsync();
-        await page.WaitForURLAsync(new Regex($"/projects/{DashboardWorld.Project}/pulls/12$"));
+        await DashboardWorld.ExpectUrlAsync(page, new Regex($"/projects/{DashboardWorld.Project}/pulls/12$"));
         await page.GetByText("Show the cart total with taxes").First.WaitForAsync();
         await page.Locator(".pr-latest .check-list li").Nth(3).WaitForAsync();
         Assert.Contains($"run #{pr.GetProperty("number").GetInt32()}", await page.Locator(".pr-latest h2").TextContentAsync(), StringComparison.Ordinal);

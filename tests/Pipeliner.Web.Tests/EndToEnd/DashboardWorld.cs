@@ -136,6 +136,13 @@ public sealed class DashboardWorld : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>
+    /// Waits until the page's address matches. The app changes it with the history API; polling the address sees
+    /// every such change, where waiting for a navigation event can miss one that happened while the page loaded.
+    /// </summary>
+    public static Task ExpectUrlAsync(IPage page, System.Text.RegularExpressions.Regex url) =>
+        Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 30_000 });
+
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repository.Screenshots, $"{name}.png"), FullPage = true });
 }
