@@ -9,7 +9,7 @@ using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
-using Pipeliner.Server.Secrets;
+using Pipeliner.Server.ProjectSecrets;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Agents;

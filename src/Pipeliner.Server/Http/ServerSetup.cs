@@ -20,7 +20,7 @@ using Pipeliner.Server.Logs;
 using Pipeliner.Server.Projects;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
-using Pipeliner.Server.Secrets;
+using Pipeliner.Server.ProjectSecrets;
 using Pipeliner.Server.Settings;
 using Pipeliner.Server.Webhooks;
 using Prometheus;

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Pipeliner.Server.Data.Entities;
 
-namespace Pipeliner.Server.Secrets;
+namespace Pipeliner.Server.ProjectSecrets;
 
 /// <summary><c>PUT /api/projects/{project}/secrets/{name}</c>: the value, and the environment it is for (none: every job).</summary>
 public sealed record SetSecretRequest(string? Value, string? Environment);

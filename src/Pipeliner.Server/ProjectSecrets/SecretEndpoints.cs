@@ -6,7 +6,7 @@ using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
 
-namespace Pipeliner.Server.Secrets;
+namespace Pipeliner.Server.ProjectSecrets;
 
 /// <summary>
 /// A project's secrets, for admins: set (create or replace), list (names and scopes, never values), delete.

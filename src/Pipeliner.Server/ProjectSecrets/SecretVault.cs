@@ -2,9 +2,8 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Engine.Execution;
 using Pipeliner.Server.Data;
-using Pipeliner.Server.Data.Entities;
 
-namespace Pipeliner.Server.Secrets;
+namespace Pipeliner.Server.ProjectSecrets;
 
 /// <summary>A secret's value in clear, and the environment it is for (null: every job of the project).</summary>
 public sealed record StoredSecret(string Name, string? Environment, string Value);
