@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Engine.Execution;
@@ -9,7 +10,7 @@ namespace Pipeliner.Server.ProjectSecrets;
 public sealed record StoredSecret(string Name, string? Environment, string Value);
 
 /// <summary>Encrypts secret values for storage and reads back those a run's jobs may receive.</summary>
-public sealed class SecretVault(PipelinerDbContext db, IDataProtectionProvider protection)
+public sealed class SecretVault(PipelinerDbContext db, IDataProtectionProvider protection, ILogger<SecretVault> logger)
 {
     /// <summary>Its own purpose: a value protected for webhooks or forge tokens cannot be read as a secret, nor the reverse.</summary>
     public const string Purpose = "Pipeliner.Projects.Secrets";
@@ -27,7 +28,21 @@ public sealed class SecretVault(PipelinerDbContext db, IDataProtectionProvider p
 
         var protector = protection.CreateProtector(Purpose);
         var stored = await db.ProjectSecrets.AsNoTracking().Where(s => s.ProjectId == run.ProjectId).ToListAsync(cancellationToken);
-        return new RunSecrets(stored.Select(s => new StoredSecret(s.Name, SecretContracts.EnvironmentOf(s), protector.Unprotect(s.ValueProtected))).ToList(), null);
+        var secrets = new List<StoredSecret>();
+        foreach (var secret in stored)
+        {
+            try
+            {
+                secrets.Add(new StoredSecret(secret.Name, SecretContracts.EnvironmentOf(secret), protector.Unprotect(secret.ValueProtected)));
+            }
+            catch (CryptographicException e)
+            {
+                // Keys lost or replaced: the secret counts as not stored, so a job listing it fails saying which, rather than never starting.
+                logger.LogError(e, "Secret {Name} of project {ProjectId} cannot be decrypted with the Data Protection keys; set it again", secret.Name, run.ProjectId);
+            }
+        }
+
+        return new RunSecrets(secrets, null);
     }
 }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Tests.Support;
 using Pipeliner.Server.Tests.Webhooks;
 using Pipeliner.Server.Webhooks;
@@ -97,6 +98,22 @@ public class SecretInjectionTests(AppWithAgent app) : IClassFixture<AppWithAgent
         var log = await admin.LogAsync(run.Id, "needs-missing");
         Assert.Contains("job failed before it started: secret not provided: NOT_STORED", log, StringComparison.Ordinal);
         Assert.DoesNotContain("should never run", log.Replace("echo should never run", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_FailsTheJobNamingTheSecret_WhenAStoredValueCannotBeDecrypted()
+    {
+        using var admin = app.Client();
+        var project = await admin.CreateProjectAsync(app, app.NewRepository(ListsOnlyAMissingSecret), hint: "undecryptable");
+        await SetAsync(admin, project, "API_KEY", NewValue());
+        await SetAsync(admin, project, "NOT_STORED", NewValue());
+        await app.WithDbAsync(db => db.ProjectSecrets.Where(s => s.Project!.Name == project && s.Name == "NOT_STORED")
+            .ExecuteUpdateAsync(set => set.SetProperty(s => s.ValueProtected, "CfDJ8-protected-with-a-lost-key")));
+
+        var run = await admin.WaitForFinishAsync(await admin.TriggerAsync(project));
+
+        Assert.Equal("secret not provided: NOT_STORED", Assert.Single(run.Job("needs-missing").Attempts).Message);
+        Assert.Contains(app.Errors.All, error => error.Contains("Secret NOT_STORED", StringComparison.Ordinal) && error.Contains("cannot be decrypted", StringComparison.Ordinal));
     }
 
     [Fact]
