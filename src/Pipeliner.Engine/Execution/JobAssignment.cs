@@ -23,4 +23,7 @@ public sealed record JobAssignment
 
     /// <summary>Every secret value known to the run, masked in this job's log even when the job does not list it.</summary>
     public IReadOnlyCollection<string> MaskedValues { get; init; } = [];
+
+    /// <summary>Why no secret is given to this run (e.g. a pull request from a fork); a job listing secrets then fails before it starts, saying so.</summary>
+    public string? SecretsWithheldReason { get; init; }
 }

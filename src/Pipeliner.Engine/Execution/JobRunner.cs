@@ -29,7 +29,10 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
         var missing = job.Spec.Secrets.Where(s => !assignment.Secrets.ContainsKey(s)).ToList();
         if (missing.Count > 0)
         {
-            var message = $"secret{(missing.Count > 1 ? "s" : "")} not provided: {string.Join(", ", missing)}";
+            var plural = missing.Count > 1 ? "s" : "";
+            var message = assignment.SecretsWithheldReason is { } withheld
+                ? $"{withheld} (the job lists secret{plural} {string.Join(", ", missing)})"
+                : $"secret{plural} not provided: {string.Join(", ", missing)}";
             log.WriteLine($"pipeliner: job failed before it started: {message}");
             return new JobAttemptReport(AttemptOutcome.Failed(null, message), logPath, []);
         }

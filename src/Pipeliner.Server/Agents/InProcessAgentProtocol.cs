@@ -9,6 +9,7 @@ using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
+using Pipeliner.Server.ProjectSecrets;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Agents;
@@ -109,7 +110,8 @@ public sealed class InProcessAgentProtocol(
 
         foreach (var candidate in candidates.Where(c => Fits(c.RunsOn, agent)))
         {
-            var work = await coordinator.ChangeAsync(candidate.RunId, change => Claim(change, candidate.JobId, agent), cancellationToken);
+            var secrets = await SecretsOfRunAsync(candidate.RunId, cancellationToken);
+            var work = await coordinator.ChangeAsync(candidate.RunId, change => Claim(change, candidate.JobId, agent, secrets), cancellationToken);
             if (work is null) continue;
             active.Add(work.Key);
             return work;
@@ -118,7 +120,13 @@ public sealed class InProcessAgentProtocol(
         return null;
     }
 
-    private AgentWork? Claim(RunChange change, string jobId, AgentInfo agent)
+    private async Task<RunSecrets> SecretsOfRunAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<SecretVault>().ForRunAsync(runId, cancellationToken);
+    }
+
+    private AgentWork? Claim(RunChange change, string jobId, AgentInfo agent, RunSecrets secrets)
     {
         var entity = change.JobEntity(jobId);
         var job = change.Run.Job(jobId);
@@ -127,7 +135,7 @@ public sealed class InProcessAgentProtocol(
         var attempt = job.Start(change.Now, agent.Name);
         change.Leases[jobId] = change.Now + Lease;
         var project = change.Entity.Project!;
-        var assignment = new JobAssignment
+        var assignment = secrets.Apply(new JobAssignment
         {
             RunId = change.Run.Id,
             Project = project.Name,
@@ -136,7 +144,7 @@ public sealed class InProcessAgentProtocol(
             Job = job.Planned,
             Attempt = attempt.Number,
             ArtifactSources = Upstream(change.Run, job),
-        };
+        });
         return new AgentWork(new AttemptKey(change.Entity.Id, jobId, attempt.Number), assignment, Lease);
     }
 

@@ -13,6 +13,7 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
     public DbSet<WebhookDeliveryEntity> WebhookDeliveries => Set<WebhookDeliveryEntity>();
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
+    public DbSet<ProjectSecretEntity> ProjectSecrets => Set<ProjectSecretEntity>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -40,6 +41,13 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
         model.Entity<WebhookDeliveryEntity>().HasIndex(d => new { d.ProjectId, d.DeliveryId }).IsUnique();
         model.Entity<ApiTokenEntity>().HasIndex(t => t.TokenHash).IsUnique();
         model.Entity<AuditEntryEntity>().HasIndex(e => e.Project);
+        model.Entity<ProjectSecretEntity>(secret =>
+        {
+            secret.HasIndex(s => new { s.ProjectId, s.Name, s.Environment }).IsUnique();
+            secret.HasOne(s => s.Project).WithMany().HasForeignKey(s => s.ProjectId).OnDelete(DeleteBehavior.Cascade);
+            secret.Property(s => s.Name).HasMaxLength(128);
+            secret.Property(s => s.Environment).HasMaxLength(100);
+        });
     }
 
     /// <summary>The audit log is append-only: an entry is never changed or removed once written.</summary>

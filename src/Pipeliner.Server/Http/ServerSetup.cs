@@ -20,6 +20,7 @@ using Pipeliner.Server.Logs;
 using Pipeliner.Server.Projects;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
+using Pipeliner.Server.ProjectSecrets;
 using Pipeliner.Server.Settings;
 using Pipeliner.Server.Webhooks;
 using Prometheus;
@@ -79,6 +80,7 @@ public static class ServerSetup
         services.AddScoped<BootstrapAdmin>();
         services.AddHttpContextAccessor();
         services.AddScoped<AuditTrail>();
+        services.AddScoped<SecretVault>();
         services.AddWebhooks();
         services.AddDashboard();
 
@@ -117,6 +119,8 @@ public static class ServerSetup
         app.MapLogs();
         app.MapWebhooks();
         app.MapAudit();
+        app.MapTokens();
+        app.MapSecrets();
         app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 

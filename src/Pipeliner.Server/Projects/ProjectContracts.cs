@@ -5,11 +5,12 @@ using Pipeliner.Server.Data.Entities;
 namespace Pipeliner.Server.Projects;
 
 public sealed record CreateProjectRequest(
-    string? Name, string? Repository, string? Forge, string? WebhookSecret, string? PipelineFile, string? DefaultBranch);
+    string? Name, string? Repository, string? Forge, string? WebhookSecret, string? PipelineFile, string? DefaultBranch,
+    bool? AllowSecretsForForks = null);
 
 public sealed record ProjectResponse(
     string Name, string Repository, string Forge, string PipelineFile, string DefaultBranch, DateTimeOffset CreatedAt,
-    string WebhookUrl, ProjectRunInfo? LatestDefaultBranchRun);
+    string WebhookUrl, bool AllowSecretsForForks, ProjectRunInfo? LatestDefaultBranchRun);
 
 public sealed record ProjectRunInfo(long Id, int Number, string Status, string? Branch, string Commit, DateTimeOffset CreatedAt);
 
@@ -49,6 +50,6 @@ public static partial class ProjectContracts
 
     public static ProjectResponse ToResponse(this ProjectEntity project, string baseUrl, RunEntity? latest) => new(
         project.Name, project.Repository, project.Forge, project.PipelineFile, project.DefaultBranch, project.CreatedAt,
-        $"{baseUrl.TrimEnd('/')}/hooks/{project.Name}",
+        $"{baseUrl.TrimEnd('/')}/hooks/{project.Name}", project.AllowSecretsForForks,
         latest is null ? null : new ProjectRunInfo(latest.Id, latest.Number, latest.Status, latest.Branch, latest.CommitSha, latest.CreatedAt));
 }

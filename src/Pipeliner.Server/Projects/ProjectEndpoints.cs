@@ -41,11 +41,13 @@ public static class ProjectEndpoints
             WebhookSecretProtected = protection.CreateProtector(SecretPurpose).Protect(request.WebhookSecret!),
             PipelineFile = request.PipelineFile ?? ".pipeliner.yml",
             DefaultBranch = request.DefaultBranch ?? "main",
+            AllowSecretsForForks = request.AllowSecretsForForks ?? false,
             CreatedAt = time.GetUtcNow(),
         };
         db.Projects.Add(project);
         audit.Add(new AuditEvent("project.create", project.Name, $"project {project.Name}",
-            $"repository {project.Repository}, forge {project.Forge}, pipeline {project.PipelineFile}, default branch {project.DefaultBranch}"));
+            $"repository {project.Repository}, forge {project.Forge}, pipeline {project.PipelineFile}, default branch {project.DefaultBranch}" +
+            (project.AllowSecretsForForks ? ", secrets for pull requests from forks" : "")));
         await db.SaveChangesAsync(cancellationToken);
         // Its on.schedule crons become recurring jobs now, not only at the first push to the default branch.
         jobs.Enqueue<ScheduleSync>(schedules => schedules.SyncAsync(project.Id, CancellationToken.None));

@@ -82,6 +82,7 @@ public sealed class RunFactory(
             Author = trigger.Author,
             PullRequestNumber = trigger.PullRequestNumber,
             SourceBranch = trigger.SourceBranch,
+            FromFork = trigger.FromFork,
             Trigger = trigger.Trigger,
             CreatedAt = time.GetUtcNow(),
         };

@@ -21,6 +21,9 @@ public sealed record TriggerRequest
     public int? PullRequestNumber { get; init; }
     public string? SourceBranch { get; init; }
 
+    /// <summary>A pull request from a fork, or one whose origin the forge did not tell: its jobs get no secrets unless the project allows it.</summary>
+    public bool FromFork { get; init; }
+
     /// <summary>A webhook delivery id, "schedule" or "manual by NAME".</summary>
     public required string Trigger { get; init; }
 

@@ -73,6 +73,8 @@ public sealed class WebhookRunJob(PipelinerDbContext db, RunFactory factory, Sch
         Author = forgeEvent.Author,
         PullRequestNumber = forgeEvent.PullRequestNumber,
         SourceBranch = forgeEvent.SourceBranch,
+        // Unknown counts as a fork: secrets go only where the forge said the code comes from the project's own repository.
+        FromFork = forgeEvent.Kind == ForgeEventKind.PullRequest && forgeEvent.FromFork != false,
         Trigger = $"webhook {forgeEvent.DeliveryId}",
     };
 }

@@ -16,4 +16,7 @@ public sealed class ProjectEntity
 
     /// <summary>The last run number given out; runs of a project are numbered 1, 2, 3…</summary>
     public int LastRunNumber { get; set; }
+
+    /// <summary>Whether jobs of pull requests from forks receive the secrets they list (off: such jobs fail before they start).</summary>
+    public bool AllowSecretsForForks { get; set; }
 }

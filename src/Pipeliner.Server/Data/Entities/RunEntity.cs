@@ -16,6 +16,9 @@ public sealed class RunEntity
     public int? PullRequestNumber { get; set; }
     public string? SourceBranch { get; set; }
 
+    /// <summary>A pull request from another repository (or one whose origin the forge did not tell): its jobs get no secrets unless the project allows it.</summary>
+    public bool FromFork { get; set; }
+
     /// <summary>Who or what started it: a webhook delivery id, "schedule", or a user.</summary>
     public required string Trigger { get; set; }
 

@@ -233,6 +233,9 @@ namespace Pipeliner.Server.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("AllowSecretsForForks")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -272,6 +275,43 @@ namespace Pipeliner.Server.Data.Migrations
                     b.ToTable("Projects");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ProjectSecretEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ValueProtected")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "Name", "Environment")
+                        .IsUnique();
+
+                    b.ToTable("ProjectSecrets");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.RunEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -302,6 +342,9 @@ namespace Pipeliner.Server.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("FromFork")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Number")
@@ -420,6 +463,17 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Run");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ProjectSecretEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.ProjectEntity", "Project")
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Project");
                 });
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.RunEntity", b =>

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Server.Audit;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Http;
+
+namespace Pipeliner.Server.Auth;
+
+/// <summary>
+/// API tokens, for admins: create (the token is shown once, only its hash is kept), list, revoke. Revoked and
+/// expired tokens are refused by <see cref="BearerTokenHandler"/>.
+/// </summary>
+public static class TokenEndpoints
+{
+    public static void MapTokens(this IEndpointRouteBuilder app)
+    {
+        var tokens = app.MapGroup("/api/tokens").WithTags("Tokens").WithAuthProblems().RequireAuthorization(Policies.Admin);
+        tokens.MapPost("/", CreateAsync).ProducesValidationProblem().WithProblems(StatusCodes.Status415UnsupportedMediaType);
+        tokens.MapGet("/", ListAsync);
+        tokens.MapDelete("/{id:int}", RevokeAsync).WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<Results<Created<CreatedTokenResponse>, ValidationProblem>> CreateAsync(
+        CreateTokenRequest? request, PipelinerDbContext db, AuditTrail audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var errors = TokenContracts.Validate(request, now);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        var token = TokenHasher.NewToken();
+        var entity = new ApiTokenEntity
+        {
+            Name = request!.Name!.Trim(),
+            Role = request.Role!,
+            TokenHash = TokenHasher.Hash(token),
+            Prefix = TokenHasher.Prefix(token),
+            CreatedAt = now,
+            ExpiresAt = request.ExpiresAt?.ToUniversalTime(),
+        };
+        db.ApiTokens.Add(entity);
+        // Named by its prefix (the id is given only by the save), never by its value.
+        audit.Add(new AuditEvent("token.create", null, $"token {entity.Prefix}… ({entity.Name})",
+            $"role {entity.Role}, {(entity.ExpiresAt is { } expires ? $"expires {expires:O}" : "does not expire")}"));
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/api/tokens/{entity.Id}",
+            new CreatedTokenResponse(entity.Id, entity.Name, entity.Role, entity.Prefix, token, entity.CreatedAt, entity.ExpiresAt));
+    }
+
+    private static async Task<Ok<List<TokenResponse>>> ListAsync(PipelinerDbContext db, CancellationToken cancellationToken)
+    {
+        var tokens = await db.ApiTokens.AsNoTracking().OrderBy(t => t.Id).ToListAsync(cancellationToken);
+        return TypedResults.Ok(tokens.Select(t => t.ToResponse()).ToList());
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(
+        int id, PipelinerDbContext db, AuditTrail audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
+        if (token is null) return Problems.NotFound($"no token {id}");
+        if (token.RevokedAt is not null) return Problems.Conflict($"token {id} was revoked already at {token.RevokedAt:O}");
+
+        var now = time.GetUtcNow();
+        var admin = Role.Admin.ToName();
+        var works = token.ExpiresAt is null || token.ExpiresAt > now;
+        if (token.Role == admin && works && !await db.ApiTokens.AnyAsync(
+                t => t.Id != id && t.Role == admin && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now), cancellationToken))
+            return Problems.Conflict($"token {id} is the last admin token that works: create another admin token before revoking it");
+
+        token.RevokedAt = now;
+        audit.Add(new AuditEvent("token.revoke", null, $"token {token.Prefix}… ({token.Name})", $"id {token.Id}, role {token.Role}"));
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Engine.Execution;
+using Pipeliner.Server.Data;
+
+namespace Pipeliner.Server.ProjectSecrets;
+
+/// <summary>A secret's value in clear, and the environment it is for (null: every job of the project).</summary>
+public sealed record StoredSecret(string Name, string? Environment, string Value);
+
+/// <summary>Encrypts secret values for storage and reads back those a run's jobs may receive.</summary>
+public sealed class SecretVault(PipelinerDbContext db, IDataProtectionProvider protection, ILogger<SecretVault> logger)
+{
+    /// <summary>Its own purpose: a value protected for webhooks or forge tokens cannot be read as a secret, nor the reverse.</summary>
+    public const string Purpose = "Pipeliner.Projects.Secrets";
+
+    public string Protect(string value) => protection.CreateProtector(Purpose).Protect(value);
+
+    /// <summary>The secrets of the run's project, or a withholding when the run is a pull request from a fork the project does not trust.</summary>
+    public async Task<RunSecrets> ForRunAsync(long runId, CancellationToken cancellationToken)
+    {
+        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId)
+            .Select(r => new { r.ProjectId, r.FromFork, r.Project!.AllowSecretsForForks })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (run is null) return RunSecrets.None;
+        if (run.FromFork && !run.AllowSecretsForForks) return RunSecrets.WithheldFromFork;
+
+        var protector = protection.CreateProtector(Purpose);
+        var stored = await db.ProjectSecrets.AsNoTracking().Where(s => s.ProjectId == run.ProjectId).ToListAsync(cancellationToken);
+        var secrets = new List<StoredSecret>();
+        foreach (var secret in stored)
+        {
+            try
+            {
+                secrets.Add(new StoredSecret(secret.Name, SecretContracts.EnvironmentOf(secret), protector.Unprotect(secret.ValueProtected)));
+            }
+            catch (CryptographicException e)
+            {
+                // Keys lost or replaced: the secret counts as not stored, so a job listing it fails saying which, rather than never starting.
+                logger.LogError(e, "Secret {Name} of project {ProjectId} cannot be decrypted with the Data Protection keys; set it again", secret.Name, run.ProjectId);
+            }
+        }
+
+        return new RunSecrets(secrets, null);
+    }
+}
+
+/// <summary>What a run's jobs may receive: the project's secrets, or nothing and the reason why.</summary>
+public sealed class RunSecrets(IReadOnlyList<StoredSecret> secrets, string? withheldReason)
+{
+    public const string ForkReason = "secrets are not given to pull requests from forks";
+
+    public static readonly RunSecrets None = new([], null);
+
+    public static readonly RunSecrets WithheldFromFork = new([], ForkReason);
+
+    /// <summary>
+    /// The assignment with the secrets its job lists (an environment's value over the project-wide one) and every
+    /// value of the project to mask in its log.
+    /// </summary>
+    public JobAssignment Apply(JobAssignment assignment)
+    {
+        if (withheldReason is not null) return assignment with { SecretsWithheldReason = withheldReason };
+        var spec = assignment.Job.Spec;
+        var given = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in spec.Secrets)
+        {
+            var chosen = secrets.FirstOrDefault(s => s.Name == name && s.Environment is not null && s.Environment == spec.Environment)
+                ?? secrets.FirstOrDefault(s => s.Name == name && s.Environment is null);
+            if (chosen is not null) given[name] = chosen.Value;
+        }
+
+        return assignment with { Secrets = given, MaskedValues = secrets.Select(s => s.Value).Distinct(StringComparer.Ordinal).ToList() };
+    }
+}

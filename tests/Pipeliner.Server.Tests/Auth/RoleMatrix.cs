@@ -1,0 +1,77 @@
+namespace Pipeliner.Server.Tests.Auth;
+
+/// <summary>The least a caller must be for an endpoint: a reader (no token at all when anonymous read is on), or a role.</summary>
+public enum Needs
+{
+    Read,
+    Developer,
+    ReleaseManager,
+    Admin,
+}
+
+/// <summary>
+/// One endpoint: its method and route template as the server maps it, a path to call (placeholders <c>{project}</c>,
+/// <c>{run}</c> are filled with a real project and run), what it needs, and a body to send. Bodies of writes are
+/// chosen to be refused after authorisation (400, 404, 409) where possible, so that the matrix changes little.
+/// </summary>
+public sealed record EndpointCase(string Method, string Template, string Path, Needs Needs, string? Body = null)
+{
+    public string Key => $"{Method} {Template}";
+}
+
+/// <summary>Every endpoint of the server and the role it needs. Add a row for each new endpoint (a test fails until it is here).</summary>
+public static class RoleMatrix
+{
+    public static readonly IReadOnlyList<EndpointCase> Endpoints =
+    [
+        // Projects
+        new("GET", "/api/projects/", "/api/projects", Needs.Read),
+        new("POST", "/api/projects/", "/api/projects", Needs.Admin, "{}"),
+        new("GET", "/api/projects/{project}", "/api/projects/{project}", Needs.Read),
+
+        // Runs
+        new("GET", "/api/projects/{project}/runs/", "/api/projects/{project}/runs", Needs.Read),
+        new("POST", "/api/projects/{project}/runs/", "/api/projects/{project}/runs", Needs.Developer, """{"commit": "not-hex"}"""),
+        new("GET", "/api/runs/{id:long}/", "/api/runs/{run}", Needs.Read),
+        new("POST", "/api/runs/{id:long}/cancel", "/api/runs/{run}/cancel", Needs.Developer),
+        new("POST", "/api/runs/{id:long}/retry", "/api/runs/{run}/retry", Needs.Developer, """{"jobs": ["no-such-job"]}"""),
+        new("POST", "/api/runs/{id:long}/jobs/{job}/approve", "/api/runs/{run}/jobs/build/approve", Needs.ReleaseManager),
+
+        // Logs, events, artifacts
+        new("GET", "/api/runs/{id:long}/jobs/{job}/log", "/api/runs/{run}/jobs/build/log", Needs.Read),
+        new("GET", "/api/runs/{id:long}/events", "/api/runs/{run}/events", Needs.Read),
+        new("GET", "/api/runs/{id:long}/artifacts", "/api/runs/{run}/artifacts", Needs.Read),
+        new("GET", "/api/runs/{id:long}/artifacts/{name}", "/api/runs/{run}/artifacts/app", Needs.Read),
+
+        // Dashboard read models
+        new("GET", "/api/projects/{project}/overview", "/api/projects/{project}/overview", Needs.Read),
+        new("GET", "/api/projects/{project}/pulls/{number:int}/runs", "/api/projects/{project}/pulls/1/runs", Needs.Read),
+        new("GET", "/api/runs/failures", "/api/runs/failures?ids={run}", Needs.Read),
+        new("GET", "/api/runs/{id:long}/jobs/{job}/log/pages", "/api/runs/{run}/jobs/build/log/pages", Needs.Read),
+        new("GET", "/api/runs/{id:long}/jobs/{job}/log/search", "/api/runs/{run}/jobs/build/log/search?q=x", Needs.Read),
+        new("POST", "/api/runs/{id:long}/jobs/{job}/log/download", "/api/runs/{run}/jobs/build/log/download", Needs.Read),
+
+        // Audit, tokens, secrets
+        new("GET", "/api/audit/", "/api/audit", Needs.ReleaseManager),
+        new("GET", "/api/tokens/", "/api/tokens", Needs.Admin),
+        new("POST", "/api/tokens/", "/api/tokens", Needs.Admin, "{}"),
+        new("DELETE", "/api/tokens/{id:int}", "/api/tokens/999999", Needs.Admin),
+        new("GET", "/api/projects/{project}/secrets/", "/api/projects/{project}/secrets", Needs.Admin),
+        new("PUT", "/api/projects/{project}/secrets/{name}", "/api/projects/{project}/secrets/MATRIX", Needs.Admin, "{}"),
+        new("DELETE", "/api/projects/{project}/secrets/{name}", "/api/projects/{project}/secrets/MATRIX", Needs.Admin),
+
+        // Hangfire's dashboard
+        new("GET", "/hangfire/{**path}", "/hangfire", Needs.Admin),
+    ];
+
+    /// <summary>Endpoints open to anyone on purpose, with what protects them instead.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Public = new Dictionary<string, string>
+    {
+        ["GET /healthz"] = "health probe",
+        ["GET /metrics"] = "Prometheus scraping",
+        ["GET /openapi/{documentName}.json"] = "the API's description",
+        ["POST /hooks/{project}"] = "the webhook signature",
+        ["GET /api/me"] = "tells who the caller is; 401 for a token the server refuses",
+        ["GET /api/runs/{id:long}/jobs/{job}/log/raw"] = "the download ticket in the link",
+    };
+}
