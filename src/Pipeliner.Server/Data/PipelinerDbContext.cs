@@ -13,6 +13,9 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
     public DbSet<WebhookDeliveryEntity> WebhookDeliveries => Set<WebhookDeliveryEntity>();
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
+    public DbSet<ForgeStatusContextEntity> ForgeStatusContexts => Set<ForgeStatusContextEntity>();
+    public DbSet<ForgeStatusUpdateEntity> ForgeStatusUpdates => Set<ForgeStatusUpdateEntity>();
+    public DbSet<ForgeStatusAttemptEntity> ForgeStatusAttempts => Set<ForgeStatusAttemptEntity>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -40,6 +43,13 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
         model.Entity<WebhookDeliveryEntity>().HasIndex(d => new { d.ProjectId, d.DeliveryId }).IsUnique();
         model.Entity<ApiTokenEntity>().HasIndex(t => t.TokenHash).IsUnique();
         model.Entity<AuditEntryEntity>().HasIndex(e => e.Project);
+        model.Entity<ForgeStatusContextEntity>(context =>
+        {
+            context.HasIndex(c => new { c.RunId, c.Context }).IsUnique();
+            context.HasOne<RunEntity>().WithMany().HasForeignKey(c => c.RunId);
+            context.HasMany(c => c.Updates).WithOne(u => u.Context).HasForeignKey(u => u.ContextId);
+        });
+        model.Entity<ForgeStatusUpdateEntity>().HasMany(u => u.Attempts).WithOne(a => a.Update).HasForeignKey(a => a.UpdateId);
     }
 
     /// <summary>The audit log is append-only: an entry is never changed or removed once written.</summary>

@@ -14,8 +14,10 @@ using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth;
+using Pipeliner.Server.Badges;
 using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Projects;
 using Pipeliner.Server.Runs;
@@ -81,6 +83,7 @@ public static class ServerSetup
         services.AddScoped<AuditTrail>();
         services.AddWebhooks();
         services.AddDashboard();
+        services.AddForgeStatuses();
 
         // The storage and the job activator are this host's own services rather than Hangfire's statics (JobStorage.Current,
         // JobActivator.Current), so that two servers in one process (tests) never run jobs in each other's services;
@@ -92,7 +95,11 @@ public static class ServerSetup
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
             .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<ILoggerFactory>())));
-        services.AddHangfireServer(server => server.WorkerCount = Math.Max(2, Environment.ProcessorCount));
+        services.AddHangfireServer(server =>
+        {
+            server.WorkerCount = Math.Max(2, Environment.ProcessorCount);
+            server.SchedulePollingInterval = settings.RetryPollInterval;
+        });
 
         // Start-up recovery first, then the embedded agent.
         services.AddHostedService<ServerStartup>();
@@ -117,6 +124,8 @@ public static class ServerSetup
         app.MapLogs();
         app.MapWebhooks();
         app.MapAudit();
+        app.MapForgeStatuses();
+        app.MapBadges();
         app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 

@@ -16,4 +16,10 @@ public sealed class ProjectEntity
 
     /// <summary>The last run number given out; runs of a project are numbered 1, 2, 3…</summary>
     public int LastRunNumber { get; set; }
+
+    /// <summary>The forge's API base URL commit statuses are sent to (e.g. https://api.github.com); null: none sent.</summary>
+    public string? ForgeApiUrl { get; set; }
+
+    /// <summary>The token for the forge's API, encrypted with ASP.NET Data Protection; null: no statuses sent.</summary>
+    public string? ForgeTokenProtected { get; set; }
 }
