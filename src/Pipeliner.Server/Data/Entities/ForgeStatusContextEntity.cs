@@ -18,9 +18,10 @@ public sealed class ForgeStatusContextEntity
 
     public int Sequence { get; set; }
 
-    /// <summary>The sequence number the forge last accepted; 0 before the first.</summary>
-    public int DeliveredSequence { get; set; }
+    /// <summary>The newest sequence number settled: accepted by the forge or refused for good; 0 before the first.</summary>
+    public int SettledSequence { get; set; }
 
+    /// <summary>The state the forge last accepted; null before any.</summary>
     public string? DeliveredState { get; set; }
     public List<ForgeStatusUpdateEntity> Updates { get; set; } = [];
 }

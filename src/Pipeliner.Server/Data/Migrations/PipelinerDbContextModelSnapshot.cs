@@ -211,9 +211,6 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("DeliveredSequence")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("DeliveredState")
                         .HasColumnType("TEXT");
 
@@ -224,6 +221,9 @@ namespace Pipeliner.Server.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SettledSequence")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("State")

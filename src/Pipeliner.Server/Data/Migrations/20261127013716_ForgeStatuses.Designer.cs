@@ -10,7 +10,7 @@ using Pipeliner.Server.Data;
 namespace Pipeliner.Server.Data.Migrations
 {
     [DbContext(typeof(PipelinerDbContext))]
-    [Migration("20261127013133_ForgeStatuses")]
+    [Migration("20261127013716_ForgeStatuses")]
     partial class ForgeStatuses
     {
         /// <inheritdoc />
@@ -214,9 +214,6 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("DeliveredSequence")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("DeliveredState")
                         .HasColumnType("TEXT");
 
@@ -227,6 +224,9 @@ namespace Pipeliner.Server.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SettledSequence")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("State")

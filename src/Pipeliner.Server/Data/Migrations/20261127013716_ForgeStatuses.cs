@@ -33,7 +33,7 @@ namespace Pipeliner.Server.Data.Migrations
                     JobId = table.Column<string>(type: "TEXT", nullable: true),
                     State = table.Column<string>(type: "TEXT", nullable: false),
                     Sequence = table.Column<int>(type: "INTEGER", nullable: false),
-                    DeliveredSequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    SettledSequence = table.Column<int>(type: "INTEGER", nullable: false),
                     DeliveredState = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
