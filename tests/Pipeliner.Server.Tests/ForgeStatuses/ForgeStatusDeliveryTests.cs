@@ -56,7 +56,7 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
         foreach (var request in forge.Requests) AssertShape(forgeCase, request, commit, runId);
         Assert.Contains("succeeded", run[^1].Body.GetProperty("description").GetString());
 
-        var statuses = await client.StatusesAsync(runId);
+        var statuses = await client.SettledStatusesAsync(runId);
         Assert.True(statuses.Reports);
         Assert.Equal([("pipeliner", null, "success", "success"), ("pipeliner/build", "build", "success", "success")],
             statuses.Contexts.Select(c => (c.Context, c.Job, c.State, c.DeliveredState)));
@@ -103,7 +103,7 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
 
         Assert.Equal(["pending", "pending", "success"], run.Select(r => r.State));
         Assert.Equal(["pending", "pending", "success"], job.Select(r => r.State));
-        var statuses = await client.StatusesAsync(runId);
+        var statuses = await client.SettledStatusesAsync(runId);
         var first = statuses.Attempts.First(a => a.Context == "pipeliner");
         Assert.Equal(("failed", 500), (first.Outcome, first.HttpStatus));
         Assert.Contains("the forge is down", first.Message);
@@ -119,6 +119,7 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
         await client.WaitForFinishAsync(runId);
         await forge.WaitForAcceptedAsync("pipeliner", "success");
         await forge.WaitForAcceptedAsync("pipeliner/build", "success");
+        await client.SettledStatusesAsync(runId);
         var seen = forge.Requests.Count;
         var firstUpdate = await app.WithDbAsync(db => db.ForgeStatusUpdates
             .Where(u => u.Context!.RunId == runId && u.Context.Context == "pipeliner").OrderBy(u => u.Sequence).Select(u => u.Id).FirstAsync());
