@@ -17,8 +17,13 @@ public sealed class ForgeStatusDelivery(
     ILogger<ForgeStatusDelivery> logger)
 {
     public const string HttpClientName = "forge-statuses";
+
+    /// <summary>Deliveries have a queue and workers of their own: a forge that hangs never delays turning webhooks into runs.</summary>
+    public const string Queue = "forge-statuses";
+
     public const int Retries = 10;
 
+    [Queue(Queue)]
     [AutomaticRetry(Attempts = Retries, DelaysInSeconds = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512])]
     public async Task DeliverAsync(long updateId)
     {

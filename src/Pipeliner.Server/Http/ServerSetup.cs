@@ -100,6 +100,13 @@ public static class ServerSetup
             server.WorkerCount = Math.Max(2, Environment.ProcessorCount);
             server.SchedulePollingInterval = settings.RetryPollInterval;
         });
+        services.AddHangfireServer(server =>
+        {
+            server.ServerName = $"{Environment.MachineName}:{ForgeStatusDelivery.Queue}";
+            server.Queues = [ForgeStatusDelivery.Queue];
+            server.WorkerCount = 2;
+            server.SchedulePollingInterval = settings.RetryPollInterval;
+        });
 
         // Start-up recovery first, then the embedded agent.
         services.AddHostedService<ServerStartup>();

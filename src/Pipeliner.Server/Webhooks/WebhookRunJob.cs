@@ -15,6 +15,9 @@ public sealed class WebhookRunJob(PipelinerDbContext db, RunFactory factory, Sch
 {
     public const int Retries = 5;
 
+    /// <summary>A webhook run's trigger is this prefix and the delivery id.</summary>
+    public const string TriggerPrefix = "webhook ";
+
     /// <param name="context">Given by Hangfire (enqueue with null): tells the how-many-th attempt this is.</param>
     [AutomaticRetry(Attempts = Retries, DelaysInSeconds = [1, 5, 30, 120, 600])]
     public async Task ProcessAsync(long deliveryId, PerformContext? context)
@@ -73,6 +76,6 @@ public sealed class WebhookRunJob(PipelinerDbContext db, RunFactory factory, Sch
         Author = forgeEvent.Author,
         PullRequestNumber = forgeEvent.PullRequestNumber,
         SourceBranch = forgeEvent.SourceBranch,
-        Trigger = $"webhook {forgeEvent.DeliveryId}",
+        Trigger = TriggerPrefix + forgeEvent.DeliveryId,
     };
 }

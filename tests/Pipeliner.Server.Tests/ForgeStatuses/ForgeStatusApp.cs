@@ -73,9 +73,4 @@ internal static class ForgeStatusScenario
     public static Task<ForgeStatusesView> SettledStatusesAsync(this HttpClient client, long runId) =>
         Poll.UntilAsync(() => client.StatusesAsync(runId), s => s.Contexts.Count > 0 && s.Contexts.All(c => c.DeliveredState == c.State),
             $"the statuses of run {runId} to be settled");
-
-    /// <summary>The statuses once the server has recorded the forge's answer to each context's newest state.</summary>
-    public static Task<ForgeStatusesView> SettledStatusesAsync(this HttpClient client, long runId) =>
-        Poll.UntilAsync(() => client.StatusesAsync(runId), s => s.Contexts.Count > 0 && s.Contexts.All(c => c.DeliveredState == c.State),
-            $"the statuses of run {runId} to be settled");
 }

@@ -38,6 +38,9 @@ public sealed class RecordingForge : IAsyncDisposable
     /// <summary>What to answer a request; called for each, in order of arrival.</summary>
     public Func<ForgeRequest, int> Answer { get; set; } = _ => StatusCodes.Status201Created;
 
+    /// <summary>How long to wait before answering: a forge that hangs.</summary>
+    public TimeSpan Delay { get; set; } = TimeSpan.Zero;
+
     public string Url { get; private set; } = "";
 
     public IReadOnlyList<ForgeRequest> Requests => _requests.ToArray();
@@ -45,7 +48,7 @@ public sealed class RecordingForge : IAsyncDisposable
     public static async Task<RecordingForge> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0").UseShutdownTimeout(TimeSpan.FromSeconds(1));
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var forge = new RecordingForge(app);
@@ -63,6 +66,18 @@ public sealed class RecordingForge : IAsyncDisposable
         var request = new ForgeRequest(context.Request.Method, rawTarget, headers, document.RootElement.Clone(), 0);
         var answer = Answer(request);
         _requests.Enqueue(request with { Answer = answer });
+        if (Delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(Delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
         context.Response.StatusCode = answer;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(answer < 300 ? """{"id": 1}""" : """{"message": "the forge is down"}""");
