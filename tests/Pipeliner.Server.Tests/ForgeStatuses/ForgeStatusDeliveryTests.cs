@@ -24,6 +24,17 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
 
         """;
 
+    private const string ManualDeploy = """
+        stages: [deploy]
+        defaults: { image: alpine:3 }
+        jobs:
+          deploy:
+            stage: deploy
+            when: manual
+            script: ["echo deploy"]
+
+        """;
+
     /// <summary>Each forge's words for pending, running and success.</summary>
     private static readonly IReadOnlyDictionary<string, string[]> Progress = new Dictionary<string, string[]>
     {
@@ -84,6 +95,41 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
         Assert.Equal(["pending", "success"], test.Select(r => r.State));
         Assert.StartsWith("skipped", test[^1].Body.GetProperty("description").GetString());
         Assert.Contains("failed", run[^1].Body.GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task Run_ReportsFailureSayingThePipelineIsInvalid_WhenThePipelineFileIsInvalid()
+    {
+        await using var forge = await RecordingForge.StartAsync();
+        var (client, _, runId, _) = await app.RunFromWebhookAsync(ForgeCase.All["gitlab"], forge, Pipelines.Invalid);
+        using var _ = client;
+
+        Assert.Equal("invalid", (await client.WaitForFinishAsync(runId)).Status);
+
+        var run = await forge.WaitForAcceptedAsync("pipeliner", "failed");
+        Assert.Single(run);
+        Assert.Contains("the pipeline file is invalid", run[0].Body.GetProperty("description").GetString());
+        Assert.Single(forge.Requests);
+    }
+
+    [Fact]
+    public async Task Run_ReportsWaitingThenCanceledAsError_WhenARunWaitingForApprovalIsCanceled()
+    {
+        await using var forge = await RecordingForge.StartAsync();
+        var (client, _, runId, _) = await app.RunFromWebhookAsync(ForgeCase.All["github"], forge, ManualDeploy);
+        using var _ = client;
+        await client.WaitForRunAsync(runId, r => r.Status == "waiting", "to wait for approval");
+        await Poll.UntilAsync(() => Task.FromResult(forge.Accepted("pipeliner")), accepted => accepted.Count > 0, "the waiting status");
+
+        using (var cancel = await client.PostAsync($"/api/runs/{runId}/cancel", content: null))
+            await Api.ExpectAsync(cancel, HttpStatusCode.Accepted);
+
+        var run = await forge.WaitForAcceptedAsync("pipeliner", "error");
+        Assert.Equal(["pending", "error"], run.Select(r => r.State));
+        Assert.Contains("waits for approval", run[0].Body.GetProperty("description").GetString());
+        Assert.Contains("canceled", run[^1].Body.GetProperty("description").GetString());
+        var job = await forge.WaitForAcceptedAsync("pipeliner/deploy", "error");
+        Assert.Equal(["pending", "error"], job.Select(r => r.State));
     }
 
     [Fact]
