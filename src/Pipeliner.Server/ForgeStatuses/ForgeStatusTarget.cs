@@ -13,7 +13,11 @@ using Pipeliner.Server.Webhooks;
 namespace Pipeliner.Server.ForgeStatuses;
 
 /// <summary>Where a run's statuses go: the forge, its API and token, the repository, the commit and the run page.</summary>
-public sealed record ForgeStatusTarget(string Forge, string ApiUrl, string Token, string Repository, string CommitSha, string RunUrl);
+public sealed record ForgeStatusTarget(string Forge, string ApiUrl, string Token, string Repository, string CommitSha, string RunUrl)
+{
+    /// <summary>Without the token, should a target ever be logged.</summary>
+    public override string ToString() => $"{Forge} {ApiUrl} {Repository}@{CommitSha}";
+}
 
 /// <summary>
 /// Finds a run's <see cref="ForgeStatusTarget"/>. The repository is the one the webhook named, or for runs that did

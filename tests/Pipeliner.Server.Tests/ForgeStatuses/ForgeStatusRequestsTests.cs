@@ -33,4 +33,13 @@ public class ForgeStatusRequestsTests
         Assert.NotEqual(first, second);
         Assert.StartsWith("pipeliner/integration", first);
     }
+
+    [Fact]
+    public void ToString_LeavesTheTokenOut_WhenATargetIsWritten()
+    {
+        var target = new ForgeStatusTarget("github", "https://api.github.com", "ghp_secret-token", "shop/api", "abc123", "https://ci/runs/1");
+
+        Assert.DoesNotContain("ghp_secret-token", target.ToString(), StringComparison.Ordinal);
+        Assert.Contains("shop/api", target.ToString(), StringComparison.Ordinal);
+    }
 }
