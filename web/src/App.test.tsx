@@ -1,7 +1,7 @@
 import { render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
-import type { Job, Me, Run } from "./api/types";
+import type { ForgeStatuses, Job, Me, Run } from "./api/types";
 import { SessionProvider } from "./hooks/session";
 import { navigate } from "./routing/router";
 
@@ -21,6 +21,12 @@ const run: Run = {
   errors: null,
 };
 
+const forgeStatuses: ForgeStatuses = {
+  reports: true,
+  contexts: [{ context: "pipeliner", job: null, state: "running", deliveredState: "running" }],
+  attempts: [{ context: "pipeliner", state: "running", description: "Run #3 is running", outcome: "delivered", httpStatus: 201, message: null, at: new Date().toISOString() }],
+};
+
 /** A server answering /api/me with this identity, and the few reads the pages make. */
 function serve(me: Me | "refuse") {
   const fetch = vi.fn(async (input: string, init?: RequestInit) => {
@@ -30,6 +36,7 @@ function serve(me: Me | "refuse") {
     if (url.pathname === "/api/projects") return json([]);
     if (url.pathname === "/api/runs/3") return json(run);
     if (url.pathname === "/api/runs/3/events") return new Response(new ReadableStream(), { headers: { "Content-Type": "text/event-stream" } });
+    if (url.pathname === "/api/runs/3/statuses") return json(forgeStatuses);
     return json({ title: "Not found" }, 404);
   });
   vi.stubGlobal("fetch", fetch);
@@ -84,6 +91,14 @@ describe("App", () => {
     renderApp("/runs/3");
     await screen.findByRole("button", { name: "Approve" });
     expect(screen.getByRole("button", { name: "Cancel run" })).toBeTruthy();
+  });
+
+  it("shows on a run's page what its forge was told", async () => {
+    serve({ name: "view", role: "viewer", anonymousRead: false });
+    renderApp("/runs/3");
+    const panel = await screen.findByRole("region", { name: "Forge statuses" });
+    expect(panel.textContent).toContain("1 context, the forge is up to date");
+    expect(panel.textContent).toContain("HTTP 201");
   });
 
   it("drops a token the server no longer accepts", async () => {

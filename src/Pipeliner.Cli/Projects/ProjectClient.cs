@@ -7,7 +7,8 @@ namespace Pipeliner.Cli.Projects;
 
 /// <summary>What <c>project add</c> sends: the server's <c>POST /api/projects</c> body.</summary>
 internal sealed record ProjectRegistration(
-    string Name, string Repository, string Forge, string? WebhookSecret, string? PipelineFile, string? DefaultBranch);
+    string Name, string Repository, string Forge, string? WebhookSecret, string? PipelineFile, string? DefaultBranch,
+    string? ForgeApiUrl, string? ForgeToken);
 
 /// <summary>Talks to the server's project API and turns every answer into one clear message and an exit code.</summary>
 internal sealed class ProjectClient(CliConsole console)

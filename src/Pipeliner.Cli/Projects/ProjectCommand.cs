@@ -4,8 +4,9 @@ namespace Pipeliner.Cli.Projects;
 
 /// <summary>
 /// <c>pipeliner project add --server URL --token T --name N --repository R --forge F --webhook-secret S
-/// [--pipeline-file F] [--default-branch B]</c>: registers a project on a Pipeliner server.
-/// The server, token and secret may come from PIPELINER_SERVER, PIPELINER_TOKEN and PIPELINER_WEBHOOK_SECRET.
+/// [--pipeline-file F] [--default-branch B] [--forge-api-url U --forge-token T]</c>: registers a project on a Pipeliner server.
+/// The server, token, secret and forge token may come from PIPELINER_SERVER, PIPELINER_TOKEN, PIPELINER_WEBHOOK_SECRET and
+/// PIPELINER_FORGE_TOKEN.
 /// </summary>
 internal static class ProjectCommand
 {
@@ -20,17 +21,23 @@ internal static class ProjectCommand
         var secret = new Option<string?>("--webhook-secret") { Description = "The webhook secret (default: $PIPELINER_WEBHOOK_SECRET)" };
         var pipelineFile = new Option<string?>("--pipeline-file") { Description = "The pipeline file (default: .pipeliner.yml)" };
         var defaultBranch = new Option<string?>("--default-branch") { Description = "The default branch (default: main)" };
+        var forgeApiUrl = new Option<string?>("--forge-api-url")
+        {
+            Description = "The forge's API URL for commit statuses, e.g. https://api.github.com (default: none sent)",
+        };
+        var forgeToken = new Option<string?>("--forge-token") { Description = "A token for the forge's API (default: $PIPELINER_FORGE_TOKEN)" };
 
         var add = new Command("add", "Register a project on a Pipeliner server")
         {
-            server, token, name, repository, forge, secret, pipelineFile, defaultBranch,
+            server, token, name, repository, forge, secret, pipelineFile, defaultBranch, forgeApiUrl, forgeToken,
         };
         add.SetAction(async (result, cancellationToken) =>
         {
             var request = new ProjectRegistration(
                 result.GetValue(name)!, result.GetValue(repository)!, result.GetValue(forge)!,
                 result.GetValue(secret) ?? Environment.GetEnvironmentVariable("PIPELINER_WEBHOOK_SECRET"),
-                result.GetValue(pipelineFile), result.GetValue(defaultBranch));
+                result.GetValue(pipelineFile), result.GetValue(defaultBranch),
+                result.GetValue(forgeApiUrl), result.GetValue(forgeToken) ?? Environment.GetEnvironmentVariable("PIPELINER_FORGE_TOKEN"));
             var serverUrl = result.GetValue(server) ?? Environment.GetEnvironmentVariable("PIPELINER_SERVER");
             var tokenValue = result.GetValue(token) ?? Environment.GetEnvironmentVariable("PIPELINER_TOKEN");
             if (serverUrl is null || tokenValue is null || request.WebhookSecret is null)

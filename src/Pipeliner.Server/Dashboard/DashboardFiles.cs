@@ -13,7 +13,7 @@ namespace Pipeliner.Server.Dashboard;
 public static class DashboardFiles
 {
     /// <summary>First path segments that belong to the server, never to the dashboard.</summary>
-    public static readonly string[] ServerSegments = ["api", "hooks", "hangfire", "healthz", "metrics", "openapi"];
+    public static readonly string[] ServerSegments = ["api", "hooks", "badge", "hangfire", "healthz", "metrics", "openapi"];
 
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 

@@ -14,6 +14,9 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
     public DbSet<ProjectSecretEntity> ProjectSecrets => Set<ProjectSecretEntity>();
+    public DbSet<ForgeStatusContextEntity> ForgeStatusContexts => Set<ForgeStatusContextEntity>();
+    public DbSet<ForgeStatusUpdateEntity> ForgeStatusUpdates => Set<ForgeStatusUpdateEntity>();
+    public DbSet<ForgeStatusAttemptEntity> ForgeStatusAttempts => Set<ForgeStatusAttemptEntity>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -48,6 +51,13 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
             secret.Property(s => s.Name).HasMaxLength(128);
             secret.Property(s => s.Environment).HasMaxLength(100);
         });
+        model.Entity<ForgeStatusContextEntity>(context =>
+        {
+            context.HasIndex(c => new { c.RunId, c.Context }).IsUnique();
+            context.HasOne<RunEntity>().WithMany().HasForeignKey(c => c.RunId);
+            context.HasMany(c => c.Updates).WithOne(u => u.Context).HasForeignKey(u => u.ContextId);
+        });
+        model.Entity<ForgeStatusUpdateEntity>().HasMany(u => u.Attempts).WithOne(a => a.Update).HasForeignKey(a => a.UpdateId);
     }
 
     /// <summary>The audit log is append-only: an entry is never changed or removed once written.</summary>

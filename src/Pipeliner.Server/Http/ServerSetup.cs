@@ -14,8 +14,10 @@ using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth;
+using Pipeliner.Server.Badges;
 using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Projects;
 using Pipeliner.Server.Runs;
@@ -83,6 +85,7 @@ public static class ServerSetup
         services.AddScoped<SecretVault>();
         services.AddWebhooks();
         services.AddDashboard();
+        services.AddForgeStatuses();
 
         // The storage and the job activator are this host's own services rather than Hangfire's statics (JobStorage.Current,
         // JobActivator.Current), so that two servers in one process (tests) never run jobs in each other's services;
@@ -94,7 +97,18 @@ public static class ServerSetup
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
             .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<ILoggerFactory>())));
-        services.AddHangfireServer(server => server.WorkerCount = Math.Max(2, Environment.ProcessorCount));
+        services.AddHangfireServer(server =>
+        {
+            server.WorkerCount = Math.Max(2, Environment.ProcessorCount);
+            server.SchedulePollingInterval = settings.RetryPollInterval;
+        });
+        services.AddHangfireServer(server =>
+        {
+            server.ServerName = $"{Environment.MachineName}:{ForgeStatusDelivery.Queue}";
+            server.Queues = [ForgeStatusDelivery.Queue];
+            server.WorkerCount = 2;
+            server.SchedulePollingInterval = settings.RetryPollInterval;
+        });
 
         // Start-up recovery first, then the embedded agent.
         services.AddHostedService<ServerStartup>();
@@ -121,6 +135,8 @@ public static class ServerSetup
         app.MapAudit();
         app.MapTokens();
         app.MapSecrets();
+        app.MapForgeStatuses();
+        app.MapBadges();
         app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 

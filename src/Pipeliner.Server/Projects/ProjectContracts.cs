@@ -6,11 +6,17 @@ namespace Pipeliner.Server.Projects;
 
 public sealed record CreateProjectRequest(
     string? Name, string? Repository, string? Forge, string? WebhookSecret, string? PipelineFile, string? DefaultBranch,
-    bool? AllowSecretsForForks = null);
+    bool? AllowSecretsForForks = null, string? ForgeApiUrl = null, string? ForgeToken = null);
 
+/// <summary>The settings <c>PATCH /api/projects/{project}</c> changes; null leaves one as it is, "" clears the forge API URL or token.</summary>
+public sealed record UpdateProjectRequest(
+    string? ForgeApiUrl, string? ForgeToken, string? DefaultBranch, string? PipelineFile, string? WebhookSecret,
+    string? Name = null, string? Repository = null, string? Forge = null, bool? AllowSecretsForForks = null);
+
+/// <summary>A project as the API shows it; its secrets (webhook secret, forge token) never leave the server.</summary>
 public sealed record ProjectResponse(
     string Name, string Repository, string Forge, string PipelineFile, string DefaultBranch, DateTimeOffset CreatedAt,
-    string WebhookUrl, bool AllowSecretsForForks, ProjectRunInfo? LatestDefaultBranchRun);
+    string WebhookUrl, bool AllowSecretsForForks, ProjectRunInfo? LatestDefaultBranchRun, string? ForgeApiUrl, bool HasForgeToken);
 
 public sealed record ProjectRunInfo(long Id, int Number, string Status, string? Branch, string Commit, DateTimeOffset CreatedAt);
 
@@ -33,14 +39,47 @@ public static partial class ProjectContracts
             errors["repository"] = ["an http(s)://, ssh://, git:// or file:// URL, or an absolute path to a local repository"];
         if (request.Forge is null || !Forges.Contains(request.Forge))
             errors["forge"] = [$"one of {string.Join(", ", Forges)}"];
-        if (string.IsNullOrEmpty(request.WebhookSecret) || request.WebhookSecret.Length < 8)
-            errors["webhookSecret"] = ["at least 8 characters: webhooks are verified with it"];
-        if (request.PipelineFile is { } file && (file.Length == 0 || file.StartsWith('/') || file.Split('/').Contains("..")))
-            errors["pipelineFile"] = ["a path inside the repository, e.g. .pipeliner.yml"];
-        if (request.DefaultBranch is { } branch && !GitRefs.IsValidRefName(branch))
-            errors["defaultBranch"] = ["a branch name git accepts, e.g. main"];
+        if (string.IsNullOrEmpty(request.WebhookSecret)) errors["webhookSecret"] = [WebhookSecretRule];
+        ValidateSettings(errors, request.WebhookSecret, request.PipelineFile, request.DefaultBranch, request.ForgeApiUrl, request.ForgeToken, clearing: false);
         return errors;
     }
+
+    /// <summary>Every problem of the change, by field; empty when it is valid.</summary>
+    public static Dictionary<string, string[]> Validate(UpdateProjectRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        foreach (var (field, value) in new[] { ("name", request.Name), ("repository", request.Repository), ("forge", request.Forge) })
+        {
+            if (value is not null) errors[field] = ["cannot be changed: register a new project instead"];
+        }
+
+        if (request is { ForgeApiUrl: null, ForgeToken: null, DefaultBranch: null, PipelineFile: null, WebhookSecret: null, AllowSecretsForForks: null }
+            && errors.Count == 0)
+            errors["body"] = ["nothing to change: give forgeApiUrl, forgeToken, defaultBranch, pipelineFile, webhookSecret or allowSecretsForForks"];
+        ValidateSettings(errors, request.WebhookSecret, request.PipelineFile, request.DefaultBranch, request.ForgeApiUrl, request.ForgeToken, clearing: true);
+        return errors;
+    }
+
+    private const string WebhookSecretRule = "at least 8 characters: webhooks are verified with it";
+
+    private static void ValidateSettings(
+        Dictionary<string, string[]> errors, string? webhookSecret, string? pipelineFile, string? defaultBranch, string? forgeApiUrl,
+        string? forgeToken, bool clearing)
+    {
+        if (webhookSecret is { Length: < 8 }) errors["webhookSecret"] = [WebhookSecretRule];
+        if (pipelineFile is { } file && (file.Length == 0 || file.StartsWith('/') || file.Split('/').Contains("..")))
+            errors["pipelineFile"] = ["a path inside the repository, e.g. .pipeliner.yml"];
+        if (defaultBranch is { } branch && !GitRefs.IsValidRefName(branch))
+            errors["defaultBranch"] = ["a branch name git accepts, e.g. main"];
+        if (forgeApiUrl is { } api && !(clearing && api.Length == 0) && !IsHttpUrl(api))
+            errors["forgeApiUrl"] = ["the forge API's absolute http(s) URL, e.g. https://api.github.com or https://gitlab.example.com/api/v4" + (clearing ? "; \"\" removes it" : "")];
+        if (forgeToken is { } token && !(clearing && token.Length == 0) && (string.IsNullOrWhiteSpace(token) || token.Any(char.IsControl)))
+            errors["forgeToken"] = ["a token for the forge's API, without spaces only or control characters" + (clearing ? "; \"\" removes it" : "")];
+    }
+
+    private static bool IsHttpUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && !string.IsNullOrEmpty(uri.Host)
+        && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment);
 
     // An absolute path parses as a file:// URI on Unix: only text written as a URL counts as one.
     private static bool IsRepositoryLocation(string repository) =>
@@ -51,5 +90,6 @@ public static partial class ProjectContracts
     public static ProjectResponse ToResponse(this ProjectEntity project, string baseUrl, RunEntity? latest) => new(
         project.Name, project.Repository, project.Forge, project.PipelineFile, project.DefaultBranch, project.CreatedAt,
         $"{baseUrl.TrimEnd('/')}/hooks/{project.Name}", project.AllowSecretsForForks,
-        latest is null ? null : new ProjectRunInfo(latest.Id, latest.Number, latest.Status, latest.Branch, latest.CommitSha, latest.CreatedAt));
+        latest is null ? null : new ProjectRunInfo(latest.Id, latest.Number, latest.Status, latest.Branch, latest.CommitSha, latest.CreatedAt),
+        project.ForgeApiUrl, project.ForgeTokenProtected is not null);
 }

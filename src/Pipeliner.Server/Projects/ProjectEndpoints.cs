@@ -6,6 +6,7 @@ using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Webhooks;
 
@@ -22,6 +23,7 @@ public static class ProjectEndpoints
             .ProducesValidationProblem().WithProblems(StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
         projects.MapGet("/", ListAsync).RequireAuthorization(Policies.Read);
         projects.MapGet("/{project}", GetAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
+        projects.MapProjectUpdate();
     }
 
     private static async Task<Results<Created<ProjectResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
@@ -43,11 +45,14 @@ public static class ProjectEndpoints
             DefaultBranch = request.DefaultBranch ?? "main",
             AllowSecretsForForks = request.AllowSecretsForForks ?? false,
             CreatedAt = time.GetUtcNow(),
+            ForgeApiUrl = request.ForgeApiUrl,
+            ForgeTokenProtected = request.ForgeToken is null ? null : protection.CreateProtector(ForgeStatusTargets.TokenPurpose).Protect(request.ForgeToken),
         };
         db.Projects.Add(project);
         audit.Add(new AuditEvent("project.create", project.Name, $"project {project.Name}",
-            $"repository {project.Repository}, forge {project.Forge}, pipeline {project.PipelineFile}, default branch {project.DefaultBranch}" +
-            (project.AllowSecretsForForks ? ", secrets for pull requests from forks" : "")));
+            $"repository {project.Repository}, forge {project.Forge}, pipeline {project.PipelineFile}, default branch {project.DefaultBranch}"
+            + (project.AllowSecretsForForks ? ", secrets for pull requests from forks" : "")
+            + (project.ForgeApiUrl is null ? "" : $", forge API {project.ForgeApiUrl}") + (project.ForgeTokenProtected is null ? "" : ", forge token set")));
         await db.SaveChangesAsync(cancellationToken);
         // Its on.schedule crons become recurring jobs now, not only at the first push to the default branch.
         jobs.Enqueue<ScheduleSync>(schedules => schedules.SyncAsync(project.Id, CancellationToken.None));

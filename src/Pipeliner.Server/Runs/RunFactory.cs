@@ -7,6 +7,7 @@ using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Scheduling;
 
 namespace Pipeliner.Server.Runs;
@@ -16,7 +17,8 @@ namespace Pipeliner.Server.Runs;
 /// validates and plans it, stores the run, cancels older runs when the pipeline asks for it, and starts it.
 /// </summary>
 public sealed class RunFactory(
-    PipelinerDbContext db, WorkspacePreparer workspaces, RunCoordinator coordinator, TimeProvider time, ILogger<RunFactory> logger)
+    PipelinerDbContext db, WorkspacePreparer workspaces, RunCoordinator coordinator, ForgeStatusOutbox forgeStatuses, TimeProvider time,
+    ILogger<RunFactory> logger)
 {
     public async Task<RunCreation> CreateAsync(ProjectEntity project, TriggerRequest trigger, CancellationToken cancellationToken)
     {
@@ -97,7 +99,10 @@ public sealed class RunFactory(
         entity.ErrorsJson = JsonSerializer.Serialize(
             loaded.Diagnostics.Select(d => new RunErrorResponse(d.Location.Line, d.Location.Column, d.Message)), JsonSerializerOptions.Web);
         entity.FinishedAt = entity.CreatedAt;
+        // An invalid run never passes the coordinator: its one status is said here.
+        var statuses = await forgeStatuses.StageAsync(project, entity, entity.CreatedAt);
         await db.SaveChangesAsync(cancellationToken);
+        forgeStatuses.Enqueue(statuses);
         return entity.Id;
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Pipeliner.Core.Runs;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Runs;
 
 namespace Pipeliner.Server.Scheduling;
@@ -9,7 +10,7 @@ namespace Pipeliner.Server.Scheduling;
 /// <summary>
 /// The only writer of a run's progress on the server. Every change loads the run aggregate under the run's lock,
 /// applies one guarded move, lets waiting jobs advance (ready jobs are offered to agents), saves, and publishes
-/// the new state to live viewers.
+/// the new state to live viewers and (through Hangfire, never waiting for it) to the forge as commit statuses.
 /// </summary>
 public sealed class RunCoordinator(
     IServiceScopeFactory scopes, RunLocks locks, DispatchSignal dispatch, RunEvents events, TimeProvider time,
@@ -22,6 +23,7 @@ public sealed class RunCoordinator(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         var store = scope.ServiceProvider.GetRequiredService<RunStore>();
+        var forgeStatuses = scope.ServiceProvider.GetRequiredService<ForgeStatusOutbox>();
         if (await store.LoadAsync(runId, cancellationToken) is not var (entity, run)) return default;
 
         var context = new RunChange(run, entity, time.GetUtcNow());
@@ -31,7 +33,9 @@ public sealed class RunCoordinator(
         foreach (var (jobId, until) in context.Leases)
             entity.Jobs.First(j => j.JobId == jobId).Attempts.MaxBy(a => a.Number)!.LeaseExpiresAt = until;
         MarkReady(entity, ready);
+        var statuses = await forgeStatuses.StageAsync(entity.Project!, entity, context.Now);
         await db.SaveChangesAsync(CancellationToken.None);
+        forgeStatuses.Enqueue(statuses);
         PublishStatus(entity);
         if (ready.Count > 0) dispatch.Notify();
         return result;

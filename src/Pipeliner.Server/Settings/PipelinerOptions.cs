@@ -22,6 +22,12 @@ public sealed class PipelinerOptions
     [Description("How often Hangfire's SQLite queue is polled for new background jobs (webhook → run latency).")]
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    [Description("How often Hangfire looks for background jobs that are due again (retries after their backoff, e.g. commit statuses).")]
+    public TimeSpan RetryPollInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    [Description("Status badges (/badge/{project}.svg) answer without a token; false makes them need read access like the API.")]
+    public bool PublicBadges { get; set; } = true;
+
     [Description("The address people use to reach the server, for links in commit statuses; defaults to the listening address.")]
     public string? PublicUrl { get; set; }
 }

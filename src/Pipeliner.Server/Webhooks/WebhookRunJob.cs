@@ -15,6 +15,9 @@ public sealed class WebhookRunJob(PipelinerDbContext db, RunFactory factory, Sch
 {
     public const int Retries = 5;
 
+    /// <summary>A webhook run's trigger is this prefix and the delivery id.</summary>
+    public const string TriggerPrefix = "webhook ";
+
     /// <param name="context">Given by Hangfire (enqueue with null): tells the how-many-th attempt this is.</param>
     [AutomaticRetry(Attempts = Retries, DelaysInSeconds = [1, 5, 30, 120, 600])]
     public async Task ProcessAsync(long deliveryId, PerformContext? context)
@@ -75,6 +78,6 @@ public sealed class WebhookRunJob(PipelinerDbContext db, RunFactory factory, Sch
         SourceBranch = forgeEvent.SourceBranch,
         // Unknown counts as a fork: secrets go only where the forge said the code comes from the project's own repository.
         FromFork = forgeEvent.Kind == ForgeEventKind.PullRequest && forgeEvent.FromFork != false,
-        Trigger = $"webhook {forgeEvent.DeliveryId}",
+        Trigger = TriggerPrefix + forgeEvent.DeliveryId,
     };
 }

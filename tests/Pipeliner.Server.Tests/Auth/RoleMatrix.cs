@@ -28,6 +28,7 @@ public static class RoleMatrix
         new("GET", "/api/projects/", "/api/projects", Needs.Read),
         new("POST", "/api/projects/", "/api/projects", Needs.Admin, "{}"),
         new("GET", "/api/projects/{project}", "/api/projects/{project}", Needs.Read),
+        new("PATCH", "/api/projects/{project}", "/api/projects/{project}", Needs.Admin, "{}"),
 
         // Runs
         new("GET", "/api/projects/{project}/runs/", "/api/projects/{project}/runs", Needs.Read),
@@ -36,6 +37,9 @@ public static class RoleMatrix
         new("POST", "/api/runs/{id:long}/cancel", "/api/runs/{run}/cancel", Needs.Developer),
         new("POST", "/api/runs/{id:long}/retry", "/api/runs/{run}/retry", Needs.Developer, """{"jobs": ["no-such-job"]}"""),
         new("POST", "/api/runs/{id:long}/jobs/{job}/approve", "/api/runs/{run}/jobs/build/approve", Needs.ReleaseManager),
+
+        // Commit statuses sent to the forge
+        new("GET", "/api/runs/{id:long}/statuses", "/api/runs/{run}/statuses", Needs.Read),
 
         // Logs, events, artifacts
         new("GET", "/api/runs/{id:long}/jobs/{job}/log", "/api/runs/{run}/jobs/build/log", Needs.Read),
@@ -73,5 +77,6 @@ public static class RoleMatrix
         ["POST /hooks/{project}"] = "the webhook signature",
         ["GET /api/me"] = "tells who the caller is; 401 for a token the server refuses",
         ["GET /api/runs/{id:long}/jobs/{job}/log/raw"] = "the download ticket in the link",
+        ["GET /badge/{project}.svg"] = "shows only a branch's latest status, for README images (Pipeliner:PublicBadges=false closes it)",
     };
 }

@@ -20,13 +20,15 @@ public sealed class ProjectAddCommandTests : IDisposable
 
         var (exit, output, error) = await PipelinerAsync("project", "add", "--server", server.BaseAddress.ToString(),
             "--token", ServerProcess.AdminToken, "--name", "shop", "--repository", repository.Path, "--forge", "gitlab",
-            "--webhook-secret", "a-long-webhook-secret", "--default-branch", "main");
+            "--webhook-secret", "a-long-webhook-secret", "--default-branch", "main",
+            "--forge-api-url", "https://gitlab.example.com/api/v4", "--forge-token", "glpat-forge-token");
 
         Assert.True(exit == 0, $"exit {exit}: {output} {error}");
         Assert.Contains($"point the gitlab webhook at {server.BaseAddress}hooks/shop", output);
         using var client = server.Client();
         var project = await client.GetFromJsonAsync<ProjectView>("/api/projects/shop", Api.Json);
         Assert.Equal(("shop", "gitlab", repository.Path), (project!.Name, project.Forge, project.Repository));
+        Assert.Equal(("https://gitlab.example.com/api/v4", true), (project.ForgeApiUrl, project.HasForgeToken));
 
         var (again, _, refusal) = await PipelinerAsync("project", "add", "--server", server.BaseAddress.ToString(),
             "--token", ServerProcess.AdminToken, "--name", "shop", "--repository", repository.Path, "--forge", "gitlab",

@@ -2,7 +2,9 @@ namespace Pipeliner.Server.Tests.Support;
 
 // The API's answers as a client reads them (camelCase JSON), only the fields the tests look at.
 
-public sealed record ProjectView(string Name, string Repository, string Forge, string PipelineFile, string DefaultBranch, string WebhookUrl);
+public sealed record ProjectView(
+    string Name, string Repository, string Forge, string PipelineFile, string DefaultBranch, string WebhookUrl, string? ForgeApiUrl = null,
+    bool HasForgeToken = false);
 
 public sealed record RunSummaryView(long Id, int Number, string Status, string Event, string? Branch, string? Tag, string Commit);
 

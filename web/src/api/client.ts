@@ -2,6 +2,7 @@ import { takeEarly } from "./early";
 import { toApiError } from "./errors";
 import { getToken } from "./session";
 import type {
+  ForgeStatuses,
   LogPages,
   LogSearchResult,
   Me,
@@ -90,6 +91,7 @@ export function createClient(options: ClientOptions = {}) {
     failures: (runIds: number[]) =>
       runIds.length ? json<RunFailures[]>(`/api/runs/failures${query({ ids: runIds.join(",") })}`) : Promise.resolve([]),
     run: (id: number) => json<Run>(`/api/runs/${id}`),
+    forgeStatuses: (id: number, signal?: AbortSignal) => json<ForgeStatuses>(`/api/runs/${id}/statuses`, { signal }),
 
     cancel: (id: number) => post(`/api/runs/${id}/cancel`),
     retry: (id: number, jobs?: string[]) => post(`/api/runs/${id}/retry`, jobs ? { jobs } : {}),

@@ -190,3 +190,31 @@ export interface RunFilters {
   status?: string;
   page?: number;
 }
+
+/** GET /api/runs/{id}/statuses: the run's commit statuses on its forge and every try to deliver them. */
+export interface ForgeStatuses {
+  /** The project sends commit statuses (it has a forge API URL and token). */
+  reports: boolean;
+  contexts: ForgeStatusContext[];
+  attempts: ForgeStatusAttempt[];
+}
+
+export type CommitState = "pending" | "running" | "success" | "failure" | "canceled" | "skipped";
+
+export interface ForgeStatusContext {
+  context: string;
+  job: string | null;
+  state: CommitState;
+  /** The state the forge last accepted; null before any. */
+  deliveredState: CommitState | null;
+}
+
+export interface ForgeStatusAttempt {
+  context: string;
+  state: CommitState;
+  description: string;
+  outcome: "delivered" | "failed" | "refused" | "skipped";
+  httpStatus: number | null;
+  message: string | null;
+  at: string;
+}

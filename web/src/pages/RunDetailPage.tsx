@@ -3,6 +3,7 @@ import { api } from "../api/client";
 import { prefetchLog } from "../api/logPrefetch";
 import { finishedStatuses } from "../api/types";
 import { ErrorNotice, Loading } from "../components/common/Notice";
+import { ForgeStatusSection } from "../components/ForgeStatuses/ForgeStatusSection";
 import { AppShell } from "../components/Layout/AppShell";
 import { RunActions } from "../components/RunActions/RunActions";
 import { JobPanel } from "../components/Runs/JobPanel";
@@ -77,6 +78,7 @@ export function RunDetailPage({ runId, job }: { runId: number; job?: string }) {
       ) : (
         !job && run.jobs.length > 0 && <p className="notice hint">Choose a job in the graph to see its log.</p>
       )}
+      <ForgeStatusSection runId={runId} runStatus={run.status} />
     </AppShell>
   );
 }

@@ -19,4 +19,10 @@ public sealed class ProjectEntity
 
     /// <summary>Whether jobs of pull requests from forks receive the secrets they list (off: such jobs fail before they start).</summary>
     public bool AllowSecretsForForks { get; set; }
+
+    /// <summary>The forge's API base URL commit statuses are sent to (e.g. https://api.github.com); null: none sent.</summary>
+    public string? ForgeApiUrl { get; set; }
+
+    /// <summary>The token for the forge's API, encrypted with ASP.NET Data Protection; null: no statuses sent.</summary>
+    public string? ForgeTokenProtected { get; set; }
 }

@@ -172,6 +172,102 @@ namespace Pipeliner.Server.Data.Migrations
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ForgeStatusAttemptEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("HttpStatus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Message")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdateId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UpdateId");
+
+                    b.ToTable("ForgeStatusAttempts");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ForgeStatusContextEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Context")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeliveredState")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SettledSequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Context")
+                        .IsUnique();
+
+                    b.ToTable("ForgeStatusContexts");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ForgeStatusUpdateEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ContextId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ContextId");
+
+                    b.ToTable("ForgeStatusUpdates");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.JobEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -245,6 +341,12 @@ namespace Pipeliner.Server.Data.Migrations
 
                     b.Property<string>("Forge")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ForgeApiUrl")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ForgeTokenProtected")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("LastRunNumber")
@@ -454,6 +556,37 @@ namespace Pipeliner.Server.Data.Migrations
                     b.Navigation("Job");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ForgeStatusAttemptEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.ForgeStatusUpdateEntity", "Update")
+                        .WithMany("Attempts")
+                        .HasForeignKey("UpdateId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Update");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ForgeStatusContextEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.RunEntity", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ForgeStatusUpdateEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.ForgeStatusContextEntity", "Context")
+                        .WithMany("Updates")
+                        .HasForeignKey("ContextId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Context");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.JobEntity", b =>
                 {
                     b.HasOne("Pipeliner.Server.Data.Entities.RunEntity", "Run")
@@ -485,6 +618,16 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Project");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ForgeStatusContextEntity", b =>
+                {
+                    b.Navigation("Updates");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ForgeStatusUpdateEntity", b =>
+                {
+                    b.Navigation("Attempts");
                 });
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.JobEntity", b =>

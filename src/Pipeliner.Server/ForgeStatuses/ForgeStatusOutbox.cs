@@ -1,0 +1,98 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Core.Runs;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+
+namespace Pipeliner.Server.ForgeStatuses;
+
+/// <summary>
+/// Stages a commit status update for every context of a run whose state changed, in the same save as the change
+/// itself, and hands them to Hangfire afterwards: the run never waits for a forge.
+/// </summary>
+public sealed class ForgeStatusOutbox(PipelinerDbContext db, IBackgroundJobClient jobs, ILogger<ForgeStatusOutbox> logger)
+{
+    public const string RunContext = "pipeliner";
+    private const int MaxDescription = 140;
+
+    public static string JobContext(string jobId) => $"{RunContext}/{jobId}";
+
+    public static bool Reports(ProjectEntity project) => project is { ForgeApiUrl: not null, ForgeTokenProtected: not null };
+
+    /// <summary>Adds the updates to the context (unsaved); call <see cref="Enqueue"/> with them once saved.</summary>
+    public async Task<IReadOnlyList<ForgeStatusUpdateEntity>> StageAsync(ProjectEntity project, RunEntity run, DateTimeOffset now)
+    {
+        if (!Reports(project)) return [];
+        var contexts = await db.ForgeStatusContexts.Where(c => c.RunId == run.Id).ToDictionaryAsync(c => c.Context, StringComparer.Ordinal);
+        var staged = new List<ForgeStatusUpdateEntity>();
+
+        void Stage(string name, string? jobId, CommitState state, string description)
+        {
+            if (!contexts.TryGetValue(name, out var context))
+            {
+                // A job skipped before anything was said about it (a rule excluded it) gets no context at all.
+                if (state == CommitState.Skipped) return;
+                context = new ForgeStatusContextEntity { RunId = run.Id, Context = name, JobId = jobId, State = state.ToName() };
+                db.ForgeStatusContexts.Add(context);
+                contexts[name] = context;
+            }
+            else if (context.State == state.ToName())
+            {
+                return;
+            }
+
+            context.State = state.ToName();
+            context.Sequence++;
+            var update = new ForgeStatusUpdateEntity
+            {
+                Context = context,
+                Sequence = context.Sequence,
+                State = state.ToName(),
+                Description = description.Length <= MaxDescription ? description : description[..(MaxDescription - 1)] + "…",
+                CreatedAt = now,
+            };
+            db.ForgeStatusUpdates.Add(update);
+            staged.Add(update);
+        }
+
+        var runStatus = StatusNames.ParseRunStatus(run.Status);
+        Stage(RunContext, null, CommitStates.Of(runStatus), RunDescription(run, runStatus));
+        foreach (var job in run.Jobs.OrderBy(j => j.Position))
+            Stage(JobContext(job.JobId), job.JobId, CommitStates.Of(StatusNames.ParseJobStatus(job.Status)), JobDescription(job));
+        return staged;
+    }
+
+    /// <summary>One delivery job per saved update.</summary>
+    public void Enqueue(IReadOnlyList<ForgeStatusUpdateEntity> saved)
+    {
+        foreach (var update in saved)
+        {
+            try
+            {
+                jobs.Enqueue<ForgeStatusDelivery>(delivery => delivery.DeliverAsync(update.Id));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The run's change is saved already; a lost status must not undo or stop it.
+                logger.LogWarning(e, "Could not enqueue commit status update {Update}", update.Id);
+            }
+        }
+    }
+
+    private static string RunDescription(RunEntity run, RunStatus status) => status switch
+    {
+        RunStatus.Queued => $"Run #{run.Number} is queued",
+        RunStatus.Running => $"Run #{run.Number} is running",
+        RunStatus.Waiting => $"Run #{run.Number} waits for approval",
+        RunStatus.Succeeded => $"Run #{run.Number} succeeded",
+        RunStatus.Failed => $"Run #{run.Number} failed",
+        RunStatus.Canceled => $"Run #{run.Number} was canceled",
+        _ => $"Run #{run.Number}: the pipeline file is invalid",
+    };
+
+    private static string JobDescription(JobEntity job)
+    {
+        var word = job.Status.Replace('_', ' ');
+        return string.IsNullOrEmpty(job.Reason) ? word : $"{word}: {job.Reason}";
+    }
+}
