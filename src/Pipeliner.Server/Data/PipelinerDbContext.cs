@@ -13,6 +13,9 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
     public DbSet<WebhookDeliveryEntity> WebhookDeliveries => Set<WebhookDeliveryEntity>();
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
+    public DbSet<EnvironmentEntity> Environments => Set<EnvironmentEntity>();
+    public DbSet<DeploymentEntity> Deployments => Set<DeploymentEntity>();
+    public DbSet<ApprovalEntity> Approvals => Set<ApprovalEntity>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -27,6 +30,7 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
             run.HasIndex(r => new { r.ProjectId, r.Branch, r.Status });
             run.HasIndex(r => r.Status);
             run.HasMany(r => r.Jobs).WithOne(j => j.Run).HasForeignKey(j => j.RunId);
+            run.HasMany(r => r.Deployments).WithOne().HasForeignKey(d => d.RunId);
         });
         model.Entity<JobEntity>(job =>
         {
@@ -35,11 +39,25 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
             job.HasIndex(j => j.Ready);
             job.HasMany(j => j.Attempts).WithOne(a => a.Job).HasForeignKey(a => a.JobId);
             job.HasMany(j => j.Artifacts).WithOne().HasForeignKey(a => a.JobId);
+            job.HasMany(j => j.Approvals).WithOne().HasForeignKey(a => a.JobId);
         });
         model.Entity<AttemptEntity>().HasIndex(a => new { a.JobId, a.Number }).IsUnique();
         model.Entity<WebhookDeliveryEntity>().HasIndex(d => new { d.ProjectId, d.DeliveryId }).IsUnique();
         model.Entity<ApiTokenEntity>().HasIndex(t => t.TokenHash).IsUnique();
         model.Entity<AuditEntryEntity>().HasIndex(e => e.Project);
+        model.Entity<ApprovalEntity>().HasIndex(a => new { a.JobId, a.Round, a.Approver }).IsUnique();
+        model.Entity<EnvironmentEntity>(environment =>
+        {
+            environment.HasIndex(e => new { e.ProjectId, e.Name }).IsUnique();
+            environment.Property(e => e.Name).HasMaxLength(100);
+            environment.HasOne<ProjectEntity>().WithMany().HasForeignKey(e => e.ProjectId);
+        });
+        model.Entity<DeploymentEntity>(deployment =>
+        {
+            deployment.HasIndex(d => new { d.ProjectId, d.Environment, d.Id });
+            deployment.HasIndex(d => new { d.RunId, d.Environment });
+            deployment.HasOne<ProjectEntity>().WithMany().HasForeignKey(d => d.ProjectId);
+        });
     }
 
     /// <summary>The audit log is append-only: an entry is never changed or removed once written.</summary>

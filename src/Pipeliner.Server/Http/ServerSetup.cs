@@ -16,6 +16,7 @@ using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Environments;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Projects;
 using Pipeliner.Server.Runs;
@@ -79,6 +80,7 @@ public static class ServerSetup
         services.AddScoped<BootstrapAdmin>();
         services.AddHttpContextAccessor();
         services.AddScoped<AuditTrail>();
+        services.AddScoped<Promotions>();
         services.AddWebhooks();
         services.AddDashboard();
 
@@ -117,6 +119,7 @@ public static class ServerSetup
         app.MapLogs();
         app.MapWebhooks();
         app.MapAudit();
+        app.MapEnvironments();
         app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 
