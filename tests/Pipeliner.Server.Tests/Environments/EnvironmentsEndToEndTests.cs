@@ -108,6 +108,58 @@ public partial class EnvironmentsEndToEndTests(AppWithAgent app) : IClassFixture
                                    && e.GetProperty("target").GetString() == $"deployment {earlier.Id} of dit");
     }
 
+    [Fact]
+    public async Task Redeploy_WaitsForAnotherPersonsApproval_WhenTheEnvironmentNeedsOne()
+    {
+        var repository = app.NewRepository(EnvironmentApi.DeliveryPipeline, branch: "develop");
+        using var admin = app.Client();
+        var project = await admin.CreateProjectAsync(app, repository, hint: "redeploy-approval", defaultBranch: "develop");
+        var runId = await PushAsync(admin, project, repository, "develop");
+        await admin.WaitForRunAsync(runId, r => r.Status == "waiting", "the run to deploy to dit", TimeSpan.FromMinutes(2));
+        var deployed = (await admin.EnvironmentAsync(project, "dit")).Current!;
+        await admin.SetRulesAsync(project, "dit", new { approvals = 1 });
+        using var alice = app.Client(await app.CreateTokenAsync(Role.ReleaseManager));
+        using var bob = app.Client(await app.CreateTokenAsync(Role.ReleaseManager));
+
+        var redeploy = await (await alice.RedeployAsync(project, "dit", deployed.Id)).PromotedAsync();
+        var waiting = (await admin.GetRunAsync(runId)).Job("deploy-dit");
+        using (var self = await alice.ApproveAsync(runId, "deploy-dit")) await self.RefusedAsync(HttpStatusCode.Forbidden, "approvals: 1");
+        using (var other = await bob.ApproveAsync(runId, "deploy-dit")) await Api.ExpectAsync(other, HttpStatusCode.Accepted);
+
+        Assert.Equal("waiting_for_approval", redeploy.Status);
+        Assert.Equal(("pending", 1), (waiting.Status, waiting.Attempts.Count));
+        await admin.WaitForRunAsync(runId, r => r.Job("deploy-dit").Attempts.Count == 2 && r.Job("deploy-dit").Status == "succeeded",
+            "deploy-dit to run again", TimeSpan.FromMinutes(2));
+        var again = (await admin.EnvironmentAsync(project, "dit")).Current!;
+        Assert.NotEqual(deployed.Id, again.Id);
+        Assert.Equal(deployed.Artifacts, again.Artifacts);
+        Assert.StartsWith("release-manager", again.DeployedBy, StringComparison.Ordinal);
+        Assert.StartsWith("release-manager", again.ApprovedBy, StringComparison.Ordinal);
+        Assert.NotEqual(again.DeployedBy, again.ApprovedBy);
+    }
+
+    [Fact]
+    public async Task Retry_PutsAManualDeploymentJobBackToWaitingForPeople_WhenItRanAlready()
+    {
+        var repository = app.NewRepository(EnvironmentApi.DeliveryPipeline, branch: "develop");
+        using var admin = app.Client();
+        var project = await admin.CreateProjectAsync(app, repository, hint: "retry-deploy", defaultBranch: "develop");
+        var runId = await PushAsync(admin, project, repository, "develop");
+        await admin.WaitForRunAsync(runId, r => r.Status == "waiting", "the run to deploy to dit", TimeSpan.FromMinutes(2));
+        (await admin.PromoteAsync(runId, "qa")).Dispose();
+        await admin.WaitForJobAsync(runId, "deploy-qa", "succeeded", TimeSpan.FromMinutes(2));
+        using var developer = app.Client(await app.CreateTokenAsync(Role.Developer));
+
+        using var retry = await developer.PostAsJsonAsync($"/api/runs/{runId}/retry", new { jobs = new[] { "deploy-qa" } });
+
+        await Api.ExpectAsync(retry, HttpStatusCode.Accepted);
+        var job = (await admin.GetRunAsync(runId)).Job("deploy-qa");
+        Assert.Equal(("pending", "waiting for approval", null), (job.Status, job.Reason, job.ApprovedBy));
+        Assert.Single(job.Attempts);
+        using var byDeveloper = await developer.PromoteAsync(runId, "qa");
+        await byDeveloper.RefusedAsync(HttpStatusCode.Forbidden, "requiredRole: release-manager");
+    }
+
     /// <summary>A push of <paramref name="branch"/> at the repository's head, as GitHub delivers it; returns the run it made.</summary>
     private async Task<long> PushAsync(HttpClient client, string project, GitRepository repository, string branch)
     {
