@@ -123,6 +123,12 @@ public partial class EnvironmentsEndToEndTests(AppWithAgent app) : IClassFixture
 
         var redeploy = await (await alice.RedeployAsync(project, "dit", deployed.Id)).PromotedAsync();
         var waiting = (await admin.GetRunAsync(runId)).Job("deploy-dit");
+        using (var twice = await bob.RedeployAsync(project, "dit", deployed.Id))
+        {
+            var problem = await twice.RefusedAsync(HttpStatusCode.Conflict, "redeploy");
+            Assert.Contains("job 'deploy-dit' of run", problem.Detail(), StringComparison.Ordinal);
+        }
+
         using (var self = await alice.ApproveAsync(runId, "deploy-dit")) await self.RefusedAsync(HttpStatusCode.Forbidden, "approvals: 1");
         using (var other = await bob.ApproveAsync(runId, "deploy-dit")) await Api.ExpectAsync(other, HttpStatusCode.Accepted);
 
