@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { Loading } from "./components/common/Notice";
 import { getToken } from "./api/session";
 import { useSession } from "./hooks/session";
+import { EnvironmentsPage } from "./pages/EnvironmentsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectRunsPage } from "./pages/ProjectRunsPage";
 import { ProjectsPage } from "./pages/ProjectsPage";
@@ -30,6 +31,8 @@ export function App() {
       return <ProjectsPage />;
     case "projectRuns":
       return <ProjectRunsPage project={params.project ?? ""} />;
+    case "environments":
+      return <EnvironmentsPage project={params.project ?? ""} />;
     case "pullRequest":
       return <PullRequestPage project={params.project ?? ""} number={Number(params.number)} />;
     case "run":

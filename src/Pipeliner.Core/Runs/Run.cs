@@ -80,7 +80,23 @@ public sealed class Run
         FinishedAt = null;
     }
 
+    /// <summary>Every job <paramref name="job"/> needs, directly or not, in plan order: whose artifacts it receives.</summary>
+    public IReadOnlyList<RunJob> Upstream(RunJob job)
+    {
+        var all = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(job.Planned.Needs);
+        while (pending.TryPop(out var id))
+        {
+            if (all.Add(id))
+            {
+                foreach (var need in Job(id).Planned.Needs) pending.Push(need);
+            }
+        }
+
+        return Jobs.Where(j => all.Contains(j.Id)).ToList();
+    }
+
     private bool IsWaitingForPerson(RunJob job) =>
-        (job.IsManual && job.ApprovedBy is null) ||
+        job.AwaitsApproval ||
         job.Planned.Needs.Any(n => _jobsById.TryGetValue(n, out var need) && need.Status == JobStatus.Pending && IsWaitingForPerson(need));
 }

@@ -2,7 +2,7 @@ namespace Pipeliner.Core.Runs;
 
 /// <summary>
 /// Moves a run's waiting jobs on after any change: each queued or pending job passes its gate and is marked
-/// pending (with why), skipped, or returned as ready. Manual jobs are ready only once approved. Jobs are visited in
+/// pending (with why), skipped, or returned as ready. Manual jobs (and requested starts) are ready only once approved. Jobs are visited in
 /// plan order, so a skip reaches the jobs after it in the same pass. Shared by the local executor and the server.
 /// </summary>
 public static class RunAdvancer
@@ -24,8 +24,10 @@ public static class RunAdvancer
                     job.Skip(gate.Reason!, now);
                     onSkipped?.Invoke(job);
                     break;
-                case GateVerdict.Run when job.IsManual && job.ApprovedBy is null:
-                    job.MarkPending(ApprovalReason);
+                case GateVerdict.Run when job.AwaitsApproval:
+                    job.MarkPending(job.RequestedBy is null
+                        ? ApprovalReason
+                        : $"{ApprovalReason}: {job.Approvals.Count} of {job.RequiredApprovals}, asked for by {job.RequestedBy}");
                     break;
                 default:
                     ready.Add(job);

@@ -22,6 +22,7 @@ public sealed class RunJob
     };
 
     private readonly List<JobAttempt> _attempts = [];
+    private readonly List<JobApproval> _approvals = [];
 
     public RunJob(PlannedJob planned)
     {
@@ -32,10 +33,18 @@ public sealed class RunJob
     /// <summary>Rebuilds a job from storage as it was, without replaying its transitions.</summary>
     public static RunJob Restore(
         PlannedJob planned, JobStatus status, string? reason, string? approvedBy,
-        DateTimeOffset? finishedAt, IEnumerable<JobAttempt> attempts)
+        DateTimeOffset? finishedAt, IEnumerable<JobAttempt> attempts, JobApprovalState? approvals = null)
     {
         var job = new RunJob(planned) { Status = status, Reason = reason, ApprovedBy = approvedBy, FinishedAt = finishedAt };
         job._attempts.AddRange(attempts.OrderBy(a => a.Number));
+        if (approvals is not null)
+        {
+            job.RequestedBy = approvals.RequestedBy;
+            job.RequiredApprovals = approvals.RequiredApprovals;
+            job.ApprovalRound = approvals.Round;
+            job._approvals.AddRange(approvals.Approvals);
+        }
+
         return job;
     }
 
@@ -48,6 +57,21 @@ public sealed class RunJob
 
     public bool IsManual => Planned.Decision == JobDecision.Manual;
     public string? ApprovedBy { get; private set; }
+    /// <summary>Who asked for this job to start (a promotion or redeploy) when it needs approvals by others.</summary>
+    public string? RequestedBy { get; private set; }
+
+    /// <summary>How many approvals by people other than <see cref="RequestedBy"/> the requested start needs.</summary>
+    public int RequiredApprovals { get; private set; }
+
+    /// <summary>Counts the times the job's approvals were reset (by a retry): approvals of earlier rounds no longer count.</summary>
+    public int ApprovalRound { get; private set; }
+
+    /// <summary>The approvals of the current round, oldest first.</summary>
+    public IReadOnlyList<JobApproval> Approvals => _approvals;
+
+    /// <summary>Waits for people: a manual job nobody started yet, or a requested start still short of approvals.</summary>
+    public bool AwaitsApproval => ApprovedBy is null && (IsManual || RequestedBy is not null);
+
     public IReadOnlyList<JobAttempt> Attempts => _attempts;
     public JobAttempt? LastAttempt => _attempts.Count == 0 ? null : _attempts[^1];
     public DateTimeOffset? StartedAt => _attempts.Count == 0 ? null : _attempts[0].StartedAt;
@@ -70,6 +94,38 @@ public sealed class RunJob
         if (Status.IsFinished() || Status == JobStatus.Running)
             throw new InvalidTransitionException($"job '{Id}' is {Status.ToName()} and cannot be approved");
         ApprovedBy = approvedBy;
+    }
+
+    /// <summary>
+    /// A person asks for the job to start (a promotion, a redeploy). Without required approvals it is approved by them at
+    /// once; otherwise it waits for <paramref name="requiredApprovals"/> approvals by others (<see cref="AddApproval"/>).
+    /// </summary>
+    public void RequestStart(string requester, int requiredApprovals)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(requiredApprovals);
+        if (Status.IsFinished() || Status == JobStatus.Running)
+            throw new InvalidTransitionException($"job '{Id}' is {Status.ToName()}; a start cannot be requested");
+        if (ApprovedBy is not null || RequestedBy is not null)
+            throw new InvalidTransitionException($"job '{Id}' was asked for already by {RequestedBy ?? ApprovedBy}");
+        RequestedBy = requester;
+        RequiredApprovals = requiredApprovals;
+        if (requiredApprovals == 0) ApprovedBy = requester;
+    }
+
+    /// <summary>One approval of a requested start; the job is approved (may start) once enough are given.</summary>
+    /// <returns>True when this approval was the last one needed.</returns>
+    public bool AddApproval(string approver, DateTimeOffset now)
+    {
+        if (RequestedBy is null) throw new InvalidTransitionException($"nobody asked for job '{Id}' to start; there is nothing to approve");
+        if (ApprovedBy is not null || Status.IsFinished() || Status == JobStatus.Running)
+            throw new InvalidTransitionException($"job '{Id}' is {Status.ToName()} and approved already");
+        if (approver == RequestedBy) throw new InvalidTransitionException("approval by the requester is refused");
+        if (_approvals.Any(a => a.Approver == approver))
+            throw new InvalidTransitionException($"job '{Id}' was approved already by {approver}");
+        _approvals.Add(new JobApproval(approver, now));
+        if (_approvals.Count < RequiredApprovals) return false;
+        ApprovedBy = approver;
+        return true;
     }
 
     public JobAttempt Start(DateTimeOffset now, string? agent = null)
@@ -154,6 +210,17 @@ public sealed class RunJob
         if (!Status.IsFinished()) throw new InvalidTransitionException($"job '{Id}' is {Status.ToName()} and cannot be retried");
         SetStatus(JobStatus.Queued, null);
         FinishedAt = null;
+        // Deploying again is a new decision: a deployment job that waited for people waits for them again.
+        if (Planned.Spec.Environment is not null && (IsManual || RequestedBy is not null)) ResetApprovals();
+    }
+
+    private void ResetApprovals()
+    {
+        ApprovedBy = null;
+        RequestedBy = null;
+        RequiredApprovals = 0;
+        _approvals.Clear();
+        ApprovalRound++;
     }
 
     private void SetStatus(JobStatus to, string? reason)
@@ -165,3 +232,9 @@ public sealed class RunJob
         Reason = reason;
     }
 }
+
+/// <summary>One person's approval of a requested start.</summary>
+public sealed record JobApproval(string Approver, DateTimeOffset At);
+
+/// <summary>The approval bookkeeping of a job as stored: the request, the round and its approvals.</summary>
+public sealed record JobApprovalState(string? RequestedBy, int RequiredApprovals, int Round, IReadOnlyList<JobApproval> Approvals);

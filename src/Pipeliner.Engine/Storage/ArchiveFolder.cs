@@ -66,7 +66,7 @@ public sealed class ArchiveFolder(string directory)
         return entries;
     }
 
-    /// <summary>Extracts every archive into <paramref name="workspace"/> at its path's parent.</summary>
+    /// <summary>Extracts every archive into <paramref name="workspace"/> at its path's parent, after checking its digest.</summary>
     public async Task RestoreAsync(string workspace, CancellationToken cancellationToken)
     {
         var gate = GateOf(Directory);
@@ -80,6 +80,11 @@ public sealed class ArchiveFolder(string directory)
                 var target = System.IO.Path.Combine(workspace, parent);
                 System.IO.Directory.CreateDirectory(target);
                 await using var tar = File.OpenRead(System.IO.Path.Combine(Directory, entry.File));
+                // What is restored is exactly what was recorded: a job deploys the bytes an earlier job was given, by digest.
+                var digest = Convert.ToHexStringLower(await SHA256.HashDataAsync(tar, cancellationToken));
+                if (!string.Equals(digest, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+                    throw new WorkspaceException($"cannot restore '{entry.Path}': its archive has sha256 {digest[..12]}, not the recorded {entry.Sha256[..Math.Min(12, entry.Sha256.Length)]}");
+                tar.Position = 0;
                 try
                 {
                     await TarFile.ExtractToDirectoryAsync(tar, target, overwriteFiles: true, cancellationToken);

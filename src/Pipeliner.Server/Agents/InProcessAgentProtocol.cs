@@ -6,6 +6,7 @@ using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Logging;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Environments;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
@@ -88,9 +89,13 @@ public sealed class InProcessAgentProtocol(
             if (job.Status != JobStatus.Running || job.LastAttempt?.Number != key.Attempt) return false;
             job.Finish(report.Outcome, change.Now);
             metrics.ObserveJob(report.Outcome.Status, change.Now - job.Attempts.First(a => a.Number == key.Attempt).StartedAt);
+            if (job.Status != JobStatus.Succeeded) return true;
+            // The artifacts are those of the last successful attempt, as on disk.
             var entity = change.JobEntity(key.JobId);
             entity.Artifacts.Clear();
             entity.Artifacts.AddRange(report.Artifacts.Select(a => new ArtifactEntity { Path = a.Path, File = a.File, Size = a.Size, Sha256 = a.Sha256 }));
+            if (job.Planned.Spec.Environment is { } environment)
+                change.Entity.Deployments.Add(Deployments.Record(change, job, environment, entity.Artifacts));
             return true;
         }, cancellationToken);
 
@@ -143,27 +148,11 @@ public sealed class InProcessAgentProtocol(
             CommitSha = change.Entity.CommitSha,
             Job = job.Planned,
             Attempt = attempt.Number,
-            ArtifactSources = Upstream(change.Run, job),
+            ArtifactSources = change.Run.Upstream(job).Select(j => j.Id).ToList(),
         });
         return new AgentWork(new AttemptKey(change.Entity.Id, jobId, attempt.Number), assignment, Lease);
     }
 
     private static bool Fits(string runsOn, AgentInfo agent) =>
         runsOn.Length == 0 || runsOn.Split(',').All(label => agent.Labels.Contains(label, StringComparer.Ordinal));
-
-    /// <summary>Every job this one needs, directly or not, in plan order: whose artifacts it receives.</summary>
-    private static List<string> Upstream(Run run, RunJob job)
-    {
-        var all = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>(job.Planned.Needs);
-        while (pending.TryPop(out var id))
-        {
-            if (all.Add(id))
-            {
-                foreach (var need in run.Job(id).Planned.Needs) pending.Push(need);
-            }
-        }
-
-        return run.Jobs.Select(j => j.Id).Where(all.Contains).ToList();
-    }
 }

@@ -17,6 +17,9 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
     public DbSet<ForgeStatusContextEntity> ForgeStatusContexts => Set<ForgeStatusContextEntity>();
     public DbSet<ForgeStatusUpdateEntity> ForgeStatusUpdates => Set<ForgeStatusUpdateEntity>();
     public DbSet<ForgeStatusAttemptEntity> ForgeStatusAttempts => Set<ForgeStatusAttemptEntity>();
+    public DbSet<EnvironmentEntity> Environments => Set<EnvironmentEntity>();
+    public DbSet<DeploymentEntity> Deployments => Set<DeploymentEntity>();
+    public DbSet<ApprovalEntity> Approvals => Set<ApprovalEntity>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -31,6 +34,7 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
             run.HasIndex(r => new { r.ProjectId, r.Branch, r.Status });
             run.HasIndex(r => r.Status);
             run.HasMany(r => r.Jobs).WithOne(j => j.Run).HasForeignKey(j => j.RunId);
+            run.HasMany(r => r.Deployments).WithOne().HasForeignKey(d => d.RunId);
         });
         model.Entity<JobEntity>(job =>
         {
@@ -39,6 +43,7 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
             job.HasIndex(j => j.Ready);
             job.HasMany(j => j.Attempts).WithOne(a => a.Job).HasForeignKey(a => a.JobId);
             job.HasMany(j => j.Artifacts).WithOne().HasForeignKey(a => a.JobId);
+            job.HasMany(j => j.Approvals).WithOne().HasForeignKey(a => a.JobId);
         });
         model.Entity<AttemptEntity>().HasIndex(a => new { a.JobId, a.Number }).IsUnique();
         model.Entity<WebhookDeliveryEntity>().HasIndex(d => new { d.ProjectId, d.DeliveryId }).IsUnique();
@@ -58,6 +63,19 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
             context.HasMany(c => c.Updates).WithOne(u => u.Context).HasForeignKey(u => u.ContextId);
         });
         model.Entity<ForgeStatusUpdateEntity>().HasMany(u => u.Attempts).WithOne(a => a.Update).HasForeignKey(a => a.UpdateId);
+        model.Entity<ApprovalEntity>().HasIndex(a => new { a.JobId, a.Round, a.Approver }).IsUnique();
+        model.Entity<EnvironmentEntity>(environment =>
+        {
+            environment.HasIndex(e => new { e.ProjectId, e.Name }).IsUnique();
+            environment.Property(e => e.Name).HasMaxLength(100);
+            environment.HasOne<ProjectEntity>().WithMany().HasForeignKey(e => e.ProjectId);
+        });
+        model.Entity<DeploymentEntity>(deployment =>
+        {
+            deployment.HasIndex(d => new { d.ProjectId, d.Environment, d.Id });
+            deployment.HasIndex(d => new { d.RunId, d.Environment });
+            deployment.HasOne<ProjectEntity>().WithMany().HasForeignKey(d => d.ProjectId);
+        });
     }
 
     /// <summary>The audit log is append-only: an entry is never changed or removed once written.</summary>

@@ -18,6 +18,7 @@ using Pipeliner.Server.Badges;
 using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.ForgeStatuses;
+using Pipeliner.Server.Environments;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Projects;
 using Pipeliner.Server.Runs;
@@ -83,6 +84,7 @@ public static class ServerSetup
         services.AddHttpContextAccessor();
         services.AddScoped<AuditTrail>();
         services.AddScoped<SecretVault>();
+        services.AddScoped<Promotions>();
         services.AddWebhooks();
         services.AddDashboard();
         services.AddForgeStatuses();
@@ -137,6 +139,7 @@ public static class ServerSetup
         app.MapSecrets();
         app.MapForgeStatuses();
         app.MapBadges();
+        app.MapEnvironments();
         app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 

@@ -5,6 +5,7 @@ using Pipeliner.Core.Runs;
 using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Environments;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Scheduling;
 
@@ -13,7 +14,7 @@ namespace Pipeliner.Server.Runs;
 /// <summary>Which jobs to run again: the named ones, all of them, or (neither given) the failed ones.</summary>
 public sealed record RetryRunRequest(IReadOnlyList<string>? Jobs, bool All = false);
 
-/// <summary>What people do to a run: cancel it, retry jobs, approve a manual job. Each answers 202 or a problem.</summary>
+/// <summary>What people do to a run: cancel it, retry jobs, approve a manual job (see <see cref="Promotions"/>). Each answers 202 or a problem.</summary>
 public static class RunActionEndpoints
 {
     public static void MapRunActions(this RouteGroupBuilder run)
@@ -22,7 +23,8 @@ public static class RunActionEndpoints
             .WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         run.MapPost("/retry", RetryAsync).RequireAuthorization(Policies.Developer)
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
-        run.MapPost("/jobs/{job}/approve", ApproveAsync).RequireAuthorization(Policies.ReleaseManager)
+        // Release managers approve manual jobs; a job with an environment follows that environment's requiredRole.
+        run.MapPost("/jobs/{job}/approve", ApproveAsync).RequireAuthorization(Policies.Developer)
             .WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
     }
 
@@ -55,22 +57,9 @@ public static class RunActionEndpoints
         return await AnswerAsync(id, outcome, db, audit, new AuditEvent("run.retry", null, $"run {id}", which), cancellationToken);
     }
 
-    private static async Task<Results<Accepted, ProblemHttpResult>> ApproveAsync(
-        long id, string job, RunCoordinator coordinator, PipelinerDbContext db, AuditTrail audit, ClaimsPrincipal user,
-        CancellationToken cancellationToken)
-    {
-        var outcome = await coordinator.ChangeAsync(id, change =>
-        {
-            if (!change.Run.TryGetJob(job, out var target)) return Refused(Problems.NotFound($"run {id} has no job '{job}'"));
-            if (!target.IsManual) return Refused(Problems.Conflict($"job '{job}' is not a manual job"));
-            if (target.ApprovedBy is not null) return Refused(Problems.Conflict($"job '{job}' was approved already by {target.ApprovedBy}"));
-            if (target.Status.IsFinished() || target.Status == JobStatus.Running)
-                return Refused(Problems.Conflict($"job '{job}' is {target.Status.ToName()}"));
-            target.Approve(user.Identity?.Name ?? "someone");
-            return Done;
-        }, cancellationToken);
-        return await AnswerAsync(id, outcome, db, audit, new AuditEvent("job.approve", null, $"job {job} of run {id}"), cancellationToken);
-    }
+    private static Task<Results<Accepted, ProblemHttpResult>> ApproveAsync(
+        long id, string job, Promotions promotions, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+        promotions.ApproveAsync(id, job, user, cancellationToken);
 
     private static Outcome Refused(ProblemHttpResult problem) => new(problem);
 

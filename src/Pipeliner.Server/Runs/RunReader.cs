@@ -13,6 +13,7 @@ public sealed class RunReader(PipelinerDbContext db)
         var run = await db.Runs.AsNoTracking()
             .Include(r => r.Project)
             .Include(r => r.Jobs).ThenInclude(j => j.Attempts)
+            .Include(r => r.Jobs).ThenInclude(j => j.Approvals)
             .AsSplitQuery()
             .FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         return run is null ? null : ToResponse(run);
@@ -30,7 +31,9 @@ public sealed class RunReader(PipelinerDbContext db)
             return new JobResponse(job.JobId, job.Stage, job.Status, job.Reason, spec?.Needs ?? [],
                 spec?.Decision == Core.Planning.JobDecision.Manual, spec?.Spec.AllowFailure ?? false, spec?.Spec.Environment,
                 spec?.Spec.RunsOn ?? [], job.ApprovedBy, started, job.FinishedAt,
-                RunResponseMapping.Seconds(started, job.FinishedAt), attempts.Select(a => a.ToResponse(run.Id, job.JobId)).ToList());
+                RunResponseMapping.Seconds(started, job.FinishedAt), attempts.Select(a => a.ToResponse(run.Id, job.JobId)).ToList(),
+                job.RequestedBy is null ? null : new JobApprovalResponse(job.RequestedBy, job.RequiredApprovals,
+                    job.Approvals.Where(a => a.Round == job.ApprovalRound).OrderBy(a => a.Id).Select(a => a.Approver).ToList()));
         }).ToList();
         var errors = run.ErrorsJson is null ? null : JsonSerializer.Deserialize<List<RunErrorResponse>>(run.ErrorsJson, JsonSerializerOptions.Web);
         return new RunResponse(run.Id, run.Project?.Name ?? "", run.Number, run.Status, run.Event, run.Branch, run.Tag, run.CommitSha,

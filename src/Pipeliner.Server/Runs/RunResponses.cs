@@ -18,7 +18,10 @@ public sealed record RunResponse(
 public sealed record JobResponse(
     string Id, string Stage, string Status, string? Reason, IReadOnlyList<string> Needs, bool Manual, bool AllowFailure,
     string? Environment, IReadOnlyList<string> RunsOn, string? ApprovedBy, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    double? DurationSeconds, IReadOnlyList<AttemptResponse> Attempts);
+    double? DurationSeconds, IReadOnlyList<AttemptResponse> Attempts, JobApprovalResponse? Approval);
+
+/// <summary>A requested start that needs approvals: who asked, how many approvals it needs and who gave them.</summary>
+public sealed record JobApprovalResponse(string RequestedBy, int Required, IReadOnlyList<string> ApprovedBy);
 
 /// <param name="Log">Where the attempt's log is read: the log endpoint for this attempt.</param>
 public sealed record AttemptResponse(

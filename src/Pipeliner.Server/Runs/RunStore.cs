@@ -19,6 +19,8 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
         var entity = await db.Runs
             .Include(r => r.Project)
             .Include(r => r.Jobs).ThenInclude(j => j.Attempts)
+            .Include(r => r.Jobs).ThenInclude(j => j.Artifacts)
+            .Include(r => r.Jobs).ThenInclude(j => j.Approvals)
             .AsSplitQuery()
             .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (entity?.PlanJson is null) return null;
@@ -30,12 +32,15 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
             var stored = jobsById[planned.Id];
             return RunJob.Restore(planned, StatusNames.ParseJobStatus(stored.Status), stored.Reason, stored.ApprovedBy, stored.FinishedAt,
                 stored.Attempts.Select(a => JobAttempt.Restore(a.Number, StatusNames.ParseJobStatus(a.Status), a.StartedAt,
-                    a.FinishedAt, a.ExitCode, a.Message, a.PeakMemoryBytes, a.Agent)));
+                    a.FinishedAt, a.ExitCode, a.Message, a.PeakMemoryBytes, a.Agent)), ApprovalsOf(stored));
         }).ToList();
         var run = Run.Restore(RunKey(entity.Id), plan, entity.CreatedAt, StatusNames.ParseRunStatus(entity.Status),
             entity.StartedAt, entity.FinishedAt, jobs);
         return (entity, run);
     }
+
+    private static JobApprovalState ApprovalsOf(JobEntity stored) => new(stored.RequestedBy, stored.RequiredApprovals, stored.ApprovalRound,
+        stored.Approvals.Where(a => a.Round == stored.ApprovalRound).OrderBy(a => a.Id).Select(a => new JobApproval(a.Approver, a.At)).ToList());
 
     /// <summary>Copies the aggregate's state into the tracked entities; the caller saves the context.</summary>
     public void Apply(Run run, RunEntity entity)
@@ -50,6 +55,16 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
             stored.Status = job.Status.ToName();
             stored.Reason = job.Reason;
             stored.ApprovedBy = job.ApprovedBy;
+            stored.RequestedBy = job.RequestedBy;
+            stored.RequiredApprovals = job.RequiredApprovals;
+            stored.ApprovalRound = job.ApprovalRound;
+            foreach (var approval in job.Approvals)
+            {
+                // Approvals are only ever added within a round; earlier rounds' rows stay as history.
+                if (!stored.Approvals.Any(a => a.Round == job.ApprovalRound && a.Approver == approval.Approver))
+                    stored.Approvals.Add(new ApprovalEntity { Round = job.ApprovalRound, Approver = approval.Approver, At = approval.At });
+            }
+
             stored.FinishedAt = job.FinishedAt;
             foreach (var attempt in job.Attempts)
             {

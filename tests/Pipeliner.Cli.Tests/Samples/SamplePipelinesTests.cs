@@ -96,6 +96,10 @@ public sealed class SamplePipelinesTests
         },
         { "matrix.pipeliner.yml", "--event tag --tag v0.9.0", "test (alpine, 3.11)=run; coverage=run; wheels (x86_64)=run; wheels (aarch64)=run; publish=run" },
         { "matrix.pipeliner.yml", "--event schedule", "test (bookworm, 3.13)=run; wheels (x86_64)=skip; publish=skip" },
+
+        // Promotion: DIT at once, QA and production wait for people (promotion of the same run).
+        { "promotion.pipeliner.yml", "--event push --branch develop", "package=run; deploy-dit=run; deploy-qa=manual; deploy-prod=manual" },
+        { "promotion.pipeliner.yml", "--event manual --branch release/2.0", "package=run; deploy-dit=run; deploy-qa=manual; deploy-prod=manual" },
     };
 
     /// <summary>Sample, plan arguments, and a fragment of the reason why the event creates no run.</summary>
@@ -111,6 +115,7 @@ public sealed class SamplePipelinesTests
         { "matrix.pipeliner.yml", "--event pull_request --branch develop", "on.pull_request.branches" },
         { "delivery.pipeliner.yml", "--event push --branch experiment/x", "on.push.branches" },
         { "delivery.pipeliner.yml", "--event tag --tag nightly-2025-01-01", "on.push.tags" },
+        { "promotion.pipeliner.yml", "--event push --branch feature/login", "on.push.branches" },
     };
 
     [Fact]
@@ -123,6 +128,7 @@ public sealed class SamplePipelinesTests
         Assert.Contains("node-service.pipeliner.yml", names);
         Assert.Contains("monorepo.pipeliner.yml", names);
         Assert.Contains("matrix.pipeliner.yml", names);
+        Assert.Contains("promotion.pipeliner.yml", names);
     }
 
     [Theory]

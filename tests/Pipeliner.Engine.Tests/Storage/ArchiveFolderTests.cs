@@ -70,6 +70,26 @@ public sealed class ArchiveFolderTests : IDisposable
     }
 
     [Fact]
+    public async Task RestoreAsync_RefusesTheArchive_WhenItsBytesDoNotMatchTheRecordedDigest()
+    {
+        var source = _temp.Combine("source");
+        Write(source, "dist/app.txt", "release 1");
+        var folder = _temp.Combine("artifacts", "package");
+        var saved = await ArchiveFolder.WriteAsync(folder, [("dist", DirectoryTar(Path.Combine(source, "dist")))], CancellationToken.None);
+        var tar = Path.Combine(folder, saved.Single().File);
+        var bytes = await File.ReadAllBytesAsync(tar);
+        bytes[600] ^= 0x20;
+        await File.WriteAllBytesAsync(tar, bytes);
+        var workspace = _temp.Combine("workspace");
+        Directory.CreateDirectory(workspace);
+
+        var error = await Assert.ThrowsAsync<WorkspaceException>(() => new ArchiveFolder(folder).RestoreAsync(workspace, CancellationToken.None));
+
+        Assert.Contains("not the recorded", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(workspace, "dist")));
+    }
+
+    [Fact]
     public async Task RestoreAsync_OverwritesFilesFromTheCheckout_WhenArchiveHasTheSamePath()
     {
         var source = _temp.Combine("source");

@@ -38,6 +38,16 @@ public static class RoleMatrix
         new("POST", "/api/runs/{id:long}/retry", "/api/runs/{run}/retry", Needs.Developer, """{"jobs": ["no-such-job"]}"""),
         new("POST", "/api/runs/{id:long}/jobs/{job}/approve", "/api/runs/{run}/jobs/build/approve", Needs.ReleaseManager),
 
+        // Environments and promotion. Promote and redeploy need a developer to be heard, then the environment's
+        // requiredRole (release-manager unless set): promote holds that default; redeploy of a deployment that does not
+        // exist answers 404 to a developer before any rule (PromotionRuleTests cover the rules).
+        new("GET", "/api/projects/{project}/environments/", "/api/projects/{project}/environments", Needs.Read),
+        new("PUT", "/api/projects/{project}/environments/{environment}", "/api/projects/{project}/environments/qa", Needs.Admin,
+            """{"approvals": -1}"""),
+        new("POST", "/api/runs/{id:long}/promote", "/api/runs/{run}/promote", Needs.ReleaseManager, """{"environment": "matrix"}"""),
+        new("POST", "/api/projects/{project}/environments/{environment}/redeploy", "/api/projects/{project}/environments/matrix/redeploy",
+            Needs.Developer, """{"deploymentId": 999999}"""),
+
         // Commit statuses sent to the forge
         new("GET", "/api/runs/{id:long}/statuses", "/api/runs/{run}/statuses", Needs.Read),
 

@@ -3,12 +3,14 @@ import { toApiError } from "./errors";
 import { getToken } from "./session";
 import type {
   ForgeStatuses,
+  Environment,
   LogPages,
   LogSearchResult,
   Me,
   Paged,
   Project,
   ProjectOverview,
+  Promotion,
   Run,
   RunFailures,
   RunFilters,
@@ -96,6 +98,11 @@ export function createClient(options: ClientOptions = {}) {
     cancel: (id: number) => post(`/api/runs/${id}/cancel`),
     retry: (id: number, jobs?: string[]) => post(`/api/runs/${id}/retry`, jobs ? { jobs } : {}),
     approve: (id: number, job: string) => post(`${jobPath(id, job)}/approve`),
+    environments: (project: string) => json<Environment[]>(`/api/projects/${enc(project)}/environments`),
+    promote: async (id: number, environment: string) =>
+      (await (await post(`/api/runs/${id}/promote`, { environment })).json()) as Promotion,
+    redeploy: async (project: string, environment: string, deploymentId: number) =>
+      (await (await post(`/api/projects/${enc(project)}/environments/${enc(environment)}/redeploy`, { deploymentId })).json()) as Promotion,
 
     /** The raw log from a byte offset; the caller reads the body as a stream. */
     log: (id: number, job: string, attempt: number | undefined, offset: number, signal?: AbortSignal) =>

@@ -115,6 +115,8 @@ export interface Job {
   environment: string | null;
   runsOn: string[];
   approvedBy: string | null;
+  /** A requested start (promotion, redeploy) that needs approvals by others. */
+  approval?: JobApproval | null;
   startedAt: string | null;
   finishedAt: string | null;
   durationSeconds: number | null;
@@ -217,4 +219,55 @@ export interface ForgeStatusAttempt {
   httpStatus: number | null;
   message: string | null;
   at: string;
+}
+
+export interface JobApproval {
+  requestedBy: string;
+  required: number;
+  approvedBy: string[];
+}
+
+export interface DeployedArtifact {
+  job: string;
+  path: string;
+  sha256: string;
+}
+
+export interface Deployment {
+  id: number;
+  environment: string;
+  runId: number;
+  runNumber: number;
+  job: string;
+  attempt: number;
+  commit: string;
+  version: string;
+  artifacts: DeployedArtifact[];
+  deployedBy: string;
+  approvedBy: string | null;
+  deployedAt: string;
+}
+
+export interface EnvironmentRules {
+  requiredRole: Role;
+  requires: string[];
+  approvals: number;
+  branches: string[];
+  tags: string[];
+  configured: boolean;
+}
+
+export interface Environment {
+  name: string;
+  rules: EnvironmentRules;
+  current: Deployment | null;
+  history: Deployment[];
+}
+
+export interface Promotion {
+  runId: number;
+  environment: string;
+  jobs: string[];
+  status: "started" | "waiting_for_approval";
+  requiredApprovals: number;
 }

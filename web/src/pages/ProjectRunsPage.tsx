@@ -9,7 +9,7 @@ import { useAsync } from "../hooks/useAsync";
 import { useNow } from "../hooks/useNow";
 import { usePolling } from "../hooks/usePolling";
 import { useRunFailures } from "../hooks/useRunFailures";
-import { navigate, useLocation } from "../routing/router";
+import { Link, navigate, useLocation } from "../routing/router";
 import { paths } from "../routing/paths";
 
 const pageSize = 20;
@@ -35,6 +35,9 @@ export function ProjectRunsPage({ project }: { project: string }) {
   return (
     <AppShell crumbs={[{ label: "Projects", to: paths.projects() }, { label: project }]}>
       <h1>{project}</h1>
+      <p className="project-links">
+        <Link to={paths.environments(project)}>Environments</Link>
+      </p>
       <RunFiltersForm filters={filters} onChange={change} />
       {runs.error && <ErrorNotice error={runs.error} />}
       {!runs.data && !runs.error && <Loading what="Loading runs" />}

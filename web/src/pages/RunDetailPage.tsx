@@ -4,6 +4,7 @@ import { prefetchLog } from "../api/logPrefetch";
 import { finishedStatuses } from "../api/types";
 import { ErrorNotice, Loading } from "../components/common/Notice";
 import { ForgeStatusSection } from "../components/ForgeStatuses/ForgeStatusSection";
+import { PromoteButtons } from "../components/Environments/PromoteButtons";
 import { AppShell } from "../components/Layout/AppShell";
 import { RunActions } from "../components/RunActions/RunActions";
 import { JobPanel } from "../components/Runs/JobPanel";
@@ -12,6 +13,7 @@ import { RunHeader } from "../components/Runs/RunHeader";
 import { StageGraph } from "../components/StageGraph/StageGraph";
 import { useSession } from "../hooks/session";
 import { useAction } from "../hooks/useAction";
+import { useAsync } from "../hooks/useAsync";
 import { useNow } from "../hooks/useNow";
 import { useRunLive } from "../hooks/useRunLive";
 import { useLocation } from "../routing/router";
@@ -28,6 +30,10 @@ export function RunDetailPage({ runId, job }: { runId: number; job?: string }) {
   const run = live.run;
   const unfinished = run !== undefined && !finishedStatuses.has(run.status);
   const now = useNow(unfinished);
+  // Who may promote is each environment's rule; an environment nobody configured needs a release manager.
+  const environments = useAsync(() => (run ? api.environments(run.project) : Promise.resolve([])), [run?.project]);
+  const canPromote = (environment: string) =>
+    session.can(environments.data?.find((e) => e.name === environment)?.rules.requiredRole ?? "release-manager");
 
   const crumbs = [
     { label: "Projects", to: paths.projects() },
@@ -57,6 +63,13 @@ export function RunDetailPage({ runId, job }: { runId: number; job?: string }) {
         busy={action.busy}
         onCancel={() => act("cancel", () => api.cancel(runId))}
         onRetry={() => act("retry", () => api.retry(runId))}
+      />
+      <PromoteButtons
+        project={run.project}
+        jobs={run.jobs}
+        canPromote={canPromote}
+        busy={action.busy?.startsWith("promote:") ? action.busy.slice(8) : null}
+        onPromote={(environment) => act(`promote:${environment}`, () => api.promote(runId, environment))}
       />
       {action.error && <ErrorNotice error={action.error} />}
       {run.errors && run.errors.length > 0 && <RunErrors errors={run.errors} />}

@@ -5,6 +5,7 @@ const enc = encodeURIComponent;
 export const paths = {
   projects: () => "/",
   projectRuns: (project: string, query = "") => `/projects/${enc(project)}${query}`,
+  environments: (project: string) => `/projects/${enc(project)}/environments`,
   pullRequest: (project: string, number: number) => `/projects/${enc(project)}/pulls/${number}`,
   run: (id: number) => `/runs/${id}`,
   job: (id: number, job: string, attempt?: number) =>
@@ -15,6 +16,7 @@ export const paths = {
 export const routes = {
   projects: "/",
   projectRuns: "/projects/:project",
+  environments: "/projects/:project/environments",
   pullRequest: "/projects/:project/pulls/:number",
   run: "/runs/:id",
   job: "/runs/:id/jobs/:job",

@@ -14,6 +14,14 @@ public sealed class JobEntity
     public required string Status { get; set; }
     public string? Reason { get; set; }
     public string? ApprovedBy { get; set; }
+
+    /// <summary>Who asked for the job to start when it needs approvals by others (a promotion or redeploy).</summary>
+    public string? RequestedBy { get; set; }
+
+    public int RequiredApprovals { get; set; }
+
+    /// <summary>The current approval round; only its <see cref="Approvals"/> count.</summary>
+    public int ApprovalRound { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
 
     /// <summary>The job may be handed to an agent now: its needs are done and its gate said run.</summary>
@@ -27,4 +35,5 @@ public sealed class JobEntity
 
     public List<AttemptEntity> Attempts { get; set; } = [];
     public List<ArtifactEntity> Artifacts { get; set; } = [];
+    public List<ApprovalEntity> Approvals { get; set; } = [];
 }

@@ -32,4 +32,7 @@ public sealed class RunEntity
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
     public List<JobEntity> Jobs { get; set; } = [];
+
+    /// <summary>Deployments this run's jobs made; added when a job with an environment succeeds.</summary>
+    public List<DeploymentEntity> Deployments { get; set; } = [];
 }

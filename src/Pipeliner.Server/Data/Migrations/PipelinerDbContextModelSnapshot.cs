@@ -55,6 +55,33 @@ namespace Pipeliner.Server.Data.Migrations
                     b.ToTable("ApiTokens");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ApprovalEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Approver")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("JobId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Round")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("JobId", "Round", "Approver")
+                        .IsUnique();
+
+                    b.ToTable("Approvals");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ArtifactEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -172,6 +199,104 @@ namespace Pipeliner.Server.Data.Migrations
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.DeploymentEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ApprovedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ArtifactsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CommitSha")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DeployedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeployedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Environment");
+
+                    b.HasIndex("ProjectId", "Environment", "Id");
+
+                    b.ToTable("Deployments");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.EnvironmentEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Approvals")
+                        .HasColumnType("INTEGER");
+
+                    b.PrimitiveCollection<string>("Branches")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequiredRole")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Requires")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Tags")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Environments");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ForgeStatusAttemptEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -274,6 +399,9 @@ namespace Pipeliner.Server.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("ApprovalRound")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ApprovedBy")
                         .HasColumnType("TEXT");
 
@@ -295,6 +423,12 @@ namespace Pipeliner.Server.Data.Migrations
 
                     b.Property<string>("Reason")
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RequiredApprovals")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("RunId")
                         .HasColumnType("INTEGER");
@@ -536,6 +670,15 @@ namespace Pipeliner.Server.Data.Migrations
                     b.ToTable("WebhookDeliveries");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ApprovalEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.JobEntity", null)
+                        .WithMany("Approvals")
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ArtifactEntity", b =>
                 {
                     b.HasOne("Pipeliner.Server.Data.Entities.JobEntity", null)
@@ -554,6 +697,30 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Job");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.DeploymentEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.ProjectEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Pipeliner.Server.Data.Entities.RunEntity", null)
+                        .WithMany("Deployments")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.EnvironmentEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.ProjectEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ForgeStatusAttemptEntity", b =>
@@ -632,6 +799,8 @@ namespace Pipeliner.Server.Data.Migrations
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.JobEntity", b =>
                 {
+                    b.Navigation("Approvals");
+
                     b.Navigation("Artifacts");
 
                     b.Navigation("Attempts");
@@ -639,6 +808,8 @@ namespace Pipeliner.Server.Data.Migrations
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.RunEntity", b =>
                 {
+                    b.Navigation("Deployments");
+
                     b.Navigation("Jobs");
                 });
 #pragma warning restore 612, 618
