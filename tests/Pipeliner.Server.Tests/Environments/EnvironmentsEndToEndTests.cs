@@ -10,7 +10,8 @@ namespace Pipeliner.Server.Tests.Environments;
 
 /// <summary>
 /// DIT → QA → production on the real server, Docker engine and git repository: a push to develop deploys to DIT, a
-/// release manager promotes the same run, whose jobs get the same artifacts by digest, under the environments' rules.
+/// release manager promotes the same run, whose jobs get the same artifacts by digest, under the environments' rules;
+/// the forge sees the run's statuses and the badge turns green.
 /// </summary>
 public partial class EnvironmentsEndToEndTests(AppWithAgent app) : IClassFixture<AppWithAgent>
 {
@@ -20,6 +21,9 @@ public partial class EnvironmentsEndToEndTests(AppWithAgent app) : IClassFixture
         var repository = app.NewRepository(EnvironmentApi.DeliveryPipeline, branch: "develop");
         using var admin = app.Client();
         var project = await admin.CreateProjectAsync(app, repository, hint: "delivery", defaultBranch: "develop");
+        await using var forge = await RecordingForge.StartAsync();
+        using (var settings = await admin.PatchAsJsonAsync($"/api/projects/{project}", new { forgeApiUrl = forge.Url + "/api/v3", forgeToken = "forge-token" }))
+            await Api.ExpectAsync(settings, HttpStatusCode.OK);
         await admin.SetRulesAsync(project, "qa", new { requires = new[] { "dit" } });
         await admin.SetRulesAsync(project, "prod", new { requires = new[] { "qa" }, approvals = 1 });
         using var alice = app.Client(await app.CreateTokenAsync(Role.ReleaseManager));
@@ -66,6 +70,14 @@ public partial class EnvironmentsEndToEndTests(AppWithAgent app) : IClassFixture
         Assert.StartsWith("release-manager", prod.ApprovedBy, StringComparison.Ordinal);
         Assert.Equal(await DigestPrintedAsync(admin, runId, "deploy-dit"), await DigestPrintedAsync(admin, runId, "deploy-prod"));
         Assert.Single(finished.Job("package").Attempts);
+
+        // The reviewer's view: the forge got the run's states in order, the last one success, and the badge is green.
+        var reported = await forge.WaitForAcceptedAsync("pipeliner", "success");
+        Assert.Equal(("pending", "success"), (reported[0].State, reported[^1].State));
+        Assert.All(reported, request => Assert.Contains($"/statuses/{repository.Head()}", request.RawTarget, StringComparison.Ordinal));
+        using var anonymous = app.Client(token: null);
+        var badge = await anonymous.GetStringAsync($"/badge/{project}.svg?branch=develop");
+        Assert.Contains("pipeliner: passing", badge, StringComparison.Ordinal);
 
         var actions = (await admin.AuditAsync(project)).Select(e => (e.GetProperty("action").GetString(), e.GetProperty("details").GetString())).ToList();
         Assert.Contains(actions, a => a.Item1 == "promotion.refuse" && a.Item2!.Contains("rule 'requires: qa' refused", StringComparison.Ordinal));
