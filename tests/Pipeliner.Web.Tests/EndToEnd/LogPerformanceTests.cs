@@ -208,7 +208,21 @@ public sealed class LogPerformanceTests(DashboardWorld world, ITestOutputHelper 
     private static async Task<Marked> MarksAfterLoadAsync(IPage page)
     {
         await page.Locator(".log-line").First.WaitForAsync();
-        await page.WaitForFunctionAsync("performance.getEntriesByName('pipeliner:log-ready').length > 0 && performance.getEntriesByName('pipeliner:first-log-line').length > 0");
+        try
+        {
+            await page.WaitForFunctionAsync(
+                "performance.getEntriesByName('pipeliner:log-ready').length > 0 && performance.getEntriesByName('pipeliner:first-log-line').length > 0",
+                null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            // Say which mark is missing and what the viewer shows, so that an intermittent stall can be told from a slow machine.
+            var state = await page.EvaluateAsync<string>(
+                "JSON.stringify({ marks: performance.getEntriesByType('mark').map(m => m.name), " +
+                "status: document.querySelector('.log-status')?.textContent, lines: document.querySelectorAll('.log-line').length })");
+            throw new TimeoutException($"the log viewer did not set its marks within 60 s: {state}");
+        }
+
         return await page.EvaluateAsync<Marked>(Marks);
     }
 
