@@ -35,6 +35,10 @@ status=${PIPESTATUS[0]}
 set -e
 echo "=== summary: exit code $status"
 grep -E "^(Total tests|\s+(Passed|Failed|Skipped)):" "$output" | paste -sd' ' | sed 's/Total tests/\nTotal tests/g' || true
-grep -E "^\s+Failed [A-Za-z]|error [A-Z]+[0-9]+:|Test Run (Failed|Aborted)|test run was aborted" "$output" | sort -u | head -100 || true
+grep -E "error [A-Z]+[0-9]+:|Test Run (Failed|Aborted)|test run was aborted" "$output" | sort -u | head -50 || true
+# Each failed test with the first lines of its error message and stack trace.
+awk '/^[[:space:]]+Failed [A-Za-z_][A-Za-z0-9_]*\./ { shown = 0; printing = 1 }
+     /^[[:space:]]+(Passed|Skipped) [A-Za-z_][A-Za-z0-9_]*\./ { printing = 0 }
+     printing && shown < 25 { print; shown++ }' "$output" | head -300 || true
 rm -f "$output"
 exit "$status"
