@@ -23,6 +23,7 @@ public static class ForgeStatusEndpoints
         services.AddScoped<ForgeStatusOutbox>();
         services.AddScoped<ForgeStatusTargets>();
         services.AddScoped<ForgeStatusDelivery>();
+        services.AddScoped<ForgeStatusRedelivery>();
         services.AddHttpClient(ForgeStatusDelivery.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         return services;
     }

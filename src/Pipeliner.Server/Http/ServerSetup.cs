@@ -36,8 +36,9 @@ public static class ServerSetup
     public static void AddPipeliner(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddSingleton<IValidateOptions<PipelinerOptions>, PipelinerOptionsValidator>();
         services.AddOptions<PipelinerOptions>().Bind(builder.Configuration.GetSection(PipelinerOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart()
+            .ValidateOnStart()
             // Binding appends to a list that has items already: defaults go in only when nothing was configured.
             .PostConfigure(options =>
             {
@@ -143,8 +144,10 @@ public static class ServerSetup
         app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 
-        app.Services.GetRequiredService<IRecurringJobManager>()
-            .AddOrUpdate<LeaseSweeper>("sweep-expired-leases", sweeper => sweeper.SweepExpiredAsync(), Cron.Minutely());
+        var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
+        recurring.AddOrUpdate<LeaseSweeper>("sweep-expired-leases", sweeper => sweeper.SweepExpiredAsync(), Cron.Minutely());
+        recurring.AddOrUpdate<ForgeStatusRedelivery>(ForgeStatusRedelivery.RecurringJobId, redelivery => redelivery.ResendUnsettledAsync(),
+            app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.ForgeStatuses.ResendSchedule, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var address in app.Urls) Console.WriteLine($"Pipeliner: listening on {address}");

@@ -19,6 +19,8 @@ public sealed class PipelinerOptions
 
     public AuthOptions Auth { get; set; } = new();
 
+    public ForgeStatusOptions ForgeStatuses { get; set; } = new();
+
     [Description("How often Hangfire's SQLite queue is polled for new background jobs (webhook → run latency).")]
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
@@ -35,7 +37,7 @@ public sealed class PipelinerOptions
 public sealed class AgentOptions
 {
     [Description("Jobs the embedded agent runs at once; 0 disables the embedded agent.")]
-    [Range(0, 256)]
+    [Range(0, 256, ErrorMessage = "must be between 0 and 256")]
     public int Capacity { get; set; } = Environment.ProcessorCount;
 
     /// <summary>The labels when none are configured (configured ones replace these rather than add to them).</summary>
@@ -45,6 +47,7 @@ public sealed class AgentOptions
     public List<string> Labels { get; set; } = [];
 
     [Description("The embedded agent's execution backend: docker or shell.")]
+    [AllowedValues("docker", "shell", ErrorMessage = "must be docker or shell")]
     public string Backend { get; set; } = "docker";
 
     [Description("How long an agent's claim on a job lasts without being extended.")]
@@ -55,4 +58,16 @@ public sealed class AuthOptions
 {
     [Description("Allow reading (projects, runs, logs) without a token.")]
     public bool AnonymousRead { get; set; }
+}
+
+public sealed class ForgeStatusOptions
+{
+    [Description("A commit status the forge never accepted is sent again when its deliveries have been quiet this long (longer than the retries' longest backoff).")]
+    public TimeSpan ResendAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Description("Commit statuses older than this are no longer sent again.")]
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(1);
+
+    [Description("How often the server looks for commit statuses to send again (a cron expression, UTC).")]
+    public string ResendSchedule { get; set; } = "*/5 * * * *";
 }

@@ -71,6 +71,34 @@ public sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts the server with these arguments and waits for it to exit, as with settings it refuses.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDir, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dataDir,
+        };
+        info.ArgumentList.Add(ServerDll());
+        foreach (var argument in new[] { "--urls", $"http://127.0.0.1:{FreePort()}", $"--Pipeliner:DataDir={dataDir}" }.Concat(arguments))
+            info.ArgumentList.Add(argument);
+        Directory.CreateDirectory(dataDir);
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the server did not exit within {StartTimeout}");
+        }
+
+        return (process.ExitCode, await output + await error);
+    }
+
     public HttpClient Client(string? token = AdminToken)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
