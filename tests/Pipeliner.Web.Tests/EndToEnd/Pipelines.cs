@@ -82,4 +82,32 @@ public static class Pipelines
             script:
               - echo "this log is replaced by a 1 GB one"
         """;
+
+    /// <summary>A build deployed to DIT at once and promoted to QA by hand, with the same artifact.</summary>
+    public const string Release = """
+        name: shop-api
+        stages: [package, deploy]
+        jobs:
+          package:
+            stage: package
+            image: alpine:3
+            script:
+              - mkdir -p dist && echo "shop-api build $(date +%s%N)" > dist/app.txt
+            artifacts: { paths: [dist/] }
+          deploy-dit:
+            stage: deploy
+            image: alpine:3
+            environment: dit
+            needs: [package]
+            script:
+              - cat dist/app.txt
+          deploy-qa:
+            stage: deploy
+            image: alpine:3
+            environment: qa
+            when: manual
+            needs: [package]
+            script:
+              - cat dist/app.txt
+        """;
 }

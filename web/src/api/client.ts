@@ -4,6 +4,7 @@ import { getToken } from "./session";
 import type {
   ForgeStatuses,
   Environment,
+  EnvironmentRulesInput,
   LogPages,
   LogSearchResult,
   Me,
@@ -99,6 +100,12 @@ export function createClient(options: ClientOptions = {}) {
     retry: (id: number, jobs?: string[]) => post(`/api/runs/${id}/retry`, jobs ? { jobs } : {}),
     approve: (id: number, job: string) => post(`${jobPath(id, job)}/approve`),
     environments: (project: string) => json<Environment[]>(`/api/projects/${enc(project)}/environments`),
+    setEnvironmentRules: (project: string, environment: string, rules: EnvironmentRulesInput) =>
+      send(`/api/projects/${enc(project)}/environments/${enc(environment)}`, {
+        method: "PUT",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(rules),
+      }),
     promote: async (id: number, environment: string) =>
       (await (await post(`/api/runs/${id}/promote`, { environment })).json()) as Promotion,
     redeploy: async (project: string, environment: string, deploymentId: number) =>

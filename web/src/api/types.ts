@@ -257,6 +257,9 @@ export interface EnvironmentRules {
   configured: boolean;
 }
 
+/** The rules as `PUT /api/projects/{project}/environments/{environment}` takes them. */
+export type EnvironmentRulesInput = Omit<EnvironmentRules, "configured">;
+
 export interface Environment {
   name: string;
   rules: EnvironmentRules;

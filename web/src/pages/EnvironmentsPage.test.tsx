@@ -30,10 +30,11 @@ const environments: Environment[] = [
   },
 ];
 
-function serve() {
+function serve(role = "release-manager") {
   const fetch = vi.fn(async (input: string, init?: RequestInit) => {
     const url = new URL(input, "http://localhost");
-    if (url.pathname === "/api/me") return json({ name: "rm", role: "release-manager", anonymousRead: false });
+    if (url.pathname === "/api/me") return json({ name: "rm", role, anonymousRead: false });
+    if (url.pathname === "/api/projects/shop/environments/prod" && init?.method === "PUT") return json(environments[1]);
     if (url.pathname === "/api/projects/shop/environments") return json(environments);
     if (url.pathname === "/api/projects/shop/environments/qa/redeploy" && init?.method === "POST")
       return json({ runId: 47, environment: "qa", jobs: ["deploy-qa"], status: "started", requiredApprovals: 0 }, 202);
@@ -68,5 +69,44 @@ describe("EnvironmentsPage", () => {
       const call = fetch.mock.calls.find(([input]) => String(input).endsWith("/environments/qa/redeploy"));
       expect(call?.[1]?.body).toBe(JSON.stringify({ deploymentId: 1 }));
     });
+  });
+
+  it("lets an admin change an environment's rules in place, and nobody else", async () => {
+    const fetch = serve("admin");
+    setToken("plr_admin");
+    navigate("/projects/shop/environments", { replace: true });
+    render(
+      <SessionProvider>
+        <App />
+      </SessionProvider>,
+    );
+
+    const prod = await screen.findByRole("region", { name: "Environment prod" });
+    fireEvent.click(await within(prod).findByRole("button", { name: "Edit rules" }));
+    expect((within(prod).getByLabelText("Requires") as HTMLInputElement).value).toBe("qa");
+    fireEvent.change(within(prod).getByLabelText("Approvals"), { target: { value: "2" } });
+    fireEvent.click(within(prod).getByRole("button", { name: "Save rules" }));
+
+    await waitFor(() => {
+      const call = fetch.mock.calls.find(([input, init]) => String(input).endsWith("/environments/prod") && init?.method === "PUT");
+      expect(JSON.parse(String(call?.[1]?.body))).toEqual({ requiredRole: "admin", requires: ["qa"], approvals: 2, branches: [], tags: [] });
+    });
+    expect(screen.getByRole("button", { name: "Set the rules of another environment" })).toBeTruthy();
+  });
+
+  it("shows no rule editing to a release manager", async () => {
+    serve("release-manager");
+    setToken("plr_rm");
+    navigate("/projects/shop/environments", { replace: true });
+    render(
+      <SessionProvider>
+        <App />
+      </SessionProvider>,
+    );
+
+    const qa = await screen.findByRole("region", { name: "Environment qa" });
+    await within(qa).findByRole("button", { name: "Redeploy #7" });
+    expect(screen.queryByRole("button", { name: "Edit rules" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Set the rules of another environment" })).toBeNull();
   });
 });

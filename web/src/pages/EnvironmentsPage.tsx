@@ -1,6 +1,7 @@
 import { api } from "../api/client";
-import type { Environment } from "../api/types";
+import type { Environment, EnvironmentRulesInput } from "../api/types";
 import { ErrorNotice, Loading } from "../components/common/Notice";
+import { defaultRules, EnvironmentRulesEditor } from "../components/Environments/EnvironmentRulesForm";
 import { EnvironmentsTable } from "../components/Environments/EnvironmentsTable";
 import { AppShell } from "../components/Layout/AppShell";
 import { useSession } from "../hooks/session";
@@ -18,6 +19,11 @@ export function EnvironmentsPage({ project }: { project: string }) {
   usePolling(true, environments.reload);
   const now = useNow(true);
   const canDeploy = (environment: Environment) => session.can(environment.rules.requiredRole);
+  const canEditRules = session.can("admin");
+  const saveRules = async (environment: string, rules: EnvironmentRulesInput) => {
+    await api.setEnvironmentRules(project, environment, rules);
+    environments.reload();
+  };
 
   return (
     <AppShell
@@ -42,7 +48,13 @@ export function EnvironmentsPage({ project }: { project: string }) {
               .run(String(deployment.id), () => api.redeploy(project, environment, deployment.id))
               .then((ok) => ok && environments.reload())
           }
+          onSaveRules={canEditRules ? saveRules : undefined}
         />
+      )}
+      {environments.data && canEditRules && (
+        <div className="rules-editor">
+          <EnvironmentRulesEditor label="Set the rules of another environment" rules={defaultRules} onSave={saveRules} />
+        </div>
       )}
     </AppShell>
   );

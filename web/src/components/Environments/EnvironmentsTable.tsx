@@ -1,7 +1,8 @@
-import type { Deployment, Environment } from "../../api/types";
+import type { Deployment, Environment, EnvironmentRulesInput } from "../../api/types";
 import { Link } from "../../routing/router";
 import { paths } from "../../routing/paths";
 import { formatRelative, formatTime, shortSha } from "../common/format";
+import { EnvironmentRulesEditor } from "./EnvironmentRulesForm";
 
 interface EnvironmentsTableProps {
   environments: Environment[];
@@ -11,6 +12,8 @@ interface EnvironmentsTableProps {
   /** The deployment being redeployed, while its request is under way. */
   busy: number | null;
   onRedeploy: (environment: string, deployment: Deployment) => void;
+  /** Given to admins: they change the rules in place. */
+  onSaveRules?: (environment: string, rules: EnvironmentRulesInput) => Promise<void>;
 }
 
 function rulesInWords(environment: Environment): string {
@@ -38,7 +41,7 @@ function Deployed({ deployment, now }: { deployment: Deployment; now: number }) 
 }
 
 /** Environments × what each runs now, with each one's history; earlier deployments can be deployed again (rollback). */
-export function EnvironmentsTable({ environments, now, canDeploy, busy, onRedeploy }: EnvironmentsTableProps) {
+export function EnvironmentsTable({ environments, now, canDeploy, busy, onRedeploy, onSaveRules }: EnvironmentsTableProps) {
   if (environments.length === 0) {
     return <p className="notice hint">No environment yet: jobs with an environment record a deployment when they succeed.</p>;
   }
@@ -50,6 +53,11 @@ export function EnvironmentsTable({ environments, now, canDeploy, busy, onRedepl
             <h2>{environment.name}</h2>
             <span className="rules">{rulesInWords(environment)}</span>
           </header>
+          {onSaveRules && (
+            <div className="rules-editor">
+              <EnvironmentRulesEditor environment={environment.name} rules={environment.rules} onSave={onSaveRules} />
+            </div>
+          )}
           <div className="current">
             {environment.current ? (
               <Deployed deployment={environment.current} now={now} />

@@ -1,0 +1,89 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Pipeliner.Web.Tests.Support;
+
+namespace Pipeliner.Web.Tests.EndToEnd;
+
+/// <summary>A release manager's day in Chromium: the rules of an environment set in the page, then a build promoted from DIT to QA.</summary>
+[Collection(DashboardCollection.Name)]
+public sealed class EnvironmentsEndToEndTests(DashboardWorld world) : IDisposable
+{
+    private const string Project = "shop-releases";
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Rules_are_set_in_the_page_and_the_Promote_button_deploys_the_same_build_to_QA()
+    {
+        var repository = await GitRepository.CreateAsync(_directory.Combine("repo"));
+        await repository.CommitAsync("Deploy to DIT, promote to QA", (".pipeliner.yml", Pipelines.Release));
+        var created = await world.Server.Api().PostAsJsonAsync("/api/projects", new
+        {
+            name = Project, repository = repository.Path, forge = "gitea", webhookSecret = "e2e-releases-secret", defaultBranch = "main",
+        });
+        Assert.True(created.IsSuccessStatusCode, $"registering the project: {created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+
+        // Before anything was deployed, an admin sets QA's rules on the Environments page: only after DIT.
+        var page = await world.NewPageAsync();
+        await page.GotoAsync($"/projects/{Project}/environments");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set the rules of another environment" }).ClickAsync();
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "Rules of a new environment" });
+        await form.GetByLabel("Environment").FillAsync("qa");
+        await form.GetByLabel("Required role").SelectOptionAsync("release-manager");
+        await form.GetByLabel("Requires").FillAsync("dit");
+        await form.GetByLabel("Approvals").FillAsync("0");
+        await form.GetByLabel("Branches").FillAsync("main, release/*");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Save rules" }).ClickAsync();
+        var qa = page.GetByRole(AriaRole.Region, new() { Name = "Environment qa" });
+        await qa.GetByText("release-manager or above · after dit · branches main, release/*").WaitForAsync();
+
+        // A wrong value is refused with the server's words under its field, and nothing changes.
+        await qa.GetByRole(AriaRole.Button, new() { Name = "Edit rules" }).ClickAsync();
+        await qa.GetByLabel("Requires").FillAsync("qa");
+        await qa.GetByRole(AriaRole.Button, new() { Name = "Save rules" }).ClickAsync();
+        await qa.GetByText("qa cannot require itself").WaitForAsync();
+        await qa.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        var rules = await EnvironmentAsync("qa");
+        Assert.Equal(["dit"], rules.GetProperty("rules").GetProperty("requires").EnumerateArray().Select(r => r.GetString()));
+        await DashboardWorld.ScreenshotAsync(page, "environments-rules");
+
+        // A run deploys to DIT by itself; QA waits for someone to promote it.
+        var response = await world.Server.Api().PostAsJsonAsync($"/api/projects/{Project}/runs", new { branch = "main" });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var runId = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt64();
+        await world.WaitForRunAsync(runId, r => DashboardWorld.Job(r, "deploy-dit").GetProperty("status").GetString() == "succeeded",
+            TimeSpan.FromMinutes(3), "the deployment to DIT");
+
+        await page.GotoAsync($"/runs/{runId}");
+        var promotion = page.GetByLabel("Promotion");
+        await promotion.GetByRole(AriaRole.Button, new() { Name = "Promote to qa" }).ClickAsync();
+        var run = await world.WaitForRunAsync(runId, r => DashboardWorld.Job(r, "deploy-qa").GetProperty("status").GetString() == "succeeded",
+            TimeSpan.FromMinutes(3), "the promotion to QA");
+        await page.Locator(".job-card[data-job='deploy-qa']").GetByText("Succeeded").WaitForAsync(new() { Timeout = 60_000 });
+        await DashboardWorld.ScreenshotAsync(page, "run-promoted-to-qa");
+
+        // QA runs the build DIT got: the same artifact, by digest.
+        var dit = (await EnvironmentAsync("dit")).GetProperty("current");
+        var promoted = (await EnvironmentAsync("qa")).GetProperty("current");
+        Assert.Equal(runId, promoted.GetProperty("runId").GetInt64());
+        Assert.Equal(Digests(dit), Digests(promoted));
+        Assert.NotEmpty(Digests(promoted));
+
+        await page.GotoAsync($"/projects/{Project}/environments");
+        var version = promoted.GetProperty("version").GetString()!;
+        await page.GetByRole(AriaRole.Region, new() { Name = "Environment qa" }).Locator(".current .version").GetByText(version).WaitForAsync();
+        await DashboardWorld.ScreenshotAsync(page, "environments");
+        Assert.Equal("succeeded", DashboardWorld.Job(run, "deploy-qa").GetProperty("status").GetString());
+    }
+
+    private async Task<JsonElement> EnvironmentAsync(string name)
+    {
+        var environments = JsonDocument.Parse(await world.Server.Api().GetStringAsync($"/api/projects/{Project}/environments")).RootElement;
+        return environments.EnumerateArray().Single(e => e.GetProperty("name").GetString() == name);
+    }
+
+    private static List<string> Digests(JsonElement deployment) =>
+        deployment.GetProperty("artifacts").EnumerateArray().Select(a => a.GetProperty("sha256").GetString()!).ToList();
+}
