@@ -170,7 +170,7 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
         var page = await world.NewPageAsync();
         await page.GotoAsync("/");
         await page.Locator($".project-card[data-project='{DashboardWorld.Project}'] .mini-runs li").First.WaitForAsync();
-        Assert.Contains("PR #12", await page.Locator(".project-card").TextContentAsync(), StringComparison.Ordinal);
+        Assert.Contains("PR #12", await page.Locator($".project-card[data-project='{DashboardWorld.Project}']").TextContentAsync(), StringComparison.Ordinal);
         await DashboardWorld.ScreenshotAsync(page, "projects");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "PR #12" }).First.ClickAsync();
