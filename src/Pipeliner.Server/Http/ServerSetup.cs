@@ -136,6 +136,7 @@ public static class ServerSetup
         app.MapWebhooks();
         app.MapAudit();
         app.MapTokens();
+        app.MapUsers();
         app.MapSecrets();
         app.MapForgeStatuses();
         app.MapBadges();
