@@ -61,7 +61,16 @@ public static class TokenEndpoints
         // Named by its prefix (the id is given only by the save), never by its value.
         audit.Add(new AuditEvent("token.create", null, $"token {entity.Prefix}… ({entity.Name})",
             $"user {user.Name}, role {entity.Role}, {(entity.ExpiresAt is { } expires ? $"expires {expires:O}" : "does not expire")}"));
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (UserEndpoints.IsUniqueViolation(e))
+        {
+            // Another request created the user of that name between the check above and this save.
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                { [userField] = [$"a user named '{userName}' was just created: pass \"user\": \"{userName}\" to give it a token"] });
+        }
         return TypedResults.Created($"/api/tokens/{entity.Id}",
             new CreatedTokenResponse(entity.Id, user.Name, entity.Name, entity.Role, entity.Prefix, token, entity.CreatedAt, entity.ExpiresAt));
     }

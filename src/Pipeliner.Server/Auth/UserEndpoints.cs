@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Audit;
 using Pipeliner.Server.Data;
@@ -36,7 +37,15 @@ public static class UserEndpoints
         var user = new UserEntity { Name = name, Role = request.Role!, CreatedAt = time.GetUtcNow() };
         db.Users.Add(user);
         audit.Add(new AuditEvent("user.create", null, $"user {user.Name}", $"role {user.Role}"));
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        {
+            // Another request created the same name between the check above and this save.
+            return Problems.Conflict($"a user named '{name}' exists already");
+        }
         return TypedResults.Created($"/api/users/{Uri.EscapeDataString(user.Name)}", user.ToResponse(0, 0));
     }
 
@@ -92,6 +101,8 @@ public static class UserEndpoints
     /// <summary>Names are unique regardless of (ASCII) case, so that "Alice" and "alice" cannot be two people.</summary>
     public static Task<UserEntity?> FindAnyCaseAsync(PipelinerDbContext db, string name, CancellationToken cancellationToken) =>
         db.Users.FirstOrDefaultAsync(u => EF.Functions.Collate(u.Name, "NOCASE") == name, cancellationToken);
+
+    public static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is SqliteException { SqliteErrorCode: 19 };
 
     private static UserResponse ToResponse(this UserEntity user, int tokens, int activeTokens) =>
         new(user.Name, user.Role, user.CreatedAt, user.DisabledAt, tokens, activeTokens);
