@@ -73,10 +73,10 @@ describe("App", () => {
 
   it("shows cancel and approve only to the roles that may use them", async () => {
     sessionStorage.setItem("pipeliner.token", "plr_viewer");
-    serve({ name: "val", role: "viewer", anonymousRead: false });
+    serve({ name: "val", user: "val", token: "laptop", role: "viewer", anonymousRead: false });
     const viewer = renderApp("/runs/3");
     await screen.findByText("Add the cart");
-    await screen.findByText("val");
+    expect((await screen.findByText("val")).getAttribute("title")).toBe("Signed in as val (viewer), token laptop");
     expect(screen.queryByRole("button", { name: "Cancel run" })).toBeNull();
     expect(screen.queryByRole("button", { name: "Approve" })).toBeNull();
     viewer.unmount();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -7,13 +8,19 @@ using Pipeliner.Server.Data;
 
 namespace Pipeliner.Server.Auth;
 
-/// <summary>Authenticates <c>Authorization: Bearer TOKEN</c> against the hashed tokens in the database.</summary>
+/// <summary>
+/// Authenticates <c>Authorization: Bearer TOKEN</c> against the hashed tokens in the database. The identity is the
+/// token's user (so two tokens of one person are one person), the role the lower of the token's and the user's.
+/// </summary>
 public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
     PipelinerDbContext db, TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
+
+    /// <summary>The claim holding the name of the token the request came with (what it is for, not who).</summary>
+    public const string TokenNameClaim = "pipeliner:token";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -23,16 +30,17 @@ public sealed class BearerTokenHandler(
         if (token.Length == 0) return AuthenticateResult.Fail("empty bearer token");
 
         var hash = TokenHasher.Hash(token);
-        var now = time.GetUtcNow();
-        var stored = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash, Context.RequestAborted);
-        if (stored is null || stored.RevokedAt is not null || stored.ExpiresAt <= now)
-            return AuthenticateResult.Fail("unknown, revoked or expired token");
+        var stored = await db.ApiTokens.AsNoTracking().Include(t => t.User)
+            .FirstOrDefaultAsync(t => t.TokenHash == hash, Context.RequestAborted);
+        if (stored?.User is not { } user || TokenAccess.EffectiveRole(stored, user, time.GetUtcNow()) is not { } role)
+            return AuthenticateResult.Fail("unknown, revoked or expired token, or a disabled user");
 
         var identity = new ClaimsIdentity(
         [
-            new Claim(ClaimTypes.NameIdentifier, stored.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new Claim(ClaimTypes.Name, stored.Name),
-            new Claim(ClaimTypes.Role, stored.Role),
+            new Claim(ClaimTypes.NameIdentifier, user.Id.ToString(CultureInfo.InvariantCulture)),
+            new Claim(ClaimTypes.Name, user.Name),
+            new Claim(ClaimTypes.Role, role.ToName()),
+            new Claim(TokenNameClaim, stored.Name),
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

@@ -6,22 +6,31 @@ using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Auth;
 
-/// <summary>On first start (no tokens yet), creates the admin token: the configured one, or a new one printed once.</summary>
+/// <summary>
+/// On first start (no users and no tokens yet), creates the user <c>admin</c> and its token: the configured one, or a
+/// new one printed once.
+/// </summary>
 public sealed class BootstrapAdmin(PipelinerDbContext db, IOptions<PipelinerOptions> options, TimeProvider time, ILogger<BootstrapAdmin> logger)
 {
+    public const string UserName = "admin";
+    public const string TokenName = "bootstrap";
+
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {
-        if (await db.ApiTokens.AnyAsync(cancellationToken)) return;
+        if (await db.Users.AnyAsync(cancellationToken) || await db.ApiTokens.AnyAsync(cancellationToken)) return;
         var configured = options.Value.BootstrapToken;
         var token = string.IsNullOrWhiteSpace(configured) ? TokenHasher.NewToken() : configured.Trim();
-        db.ApiTokens.Add(new ApiTokenEntity
+        var now = time.GetUtcNow();
+        var admin = new UserEntity { Name = UserName, Role = Role.Admin.ToName(), CreatedAt = now };
+        admin.Tokens.Add(new ApiTokenEntity
         {
-            Name = "bootstrap admin",
+            Name = TokenName,
             Role = Role.Admin.ToName(),
             TokenHash = TokenHasher.Hash(token),
             Prefix = TokenHasher.Prefix(token),
-            CreatedAt = time.GetUtcNow(),
+            CreatedAt = now,
         });
+        db.Users.Add(admin);
         await db.SaveChangesAsync(cancellationToken);
         if (string.IsNullOrWhiteSpace(configured))
         {

@@ -2,7 +2,7 @@ using System.Security.Claims;
 
 namespace Pipeliner.Server.Auth;
 
-/// <summary>What a token may do; each role includes the ones before it.</summary>
+/// <summary>What a user or token may do; each role includes the ones before it.</summary>
 public enum Role
 {
     Viewer,
@@ -23,6 +23,8 @@ public static class Roles
         role = index < 0 ? default : (Role)index;
         return index >= 0;
     }
+
+    public static Role Min(Role first, Role second) => first <= second ? first : second;
 
     public static bool Has(this ClaimsPrincipal user, Role least) =>
         TryParse(user.FindFirstValue(ClaimTypes.Role), out var role) && role >= least;

@@ -11,6 +11,7 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
     public DbSet<AttemptEntity> Attempts => Set<AttemptEntity>();
     public DbSet<ArtifactEntity> Artifacts => Set<ArtifactEntity>();
     public DbSet<WebhookDeliveryEntity> WebhookDeliveries => Set<WebhookDeliveryEntity>();
+    public DbSet<UserEntity> Users => Set<UserEntity>();
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
     public DbSet<ProjectSecretEntity> ProjectSecrets => Set<ProjectSecretEntity>();
@@ -47,6 +48,12 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
         });
         model.Entity<AttemptEntity>().HasIndex(a => new { a.JobId, a.Number }).IsUnique();
         model.Entity<WebhookDeliveryEntity>().HasIndex(d => new { d.ProjectId, d.DeliveryId }).IsUnique();
+        model.Entity<UserEntity>(user =>
+        {
+            user.HasIndex(u => u.Name).IsUnique();
+            user.Property(u => u.Name).HasMaxLength(100);
+            user.HasMany(u => u.Tokens).WithOne(t => t.User).HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Restrict);
+        });
         model.Entity<ApiTokenEntity>().HasIndex(t => t.TokenHash).IsUnique();
         model.Entity<AuditEntryEntity>().HasIndex(e => e.Project);
         model.Entity<ProjectSecretEntity>(secret =>

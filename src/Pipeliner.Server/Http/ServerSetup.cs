@@ -137,6 +137,7 @@ public static class ServerSetup
         app.MapWebhooks();
         app.MapAudit();
         app.MapTokens();
+        app.MapUsers();
         app.MapSecrets();
         app.MapForgeStatuses();
         app.MapBadges();

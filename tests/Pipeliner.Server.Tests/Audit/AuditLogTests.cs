@@ -25,7 +25,7 @@ public class AuditLogTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
         var cancel = entries[0];
         Assert.Equal($"run {id}", cancel.GetProperty("target").GetString());
         Assert.Equal(project, cancel.GetProperty("project").GetString());
-        Assert.Equal("bootstrap admin", cancel.GetProperty("actor").GetString());
+        Assert.Equal("admin", cancel.GetProperty("actor").GetString());
         Assert.Equal($"job deploy of run {id}", entries[1].GetProperty("target").GetString());
     }
 

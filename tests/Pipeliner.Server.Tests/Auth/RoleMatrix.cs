@@ -65,11 +65,14 @@ public static class RoleMatrix
         new("GET", "/api/runs/{id:long}/jobs/{job}/log/search", "/api/runs/{run}/jobs/build/log/search?q=x", Needs.Read),
         new("POST", "/api/runs/{id:long}/jobs/{job}/log/download", "/api/runs/{run}/jobs/build/log/download", Needs.Read),
 
-        // Audit, tokens, secrets
+        // Audit, tokens, users, secrets
         new("GET", "/api/audit/", "/api/audit", Needs.ReleaseManager),
         new("GET", "/api/tokens/", "/api/tokens", Needs.Admin),
         new("POST", "/api/tokens/", "/api/tokens", Needs.Admin, "{}"),
         new("DELETE", "/api/tokens/{id:int}", "/api/tokens/999999", Needs.Admin),
+        new("GET", "/api/users/", "/api/users", Needs.Admin),
+        new("POST", "/api/users/", "/api/users", Needs.Admin, "{}"),
+        new("PATCH", "/api/users/{name}", "/api/users/no-such-user", Needs.Admin, """{"disabled": true}"""),
         new("GET", "/api/projects/{project}/secrets/", "/api/projects/{project}/secrets", Needs.Admin),
         new("PUT", "/api/projects/{project}/secrets/{name}", "/api/projects/{project}/secrets/MATRIX", Needs.Admin, "{}"),
         new("DELETE", "/api/projects/{project}/secrets/{name}", "/api/projects/{project}/secrets/MATRIX", Needs.Admin),

@@ -21,7 +21,7 @@ public class TokenEndpointsTests(AppWithoutAgent app) : IClassFixture<AppWithout
         await Api.ExpectAsync(response, HttpStatusCode.Created);
         var created = await response.Content.ReadFromJsonAsync<CreatedTokenView>(Api.Json);
         Assert.NotNull(created);
-        Assert.Equal(("ci deployer", "developer"), (created.Name, created.Role));
+        Assert.Equal(("ci deployer", "ci deployer", "developer"), (created.User, created.Name, created.Role));
         Assert.StartsWith(TokenHasher.TokenPrefix, created.Token, StringComparison.Ordinal);
         Assert.StartsWith(created.Prefix, created.Token, StringComparison.Ordinal);
         Assert.True(created.Prefix.Length < created.Token.Length / 2, "the prefix is a small part of the token");
@@ -160,7 +160,7 @@ public class TokenEndpointsTests(AppWithoutAgent app) : IClassFixture<AppWithout
         var entries = JsonDocument.Parse(page).RootElement.GetProperty("items").EnumerateArray()
             .Where(e => e.GetProperty("target").GetString()!.Contains("(audited)", StringComparison.Ordinal)).ToList();
         Assert.Equal(["token.revoke", "token.create"], entries.Select(e => e.GetProperty("action").GetString()));
-        Assert.All(entries, e => Assert.Equal("bootstrap admin", e.GetProperty("actor").GetString()));
+        Assert.All(entries, e => Assert.Equal("admin", e.GetProperty("actor").GetString()));
         Assert.Contains("role viewer", entries[1].GetProperty("details").GetString(), StringComparison.Ordinal);
     }
 
@@ -186,7 +186,7 @@ public class LastAdminTokenTests(AppWithoutAgent app) : IClassFixture<AppWithout
         using var created = await bootstrap.PostAsJsonAsync("/api/tokens", new { name = "second admin", role = "admin" });
         var second = (await created.Content.ReadFromJsonAsync<CreatedTokenView>(Api.Json))!;
         await app.CreateTokenAsync(Role.Admin, expiresAt: DateTimeOffset.UtcNow.AddSeconds(-1));
-        var bootstrapId = await app.WithDbAsync(db => db.ApiTokens.Where(t => t.Name == "bootstrap admin").Select(t => t.Id).SingleAsync());
+        var bootstrapId = await app.WithDbAsync(db => db.ApiTokens.Where(t => t.Name == "bootstrap").Select(t => t.Id).SingleAsync());
         using var secondAdmin = app.Client(second.Token);
 
         using var first = await secondAdmin.DeleteAsync($"/api/tokens/{bootstrapId}");
@@ -199,6 +199,6 @@ public class LastAdminTokenTests(AppWithoutAgent app) : IClassFixture<AppWithout
     }
 }
 
-public sealed record CreatedTokenView(int Id, string Name, string Role, string Prefix, string Token, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
+public sealed record CreatedTokenView(int Id, string User, string Name, string Role, string Prefix, string Token, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
 
-public sealed record TokenView(int Id, string Name, string Role, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
+public sealed record TokenView(int Id, string User, string Name, string Role, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);

@@ -119,7 +119,7 @@ public class PromotionRuleTests(AppWithoutAgent app) : IClassFixture<AppWithoutA
         using var again = await admin.PromoteAsync(runId, "qa");
 
         var problem = await again.RefusedAsync(HttpStatusCode.Conflict, "when: manual");
-        Assert.Contains("job 'deploy-qa' was started already by bootstrap admin", problem.Detail(), StringComparison.Ordinal);
+        Assert.Contains("job 'deploy-qa' was started already by admin", problem.Detail(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public class PromotionRuleTests(AppWithoutAgent app) : IClassFixture<AppWithoutA
         await belowRole.RefusedAsync(HttpStatusCode.Forbidden, "requiredRole: admin");
         await beforeQa.RefusedAsync(HttpStatusCode.Conflict, "requires: qa");
         await Api.ExpectAsync(accepted, HttpStatusCode.Accepted);
-        Assert.Equal("bootstrap admin", (await admin.GetRunAsync(runId)).Job("deploy-qa").ApprovedBy);
+        Assert.Equal("admin", (await admin.GetRunAsync(runId)).Job("deploy-qa").ApprovedBy);
     }
 
     [Fact]

@@ -113,7 +113,7 @@ public class RunActionErrorTests(AppWithoutAgent app) : IClassFixture<AppWithout
 
         await Api.ExpectAsync(response, HttpStatusCode.Accepted);
         var deploy = (await client.GetRunAsync(id)).Job("deploy");
-        Assert.Equal(("pending", "waiting for an agent", "bootstrap admin"), (deploy.Status, deploy.Reason, deploy.ApprovedBy));
+        Assert.Equal(("pending", "waiting for an agent", "admin"), (deploy.Status, deploy.Reason, deploy.ApprovedBy));
     }
 
     [Fact]

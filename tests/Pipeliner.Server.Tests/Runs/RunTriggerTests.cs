@@ -27,7 +27,7 @@ public class RunTriggerTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgen
         Assert.Equal("manual", run.Event);
         Assert.Equal("main", run.Branch);
         Assert.Equal(repository.Head(), run.Commit);
-        Assert.Equal("manual by bootstrap admin", run.Trigger);
+        Assert.Equal("manual by admin", run.Trigger);
         Assert.Equal(["build", "test"], run.Stages);
     }
 

@@ -65,15 +65,24 @@ public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string
         return client;
     }
 
-    /// <summary>A new token of <paramref name="role"/>, stored hashed through the database as the server stores its own.</summary>
+    /// <summary>
+    /// A new token of <paramref name="role"/> for a new user of that role (one person per call), stored hashed through
+    /// the database as the server stores its own.
+    /// </summary>
     public async Task<string> CreateTokenAsync(Role role, DateTimeOffset? expiresAt = null, DateTimeOffset? revokedAt = null)
     {
         var token = TokenHasher.NewToken();
         await WithDbAsync(async db =>
         {
-            db.ApiTokens.Add(new ApiTokenEntity
+            var user = new UserEntity
             {
                 Name = $"{role.ToName()} {Interlocked.Increment(ref _tokens)}",
+                Role = role.ToName(),
+                CreatedAt = DateTimeOffset.UtcNow,
+            };
+            user.Tokens.Add(new ApiTokenEntity
+            {
+                Name = "test",
                 Role = role.ToName(),
                 TokenHash = TokenHasher.Hash(token),
                 Prefix = TokenHasher.Prefix(token),
@@ -81,6 +90,7 @@ public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string
                 ExpiresAt = expiresAt,
                 RevokedAt = revokedAt,
             });
+            db.Users.Add(user);
             await db.SaveChangesAsync();
         });
         return token;

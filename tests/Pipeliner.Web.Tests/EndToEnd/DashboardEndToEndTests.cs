@@ -53,7 +53,7 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
         await release.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         await release.GetByText("Succeeded").WaitForAsync(new() { Timeout = 60_000 });
         var run = await world.WaitForRunAsync(runId, r => r.GetProperty("status").GetString() == "succeeded", RunTimeout, "success");
-        Assert.Equal("bootstrap admin", DashboardWorld.Job(run, "release").GetProperty("approvedBy").GetString());
+        Assert.Equal("admin", DashboardWorld.Job(run, "release").GetProperty("approvedBy").GetString());
         await page.GetByRole(AriaRole.Link, new() { Name = "release" }).ClickAsync();
         await page.GetByText("released to production", new() { Exact = true }).WaitForAsync();
         await DashboardWorld.ScreenshotAsync(page, "run-detail");
@@ -149,7 +149,7 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
         await page.GetByLabel("Token").FillAsync(Support.ServerProcess.AdminToken);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await DashboardWorld.ExpectUrlAsync(page, new Regex($"/projects/{DashboardWorld.Project}$"));
-        await page.Locator(".who-name").GetByText("bootstrap admin").WaitForAsync();
+        await page.Locator(".who-name[title='Signed in as admin (admin), token bootstrap']").WaitForAsync();
         Assert.Equal(Support.ServerProcess.AdminToken, await page.EvaluateAsync<string>("sessionStorage.getItem('pipeliner.token')"));
         Assert.Equal(0, await page.EvaluateAsync<int>("localStorage.length"));
         Assert.DoesNotContain(Support.ServerProcess.AdminToken, await page.EvaluateAsync<string>("document.cookie"), StringComparison.Ordinal);

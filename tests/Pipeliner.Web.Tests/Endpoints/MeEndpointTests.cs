@@ -9,10 +9,10 @@ namespace Pipeliner.Web.Tests.Endpoints;
 public sealed class MeEndpointTests(DashboardApp app) : IClassFixture<DashboardApp>
 {
     [Fact]
-    public async Task A_token_gets_its_name_and_role()
+    public async Task A_token_gets_its_user_name_and_role()
     {
         var me = await app.Client().GetFromJsonAsync<MeResponse>("/api/me");
-        Assert.Equal(new MeResponse("bootstrap admin", "admin", AnonymousRead: false), me);
+        Assert.Equal(new MeResponse("admin", "admin", "bootstrap", "admin", AnonymousRead: false), me);
 
         var developer = await app.CreateTokenAsync(Role.Developer);
         var asDeveloper = await app.Client(developer).GetFromJsonAsync<MeResponse>("/api/me");
@@ -23,7 +23,7 @@ public sealed class MeEndpointTests(DashboardApp app) : IClassFixture<DashboardA
     public async Task Nobody_is_anonymous_and_learns_that_reading_needs_a_token()
     {
         var me = await app.Client(token: null).GetFromJsonAsync<MeResponse>("/api/me");
-        Assert.Equal(new MeResponse(null, null, AnonymousRead: false), me);
+        Assert.Equal(new MeResponse(null, null, null, null, AnonymousRead: false), me);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class AnonymousMeEndpointTests(AnonymousReadApp app) : IClassFixtu
     public async Task Anonymous_reading_is_announced()
     {
         var me = await app.Client(token: null).GetFromJsonAsync<MeResponse>("/api/me");
-        Assert.Equal(new MeResponse(null, null, AnonymousRead: true), me);
+        Assert.Equal(new MeResponse(null, null, null, null, AnonymousRead: true), me);
         Assert.Equal(HttpStatusCode.OK, (await app.Client(token: null).GetAsync("/api/projects")).StatusCode);
     }
 }

@@ -36,19 +36,27 @@ public class DashboardApp : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>A new token of <paramref name="role"/> for a new user of that role (one person per call).</summary>
     public async Task<string> CreateTokenAsync(Role role)
     {
         var token = TokenHasher.NewToken();
         await WithDbAsync(async db =>
         {
-            db.ApiTokens.Add(new ApiTokenEntity
+            var user = new UserEntity
             {
                 Name = $"{role.ToName()} {Interlocked.Increment(ref _tokens).ToString(CultureInfo.InvariantCulture)}",
+                Role = role.ToName(),
+                CreatedAt = DateTimeOffset.UtcNow,
+            };
+            user.Tokens.Add(new ApiTokenEntity
+            {
+                Name = "test",
                 Role = role.ToName(),
                 TokenHash = TokenHasher.Hash(token),
                 Prefix = TokenHasher.Prefix(token),
                 CreatedAt = DateTimeOffset.UtcNow,
             });
+            db.Users.Add(user);
             await db.SaveChangesAsync();
         });
         return token;

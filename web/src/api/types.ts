@@ -41,7 +41,12 @@ export const finishedStatuses: ReadonlySet<string> = new Set([
 export type Role = "viewer" | "developer" | "release-manager" | "admin";
 
 export interface Me {
+  /** Who is signed in: the token's user. */
   name: string | null;
+  user?: string | null;
+  /** What the token is for ("laptop", "ci"). */
+  token?: string | null;
+  /** What the request may do: the lower of the token's and the user's role. */
   role: Role | null;
   anonymousRead: boolean;
 }

@@ -47,10 +47,15 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("UserId")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("TokenHash")
                         .IsUnique();
+
+                    b.HasIndex("UserId");
 
                     b.ToTable("ApiTokens");
                 });
@@ -624,6 +629,35 @@ namespace Pipeliner.Server.Data.Migrations
                     b.ToTable("Runs");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.UserEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DisabledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Users");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.WebhookDeliveryEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -668,6 +702,17 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("WebhookDeliveries");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ApiTokenEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.UserEntity", "User")
+                        .WithMany("Tokens")
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("User");
                 });
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ApprovalEntity", b =>
@@ -811,6 +856,11 @@ namespace Pipeliner.Server.Data.Migrations
                     b.Navigation("Deployments");
 
                     b.Navigation("Jobs");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.UserEntity", b =>
+                {
+                    b.Navigation("Tokens");
                 });
 #pragma warning restore 612, 618
         }

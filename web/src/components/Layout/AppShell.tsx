@@ -28,7 +28,7 @@ export function AppShell({ crumbs = [], children }: { crumbs?: Crumb[]; children
         <div className="who">
           {session.signedIn && me ? (
             <>
-              <span className="who-name" title={`Signed in as ${me.name} (${me.role})`}>
+              <span className="who-name" title={`Signed in as ${me.name} (${me.role})${me.token ? `, token ${me.token}` : ""}`}>
                 {me.name} <span className="role">{me.role}</span>
               </span>
               <button
