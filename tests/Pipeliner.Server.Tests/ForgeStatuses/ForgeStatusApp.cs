@@ -66,6 +66,18 @@ internal static class ForgeStatusScenario
         return (client, project, delivery.RunId!.Value, repository.Head());
     }
 
+    /// <summary>A one-job run from the case's webhook, finished, with its final states accepted by the forge and settled.</summary>
+    public static async Task<(HttpClient Client, string Project, long RunId)> SettledRunFromWebhookAsync(
+        this PipelinerApp app, ForgeCase forgeCase, RecordingForge forge)
+    {
+        var (client, project, runId, _) = await app.RunFromWebhookAsync(forgeCase, forge, Pipelines.OneJob);
+        await client.WaitForFinishAsync(runId);
+        await forge.WaitForAcceptedAsync("pipeliner", "success");
+        await forge.WaitForAcceptedAsync("pipeliner/build", "success");
+        await client.SettledStatusesAsync(runId);
+        return (client, project, runId);
+    }
+
     public static async Task<ForgeStatusesView> StatusesAsync(this HttpClient client, long runId) =>
         (await client.GetFromJsonAsync<ForgeStatusesView>($"/api/runs/{runId}/statuses", Api.Json))!;
 

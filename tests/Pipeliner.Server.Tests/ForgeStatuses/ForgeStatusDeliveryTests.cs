@@ -183,12 +183,8 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
     public async Task Delivery_SkipsAnOlderUpdateAndKeepsTheFinalState_WhenItArrivesAfterTheFinalOne()
     {
         await using var forge = await RecordingForge.StartAsync();
-        var (client, _, runId, _) = await app.RunFromWebhookAsync(ForgeCase.All["gitlab"], forge, Pipelines.OneJob);
+        var (client, _, runId) = await app.SettledRunFromWebhookAsync(ForgeCase.All["gitlab"], forge);
         using var _ = client;
-        await client.WaitForFinishAsync(runId);
-        await forge.WaitForAcceptedAsync("pipeliner", "success");
-        await forge.WaitForAcceptedAsync("pipeliner/build", "success");
-        await client.SettledStatusesAsync(runId);
         var seen = forge.Requests.Count;
         var firstUpdate = await app.WithDbAsync(db => db.ForgeStatusUpdates
             .Where(u => u.Context!.RunId == runId && u.Context.Context == "pipeliner").OrderBy(u => u.Sequence).Select(u => u.Id).FirstAsync());
@@ -209,12 +205,8 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
     public async Task Delivery_RecordsWhyNothingWasSent_WhenAManualRunHasNoForgeRepository()
     {
         await using var forge = await RecordingForge.StartAsync();
-        var (client, project, webhookRun, _) = await app.RunFromWebhookAsync(ForgeCase.All["github"], forge, Pipelines.OneJob);
+        var (client, project, _) = await app.SettledRunFromWebhookAsync(ForgeCase.All["github"], forge);
         using var _ = client;
-        await client.WaitForFinishAsync(webhookRun);
-        await forge.WaitForAcceptedAsync("pipeliner", "success");
-        await forge.WaitForAcceptedAsync("pipeliner/build", "success");
-        await client.SettledStatusesAsync(webhookRun);
         var seen = forge.Requests.Count;
 
         // The project's repository is a local path: without a webhook there is no owner/name to report to.

@@ -16,12 +16,8 @@ public class ForgeStatusRedeliveryTests(ForgeStatusApp app) : IClassFixture<Forg
     public async Task ResendUnsettled_DeliversOnlyTheNewestStateWhoseRetriesEnded_WhenOthersAreRecentTooOldOrSettled()
     {
         await using var forge = await RecordingForge.StartAsync();
-        var (client, _, runId, _) = await app.RunFromWebhookAsync(ForgeCase.All["github"], forge, Pipelines.OneJob);
+        var (client, _, runId) = await app.SettledRunFromWebhookAsync(ForgeCase.All["github"], forge);
         using var _ = client;
-        await client.WaitForFinishAsync(runId);
-        await forge.WaitForAcceptedAsync("pipeliner", "success");
-        await forge.WaitForAcceptedAsync("pipeliner/build", "success");
-        await client.SettledStatusesAsync(runId);
 
         var now = DateTimeOffset.UtcNow;
         // The run's context: a newer state whose last try failed 20 minutes ago, after every retry (15 minutes quiet is due).
@@ -52,10 +48,8 @@ public class ForgeStatusRedeliveryTests(ForgeStatusApp app) : IClassFixture<Forg
     public async Task ResendUnsettled_DeliversAStateNeverTried_WhenItWasStagedLongerAgoThanTheQuietTime()
     {
         await using var forge = await RecordingForge.StartAsync();
-        var (client, _, runId, _) = await app.RunFromWebhookAsync(ForgeCase.All["gitea"], forge, Pipelines.OneJob);
+        var (client, _, runId) = await app.SettledRunFromWebhookAsync(ForgeCase.All["gitea"], forge);
         using var _ = client;
-        await client.WaitForFinishAsync(runId);
-        await client.SettledStatusesAsync(runId);
 
         var lost = await StageAsync(runId, "pipeliner/build", "canceled", "canceled by release-manager", DateTimeOffset.UtcNow.AddMinutes(-16), lastTry: null);
 
