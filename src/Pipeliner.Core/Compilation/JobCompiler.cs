@@ -127,6 +127,7 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
     private List<ServiceDefinition> CompileServices(List<ServiceSyntax>? services, NodePath path)
     {
         var result = new List<ServiceDefinition>();
+        if (services is null || services.Count == 0) return result;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < (services?.Count ?? 0); i++)
         {

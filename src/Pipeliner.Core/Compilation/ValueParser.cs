@@ -100,7 +100,7 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         if (map is null) return variables;
-        foreach (var (key, value) in map.Entries.Select(e => (e.Key, e.Value)))
+        foreach (var (key, value) in map.Entries)
         {
             if (VariableName(key, path) is { } name) variables[name] = value.IsNull ? "" : value.Value;
         }

@@ -16,12 +16,14 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
 
     /// <summary>The entries of a mapping (merge keys applied), reporting keys not in <paramref name="knownKeys"/>.</summary>
     /// <param name="into">The syntax object being read, told which keys were written.</param>
-    public IReadOnlyList<YamlEntry> Entries(YamlNode node, NodePath path, IReadOnlyCollection<string> knownKeys, MappingSyntax? into = null)
+    /// <remarks>Indexed loops and concrete lists here: the reader calls this for every mapping of the file.</remarks>
+    public List<YamlEntry> Entries(YamlNode node, NodePath path, IReadOnlyCollection<string> knownKeys, MappingSyntax? into = null)
     {
         var entries = MergedEntries(node, path, into);
         var known = new List<YamlEntry>(entries.Count);
-        foreach (var entry in entries)
+        for (var i = 0; i < entries.Count; i++)
         {
+            var entry = entries[i];
             if (knownKeys.Contains(entry.Key.Value))
             {
                 known.Add(entry);
@@ -54,13 +56,17 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
         }
 
         var entries = Merge(mapping, path);
-        into?.WrittenKeys.UnionWith(entries.Select(e => e.Key.Value));
+        if (into is not null)
+        {
+            for (var i = 0; i < entries.Count; i++) into.WrittenKeys.Add(entries[i].Key.Value);
+        }
+
         return entries;
     }
 
     private IReadOnlyList<YamlEntry> Merge(YamlMapping mapping, NodePath path)
     {
-        if (!mapping.Entries.Any(e => e.Key.Value == MergeKey)) return mapping.Entries;
+        if (!HasMergeKey(mapping)) return mapping.Entries;
 
         var own = mapping.Entries.Where(e => e.Key.Value != MergeKey).ToList();
         var present = own.Select(e => e.Key.Value).ToHashSet(StringComparer.Ordinal);
@@ -80,6 +86,16 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
         }
 
         return own;
+    }
+
+    private static bool HasMergeKey(YamlMapping mapping)
+    {
+        for (var i = 0; i < mapping.Entries.Count; i++)
+        {
+            if (mapping.Entries[i].Key.Value == MergeKey) return true;
+        }
+
+        return false;
     }
 
     public Scalar? Scalar(YamlNode node, NodePath path)
@@ -126,9 +142,11 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
             return null;
         }
 
-        var entries = new List<ScalarEntry>();
-        foreach (var entry in MergedEntries(node, path))
+        var merged = MergedEntries(node, path);
+        var entries = new List<ScalarEntry>(merged.Count);
+        for (var i = 0; i < merged.Count; i++)
         {
+            var entry = merged[i];
             if (entry.Value is YamlScalar value)
                 entries.Add(new ScalarEntry(new Scalar(entry.Key.Value, entry.Key.Location), new Scalar(value.Value, value.Location, value.IsNull)));
             else

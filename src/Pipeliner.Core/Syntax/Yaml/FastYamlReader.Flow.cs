@@ -16,8 +16,8 @@ internal sealed partial class FastYamlReader
         var isSequence = Peek() == '[';
         var closer = isSequence ? ']' : '}';
         _pos++;
-        var items = isSequence ? new List<YamlNode>() : null;
-        var entries = isSequence ? null : new List<YamlEntry>();
+        var firstItem = _items.Count;
+        var firstEntry = _entries.Count;
         var first = true;
         if (!isSequence) _openFlowMappings++;
         while (true)
@@ -31,16 +31,17 @@ internal sealed partial class FastYamlReader
             }
 
             first = false;
-            if (items is not null)
+            if (isSequence)
             {
-                items.Add(ReadFlowNode(blockIndent));
+                var item = ReadFlowNode(blockIndent);
+                _items.Add(item);
             }
             else
             {
                 var key = ReadFlowKey();
                 SkipFlowSpace(blockIndent);
                 if (Peek() is ',' or '}') throw Decline("an empty value in a flow mapping");
-                AddEntry(entries!, key, ReadFlowNode(blockIndent));
+                AddEntry(firstEntry, key, ReadFlowNode(blockIndent));
             }
 
             SkipFlowSpace(blockIndent);
@@ -57,7 +58,7 @@ internal sealed partial class FastYamlReader
 
         if (!isSequence) _openFlowMappings--;
         _depth--;
-        return items is not null ? new YamlSequence(items, location) : new YamlMapping(entries!, location);
+        return isSequence ? new YamlSequence(TakeItems(firstItem), location) : new YamlMapping(TakeEntries(firstEntry), location);
     }
 
     private YamlNode ReadFlowNode(int blockIndent)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using Pipeliner.Core.Diagnostics;
 
@@ -29,6 +30,8 @@ internal sealed partial class FastYamlReader
     private readonly string _text;
     private readonly Dictionary<string, YamlNode> _anchors = new(StringComparer.Ordinal);
     private readonly StringBuilder _builder = new();
+    private readonly List<YamlEntry> _entries = [];
+    private readonly List<YamlNode> _items = [];
     private int _pos;
     private int _line = 1;
     private int _lineStart;
@@ -177,13 +180,13 @@ internal sealed partial class FastYamlReader
     private YamlMapping ReadBlockMapping(int column, YamlScalar firstKey, SourceLocation location)
     {
         Enter();
-        var entries = new List<YamlEntry>();
+        var firstEntry = _entries.Count;
         var key = firstKey;
         while (true)
         {
             _pos++; // the ':'
             var value = ReadBlockValue(column, Here, isMappingValue: true);
-            AddEntry(entries, key, value);
+            AddEntry(firstEntry, key, value);
             SkipToNextToken();
             if (AtEnd || Column < column || IsDocumentMarker('-') || IsDocumentMarker('.')) break;
             if (Column > column) throw Decline("a line indented more than the mapping's keys");
@@ -191,7 +194,7 @@ internal sealed partial class FastYamlReader
         }
 
         _depth--;
-        return new YamlMapping(entries, location);
+        return new YamlMapping(TakeEntries(firstEntry), location);
     }
 
     private YamlScalar ReadBlockKey()
@@ -221,27 +224,45 @@ internal sealed partial class FastYamlReader
         return new YamlScalar(value, isNull, start);
     }
 
-    private void AddEntry(List<YamlEntry> entries, YamlScalar key, YamlNode value)
+    /// <summary>Adds an entry to the mapping whose entries start at <paramref name="firstEntry"/> of the shared stack.</summary>
+    private void AddEntry(int firstEntry, YamlScalar key, YamlNode value)
     {
         if (key.Value != "<<")
         {
-            foreach (var entry in entries)
+            for (var i = firstEntry; i < _entries.Count; i++)
             {
-                if (entry.Key.Value == key.Value) throw Decline($"a duplicate key '{key.Value}'");
+                if (_entries[i].Key.Value == key.Value) throw Decline($"a duplicate key '{key.Value}'");
             }
         }
 
-        entries.Add(new YamlEntry(key, value));
+        _entries.Add(new YamlEntry(key, value));
+    }
+
+    // Collections are gathered on shared stacks (a nested one is finished before its parent goes on) and copied
+    // out at their exact size, instead of growing a list per collection.
+    private YamlEntry[] TakeEntries(int first)
+    {
+        var entries = CollectionsMarshal.AsSpan(_entries)[first..].ToArray();
+        _entries.RemoveRange(first, _entries.Count - first);
+        return entries;
+    }
+
+    private YamlNode[] TakeItems(int first)
+    {
+        var items = CollectionsMarshal.AsSpan(_items)[first..].ToArray();
+        _items.RemoveRange(first, _items.Count - first);
+        return items;
     }
 
     private YamlSequence ReadBlockSequence(int column, bool indentless, SourceLocation location)
     {
         Enter();
-        var items = new List<YamlNode>();
+        var firstItem = _items.Count;
         while (true)
         {
             _pos++; // the '-'
-            items.Add(ReadBlockValue(column, Here, isMappingValue: false));
+            var item = ReadBlockValue(column, Here, isMappingValue: false);
+            _items.Add(item);
             SkipToNextToken();
             if (AtEnd || Column < column || IsDocumentMarker('-') || IsDocumentMarker('.')) break;
             if (Column > column) throw Decline("a line indented more than the list's entries");
@@ -251,7 +272,7 @@ internal sealed partial class FastYamlReader
         }
 
         _depth--;
-        return new YamlSequence(items, location);
+        return new YamlSequence(TakeItems(firstItem), location);
     }
 
     /// <summary>The node after a mapping's ':' or a list's '-', or the empty value YamlDotNet puts right after it.</summary>
