@@ -18,6 +18,7 @@ internal sealed partial class FastYamlReader
         _pos++;
         var firstItem = _items.Count;
         var firstEntry = _entries.Count;
+        HashSet<string>? keys = null;
         var first = true;
         if (!isSequence) _openFlowMappings++;
         while (true)
@@ -41,7 +42,7 @@ internal sealed partial class FastYamlReader
                 var key = ReadFlowKey();
                 SkipFlowSpace(blockIndent);
                 if (Peek() is ',' or '}') throw Decline("an empty value in a flow mapping");
-                AddEntry(firstEntry, key, ReadFlowNode(blockIndent));
+                AddEntry(firstEntry, key, ReadFlowNode(blockIndent), ref keys);
             }
 
             SkipFlowSpace(blockIndent);

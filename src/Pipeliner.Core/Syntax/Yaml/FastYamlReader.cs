@@ -181,12 +181,13 @@ internal sealed partial class FastYamlReader
     {
         Enter();
         var firstEntry = _entries.Count;
+        HashSet<string>? keys = null;
         var key = firstKey;
         while (true)
         {
             _pos++; // the ':'
             var value = ReadBlockValue(column, Here, isMappingValue: true);
-            AddEntry(firstEntry, key, value);
+            AddEntry(firstEntry, key, value, ref keys);
             SkipToNextToken();
             if (AtEnd || Column < column || IsDocumentMarker('-') || IsDocumentMarker('.')) break;
             if (Column > column) throw Decline("a line indented more than the mapping's keys");
@@ -225,13 +226,28 @@ internal sealed partial class FastYamlReader
     }
 
     /// <summary>Adds an entry to the mapping whose entries start at <paramref name="firstEntry"/> of the shared stack.</summary>
-    private void AddEntry(int firstEntry, YamlScalar key, YamlNode value)
+    /// <param name="keys">The mapping's keys once it has many (a search through them all would make "jobs:" quadratic).</param>
+    private void AddEntry(int firstEntry, YamlScalar key, YamlNode value, ref HashSet<string>? keys)
     {
+        const int KeysSearchedOneByOne = 16;
         if (key.Value != "<<")
         {
-            for (var i = firstEntry; i < _entries.Count; i++)
+            if (keys is null && _entries.Count - firstEntry >= KeysSearchedOneByOne)
             {
-                if (_entries[i].Key.Value == key.Value) throw Decline($"a duplicate key '{key.Value}'");
+                keys = new HashSet<string>(StringComparer.Ordinal);
+                for (var i = firstEntry; i < _entries.Count; i++) keys.Add(_entries[i].Key.Value);
+            }
+
+            if (keys is not null)
+            {
+                if (!keys.Add(key.Value)) throw Decline($"a duplicate key '{key.Value}'");
+            }
+            else
+            {
+                for (var i = firstEntry; i < _entries.Count; i++)
+                {
+                    if (_entries[i].Key.Value == key.Value) throw Decline($"a duplicate key '{key.Value}'");
+                }
             }
         }
 

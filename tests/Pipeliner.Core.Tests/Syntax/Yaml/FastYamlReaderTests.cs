@@ -114,6 +114,35 @@ public class FastYamlReaderTests
         Assert.Null(FastYamlReader.TryRead(text));
     }
 
+    [Theory]
+    [InlineData("k3")]
+    [InlineData("k39")]
+    public void TryRead_Declines_WhenAKeyRepeatsInABlockMappingOfManyKeys(string repeated)
+    {
+        var text = string.Concat(Enumerable.Range(0, 40).Select(i => $"k{i}: {i}\n")) + repeated + ": again\n";
+
+        Assert.Null(FastYamlReader.TryRead(text));
+    }
+
+    [Fact]
+    public void TryRead_Declines_WhenAKeyRepeatsInAFlowMappingOfManyKeys()
+    {
+        var text = "a: {" + string.Join(", ", Enumerable.Range(0, 40).Select(i => $"k{i}: {i}")) + ", k3: again}\n";
+
+        Assert.Null(FastYamlReader.TryRead(text));
+    }
+
+    [Fact]
+    public void TryRead_KeepsEveryMergeKey_WhenAMappingOfManyKeysMergesSeveralTimes()
+    {
+        var text = "a: &a {x: 1}\nb:\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"  k{i}: {i}\n  <<: *a\n"));
+
+        var root = Assert.IsType<YamlMapping>(FastYamlReader.TryRead(text));
+
+        Assert.Equal(80, Assert.IsType<YamlMapping>(root.Entries[1].Value).Entries.Count);
+        AssertHandled(text);
+    }
+
     [Fact]
     public void TryRead_BuildsYamlDotNetsTreeOrDeclines_WhenTextIsAnyLiteralOfTheCoreTests()
     {
