@@ -8,6 +8,8 @@ internal sealed partial class FastYamlReader
 {
     private const string Indicators = "-?:,[]{}#&*!|>'\"%@`";
 
+    private static readonly SearchValues<char> BlockPlainStops = SearchValues.Create(" \t\r\n:");
+    private static readonly SearchValues<char> FlowPlainStops = SearchValues.Create(" \t\r\n:,[]{}");
     private static readonly SearchValues<char> SingleQuotedStops = SearchValues.Create("'\r\n");
     private static readonly SearchValues<char> DoubleQuotedStops = SearchValues.Create("\"\\\r\n");
 
@@ -33,27 +35,36 @@ internal sealed partial class FastYamlReader
         while (true)
         {
             var colonEndsWord = isKeyAtIndent || Peek() != '*';
-            char c;
-            while (!IsBlank(c = Peek()))
+            while (true)
             {
-                if (c == ':' && colonEndsWord && (IsBlank(Peek(1)) || (inFlow && Peek(1) == ',')))
+                var stop = _text.AsSpan(_pos).IndexOfAny(inFlow ? FlowPlainStops : BlockPlainStops);
+                _pos = stop < 0 ? _text.Length : _pos + stop;
+                if (stop != 0) contentEnd = _pos;
+                var stopper = Peek();
+                if (stopper == ':')
                 {
-                    endsAtColon = true;
-                    return contentEnd;
+                    if (colonEndsWord && (IsBlank(Peek(1)) || (inFlow && Peek(1) == ',')))
+                    {
+                        endsAtColon = true;
+                        return contentEnd;
+                    }
+
+                    _pos++;
+                    contentEnd = _pos;
+                    continue;
                 }
 
-                if (inFlow && c is ',' or '[' or ']' or '{' or '}')
+                if (inFlow && stopper is ',' or '[' or ']' or '{' or '}')
                 {
                     endsAtColon = false;
                     return contentEnd;
                 }
 
-                _pos++;
-                contentEnd = _pos;
+                break;
             }
 
             SkipSpaces();
-            c = Peek();
+            var c = Peek();
             if (c == '#' || IsBreak(c) || c == End)
             {
                 endsAtColon = false;
