@@ -48,6 +48,12 @@ public sealed class YamlTreeLoader
             diagnostics.Add(At(WhereToPoint(e, scanner.CurrentPosition, text.Length)), "YAML syntax error: " + Describe(e));
             return null;
         }
+        catch (ArgumentException e)
+        {
+            // YamlDotNet's parser throws this for a tag or anchor name it cannot hold, such as the '!!x]' of "[!!x]".
+            diagnostics.Add(At(scanner.CurrentPosition), "YAML syntax error: " + e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
+            return null;
+        }
         catch (InvalidOperationException)
         {
             // YamlDotNet's scanner throws this, without a message, for some malformed text such as a '[' list that
