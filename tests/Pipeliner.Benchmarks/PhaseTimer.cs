@@ -26,7 +26,7 @@ public static class PhaseTimer
         // Each phase: an untimed preparation returning the timed action.
         var phases = new (string Name, Func<Action> Prepare)[]
         {
-            ("1. YAML text -> node tree (YamlDotNet parser)", () => () => YamlTreeLoader.Load(text, new DiagnosticBag())),
+            ("1. YAML text -> node tree (fast reader)", () => () => YamlTreeLoader.Load(text, new DiagnosticBag())),
             ("2. tree -> syntax DTOs (shape and key checks)", () =>
             {
                 // PipelineSyntaxReader.Read includes phase 1; phase 2 is reported as the difference.

@@ -21,7 +21,7 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
         var path = $"jobs.{syntax.Id.Value}";
         var name = parse.Identifier(syntax.Id, "jobs", "job");
         var stage = CompileStage(syntax, path);
-        var image = parse.NonEmpty(syntax.Image, $"{path}.image") ?? defaults.Image;
+        var image = parse.NonEmpty(syntax.Image, new NodePath(path, "image")) ?? defaults.Image;
         if (image is null && syntax.Lacks("image"))
             parse.Error(syntax.Id.Location, $"{path}: 'image' is required (or set defaults.image)");
         var script = CompileScript(syntax, path);
@@ -35,25 +35,25 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
             StageIndex = stage is null ? -1 : IndexOf(stage),
             Image = image ?? "",
             Script = script,
-            Condition = CompileCondition(syntax.If, $"{path}.if"),
+            Condition = CompileCondition(syntax.If, path),
             When = when,
-            Environment = parse.Identifier(syntax.Environment, $"{path}.environment", "environment"),
-            Services = CompileServices(syntax.Services, $"{path}.services"),
+            Environment = parse.Identifier(syntax.Environment, new NodePath(path, "environment"), "environment"),
+            Services = CompileServices(syntax.Services, new NodePath(path, "services")),
             Artifacts = syntax.Artifacts is { } a
-                ? new ArtifactsDefinition(CompilePaths(a, a.Paths, a.Location, $"{path}.artifacts.paths"),
-                    parse.Duration(a.Expire, $"{path}.artifacts.expire") ?? DefaultArtifactExpiry)
+                ? new ArtifactsDefinition(CompilePaths(a, a.Paths, a.Location, new NodePath(path, "artifacts.paths")),
+                    parse.Duration(a.Expire, new NodePath(path, "artifacts.expire")) ?? DefaultArtifactExpiry)
                 : null,
             Cache = syntax.Cache is { } c
-                ? new CacheDefinition(parse.NonEmpty(c.Key, $"{path}.cache.key") ?? "default",
-                    CompilePaths(c, c.Paths, c.Location, $"{path}.cache.paths"))
+                ? new CacheDefinition(parse.NonEmpty(c.Key, new NodePath(path, "cache.key")) ?? "default",
+                    CompilePaths(c, c.Paths, c.Location, new NodePath(path, "cache.paths")))
                 : null,
-            Variables = parse.Variables(syntax.Variables, $"{path}.variables"),
-            Secrets = CompileSecrets(syntax.Secrets, $"{path}.secrets"),
-            Timeout = parse.Duration(syntax.Timeout, $"{path}.timeout") ?? defaults.Timeout,
-            Retry = parse.Integer(syntax.Retry, $"{path}.retry", 0, MaxRetry) ?? defaults.Retry,
+            Variables = parse.Variables(syntax.Variables, new NodePath(path, "variables")),
+            Secrets = CompileSecrets(syntax.Secrets, new NodePath(path, "secrets")),
+            Timeout = parse.Duration(syntax.Timeout, new NodePath(path, "timeout")) ?? defaults.Timeout,
+            Retry = parse.Integer(syntax.Retry, new NodePath(path, "retry"), 0, MaxRetry) ?? defaults.Retry,
             AllowFailure = parse.Boolean(syntax.AllowFailure, $"{path}.allow_failure") ?? false,
-            RunsOn = syntax.RunsOn is null ? defaults.RunsOn : parse.Labels(syntax.RunsOn, $"{path}.runs-on"),
-            Resources = parse.Resources(syntax.Resources, $"{path}.resources", defaults.Resources),
+            RunsOn = syntax.RunsOn is null ? defaults.RunsOn : parse.Labels(syntax.RunsOn, new NodePath(path, "runs-on")),
+            Resources = parse.Resources(syntax.Resources, new NodePath(path, "resources"), defaults.Resources),
             Location = syntax.Id.Location,
         };
         // A job with a bad stage is still returned so that references to it resolve and report nothing twice.
@@ -115,18 +115,19 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
         return WhenPolicy.OnSuccess;
     }
 
-    private JobCondition CompileCondition(ConditionSyntax? condition, string path) =>
+    private JobCondition CompileCondition(ConditionSyntax? condition, string jobPath) =>
         condition is null
             ? JobCondition.Always
             : new JobCondition(
-                parse.Globs(condition.Branches, $"{path}.branches"),
-                parse.Globs(condition.Tags, $"{path}.tags"),
-                parse.Events(condition.Events, $"{path}.events"),
-                parse.Globs(condition.Paths, $"{path}.paths"));
+                parse.Globs(condition.Branches, new NodePath(jobPath, "if.branches")),
+                parse.Globs(condition.Tags, new NodePath(jobPath, "if.tags")),
+                parse.Events(condition.Events, new NodePath(jobPath, "if.events")),
+                parse.Globs(condition.Paths, new NodePath(jobPath, "if.paths")));
 
-    private List<ServiceDefinition> CompileServices(List<ServiceSyntax>? services, string path)
+    private List<ServiceDefinition> CompileServices(List<ServiceSyntax>? services, NodePath path)
     {
         var result = new List<ServiceDefinition>();
+        if (services is null || services.Count == 0) return result;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < (services?.Count ?? 0); i++)
         {
@@ -147,10 +148,10 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
     }
 
     /// <summary>Artifact or cache paths; when <c>paths</c> is written but rejected, that is already reported.</summary>
-    private IReadOnlyList<string> CompilePaths(MappingSyntax owner, ScalarList? paths, SourceLocation location, string path) =>
+    private IReadOnlyList<string> CompilePaths(MappingSyntax owner, ScalarList? paths, SourceLocation location, NodePath path) =>
         paths is null && !owner.Lacks("paths") ? [] : parse.WorkspacePaths(paths, path, location);
 
-    private List<string> CompileSecrets(ScalarList? secrets, string path)
+    private List<string> CompileSecrets(ScalarList? secrets, NodePath path)
     {
         var names = new List<string>();
         foreach (var secret in secrets?.Items ?? [])
@@ -175,7 +176,7 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
         double instances = 1;
         foreach (var axis in matrix.Axes)
         {
-            var name = parse.VariableName(axis.Name, $"{path}.matrix");
+            var name = parse.VariableName(axis.Name, new NodePath(path, "matrix"));
             if (axis.Values.Items.Count == 0)
             {
                 // Reported, and left out: an axis without values has no combinations to expand.

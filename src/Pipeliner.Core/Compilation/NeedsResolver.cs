@@ -9,13 +9,28 @@ namespace Pipeliner.Core.Compilation;
 /// </summary>
 internal sealed class NeedsResolver(ValueParser parse, IReadOnlyList<JobTemplate> templates, IReadOnlyList<Job> instances)
 {
-    private readonly Dictionary<string, List<Job>> _instancesByName = instances
-        .GroupBy(j => j.Name)
-        .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Job>> _instancesByName = ByName(instances);
 
-    private readonly Dictionary<string, Job> _instancesById = instances
-        .GroupBy(j => j.Id)
-        .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+    private readonly Dictionary<string, Job> _instancesById = ById(instances);
+
+    private static Dictionary<string, List<Job>> ByName(IReadOnlyList<Job> instances)
+    {
+        var byName = new Dictionary<string, List<Job>>(instances.Count, StringComparer.Ordinal);
+        foreach (var job in instances)
+        {
+            if (byName.TryGetValue(job.Name, out var group)) group.Add(job);
+            else byName.Add(job.Name, [job]);
+        }
+
+        return byName;
+    }
+
+    private static Dictionary<string, Job> ById(IReadOnlyList<Job> instances)
+    {
+        var byId = new Dictionary<string, Job>(instances.Count, StringComparer.Ordinal);
+        foreach (var job in instances) byId.TryAdd(job.Id, job);
+        return byId;
+    }
 
     /// <summary>Needs per job name (instance ids), null for jobs that rely on stage order.</summary>
     public Dictionary<string, IReadOnlyList<string>?> Resolve()
@@ -108,7 +123,10 @@ internal sealed class NeedsResolver(ValueParser parse, IReadOnlyList<JobTemplate
         return [start, start];
     }
 
-    /// <summary>Tarjan's algorithm, iterating nodes in declaration order so that reports are stable.</summary>
+    /// <summary>
+    /// Tarjan's algorithm, iterating nodes in declaration order so that reports are stable. Only the components that
+    /// are cycles are returned: several jobs, or one that needs itself.
+    /// </summary>
     private static List<HashSet<string>> StronglyConnectedComponents(Dictionary<string, List<string>> edges, List<string> order)
     {
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -118,10 +136,11 @@ internal sealed class NeedsResolver(ValueParser parse, IReadOnlyList<JobTemplate
         var components = new List<HashSet<string>>();
         var counter = 0;
 
-        foreach (var root in order.Where(n => !index.ContainsKey(n)))
+        // Iterative depth-first search: a deep chain of needs must not overflow the call stack.
+        var work = new Stack<(string Node, int Edge)>();
+        foreach (var root in order)
         {
-            // Iterative depth-first search: a deep chain of needs must not overflow the call stack.
-            var work = new Stack<(string Node, int Edge)>();
+            if (index.ContainsKey(root)) continue;
             work.Push((root, 0));
             index[root] = lowLink[root] = counter++;
             stack.Push(root);
@@ -156,6 +175,14 @@ internal sealed class NeedsResolver(ValueParser parse, IReadOnlyList<JobTemplate
                 }
 
                 if (lowLink[node] != index[node]) continue;
+                if (stack.Peek() == node && !edges[node].Contains(node))
+                {
+                    // A job on no cycle, as nearly all are: no component to report, none to allocate.
+                    stack.Pop();
+                    onStack.Remove(node);
+                    continue;
+                }
+
                 var component = new HashSet<string>(StringComparer.Ordinal);
                 string member;
                 do

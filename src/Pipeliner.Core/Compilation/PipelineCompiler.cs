@@ -26,7 +26,7 @@ public static class PipelineCompiler
             Triggers = TriggerCompiler.Compile(syntax.On, parse),
             Variables = parse.Variables(syntax.Variables, "variables"),
             Stages = stages,
-            Jobs = instances.Select(j => j with { Needs = needs.GetValueOrDefault(j.Name) }).ToList(),
+            Jobs = instances.ConvertAll(j => needs.GetValueOrDefault(j.Name) is { } jobNeeds ? j with { Needs = jobNeeds } : j),
             Concurrency = CompileConcurrency(syntax.Concurrency, parse),
         };
         return diagnostics.HasErrors ? null : pipeline;

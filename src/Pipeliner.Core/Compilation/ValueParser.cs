@@ -12,7 +12,7 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
 
     public void Error(SourceLocation location, string message) => diagnostics.Add(location, message);
 
-    public string? Identifier(Scalar? scalar, string path, string what)
+    public string? Identifier(Scalar? scalar, NodePath path, string what)
     {
         if (scalar is null) return null;
         if (Names.Identifier().IsMatch(scalar.Value)) return scalar.Value;
@@ -22,14 +22,14 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
         return null;
     }
 
-    public string? VariableName(Scalar scalar, string path)
+    public string? VariableName(Scalar scalar, NodePath path)
     {
         if (Names.Variable().IsMatch(scalar.Value)) return scalar.Value;
         Error(scalar.Location, $"{path}: invalid variable name '{scalar.Value}': {Names.VariableRule}");
         return null;
     }
 
-    public string? NonEmpty(Scalar? scalar, string path)
+    public string? NonEmpty(Scalar? scalar, NodePath path)
     {
         if (scalar is null) return null;
         if (!scalar.IsNull && scalar.Value.Trim().Length > 0) return scalar.Value;
@@ -37,7 +37,7 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
         return null;
     }
 
-    public TimeSpan? Duration(Scalar? scalar, string path)
+    public TimeSpan? Duration(Scalar? scalar, NodePath path)
     {
         if (scalar is null) return null;
         if (DurationText.TryParse(scalar.Value, out var duration, out var error)) return duration;
@@ -45,7 +45,7 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
         return null;
     }
 
-    public int? Integer(Scalar? scalar, string path, int min, int max)
+    public int? Integer(Scalar? scalar, NodePath path, int min, int max)
     {
         if (scalar is null) return null;
         if (!int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
@@ -61,7 +61,7 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
         return null;
     }
 
-    public bool? Boolean(Scalar? scalar, string path)
+    public bool? Boolean(Scalar? scalar, NodePath path)
     {
         if (scalar is null) return null;
         if (scalar.Value.Equals("true", StringComparison.OrdinalIgnoreCase)) return true;
@@ -70,7 +70,7 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
         return null;
     }
 
-    public IReadOnlyList<GlobPattern>? Globs(ScalarList? list, string path)
+    public IReadOnlyList<GlobPattern>? Globs(ScalarList? list, NodePath path)
     {
         if (list is null) return null;
         var globs = new List<GlobPattern>(list.Items.Count);
@@ -83,7 +83,7 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
         return globs;
     }
 
-    public IReadOnlyList<EventKind>? Events(ScalarList? list, string path)
+    public IReadOnlyList<EventKind>? Events(ScalarList? list, NodePath path)
     {
         if (list is null) return null;
         var events = new List<EventKind>();
@@ -96,11 +96,11 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
         return events;
     }
 
-    public Dictionary<string, string> Variables(ScalarMap? map, string path)
+    public Dictionary<string, string> Variables(ScalarMap? map, NodePath path)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         if (map is null) return variables;
-        foreach (var (key, value) in map.Entries.Select(e => (e.Key, e.Value)))
+        foreach (var (key, value) in map.Entries)
         {
             if (VariableName(key, path) is { } name) variables[name] = value.IsNull ? "" : value.Value;
         }
@@ -108,7 +108,7 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
         return variables;
     }
 
-    public IReadOnlyList<string> Labels(ScalarList? list, string path)
+    public IReadOnlyList<string> Labels(ScalarList? list, NodePath path)
     {
         if (list is null) return [];
         var labels = new List<string>();
@@ -122,7 +122,7 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
     }
 
     /// <summary>Paths inside the workspace: relative, without '..'.</summary>
-    public IReadOnlyList<string> WorkspacePaths(ScalarList? list, string path, SourceLocation owner)
+    public IReadOnlyList<string> WorkspacePaths(ScalarList? list, NodePath path, SourceLocation owner)
     {
         if (list is null || list.Items.Count == 0)
         {
@@ -142,7 +142,7 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
         return paths;
     }
 
-    public ResourceLimits Resources(ResourcesSyntax? syntax, string path, ResourceLimits fallback)
+    public ResourceLimits Resources(ResourcesSyntax? syntax, NodePath path, ResourceLimits fallback)
     {
         if (syntax is null) return fallback;
         decimal? cpus = fallback.Cpus;

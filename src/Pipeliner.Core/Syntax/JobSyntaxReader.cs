@@ -1,3 +1,4 @@
+using Pipeliner.Core.Diagnostics;
 using Pipeliner.Core.Syntax.Yaml;
 
 namespace Pipeliner.Core.Syntax;
@@ -18,7 +19,7 @@ internal static class JobSyntaxReader
 
         foreach (var (key, value) in reader.Entries(node, jobPath, PipelineSyntaxReader.JobKeys, job))
         {
-            var path = $"{jobPath}.{key.Value}";
+            var path = new NodePath(jobPath, key.Value);
             switch (key.Value)
             {
                 case "stage": job.Stage = reader.Scalar(value, path); break;
@@ -45,12 +46,12 @@ internal static class JobSyntaxReader
         return job;
     }
 
-    private static ConditionSyntax ReadCondition(NodeReader reader, YamlNode node, string path)
+    private static ConditionSyntax ReadCondition(NodeReader reader, YamlNode node, NodePath path)
     {
         var condition = new ConditionSyntax();
         foreach (var (key, value) in reader.Entries(node, path, PipelineSyntaxReader.ConditionKeys))
         {
-            var list = reader.List(value, $"{path}.{key.Value}");
+            var list = reader.List(value, path.Child(key.Value));
             switch (key.Value)
             {
                 case "branches": condition.Branches = list; break;
@@ -63,7 +64,7 @@ internal static class JobSyntaxReader
         return condition;
     }
 
-    private static List<ServiceSyntax> ReadServices(NodeReader reader, YamlNode node, string path)
+    private static List<ServiceSyntax> ReadServices(NodeReader reader, YamlNode node, NodePath path)
     {
         var services = new List<ServiceSyntax>();
         if (node is not YamlSequence sequence)
@@ -95,36 +96,36 @@ internal static class JobSyntaxReader
         return services;
     }
 
-    private static ArtifactsSyntax ReadArtifacts(NodeReader reader, YamlNode node, string path)
+    private static ArtifactsSyntax ReadArtifacts(NodeReader reader, YamlNode node, NodePath path)
     {
         var artifacts = new ArtifactsSyntax { Location = node.Location };
         foreach (var (key, value) in reader.Entries(node, path, PipelineSyntaxReader.ArtifactsKeys, artifacts))
         {
-            if (key.Value == "paths") artifacts.Paths = reader.List(value, $"{path}.paths");
-            else artifacts.Expire = reader.Scalar(value, $"{path}.expire");
+            if (key.Value == "paths") artifacts.Paths = reader.List(value, path.Child("paths"));
+            else artifacts.Expire = reader.Scalar(value, path.Child("expire"));
         }
 
         return artifacts;
     }
 
-    private static CacheSyntax ReadCache(NodeReader reader, YamlNode node, string path)
+    private static CacheSyntax ReadCache(NodeReader reader, YamlNode node, NodePath path)
     {
         var cache = new CacheSyntax { Location = node.Location };
         foreach (var (key, value) in reader.Entries(node, path, PipelineSyntaxReader.CacheKeys, cache))
         {
-            if (key.Value == "paths") cache.Paths = reader.List(value, $"{path}.paths");
-            else cache.Key = reader.Scalar(value, $"{path}.key");
+            if (key.Value == "paths") cache.Paths = reader.List(value, path.Child("paths"));
+            else cache.Key = reader.Scalar(value, path.Child("key"));
         }
 
         return cache;
     }
 
-    internal static ResourcesSyntax ReadResources(NodeReader reader, YamlNode node, string path)
+    internal static ResourcesSyntax ReadResources(NodeReader reader, YamlNode node, NodePath path)
     {
         var resources = new ResourcesSyntax { Location = node.Location };
         foreach (var (key, value) in reader.Entries(node, path, PipelineSyntaxReader.ResourcesKeys))
         {
-            var scalar = reader.Scalar(value, $"{path}.{key.Value}");
+            var scalar = reader.Scalar(value, path.Child(key.Value));
             if (key.Value == "cpus") resources.Cpus = scalar;
             else resources.Memory = scalar;
         }
@@ -132,18 +133,18 @@ internal static class JobSyntaxReader
         return resources;
     }
 
-    private static MatrixSyntax ReadMatrix(NodeReader reader, YamlNode node, string path)
+    private static MatrixSyntax ReadMatrix(NodeReader reader, YamlNode node, NodePath path)
     {
         var matrix = new MatrixSyntax { Location = node.Location };
         foreach (var (key, value) in reader.MergedEntries(node, path, matrix))
         {
             if (value is not YamlSequence)
             {
-                reader.ReportKind(value, $"{path}.{key.Value}", "a list of values");
+                reader.ReportKind(value, path.Child(key.Value), "a list of values");
                 continue;
             }
 
-            if (reader.List(value, $"{path}.{key.Value}") is { } values)
+            if (reader.List(value, path.Child(key.Value)) is { } values)
                 matrix.Axes.Add(new MatrixAxisSyntax(new Scalar(key.Value, key.Location), values));
         }
 

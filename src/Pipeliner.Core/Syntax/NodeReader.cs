@@ -16,12 +16,14 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
 
     /// <summary>The entries of a mapping (merge keys applied), reporting keys not in <paramref name="knownKeys"/>.</summary>
     /// <param name="into">The syntax object being read, told which keys were written.</param>
-    public IReadOnlyList<YamlEntry> Entries(YamlNode node, string path, IReadOnlyCollection<string> knownKeys, MappingSyntax? into = null)
+    /// <remarks>Indexed loops and concrete lists here: the reader calls this for every mapping of the file.</remarks>
+    public List<YamlEntry> Entries(YamlNode node, NodePath path, IReadOnlyCollection<string> knownKeys, MappingSyntax? into = null)
     {
         var entries = MergedEntries(node, path, into);
         var known = new List<YamlEntry>(entries.Count);
-        foreach (var entry in entries)
+        for (var i = 0; i < entries.Count; i++)
         {
+            var entry = entries[i];
             if (knownKeys.Contains(entry.Key.Value))
             {
                 known.Add(entry);
@@ -40,7 +42,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
 
     /// <summary>The entries of a mapping whose keys are free (job ids, variable names), merge keys applied.</summary>
     /// <param name="into">The syntax object being read, told which keys were written.</param>
-    public IReadOnlyList<YamlEntry> MergedEntries(YamlNode node, string path, MappingSyntax? into = null)
+    public IReadOnlyList<YamlEntry> MergedEntries(YamlNode node, NodePath path, MappingSyntax? into = null)
     {
         if (node is not YamlMapping mapping)
         {
@@ -54,13 +56,17 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
         }
 
         var entries = Merge(mapping, path);
-        into?.WrittenKeys.UnionWith(entries.Select(e => e.Key.Value));
+        if (into is not null)
+        {
+            for (var i = 0; i < entries.Count; i++) into.WrittenKeys.Add(entries[i].Key.Value);
+        }
+
         return entries;
     }
 
-    private IReadOnlyList<YamlEntry> Merge(YamlMapping mapping, string path)
+    private IReadOnlyList<YamlEntry> Merge(YamlMapping mapping, NodePath path)
     {
-        if (!mapping.Entries.Any(e => e.Key.Value == MergeKey)) return mapping.Entries;
+        if (!HasMergeKey(mapping)) return mapping.Entries;
 
         var own = mapping.Entries.Where(e => e.Key.Value != MergeKey).ToList();
         var present = own.Select(e => e.Key.Value).ToHashSet(StringComparer.Ordinal);
@@ -82,7 +88,17 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
         return own;
     }
 
-    public Scalar? Scalar(YamlNode node, string path)
+    private static bool HasMergeKey(YamlMapping mapping)
+    {
+        for (var i = 0; i < mapping.Entries.Count; i++)
+        {
+            if (mapping.Entries[i].Key.Value == MergeKey) return true;
+        }
+
+        return false;
+    }
+
+    public Scalar? Scalar(YamlNode node, NodePath path)
     {
         if (node is YamlScalar scalar) return new Scalar(scalar.Value, scalar.Location, scalar.IsNull);
         ReportKind(node, path, "a single value");
@@ -93,7 +109,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
     /// A list of values; a single value is accepted as a list of one, nothing as an empty list. A list with an item
     /// that is not a value is reported and read as absent, so that it is not reported again as empty or incomplete.
     /// </summary>
-    public ScalarList? List(YamlNode node, string path)
+    public ScalarList? List(YamlNode node, NodePath path)
     {
         switch (node)
         {
@@ -105,7 +121,9 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
                 var items = new List<Scalar>(sequence.Items.Count);
                 for (var i = 0; i < sequence.Items.Count; i++)
                 {
-                    if (Scalar(sequence.Items[i], $"{path}[{i}]") is { } item) items.Add(item);
+                    // Checked here so that an item's path is only put together for a message.
+                    if (sequence.Items[i] is YamlScalar item) items.Add(new Scalar(item.Value, item.Location, item.IsNull));
+                    else ReportKind(sequence.Items[i], $"{path}[{i}]", "a single value");
                 }
 
                 return items.Count == sequence.Items.Count ? new ScalarList(items, sequence.Location) : null;
@@ -116,7 +134,7 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
     }
 
     /// <summary>A mapping of names to single values (variables, env).</summary>
-    public ScalarMap? Map(YamlNode node, string path)
+    public ScalarMap? Map(YamlNode node, NodePath path)
     {
         if (node is not YamlMapping && !IsNull(node))
         {
@@ -124,11 +142,15 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
             return null;
         }
 
-        var entries = new List<ScalarEntry>();
-        foreach (var entry in MergedEntries(node, path))
+        var merged = MergedEntries(node, path);
+        var entries = new List<ScalarEntry>(merged.Count);
+        for (var i = 0; i < merged.Count; i++)
         {
-            if (Scalar(entry.Value, $"{path}.{entry.Key.Value}") is { } value)
-                entries.Add(new ScalarEntry(new Scalar(entry.Key.Value, entry.Key.Location), value));
+            var entry = merged[i];
+            if (entry.Value is YamlScalar value)
+                entries.Add(new ScalarEntry(new Scalar(entry.Key.Value, entry.Key.Location), new Scalar(value.Value, value.Location, value.IsNull)));
+            else
+                ReportKind(entry.Value, path.Child(entry.Key.Value), "a single value");
         }
 
         return new ScalarMap(entries, node.Location);
@@ -136,6 +158,6 @@ internal sealed class NodeReader(DiagnosticBag diagnostics)
 
     public bool IsNull(YamlNode node) => node is YamlScalar { IsNull: true };
 
-    public void ReportKind(YamlNode node, string path, string expected) =>
+    public void ReportKind(YamlNode node, NodePath path, string expected) =>
         diagnostics.Add(node.Location, $"{path}: expected {expected}, found {node.KindName}");
 }

@@ -27,6 +27,17 @@ public sealed class YamlTreeLoader
     /// <summary>The single document's root node, or null (with a diagnostic) when the text is not usable YAML.</summary>
     public static YamlNode? Load(string text, DiagnosticBag diagnostics)
     {
+        // The fast reader builds the same tree for the YAML pipelines are written in and declines the rest, errors
+        // included, which YamlDotNet then reads and reports.
+        var fast = FastYamlReader.TryRead(text);
+        if (fast is not null) return fast;
+
+        return LoadWithYamlDotNet(text, diagnostics);
+    }
+
+    /// <summary>As <see cref="Load"/>, always through YamlDotNet's parser (the reference the fast reader is tested against).</summary>
+    internal static YamlNode? LoadWithYamlDotNet(string text, DiagnosticBag diagnostics)
+    {
         var scanner = new Scanner(new StringReader(text));
         try
         {
@@ -35,6 +46,12 @@ public sealed class YamlTreeLoader
         catch (YamlException e)
         {
             diagnostics.Add(At(WhereToPoint(e, scanner.CurrentPosition, text.Length)), "YAML syntax error: " + Describe(e));
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            // YamlDotNet's parser throws this for a tag or anchor name it cannot hold, such as the '!!x]' of "[!!x]".
+            diagnostics.Add(At(scanner.CurrentPosition), "YAML syntax error: " + e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
             return null;
         }
         catch (InvalidOperationException)

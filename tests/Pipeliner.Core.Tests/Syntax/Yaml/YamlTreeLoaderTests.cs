@@ -208,6 +208,18 @@ public class YamlTreeLoaderTests
     }
 
     [Theory]
+    [InlineData("needs: [build, !!deploy]\n", "Global tags must be valid URIs.")]
+    [InlineData("a: !!x]\n", "Global tags must be valid URIs.")]
+    public void Load_ReportsASyntaxErrorInsteadOfThrowing_WhenATagIsNotAValidUri(string text, string message)
+    {
+        Assert.Null(Load(text, out var diagnostics));
+
+        // Where the scanner stopped: the exception carries no position.
+        var error = Assert.Single(diagnostics.ToSortedList());
+        Assert.Equal("YAML syntax error: " + message, error.Message);
+    }
+
+    [Theory]
     [InlineData(YamlTreeLoader.MaxDepth)]
     [InlineData(YamlTreeLoader.MaxDepth - 1)]
     public void Load_ReadsNesting_WhenItIsWithinTheLimit(int depth)
