@@ -26,6 +26,11 @@ export function AppShell({ crumbs = [], children }: { crumbs?: Crumb[]; children
           ))}
         </nav>
         <div className="who">
+          {session.can("admin") && (
+            <Link to={paths.adminUsers()} className="admin-link">
+              Users and tokens
+            </Link>
+          )}
           {session.signedIn && me ? (
             <>
               <span className="who-name" title={`Signed in as ${me.name} (${me.role})${me.token ? `, token ${me.token}` : ""}`}>
