@@ -24,6 +24,7 @@ function serve(role = "admin", refuse: (path: string, method: string, body: unkn
   const users: User[] = [user("admin", "admin"), user("carol", "viewer", { disabledAt: "2026-11-21T09:00:00Z" })];
   const tokens: TokenInfo[] = [
     { id: 1, user: "admin", name: "bootstrap", role: "admin", prefix: "plr_boot", createdAt: "2026-11-20T10:00:00Z", expiresAt: null, revokedAt: null },
+    { id: 2, user: "carol", name: "phone", role: "viewer", prefix: "plr_caro", createdAt: "2026-11-20T11:00:00Z", expiresAt: null, revokedAt: null },
   ];
   const fetch = vi.fn(async (input: string, init?: RequestInit) => {
     const path = new URL(input, "http://localhost").pathname;
@@ -96,7 +97,11 @@ describe("AdminUsersPage", () => {
     const carol = within(users).getByRole("row", { name: "User carol" });
     expect(within(carol).getByText(/Disabled since 2026-11-21/)).toBeTruthy();
     expect(within(carol).getByRole("button", { name: "Enable carol" })).toBeTruthy();
-    expect(within(await screen.findByRole("table", { name: "Tokens" })).getByText("plr_boot…")).toBeTruthy();
+    const tokens = await screen.findByRole("table", { name: "Tokens" });
+    expect(within(tokens).getByText("plr_boot…")).toBeTruthy();
+    // A disabled user's token is said to be refused, in words.
+    expect(within(within(tokens).getByRole("row", { name: "Token phone of carol" })).getByText("Refused: user disabled")).toBeTruthy();
+    expect(within(carol).getByText("all refused while disabled (1 valid of 1)")).toBeTruthy();
     expect(screen.getByRole("link", { name: "Users and tokens" })).toBeTruthy();
 
     const add = screen.getByRole("form", { name: "Add user" });

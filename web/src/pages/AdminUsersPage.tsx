@@ -47,6 +47,7 @@ function UsersAndTokens() {
   const now = useNow(true, 30_000);
   // The one place the new token lives, until the panel is dismissed.
   const [created, setCreated] = useState<CreatedToken | null>(null);
+  const disabledUsers = new Set(users.data?.filter((user) => user.disabledAt).map((user) => user.name));
   const reload = () => {
     users.reload();
     tokens.reload();
@@ -84,7 +85,7 @@ function UsersAndTokens() {
         {created && <CreatedTokenPanel created={created} onDismiss={() => setCreated(null)} />}
         {tokens.error && <ErrorNotice error={tokens.error} />}
         {!tokens.data && !tokens.error && <Loading what="Loading tokens" />}
-        {tokens.data && <TokensTable tokens={tokens.data} now={now} onRevoke={revokeToken} />}
+        {tokens.data && <TokensTable tokens={tokens.data} now={now} disabledUsers={disabledUsers} onRevoke={revokeToken} />}
         <h3>New token</h3>
         {users.data && <NewTokenForm users={users.data} onCreate={createToken} />}
       </section>

@@ -5,17 +5,35 @@ import { formatTime } from "../common/format";
 interface TokensTableProps {
   tokens: TokenInfo[];
   now: number;
+  /** Users who are disabled: their tokens are refused while that lasts. */
+  disabledUsers: ReadonlySet<string>;
   onRevoke: (token: TokenInfo) => Promise<unknown>;
 }
 
-function stateOf(token: TokenInfo, now: number): "revoked" | "expired" | "working" {
+type TokenState = "revoked" | "expired" | "user-disabled" | "working";
+
+function stateOf(token: TokenInfo, now: number, disabledUsers: ReadonlySet<string>): TokenState {
   if (token.revokedAt) return "revoked";
   if (token.expiresAt && Date.parse(token.expiresAt) <= now) return "expired";
+  if (disabledUsers.has(token.user)) return "user-disabled";
   return "working";
 }
 
+function stateInWords(token: TokenInfo, state: TokenState): string {
+  switch (state) {
+    case "revoked":
+      return `Revoked ${formatTime(token.revokedAt)}`;
+    case "expired":
+      return "Expired";
+    case "user-disabled":
+      return "Refused: user disabled";
+    default:
+      return "Working";
+  }
+}
+
 /** Every token (never its value) with whose it is and whether it works; revoking asks for a confirmation first. */
-export function TokensTable({ tokens, now, onRevoke }: TokensTableProps) {
+export function TokensTable({ tokens, now, disabledUsers, onRevoke }: TokensTableProps) {
   const [confirming, setConfirming] = useState<number | null>(null);
   const [busy, setBusy] = useState<number | null>(null);
   const [error, setError] = useState<{ id: number; error: Error } | null>(null);
@@ -50,7 +68,7 @@ export function TokensTable({ tokens, now, onRevoke }: TokensTableProps) {
       </thead>
       <tbody>
         {tokens.map((token) => {
-          const state = stateOf(token, now);
+          const state = stateOf(token, now, disabledUsers);
           return (
             <tr key={token.id} aria-label={`Token ${token.name} of ${token.user}`}>
               <th scope="row" data-label="Name">
@@ -73,7 +91,7 @@ export function TokensTable({ tokens, now, onRevoke }: TokensTableProps) {
               </td>
               <td data-label="State">
                 <span className={`state-${state}`}>
-                  {state === "revoked" ? `Revoked ${formatTime(token.revokedAt)}` : state === "expired" ? "Expired" : "Working"}
+                  {stateInWords(token, state)}
                 </span>
               </td>
               <td data-label="Actions">

@@ -91,7 +91,7 @@ function UserRow({ user, onUpdate }: { user: User; onUpdate: UsersTableProps["on
       </td>
       <td data-label="Tokens">
         <span>
-          {user.activeTokens} working of {user.tokens}
+          {user.disabledAt ? `all refused while disabled (${user.activeTokens} valid of ${user.tokens})` : `${user.activeTokens} working of ${user.tokens}`}
         </span>
       </td>
       <td data-label="Actions">
