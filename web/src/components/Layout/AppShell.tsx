@@ -27,7 +27,11 @@ export function AppShell({ crumbs = [], children }: { crumbs?: Crumb[]; children
         </nav>
         <div className="who">
           {session.can("admin") && (
-            <Link to={paths.adminUsers()} className="admin-link">
+            <Link
+              to={paths.adminUsers()}
+              className="admin-link"
+              aria-current={window.location.pathname === paths.adminUsers() ? "page" : undefined}
+            >
               Users and tokens
             </Link>
           )}
