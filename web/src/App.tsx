@@ -1,5 +1,6 @@
 import { useEffect } from "react";
 import { Loading } from "./components/common/Notice";
+import { AdminUsersPage } from "./pages/AdminUsersPage";
 import { getToken } from "./api/session";
 import { useSession } from "./hooks/session";
 import { EnvironmentsPage } from "./pages/EnvironmentsPage";
@@ -39,6 +40,8 @@ export function App() {
       return <RunDetailPage key={params.id} runId={Number(params.id)} />;
     case "job":
       return <RunDetailPage key={params.id} runId={Number(params.id)} job={params.job} />;
+    case "adminUsers":
+      return <AdminUsersPage />;
     case "signIn":
       return <SignInPage />;
     default:

@@ -2,6 +2,9 @@ import { takeEarly } from "./early";
 import { toApiError } from "./errors";
 import { getToken } from "./session";
 import type {
+  CreatedToken,
+  CreateTokenInput,
+  CreateUserInput,
   ForgeStatuses,
   Environment,
   EnvironmentRulesInput,
@@ -16,6 +19,9 @@ import type {
   RunFailures,
   RunFilters,
   RunSummary,
+  TokenInfo,
+  UpdateUserInput,
+  User,
 } from "./types";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -78,6 +84,10 @@ export function createClient(options: ClientOptions = {}) {
     });
   }
 
+  function sendJson(method: string, path: string, body: unknown): Promise<Response> {
+    return send(path, { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  }
+
   return {
     fetch: fetchImpl,
     headers,
@@ -110,6 +120,15 @@ export function createClient(options: ClientOptions = {}) {
       (await (await post(`/api/runs/${id}/promote`, { environment })).json()) as Promotion,
     redeploy: async (project: string, environment: string, deploymentId: number) =>
       (await (await post(`/api/projects/${enc(project)}/environments/${enc(environment)}/redeploy`, { deploymentId })).json()) as Promotion,
+
+    users: () => json<User[]>("/api/users"),
+    createUser: async (user: CreateUserInput) => (await (await sendJson("POST", "/api/users", user)).json()) as User,
+    updateUser: async (name: string, change: UpdateUserInput) =>
+      (await (await sendJson("PATCH", `/api/users/${enc(name)}`, change)).json()) as User,
+    tokens: () => json<TokenInfo[]>("/api/tokens"),
+    /** The answer holds the token: show it once and keep it nowhere else. */
+    createToken: async (token: CreateTokenInput) => (await (await sendJson("POST", "/api/tokens", token)).json()) as CreatedToken,
+    revokeToken: (id: number) => send(`/api/tokens/${id}`, { method: "DELETE" }),
 
     /** The raw log from a byte offset; the caller reads the body as a stream. */
     log: (id: number, job: string, attempt: number | undefined, offset: number, signal?: AbortSignal) =>

@@ -279,3 +279,52 @@ export interface Promotion {
   status: "started" | "waiting_for_approval";
   requiredApprovals: number;
 }
+
+export const roles: readonly Role[] = ["viewer", "developer", "release-manager", "admin"];
+
+/** A user as admins see it (GET /api/users): `tokens` counts all their tokens, `activeTokens` those that work. */
+export interface User {
+  name: string;
+  role: Role;
+  createdAt: string;
+  disabledAt: string | null;
+  tokens: number;
+  activeTokens: number;
+}
+
+export interface CreateUserInput {
+  name: string;
+  role: Role;
+}
+
+/** A new role, and/or disabled (true) or enabled again (false); a field left out stays. */
+export interface UpdateUserInput {
+  role?: Role;
+  disabled?: boolean;
+}
+
+/** A token as lists show it (GET /api/tokens): never the token itself. */
+export interface TokenInfo {
+  id: number;
+  user: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+/** The answer to POST /api/tokens: the only one that holds the token. */
+export interface CreatedToken extends Omit<TokenInfo, "revokedAt"> {
+  token: string;
+}
+
+export interface CreateTokenInput {
+  user: string;
+  name: string;
+  /** Left out: the user's role. */
+  role?: Role;
+  /** ISO 8601; left out: the token does not expire. */
+  expiresAt?: string;
+}

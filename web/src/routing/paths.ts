@@ -10,6 +10,7 @@ export const paths = {
   run: (id: number) => `/runs/${id}`,
   job: (id: number, job: string, attempt?: number) =>
     `/runs/${id}/jobs/${enc(job)}${attempt !== undefined ? `?attempt=${attempt}` : ""}`,
+  adminUsers: () => "/admin/users",
   signIn: (next?: string) => `/sign-in${next ? `?next=${enc(next)}` : ""}`,
 };
 
@@ -20,5 +21,6 @@ export const routes = {
   pullRequest: "/projects/:project/pulls/:number",
   run: "/runs/:id",
   job: "/runs/:id/jobs/:job",
+  adminUsers: "/admin/users",
   signIn: "/sign-in",
 };

@@ -26,6 +26,15 @@ export function AppShell({ crumbs = [], children }: { crumbs?: Crumb[]; children
           ))}
         </nav>
         <div className="who">
+          {session.can("admin") && (
+            <Link
+              to={paths.adminUsers()}
+              className="admin-link"
+              aria-current={window.location.pathname === paths.adminUsers() ? "page" : undefined}
+            >
+              Users and tokens
+            </Link>
+          )}
           {session.signedIn && me ? (
             <>
               <span className="who-name" title={`Signed in as ${me.name} (${me.role})${me.token ? `, token ${me.token}` : ""}`}>
