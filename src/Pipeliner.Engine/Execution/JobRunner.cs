@@ -61,7 +61,7 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
             var mirror = await workspaces.EnsureCommitAsync(assignment.Project, assignment.Repository, assignment.CommitSha, timeout.Token);
             var restore = assignment.ArtifactSources.Select(id => new ArchiveFolder(layout.Artifacts(assignment.RunId, id))).ToList();
             if (job.Spec.Cache is { } cache) restore.Add(new ArchiveFolder(layout.Cache(assignment.Project, cache.Key)));
-            await workspaces.PrepareAsync(mirror, assignment.CommitSha, workflow.WorkspacePath, restore, timeout.Token);
+            await workspaces.PrepareAsync(mirror, assignment.RunId, assignment.CommitSha, workflow.WorkspacePath, restore, timeout.Token);
 
             await backend.SetupWorkflowAsync(workflow, timeout.Token);
             foreach (var service in workflow.Steps.Where(s => s.Kind == StepKind.Service))
