@@ -359,6 +359,9 @@ public sealed class DockerBackend : IExecutionBackend
         });
         try
         {
+            // A step that ends within the first interval is not sampled: the engine seldom has figures for so short a
+            // life, and a stats request per trivial job costs the engine as much as the job.
+            await Task.Delay(SampleInterval, cancellationToken);
             while (!cancellationToken.IsCancellationRequested)
             {
                 await _client.Containers.GetContainerStatsAsync(id, new ContainerStatsParameters { Stream = false, OneShot = true }, progress, cancellationToken);
