@@ -49,15 +49,9 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
         // The engine is asked while the repository is read and the pipeline loaded; a pipeline error is still
         // reported first, as before.
         var available = backend.CheckAvailableAsync(cancellationToken);
-        try
-        {
-            return await RunAsync(request, backend, available, cancellationToken);
-        }
-        finally
-        {
-            // Observed on every path: a run that ended early does not leave the check's failure unobserved.
-            await available.ContinueWith(_ => { }, TaskScheduler.Default);
-        }
+        // A run that ends before it needs the engine neither waits for the check nor leaves its failure unobserved.
+        _ = available.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return await RunAsync(request, backend, available, cancellationToken);
     }
 
     private async Task<int> RunAsync(RunRequest request, IExecutionBackend backend, Task available, CancellationToken cancellationToken)
@@ -126,8 +120,8 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
         }
         finally
         {
-            await sweep;
             janitor.Release(runId);
+            await sweep;
         }
 
         observer.Dispose();
