@@ -10,13 +10,14 @@ root=$(pwd)
 : "${DOCKER_HOST:?start an engine first: eval \"\$(bash deploy/dev/docker-engine.sh start)\"}"
 export DOCKER_HOST
 
-dotnet build src/Pipeliner.Cli -c Release -nologo -v q >/dev/null
-pipeliner() { dotnet "$root/src/Pipeliner.Cli/bin/Release/net10.0/pipeliner.dll" "$@"; }
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The CLI as README installs it: published ahead of time (ReadyToRun).
+dotnet publish src/Pipeliner.Cli -c Release --use-current-runtime --self-contained false -o "$work/cli" -nologo -v q >/dev/null
+pipeliner() { "$work/cli/pipeliner" "$@"; }
 make_repo() { # $1 dir, stdin: pipeline
     mkdir -p "$1" && cat > "$1/.pipeliner.yml"
     git -C "$1" init -q -b main && git -C "$1" add -A

@@ -45,6 +45,17 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
 
     private async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
+        await using var backend = CreateBackend(request.Backend);
+        // The engine is asked while the repository is read and the pipeline loaded; a pipeline error is still
+        // reported first, as before.
+        var available = backend.CheckAvailableAsync(cancellationToken);
+        // A run that ends before it needs the engine neither waits for the check nor leaves its failure unobserved.
+        _ = available.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return await RunAsync(request, backend, available, cancellationToken);
+    }
+
+    private async Task<int> RunAsync(RunRequest request, IExecutionBackend backend, Task available, CancellationToken cancellationToken)
+    {
         var source = RunSource.Resolve(request);
         var layout = new DataLayout(request.DataDirectory ?? source.DefaultDataDirectory);
         PrepareDataDirectory(layout);
@@ -78,9 +89,7 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
             throw new UsageException($"--job: no job named {string.Join(", ", unknownJobs.Select(u => $"'{u}'"))}");
 
         var secrets = SecretInputs.Collect(request.Secrets, request.SecretsFile);
-        await using var backend = CreateBackend(request.Backend);
-        await backend.CheckAvailableAsync(cancellationToken);
-        await backend.RemoveOrphansAsync(cancellationToken);
+        await available;
         var janitor = new WorkspaceJanitor(layout);
         janitor.RemoveOrphans();
 
@@ -93,7 +102,8 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
                               $"{plan.Jobs.Count} job(s), backend {backend.Name}, data in {layout.Root}");
 
         using var observer = new ConsoleRunObserver(console, records, source.Project);
-        var executor = new RunExecutor(new JobRunner(backend, layout, workspaces, time), observer, time);
+        // Every job copies the run's one checkout; the run's workspace folder, the checkout with it, goes when the run ends.
+        var executor = new RunExecutor(new JobRunner(backend, layout, new WorkspacePreparer(layout, copyRunCheckout: true), time), observer, time);
         var options = new RunOptions
         {
             Parallel = request.Parallel,
@@ -101,6 +111,9 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
             Secrets = secrets,
         };
         janitor.Claim(runId);
+        // Leftovers of dead processes are removed while the jobs run: the sweep skips containers of live owners,
+        // this process among them, so it never touches this run.
+        var sweep = RemoveOrphansAsync(backend, cancellationToken);
         try
         {
             await executor.ExecuteAsync(run, source.Project, source.Location, commit, options, cancellationToken);
@@ -108,6 +121,7 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
         finally
         {
             janitor.Release(runId);
+            await sweep;
         }
 
         observer.Dispose();
@@ -141,6 +155,20 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
         var loaded = PipelineLoader.Load(text);
         if (loaded.Pipeline is null) DiagnosticPrinter.Print(console.Error, name, loaded.Diagnostics);
         return loaded.Pipeline;
+    }
+
+    private async Task RemoveOrphansAsync(IExecutionBackend backend, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await backend.RemoveOrphansAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is Docker.DotNet.DockerApiException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            // Leftovers are not this run's: failing to remove them must not fail it; the next start tries again.
+            if (!cancellationToken.IsCancellationRequested)
+                console.Error.WriteLine($"pipeliner: warning: leftovers of earlier runs not removed: {e.Message.Split('\n')[0]}");
+        }
     }
 
     private IExecutionBackend CreateBackend(string name)

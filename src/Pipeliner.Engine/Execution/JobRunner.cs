@@ -18,7 +18,15 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
 
     public IExecutionBackend Backend => backend;
 
-    public async Task<JobAttemptReport> RunAsync(JobAssignment assignment, Action<LogLine>? onLine, CancellationToken cancellationToken)
+    /// <param name="assignment">The attempt to run.</param>
+    /// <param name="onLine">Hears every log line as it is stored.</param>
+    /// <param name="cancellationToken">Stops the attempt (it is then canceled, and cleaned up all the same).</param>
+    /// <param name="onOutcome">
+    /// Hears the report as soon as it is known: for a script that ran to its end, before its containers and workspace
+    /// are removed (the returned task ends after that), so that a scheduler can start the next job meanwhile.
+    /// </param>
+    public async Task<JobAttemptReport> RunAsync(
+        JobAssignment assignment, Action<LogLine>? onLine, CancellationToken cancellationToken, Action<JobAttemptReport>? onOutcome = null)
     {
         var job = assignment.Job;
         var logPath = layout.JobLog(assignment.RunId, job.Id, assignment.Attempt);
@@ -34,21 +42,32 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
                 ? $"{withheld} (the job lists secret{plural} {string.Join(", ", missing)})"
                 : $"secret{plural} not provided: {string.Join(", ", missing)}";
             log.WriteLine($"pipeliner: job failed before it started: {message}");
-            return new JobAttemptReport(AttemptOutcome.Failed(null, message), logPath, []);
+            var failed = new JobAttemptReport(AttemptOutcome.Failed(null, message), logPath, []);
+            onOutcome?.Invoke(failed);
+            return failed;
         }
 
         var workflow = BuildWorkflow(assignment);
         var artifacts = new List<ArchivedPath>();
-        var outcome = await RunWorkflowAsync(assignment, workflow, masker, log, artifacts, cancellationToken);
-        log.WriteLine(outcome.Status == JobStatus.Succeeded
-            ? "pipeliner: job succeeded"
-            : $"pipeliner: job {outcome.Status.ToName().Replace('_', ' ')}: {outcome.Message}");
-        return new JobAttemptReport(outcome, logPath, artifacts);
+        JobAttemptReport? report = null;
+        var outcome = await RunWorkflowAsync(assignment, workflow, masker, log, artifacts, known => Report(known), cancellationToken);
+        return Report(outcome);
+
+        JobAttemptReport Report(AttemptOutcome known)
+        {
+            if (report is not null) return report;
+            log.WriteLine(known.Status == JobStatus.Succeeded
+                ? "pipeliner: job succeeded"
+                : $"pipeliner: job {known.Status.ToName().Replace('_', ' ')}: {known.Message}");
+            report = new JobAttemptReport(known, logPath, artifacts);
+            onOutcome?.Invoke(report);
+            return report;
+        }
     }
 
     private async Task<AttemptOutcome> RunWorkflowAsync(
         JobAssignment assignment, WorkflowSpec workflow, SecretMasker masker, JobLogWriter log,
-        List<ArchivedPath> artifacts, CancellationToken cancellationToken)
+        List<ArchivedPath> artifacts, Action<AttemptOutcome> finished, CancellationToken cancellationToken)
     {
         var job = assignment.Job;
         var script = workflow.Steps[^1];
@@ -61,7 +80,7 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
             var mirror = await workspaces.EnsureCommitAsync(assignment.Project, assignment.Repository, assignment.CommitSha, timeout.Token);
             var restore = assignment.ArtifactSources.Select(id => new ArchiveFolder(layout.Artifacts(assignment.RunId, id))).ToList();
             if (job.Spec.Cache is { } cache) restore.Add(new ArchiveFolder(layout.Cache(assignment.Project, cache.Key)));
-            await workspaces.PrepareAsync(mirror, assignment.CommitSha, workflow.WorkspacePath, restore, timeout.Token);
+            await workspaces.PrepareAsync(mirror, assignment.RunId, assignment.CommitSha, workflow.WorkspacePath, restore, timeout.Token);
 
             await backend.SetupWorkflowAsync(workflow, timeout.Token);
             foreach (var service in workflow.Steps.Where(s => s.Kind == StepKind.Service))
@@ -81,6 +100,8 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
             var outcome = Outcome(exit, job.Spec.Resources);
             if (outcome.Status == JobStatus.Succeeded)
                 await CollectAsync(assignment, workflow, script, log, artifacts, timeout.Token);
+            // The script ended and its output is stored: only removing what it ran in is left.
+            finished(outcome);
             return outcome;
         }
         catch (Exception e) when (e is StepStartException or WorkspaceException)

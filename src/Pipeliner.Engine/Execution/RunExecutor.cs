@@ -12,7 +12,9 @@ public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimePro
     public async Task ExecuteAsync(Run run, string project, string repository, string commitSha, RunOptions options, CancellationToken cancellationToken)
     {
         var upstream = TransitiveNeeds(run);
+        // Keyed by the attempt's outcome, known before its containers are removed; the attempts themselves end after.
         var running = new Dictionary<Task<JobAttemptReport>, (RunJob Job, JobAttempt Attempt)>();
+        var attempts = new List<Task>();
         try
         {
             while (true)
@@ -33,7 +35,7 @@ public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimePro
                         var attempt = job.Start(time.GetUtcNow(), runner.Backend.Name);
                         observer.JobStarted(job, attempt);
                         var assignment = Assignment(run, job, attempt.Number, options, project, repository, commitSha, upstream);
-                        running.Add(RunAttemptAsync(job, attempt, assignment, cancellationToken), (job, attempt));
+                        running.Add(RunAttemptAsync(job, attempt, assignment, attempts, cancellationToken), (job, attempt));
                     }
                 }
 
@@ -50,9 +52,12 @@ public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimePro
         }
         finally
         {
-            // An infrastructure fault escaped: let every started attempt clean up before leaving.
-            if (running.Count > 0) await Task.WhenAll(running.Keys.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+            // Every started attempt cleans up before the run ends, also when an infrastructure fault escaped.
+            await Task.WhenAll(attempts.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         }
+
+        // A fault while removing a finished job's containers is an infrastructure fault of the run.
+        await Task.WhenAll(attempts);
 
         if (cancellationToken.IsCancellationRequested)
         {
@@ -94,8 +99,22 @@ public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimePro
         MaskedValues = options.Secrets.Values.ToList(),
     };
 
-    private Task<JobAttemptReport> RunAttemptAsync(RunJob job, JobAttempt attempt, JobAssignment assignment, CancellationToken cancellationToken) =>
-        Task.Run(() => runner.RunAsync(assignment, line => observer.LogLine(job, attempt, line), cancellationToken), CancellationToken.None);
+    /// <summary>The attempt's report as soon as it is known; the attempt, cleanup included, is added to <paramref name="attempts"/>.</summary>
+    private Task<JobAttemptReport> RunAttemptAsync(
+        RunJob job, JobAttempt attempt, JobAssignment assignment, List<Task> attempts, CancellationToken cancellationToken)
+    {
+        var outcome = new TaskCompletionSource<JobAttemptReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = Task.Run(() => runner.RunAsync(assignment, line => observer.LogLine(job, attempt, line), cancellationToken,
+            report => outcome.TrySetResult(report)), CancellationToken.None);
+        attempts.Add(running);
+        running.ContinueWith(t =>
+        {
+            if (t.Exception is { } fault) outcome.TrySetException(fault.InnerExceptions);
+            else if (t.IsCanceled) outcome.TrySetCanceled();
+            else outcome.TrySetResult(t.Result);
+        }, TaskScheduler.Default);
+        return outcome.Task;
+    }
 
     /// <summary>For each job, every job it needs directly or indirectly, in plan order (whose artifacts it receives).</summary>
     private static Dictionary<string, List<string>> TransitiveNeeds(Run run)

@@ -12,6 +12,7 @@ namespace Pipeliner.Engine.Storage;
 /// cache/{project}/{key}/                    archives and manifest.json
 /// repos/{project}.git                       bare mirror of the repository
 /// workspaces/{run}/{job}-{attempt}/         a job attempt's checkout, removed when it ends
+/// workspaces/{run}/.checkout/{commit}/      the run's checkout jobs copy (pipeliner run), removed with the run
 /// </code>
 /// </summary>
 public sealed class DataLayout(string root)
@@ -41,6 +42,10 @@ public sealed class DataLayout(string root)
 
     public string Workspace(string runId, string jobId, int attempt) =>
         Path.Combine(WorkspacesDirectory, PathSlug.For(runId), $"{PathSlug.For(jobId)}-{attempt.ToString(CultureInfo.InvariantCulture)}");
+
+    /// <summary>The run's one checkout of a commit; job folders are named <c>{job}-{attempt}</c>, never <c>.checkout</c>.</summary>
+    public string RunCheckout(string runId, string commitSha) =>
+        Path.Combine(WorkspacesDirectory, PathSlug.For(runId), ".checkout", PathSlug.For(commitSha));
 
     /// <summary>The path of <paramref name="absolutePath"/> relative to the data directory, with '/' separators.</summary>
     public string Relative(string absolutePath) => Path.GetRelativePath(Root, absolutePath).Replace('\\', '/');

@@ -7,9 +7,15 @@ namespace Pipeliner.Engine.Workspaces;
 /// Makes a job attempt's workspace: a fresh checkout of the run's commit, then the artifacts of the jobs it
 /// needs and its cache restored into it.
 /// </summary>
-public sealed class WorkspacePreparer(DataLayout layout)
+/// <param name="layout">The data directory.</param>
+/// <param name="copyRunCheckout">
+/// Check the commit out once per run (under the run's workspace folder, which the caller removes when the run
+/// ends) and give each job a copy of that checkout: the same pristine tree, at a fraction of a checkout's cost.
+/// </param>
+public sealed class WorkspacePreparer(DataLayout layout, bool copyRunCheckout = false)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _mirrorLocks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _runCheckouts = new(StringComparer.Ordinal);
 
     public GitRepositoryMirror Mirror(string project, string source) => new(source, layout.Mirror(project));
 
@@ -50,13 +56,51 @@ public sealed class WorkspacePreparer(DataLayout layout)
         }
     }
 
+    /// <summary>A pristine tree of <paramref name="commitSha"/> at <paramref name="directory"/>, plus <paramref name="restore"/>.</summary>
     public async Task<string> PrepareAsync(
-        GitRepositoryMirror mirror, string commitSha, string directory,
+        GitRepositoryMirror mirror, string runId, string commitSha, string directory,
         IEnumerable<ArchiveFolder> restore, CancellationToken cancellationToken)
     {
-        await Task.Run(() => mirror.CheckOut(commitSha, directory), cancellationToken);
+        if (copyRunCheckout)
+        {
+            var checkout = await RunCheckoutAsync(mirror, runId, commitSha, cancellationToken);
+            await Task.Run(() =>
+            {
+                if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+                TreeCopy.Copy(checkout, directory);
+            }, cancellationToken);
+        }
+        else
+        {
+            await Task.Run(() => mirror.CheckOut(commitSha, directory), cancellationToken);
+        }
+
         foreach (var archives in restore) await archives.RestoreAsync(directory, cancellationToken);
         return directory;
+    }
+
+    /// <summary>The run's one checkout of the commit, made by the first job that asks; no job ever works in it.</summary>
+    private async Task<string> RunCheckoutAsync(GitRepositoryMirror mirror, string runId, string commitSha, CancellationToken cancellationToken)
+    {
+        var path = layout.RunCheckout(runId, commitSha);
+        var made = _runCheckouts.GetOrAdd(path, _ => new Lazy<Task>(() => Task.Run(() =>
+        {
+            // Checked out beside and renamed into place: a checkout cut short is never taken for a whole one.
+            var partial = $"{path}.{Guid.NewGuid():N}.partial";
+            mirror.CheckOut(commitSha, partial);
+            Directory.Move(partial, path);
+        }, CancellationToken.None)));
+        try
+        {
+            await made.Value.WaitAsync(cancellationToken);
+        }
+        catch (Exception) when (made.Value.IsFaulted)
+        {
+            _runCheckouts.TryRemove(new KeyValuePair<string, Lazy<Task>>(path, made));
+            throw;
+        }
+
+        return path;
     }
 
     private static bool HasCommit(GitRepositoryMirror mirror, string commitSha)

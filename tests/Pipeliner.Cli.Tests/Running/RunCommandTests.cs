@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Docker.DotNet;
+using Docker.DotNet.Models;
 using Pipeliner.Cli.Running;
 
 namespace Pipeliner.Cli.Tests.Running;
@@ -188,6 +190,53 @@ public sealed class RunCommandTests(CliDockerEngine engine) : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         var (one, two) = (Span("1", "one"), Span("1", "two"));
         Assert.True(one.End <= two.Begin || two.End <= one.Begin, $"one {one} and two {two} overlapped with --parallel 1");
+    }
+
+    [Fact]
+    public async Task Run_RemovesLeftoversOfDeadProcessesWithoutTouchingItsOwnJobs_WhenLeftoversExist()
+    {
+        var orphan = await engine.Client.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Image = "alpine:3",
+            Cmd = ["sleep", "300"],
+            Labels = new Dictionary<string, string>
+            {
+                ["io.pipeliner.managed"] = "true",
+                // This machine, a process id no process has: its owner died.
+                ["io.pipeliner.owner"] = $"{Environment.MachineName}/{int.MaxValue}/1",
+            },
+        });
+        try
+        {
+            _workspace.Commit("""
+                stages: [main]
+                jobs:
+                  one: { stage: main, image: alpine:3, script: ["sleep 1", "echo one done"] }
+                  two: { stage: main, image: alpine:3, script: ["sleep 1", "echo two done"] }
+                """);
+
+            var result = Run();
+
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains("[one] one done\n", result.Output);
+            Assert.Contains("[two] two done\n", result.Output);
+            Assert.Empty(await engine.Client.Containers.ListContainersAsync(new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>> { ["id"] = new Dictionary<string, bool> { [orphan.ID] = true } },
+            }));
+        }
+        finally
+        {
+            try
+            {
+                await engine.Client.Containers.RemoveContainerAsync(orphan.ID, new ContainerRemoveParameters { Force = true });
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                // Removed by the run, as it should be.
+            }
+        }
     }
 
     [Fact]

@@ -68,6 +68,31 @@ public sealed class RunExecutorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExecuteAsync_StartsNextJobWhileTheLastOneIsRemovedButEndsOnlyOnceAllAre_WhenParallelIsOne()
+    {
+        _backend.Job("job1", ScriptedJob.Succeeds("one"));
+        _backend.Job("job2", ScriptedJob.Succeeds("two"));
+        var removals = _backend.HoldDestroys();
+        var secondStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _backend.ScriptStarted += job =>
+        {
+            if (job == "job2") secondStarted.TrySetResult();
+        };
+
+        var execution = _harness.RunAsync(Pipeline(["job1", "job2"]), new RunOptions { Parallel = 1 });
+        await secondStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var endedBeforeRemovals = execution.IsCompleted;
+        removals.SetResult();
+        var run = await execution;
+
+        Assert.False(endedBeforeRemovals, "the run ended before its containers were removed");
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(1, _backend.MaxConcurrent);
+        AssertCleanedUpOncePerAttempt("job1", 1);
+        AssertCleanedUpOncePerAttempt("job2", 1);
+    }
+
+    [Fact]
     public async Task ExecuteAsync_LeavesManualJobWaiting_WhenItIsNotApproved()
     {
         const string yaml = """

@@ -134,7 +134,9 @@ public sealed class JobLogWriterTests : IDisposable
             return chunk.Length;
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(byte[] buffer, int offset, int count) =>
+            ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
         public override void Flush() => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
@@ -148,6 +150,12 @@ public sealed class JobLogWriterTests : IDisposable
         {
             await Task.Yield();
             return await base.ReadAsync(buffer[..Math.Min(chunk, buffer.Length)], cancellationToken);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Thread.Yield();
+            return base.Read(buffer, offset, Math.Min(chunk, count));
         }
     }
 }

@@ -49,7 +49,9 @@ internal sealed class PipelineHarness : IAsyncDisposable
         var plan = PipelinePlanner.Plan(Plans.Load(yaml), Plans.Push(runId, Project, commit));
         var run = new Run(runId, plan, TimeProvider.System.GetUtcNow());
         Observer = new RecordingObserver(Records, Project);
-        var executor = new RunExecutor(new JobRunner(Backend, Layout, new WorkspacePreparer(Layout), TimeProvider.System), Observer, TimeProvider.System);
+        // Jobs copy the run's one checkout, as with pipeliner run (the server checks out per job).
+        var executor = new RunExecutor(new JobRunner(Backend, Layout, new WorkspacePreparer(Layout, copyRunCheckout: true), TimeProvider.System),
+            Observer, TimeProvider.System);
         // A hang must fail the test, not stall the suite.
         await executor.ExecuteAsync(run, Project, Repository.Path, commit, options ?? new RunOptions(), cancellationToken)
             .WaitAsync(RunTimeout, CancellationToken.None);

@@ -43,10 +43,11 @@ internal sealed class ScriptedBackend : IExecutionBackend
     private readonly Dictionary<string, int> _attemptOfWorkflow = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _attemptsOfJob = new(StringComparer.Ordinal);
     private int _running;
+    private TaskCompletionSource? _destroysHeld;
 
     public string Name => "scripted";
 
-    /// <summary>The largest number of scripts that were running at once.</summary>
+    /// <summary>The largest number of scripts that were running (started, not yet ended or destroyed) at once.</summary>
     public int MaxConcurrent { get; private set; }
 
     public IReadOnlyList<BackendCall> Calls => _calls.ToList();
@@ -108,8 +109,15 @@ internal sealed class ScriptedBackend : IExecutionBackend
     {
         Record(nameof(WaitStepAsync), workflow, step);
         var script = ScriptOf(workflow);
-        await Task.Delay(script.Delay, cancellationToken);
-        return new StepExit(script.OutOfMemory ? 137 : script.ExitCode, script.OutOfMemory, script.PeakMemoryBytes);
+        try
+        {
+            await Task.Delay(script.Delay, cancellationToken);
+            return new StepExit(script.OutOfMemory ? 137 : script.ExitCode, script.OutOfMemory, script.PeakMemoryBytes);
+        }
+        finally
+        {
+            Ended(workflow, step);
+        }
     }
 
     public Task<Stream?> CopyFromStepAsync(WorkflowSpec workflow, StepSpec step, string path, CancellationToken cancellationToken)
@@ -118,15 +126,11 @@ internal sealed class ScriptedBackend : IExecutionBackend
         return Task.FromResult<Stream?>(null);
     }
 
-    public Task DestroyStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    public async Task DestroyStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
     {
         Record(nameof(DestroyStepAsync), workflow, step);
-        if (_started.TryRemove((workflow.Id, step.Name), out _) && step.Kind == StepKind.Script)
-        {
-            lock (_gate) _running--;
-        }
-
-        return Task.CompletedTask;
+        Ended(workflow, step);
+        if (_destroysHeld is { } held) await held.Task.WaitAsync(cancellationToken);
     }
 
     public Task DestroyWorkflowAsync(WorkflowSpec workflow, CancellationToken cancellationToken)
@@ -136,6 +140,17 @@ internal sealed class ScriptedBackend : IExecutionBackend
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Blocks every DestroyStep call until the returned source is completed (to observe what runs meanwhile).</summary>
+    public TaskCompletionSource HoldDestroys() => _destroysHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void Ended(WorkflowSpec workflow, StepSpec step)
+    {
+        if (_started.TryRemove((workflow.Id, step.Name), out _) && step.Kind == StepKind.Script)
+        {
+            lock (_gate) _running--;
+        }
+    }
 
     private ScriptedJob ScriptOf(WorkflowSpec workflow) =>
         _jobs.TryGetValue(workflow.JobId, out var script) ? script(AttemptOf(workflow)) : ScriptedJob.Succeeds();

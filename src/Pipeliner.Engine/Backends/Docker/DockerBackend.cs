@@ -26,9 +26,12 @@ public sealed class DockerBackend : IExecutionBackend
     private readonly ConcurrentDictionary<(string Workflow, string Step), string> _containers = new();
     private readonly ConcurrentDictionary<(string Workflow, string Step), long> _peakMemory = new();
     private readonly ConcurrentDictionary<(string Workflow, string Step), MultiplexedStream> _outputs = new();
+    private readonly ConcurrentDictionary<(string Workflow, string Step), OutputPipe> _pipes = new();
     // Workflows whose every container this backend knows by id: their destruction needs no search by label.
     private readonly ConcurrentDictionary<string, bool> _trackedWorkflows = new();
     private readonly ConcurrentDictionary<string, bool> _uncertainWorkflows = new();
+    // Images seen on the engine: later steps skip the inspect call (a create that finds one gone pulls it again).
+    private readonly ConcurrentDictionary<string, bool> _presentImages = new(StringComparer.Ordinal);
 
     public DockerBackend(string? dockerHost = null, OwnerIdentity? owner = null)
     {
@@ -83,9 +86,13 @@ public sealed class DockerBackend : IExecutionBackend
         var key = (workflow.Id, step.Name);
         if (_containers.ContainsKey(key)) return;
         await EnsureImageAsync(step.Image, cancellationToken);
+        // The script's output, the bulk of a job's log, comes through a pipe; a service's through the attach stream.
+        if (_pipes.TryRemove(key, out var stale)) stale.Dispose(); // from a start that failed before
+        var pipe = step.Kind == StepKind.Script ? OutputPipe.TryCreate(workflow.WorkspacePath + ".output") : null;
+        if (pipe is not null) _pipes[key] = pipe;
         try
         {
-            var created = await CreateAsync(workflow, step, cancellationToken);
+            var created = await CreateAsync(workflow, step, pipe, cancellationToken);
             _containers[key] = created.ID;
             // Attached before the start, like 'docker run': no output is missed, and it arrives as written, in large
             // chunks, instead of line by line through the engine's log files.
@@ -101,10 +108,16 @@ public sealed class DockerBackend : IExecutionBackend
         }
     }
 
-    public Task<Stream> TailStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken) =>
-        _outputs.TryRemove((workflow.Id, step.Name), out var output)
-            ? Task.FromResult<Stream>(new DockerLogStream(output))
-            : throw new InvalidOperationException($"step '{step.Name}' of {workflow.Id} was not started, or is already tailed");
+    public Task<Stream> TailStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    {
+        var key = (workflow.Id, step.Name);
+        if (!_outputs.TryRemove(key, out var output))
+            throw new InvalidOperationException($"step '{step.Name}' of {workflow.Id} was not started, or is already tailed");
+        // With a pipe, the attach stream carries only what the shell says when it cannot open the pipe.
+        return Task.FromResult<Stream>(_pipes.TryGetValue(key, out var pipe)
+            ? new SequentialReadStream(pipe.TakeReader(), new DockerLogStream(output))
+            : new DockerLogStream(output));
+    }
 
     public async Task<StepExit> WaitStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
     {
@@ -121,6 +134,8 @@ public sealed class DockerBackend : IExecutionBackend
         }
         finally
         {
+            // The container's processes are gone (or the wait was given up): the output ends once it is read.
+            if (_pipes.TryGetValue((workflow.Id, step.Name), out var pipe)) pipe.CloseWriter();
             await sampling.CancelAsync();
             // The client may not notice the cancellation while the engine sends no stats (a container that ended
             // before sampling began); then stop waiting: removing the container ends the stream.
@@ -149,6 +164,7 @@ public sealed class DockerBackend : IExecutionBackend
             await RemoveContainerAsync(id, cancellationToken);
         _peakMemory.TryRemove((workflow.Id, step.Name), out _);
         if (_outputs.TryRemove((workflow.Id, step.Name), out var untailed)) untailed.Dispose();
+        if (_pipes.TryRemove((workflow.Id, step.Name), out var pipe)) pipe.Dispose();
     }
 
     public async Task DestroyWorkflowAsync(WorkflowSpec workflow, CancellationToken cancellationToken)
@@ -176,7 +192,7 @@ public sealed class DockerBackend : IExecutionBackend
         return ValueTask.CompletedTask;
     }
 
-    private CreateContainerParameters CreateParameters(WorkflowSpec workflow, StepSpec step)
+    private CreateContainerParameters CreateParameters(WorkflowSpec workflow, StepSpec step, OutputPipe? pipe)
     {
         var isScript = step.Kind == StepKind.Script;
         var firstService = workflow.Steps.FirstOrDefault(s => s.Kind == StepKind.Service);
@@ -185,7 +201,10 @@ public sealed class DockerBackend : IExecutionBackend
         return new CreateContainerParameters
         {
             Image = step.Image,
-            Entrypoint = isScript ? step.Command.ToList() : null,
+            // With a pipe, a shell sends the command's output into it: 'exec' keeps the command the container's process.
+            Entrypoint = !isScript ? null
+                : pipe is null ? step.Command.ToList()
+                : ["/bin/sh", "-c", $"exec \"$@\" >{OutputPipe.ContainerPath} 2>&1", "pipeliner", .. step.Command],
             Cmd = !isScript && step.Command.Count > 0 ? step.Command.ToList() : null,
             Env = step.Environment.Select(e => $"{e.Key}={e.Value}").ToList(),
             WorkingDir = isScript ? WorkspaceMount : null,
@@ -200,7 +219,9 @@ public sealed class DockerBackend : IExecutionBackend
             },
             HostConfig = new HostConfig
             {
-                Binds = isScript ? [$"{workflow.WorkspacePath}:{WorkspaceMount}"] : null,
+                Binds = !isScript ? null
+                    : pipe is null ? [$"{workflow.WorkspacePath}:{WorkspaceMount}"]
+                    : [$"{workflow.WorkspacePath}:{WorkspaceMount}", $"{pipe.HostDirectory}:{OutputPipe.MountPoint}:ro"],
                 Memory = memory,
                 // Swap equal to memory: the limit is a real limit and an overrun is an OOM kill, not swapping.
                 MemorySwap = memory,
@@ -212,11 +233,23 @@ public sealed class DockerBackend : IExecutionBackend
         };
     }
 
-    private async Task<CreateContainerResponse> CreateAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    private async Task<CreateContainerResponse> CreateAsync(WorkflowSpec workflow, StepSpec step, OutputPipe? pipe, CancellationToken cancellationToken)
     {
         try
         {
-            var created = await _client.Containers.CreateContainerAsync(CreateParameters(workflow, step), cancellationToken);
+            var parameters = CreateParameters(workflow, step, pipe);
+            CreateContainerResponse created;
+            try
+            {
+                created = await _client.Containers.CreateContainerAsync(parameters, cancellationToken);
+            }
+            catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound && _presentImages.TryRemove(step.Image, out _))
+            {
+                // The image was removed since this backend saw it.
+                await EnsureImageAsync(step.Image, cancellationToken);
+                created = await _client.Containers.CreateContainerAsync(parameters, cancellationToken);
+            }
+
             _trackedWorkflows[workflow.Id] = true;
             return created;
         }
@@ -237,9 +270,11 @@ public sealed class DockerBackend : IExecutionBackend
 
     private async Task EnsureImageAsync(string image, CancellationToken cancellationToken)
     {
+        if (_presentImages.ContainsKey(image)) return;
         try
         {
             await _client.Images.InspectImageAsync(image, cancellationToken);
+            _presentImages[image] = true;
             return;
         }
         catch (DockerImageNotFoundException)
@@ -253,6 +288,7 @@ public sealed class DockerBackend : IExecutionBackend
             await _client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = repository, Tag = tag },
                 authConfig: null, new Progress<JSONMessage>(), cancellationToken);
             await _client.Images.InspectImageAsync(image, cancellationToken);
+            _presentImages[image] = true;
         }
         catch (DockerApiException e)
         {
@@ -323,6 +359,9 @@ public sealed class DockerBackend : IExecutionBackend
         });
         try
         {
+            // A step that ends within the first interval is not sampled: the engine seldom has figures for so short a
+            // life, and a stats request per trivial job costs the engine as much as the job.
+            await Task.Delay(SampleInterval, cancellationToken);
             while (!cancellationToken.IsCancellationRequested)
             {
                 await _client.Containers.GetContainerStatsAsync(id, new ContainerStatsParameters { Stream = false, OneShot = true }, progress, cancellationToken);

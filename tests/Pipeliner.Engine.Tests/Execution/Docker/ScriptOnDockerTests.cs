@@ -29,6 +29,30 @@ public sealed class ScriptOnDockerTests(DockerEngineFixture engine) : DockerTest
     }
 
     [Fact]
+    public async Task ExecuteAsync_StoresEveryLineInOrder_WhenScriptPrintsMegabytes()
+    {
+        var run = await Harness.RunAsync(Pipeline("seq 1 300000", "echo end >&2"));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        var output = Harness.ScriptOutput(run, "job");
+        Assert.Equal(Enumerable.Range(1, 300000).Select(i => i.ToString(CultureInfo.InvariantCulture)), output.Skip(1).Take(300000));
+        Assert.Equal(["$ echo end >&2", "end"], output.Skip(300001));
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_EndsTheLogWhenTheScriptEnds_WhenABackgroundProcessKeepsItsOutputOpen()
+    {
+        var started = DateTimeOffset.UtcNow;
+
+        var run = await Harness.RunAsync(Pipeline("sleep 120 &", "echo done"));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("done", Harness.ScriptOutput(run, "job")[^1]);
+        Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(60), $"the job took {DateTimeOffset.UtcNow - started}");
+        await AssertNoContainersLeftAsync(run);
+    }
+
+    [Fact]
     public async Task ExecuteAsync_TimestampsEveryStoredLineInUtc_WhenOutputArrives()
     {
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);

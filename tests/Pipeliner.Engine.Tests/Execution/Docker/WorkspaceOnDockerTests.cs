@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Tests.Support;
 
@@ -34,6 +35,45 @@ public sealed class WorkspaceOnDockerTests(DockerEngineFixture engine) : DockerT
         Assert.Equal(["/workspace", "from the run's commit", "no later file", "no dirty file", "has .git", commit],
             Harness.ScriptOutput(run, "check").Where(l => !l.StartsWith("$ ", StringComparison.Ordinal)));
         Assert.False(Directory.Exists(Harness.Layout.Workspace(run.Id, "check", 1)), "the workspace outlived its job");
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")] // file modes
+    public async Task ExecuteAsync_StartsEveryJobFromThePristineTree_WhenEarlierAndParallelJobsChangeTheirCopies()
+    {
+        const string yaml = """
+            stages: [change, check]
+            jobs:
+              change-a:
+                stage: change
+                image: alpine:3
+                script: ["echo changed > committed.txt", "echo new > new.txt", "rm tool.sh", "rm -r .git/refs"]
+              change-b:
+                stage: change
+                image: alpine:3
+                script: ["echo changed too >> committed.txt", "chmod -x tool.sh", "rm linked"]
+              check:
+                stage: check
+                image: alpine:3
+                script:
+                  - cat committed.txt
+                  - test -e new.txt && echo new file present || echo no new file
+                  - ./tool.sh
+                  - readlink linked
+                  - test -d .git/refs && cat .git/HEAD
+            """;
+        Harness.Repository.WriteFile("tool.sh", "#!/bin/sh\necho tool ran\n");
+        File.SetUnixFileMode(Path.Combine(Harness.Repository.Path, "tool.sh"),
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        Harness.Repository.WriteSymbolicLink("linked", "committed.txt");
+        var commit = Harness.Repository.CommitPipeline(yaml, ("committed.txt", "original\n"));
+
+        var run = await Harness.RunAsync(yaml, commitSha: commit);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(["original", "no new file", "tool ran", "committed.txt", commit],
+            Harness.ScriptOutput(run, "check").Where(l => !l.StartsWith("$ ", StringComparison.Ordinal)));
+        Assert.Equal("original\n", File.ReadAllText(Path.Combine(Harness.Layout.RunCheckout(run.Id, commit), "committed.txt")));
     }
 
     [Fact]

@@ -1,0 +1,66 @@
+namespace Pipeliner.Engine.Backends.Docker;
+
+/// <summary>Reads one stream to its end, then the next; disposing it disposes both.</summary>
+internal sealed class SequentialReadStream(Stream first, Stream second) : Stream
+{
+    private bool _firstEnded;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (!_firstEnded)
+        {
+            var read = await first.ReadAsync(buffer, cancellationToken);
+            if (read > 0 || buffer.Length == 0) return read;
+            _firstEnded = true;
+        }
+
+        return await second.ReadAsync(buffer, cancellationToken);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (!_firstEnded)
+        {
+            var read = first.Read(buffer);
+            if (read > 0 || buffer.IsEmpty) return read;
+            _firstEnded = true;
+        }
+
+        return second.Read(buffer);
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            first.Dispose();
+            second.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
