@@ -122,23 +122,7 @@ internal sealed partial class FastYamlReader
     /// <summary>Skips spaces, comments and line breaks inside a flow collection.</summary>
     private void SkipFlowSpace(int blockIndent)
     {
-        var crossedLine = false;
-        while (true)
-        {
-            SkipSpaces();
-            var c = Peek();
-            if (c == '#')
-            {
-                if (!AtLineEnd()) throw Decline("a '#' right after a token");
-                SkipComment();
-                c = Peek();
-            }
-
-            if (!IsBreak(c)) break;
-            ConsumeBreak();
-            crossedLine = true;
-        }
-
+        var crossedLine = SkipToNextToken();
         if (!crossedLine || AtEnd) return;
         if (Column <= blockIndent) throw Decline("a flow collection's line not indented past its block");
         if (IsDocumentMarker('-') || IsDocumentMarker('.')) throw Decline("a document marker in a flow collection");

@@ -77,9 +77,10 @@ internal sealed partial class FastYamlReader
         _pos = lineEnd < 0 ? _text.Length : _pos + lineEnd;
     }
 
-    /// <summary>Skips spaces, comments and line breaks in the block context up to the next token or the end.</summary>
-    private void SkipToNextToken()
+    /// <summary>Skips spaces, comments and line breaks up to the next token or the end; answers whether it crossed a line.</summary>
+    private bool SkipToNextToken()
     {
+        var crossedLine = false;
         while (true)
         {
             SkipSpaces();
@@ -91,8 +92,9 @@ internal sealed partial class FastYamlReader
                 c = Peek();
             }
 
-            if (!IsBreak(c)) return;
+            if (!IsBreak(c)) return crossedLine;
             ConsumeBreak();
+            crossedLine = true;
         }
     }
 

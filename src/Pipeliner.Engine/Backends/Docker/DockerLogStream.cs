@@ -7,19 +7,8 @@ namespace Pipeliner.Engine.Backends.Docker;
 /// A read-only stream over Docker's multiplexed output stream. The script sends stderr to stdout itself, so the
 /// frames are read in order and the stream they came from is not needed.
 /// </summary>
-internal sealed class DockerLogStream(MultiplexedStream inner) : Stream
+internal sealed class DockerLogStream(MultiplexedStream inner) : ReadOnlyStream
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
         while (true)
@@ -42,14 +31,6 @@ internal sealed class DockerLogStream(MultiplexedStream inner) : Stream
 
     public override int Read(byte[] buffer, int offset, int count) =>
         ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

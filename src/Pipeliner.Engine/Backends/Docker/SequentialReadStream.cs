@@ -1,20 +1,9 @@
 namespace Pipeliner.Engine.Backends.Docker;
 
 /// <summary>Reads one stream to its end, then the next; disposing it disposes both.</summary>
-internal sealed class SequentialReadStream(Stream first, Stream second) : Stream
+internal sealed class SequentialReadStream(Stream first, Stream second) : ReadOnlyStream
 {
     private bool _firstEnded;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -44,14 +33,6 @@ internal sealed class SequentialReadStream(Stream first, Stream second) : Stream
 
         return second.Read(buffer);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
