@@ -1,28 +1,20 @@
 import { useId, useState, type FormEvent } from "react";
+import { useAction } from "../../hooks/useAction";
 import { roles, type CreateUserInput, type Role } from "../../api/types";
-import { Field, fieldErrorsOf, FormError } from "./Field";
+import { Field, fieldErrorsOf, FormError } from "../common/Field";
 
 /** Adds a user by name and role; the server's refusal shows under the field it is about. */
 export function AddUserForm({ onCreate }: { onCreate: (user: CreateUserInput) => Promise<unknown> }) {
   const id = useId();
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("developer");
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, run } = useAction();
+  const saving = busy !== null;
   const errors = fieldErrorsOf(error);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setSaving(true);
-    setError(null);
-    try {
-      await onCreate({ name: name.trim(), role });
-      setName("");
-    } catch (reason) {
-      setError(reason instanceof Error ? reason : new Error(String(reason)));
-    } finally {
-      setSaving(false);
-    }
+    if (await run("add", () => onCreate({ name: name.trim(), role }))) setName("");
   };
 
   return (

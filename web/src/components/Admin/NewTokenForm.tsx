@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
+import { useAction } from "../../hooks/useAction";
 import { roles, type CreateTokenInput, type Role, type User } from "../../api/types";
-import { Field, fieldErrorsOf, FormError } from "./Field";
+import { Field, fieldErrorsOf, FormError } from "../common/Field";
 
 /** The end of the chosen day, in the browser's time zone: a token "expiring on" a date works through that day. */
 export function endOfDay(date: string): string {
@@ -15,30 +16,19 @@ export function NewTokenForm({ users, onCreate }: { users: User[]; onCreate: (to
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role | "">("");
   const [expires, setExpires] = useState("");
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, run } = useAction();
+  const saving = busy !== null;
   const errors = fieldErrorsOf(error);
   const chosen = user || enabled[0]?.name || "";
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setSaving(true);
-    setError(null);
-    try {
-      await onCreate({
-        user: chosen,
-        name: name.trim(),
-        ...(role ? { role } : {}),
-        ...(expires ? { expiresAt: endOfDay(expires) } : {}),
-      });
-      setName("");
-      setRole("");
-      setExpires("");
-    } catch (reason) {
-      setError(reason instanceof Error ? reason : new Error(String(reason)));
-    } finally {
-      setSaving(false);
-    }
+    const token = { user: chosen, name: name.trim(), ...(role ? { role } : {}), ...(expires ? { expiresAt: endOfDay(expires) } : {}) };
+    const created = await run("create", () => onCreate(token));
+    if (!created) return;
+    setName("");
+    setRole("");
+    setExpires("");
   };
 
   return (

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { roles, type Role, type UpdateUserInput, type User } from "../../api/types";
 import { formatTime } from "../common/format";
-import { fieldErrorsOf } from "./Field";
+import { fieldErrorsOf } from "../common/Field";
 
 interface UsersTableProps {
   users: User[];

@@ -1,6 +1,7 @@
-import { useId, useState, type FormEvent, type ReactNode } from "react";
-import { ApiError } from "../../api/errors";
+import { useId, useState, type FormEvent } from "react";
 import type { EnvironmentRulesInput, Role } from "../../api/types";
+import { useAction } from "../../hooks/useAction";
+import { Field, fieldErrorsOf, FormError } from "../common/Field";
 
 const deployingRoles: Role[] = ["developer", "release-manager", "admin"];
 
@@ -29,77 +30,46 @@ export function EnvironmentRulesForm({ environment, rules, onSave, onClose }: En
   const [approvals, setApprovals] = useState(String(rules.approvals));
   const [branches, setBranches] = useState(rules.branches.join(", "));
   const [tags, setTags] = useState(rules.tags.join(", "));
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const fieldErrors = error instanceof ApiError ? error.errors : {};
+  const { busy, error, run } = useAction();
+  const saving = busy !== null;
+  const errors = fieldErrorsOf(error);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setSaving(true);
-    setError(null);
-    try {
-      const count = approvals.trim() === "" ? 0 : Number(approvals);
-      await onSave(name.trim(), { requiredRole, requires: list(requires), approvals: count, branches: list(branches), tags: list(tags) });
-      onClose();
-    } catch (reason) {
-      setError(reason instanceof Error ? reason : new Error(String(reason)));
-    } finally {
-      setSaving(false);
-    }
+    const count = approvals.trim() === "" ? 0 : Number(approvals);
+    const changed = { requiredRole, requires: list(requires), approvals: count, branches: list(branches), tags: list(tags) };
+    if (await run("save", () => onSave(name.trim(), changed))) onClose();
   };
-
-  const field = (key: string, label: string, input: ReactNode, hint?: string) => (
-    <div className="field">
-      <label htmlFor={`${id}-${key}`}>{label}</label>
-      {input}
-      {hint && <small className="hint">{hint}</small>}
-      {fieldErrors[key]?.map((message) => (
-        <small key={message} className="field-error" role="alert">
-          {message}
-        </small>
-      ))}
-    </div>
-  );
 
   return (
     <form className="rules-form" onSubmit={(event) => void submit(event)} aria-label={`Rules of ${environment ?? "a new environment"}`}>
-      {environment === undefined &&
-        field("environment", "Environment", <input id={`${id}-environment`} value={name} onChange={(e) => setName(e.target.value)} required />)}
-      {field(
-        "requiredRole",
-        "Required role",
+      {environment === undefined && (
+        <Field id={`${id}-environment`} label="Environment" errors={errors.environment}>
+          <input id={`${id}-environment`} value={name} onChange={(e) => setName(e.target.value)} required />
+        </Field>
+      )}
+      <Field id={`${id}-requiredRole`} label="Required role" errors={errors.requiredRole}>
         <select id={`${id}-requiredRole`} value={requiredRole} onChange={(e) => setRequiredRole(e.target.value as Role)}>
           {deployingRoles.map((role) => (
             <option key={role} value={role}>
               {role}
             </option>
           ))}
-        </select>,
-      )}
-      {field(
-        "requires",
-        "Requires",
-        <input id={`${id}-requires`} value={requires} onChange={(e) => setRequires(e.target.value)} />,
-        "environments the same run must have reached first, e.g. qa",
-      )}
-      {field(
-        "approvals",
-        "Approvals",
-        <input id={`${id}-approvals`} type="number" min={0} max={10} value={approvals} onChange={(e) => setApprovals(e.target.value)} />,
-        "by people other than the one who asks",
-      )}
-      {field(
-        "branches",
-        "Branches",
-        <input id={`${id}-branches`} value={branches} onChange={(e) => setBranches(e.target.value)} />,
-        "globs, e.g. main, release/*; empty: any",
-      )}
-      {field("tags", "Tags", <input id={`${id}-tags`} value={tags} onChange={(e) => setTags(e.target.value)} />, "globs, e.g. v*; empty: any")}
-      {error && Object.keys(fieldErrors).length === 0 && (
-        <p className="notice error" role="alert">
-          {error.message}
-        </p>
-      )}
+        </select>
+      </Field>
+      <Field id={`${id}-requires`} label="Requires" hint="environments the same run must have reached first, e.g. qa" errors={errors.requires}>
+        <input id={`${id}-requires`} value={requires} onChange={(e) => setRequires(e.target.value)} />
+      </Field>
+      <Field id={`${id}-approvals`} label="Approvals" hint="by people other than the one who asks" errors={errors.approvals}>
+        <input id={`${id}-approvals`} type="number" min={0} max={10} value={approvals} onChange={(e) => setApprovals(e.target.value)} />
+      </Field>
+      <Field id={`${id}-branches`} label="Branches" hint="globs, e.g. main, release/*; empty: any" errors={errors.branches}>
+        <input id={`${id}-branches`} value={branches} onChange={(e) => setBranches(e.target.value)} />
+      </Field>
+      <Field id={`${id}-tags`} label="Tags" hint="globs, e.g. v*; empty: any" errors={errors.tags}>
+        <input id={`${id}-tags`} value={tags} onChange={(e) => setTags(e.target.value)} />
+      </Field>
+      <FormError error={error} />
       <div className="actions">
         <button type="submit" className="primary" disabled={saving}>
           {saving ? "Saving…" : "Save rules"}
