@@ -28,7 +28,8 @@ public sealed class RunCoordinator(
 
         var context = new RunChange(run, entity, time.GetUtcNow());
         var result = change(context);
-        var ready = run.Status.IsFinished() ? [] : RunAdvancer.Advance(run, time.GetUtcNow());
+        // A finished run advances too: one with manual jobs left reopens when a person starts one.
+        var ready = RunAdvancer.Advance(run, time.GetUtcNow());
         store.Apply(run, entity);
         foreach (var (jobId, until) in context.Leases)
             entity.Jobs.First(j => j.JobId == jobId).Attempts.MaxBy(a => a.Number)!.LeaseExpiresAt = until;

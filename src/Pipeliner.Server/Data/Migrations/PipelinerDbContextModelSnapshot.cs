@@ -127,6 +127,9 @@ namespace Pipeliner.Server.Data.Migrations
                     b.Property<string>("Agent")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Cause")
+                        .HasColumnType("TEXT");
+
                     b.Property<int?>("ExitCode")
                         .HasColumnType("INTEGER");
 
@@ -417,9 +420,6 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("LostCount")
-                        .HasColumnType("INTEGER");
-
                     b.Property<int>("Position")
                         .HasColumnType("INTEGER");
 
@@ -586,6 +586,9 @@ namespace Pipeliner.Server.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("FromFork")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ManualJobsAvailable")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Number")
