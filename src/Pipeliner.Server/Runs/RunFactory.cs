@@ -67,7 +67,7 @@ public sealed class RunFactory(
 
     private async Task<RunEntity> ReserveAsync(ProjectEntity project, TriggerRequest trigger, TriggerContext context, RunStatus status, CancellationToken cancellationToken)
     {
-        var number = await NextRunNumberAsync(project.Id, cancellationToken);
+        var number = await RunNumbers.NextAsync(db, project.Id, cancellationToken);
         var entity = new RunEntity
         {
             ProjectId = project.Id,
@@ -88,22 +88,6 @@ public sealed class RunFactory(
         db.Runs.Add(entity);
         await db.SaveChangesAsync(cancellationToken);
         return entity;
-    }
-
-    /// <summary>
-    /// Takes the project's next run number with one conditional update (compare and swap): of two servers or requests
-    /// reading the same last number, one update matches and the other reads again, so no two runs share a number and
-    /// none is taken twice, on any database, without relying on a unique-constraint failure.
-    /// </summary>
-    private async Task<int> NextRunNumberAsync(int projectId, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var last = await db.Projects.Where(p => p.Id == projectId).Select(p => p.LastRunNumber).SingleAsync(cancellationToken);
-            var taken = await db.Projects.Where(p => p.Id == projectId && p.LastRunNumber == last)
-                .ExecuteUpdateAsync(set => set.SetProperty(p => p.LastRunNumber, last + 1), cancellationToken);
-            if (taken == 1) return last + 1;
-        }
     }
 
     private async Task<long> StoreInvalidAsync(ProjectEntity project, TriggerRequest trigger, TriggerContext context, PipelineLoadResult loaded, CancellationToken cancellationToken)
