@@ -8,9 +8,9 @@ namespace Pipeliner.Server.Tests.Reliability;
 /// The kill -9 matrix, on real server processes and the real Docker engine: a process is killed while runs are queued,
 /// while their containers run (twice in a row), while their logs stream, and started again. Afterwards no run is lost,
 /// duplicated or stuck, no container or workspace is left, every lost attempt's log is complete and ends saying what
-/// happened, and the lost attempts used none of the job's <c>retry</c>. Each scenario prints its figures (the table in
-/// docs/operations.md, "Crash safety"). On its own: <c>dotnet test tests/Pipeliner.Server.Tests -c Release --filter
-/// Category=Reliability --logger "console;verbosity=detailed"</c>.
+/// happened, and the lost attempts used none of the job's <c>retry</c>. Each scenario prints its figures as a line
+/// <c>reliability: | … |</c> (a row of the table in docs/operations.md, "Crash safety"). On its own:
+/// <c>dotnet test tests/Pipeliner.Server.Tests -c Release --filter Category=Reliability</c>.
 /// </summary>
 [Trait("Category", "Reliability")]
 public sealed partial class KillMatrixTests(ITestOutputHelper output)
@@ -127,6 +127,8 @@ public sealed partial class KillMatrixTests(ITestOutputHelper output)
         var figures = await harness.SettleAsync(scenario, jobs, Patience);
         output.WriteLine(CrashFigures.Header);
         output.WriteLine(figures.ToString());
+        // Also on the console: `dotnet test` shows it at its normal verbosity, so CI's log carries the figures.
+        Console.WriteLine($"reliability: {figures}");
         Assert.True(figures.Clean, $"{figures}\n{harness.Server.Output}");
         return figures;
     }
