@@ -86,6 +86,7 @@ public static class ServerSetup
         services.AddScoped<AuditTrail>();
         services.AddScoped<SecretVault>();
         services.AddScoped<Promotions>();
+        services.AddScoped<EnvironmentGate>();
         services.AddWebhooks();
         services.AddDashboard();
         services.AddForgeStatuses();
