@@ -87,6 +87,7 @@ public static class ServerSetup
         services.AddScoped<SecretVault>();
         services.AddScoped<Promotions>();
         services.AddScoped<EnvironmentGate>();
+        services.AddScoped<LocalRepositoryPolicy>();
         services.AddWebhooks();
         services.AddDashboard();
         services.AddForgeStatuses();
