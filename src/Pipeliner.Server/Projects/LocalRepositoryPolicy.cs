@@ -21,9 +21,16 @@ public sealed class LocalRepositoryPolicy(PipelinerDbContext db, DataLayout layo
         if (LocalPathOf(repository) is not { } path) return null;
         if (await WhyNotAllowedAsync(cancellationToken) is { } notAllowed)
             return $"local repositories are not allowed on this server: {notAllowed}; register the repository's URL instead";
-        return LocalRepositoryPaths.WhyRefused(path, layout.Root) is { } refused
-            ? $"{refused}; a project's repository must not be there"
-            : null;
+        try
+        {
+            return LocalRepositoryPaths.WhyRefused(path, layout.Root) is { } refused
+                ? $"{refused}; a project's repository must not be there"
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return $"'{path}' cannot be checked: {e.Message}";
+        }
     }
 
     private async Task<string?> WhyNotAllowedAsync(CancellationToken cancellationToken)

@@ -55,6 +55,18 @@ public class LocalRepositoryTests(AppWithoutAgent app) : IClassFixture<AppWithou
     }
 
     [Fact]
+    public async Task Create_Returns400_WhenAFileUrlNamesAPathNoFileSystemHas()
+    {
+        using var admin = app.Client();
+
+        using var response = await admin.PostProjectAsync(app.NewProjectName("null"), "file:///tmp/a%00b");
+
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.StartsWith("'/tmp/a", problem.GetProperty("errors").GetProperty("repository")[0].GetString(), StringComparison.Ordinal);
+        Assert.Empty(app.Errors.All);
+    }
+
+    [Fact]
     public async Task Update_Returns400_WhenItTriesToPointAProjectAtAnotherProjectsMirror()
     {
         using var admin = app.Client();
