@@ -80,7 +80,7 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
         {
             var mirror = await workspaces.EnsureCommitAsync(assignment.Project, assignment.Repository, assignment.CommitSha, timeout.Token);
             var restore = assignment.ArtifactSources.Select(id => new ArchiveFolder(layout.Artifacts(assignment.RunId, id))).ToList();
-            if (job.Spec.Cache is { } cache) restore.Add(new ArchiveFolder(layout.Cache(assignment.Project, cache.Key)));
+            if (job.Spec.Cache is { } cache && RestorableCache(assignment, cache.Key, log) is { } cached) restore.Add(cached);
             await workspaces.PrepareAsync(mirror, assignment.RunId, assignment.CommitSha, workflow.WorkspacePath, restore, timeout.Token);
 
             await backend.SetupWorkflowAsync(workflow, timeout.Token);
@@ -157,7 +157,23 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
         }
 
         if (spec.Cache is { } cache)
-            await ArchivePathsAsync(workflow, script, cache.Paths, layout.Cache(assignment.Project, cache.Key), log, "cache path", cancellationToken);
+            await ArchivePathsAsync(workflow, script, cache.Paths, layout.Cache(assignment.Project, assignment.CacheScopes.Save, cache.Key), log,
+                $"cache path (scope {assignment.CacheScopes.Save})", cancellationToken);
+    }
+
+    /// <summary>The cache of the first scope, in the assignment's order, that holds <paramref name="key"/>.</summary>
+    private ArchiveFolder? RestorableCache(JobAssignment assignment, string key, JobLogWriter log)
+    {
+        foreach (var scope in assignment.CacheScopes.Restore)
+        {
+            var folder = new ArchiveFolder(layout.Cache(assignment.Project, scope, key));
+            if (!folder.Exists) continue;
+            log.WriteLine($"pipeliner: cache '{key}' restored from scope {scope}");
+            return folder;
+        }
+
+        log.WriteLine($"pipeliner: no cache '{key}' yet in scopes {string.Join(", ", assignment.CacheScopes.Restore)}");
+        return null;
     }
 
     private async Task<IReadOnlyList<ArchivedPath>> ArchivePathsAsync(

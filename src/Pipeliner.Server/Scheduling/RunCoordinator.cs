@@ -2,6 +2,7 @@ using System.Text.Json;
 using Pipeliner.Core.Runs;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Environments;
 using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Runs;
 
@@ -28,8 +29,11 @@ public sealed class RunCoordinator(
 
         var context = new RunChange(run, entity, time.GetUtcNow());
         var result = change(context);
-        // A finished run advances too: one with manual jobs left reopens when a person starts one.
-        var ready = RunAdvancer.Advance(run, time.GetUtcNow());
+        // Jobs pass their environment's rules before they become ready: a refused job never reaches an agent. A finished run
+        // advances too: one with manual jobs left reopens when a person starts one.
+        var admission = run.Jobs.All(j => j.Status.IsFinished()) ? null
+            : await scope.ServiceProvider.GetRequiredService<EnvironmentGate>().ForRunAsync(entity, run, CancellationToken.None);
+        var ready = RunAdvancer.Advance(run, time.GetUtcNow(), admit: admission);
         store.Apply(run, entity);
         foreach (var (jobId, until) in context.Leases)
             entity.Jobs.First(j => j.JobId == jobId).Attempts.MaxBy(a => a.Number)!.LeaseExpiresAt = until;
