@@ -65,6 +65,9 @@ public sealed class KubernetesBackend : IExecutionBackend
 
     public string Name => "kubernetes";
 
+    /// <summary>The owner label on this backend's Pods: a hash of the agent process's identity.</summary>
+    internal string OwnerLabel => _ownerLabel;
+
     public bool FetchesWorkspace => true;
 
     public async Task CheckAvailableAsync(CancellationToken cancellationToken)
