@@ -24,7 +24,7 @@ internal static class HelperScripts
     public const string Fetch = """
         set -eu
         fail() { echo "pipeliner: $*" >&2; exit 1; }
-        download() { wget -q -T 60 -O "$2" --header "Authorization: Bearer $PIPELINER_FETCH_TOKEN" "$1"; }
+        download() { wget -q -O "$2" --header "Authorization: Bearer $PIPELINER_FETCH_TOKEN" "$1"; }
         download "$PIPELINER_SOURCE_URL" /tmp/source.tar || fail "cannot download the commit's tree from $PIPELINER_SOURCE_URL"
         tar -xf /tmp/source.tar -C /workspace || fail "the commit's tree from $PIPELINER_SOURCE_URL is not a tar archive"
         rm -f /tmp/source.tar
