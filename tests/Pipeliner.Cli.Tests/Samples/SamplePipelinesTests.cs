@@ -342,6 +342,9 @@ public sealed class SamplePipelinesTests
         return paths;
     }
 
+    /// <summary>The checkout the tests run from (the folder holding Pipeliner.sln).</summary>
+    internal static string RepositoryRootPath => RepositoryRoot();
+
     private static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
