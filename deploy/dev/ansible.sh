@@ -17,4 +17,4 @@ if ! command -v ansible-playbook >/dev/null 2>&1; then
     fi
     command -v ansible-playbook >/dev/null 2>&1 || die "apt-get installed ansible-core but ansible-playbook is not on PATH"
 fi
-log "$(ansible-playbook --version | head -n 1)"
+log "$(ansible-playbook --version | sed -n 1p)"
