@@ -119,6 +119,10 @@ public sealed class KubernetesBackend : IExecutionBackend
         {
             throw new StepStartException($"the cluster refuses the job's Pod: {ApiErrors.Describe(e)}", e);
         }
+        catch (HttpOperationException e)
+        {
+            throw new InvalidOperationException($"the Kubernetes API did not create the job's Pod ({(int)e.Response.StatusCode}: {ApiErrors.Describe(e)})", e);
+        }
 
         // The Secret now belongs to the Pod: whoever deletes the Pod (this agent, a person, the sweep) deletes it too.
         var owner = new { metadata = new { ownerReferences = new[] { new { apiVersion = "v1", kind = "Pod", name, uid = created.Metadata.Uid } } } };

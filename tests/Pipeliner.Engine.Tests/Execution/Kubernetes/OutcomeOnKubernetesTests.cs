@@ -194,4 +194,18 @@ public sealed class OutcomeOnKubernetesTests
         Assert.Equal("the job's container (alpine:3) cannot start: ImagePullBackOff: Back-off pulling image \"alpine:3\"", report.Outcome.Message);
         Assert.Empty(harness.Api.Pods);
     }
+
+    [Fact]
+    public async Task RunAsync_FailsSayingWhy_WhenTheClusterRefusesThePod()
+    {
+        await using var harness = await KubernetesJobHarness.StartAsync();
+        harness.Api.Admission = _ => (System.Net.HttpStatusCode.Forbidden, "Forbidden",
+            "pods \"pipeliner-17-plain\" is forbidden: exceeded quota: ci-quota, requested: limits.memory=64Mi, used: limits.memory=4Gi, limited: limits.memory=4Gi");
+
+        var report = await harness.RunAsync(KubernetesJobHarness.Assignment(Yaml, "plain"));
+
+        Assert.Equal(JobStatus.Failed, report.Outcome.Status);
+        Assert.StartsWith("the cluster refuses the job's Pod: pods \"pipeliner-17-plain\" is forbidden: exceeded quota: ci-quota", report.Outcome.Message, StringComparison.Ordinal);
+        Assert.Empty(harness.Api.Secrets);
+    }
 }

@@ -34,6 +34,9 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
     /// <summary>Runs for every Pod created through the API, as the node would; by default the Pod stays pending.</summary>
     public Func<FakePod, Task>? Kubelet { get; set; }
 
+    /// <summary>Admission: a refusal (status code, message) for a Pod the cluster would not accept, e.g. over a quota.</summary>
+    public Func<V1Pod, (HttpStatusCode Code, string Reason, string Message)?>? Admission { get; set; }
+
     /// <summary>Answers an exec into a container: its stdout, stderr and exit code.</summary>
     public Func<FakePod, string, IReadOnlyList<string>, Task<ExecResult>>? Exec { get; set; }
 
@@ -166,6 +169,12 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         if (_pods.ContainsKey(pod.Metadata.Name))
         {
             await Status(context, HttpStatusCode.Conflict, "AlreadyExists", $"pods \"{pod.Metadata.Name}\" already exists");
+            return;
+        }
+
+        if (Admission?.Invoke(pod) is { } refusal)
+        {
+            await Status(context, refusal.Code, refusal.Reason, refusal.Message);
             return;
         }
 
