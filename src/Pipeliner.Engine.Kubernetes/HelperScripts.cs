@@ -53,7 +53,7 @@ internal static class HelperScripts
     public const string Idle = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
 
     /// <summary>Writes a tar of <c>$2</c> in <c>/workspace/$1</c> to stdout, its last segment at the root (as Docker's archive API).</summary>
-    public const string Archive = "cd \"/workspace/$1\" 2>/dev/null && [ -e \"$2\" ] || exit 66; exec tar -cf - \"$2\"";
+    public static readonly string Archive = $"cd \"/workspace/$1\" 2>/dev/null && [ -e \"$2\" ] || exit {PathMissingExitCode}; exec tar -cf - \"$2\"";
 
     /// <summary>The archives' lines for <see cref="ArchivesVariable"/>: <c>sha256 url path</c>.</summary>
     /// <exception cref="ArgumentException">A path is absolute, leaves the workspace, or has a line break.</exception>
