@@ -92,6 +92,8 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
         await available;
         var janitor = new WorkspaceJanitor(layout);
         janitor.RemoveOrphans();
+        foreach (var interrupted in await records.MarkInterruptedAsync(time, cancellationToken))
+            console.Error.WriteLine($"pipeliner: note: run {interrupted.Id} never finished (its process died); recorded as interrupted");
 
         var runId = records.ReserveRunId();
         var plan = PipelinePlanner.Plan(pipeline, context with { RunId = runId });

@@ -30,8 +30,12 @@ internal static class RunSummary
         }
 
         output.WriteLine();
-        output.WriteLine($"run {run.Id}: {run.Status.ToName()}{Elapsed(run)}");
+        output.WriteLine($"run {run.Id}: {run.Status.ToName()}{Elapsed(run)}{ManualJobs(run)}");
     }
+
+    private static string ManualJobs(Run run) => run.ManualJobsAvailable
+        ? $", manual jobs available: {string.Join(", ", run.Jobs.Where(j => j.AwaitsApproval && !j.Status.IsFinished()).Select(j => j.Id))}"
+        : "";
 
     private static string Detail(RunJob job) => job switch
     {

@@ -52,6 +52,7 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
             Timeout = parse.Duration(syntax.Timeout, new NodePath(path, "timeout")) ?? defaults.Timeout,
             Retry = parse.Integer(syntax.Retry, new NodePath(path, "retry"), 0, MaxRetry) ?? defaults.Retry,
             AllowFailure = parse.Boolean(syntax.AllowFailure, $"{path}.allow_failure") ?? false,
+            Blocking = CompileBlocking(syntax.Blocking, when, path),
             RunsOn = syntax.RunsOn is null ? defaults.RunsOn : parse.Labels(syntax.RunsOn, new NodePath(path, "runs-on")),
             Resources = parse.Resources(syntax.Resources, new NodePath(path, "resources"), defaults.Resources),
             Location = syntax.Id.Location,
@@ -113,6 +114,15 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
         parse.Error(when.Location,
             $"{path}.when: unknown value '{when.Value}'{Text.Suggestions.Hint(when.Value, WhenPolicyNames.Names)}; use one of {string.Join(", ", WhenPolicyNames.Names)}");
         return WhenPolicy.OnSuccess;
+    }
+
+    /// <summary><c>blocking</c> only means something for a manual job: anywhere else it is a mistake worth saying.</summary>
+    private bool CompileBlocking(Scalar? blocking, WhenPolicy when, string path)
+    {
+        var value = parse.Boolean(blocking, $"{path}.blocking") ?? false;
+        if (value && blocking is not null && when != WhenPolicy.Manual)
+            parse.Error(blocking.Location, $"{path}.blocking: only a 'when: manual' job can block its run; this job is when: {when.ToName()}");
+        return value;
     }
 
     private JobCondition CompileCondition(ConditionSyntax? condition, string jobPath) =>

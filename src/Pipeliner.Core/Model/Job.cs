@@ -34,6 +34,9 @@ public sealed record Job
     public required TimeSpan Timeout { get; init; }
     public int Retry { get; init; }
     public bool AllowFailure { get; init; }
+
+    /// <summary>A manual job that holds its run open (waiting) until someone starts it; see <see cref="ExecutionPlan"/>.</summary>
+    public bool Blocking { get; init; }
     public IReadOnlyList<string> RunsOn { get; init; } = [];
     public ResourceLimits Resources { get; init; } = ResourceLimits.None;
     public SourceLocation Location { get; init; }

@@ -52,6 +52,12 @@ public sealed record JobSpec
     public int Retry { get; init; }
     public bool AllowFailure { get; init; }
     public WhenPolicy When { get; init; }
+
+    /// <summary>
+    /// A manual job nobody started keeps its run waiting. Without it (the default) the run finishes once every other
+    /// job has, with manual jobs available, and reopens when one is started.
+    /// </summary>
+    public bool Blocking { get; init; }
     public IReadOnlyList<string> RunsOn { get; init; } = [];
     public ResourceLimits Resources { get; init; } = ResourceLimits.None;
     public string? Environment { get; init; }

@@ -126,6 +126,7 @@ public static class PipelinePlanner
             Retry = job.Retry,
             AllowFailure = job.AllowFailure,
             When = job.When,
+            Blocking = job.Blocking,
             RunsOn = job.RunsOn,
             Resources = job.Resources,
             Environment = job.Environment,

@@ -13,13 +13,17 @@ public sealed class JobAttempt
     public string? Message { get; internal set; }
 
     public long? PeakMemoryBytes { get; internal set; }
+
+    /// <summary>For a failed attempt: whose fault it was (the job's own, its configuration, or a lost agent).</summary>
+    public FailureCause Cause { get; internal set; }
+
     public string? Agent { get; init; }
 
     public TimeSpan? Duration => FinishedAt - StartedAt;
 
     /// <summary>Rebuilds an attempt from storage.</summary>
     public static JobAttempt Restore(int number, JobStatus status, DateTimeOffset startedAt, DateTimeOffset? finishedAt,
-        int? exitCode, string? message, long? peakMemoryBytes, string? agent) => new()
+        int? exitCode, string? message, long? peakMemoryBytes, string? agent, FailureCause cause = FailureCause.Job) => new()
     {
         Number = number,
         Status = status,
@@ -29,5 +33,6 @@ public sealed class JobAttempt
         Message = message,
         PeakMemoryBytes = peakMemoryBytes,
         Agent = agent,
+        Cause = cause,
     };
 }

@@ -44,23 +44,42 @@ public sealed class Run
 
     public bool TryGetJob(string id, out RunJob job) => _jobsById.TryGetValue(id, out job!);
 
-    /// <summary>Recomputes the run's status from its jobs; call after every job change.</summary>
+    /// <summary>
+    /// The run finished while manual jobs nobody started are left (as in GitLab): starting one reopens the run.
+    /// </summary>
+    public bool ManualJobsAvailable => Status.IsFinished() && Jobs.Any(j => !j.Status.IsFinished());
+
+    /// <summary>
+    /// Recomputes the run's status from its jobs; call after every job change. Jobs that wait for a person do not hold
+    /// the run open unless one of them is <c>blocking</c> (then the run is waiting): the run finishes once every other job
+    /// has, and is running again as soon as a person starts one of them.
+    /// </summary>
     public void Refresh(DateTimeOffset now)
     {
-        if (Status.IsFinished()) return;
+        if (Status is RunStatus.Canceled or RunStatus.Invalid) return;
+        var unfinished = Jobs.Where(j => !j.Status.IsFinished()).ToList();
+        if (Status.IsFinished() && unfinished.Count == 0) return;
         if (Jobs.Any(j => j.Status == JobStatus.Running || j.Attempts.Count > 0)) StartedAt ??= now;
 
-        var unfinished = Jobs.Where(j => !j.Status.IsFinished()).ToList();
-        if (unfinished.Count > 0)
+        if (!unfinished.All(j => j.Status == JobStatus.Pending && IsWaitingForPerson(j)))
         {
-            var onlyWaitingForPeople = unfinished.All(j => j.Status == JobStatus.Pending && IsWaitingForPerson(j));
-            Status = onlyWaitingForPeople ? RunStatus.Waiting : StartedAt is null ? RunStatus.Queued : RunStatus.Running;
+            Status = StartedAt is null ? RunStatus.Queued : RunStatus.Running;
+            FinishedAt = null;
             return;
         }
 
-        Status = Jobs.Any(j => j.Status == JobStatus.Canceled) ? RunStatus.Canceled
+        if (unfinished.Any(j => j.AwaitsApproval && j.Planned.Spec.Blocking))
+        {
+            Status = RunStatus.Waiting;
+            FinishedAt = null;
+            return;
+        }
+
+        var outcome = Jobs.Any(j => j.Status == JobStatus.Canceled) ? RunStatus.Canceled
             : Jobs.Any(j => j.Status is JobStatus.Failed or JobStatus.TimedOut && !j.FailureAllowed) ? RunStatus.Failed
             : RunStatus.Succeeded;
+        if (outcome == Status && FinishedAt is not null) return;
+        Status = outcome;
         FinishedAt = now;
     }
 
@@ -72,7 +91,7 @@ public sealed class Run
         FinishedAt = now;
     }
 
-    /// <summary>Reopens a finished run when a person retries some of its jobs.</summary>
+    /// <summary>Reopens a finished run when a person retries some of its jobs (starting a manual job reopens it by itself).</summary>
     public void Reopen()
     {
         if (Status == RunStatus.Invalid) throw new InvalidTransitionException($"run {Id} is invalid and cannot run");

@@ -90,7 +90,11 @@ public sealed class RunJob
     /// <summary>Failed, but <c>allow_failure</c> lets the pipeline pass.</summary>
     public bool FailureAllowed => Planned.Spec.AllowFailure && Status is JobStatus.Failed or JobStatus.TimedOut;
 
-    public bool HasRetriesLeft => _attempts.Count <= Planned.Spec.Retry;
+    /// <summary>Attempts the job's own <c>retry</c> counts: every one but those lost with their agent.</summary>
+    public bool HasRetriesLeft => _attempts.Count(a => a.Cause != FailureCause.Lost) <= Planned.Spec.Retry;
+
+    /// <summary>How many of the last attempts were lost with their agent, one after another.</summary>
+    public int LostInARow => _attempts.AsEnumerable().Reverse().TakeWhile(a => a.Cause == FailureCause.Lost).Count();
 
     public void MarkPending(string reason)
     {
@@ -158,21 +162,27 @@ public sealed class RunJob
         return attempt;
     }
 
-    /// <summary>Records how the current attempt ended; a failure with retries left queues the next attempt.</summary>
+    /// <summary>
+    /// Records how the current attempt ended; a failure of the job's own with retries left queues the next attempt.
+    /// A configuration fault is never retried; a lost agent is reported with <see cref="MarkLost"/>.
+    /// </summary>
     public void Finish(AttemptOutcome outcome, DateTimeOffset now)
     {
         if (Status != JobStatus.Running || LastAttempt is not { } attempt)
             throw new InvalidTransitionException($"job '{Id}' is {Status.ToName()}, not running");
         if (!outcome.Status.IsFinished() || outcome.Status == JobStatus.Skipped)
             throw new InvalidTransitionException($"an attempt cannot end as {outcome.Status.ToName()}");
+        if (outcome.Cause == FailureCause.Lost)
+            throw new InvalidTransitionException($"a lost attempt of job '{Id}' is recorded with {nameof(MarkLost)}");
         attempt.Status = outcome.Status;
         attempt.ExitCode = outcome.ExitCode;
         attempt.Message = outcome.Message;
         attempt.PeakMemoryBytes = outcome.PeakMemoryBytes;
+        attempt.Cause = outcome.Cause;
         attempt.FinishedAt = now;
 
         var failed = outcome.Status is JobStatus.Failed or JobStatus.TimedOut;
-        if (failed && HasRetriesLeft)
+        if (failed && outcome.Cause == FailureCause.Job && HasRetriesLeft)
         {
             SetStatus(JobStatus.Queued, $"retrying: attempt {attempt.Number} {outcome.Status.ToName()}");
             return;
@@ -204,23 +214,27 @@ public sealed class RunJob
     }
 
     /// <summary>
-    /// The agent running the current attempt vanished (lease expired, server restarted): the attempt failed as
-    /// lost, and the job is queued again when <paramref name="requeue"/>, otherwise it fails.
+    /// The server or agent running the current attempt died (a restart, an expired lease): the attempt failed as lost.
+    /// That is not the job's failure: the job is queued again without using up its <c>retry</c>, unless this was more
+    /// than <paramref name="maxLostInARow"/> losses in a row (a job that takes its agent down with it), when it fails.
     /// </summary>
-    public void MarkLost(string message, bool requeue, DateTimeOffset now)
+    public void MarkLost(string message, int maxLostInARow, DateTimeOffset now)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLostInARow);
         if (Status != JobStatus.Running || LastAttempt is not { } attempt)
             throw new InvalidTransitionException($"job '{Id}' is {Status.ToName()}, not running");
         attempt.Status = JobStatus.Failed;
         attempt.Message = message;
+        attempt.Cause = FailureCause.Lost;
         attempt.FinishedAt = now;
-        if (requeue)
+        var lost = LostInARow;
+        if (lost <= maxLostInARow)
         {
-            SetStatus(JobStatus.Queued, $"{message}; queued again");
+            SetStatus(JobStatus.Queued, $"{message}; queued again (lost {lost} of at most {maxLostInARow} times in a row; retry not used)");
             return;
         }
 
-        SetStatus(JobStatus.Failed, message);
+        SetStatus(JobStatus.Failed, $"{message}; lost {lost} times in a row, more than the {maxLostInARow} allowed: not queued again");
         FinishedAt = now;
     }
 

@@ -37,6 +37,7 @@ internal static class JobSyntaxReader
                 case "timeout": job.Timeout = reader.Scalar(value, path); break;
                 case "retry": job.Retry = reader.Scalar(value, path); break;
                 case "allow_failure": job.AllowFailure = reader.Scalar(value, path); break;
+                case "blocking": job.Blocking = reader.Scalar(value, path); break;
                 case "runs-on": job.RunsOn = reader.List(value, path); break;
                 case "resources": job.Resources = ReadResources(reader, value, path); break;
                 case "matrix": job.Matrix = ReadMatrix(reader, value, path); break;

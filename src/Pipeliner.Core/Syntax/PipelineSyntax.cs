@@ -88,6 +88,7 @@ public sealed class JobSyntax : MappingSyntax
     public Scalar? Timeout { get; set; }
     public Scalar? Retry { get; set; }
     public Scalar? AllowFailure { get; set; }
+    public Scalar? Blocking { get; set; }
     public ScalarList? RunsOn { get; set; }
     public ResourcesSyntax? Resources { get; set; }
     public MatrixSyntax? Matrix { get; set; }

@@ -23,7 +23,7 @@ public static class PipelineSyntaxReader
     public static readonly string[] JobKeys =
     [
         "stage", "image", "script", "needs", "if", "when", "environment", "services", "artifacts", "cache",
-        "variables", "secrets", "timeout", "retry", "allow_failure", "runs-on", "resources", "matrix",
+        "variables", "secrets", "timeout", "retry", "allow_failure", "blocking", "runs-on", "resources", "matrix",
     ];
 
     /// <summary>Parses the text; returns null when it is not a YAML mapping at all (the reason is in the bag).</summary>

@@ -44,8 +44,8 @@ public sealed class JobRunner(
             var message = assignment.SecretsWithheldReason is { } withheld
                 ? $"{withheld} (the job lists secret{plural} {string.Join(", ", missing)})"
                 : $"secret{plural} not provided: {string.Join(", ", missing)}";
-            log.WriteLine($"pipeliner: job failed before it started: {message}");
-            var failed = new JobAttemptReport(AttemptOutcome.Failed(null, message), logPath, []);
+            log.WriteLine($"pipeliner: job failed before it started: {message} (a configuration fault: not retried)");
+            var failed = new JobAttemptReport(AttemptOutcome.Misconfigured(message), logPath, []);
             onOutcome?.Invoke(failed);
             return failed;
         }
@@ -61,7 +61,8 @@ public sealed class JobRunner(
             if (report is not null) return report;
             log.WriteLine(known.Status == JobStatus.Succeeded
                 ? "pipeliner: job succeeded"
-                : $"pipeliner: job {known.Status.ToName().Replace('_', ' ')}: {known.Message}");
+                : $"pipeliner: job {known.Status.ToName().Replace('_', ' ')}: {known.Message}" +
+                  (known.Cause == FailureCause.Configuration ? " (a configuration fault: not retried)" : ""));
             report = new JobAttemptReport(known, logPath, artifacts);
             onOutcome?.Invoke(report);
             return report;
@@ -105,7 +106,12 @@ public sealed class JobRunner(
             finished(outcome);
             return outcome;
         }
-        catch (Exception e) when (e is StepStartException or WorkspaceException)
+        // An image that cannot be had or a container the engine refuses: the job's set-up is wrong, retrying cannot help.
+        catch (StepStartException e)
+        {
+            return AttemptOutcome.Misconfigured(e.Message);
+        }
+        catch (WorkspaceException e)
         {
             return AttemptOutcome.Failed(null, e.Message);
         }
@@ -233,6 +239,21 @@ public sealed class JobRunner(
 
         foreach (var serviceLog in serviceLogs) await serviceLog.DisposeAsync();
         if (Directory.Exists(workflow.WorkspacePath)) Directory.Delete(workflow.WorkspacePath, recursive: true);
+        RemoveIfEmpty(Path.GetDirectoryName(workflow.WorkspacePath)!);
+    }
+
+    /// <summary>The run's workspace folder goes with its last attempt (another job of the run may still be using it).</summary>
+    private static void RemoveIfEmpty(string runWorkspaces)
+    {
+        try
+        {
+            if (Directory.Exists(runWorkspaces) && !Directory.EnumerateFileSystemEntries(runWorkspaces).Any())
+                Directory.Delete(runWorkspaces, recursive: false);
+        }
+        catch (IOException)
+        {
+            // Another attempt of the run made its workspace meanwhile: the folder is in use again.
+        }
     }
 
     private WorkflowSpec BuildWorkflow(JobAssignment assignment)

@@ -81,6 +81,26 @@ public sealed class JobLogWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Adds a line from Pipeliner to the end of a log its writer left without closing it (the process holding it died):
+    /// a line cut off by that death is ended first, so the new line stands on its own.
+    /// </summary>
+    public static async Task AppendToAbandonedAsync(string path, string text, TimeProvider time)
+    {
+        if (File.Exists(path))
+        {
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            if (file.Length > 0)
+            {
+                file.Seek(-1, SeekOrigin.End);
+                if (file.ReadByte() != '\n') file.WriteByte((byte)'\n');
+            }
+        }
+
+        await using var log = new JobLogWriter(path, SecretMasker.None, time);
+        log.WriteLine(text);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _file.FlushAsync();

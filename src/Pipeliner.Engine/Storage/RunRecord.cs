@@ -2,10 +2,14 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Pipeliner.Core.Model;
 using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Backends;
+using Pipeliner.Engine.Logging;
 
 namespace Pipeliner.Engine.Storage;
 
 /// <summary>The history of one run as stored in <c>runs/{run}/run.json</c>: statuses, timings, attempts and logs.</summary>
+/// <param name="Status">The run's status; <c>interrupted</c> when the process running it died before it finished.</param>
+/// <param name="Owner">The process that ran it (<c>host/pid/start-time</c>): while it lives, an unfinished run is not interrupted.</param>
 public sealed record RunRecord(
     string Id,
     string Project,
@@ -18,7 +22,8 @@ public sealed record RunRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<JobRecord> Jobs);
+    IReadOnlyList<JobRecord> Jobs,
+    string? Owner = null);
 
 public sealed record JobRecord(
     string Id,
@@ -49,10 +54,14 @@ public sealed class RunRecordStore(DataLayout layout)
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public async Task SaveAsync(Run run, string project, CancellationToken cancellationToken)
+    public const string Interrupted = "interrupted";
+
+    public Task SaveAsync(Run run, string project, CancellationToken cancellationToken) =>
+        WriteAsync(ToRecord(run, project) with { Owner = OwnerIdentity.Current.ToString() }, cancellationToken);
+
+    private async Task WriteAsync(RunRecord record, CancellationToken cancellationToken)
     {
-        var record = ToRecord(run, project);
-        var path = layout.RunRecord(run.Id);
+        var path = layout.RunRecord(record.Id);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".tmp";
         await File.WriteAllTextAsync(temporary, JsonSerializer.Serialize(record, Json), cancellationToken);
@@ -84,10 +93,58 @@ public sealed class RunRecordStore(DataLayout layout)
         }
     }
 
-    public RunRecord? Load(string runId)
+    /// <summary>
+    /// Marks the runs whose process died before they finished (kill -9, a crash, a power cut) as <c>interrupted</c>: the
+    /// record says so, its unfinished jobs and attempts too, and each attempt that was running ends its log with a line
+    /// saying what happened. Runs of live processes (another <c>pipeliner run</c> at work) are left alone.
+    /// </summary>
+    /// <returns>The runs marked, as now recorded.</returns>
+    public async Task<IReadOnlyList<RunRecord>> MarkInterruptedAsync(TimeProvider time, CancellationToken cancellationToken)
     {
-        var path = layout.RunRecord(runId);
-        return File.Exists(path) ? JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(path), Json) : null;
+        var marked = new List<RunRecord>();
+        if (!Directory.Exists(layout.RunsDirectory)) return marked;
+        foreach (var directory in Directory.EnumerateDirectories(layout.RunsDirectory))
+        {
+            var record = TryLoad(Path.Combine(directory, "run.json"));
+            if (record is null || record.Status is not ("queued" or "running")) continue;
+            if (OwnerIdentity.Parse(record.Owner)?.IsAlive() == true) continue;
+
+            var why = $"interrupted: the pipeliner process that ran it ({record.Owner ?? "unknown"}) ended before it finished";
+            foreach (var attempt in record.Jobs.SelectMany(j => j.Attempts).Where(a => a.FinishedAt is null))
+                await JobLogWriter.AppendToAbandonedAsync(Path.Combine(layout.Root, attempt.Log), $"pipeliner: attempt {why}", time);
+            var interrupted = record with
+            {
+                Status = Interrupted,
+                Jobs = record.Jobs.Select(j => j.Status is "queued" or "pending" or "running"
+                    ? j with
+                    {
+                        Status = Interrupted,
+                        Reason = why,
+                        Attempts = j.Attempts.Select(a => a.FinishedAt is null ? a with { Status = Interrupted, Message = why } : a).ToList(),
+                    }
+                    : j).ToList(),
+            };
+            await WriteAsync(interrupted, cancellationToken);
+            marked.Add(interrupted);
+        }
+
+        return marked;
+    }
+
+    public RunRecord? Load(string runId) => TryLoad(layout.RunRecord(runId));
+
+    private static RunRecord? TryLoad(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException)
+        {
+            // Not a record this version can read: left as it is.
+            return null;
+        }
     }
 
     private RunRecord ToRecord(Run run, string project)

@@ -13,6 +13,12 @@ public enum CommitState
 
     /// <summary>A job skipped after it had been reported: reported as a success that says "skipped" (no forge blocks on it).</summary>
     Skipped,
+
+    /// <summary>
+    /// A manual job nobody started in a run that finished without it: reported as a success that says "manual", so that
+    /// it blocks no merge (a <c>blocking</c> manual job keeps its run waiting instead).
+    /// </summary>
+    Manual,
 }
 
 public static class CommitStates

@@ -58,7 +58,14 @@ public sealed class ForgeStatusOutbox(PipelinerDbContext db, IBackgroundJobClien
         var runStatus = StatusNames.ParseRunStatus(run.Status);
         Stage(RunContext, null, CommitStates.Of(runStatus), RunDescription(run, runStatus));
         foreach (var job in run.Jobs.OrderBy(j => j.Position))
-            Stage(JobContext(job.JobId), job.JobId, CommitStates.Of(StatusNames.ParseJobStatus(job.Status)), JobDescription(job));
+        {
+            var status = StatusNames.ParseJobStatus(job.Status);
+            // In a finished run, a job not finished is one that waits for a person, and nothing waits for it.
+            if (run.ManualJobsAvailable && !status.IsFinished())
+                Stage(JobContext(job.JobId), job.JobId, CommitState.Manual, $"manual: {job.Reason ?? "waiting for someone to start it"}");
+            else
+                Stage(JobContext(job.JobId), job.JobId, CommitStates.Of(status), JobDescription(job));
+        }
         return staged;
     }
 
@@ -84,11 +91,13 @@ public sealed class ForgeStatusOutbox(PipelinerDbContext db, IBackgroundJobClien
         RunStatus.Queued => $"Run #{run.Number} is queued",
         RunStatus.Running => $"Run #{run.Number} is running",
         RunStatus.Waiting => $"Run #{run.Number} waits for approval",
-        RunStatus.Succeeded => $"Run #{run.Number} succeeded",
-        RunStatus.Failed => $"Run #{run.Number} failed",
+        RunStatus.Succeeded => $"Run #{run.Number} succeeded{ManualJobsNote(run)}",
+        RunStatus.Failed => $"Run #{run.Number} failed{ManualJobsNote(run)}",
         RunStatus.Canceled => $"Run #{run.Number} was canceled",
         _ => $"Run #{run.Number}: the pipeline file is invalid",
     };
+
+    private static string ManualJobsNote(RunEntity run) => run.ManualJobsAvailable ? "; manual jobs available" : "";
 
     private static string JobDescription(JobEntity job)
     {

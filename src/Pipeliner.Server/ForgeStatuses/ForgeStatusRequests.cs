@@ -47,14 +47,18 @@ public static class ForgeStatusRequests
 
     private static string EscapePath(string repository) => string.Join('/', repository.Split('/').Select(Uri.EscapeDataString));
 
-    // Skipped is said as a success (no forge would let it block a merge), so the word must be in the description.
-    private static string Described(CommitState state, string description) =>
-        state == CommitState.Skipped && !description.StartsWith("skipped", StringComparison.Ordinal) ? $"skipped: {description}" : description;
+    // Skipped and manual are said as a success (no forge would let them block a merge), so the word must be in the description.
+    private static string Described(CommitState state, string description) => state switch
+    {
+        CommitState.Skipped when !description.StartsWith("skipped", StringComparison.Ordinal) => $"skipped: {description}",
+        CommitState.Manual when !description.StartsWith("manual", StringComparison.Ordinal) => $"manual: {description}",
+        _ => description,
+    };
 
     private static string GitHubState(CommitState state) => state switch
     {
         CommitState.Pending or CommitState.Running => "pending",
-        CommitState.Success or CommitState.Skipped => "success",
+        CommitState.Success or CommitState.Skipped or CommitState.Manual => "success",
         CommitState.Canceled => "error",
         _ => "failure",
     };
@@ -63,7 +67,7 @@ public static class ForgeStatusRequests
     {
         CommitState.Pending => "pending",
         CommitState.Running => "running",
-        CommitState.Success or CommitState.Skipped => "success",
+        CommitState.Success or CommitState.Skipped or CommitState.Manual => "success",
         CommitState.Canceled => "canceled",
         _ => "failed",
     };
@@ -71,7 +75,7 @@ public static class ForgeStatusRequests
     private static string BitbucketState(CommitState state) => state switch
     {
         CommitState.Pending or CommitState.Running => "INPROGRESS",
-        CommitState.Success or CommitState.Skipped => "SUCCESSFUL",
+        CommitState.Success or CommitState.Skipped or CommitState.Manual => "SUCCESSFUL",
         CommitState.Canceled => "STOPPED",
         _ => "FAILED",
     };

@@ -18,7 +18,7 @@ public sealed record ProjectResponse(
     string Name, string Repository, string Forge, string PipelineFile, string DefaultBranch, DateTimeOffset CreatedAt,
     string WebhookUrl, bool AllowSecretsForForks, ProjectRunInfo? LatestDefaultBranchRun, string? ForgeApiUrl, bool HasForgeToken);
 
-public sealed record ProjectRunInfo(long Id, int Number, string Status, string? Branch, string Commit, DateTimeOffset CreatedAt);
+public sealed record ProjectRunInfo(long Id, int Number, string Status, string? Branch, string Commit, DateTimeOffset CreatedAt, bool ManualJobsAvailable);
 
 public static partial class ProjectContracts
 {
@@ -90,6 +90,6 @@ public static partial class ProjectContracts
     public static ProjectResponse ToResponse(this ProjectEntity project, string baseUrl, RunEntity? latest) => new(
         project.Name, project.Repository, project.Forge, project.PipelineFile, project.DefaultBranch, project.CreatedAt,
         $"{baseUrl.TrimEnd('/')}/hooks/{project.Name}", project.AllowSecretsForForks,
-        latest is null ? null : new ProjectRunInfo(latest.Id, latest.Number, latest.Status, latest.Branch, latest.CommitSha, latest.CreatedAt),
+        latest is null ? null : new ProjectRunInfo(latest.Id, latest.Number, latest.Status, latest.Branch, latest.CommitSha, latest.CreatedAt, latest.ManualJobsAvailable),
         project.ForgeApiUrl, project.ForgeTokenProtected is not null);
 }

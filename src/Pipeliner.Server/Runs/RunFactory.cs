@@ -67,10 +67,7 @@ public sealed class RunFactory(
 
     private async Task<RunEntity> ReserveAsync(ProjectEntity project, TriggerRequest trigger, TriggerContext context, RunStatus status, CancellationToken cancellationToken)
     {
-        // Numbers come from the project row, so two runs of a project never get the same one.
-        await db.Projects.Where(p => p.Id == project.Id)
-            .ExecuteUpdateAsync(set => set.SetProperty(p => p.LastRunNumber, p => p.LastRunNumber + 1), cancellationToken);
-        var number = await db.Projects.Where(p => p.Id == project.Id).Select(p => p.LastRunNumber).SingleAsync(cancellationToken);
+        var number = await RunNumbers.NextAsync(db, project.Id, cancellationToken);
         var entity = new RunEntity
         {
             ProjectId = project.Id,

@@ -7,12 +7,12 @@ namespace Pipeliner.Server.Runs;
 public sealed record RunSummaryResponse(
     long Id, string Project, int Number, string Status, string Event, string? Branch, string? Tag, string Commit,
     string? CommitMessage, string? Author, int? PullRequest, string Trigger,
-    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds);
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds, bool ManualJobsAvailable);
 
 public sealed record RunResponse(
     long Id, string Project, int Number, string Status, string Event, string? Branch, string? Tag, string Commit,
     string? CommitMessage, string? Author, int? PullRequest, string? SourceBranch, string Trigger,
-    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds, bool ManualJobsAvailable,
     IReadOnlyList<string> Stages, IReadOnlyList<JobResponse> Jobs, IReadOnlyList<RunErrorResponse>? Errors);
 
 public sealed record JobResponse(
@@ -24,9 +24,10 @@ public sealed record JobResponse(
 public sealed record JobApprovalResponse(string RequestedBy, int Required, IReadOnlyList<string> ApprovedBy);
 
 /// <param name="Log">Where the attempt's log is read: the log endpoint for this attempt.</param>
+/// <param name="Cause">For a failed attempt: <c>job</c> (retried while <c>retry</c> allows), <c>configuration</c> (never retried) or <c>lost</c> (its server or agent died).</param>
 public sealed record AttemptResponse(
     int Number, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds,
-    int? ExitCode, string? Message, long? PeakMemoryBytes, string? Agent, string Log);
+    int? ExitCode, string? Message, long? PeakMemoryBytes, string? Agent, string Log, string? Cause);
 
 public sealed record RunErrorResponse(int Line, int Column, string Message);
 
@@ -36,7 +37,8 @@ public static class RunResponseMapping
 {
     public static RunSummaryResponse ToSummary(this RunEntity run, string project) => new(
         run.Id, project, run.Number, run.Status, run.Event, run.Branch, run.Tag, run.CommitSha, run.CommitMessage, run.Author,
-        run.PullRequestNumber, run.Trigger, run.CreatedAt, run.StartedAt, run.FinishedAt, Seconds(run.StartedAt, run.FinishedAt));
+        run.PullRequestNumber, run.Trigger, run.CreatedAt, run.StartedAt, run.FinishedAt, Seconds(run.StartedAt, run.FinishedAt),
+        run.ManualJobsAvailable);
 
     public static double? Seconds(DateTimeOffset? start, DateTimeOffset? end) =>
         start is { } s && end is { } e ? Math.Round((e - s).TotalSeconds, 3) : null;
@@ -44,5 +46,5 @@ public static class RunResponseMapping
     public static AttemptResponse ToResponse(this AttemptEntity attempt, long runId, string jobId) => new(
         attempt.Number, attempt.Status, attempt.StartedAt, attempt.FinishedAt, Seconds(attempt.StartedAt, attempt.FinishedAt),
         attempt.ExitCode, attempt.Message, attempt.PeakMemoryBytes, attempt.Agent,
-        $"/api/runs/{runId}/jobs/{Uri.EscapeDataString(jobId)}/log?attempt={attempt.Number}");
+        $"/api/runs/{runId}/jobs/{Uri.EscapeDataString(jobId)}/log?attempt={attempt.Number}", attempt.Cause);
 }

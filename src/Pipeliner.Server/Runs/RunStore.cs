@@ -32,7 +32,8 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
             var stored = jobsById[planned.Id];
             return RunJob.Restore(planned, StatusNames.ParseJobStatus(stored.Status), stored.Reason, stored.ApprovedBy, stored.FinishedAt,
                 stored.Attempts.Select(a => JobAttempt.Restore(a.Number, StatusNames.ParseJobStatus(a.Status), a.StartedAt,
-                    a.FinishedAt, a.ExitCode, a.Message, a.PeakMemoryBytes, a.Agent)), ApprovalsOf(stored));
+                    a.FinishedAt, a.ExitCode, a.Message, a.PeakMemoryBytes, a.Agent, FailureCauseNames.ParseFailureCause(a.Cause))),
+                ApprovalsOf(stored));
         }).ToList();
         var run = Run.Restore(RunKey(entity.Id), plan, entity.CreatedAt, StatusNames.ParseRunStatus(entity.Status),
             entity.StartedAt, entity.FinishedAt, jobs);
@@ -49,6 +50,7 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
         entity.Status = run.Status.ToName();
         entity.StartedAt = run.StartedAt;
         entity.FinishedAt = run.FinishedAt;
+        entity.ManualJobsAvailable = run.ManualJobsAvailable;
         var jobsById = entity.Jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
         foreach (var job in run.Jobs)
         {
@@ -89,6 +91,7 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
                 storedAttempt.ExitCode = attempt.ExitCode;
                 storedAttempt.Message = attempt.Message;
                 storedAttempt.PeakMemoryBytes = attempt.PeakMemoryBytes;
+                storedAttempt.Cause = attempt.Status is JobStatus.Failed or JobStatus.TimedOut ? attempt.Cause.ToName() : null;
                 if (attempt.FinishedAt is not null) storedAttempt.LeaseExpiresAt = null;
             }
         }

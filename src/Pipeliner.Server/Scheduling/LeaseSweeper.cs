@@ -1,17 +1,25 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Logging;
+using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Scheduling;
 
 /// <summary>
-/// Finds running attempts whose agent stopped extending its lease, and gives them up as lost: the job is queued
-/// again the first time, failed the second. Runs as a Hangfire recurring job and once at start-up.
+/// Gives up running attempts whose server or agent died as lost: those of the previous process's embedded agent at
+/// start-up, and any whose agent stopped extending its lease (a Hangfire recurring job). A lost attempt is not the
+/// job's failure: the job is queued again without using up its <c>retry</c>, at most <c>MaxLostRequeues</c> times in a
+/// row (<see cref="RunJob.MarkLost"/>), and the attempt's log ends with a line saying what happened.
 /// </summary>
-public sealed class LeaseSweeper(PipelinerDbContext db, RunCoordinator coordinator, TimeProvider time, ILogger<LeaseSweeper> logger)
+public sealed class LeaseSweeper(
+    PipelinerDbContext db, RunCoordinator coordinator, DataLayout layout, IOptions<PipelinerOptions> options, TimeProvider time,
+    ILogger<LeaseSweeper> logger)
 {
-    public const int MaxRequeues = 1;
+    public const string RestartMessage = "lost: the server stopped while the attempt ran (killed, crashed or restarted)";
 
     /// <param name="agent">Only attempts of this agent, whatever their lease (an agent known to be gone).</param>
     public async Task SweepAsync(string? agent, CancellationToken cancellationToken)
@@ -20,24 +28,39 @@ public sealed class LeaseSweeper(PipelinerDbContext db, RunCoordinator coordinat
         var now = time.GetUtcNow();
         var lost = await db.Attempts.AsNoTracking()
             .Where(a => a.Status == running && (agent != null ? a.Agent == agent : a.LeaseExpiresAt == null || a.LeaseExpiresAt < now))
-            .Select(a => new { a.Job!.RunId, a.Job.JobId, a.Number })
+            .Select(a => new { a.Job!.RunId, a.Job.JobId, a.Number, a.Agent, a.LogPath })
             .ToListAsync(cancellationToken);
         foreach (var attempt in lost)
         {
-            logger.LogWarning("Attempt {Attempt} of job {Job} in run {Run} lost its agent", attempt.Number, attempt.JobId, attempt.RunId);
-            await coordinator.ChangeAsync(attempt.RunId, change =>
+            var message = agent is null ? $"lost: its agent {attempt.Agent} stopped answering (lease expired)" : RestartMessage;
+            var reason = await coordinator.ChangeAsync(attempt.RunId, change =>
             {
                 var job = change.Run.Job(attempt.JobId);
-                if (job.Status != JobStatus.Running || job.LastAttempt?.Number != attempt.Number) return false;
-                var entity = change.JobEntity(attempt.JobId);
-                entity.LostCount++;
-                job.MarkLost("lost: its agent stopped answering", requeue: entity.LostCount <= MaxRequeues, change.Now);
-                return true;
+                if (job.Status != JobStatus.Running || job.LastAttempt?.Number != attempt.Number) return null;
+                job.MarkLost(message, options.Value.Agent.MaxLostRequeues, change.Now);
+                return job.Reason;
             }, cancellationToken);
+            if (reason is null) continue;
+
+            logger.LogWarning("Attempt {Attempt} of job {Job} in run {Run}: {Reason}", attempt.Number, attempt.JobId, attempt.RunId, reason);
+            await EndLogAsync(attempt.LogPath, reason);
         }
     }
 
     /// <summary>Hangfire entry point: every expired lease; not retried, it runs again within a minute.</summary>
     [AutomaticRetry(Attempts = 0)]
     public Task SweepExpiredAsync() => SweepAsync(agent: null, CancellationToken.None);
+
+    private async Task EndLogAsync(string logPath, string reason)
+    {
+        try
+        {
+            await JobLogWriter.AppendToAbandonedAsync(Path.Combine(layout.Root, logPath), $"pipeliner: {reason}", time);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The state change is saved; a log that cannot be written to must not undo it.
+            logger.LogWarning(e, "Could not end the log {Log} with the reason the attempt was lost", logPath);
+        }
+    }
 }

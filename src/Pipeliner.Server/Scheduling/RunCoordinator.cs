@@ -29,10 +29,11 @@ public sealed class RunCoordinator(
 
         var context = new RunChange(run, entity, time.GetUtcNow());
         var result = change(context);
-        // Jobs pass their environment's rules before they become ready: a refused job never reaches an agent.
-        var admission = run.Status.IsFinished() ? null
+        // Jobs pass their environment's rules before they become ready: a refused job never reaches an agent. A finished run
+        // advances too: one with manual jobs left reopens when a person starts one.
+        var admission = run.Jobs.All(j => j.Status.IsFinished()) ? null
             : await scope.ServiceProvider.GetRequiredService<EnvironmentGate>().ForRunAsync(entity, run, CancellationToken.None);
-        var ready = run.Status.IsFinished() ? [] : RunAdvancer.Advance(run, time.GetUtcNow(), admit: admission);
+        var ready = RunAdvancer.Advance(run, time.GetUtcNow(), admit: admission);
         store.Apply(run, entity);
         foreach (var (jobId, until) in context.Leases)
             entity.Jobs.First(j => j.JobId == jobId).Attempts.MaxBy(a => a.Number)!.LeaseExpiresAt = until;

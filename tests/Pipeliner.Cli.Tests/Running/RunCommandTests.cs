@@ -108,7 +108,7 @@ public sealed class RunCommandTests(CliDockerEngine engine) : IDisposable
         Assert.True(waiting.ExitCode == 0, waiting.ToString());
         Assert.DoesNotContain("deploying", waiting.Output);
         Assert.Matches(@"\ndeploy\s+pending\s+0\s+-\s+-\s+waiting for approval \(run with --approve 'deploy'\)\n", waiting.Output);
-        Assert.Contains("run 1: waiting", waiting.Output);
+        Assert.Matches(@"run 1: succeeded in \S+, manual jobs available: deploy\n", waiting.Output);
         Assert.True(approved.ExitCode == 0, approved.ToString());
         Assert.Contains("[deploy] deploying", approved.Output);
         Assert.Contains("run 2: succeeded", approved.Output);

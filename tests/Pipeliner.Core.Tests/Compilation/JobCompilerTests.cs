@@ -52,6 +52,9 @@ public class JobCompilerTests
         // when and if
         { Build + "    when: sometimes", 7, 11, "jobs.build.when: unknown value 'sometimes'; use one of on_success, on_failure, always, manual" },
         { Build + "    when: on-success", 7, 11, "jobs.build.when: unknown value 'on-success' (did you mean 'on_success'?)" },
+        { Build + "    blocking: true", 7, 15, "jobs.build.blocking: only a 'when: manual' job can block its run; this job is when: on_success" },
+        { Build + "    when: always\n    blocking: true", 8, 15, "jobs.build.blocking: only a 'when: manual' job can block its run; this job is when: always" },
+        { Build + "    when: manual\n    blocking: yes", 8, 15, "jobs.build.blocking: expected true or false, found 'yes'" },
         { Build + "    if: {events: [pushh]}", 7, 19, "jobs.build.if.events: unknown event 'pushh' (did you mean 'push'?); events are push, pull_request, tag, schedule, manual" },
         { Build + "    if: {branches: [\"release/[0-9\"]}", 7, 21, "jobs.build.if.branches: invalid glob 'release/[0-9': '[' is never closed" },
         { Build + "    if: {tags: [\"v{1,2\"]}", 7, 17, "jobs.build.if.tags: invalid glob 'v{1,2': '{' is never closed" },
@@ -160,6 +163,7 @@ public class JobCompilerTests
                 timeout: 30s
                 retry: 3
                 allow_failure: TRUE
+                blocking: true
                 runs-on: [linux, docker]
                 resources: { cpus: 1.5, memory: 1Gi }
                 if: { branches: [develop], events: [push, manual] }
@@ -184,6 +188,7 @@ public class JobCompilerTests
         Assert.Equal(TimeSpan.FromSeconds(30), job.Timeout);
         Assert.Equal(3, job.Retry);
         Assert.True(job.AllowFailure);
+        Assert.True(job.Blocking);
         Assert.Equal(["linux", "docker"], job.RunsOn);
         Assert.Equal(new ResourceLimits(1.5m, new ByteSize(1L << 30)), job.Resources);
         Assert.Equal(["develop"], job.Condition.Branches!.Select(g => g.Pattern));

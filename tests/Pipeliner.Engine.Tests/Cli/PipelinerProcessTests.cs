@@ -1,10 +1,11 @@
+using Pipeliner.Engine.Storage;
 using Pipeliner.Engine.Tests.Support;
 
 namespace Pipeliner.Engine.Tests.Cli;
 
 /// <summary>
-/// The real <c>pipeliner run</c> as a child process: killed outright, the next run removes what it left; interrupted
-/// with Ctrl-C, it stops its jobs, cleans up and exits 130.
+/// The real <c>pipeliner run</c> as a child process: killed outright, the next run removes what it left and records the
+/// killed run as interrupted; interrupted with Ctrl-C, it stops its jobs, cleans up and exits 130.
 /// </summary>
 [Collection(DockerProcessCollection.Name)]
 public sealed class PipelinerProcessTests(DockerEngineFixture engine) : IDisposable
@@ -36,7 +37,7 @@ public sealed class PipelinerProcessTests(DockerEngineFixture engine) : IDisposa
     }
 
     [Fact]
-    public async Task Run_RemovesContainersAndWorkspacesOfAKilledPipeliner_WhenRunAgain()
+    public async Task Run_RemovesLeftoversAndMarksTheRunInterrupted_WhenTheLastPipelinerWasKilled()
     {
         _repository.CommitPipeline(Pipeline);
         using var killed = Start("--job", "hang");
@@ -53,6 +54,17 @@ public sealed class PipelinerProcessTests(DockerEngineFixture engine) : IDisposa
         Assert.True(exit == 0, $"exit {exit}\n{next.Output}\n{next.Error}");
         Assert.Empty(await engine.ContainersOfProcessAsync(killed.Id));
         Assert.False(Directory.Exists(Path.Combine(_data.Path, "workspaces", "1")), "the killed run's workspace is still there");
+        Assert.Contains("pipeliner: note: run 1 never finished (its process died); recorded as interrupted", next.Error);
+        var records = new RunRecordStore(new DataLayout(_data.Path));
+        var interrupted = records.Load("1")!;
+        var hang = interrupted.Jobs.Single(j => j.Id == "hang");
+        Assert.Equal(("interrupted", "interrupted"), (interrupted.Status, hang.Status));
+        var attempt = hang.Attempts.Single();
+        Assert.Equal("interrupted", attempt.Status);
+        var log = await File.ReadAllLinesAsync(Path.Combine(_data.Path, attempt.Log));
+        Assert.Contains("hanging", string.Join('\n', log));
+        Assert.Matches($@"^\S+Z pipeliner: attempt interrupted: the pipeliner process that ran it \(\S+/{killed.Id}/\d+\) ended before it finished$", log[^1]);
+        Assert.Equal("succeeded", records.Load("2")!.Status);
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class RunExecutorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ExecuteAsync_LeavesManualJobWaiting_WhenItIsNotApproved()
+    public async Task ExecuteAsync_FinishesRunWithManualJobAvailable_WhenItIsNotApproved()
     {
         const string yaml = """
             stages: [build, deploy]
@@ -105,12 +105,32 @@ public sealed class RunExecutorTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(yaml);
 
-        Assert.Equal(RunStatus.Waiting, run.Status);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.True(run.ManualJobsAvailable);
+        Assert.NotNull(run.FinishedAt);
         Assert.Equal(JobStatus.Succeeded, run.Job("build").Status);
         Assert.Equal(JobStatus.Pending, run.Job("deploy").Status);
         Assert.Contains("--approve 'deploy'", run.Job("deploy").Reason);
         Assert.Equal(JobStatus.Pending, run.Job("smoke").Status);
         Assert.DoesNotContain(_backend.Attempts, a => a.Job is "deploy" or "smoke");
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_LeavesRunWaiting_WhenABlockingManualJobIsNotApproved()
+    {
+        const string yaml = """
+            stages: [build, deploy]
+            jobs:
+              build: { stage: build, image: alpine:3, script: [make] }
+              deploy: { stage: deploy, image: alpine:3, when: manual, blocking: true, script: [ship] }
+            """;
+
+        var run = await _harness.RunAsync(yaml);
+
+        Assert.Equal(RunStatus.Waiting, run.Status);
+        Assert.False(run.ManualJobsAvailable);
+        Assert.Null(run.FinishedAt);
+        Assert.Equal(JobStatus.Pending, run.Job("deploy").Status);
     }
 
     [Theory]
@@ -239,9 +259,9 @@ public sealed class RunExecutorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ExecuteAsync_FailsJobWithoutTouchingBackend_WhenSecretIsMissing()
+    public async Task ExecuteAsync_FailsJobOnceWithoutTouchingBackend_WhenSecretIsMissing()
     {
-        var run = await _harness.RunAsync(Pipeline("deploy", "secrets: [TOKEN, KEY]"),
+        var run = await _harness.RunAsync(Pipeline("deploy", "secrets: [TOKEN, KEY]\n    retry: 3"),
             new RunOptions { Secrets = new Dictionary<string, string> { ["KEY"] = "k-value" } });
 
         var attempt = run.Job("deploy").Attempts.Single();

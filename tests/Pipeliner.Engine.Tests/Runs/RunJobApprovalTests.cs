@@ -103,10 +103,12 @@ public sealed class RunJobApprovalTests
 
         Assert.Empty(RunAdvancer.Advance(run, Now));
         Assert.Equal("waiting for approval: 0 of 1, asked for by alice", job.Reason);
-        Assert.Equal(RunStatus.Waiting, run.Status);
+        // A deployment waiting for approvals holds no run open, as a manual job does not.
+        Assert.Equal((RunStatus.Succeeded, true), (run.Status, run.ManualJobsAvailable));
 
         job.AddApproval("bob", Now);
         Assert.Equal(["deploy-qa"], RunAdvancer.Advance(run, Now).Select(j => j.Id));
+        Assert.Equal((RunStatus.Queued, null), (run.Status, run.FinishedAt));
     }
 
     private const string Pipeline = """

@@ -50,6 +50,91 @@ public sealed class RunJobTests
     }
 
     [Fact]
+    public void Finish_FailsAtOnce_WhenTheAttemptHitAConfigurationFault()
+    {
+        var job = Job("retry: 3");
+
+        job.Start(Now);
+        job.Finish(AttemptOutcome.Misconfigured("secret not provided: DEPLOY_TOKEN"), Now);
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Equal("secret not provided: DEPLOY_TOKEN", job.Reason);
+        Assert.Equal(FailureCause.Configuration, Assert.Single(job.Attempts).Cause);
+    }
+
+    [Fact]
+    public void Finish_Throws_WhenALostAttemptIsReportedAsFinished()
+    {
+        var job = Job();
+        job.Start(Now);
+
+        Assert.Throws<InvalidTransitionException>(() =>
+            job.Finish(new AttemptOutcome(JobStatus.Failed, null, "lost", null, FailureCause.Lost), Now));
+    }
+
+    [Fact]
+    public void MarkLost_QueuesTheJobAgainWithoutUsingRetry_WhenItsAgentDied()
+    {
+        var job = Job("retry: 1");
+
+        for (var i = 0; i < 3; i++)
+        {
+            job.Start(Now);
+            job.MarkLost("lost: the server stopped", maxLostInARow: 3, Now);
+        }
+
+        Assert.Equal(JobStatus.Queued, job.Status);
+        Assert.Equal("lost: the server stopped; queued again (lost 3 of at most 3 times in a row; retry not used)", job.Reason);
+        Assert.All(job.Attempts, a => Assert.Equal((JobStatus.Failed, FailureCause.Lost), (a.Status, a.Cause)));
+        // The job's own retry is still whole: its next two failures are retried once.
+        job.Start(Now);
+        job.Finish(AttemptOutcome.Failed(1, "exit code 1"), Now);
+        Assert.Equal(JobStatus.Queued, job.Status);
+        job.Start(Now);
+        job.Finish(AttemptOutcome.Failed(1, "exit code 1"), Now);
+        Assert.Equal((JobStatus.Failed, 5), (job.Status, job.Attempts.Count));
+    }
+
+    [Fact]
+    public void MarkLost_FailsTheJob_WhenItIsLostMoreTimesInARowThanAllowed()
+    {
+        var job = Job();
+
+        for (var i = 0; i < 3; i++)
+        {
+            job.Start(Now);
+            job.MarkLost("lost: its agent stopped answering", maxLostInARow: 2, Now.AddSeconds(i));
+        }
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Equal("lost: its agent stopped answering; lost 3 times in a row, more than the 2 allowed: not queued again", job.Reason);
+        Assert.Equal(Now.AddSeconds(2), job.FinishedAt);
+    }
+
+    [Fact]
+    public void MarkLost_CountsOnlyLossesInARow_WhenAnAttemptEndedInBetween()
+    {
+        var job = Job("retry: 1");
+        job.Start(Now);
+        job.MarkLost("lost", maxLostInARow: 1, Now);
+        job.Start(Now);
+        job.Finish(AttemptOutcome.Failed(1, "exit code 1"), Now);
+
+        job.Start(Now);
+        job.MarkLost("lost", maxLostInARow: 1, Now);
+
+        Assert.Equal((JobStatus.Queued, 1), (job.Status, job.LostInARow));
+    }
+
+    [Fact]
+    public void MarkLost_Throws_WhenJobIsNotRunning()
+    {
+        var job = Job();
+
+        Assert.Throws<InvalidTransitionException>(() => job.MarkLost("lost", 3, Now));
+    }
+
+    [Fact]
     public void Finish_Throws_WhenJobIsNotRunning()
     {
         var job = Job();

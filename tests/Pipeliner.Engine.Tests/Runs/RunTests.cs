@@ -72,24 +72,87 @@ public sealed class RunTests
         Assert.Equal(RunStatus.Succeeded, run.Status);
     }
 
+    private const string ManualDeploy = """
+        stages: [build, deploy]
+        jobs:
+          build: { stage: build, image: alpine:3, script: [make] }
+          deploy: { stage: deploy, image: alpine:3, when: manual, script: [ship] }
+          smoke: { stage: deploy, image: alpine:3, needs: [deploy], script: [check] }
+        """;
+
     [Fact]
-    public void Refresh_IsWaiting_WhenOnlyManualJobsAndWhatNeedsThemRemain()
+    public void Refresh_SucceedsWithManualJobsAvailable_WhenOnlyManualJobsAndWhatNeedsThemRemain()
+    {
+        var run = Plans.Run(ManualDeploy);
+        Succeed(run.Job("build"));
+
+        RunAdvancer.Advance(run, Now.AddSeconds(3));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.True(run.ManualJobsAvailable);
+        Assert.Equal(Now.AddSeconds(3), run.FinishedAt);
+        Assert.Equal((JobStatus.Pending, JobStatus.Pending), (run.Job("deploy").Status, run.Job("smoke").Status));
+    }
+
+    [Fact]
+    public void Refresh_KeepsTheFinishTime_WhenAFinishedRunWithManualJobsIsRefreshedAgain()
+    {
+        var run = Plans.Run(ManualDeploy);
+        Succeed(run.Job("build"));
+        RunAdvancer.Advance(run, Now.AddSeconds(3));
+
+        RunAdvancer.Advance(run, Now.AddSeconds(60));
+
+        Assert.Equal((RunStatus.Succeeded, Now.AddSeconds(3)), (run.Status, run.FinishedAt));
+    }
+
+    [Fact]
+    public void Refresh_ReopensTheRun_WhenAPersonStartsAManualJobOfAFinishedRun()
+    {
+        var run = Plans.Run(ManualDeploy);
+        Succeed(run.Job("build"));
+        RunAdvancer.Advance(run, Now.AddSeconds(3));
+
+        run.Job("deploy").Approve("alice");
+        var ready = RunAdvancer.Advance(run, Now.AddSeconds(60));
+
+        Assert.Equal(["deploy"], ready.Select(j => j.Id));
+        Assert.Equal((RunStatus.Running, null, false), (run.Status, run.FinishedAt, run.ManualJobsAvailable));
+        Succeed(run.Job("deploy"));
+        Succeed(RunAdvancer.Advance(run, Now.AddSeconds(61)).Single());
+        RunAdvancer.Advance(run, Now.AddSeconds(62));
+        Assert.Equal((RunStatus.Succeeded, Now.AddSeconds(62), false), (run.Status, run.FinishedAt, run.ManualJobsAvailable));
+    }
+
+    [Fact]
+    public void Refresh_FailsWithManualJobsAvailable_WhenAnotherJobFailed()
     {
         var run = Plans.Run("""
             stages: [build, deploy]
             jobs:
               build: { stage: build, image: alpine:3, script: [make] }
-              deploy: { stage: deploy, image: alpine:3, when: manual, script: [ship] }
-              smoke: { stage: deploy, image: alpine:3, needs: [deploy], script: [check] }
+              lint: { stage: build, image: alpine:3, script: [lint] }
+              deploy: { stage: deploy, image: alpine:3, when: manual, needs: [build], script: [ship] }
             """);
         Succeed(run.Job("build"));
-        run.Job("deploy").MarkPending("waiting for approval");
-        run.Job("smoke").MarkPending("waiting for deploy");
+        Fail(run.Job("lint"));
 
-        run.Refresh(Now);
+        RunAdvancer.Advance(run, Now);
+
+        Assert.Equal((RunStatus.Failed, true), (run.Status, run.ManualJobsAvailable));
+    }
+
+    [Fact]
+    public void Refresh_IsWaiting_WhenABlockingManualJobRemains()
+    {
+        var run = Plans.Run(ManualDeploy.Replace("when: manual,", "when: manual, blocking: true,", StringComparison.Ordinal));
+        Succeed(run.Job("build"));
+
+        RunAdvancer.Advance(run, Now);
 
         Assert.Equal(RunStatus.Waiting, run.Status);
         Assert.Null(run.FinishedAt);
+        Assert.False(run.ManualJobsAvailable);
     }
 
     [Fact]

@@ -9,13 +9,15 @@ namespace Pipeliner.Server.Tests.Agents;
 
 /// <summary>
 /// The agent protocol as a remote agent would use it (no embedded agent runs here): claims by label, leases,
-/// and agents that vanish — their job is lost and queued again once, then failed.
+/// and agents that vanish — their job is lost and queued again, up to Pipeliner:Agent:MaxLostRequeues times in a row
+/// (one here), then failed.
 /// </summary>
 public class AgentProtocolTests(AgentProtocolTests.ShortLeaseApp app) : IClassFixture<AgentProtocolTests.ShortLeaseApp>
 {
     public sealed class ShortLeaseApp() : PipelinerApp(agentCapacity: 0, new Dictionary<string, string>
     {
         ["Pipeliner:Agent:LeaseDuration"] = "00:00:00.300",
+        ["Pipeliner:Agent:MaxLostRequeues"] = "1",
     });
 
     private static readonly AgentInfo Linux = new("remote-linux", ["linux", "docker"]);
@@ -91,7 +93,7 @@ public class AgentProtocolTests(AgentProtocolTests.ShortLeaseApp app) : IClassFi
     }
 
     [Fact]
-    public async Task Sweep_RequeuesTheJobOnceAndThenFailsIt_WhenItsAgentStopsExtendingTheLease()
+    public async Task Sweep_RequeuesTheJobUpToTheLimitThenFailsIt_WhenItsAgentStopsExtendingTheLease()
     {
         var (client, id) = await RunAsync(Pipelines.BuildAndTest);
         using var _ = client;
@@ -103,7 +105,10 @@ public class AgentProtocolTests(AgentProtocolTests.ShortLeaseApp app) : IClassFi
 
         var requeued = await client.GetRunAsync(id);
         Assert.Equal(("pending", "failed"), (requeued.Job("build").Status, requeued.Job("build").Attempts[0].Status));
-        Assert.Contains("lost", requeued.Job("build").Attempts[0].Message, StringComparison.Ordinal);
+        Assert.Equal(("lost: its agent remote-linux stopped answering (lease expired)", "lost"),
+            (requeued.Job("build").Attempts[0].Message, requeued.Job("build").Attempts[0].Cause));
+        Assert.EndsWith("pipeliner: lost: its agent remote-linux stopped answering (lease expired); queued again (lost 1 of at most 1 times in a row; retry not used)\n",
+            await client.LogAsync(id, "build", attempt: 1), StringComparison.Ordinal);
         Assert.Equal("running", requeued.Status);
         Assert.False(await Protocol.ExtendLeaseAsync(first.Key, CancellationToken.None), "a lost attempt's agent is told to stop");
         await Protocol.DoneAsync(first.Key, new JobAttemptReport(AttemptOutcome.Succeeded(), "", []), CancellationToken.None);
@@ -117,6 +122,7 @@ public class AgentProtocolTests(AgentProtocolTests.ShortLeaseApp app) : IClassFi
         var failed = await client.GetRunAsync(id);
         Assert.Equal(("failed", "failed", "skipped"), (failed.Status, failed.Job("build").Status, failed.Job("test").Status));
         Assert.Equal(["failed", "failed"], failed.Job("build").Attempts.Select(a => a.Status));
+        Assert.EndsWith("lost 2 times in a row, more than the 1 allowed: not queued again", failed.Job("build").Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -112,7 +112,7 @@ public class EnvironmentGateTests(AppWithAgent app) : IClassFixture<AppWithAgent
 
         var runId = await app.PushAsync(admin, project, repository.Head(), "main");
 
-        var waiting = await admin.WaitForRunAsync(runId, r => r.Status == "waiting", "to wait for a person to deploy to prod");
+        var waiting = await admin.WaitForRunAsync(runId, r => r.FinishedWithManualJobs, "to finish with the deployment to prod left to a person");
         var held = waiting.Job("deploy-prod");
         Assert.Equal(("pending", true), (held.Status, held.Manual));
         Assert.StartsWith("waiting for approval: rule 'requiredRole: admin' of prod", held.Reason, StringComparison.Ordinal);

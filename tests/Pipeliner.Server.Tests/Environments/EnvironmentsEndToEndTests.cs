@@ -30,7 +30,7 @@ public partial class EnvironmentsEndToEndTests(AppWithAgent app) : IClassFixture
         using var bob = app.Client(await app.CreateTokenAsync(Role.ReleaseManager));
 
         var runId = await PushAsync(admin, project, repository, "develop");
-        var waiting = await admin.WaitForRunAsync(runId, r => r.Status == "waiting", "to wait for the promotion to qa", TimeSpan.FromMinutes(2));
+        var waiting = await admin.WaitForRunAsync(runId, r => r.FinishedWithManualJobs, "to finish with the promotion to qa available", TimeSpan.FromMinutes(2));
         Assert.Equal(("succeeded", "succeeded", "push"), (waiting.Job("package").Status, waiting.Job("deploy-dit").Status, waiting.Event));
         var packaged = Assert.Single(await admin.GetFromJsonAsync<List<ArtifactView>>($"/api/runs/{runId}/artifacts", Api.Json) ?? []);
         var dit = (await admin.EnvironmentAsync(project, "dit")).Current!;
@@ -93,10 +93,10 @@ public partial class EnvironmentsEndToEndTests(AppWithAgent app) : IClassFixture
         using var admin = app.Client();
         var project = await admin.CreateProjectAsync(app, repository, hint: "rollback", defaultBranch: "develop");
         var first = await PushAsync(admin, project, repository, "develop");
-        await admin.WaitForRunAsync(first, r => r.Status == "waiting", "the first run to deploy to dit", TimeSpan.FromMinutes(2));
+        await admin.WaitForRunAsync(first, r => r.FinishedWithManualJobs, "the first run to deploy to dit", TimeSpan.FromMinutes(2));
         repository.Commit("second change", new Dictionary<string, string?> { ["CHANGES.md"] = "second\n" });
         var second = await PushAsync(admin, project, repository, "develop");
-        await admin.WaitForRunAsync(second, r => r.Status == "waiting", "the second run to deploy to dit", TimeSpan.FromMinutes(2));
+        await admin.WaitForRunAsync(second, r => r.FinishedWithManualJobs, "the second run to deploy to dit", TimeSpan.FromMinutes(2));
         var before = await admin.EnvironmentAsync(project, "dit");
         Assert.Equal(second, before.Current!.RunId);
         var earlier = before.History.Single(d => d.RunId == first);
@@ -127,7 +127,7 @@ public partial class EnvironmentsEndToEndTests(AppWithAgent app) : IClassFixture
         using var admin = app.Client();
         var project = await admin.CreateProjectAsync(app, repository, hint: "redeploy-approval", defaultBranch: "develop");
         var runId = await PushAsync(admin, project, repository, "develop");
-        await admin.WaitForRunAsync(runId, r => r.Status == "waiting", "the run to deploy to dit", TimeSpan.FromMinutes(2));
+        await admin.WaitForRunAsync(runId, r => r.FinishedWithManualJobs, "the run to deploy to dit", TimeSpan.FromMinutes(2));
         var deployed = (await admin.EnvironmentAsync(project, "dit")).Current!;
         await admin.SetRulesAsync(project, "dit", new { approvals = 1 });
         using var alice = app.Client(await app.CreateTokenAsync(Role.ReleaseManager));
@@ -163,7 +163,7 @@ public partial class EnvironmentsEndToEndTests(AppWithAgent app) : IClassFixture
         using var admin = app.Client();
         var project = await admin.CreateProjectAsync(app, repository, hint: "retry-deploy", defaultBranch: "develop");
         var runId = await PushAsync(admin, project, repository, "develop");
-        await admin.WaitForRunAsync(runId, r => r.Status == "waiting", "the run to deploy to dit", TimeSpan.FromMinutes(2));
+        await admin.WaitForRunAsync(runId, r => r.FinishedWithManualJobs, "the run to deploy to dit", TimeSpan.FromMinutes(2));
         (await admin.PromoteAsync(runId, "qa")).Dispose();
         await admin.WaitForJobAsync(runId, "deploy-qa", "succeeded", TimeSpan.FromMinutes(2));
         using var developer = app.Client(await app.CreateTokenAsync(Role.Developer));

@@ -24,13 +24,14 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
 
         """;
 
-    private const string ManualDeploy = """
+    private const string BlockingDeploy = """
         stages: [deploy]
         defaults: { image: alpine:3 }
         jobs:
           deploy:
             stage: deploy
             when: manual
+            blocking: true
             script: ["echo deploy"]
 
         """;
@@ -116,7 +117,7 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
     public async Task Run_ReportsWaitingThenCanceledAsError_WhenARunWaitingForApprovalIsCanceled()
     {
         await using var forge = await RecordingForge.StartAsync();
-        var (client, _, runId, _) = await app.RunFromWebhookAsync(ForgeCase.All["github"], forge, ManualDeploy);
+        var (client, _, runId, _) = await app.RunFromWebhookAsync(ForgeCase.All["github"], forge, BlockingDeploy);
         using var _ = client;
         await client.WaitForRunAsync(runId, r => r.Status == "waiting", "to wait for approval");
         await Poll.UntilAsync(() => Task.FromResult(forge.Accepted("pipeliner")), accepted => accepted.Count > 0, "the waiting status");

@@ -42,4 +42,20 @@ public class ForgeStatusRequestsTests
         Assert.DoesNotContain("ghp_secret-token", target.ToString(), StringComparison.Ordinal);
         Assert.Contains("shop/api", target.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("github", "success")]
+    [InlineData("gitlab", "success")]
+    [InlineData("gitea", "success")]
+    [InlineData("bitbucket", "SUCCESSFUL")]
+    public async Task Build_SaysAManualJobAsASuccessThatSaysManual_WhenItsRunFinishedWithoutIt(string forge, string state)
+    {
+        var target = new ForgeStatusTarget(forge, "https://forge.example/api", "token", "shop/api", "abc123", "https://ci/runs/1");
+
+        using var request = ForgeStatusRequests.Build(target, "pipeliner/deploy-prod", CommitState.Manual, "waiting for approval");
+
+        using var body = System.Text.Json.JsonDocument.Parse(await request.Content!.ReadAsStringAsync());
+        Assert.Equal(state, body.RootElement.GetProperty("state").GetString());
+        Assert.Equal("manual: waiting for approval", body.RootElement.GetProperty("description").GetString());
+    }
 }

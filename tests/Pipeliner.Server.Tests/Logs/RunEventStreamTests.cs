@@ -8,7 +8,7 @@ namespace Pipeliner.Server.Tests.Logs;
 /// <summary><c>GET /api/runs/{id}/events</c>: status changes and log lines as Server-Sent Events, resumable with Last-Event-ID.</summary>
 public class RunEventStreamTests(AppWithAgent app) : IClassFixture<AppWithAgent>
 {
-    // The manual job holds the run until the test is connected: nothing it must see can happen before.
+    // The blocking manual job holds the run until the test is connected: nothing it must see can happen before.
     private const string Gated = """
         stages: [deploy]
         defaults: { image: alpine:3 }
@@ -16,6 +16,7 @@ public class RunEventStreamTests(AppWithAgent app) : IClassFixture<AppWithAgent>
           deploy:
             stage: deploy
             when: manual
+            blocking: true
             script: ["echo live-line-one", "echo live-line-two", "sleep 300"]
 
         """;

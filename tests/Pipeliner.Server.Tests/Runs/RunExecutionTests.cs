@@ -213,7 +213,8 @@ public class RunExecutionTests(AppWithAgent app) : IClassFixture<AppWithAgent>
         using var client = app.Client();
         var project = await client.CreateProjectAsync(app, repository);
         var id = await client.TriggerAsync(project);
-        var waiting = await client.WaitForRunAsync(id, r => r.Status == "waiting", "to wait for approval");
+        var waiting = await client.WaitForRunAsync(id, r => r.FinishedWithManualJobs, "to finish with the manual job available");
+        Assert.Equal("succeeded", waiting.Status);
         Assert.Equal("succeeded", waiting.Job("build").Status);
         Assert.Equal(("pending", "waiting for approval"), (waiting.Job("deploy").Status, waiting.Job("deploy").Reason));
         Assert.Empty(waiting.Job("deploy").Attempts);
@@ -222,8 +223,10 @@ public class RunExecutionTests(AppWithAgent app) : IClassFixture<AppWithAgent>
         using var response = await releaseManager.PostAsync($"/api/runs/{id}/jobs/deploy/approve", content: null);
 
         await Api.ExpectAsync(response, HttpStatusCode.Accepted);
+        Assert.False((await client.GetRunAsync(id)).IsFinished, "starting the manual job reopens the run");
         var run = await client.WaitForFinishAsync(id);
-        Assert.Equal("succeeded", run.Status);
+        Assert.Equal(("succeeded", false), (run.Status, run.ManualJobsAvailable));
+        Assert.True(run.FinishedAt > waiting.FinishedAt);
         Assert.Equal("succeeded", run.Job("deploy").Status);
         Assert.StartsWith("release-manager", run.Job("deploy").ApprovedBy, StringComparison.Ordinal);
         Assert.Contains("deploying", await client.LogAsync(id, "deploy"), StringComparison.Ordinal);

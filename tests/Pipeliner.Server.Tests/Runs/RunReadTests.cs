@@ -75,16 +75,19 @@ public class RunReadTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
         Assert.Equal("waiting for an agent with labels gpu, linux", run.Job("gpu-test").Reason);
     }
 
-    [Fact]
-    public async Task Get_ShowsTheRunWaitingForApproval_WhenOnlyAManualJobIsLeft()
+    [Theory]
+    [InlineData("", "succeeded", true)]
+    [InlineData("blocking: true", "waiting", false)]
+    public async Task Get_ShowsWhetherTheManualJobHoldsTheRun_WhenOnlyAManualJobIsLeft(string blocking, string status, bool manualJobsAvailable)
     {
-        const string pipeline = """
+        var pipeline = $$"""
             stages: [deploy]
             defaults: { image: alpine:3 }
             jobs:
               deploy:
                 stage: deploy
                 when: manual
+                {{blocking}}
                 script: ["echo deploy"]
 
             """;
@@ -94,7 +97,8 @@ public class RunReadTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
 
         var run = await client.GetRunAsync(await client.TriggerAsync(project));
 
-        Assert.Equal("waiting", run.Status);
+        Assert.Equal((status, manualJobsAvailable), (run.Status, run.ManualJobsAvailable));
+        Assert.Equal(manualJobsAvailable, run.FinishedAt is not null);
         Assert.Equal("pending", run.Job("deploy").Status);
         Assert.Equal("waiting for approval", run.Job("deploy").Reason);
     }

@@ -6,19 +6,22 @@ public sealed record ProjectView(
     string Name, string Repository, string Forge, string PipelineFile, string DefaultBranch, string WebhookUrl, string? ForgeApiUrl = null,
     bool HasForgeToken = false);
 
-public sealed record RunSummaryView(long Id, int Number, string Status, string Event, string? Branch, string? Tag, string Commit);
+public sealed record RunSummaryView(long Id, int Number, string Status, string Event, string? Branch, string? Tag, string Commit, bool ManualJobsAvailable = false);
 
 public sealed record PageView(List<RunSummaryView> Items, int Total, int Page, int PageSize);
 
 public sealed record RunView(
     long Id, string Project, int Number, string Status, string Event, string? Branch, string? Tag, string Commit, string Trigger,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, List<string> Stages, List<JobView> Jobs,
-    List<RunErrorView>? Errors)
+    List<RunErrorView>? Errors, bool ManualJobsAvailable = false)
 {
     public JobView Job(string id) => Jobs.SingleOrDefault(j => j.Id == id)
         ?? throw new Xunit.Sdk.XunitException($"run {Id} has no job '{id}'; it has {string.Join(", ", Jobs.Select(j => j.Id))}");
 
     public bool IsFinished => Status is "succeeded" or "failed" or "canceled" or "invalid";
+
+    /// <summary>Finished, with manual jobs nobody started yet (starting one reopens the run).</summary>
+    public bool FinishedWithManualJobs => IsFinished && ManualJobsAvailable;
 }
 
 public sealed record JobView(
@@ -27,7 +30,7 @@ public sealed record JobView(
 
 public sealed record AttemptView(
     int Number, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, int? ExitCode, string? Message, string? Agent,
-    long? PeakMemoryBytes, string Log);
+    long? PeakMemoryBytes, string Log, string? Cause = null);
 
 public sealed record RunErrorView(int Line, int Column, string Message);
 

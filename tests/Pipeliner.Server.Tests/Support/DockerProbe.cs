@@ -42,6 +42,20 @@ internal static class DockerProbe
         });
     }
 
+    /// <summary>Containers (running or not) whose owner is the process <paramref name="processId"/> of this host.</summary>
+    public static async Task<IList<ContainerListResponse>> ContainersOfProcessAsync(int processId)
+    {
+        using var configuration = new DockerClientConfiguration(new Uri(Endpoint));
+        using var client = configuration.CreateClient();
+        var owned = await client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { ["io.pipeliner.owner"] = true } },
+        });
+        var prefix = $"{Environment.MachineName}/{processId}/";
+        return owned.Where(c => c.Labels["io.pipeliner.owner"].StartsWith(prefix, StringComparison.Ordinal)).ToList();
+    }
+
     /// <summary>Containers of the job named <paramref name="jobId"/> (tests give such jobs names no other test uses).</summary>
     public static Task<IList<ContainerListResponse>> JobContainersAsync(string jobId) => ContainersAsync(("io.pipeliner.job", jobId));
 }

@@ -100,9 +100,13 @@ public sealed class ServerProcess : IAsyncDisposable
         return (process.ExitCode, await output + await error);
     }
 
-    public HttpClient Client(string? token = AdminToken)
+    /// <param name="handler">Sends the requests (e.g. a <see cref="RequestCounter"/> that outlives this server); not disposed with the client.</param>
+    public HttpClient Client(string? token = AdminToken, HttpMessageHandler? handler = null)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient(handler ?? new HttpClientHandler(), disposeHandler: handler is null)
+        {
+            BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60),
+        };
         if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }

@@ -55,6 +55,7 @@ export interface RunInfo {
   id: number;
   number: number;
   status: RunStatus;
+  manualJobsAvailable?: boolean;
   branch: string | null;
   commit: string;
   createdAt: string;
@@ -88,6 +89,8 @@ export interface RunSummary {
   startedAt: string | null;
   finishedAt: string | null;
   durationSeconds: number | null;
+  /** The run finished with manual jobs nobody started; starting one reopens it. */
+  manualJobsAvailable?: boolean;
 }
 
 export interface Paged<T> {
@@ -107,6 +110,8 @@ export interface Attempt {
   message: string | null;
   peakMemoryBytes: number | null;
   agent: string | null;
+  /** For a failed attempt: its own failure (retried), a configuration fault (never retried) or lost with its server or agent. */
+  cause?: "job" | "configuration" | "lost" | null;
 }
 
 export interface Job {

@@ -5,6 +5,7 @@ import { firstLine, formatRelative, shortSha } from "../components/common/format
 import { ErrorNotice, Loading } from "../components/common/Notice";
 import { Pager } from "../components/common/Pager";
 import { JobStatus } from "../components/JobStatus/JobStatus";
+import { runStatusLabel } from "../components/JobStatus/statusLabels";
 import { AppShell } from "../components/Layout/AppShell";
 import { CheckList } from "../components/Runs/CheckList";
 import { RunsTable } from "../components/Runs/RunsTable";
@@ -46,7 +47,7 @@ export function PullRequestPage({ project, number }: { project: string; number: 
       {run && (
         <section className="pr-latest" aria-label="Latest status">
           <h2>
-            Latest: <JobStatus status={run.status} />{" "}
+            Latest: <JobStatus status={run.status} label={runStatusLabel(run)} />{" "}
             <Link to={paths.run(run.id)}>run #{run.number}</Link>
           </h2>
           <p className="muted">

@@ -14,6 +14,9 @@ public sealed class AttemptEntity
     public long? PeakMemoryBytes { get; set; }
     public string? Agent { get; set; }
 
+    /// <summary>For a failed attempt, whose fault it was: <c>job</c>, <c>configuration</c> or <c>lost</c> (null otherwise).</summary>
+    public string? Cause { get; set; }
+
     /// <summary>The log file, relative to the data directory.</summary>
     public required string LogPath { get; set; }
 

@@ -33,9 +33,6 @@ public sealed class JobEntity
     /// <summary>The labels an agent must have (comma-separated), from <c>runs-on</c>.</summary>
     public string RunsOn { get; set; } = "";
 
-    /// <summary>How often the job was re-queued because its agent vanished.</summary>
-    public int LostCount { get; set; }
-
     public List<AttemptEntity> Attempts { get; set; } = [];
     public List<ArtifactEntity> Artifacts { get; set; } = [];
     public List<ApprovalEntity> Approvals { get; set; } = [];

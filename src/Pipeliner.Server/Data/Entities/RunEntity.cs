@@ -31,6 +31,10 @@ public sealed class RunEntity
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>The run finished with manual jobs nobody started; starting one reopens it.</summary>
+    public bool ManualJobsAvailable { get; set; }
+
     public List<JobEntity> Jobs { get; set; } = [];
 
     /// <summary>Deployments this run's jobs made; added when a job with an environment succeeds.</summary>

@@ -127,6 +127,9 @@ namespace Pipeliner.Server.Data.Migrations
                     b.Property<string>("Agent")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Cause")
+                        .HasColumnType("TEXT");
+
                     b.Property<int?>("ExitCode")
                         .HasColumnType("INTEGER");
 
@@ -419,9 +422,6 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("LostCount")
-                        .HasColumnType("INTEGER");
-
                     b.Property<int>("Position")
                         .HasColumnType("INTEGER");
 
@@ -588,6 +588,9 @@ namespace Pipeliner.Server.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("FromFork")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ManualJobsAvailable")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Number")

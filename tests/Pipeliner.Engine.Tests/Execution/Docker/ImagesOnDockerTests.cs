@@ -23,12 +23,12 @@ public sealed class ImagesOnDockerTests(DockerEngineFixture engine) : DockerTest
     }
 
     [Fact]
-    public async Task ExecuteAsync_FailsJobWithClearMessage_WhenImageIsMissingAndCannotBePulled()
+    public async Task ExecuteAsync_FailsJobWithClearMessageWithoutRetrying_WhenImageIsMissingAndCannotBePulled()
     {
         const string yaml = """
             stages: [main]
             jobs:
-              ghost: { stage: main, image: "pipeliner-test/no-such-image:1.0", script: ["echo never"] }
+              ghost: { stage: main, image: "pipeliner-test/no-such-image:1.0", retry: 2, script: ["echo never"] }
               other: { stage: main, image: alpine:3, script: ["echo fine"] }
             """;
 
@@ -38,6 +38,8 @@ public sealed class ImagesOnDockerTests(DockerEngineFixture engine) : DockerTest
         Assert.Equal(JobStatus.Failed, attempt.Status);
         Assert.StartsWith("image 'pipeliner-test/no-such-image:1.0' is not on this engine and pulling it failed: ", attempt.Message);
         Assert.DoesNotContain("{", attempt.Message);
+        Assert.Equal(FailureCause.Configuration, attempt.Cause);
+        Assert.Contains("(a configuration fault: not retried)", Harness.LogText(run, "ghost").Last());
         Assert.DoesNotContain("$ echo never", Harness.LogText(run, "ghost"));
         Assert.Equal(JobStatus.Succeeded, run.Job("other").Status);
         await AssertNoContainersLeftAsync(run);

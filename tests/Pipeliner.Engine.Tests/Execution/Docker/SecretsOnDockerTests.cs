@@ -63,12 +63,12 @@ public sealed class SecretsOnDockerTests(DockerEngineFixture engine) : DockerTes
     }
 
     [Fact]
-    public async Task ExecuteAsync_FailsBeforeStartingNamingTheSecret_WhenASecretIsMissing()
+    public async Task ExecuteAsync_FailsBeforeStartingNamingTheSecretWithoutRetrying_WhenASecretIsMissing()
     {
         const string yaml = """
             stages: [deploy]
             jobs:
-              deploy: { stage: deploy, image: alpine:3, secrets: [TOKEN, DEPLOY_KEY], script: ["echo should not run"] }
+              deploy: { stage: deploy, image: alpine:3, retry: 2, secrets: [TOKEN, DEPLOY_KEY], script: ["echo should not run"] }
             """;
 
         var run = await Harness.RunAsync(yaml, new RunOptions { Secrets = new Dictionary<string, string> { ["TOKEN"] = Token } });
@@ -76,10 +76,11 @@ public sealed class SecretsOnDockerTests(DockerEngineFixture engine) : DockerTes
         var attempt = run.Job("deploy").Attempts.Single();
         Assert.Equal(JobStatus.Failed, attempt.Status);
         Assert.Equal("secret not provided: DEPLOY_KEY", attempt.Message);
+        Assert.Equal(FailureCause.Configuration, attempt.Cause);
         Assert.Equal(
         [
             "pipeliner: job 'deploy', attempt 1, on the docker backend, image alpine:3",
-            "pipeliner: job failed before it started: secret not provided: DEPLOY_KEY",
+            "pipeliner: job failed before it started: secret not provided: DEPLOY_KEY (a configuration fault: not retried)",
         ], Harness.LogText(run, "deploy"));
     }
 

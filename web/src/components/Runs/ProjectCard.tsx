@@ -5,6 +5,7 @@ import { Link } from "../../routing/router";
 import { paths } from "../../routing/paths";
 import { formatRelative, shortSha } from "../common/format";
 import { JobStatus } from "../JobStatus/JobStatus";
+import { runStatusLabel } from "../JobStatus/statusLabels";
 
 /** One project: default-branch status, then the latest run of each recent branch and pull request. */
 export function ProjectCard({ project }: { project: Project }) {
@@ -19,7 +20,7 @@ export function ProjectCard({ project }: { project: Project }) {
         <div className="project-default">
           {latest ? (
             <Link to={paths.run(latest.id)} className="plain">
-              <JobStatus status={latest.status} /> <span className="muted">{project.defaultBranch} #{latest.number}</span>
+              <JobStatus status={latest.status} label={runStatusLabel(latest)} /> <span className="muted">{project.defaultBranch} #{latest.number}</span>
             </Link>
           ) : (
             <span className="muted">No run on {project.defaultBranch} yet</span>
@@ -55,7 +56,7 @@ function RunList({ title, runs, label, to }: { title: string; runs: RunSummary[]
               {label(run)}
             </Link>
             <Link to={paths.run(run.id)} className="plain">
-              <JobStatus status={run.status} compact />
+              <JobStatus status={run.status} label={runStatusLabel(run)} compact />
             </Link>
             <span className="muted small">
               #{run.number} · {shortSha(run.commit)} · {formatRelative(run.createdAt)}

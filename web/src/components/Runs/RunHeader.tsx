@@ -2,6 +2,7 @@ import type { Run } from "../../api/types";
 import { elapsedSeconds, firstLine, formatDuration, formatRelative, formatTime, shortSha } from "../common/format";
 import { eventLabel, RunRef } from "../common/RunRef";
 import { JobStatus } from "../JobStatus/JobStatus";
+import { runStatusLabel } from "../JobStatus/statusLabels";
 
 /** The run's status, commit, ref, trigger and timing. */
 export function RunHeader({ run, now, connected }: { run: Run; now: number; connected: boolean }) {
@@ -9,7 +10,7 @@ export function RunHeader({ run, now, connected }: { run: Run; now: number; conn
   return (
     <div className="run-header">
       <h1>
-        {run.project} <span className="muted">#{run.number}</span> <JobStatus status={run.status} />
+        {run.project} <span className="muted">#{run.number}</span> <JobStatus status={run.status} label={runStatusLabel(run)} />
         {connected && <span className="live-badge" title="Updates arrive as they happen"> live</span>}
       </h1>
       <p className="commit-line">

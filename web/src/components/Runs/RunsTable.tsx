@@ -4,6 +4,7 @@ import { paths } from "../../routing/paths";
 import { elapsedSeconds, firstLine, formatDuration, formatRelative, formatTime, shortSha } from "../common/format";
 import { eventLabel, RunRef } from "../common/RunRef";
 import { JobStatus } from "../JobStatus/JobStatus";
+import { runStatusLabel } from "../JobStatus/statusLabels";
 
 interface RunsTableProps {
   runs: RunSummary[];
@@ -32,7 +33,7 @@ export function RunsTable({ runs, failures, now }: RunsTableProps) {
           <tr key={run.id} data-run={run.id}>
             <td data-label="Status">
               <Link to={paths.run(run.id)} className="plain">
-                <JobStatus status={run.status} />
+                <JobStatus status={run.status} label={runStatusLabel(run)} />
               </Link>
               {failures.get(run.id)?.map((job) => (
                 <Link key={job.id} className="failed-job-link" to={paths.job(run.id, job.id, job.attempt)} title={`Open the log of ${job.id}`}>
