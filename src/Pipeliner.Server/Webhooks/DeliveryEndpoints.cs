@@ -11,11 +11,12 @@ namespace Pipeliner.Server.Webhooks;
 
 /// <summary>
 /// A webhook delivery as <c>GET /api/projects/{project}/deliveries</c> shows it. <c>Message</c> is the human reason;
-/// <c>NextAttemptAt</c> is set while it is retrying; <c>RedeliveryOf</c> names the delivery it sends again.
+/// <c>NextAttemptAt</c> is set while it is retrying; <c>RedeliveryOf</c> names the delivery it sends again;
+/// <c>Redeliverable</c> says whether its event was kept, so that an admin may send it again.
 /// </summary>
 public sealed record DeliveryResponse(
     long Id, string? DeliveryId, DateTimeOffset ReceivedAt, string Forge, string Event, string? Ref, string? Commit, string Outcome,
-    string? Message, long? RunId, int? RunNumber, DateTimeOffset? NextAttemptAt, long? RedeliveryOf);
+    string? Message, long? RunId, int? RunNumber, DateTimeOffset? NextAttemptAt, long? RedeliveryOf, bool Redeliverable);
 
 /// <summary>What happened to a project's webhooks (developers), and sending one again (admins).</summary>
 public static class DeliveryEndpoints
@@ -77,7 +78,7 @@ public static class DeliveryEndpoints
         return TypedResults.Accepted($"/api/projects/{project}/deliveries", response);
     }
 
-    /// <summary>The newest delivery of each project, for the dashboard's project cards.</summary>
+    /// <summary>The project's newest delivery, for the dashboard's project card.</summary>
     public static async Task<DeliveryResponse?> NewestAsync(PipelinerDbContext db, int projectId, CancellationToken cancellationToken) =>
         (await Responses(db, db.WebhookDeliveries.AsNoTracking().Where(d => d.ProjectId == projectId).OrderByDescending(d => d.Id).Take(1),
             cancellationToken)).FirstOrDefault();
@@ -91,15 +92,15 @@ public static class DeliveryEndpoints
         var rows = await deliveries
             .Select(d => new
             {
-                Delivery = d,
+                d.Id, d.DeliveryId, d.ReceivedAt, d.Forge, d.Event, d.Ref, d.Commit, d.Outcome, d.Message, d.Count, d.RunId,
+                d.NextAttemptAt, d.RedeliveryOf, HasEvent = d.EventJson != null,
                 RunNumber = db.Runs.Where(r => r.Id == d.RunId).Select(r => (int?)r.Number).FirstOrDefault(),
             })
             .ToListAsync(cancellationToken);
-        return rows.Select(row => ToResponse(row.Delivery, row.RunNumber)).ToList();
+        return rows.Select(d => new DeliveryResponse(
+            d.Id, d.DeliveryId, d.ReceivedAt, d.Forge, d.Event, d.Ref, d.Commit, d.Outcome,
+            d.Count > 1 ? $"{d.Message} ({d.Count} deliveries in a row)" : d.Message,
+            d.RunId, d.RunNumber, d.Outcome == DeliveryOutcomes.Retrying ? d.NextAttemptAt : null, d.RedeliveryOf,
+            d.HasEvent && !DeliveryOutcomes.IsPending(d.Outcome))).ToList();
     }
-
-    private static DeliveryResponse ToResponse(WebhookDeliveryEntity d, int? runNumber) => new(
-        d.Id, d.DeliveryId, d.ReceivedAt, d.Forge, d.Event, d.Ref, d.Commit, d.Outcome,
-        d.Count > 1 ? $"{d.Message} ({d.Count} deliveries in a row)" : d.Message,
-        d.RunId, runNumber, d.Outcome == DeliveryOutcomes.Retrying ? d.NextAttemptAt : null, d.RedeliveryOf);
 }

@@ -39,6 +39,6 @@ public sealed record WebhookView(string Status, string? Reason, string? Delivery
 
 public sealed record DeliveryView(
     long Id, string? DeliveryId, DateTimeOffset ReceivedAt, string Forge, string Event, string? Ref, string? Commit, string Outcome,
-    string? Message, long? RunId, int? RunNumber, DateTimeOffset? NextAttemptAt, long? RedeliveryOf);
+    string? Message, long? RunId, int? RunNumber, DateTimeOffset? NextAttemptAt, long? RedeliveryOf, bool Redeliverable);
 
 public sealed record DeliveryPageView(List<DeliveryView> Items, int Total, int Page, int PageSize);

@@ -34,6 +34,7 @@ public sealed class DeliveryEndpointsTests(AppWithQuickRetries app) : IClassFixt
     {
         using var client = app.Client();
         var (project, delivery) = await DeliveredRunAsync(client);
+        Assert.True(delivery.Redeliverable);
 
         using var response = await client.PostAsync($"/api/projects/{project}/deliveries/{delivery.Id}/redeliver", null);
 
@@ -60,6 +61,7 @@ public sealed class DeliveryEndpointsTests(AppWithQuickRetries app) : IClassFixt
         using (var ping = await client.SendAsync(WebhookDelivery.Request(project, fixture, WebhookFixtures.Read(fixture.File), Secrets.Webhook, "ping")))
             await Api.ExpectAsync(ping, HttpStatusCode.Accepted);
         var ignored = Assert.Single((await client.DeliveriesAsync(project)).Items);
+        Assert.False(ignored.Redeliverable);
 
         using var response = await client.PostAsync($"/api/projects/{project}/deliveries/{ignored.Id}/redeliver", null);
 
