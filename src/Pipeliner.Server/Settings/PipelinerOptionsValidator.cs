@@ -18,6 +18,8 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
         Check($"{PipelinerOptions.Section}:Auth", options.Auth, failures);
         Check($"{PipelinerOptions.Section}:ForgeStatuses", options.ForgeStatuses, failures);
         Check($"{PipelinerOptions.Section}:Webhooks", options.Webhooks, failures);
+        if (options.Webhooks.RetryDelays?.Any(delay => delay < TimeSpan.Zero || delay > TimeSpan.FromDays(1)) == true)
+            failures.Add($"{PipelinerOptions.Section}:Webhooks:RetryDelays: each wait must be between 00:00:00 and 1.00:00:00");
         if (CronSchedule.TryParse(options.ForgeStatuses.ResendSchedule, out var error) is null)
             failures.Add($"{PipelinerOptions.Section}:ForgeStatuses:ResendSchedule: {error}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

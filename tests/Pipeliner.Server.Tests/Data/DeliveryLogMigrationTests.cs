@@ -1,7 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-using Pipeliner.Server.Data;
 using Pipeliner.Server.Tests.Support;
 
 namespace Pipeliner.Server.Tests.Data;
@@ -18,10 +15,8 @@ public sealed class DeliveryLogMigrationTests : IDisposable
     [Fact]
     public async Task Migrate_GivesEveryOlderOutcomeItsNewNameAndKeepsRefAndCommit_WhenDeliveriesExist()
     {
-        await using var db = new PipelinerDbContext(new DbContextOptionsBuilder<PipelinerDbContext>()
-            .UseSqlite($"Data Source={_directory.Combine("pipeliner.db")};Pooling=False").Options);
-        var migrator = db.GetService<IMigrator>();
-        await migrator.MigrateAsync(BeforeDeliveryLog);
+        await using var database = await MigratingDatabase.AtAsync(_directory.Combine("pipeliner.db"), BeforeDeliveryLog);
+        var db = database.Db;
         // Braces doubled: the raw SQL is a format string.
         await db.Database.ExecuteSqlRawAsync("""
             INSERT INTO "Projects" ("Id", "Name", "Repository", "Forge", "WebhookSecretProtected", "PipelineFile", "DefaultBranch", "CreatedAt",
@@ -35,7 +30,7 @@ public sealed class DeliveryLogMigrationTests : IDisposable
               (1, 'd-failed', 'bitbucket', 'push', 'failed', 'cannot read the repository', '{{"ref":"refs/heads/main","commitSha":"fff"}}', NULL, 6);
             """);
 
-        await migrator.MigrateAsync();
+        await database.MigrateAsync();
 
         var rows = await db.WebhookDeliveries.AsNoTracking().OrderBy(d => d.Id)
             .Select(d => new { d.DeliveryId, d.UniqueDeliveryId, d.Event, d.Outcome, d.Message, d.Ref, d.Commit, d.RunId, d.Count })

@@ -28,12 +28,12 @@ public sealed class HeldGitServer : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>Connections accepted so far: above zero once someone started fetching.</summary>
+    /// <summary>Connections accepted so far: one more each time someone starts fetching.</summary>
     public int Accepted => Volatile.Read(ref _accepted);
 
     public string UrlOf(string repository) => $"git://127.0.0.1:{Port}/{repository}";
 
-    /// <summary>Serves the bare repositories under <paramref name="basePath"/>, holding every connection until released.</summary>
+    /// <summary>Serves the repositories under <paramref name="basePath"/>, holding every connection until released.</summary>
     public static async Task<HeldGitServer> StartAsync(string basePath) => new(await GitDaemon.StartAsync(basePath));
 
     /// <summary>Lets held and later connections through to the daemon.</summary>

@@ -8,23 +8,37 @@ namespace Pipeliner.Server.Tests.Webhooks;
 
 /// <summary>
 /// Processing a delivery exactly once while workers race for it or stall: the claim on the delivery row and the fenced
-/// write of the run, exercised with real workers of the server and a git server that holds the fetch.
+/// write of the run, exercised with real workers of the server and a git server that holds the fetch. Leases last
+/// long here, so that only the test makes one expire, however slow the machine.
 /// </summary>
-public sealed class DeliveryProcessorTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
+public sealed class DeliveryProcessorTests(DeliveryProcessorTests.AppWithLongLeases app) : IClassFixture<DeliveryProcessorTests.AppWithLongLeases>
 {
+    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
+
+    public sealed class AppWithLongLeases() : PipelinerApp(agentCapacity: 0, new Dictionary<string, string>
+    {
+        ["Pipeliner:Webhooks:LeaseDuration"] = "00:10:00",
+    });
+
     [Fact]
     public async Task ProcessAsync_CreatesOneRun_WhenSeveralWorkersProcessTheSameDeliveryAtOnce()
     {
         await using var git = await HeldGitServer.StartAsync(GitRoot());
-        var (client, project, deliveryId) = await DeliverAsync(git);
+        var (client, project, deliveryId, rowId) = await DeliverWhileHeldAsync(git);
         using var _ = client;
-        var rowId = await RowIdAsync(deliveryId);
 
         // The server's own worker took it and waits on the fetch; three more try at the same moment.
-        await git.WaitForFetchAsync();
         var others = Enumerable.Range(0, 3).Select(_ => ProcessAsync(rowId)).ToList();
-        await Task.WhenAll(others);
-        git.Release();
+        try
+        {
+            // None of them may claim it: one that did would wait for the held fetch, and this would time out.
+            await Task.WhenAll(others).WaitAsync(Bound);
+        }
+        finally
+        {
+            git.Release();
+        }
+
 
         var delivery = await client.WaitForDeliveryAsync(project, deliveryId, DeliveryOutcomes.Run);
         Assert.Equal(1, await client.RunCountAsync(project));
@@ -36,18 +50,17 @@ public sealed class DeliveryProcessorTests(AppWithoutAgent app) : IClassFixture<
     public async Task ProcessAsync_CreatesOneRun_WhenAStalledWorkersLeaseExpiredAndAnotherTookIt()
     {
         await using var git = await HeldGitServer.StartAsync(GitRoot());
-        var (client, project, deliveryId) = await DeliverAsync(git);
+        var (client, project, deliveryId, rowId) = await DeliverWhileHeldAsync(git);
         using var _ = client;
-        var rowId = await RowIdAsync(deliveryId);
-        await git.WaitForFetchAsync();
 
         // The first worker still waits on its fetch when its lease runs out: a second worker takes the delivery over.
         await app.WithDbAsync(db => db.WebhookDeliveries.Where(d => d.Id == rowId)
             .ExecuteUpdateAsync(set => set.SetProperty(d => d.LeaseExpiresAt, DateTimeOffset.UtcNow.AddSeconds(-1))));
         var second = ProcessAsync(rowId);
-        await Poll.UntilAsync(() => AttemptsAsync(rowId), attempts => attempts == 2, "the second worker to claim the delivery");
+        await Poll.UntilAsync(() => AttemptsAsync(rowId), attempts => attempts == 2 || second.IsCompleted, "the second worker to claim the delivery");
+        Assert.False(second.IsCompleted, $"the second worker ended before the fetch was released: {second.Exception}");
         git.Release();
-        await second;
+        await second.WaitAsync(Bound);
 
         await client.WaitForDeliveryAsync(project, deliveryId, DeliveryOutcomes.Run);
         // The first worker (a Hangfire job) got its fetch too, and ended without writing a run.
@@ -59,7 +72,11 @@ public sealed class DeliveryProcessorTests(AppWithoutAgent app) : IClassFixture<
 
     private string GitRoot() => Directory.CreateDirectory(Path.Combine(app.WorkDir, "git")).FullName;
 
-    private async Task<(HttpClient Client, string Project, string DeliveryId)> DeliverAsync(HeldGitServer git)
+    /// <summary>
+    /// A push to a project on the held git server, accepted; returns once a worker of the server has claimed it. Its fetch
+    /// hangs (or waits behind the project's first clone, which reads the schedules at registration and hangs too).
+    /// </summary>
+    private async Task<(HttpClient Client, string Project, string DeliveryId, long RowId)> DeliverWhileHeldAsync(HeldGitServer git)
     {
         var name = $"repo-{Guid.NewGuid():N}";
         var repository = GitRepository.WithPipeline(Path.Combine(GitRoot(), name), Pipelines.OneJob);
@@ -72,7 +89,10 @@ public sealed class DeliveryProcessorTests(AppWithoutAgent app) : IClassFixture<
         using var response = await client.SendAsync(
             WebhookDelivery.Request(project, fixture, WebhookDelivery.Rewritten(fixture, repository.Head()), Secrets.Webhook, deliveryId));
         Assert.Equal("accepted", (await response.AcceptedAsync()).Status);
-        return (client, project, deliveryId);
+        var rowId = await app.WithDbAsync(db => db.WebhookDeliveries.Where(d => d.DeliveryId == deliveryId).Select(d => d.Id).SingleAsync());
+        await Poll.UntilAsync(() => AttemptsAsync(rowId), attempts => attempts == 1, "a worker of the server to claim the delivery");
+        await git.WaitForFetchAsync();
+        return (client, project, deliveryId, rowId);
     }
 
     private async Task ProcessAsync(long rowId)
@@ -80,9 +100,6 @@ public sealed class DeliveryProcessorTests(AppWithoutAgent app) : IClassFixture<
         await using var scope = app.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DeliveryProcessor>().ProcessAsync(rowId);
     }
-
-    private Task<long> RowIdAsync(string deliveryId) =>
-        app.WithDbAsync(db => db.WebhookDeliveries.Where(d => d.DeliveryId == deliveryId).Select(d => d.Id).SingleAsync());
 
     private Task<int> AttemptsAsync(long rowId) =>
         app.WithDbAsync(db => db.WebhookDeliveries.Where(d => d.Id == rowId).Select(d => d.Attempts).SingleAsync());

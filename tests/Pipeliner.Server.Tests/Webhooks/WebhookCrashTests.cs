@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Server.Data;
 using Pipeliner.Server.Tests.Support;
 using Pipeliner.Server.Webhooks;
 using Xunit.Abstractions;
@@ -36,6 +38,8 @@ public sealed class WebhookCrashTests(ITestOutputHelper output) : IDisposable
                 await Api.ExpectAsync(created, HttpStatusCode.Created);
             using (var response = await client.SendAsync(WebhookDelivery.Request("shop", fixture, body, Secrets.Webhook, deliveryId)))
                 Assert.Equal("accepted", (await response.AcceptedAsync()).Status);
+            // A worker claimed it and waits on the repository (its fetch, or the project's first clone, hangs).
+            await Poll.UntilAsync(() => LeaseOwnerAsync(dataDir, deliveryId), owner => owner is not null, "a worker to claim the delivery");
             await git.WaitForFetchAsync();
             await server.KillAsync();
         }
@@ -54,5 +58,13 @@ public sealed class WebhookCrashTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(1, await again.RunCountAsync("shop"));
         Assert.Single(Regex.Matches(restarted.Output, "was received before"));
         Assert.DoesNotContain("Exception", restarted.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Who holds the delivery, read from the server's database file as it runs.</summary>
+    private static async Task<string?> LeaseOwnerAsync(string dataDir, string deliveryId)
+    {
+        await using var db = new PipelinerDbContext(new DbContextOptionsBuilder<PipelinerDbContext>()
+            .UseSqlite($"Data Source={Path.Combine(dataDir, "pipeliner.db")};Mode=ReadOnly;Pooling=False").Options);
+        return await db.WebhookDeliveries.Where(d => d.DeliveryId == deliveryId).Select(d => d.LeaseOwner).FirstOrDefaultAsync();
     }
 }
