@@ -17,6 +17,7 @@ public sealed class InvalidSettingsTests : IDisposable
     [InlineData("--Pipeliner:QueuePollInterval=soon", "Pipeliner:QueuePollInterval")]
     [InlineData("--Pipeliner:Webhooks:KeepDeliveries=0", "Pipeliner:Webhooks:KeepDeliveries: must be between 1 and 1000000")]
     [InlineData("--Pipeliner:Webhooks:RetryDelays:0=-00:00:05", "Pipeliner:Webhooks:RetryDelays: each wait must be between")]
+    [InlineData("--Pipeliner:Projects:AllowLocalRepositories=sometimes", "Pipeliner:Projects:AllowLocalRepositories")]
     public async Task Server_ExitsTwoWithOneLineNamingTheSetting_WhenASettingIsInvalid(string argument, string named)
     {
         var (exitCode, output) = await ServerProcess.RunUntilExitAsync(_directory.Combine("data"), argument);
