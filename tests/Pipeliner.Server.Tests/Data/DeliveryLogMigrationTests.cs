@@ -6,7 +6,7 @@ namespace Pipeliner.Server.Tests.Data;
 /// <summary>The delivery log migration on a real SQLite file holding deliveries of every older outcome: each gets its new name.</summary>
 public sealed class DeliveryLogMigrationTests : IDisposable
 {
-    private const string BeforeDeliveryLog = "20261127041412_Users";
+    private const string BeforeDeliveryLog = "20261204031721_EnvironmentGate";
 
     private readonly TempDirectory _directory = new();
 
