@@ -44,6 +44,18 @@ public static class WebhookParser
         }
     }
 
+    /// <summary>
+    /// The event name and delivery id as the headers give them (null when absent), read without the body: what is
+    /// recorded of a delivery refused before its body is trusted.
+    /// </summary>
+    public static (string? EventName, string? DeliveryId) ReadHeaders(Forge forge, Func<string, string?> header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return ParserFor(forge) is { } parser
+            ? (ForgeHeaders.First(header, parser.EventHeaders), ForgeHeaders.First(header, parser.DeliveryHeaders))
+            : (null, null);
+    }
+
     private static IForgeWebhookParser? ParserFor(Forge forge) => forge switch
     {
         Forge.GitHub => new GitHubWebhookParser(),

@@ -8,7 +8,7 @@ namespace Pipeliner.Forges;
 public static class WebhookSignature
 {
     private const string Sha256Prefix = "sha256=";
-    private const int Sha256Length = 32;
+    internal const int Sha256Length = 32;
 
     /// <summary>
     /// GitHub: <c>X-Hub-Signature-256: sha256=&lt;hex HMAC-SHA256 of the body&gt;</c>. GitLab: <c>X-Gitlab-Token</c> is the
@@ -20,31 +20,40 @@ public static class WebhookSignature
     /// <returns>False when the header is missing or malformed, the secret is empty, or the signature does not match.</returns>
     public static bool Verify(Forge forge, Func<string, string?> header, ReadOnlySpan<byte> body, string? secret)
     {
+        using var check = Start(forge, header, secret);
+        check.Append(body);
+        return check.Matches();
+    }
+
+    /// <summary>
+    /// Starts checking a delivery whose body is still to arrive: the headers are judged now (a missing or malformed
+    /// signature, an empty secret, GitLab's token), the body is hashed chunk by chunk as it is read
+    /// (<see cref="SignatureCheck.Append"/>), and <see cref="SignatureCheck.Matches"/> gives the verdict at its end.
+    /// </summary>
+    public static SignatureCheck Start(Forge forge, Func<string, string?> header, string? secret)
+    {
         ArgumentNullException.ThrowIfNull(header);
-        if (string.IsNullOrEmpty(secret)) return false;
+        if (string.IsNullOrEmpty(secret)) return SignatureCheck.Refused;
 
         return forge switch
         {
-            Forge.GitHub => MatchesHmac(ForgeHeaders.First(header, ForgeHeaders.GitHubSignature256), Sha256Prefix, body, secret),
-            Forge.GitLab => MatchesToken(ForgeHeaders.First(header, ForgeHeaders.GitLabToken), secret),
-            Forge.Gitea => MatchesHmac(
+            Forge.GitHub => StartHmac(ForgeHeaders.First(header, ForgeHeaders.GitHubSignature256), Sha256Prefix, secret),
+            Forge.GitLab => MatchesToken(ForgeHeaders.First(header, ForgeHeaders.GitLabToken), secret) ? SignatureCheck.Accepted : SignatureCheck.Refused,
+            Forge.Gitea => StartHmac(
                 ForgeHeaders.First(header, ForgeHeaders.GiteaSignature, ForgeHeaders.ForgejoSignature, ForgeHeaders.GogsSignature),
-                prefix: "", body, secret),
-            Forge.Bitbucket => MatchesHmac(ForgeHeaders.First(header, ForgeHeaders.BitbucketSignature), Sha256Prefix, body, secret),
-            _ => false,
+                prefix: "", secret),
+            Forge.Bitbucket => StartHmac(ForgeHeaders.First(header, ForgeHeaders.BitbucketSignature), Sha256Prefix, secret),
+            _ => SignatureCheck.Refused,
         };
     }
 
-    private static bool MatchesHmac(string? signature, string prefix, ReadOnlySpan<byte> body, string secret)
+    private static SignatureCheck StartHmac(string? signature, string prefix, string secret)
     {
-        if (signature is null || !signature.StartsWith(prefix, StringComparison.Ordinal)) return false;
-
-        Span<byte> claimed = stackalloc byte[Sha256Length];
-        if (!TryDecodeSha256Hex(signature.AsSpan(prefix.Length), claimed)) return false;
-
-        Span<byte> expected = stackalloc byte[Sha256Length];
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body, expected);
-        return CryptographicOperations.FixedTimeEquals(claimed, expected);
+        if (signature is null || !signature.StartsWith(prefix, StringComparison.Ordinal)) return SignatureCheck.Refused;
+        var claimed = new byte[Sha256Length];
+        return TryDecodeSha256Hex(signature.AsSpan(prefix.Length), claimed)
+            ? new SignatureCheck(IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret)), claimed)
+            : SignatureCheck.Refused;
     }
 
     // Decoding (rather than comparing text) accepts upper- and lower-case hex alike.

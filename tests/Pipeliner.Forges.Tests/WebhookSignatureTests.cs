@@ -178,6 +178,56 @@ public class WebhookSignatureTests
         Assert.False(WebhookSignature.Verify(Forge.GitLab, TestHeaders.Of(("X-Gitlab-Token", giteaSignature)), body, Secret));
     }
 
+    [Theory]
+    [MemberData(nameof(SignedFixtures))]
+    public void Start_MatchesOnlyTheSignedBody_WhenTheBodyArrivesInChunks(Forge forge, string fixture, string header)
+    {
+        var body = WebhookFixtures.Read(fixture);
+        var headers = TestHeaders.Of((header, SignatureOf(forge, body, Secret)));
+
+        Assert.True(MatchesInChunks(forge, headers, body, chunk: 7));
+        Assert.True(MatchesInChunks(forge, headers, body, chunk: 4096));
+        var tampered = (byte[])body.Clone();
+        tampered[^1] ^= 0x01;
+        Assert.False(MatchesInChunks(forge, headers, tampered, chunk: 7));
+        Assert.False(MatchesInChunks(forge, headers, body[..^1], chunk: 7));
+    }
+
+    [Theory]
+    [InlineData(Forge.GitHub, "X-Hub-Signature-256")]
+    [InlineData(Forge.Gitea, "X-Gitea-Signature")]
+    [InlineData(Forge.Bitbucket, "X-Hub-Signature")]
+    public void Start_CannotMatchBeforeAnyBody_WhenTheSignatureHeaderIsMissingOrMalformed(Forge forge, string header)
+    {
+        using var missing = WebhookSignature.Start(forge, TestHeaders.None, Secret);
+        using var malformed = WebhookSignature.Start(forge, TestHeaders.Of((header, "sha256=zz")), Secret);
+        using var wellFormed = WebhookSignature.Start(forge, TestHeaders.Of((header, SignatureOf(forge, [], "x"))), Secret);
+
+        Assert.False(missing.CanMatch);
+        Assert.False(malformed.CanMatch);
+        Assert.True(wellFormed is { CanMatch: true, NeedsBody: true });
+    }
+
+    [Fact]
+    public void Start_DecidesGitLabsTokenWithoutTheBody_WhenTheTokenIsSent()
+    {
+        using var right = WebhookSignature.Start(Forge.GitLab, TestHeaders.Of(("X-Gitlab-Token", Secret)), Secret);
+        using var wrong = WebhookSignature.Start(Forge.GitLab, TestHeaders.Of(("X-Gitlab-Token", "guess")), Secret);
+
+        Assert.True(right is { CanMatch: true, NeedsBody: false });
+        Assert.True(right.Matches());
+        Assert.False(wrong.CanMatch);
+        Assert.False(wrong.Matches());
+    }
+
+    private static bool MatchesInChunks(Forge forge, Func<string, string?> headers, byte[] body, int chunk)
+    {
+        using var check = WebhookSignature.Start(forge, headers, Secret);
+        for (var offset = 0; offset < body.Length; offset += chunk)
+            check.Append(body.AsSpan(offset, Math.Min(chunk, body.Length - offset)));
+        return check.Matches();
+    }
+
     private static string SignatureOf(Forge forge, byte[] body, string secret)
     {
         var hex = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));

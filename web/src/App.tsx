@@ -3,6 +3,7 @@ import { Loading } from "./components/common/Notice";
 import { AdminUsersPage } from "./pages/AdminUsersPage";
 import { getToken } from "./api/session";
 import { useSession } from "./hooks/session";
+import { DeliveriesPage } from "./pages/DeliveriesPage";
 import { EnvironmentsPage } from "./pages/EnvironmentsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectRunsPage } from "./pages/ProjectRunsPage";
@@ -34,6 +35,8 @@ export function App() {
       return <ProjectRunsPage project={params.project ?? ""} />;
     case "environments":
       return <EnvironmentsPage project={params.project ?? ""} />;
+    case "deliveries":
+      return <DeliveriesPage project={params.project ?? ""} />;
     case "pullRequest":
       return <PullRequestPage project={params.project ?? ""} number={Number(params.number)} />;
     case "run":

@@ -5,10 +5,13 @@ using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Runs;
+using Pipeliner.Server.Webhooks;
 
 namespace Pipeliner.Server.Dashboard;
 
-public sealed record ProjectOverviewResponse(IReadOnlyList<RunSummaryResponse> Branches, IReadOnlyList<RunSummaryResponse> PullRequests);
+/// <param name="LastDeliveryFailure">The project's newest webhook delivery when it failed or was refused, else null.</param>
+public sealed record ProjectOverviewResponse(
+    IReadOnlyList<RunSummaryResponse> Branches, IReadOnlyList<RunSummaryResponse> PullRequests, DeliveryResponse? LastDeliveryFailure);
 
 public sealed record FailedJobResponse(string Id, string Status, int Attempt);
 
@@ -50,7 +53,9 @@ public static class OverviewEndpoints
         var wanted = branchRunIds.Concat(pullRunIds).ToList();
         var byId = await db.Runs.AsNoTracking().Where(r => wanted.Contains(r.Id)).ToDictionaryAsync(r => r.Id, cancellationToken);
         List<RunSummaryResponse> Summaries(List<long> ids) => ids.Select(id => byId[id].ToSummary(project)).ToList();
-        return TypedResults.Ok(new ProjectOverviewResponse(Summaries(branchRunIds), Summaries(pullRunIds)));
+        var lastDelivery = await DeliveryEndpoints.NewestAsync(db, entity.Id, cancellationToken);
+        var failure = lastDelivery?.Outcome is DeliveryOutcomes.Failed or DeliveryOutcomes.InvalidSignature ? lastDelivery : null;
+        return TypedResults.Ok(new ProjectOverviewResponse(Summaries(branchRunIds), Summaries(pullRunIds), failure));
     }
 
     /// <summary><c>GET /api/projects/{project}/pulls/{number}/runs?page=&amp;pageSize=</c>: a pull request's runs, newest first.</summary>

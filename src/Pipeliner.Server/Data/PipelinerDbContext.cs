@@ -47,7 +47,13 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
             job.HasMany(j => j.Approvals).WithOne().HasForeignKey(a => a.JobId);
         });
         model.Entity<AttemptEntity>().HasIndex(a => new { a.JobId, a.Number }).IsUnique();
-        model.Entity<WebhookDeliveryEntity>().HasIndex(d => new { d.ProjectId, d.DeliveryId }).IsUnique();
+        model.Entity<WebhookDeliveryEntity>(delivery =>
+        {
+            delivery.HasIndex(d => new { d.ProjectId, d.UniqueDeliveryId }).IsUnique();
+            delivery.HasIndex(d => new { d.ProjectId, d.Id });
+            delivery.HasIndex(d => d.Outcome);
+            delivery.HasIndex(d => d.RunId);
+        });
         model.Entity<UserEntity>(user =>
         {
             user.HasIndex(u => u.Name).IsUnique();

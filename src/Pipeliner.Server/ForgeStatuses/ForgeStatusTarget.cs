@@ -8,7 +8,6 @@ using Microsoft.Extensions.Options;
 using Pipeliner.Forges;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Settings;
-using Pipeliner.Server.Webhooks;
 
 namespace Pipeliner.Server.ForgeStatuses;
 
@@ -46,10 +45,9 @@ public sealed class ForgeStatusTargets(
             return (null, "the forge token cannot be decrypted with this server's keys; set it again");
         }
 
-        // By the delivery id in the trigger: the delivery learns its run id only once the run has started (and reported).
-        var deliveryId = run.Trigger.StartsWith(WebhookRunJob.TriggerPrefix, StringComparison.Ordinal) ? run.Trigger[WebhookRunJob.TriggerPrefix.Length..] : null;
-        var eventJson = deliveryId is null ? null : await db.WebhookDeliveries.AsNoTracking()
-            .Where(d => d.ProjectId == run.ProjectId && d.DeliveryId == deliveryId).Select(d => d.EventJson).FirstOrDefaultAsync();
+        // The delivery that made the run (stored in the same transaction as the run); none for manual and scheduled runs.
+        var eventJson = await db.WebhookDeliveries.AsNoTracking()
+            .Where(d => d.RunId == run.Id && d.EventJson != null).Select(d => d.EventJson).FirstOrDefaultAsync();
         var fromWebhook = eventJson is null ? null : JsonSerializer.Deserialize<ForgeEvent>(eventJson, JsonSerializerOptions.Web)?.RepositoryFullName;
         var repository = fromWebhook ?? RepositoryPath(project.Repository);
         if (repository is null)

@@ -117,6 +117,7 @@ public static class ServerSetup
 
         // Start-up recovery first, then the embedded agent.
         services.AddHostedService<ServerStartup>();
+        services.AddHostedService<DeliveryPickup>();
         if (settings.Agent.Capacity > 0) services.AddHostedService<EmbeddedAgent>();
     }
 
@@ -149,6 +150,7 @@ public static class ServerSetup
 
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
         recurring.AddOrUpdate<LeaseSweeper>("sweep-expired-leases", sweeper => sweeper.SweepExpiredAsync(), Cron.Minutely());
+        recurring.AddOrUpdate<DeliveryRetention>(DeliveryRetention.RecurringJobId, retention => retention.RemoveOldAsync(), Cron.Hourly());
         recurring.AddOrUpdate<ForgeStatusRedelivery>(ForgeStatusRedelivery.RecurringJobId, redelivery => redelivery.ResendUnsettledAsync(),
             app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.ForgeStatuses.ResendSchedule, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         app.Lifetime.ApplicationStarted.Register(() =>

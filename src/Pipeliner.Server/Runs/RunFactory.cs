@@ -14,13 +14,32 @@ namespace Pipeliner.Server.Runs;
 
 /// <summary>
 /// Turns a trigger into a run: brings the project's mirror up to the commit, reads the pipeline file there,
-/// validates and plans it, stores the run, cancels older runs when the pipeline asks for it, and starts it.
+/// validates and plans it (<see cref="PrepareAsync"/>, nothing stored yet), stores the run in one transaction
+/// (<see cref="StoreAsync"/>), then cancels older runs when the pipeline asks for it and starts it (<see cref="StartAsync"/>).
 /// </summary>
 public sealed class RunFactory(
     PipelinerDbContext db, WorkspacePreparer workspaces, RunCoordinator coordinator, ForgeStatusOutbox forgeStatuses, TimeProvider time,
     ILogger<RunFactory> logger)
 {
     public async Task<RunCreation> CreateAsync(ProjectEntity project, TriggerRequest trigger, CancellationToken cancellationToken)
+    {
+        var preparation = await PrepareAsync(project, trigger, cancellationToken);
+        if (preparation is not RunPreparation.Ready ready) return ((RunPreparation.NoRun)preparation).Creation;
+
+        StoredRun stored;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            stored = await StoreAsync(ready, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        await StartAsync(stored, cancellationToken);
+        return stored.Creation;
+    }
+
+    /// <summary>Fetches the commit and reads its pipeline: no run (and why), or a pipeline to store. Writes nothing to the database.</summary>
+    /// <exception cref="WorkspaceException">The repository or the commit cannot be read.</exception>
+    public async Task<RunPreparation> PrepareAsync(ProjectEntity project, TriggerRequest trigger, CancellationToken cancellationToken)
     {
         var commit = trigger.CommitSha;
         GitRepositoryMirror mirror;
@@ -36,7 +55,7 @@ public sealed class RunFactory(
         }
 
         var text = mirror.ReadFile(commit, project.PipelineFile);
-        if (text is null) return new RunCreation.NoPipeline($"no {project.PipelineFile} at commit {commit[..Math.Min(12, commit.Length)]}");
+        if (text is null) return new RunPreparation.NoRun(new RunCreation.NoPipeline($"no {project.PipelineFile} at commit {commit[..Math.Min(12, commit.Length)]}"));
 
         var loaded = PipelineLoader.Load(text);
         var context = new TriggerContext
@@ -48,8 +67,23 @@ public sealed class RunFactory(
             Project = project.Name,
             CommitSha = commit,
         };
-        if (loaded.Pipeline is null) return new RunCreation.Invalid(await StoreInvalidAsync(project, trigger, context, loaded, cancellationToken));
-        if (EventMatcher.WhyNotTriggered(loaded.Pipeline.Triggers, context) is { } whyNot) return new RunCreation.NotTriggered(whyNot);
+        if (loaded.Pipeline is not null && EventMatcher.WhyNotTriggered(loaded.Pipeline.Triggers, context) is { } whyNot)
+            return new RunPreparation.NoRun(new RunCreation.NotTriggered(whyNot));
+        return new RunPreparation.Ready(project, trigger, context, loaded);
+    }
+
+    /// <summary>
+    /// Stores the run (an invalid one with its errors) with its number, plan and jobs. The caller holds a transaction
+    /// around it, so that a run is stored whole or not at all, and commits it before <see cref="StartAsync"/>.
+    /// </summary>
+    public async Task<StoredRun> StoreAsync(RunPreparation.Ready ready, CancellationToken cancellationToken)
+    {
+        var (project, trigger, context, loaded) = ready;
+        if (loaded.Pipeline is null)
+        {
+            var (invalidId, statuses) = await StoreInvalidAsync(project, trigger, context, loaded, cancellationToken);
+            return new StoredRun(new RunCreation.Invalid(invalidId), project, null, statuses);
+        }
 
         var entity = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken);
         var plan = WithVariables(PipelinePlanner.Plan(loaded.Pipeline, context with { RunId = RunStore.RunKey(entity.Id) }), trigger.Variables);
@@ -58,11 +92,17 @@ public sealed class RunFactory(
         entity.PlanJson = planned.PlanJson;
         entity.Jobs = planned.Jobs;
         await db.SaveChangesAsync(cancellationToken);
+        var cancelPrevious = loaded.Pipeline.Concurrency == ConcurrencyPolicy.CancelPrevious && context.Branch is not null;
+        return new StoredRun(new RunCreation.Created(entity.Id), project, cancelPrevious ? entity : null, []);
+    }
 
-        if (loaded.Pipeline.Concurrency == ConcurrencyPolicy.CancelPrevious && context.Branch is not null)
-            await CancelPreviousAsync(project, entity, cancellationToken);
-        await coordinator.AdvanceAsync(entity.Id, cancellationToken);
-        return new RunCreation.Created(entity.Id);
+    /// <summary>After the store is committed: reports an invalid run to the forge, or cancels older runs if asked and starts the new one.</summary>
+    public async Task StartAsync(StoredRun stored, CancellationToken cancellationToken)
+    {
+        forgeStatuses.Enqueue(stored.Statuses);
+        if (stored.Creation is not RunCreation.Created created) return;
+        if (stored.CancelsOlderThan is { } newer) await CancelPreviousAsync(stored.Project, newer, cancellationToken);
+        await coordinator.AdvanceAsync(created.RunId, cancellationToken);
     }
 
     private async Task<RunEntity> ReserveAsync(ProjectEntity project, TriggerRequest trigger, TriggerContext context, RunStatus status, CancellationToken cancellationToken)
@@ -90,7 +130,8 @@ public sealed class RunFactory(
         return entity;
     }
 
-    private async Task<long> StoreInvalidAsync(ProjectEntity project, TriggerRequest trigger, TriggerContext context, PipelineLoadResult loaded, CancellationToken cancellationToken)
+    private async Task<(long RunId, IReadOnlyList<ForgeStatusUpdateEntity> Statuses)> StoreInvalidAsync(
+        ProjectEntity project, TriggerRequest trigger, TriggerContext context, PipelineLoadResult loaded, CancellationToken cancellationToken)
     {
         var entity = await ReserveAsync(project, trigger, context, RunStatus.Invalid, cancellationToken);
         entity.ErrorsJson = JsonSerializer.Serialize(
@@ -99,8 +140,7 @@ public sealed class RunFactory(
         // An invalid run never passes the coordinator: its one status is said here.
         var statuses = await forgeStatuses.StageAsync(project, entity, entity.CreatedAt);
         await db.SaveChangesAsync(cancellationToken);
-        forgeStatuses.Enqueue(statuses);
-        return entity.Id;
+        return (entity.Id, statuses);
     }
 
     private async Task CancelPreviousAsync(ProjectEntity project, RunEntity newer, CancellationToken cancellationToken)

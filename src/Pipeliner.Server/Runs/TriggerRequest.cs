@@ -1,4 +1,7 @@
+using Pipeliner.Core;
 using Pipeliner.Core.Model;
+using Pipeliner.Core.Planning;
+using Pipeliner.Server.Data.Entities;
 
 namespace Pipeliner.Server.Runs;
 
@@ -43,3 +46,18 @@ public abstract record RunCreation
 
     public sealed record NotTriggered(string Reason) : RunCreation;
 }
+
+/// <summary>What a trigger comes to before anything is stored (<see cref="RunFactory.PrepareAsync"/>).</summary>
+public abstract record RunPreparation
+{
+    /// <summary>No run: <see cref="RunCreation.NoPipeline"/> or <see cref="RunCreation.NotTriggered"/>.</summary>
+    public sealed record NoRun(RunCreation Creation) : RunPreparation;
+
+    /// <summary>A pipeline read at the commit, valid or not, to be stored as a run.</summary>
+    public sealed record Ready(ProjectEntity Project, TriggerRequest Trigger, TriggerContext Context, PipelineLoadResult Loaded) : RunPreparation;
+}
+
+/// <summary>A run stored by <see cref="RunFactory.StoreAsync"/>, and what is left to do once the transaction is committed.</summary>
+/// <param name="CancelsOlderThan">The new run, when the pipeline cancels older runs of its branch.</param>
+/// <param name="Statuses">Commit statuses to send (an invalid run's).</param>
+public sealed record StoredRun(RunCreation Creation, ProjectEntity Project, RunEntity? CancelsOlderThan, IReadOnlyList<ForgeStatusUpdateEntity> Statuses);

@@ -21,6 +21,8 @@ public sealed class PipelinerOptions
 
     public ForgeStatusOptions ForgeStatuses { get; set; } = new();
 
+    public WebhookOptions Webhooks { get; set; } = new();
+
     public ProjectOptions Projects { get; set; } = new();
 
     [Description("How often Hangfire's SQLite queue is polled for new background jobs (webhook → run latency).")]

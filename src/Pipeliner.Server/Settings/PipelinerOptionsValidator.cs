@@ -17,6 +17,9 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
         Check($"{PipelinerOptions.Section}:Agent", options.Agent, failures);
         Check($"{PipelinerOptions.Section}:Auth", options.Auth, failures);
         Check($"{PipelinerOptions.Section}:ForgeStatuses", options.ForgeStatuses, failures);
+        Check($"{PipelinerOptions.Section}:Webhooks", options.Webhooks, failures);
+        if (options.Webhooks.RetryDelays?.Any(delay => delay < TimeSpan.Zero || delay > TimeSpan.FromDays(1)) == true)
+            failures.Add($"{PipelinerOptions.Section}:Webhooks:RetryDelays: each wait must be between 00:00:00 and 1.00:00:00");
         Check($"{PipelinerOptions.Section}:Projects", options.Projects, failures);
         if (CronSchedule.TryParse(options.ForgeStatuses.ResendSchedule, out var error) is null)
             failures.Add($"{PipelinerOptions.Section}:ForgeStatuses:ResendSchedule: {error}");

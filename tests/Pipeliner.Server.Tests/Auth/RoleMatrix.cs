@@ -65,6 +65,10 @@ public static class RoleMatrix
         new("GET", "/api/runs/{id:long}/jobs/{job}/log/search", "/api/runs/{run}/jobs/build/log/search?q=x", Needs.Read),
         new("POST", "/api/runs/{id:long}/jobs/{job}/log/download", "/api/runs/{run}/jobs/build/log/download", Needs.Read),
 
+        // Webhook deliveries
+        new("GET", "/api/projects/{project}/deliveries/", "/api/projects/{project}/deliveries", Needs.Developer),
+        new("POST", "/api/projects/{project}/deliveries/{id:long}/redeliver", "/api/projects/{project}/deliveries/999999/redeliver", Needs.Admin),
+
         // Audit, tokens, users, secrets
         new("GET", "/api/audit/", "/api/audit", Needs.ReleaseManager),
         new("GET", "/api/tokens/", "/api/tokens", Needs.Admin),

@@ -1,7 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-using Pipeliner.Server.Data;
 using Pipeliner.Server.Tests.Support;
 
 namespace Pipeliner.Server.Tests.Data;
@@ -18,10 +15,8 @@ public sealed class UsersMigrationTests : IDisposable
     [Fact]
     public async Task Migrate_MakesOneUserPerTokenNameWithItsHighestRole_WhenTokensExist()
     {
-        await using var db = new PipelinerDbContext(new DbContextOptionsBuilder<PipelinerDbContext>()
-            .UseSqlite($"Data Source={_directory.Combine("pipeliner.db")};Pooling=False").Options);
-        var migrator = db.GetService<IMigrator>();
-        await migrator.MigrateAsync(BeforeUsers);
+        await using var database = await MigratingDatabase.AtAsync(_directory.Combine("pipeliner.db"), BeforeUsers);
+        var db = database.Db;
         await db.Database.ExecuteSqlRawAsync("""
             INSERT INTO "ApiTokens" ("Name", "Role", "TokenHash", "Prefix", "CreatedAt", "ExpiresAt", "RevokedAt") VALUES
               ('bootstrap admin', 'admin', 'h1', 'plr_a', 300, NULL, NULL),
@@ -31,7 +26,7 @@ public sealed class UsersMigrationTests : IDisposable
               ('ci', 'developer', 'h5', 'plr_e', 100, NULL, NULL);
             """);
 
-        await migrator.MigrateAsync();
+        await database.MigrateAsync();
 
         var users = await db.Users.AsNoTracking().OrderBy(u => u.Name)
             .Select(u => new { u.Name, u.Role, u.CreatedAt.UtcTicks, u.DisabledAt, Tokens = u.Tokens.OrderBy(t => t.Id).Select(t => t.TokenHash).ToList() })

@@ -15,6 +15,8 @@ public sealed class InvalidSettingsTests : IDisposable
     [InlineData("--Pipeliner:Agent:Backend=podman", "Pipeliner:Agent:Backend: must be docker or shell")]
     [InlineData("--Pipeliner:ForgeStatuses:ResendSchedule=every five minutes", "Pipeliner:ForgeStatuses:ResendSchedule: invalid cron expression")]
     [InlineData("--Pipeliner:QueuePollInterval=soon", "Pipeliner:QueuePollInterval")]
+    [InlineData("--Pipeliner:Webhooks:KeepDeliveries=0", "Pipeliner:Webhooks:KeepDeliveries: must be between 1 and 1000000")]
+    [InlineData("--Pipeliner:Webhooks:RetryDelays:0=-00:00:05", "Pipeliner:Webhooks:RetryDelays: each wait must be between")]
     [InlineData("--Pipeliner:Projects:AllowLocalRepositories=sometimes", "Pipeliner:Projects:AllowLocalRepositories")]
     public async Task Server_ExitsTwoWithOneLineNamingTheSetting_WhenASettingIsInvalid(string argument, string named)
     {

@@ -209,7 +209,7 @@ public class SecretInjectionTests(AppWithAgent app) : IClassFixture<AppWithAgent
 
         Assert.Equal("accepted", (await response.AcceptedAsync()).Status);
         var delivery = await app.ProcessedDeliveryAsync(deliveryId);
-        Assert.Equal(WebhookOutcomes.RunCreated, delivery.Outcome);
+        Assert.Equal(DeliveryOutcomes.Run, delivery.Outcome);
         var run = await admin.WaitForFinishAsync(delivery.RunId!.Value);
         Assert.Equal(("pull_request", head), (run.Event, run.Commit));
         return run;

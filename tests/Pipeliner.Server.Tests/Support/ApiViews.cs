@@ -39,3 +39,9 @@ public sealed record TriggeredView(long Id, int Number, string Status);
 public sealed record ArtifactView(string Name, string Job, string Path, long Size, string Sha256);
 
 public sealed record WebhookView(string Status, string? Reason, string? Delivery);
+
+public sealed record DeliveryView(
+    long Id, string? DeliveryId, DateTimeOffset ReceivedAt, string Forge, string Event, string? Ref, string? Commit, string Outcome,
+    string? Message, long? RunId, int? RunNumber, DateTimeOffset? NextAttemptAt, long? RedeliveryOf, bool Redeliverable);
+
+public sealed record DeliveryPageView(List<DeliveryView> Items, int Total, int Page, int PageSize);

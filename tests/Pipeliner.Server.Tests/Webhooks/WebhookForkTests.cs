@@ -19,6 +19,6 @@ public class WebhookForkTests
             Forge = Forge.GitHub, Kind = kind, DeliveryId = "d", Branch = "main", CommitSha = new string('a', 40), FromFork = fromFork,
         };
 
-        Assert.Equal(expected, WebhookRunJob.ToTrigger(forgeEvent).FromFork);
+        Assert.Equal(expected, DeliveryProcessor.ToTrigger(forgeEvent).FromFork);
     }
 }

@@ -1,12 +1,16 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Tests.Support;
 using Pipeliner.Server.Webhooks;
 
 namespace Pipeliner.Server.Tests.Webhooks;
 
-/// <summary><c>POST /hooks/{project}</c> refusing what it must refuse: bad signatures, oversized or malformed bodies, unknown projects.</summary>
+/// <summary>
+/// <c>POST /hooks/{project}</c> refusing what it must refuse: bad signatures, oversized or malformed bodies, unknown
+/// projects (answered exactly as a bad signature, so that names cannot be probed).
+/// </summary>
 public class WebhookRefusalTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
 {
     public static TheoryData<string> PushFixtures => new("github/push-branch.json", "gitlab/push.json", "gitea/push.json", "bitbucket/repo-push.json");
@@ -21,7 +25,7 @@ public class WebhookRefusalTests(AppWithoutAgent app) : IClassFixture<AppWithout
 
     [Theory]
     [MemberData(nameof(PushFixtures))]
-    public async Task Deliver_Returns401AndRecordsNothing_WhenTheSignatureIsMissing(string file)
+    public async Task Deliver_Returns401AndKeepsNoPayload_WhenTheSignatureIsMissing(string file)
     {
         var (client, project, fixture) = await ProjectForAsync(file);
         using var _ = client;
@@ -30,12 +34,12 @@ public class WebhookRefusalTests(AppWithoutAgent app) : IClassFixture<AppWithout
         using var response = await client.SendAsync(WebhookDelivery.Request(project, fixture, WebhookFixtures.Read(file), secret: null, deliveryId));
 
         await Api.ProblemAsync(response, HttpStatusCode.Unauthorized);
-        Assert.Equal(0, await app.DeliveryCountAsync(deliveryId));
+        await AssertRefusedAsync(deliveryId);
     }
 
     [Theory]
     [MemberData(nameof(PushFixtures))]
-    public async Task Deliver_Returns401AndRecordsNothing_WhenSignedWithAnotherSecret(string file)
+    public async Task Deliver_Returns401AndKeepsNoPayload_WhenSignedWithAnotherSecret(string file)
     {
         var (client, project, fixture) = await ProjectForAsync(file);
         using var _ = client;
@@ -45,7 +49,24 @@ public class WebhookRefusalTests(AppWithoutAgent app) : IClassFixture<AppWithout
             WebhookDelivery.Request(project, fixture, WebhookFixtures.Read(file), "some-other-secret", deliveryId));
 
         await Api.ProblemAsync(response, HttpStatusCode.Unauthorized);
-        Assert.Equal(0, await app.DeliveryCountAsync(deliveryId));
+        await AssertRefusedAsync(deliveryId);
+    }
+
+    [Theory]
+    [InlineData("github")]
+    [InlineData("gitlab")]
+    public async Task Deliver_Returns401WithoutReadingTheBody_WhenTheSignatureCannotMatch(string forge)
+    {
+        // A body over 25 MiB that announces no length: only reading it would find it too large.
+        var (client, project, fixture) = await ProjectForAsync(forge == "github" ? "github/push-branch.json" : "gitlab/push.json");
+        using var _ = client;
+        var request = WebhookDelivery.Request(project, fixture, [], secret: forge == "gitlab" ? "a-wrong-token" : null, Guid.NewGuid().ToString());
+        request.Content = new StreamContent(new EndlessSpaces(26L * 1024 * 1024));
+        request.Content.Headers.ContentType = new("application/json");
+
+        using var response = await client.SendAsync(request);
+
+        await Api.ProblemAsync(response, HttpStatusCode.Unauthorized);
     }
 
     [Theory]
@@ -127,8 +148,8 @@ public class WebhookRefusalTests(AppWithoutAgent app) : IClassFixture<AppWithout
 
         using var response = await client.SendAsync(WebhookDelivery.Request(project, fixture, Encoding.UTF8.GetBytes(body), Secrets.Webhook, deliveryId));
 
-        await Api.ProblemAsync(response, HttpStatusCode.BadRequest);
-        Assert.Equal(0, await app.DeliveryCountAsync(deliveryId));
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest);
+        await AssertFailedAsync(deliveryId, problem.Detail());
     }
 
     [Theory]
@@ -152,19 +173,27 @@ public class WebhookRefusalTests(AppWithoutAgent app) : IClassFixture<AppWithout
 
         var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.False(string.IsNullOrEmpty(problem.Detail()));
-        Assert.Equal(0, await app.DeliveryCountAsync(deliveryId));
+        await AssertFailedAsync(deliveryId, problem.Detail());
     }
 
-    [Fact]
-    public async Task Deliver_Returns404Problem_WhenTheProjectDoesNotExist()
+    [Theory]
+    [MemberData(nameof(PushFixtures))]
+    public async Task Deliver_AnswersAsForABadSignature_WhenTheProjectDoesNotExist(string file)
     {
-        var fixture = WebhookDelivery.Cases["github/push-branch.json"];
-        using var client = app.Client(token: null);
+        var (client, project, fixture) = await ProjectForAsync(file);
+        using var _ = client;
+        using var anonymous = app.Client(token: null);
+        var body = WebhookFixtures.Read(file);
 
-        using var response = await client.SendAsync(
-            WebhookDelivery.Request("no-such-project", fixture, WebhookFixtures.Read(fixture.File), Secrets.Webhook, Guid.NewGuid().ToString()));
+        using var unknown = await anonymous.SendAsync(WebhookDelivery.Request("no-such-project", fixture, body, Secrets.Webhook, Guid.NewGuid().ToString()));
+        using var badSignature = await anonymous.SendAsync(WebhookDelivery.Request(project, fixture, body, "some-other-secret", Guid.NewGuid().ToString()));
 
-        await Api.ProblemAsync(response, HttpStatusCode.NotFound);
+        var unknownProblem = await Api.ProblemAsync(unknown, HttpStatusCode.Unauthorized);
+        var badSignatureProblem = await Api.ProblemAsync(badSignature, HttpStatusCode.Unauthorized);
+        Assert.Equal(
+            (badSignatureProblem.GetProperty("title").GetString(), badSignatureProblem.Detail(), badSignature.Content.Headers.ContentType),
+            (unknownProblem.GetProperty("title").GetString(), unknownProblem.Detail(), unknown.Content.Headers.ContentType));
+        Assert.Equal(WebhookIntake.RefusedDetail, unknownProblem.Detail());
     }
 
     [Fact]
@@ -179,17 +208,34 @@ public class WebhookRefusalTests(AppWithoutAgent app) : IClassFixture<AppWithout
     }
 
     [Fact]
-    public async Task Deliver_Returns400Problem_WhenTheForgeIsNotTheProjects()
+    public async Task Deliver_Returns401AndRecordsWhy_WhenTheForgeIsNotTheProjects()
     {
         var (client, project, _) = await ProjectForAsync("github/push-branch.json");
         using var __ = client;
         var gitlab = WebhookDelivery.Cases["gitlab/push.json"];
+        var deliveryId = Guid.NewGuid().ToString();
 
         using var response = await client.SendAsync(
-            WebhookDelivery.Request(project, gitlab, WebhookFixtures.Read(gitlab.File), Secrets.Webhook, Guid.NewGuid().ToString()));
+            WebhookDelivery.Request(project, gitlab, WebhookFixtures.Read(gitlab.File), Secrets.Webhook, deliveryId));
 
-        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest);
-        Assert.Contains("gitlab", problem.Detail(), StringComparison.Ordinal);
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Equal(WebhookIntake.RefusedDetail, problem.Detail());
+        var delivery = Assert.Single((await client.DeliveriesAsync(project)).Items);
+        Assert.Equal((DeliveryOutcomes.InvalidSignature, "gitlab", "Push Hook"), (delivery.Outcome, delivery.Forge, delivery.Event));
+        Assert.Equal("sent by gitlab, but the project receives github webhooks", delivery.Message);
+    }
+
+    /// <summary>Recorded as failed with the answer's reason, and nothing to process.</summary>
+    private async Task AssertFailedAsync(string deliveryId, string message)
+    {
+        var failed = await app.WithDbAsync(db => db.WebhookDeliveries.AsNoTracking().SingleAsync(d => d.DeliveryId == deliveryId));
+        Assert.Equal((DeliveryOutcomes.Failed, message, null), (failed.Outcome, failed.Message, failed.EventJson));
+    }
+
+    private async Task AssertRefusedAsync(string deliveryId)
+    {
+        var refused = await app.WithDbAsync(db => db.WebhookDeliveries.AsNoTracking().SingleAsync(d => d.DeliveryId == deliveryId));
+        Assert.Equal((DeliveryOutcomes.InvalidSignature, null, null, null), (refused.Outcome, refused.EventJson, refused.UniqueDeliveryId, refused.RunId));
     }
 
     /// <summary>A body of spaces of a given length, produced as it is read (no length announced up front).</summary>

@@ -109,15 +109,21 @@ public sealed class DashboardWorld : IAsyncLifetime
             repository = new { full_name = "example/shop" },
             sender = new { login = "rita-reviewer" },
         });
-        var body = Encoding.UTF8.GetBytes(payload);
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/{Project}") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        request.Headers.Add("X-GitHub-Event", "pull_request");
-        request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
-        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(WebhookSecret), body)));
-        var response = await Server.Api(token: null).SendAsync(request);
+        using var response = await DeliverAsync(Project, "pull_request", payload, WebhookSecret);
         Assert.True(response.IsSuccessStatusCode, $"the pull request webhook: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return sha;
+    }
+
+    /// <summary>A GitHub webhook as GitHub sends it, signed over the exact body with <paramref name="secret"/>.</summary>
+    public async Task<HttpResponseMessage> DeliverAsync(string project, string eventName, string payload, string secret, string? deliveryId = null)
+    {
+        var body = Encoding.UTF8.GetBytes(payload);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/{project}") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-GitHub-Event", eventName);
+        request.Headers.Add("X-GitHub-Delivery", deliveryId ?? Guid.NewGuid().ToString());
+        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body)));
+        return await Server.Api(token: null).SendAsync(request);
     }
 
     /// <summary>A page in a new browser context (its own session storage), signed in unless told otherwise.</summary>

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using Pipeliner.Server.Dashboard;
+using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Runs;
+using Pipeliner.Server.Webhooks;
 using Pipeliner.Web.Tests.Support;
 
 namespace Pipeliner.Web.Tests.Endpoints;
@@ -26,6 +28,32 @@ public sealed class OverviewEndpointsTests(DashboardApp app) : IClassFixture<Das
         Assert.Equal([feature.Id, latestMain.Id], overview!.Branches.Select(r => r.Id));
         Assert.Equal([pr5.Id, pr4.Id], overview.PullRequests.Select(r => r.Id));
     }
+
+    [Fact]
+    public async Task The_overview_has_the_newest_webhook_delivery_only_when_it_failed_or_was_refused()
+    {
+        var project = await _seed.ProjectAsync();
+        await DeliveryAsync(project.Id, DeliveryOutcomes.Failed, "cannot read the repository");
+        await DeliveryAsync(project.Id, DeliveryOutcomes.InvalidSignature, "the signature does not match");
+
+        var refused = await app.Client().GetFromJsonAsync<ProjectOverviewResponse>($"/api/projects/{project.Name}/overview");
+        await DeliveryAsync(project.Id, DeliveryOutcomes.NotTriggered, "branch 'x' matches none of main");
+        var fine = await app.Client().GetFromJsonAsync<ProjectOverviewResponse>($"/api/projects/{project.Name}/overview");
+
+        Assert.Equal((DeliveryOutcomes.InvalidSignature, "the signature does not match"),
+            (refused!.LastDeliveryFailure?.Outcome, refused.LastDeliveryFailure?.Message));
+        Assert.Null(fine!.LastDeliveryFailure);
+    }
+
+    private Task DeliveryAsync(int projectId, string outcome, string message) => app.WithDbAsync(async db =>
+    {
+        db.WebhookDeliveries.Add(new WebhookDeliveryEntity
+        {
+            ProjectId = projectId, DeliveryId = Guid.NewGuid().ToString(), Forge = "github", Event = "push", Outcome = outcome, Message = message,
+            ReceivedAt = DateTimeOffset.UtcNow,
+        });
+        await db.SaveChangesAsync();
+    });
 
     [Fact]
     public async Task A_pull_request_has_its_runs_newest_first_and_paged()

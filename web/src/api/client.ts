@@ -5,6 +5,7 @@ import type {
   CreatedToken,
   CreateTokenInput,
   CreateUserInput,
+  Delivery,
   ForgeStatuses,
   Environment,
   EnvironmentRulesInput,
@@ -104,6 +105,9 @@ export function createClient(options: ClientOptions = {}) {
     failures: (runIds: number[]) =>
       runIds.length ? json<RunFailures[]>(`/api/runs/failures${query({ ids: runIds.join(",") })}`) : Promise.resolve([]),
     run: (id: number) => json<Run>(`/api/runs/${id}`),
+    deliveries: (project: string, page = 1) => json<Paged<Delivery>>(`/api/projects/${enc(project)}/deliveries${query({ page })}`),
+    redeliver: async (project: string, id: number) =>
+      (await (await post(`/api/projects/${enc(project)}/deliveries/${id}/redeliver`)).json()) as Delivery,
     forgeStatuses: (id: number, signal?: AbortSignal) => json<ForgeStatuses>(`/api/runs/${id}/statuses`, { signal }),
 
     cancel: (id: number) => post(`/api/runs/${id}/cancel`),

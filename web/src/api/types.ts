@@ -150,6 +150,28 @@ export interface Run extends Omit<RunSummary, "pullRequest"> {
 export interface ProjectOverview {
   branches: RunSummary[];
   pullRequests: RunSummary[];
+  /** The newest webhook delivery, when it failed or was refused. */
+  lastDeliveryFailure: Delivery | null;
+}
+
+export type DeliveryOutcome = "received" | "retrying" | "run" | "not_triggered" | "ignored" | "invalid_signature" | "failed";
+
+/** A webhook delivery and what became of it (GET /api/projects/{project}/deliveries). */
+export interface Delivery {
+  id: number;
+  deliveryId: string | null;
+  receivedAt: string;
+  forge: string;
+  event: string;
+  ref: string | null;
+  commit: string | null;
+  outcome: DeliveryOutcome;
+  message: string | null;
+  runId: number | null;
+  runNumber: number | null;
+  nextAttemptAt: string | null;
+  redeliveryOf: number | null;
+  redeliverable: boolean;
 }
 
 export interface FailedJob {

@@ -4,6 +4,7 @@ import { ErrorNotice, Loading } from "../components/common/Notice";
 import { defaultRules, EnvironmentRulesEditor } from "../components/Environments/EnvironmentRulesForm";
 import { EnvironmentsTable } from "../components/Environments/EnvironmentsTable";
 import { AppShell } from "../components/Layout/AppShell";
+import { ProjectTabs } from "../components/Layout/ProjectTabs";
 import { useSession } from "../hooks/session";
 import { useAction } from "../hooks/useAction";
 import { useAsync } from "../hooks/useAsync";
@@ -34,6 +35,7 @@ export function EnvironmentsPage({ project }: { project: string }) {
       ]}
     >
       <h1>Environments of {project}</h1>
+      <ProjectTabs project={project} current="environments" />
       {action.error && <ErrorNotice error={action.error} />}
       {environments.error && <ErrorNotice error={environments.error} />}
       {!environments.data && !environments.error && <Loading what="Loading environments" />}

@@ -3,13 +3,14 @@ import { finishedStatuses, type RunFilters } from "../api/types";
 import { ErrorNotice, Loading } from "../components/common/Notice";
 import { Pager } from "../components/common/Pager";
 import { AppShell } from "../components/Layout/AppShell";
+import { ProjectTabs } from "../components/Layout/ProjectTabs";
 import { RunFiltersForm } from "../components/Runs/RunFiltersForm";
 import { RunsTable } from "../components/Runs/RunsTable";
 import { useAsync } from "../hooks/useAsync";
 import { useNow } from "../hooks/useNow";
 import { usePolling } from "../hooks/usePolling";
 import { useRunFailures } from "../hooks/useRunFailures";
-import { Link, navigate, useLocation } from "../routing/router";
+import { navigate, useLocation } from "../routing/router";
 import { paths } from "../routing/paths";
 
 const pageSize = 20;
@@ -35,9 +36,7 @@ export function ProjectRunsPage({ project }: { project: string }) {
   return (
     <AppShell crumbs={[{ label: "Projects", to: paths.projects() }, { label: project }]}>
       <h1>{project}</h1>
-      <p className="project-links">
-        <Link to={paths.environments(project)}>Environments</Link>
-      </p>
+      <ProjectTabs project={project} current="runs" />
       <RunFiltersForm filters={filters} onChange={change} />
       {runs.error && <ErrorNotice error={runs.error} />}
       {!runs.data && !runs.error && <Loading what="Loading runs" />}

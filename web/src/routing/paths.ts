@@ -6,6 +6,7 @@ export const paths = {
   projects: () => "/",
   projectRuns: (project: string, query = "") => `/projects/${enc(project)}${query}`,
   environments: (project: string) => `/projects/${enc(project)}/environments`,
+  deliveries: (project: string, query = "") => `/projects/${enc(project)}/deliveries${query}`,
   pullRequest: (project: string, number: number) => `/projects/${enc(project)}/pulls/${number}`,
   run: (id: number) => `/runs/${id}`,
   job: (id: number, job: string, attempt?: number) =>
@@ -18,6 +19,7 @@ export const routes = {
   projects: "/",
   projectRuns: "/projects/:project",
   environments: "/projects/:project/environments",
+  deliveries: "/projects/:project/deliveries",
   pullRequest: "/projects/:project/pulls/:number",
   run: "/runs/:id",
   job: "/runs/:id/jobs/:job",

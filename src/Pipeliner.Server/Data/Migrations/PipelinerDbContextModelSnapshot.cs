@@ -669,24 +669,40 @@ namespace Pipeliner.Server.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Commit")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("DeliveryId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Event")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("EventJson")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Forge")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
+                    b.Property<long?>("LeaseExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LeaseOwner")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Message")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Outcome")
                         .IsRequired()
@@ -698,12 +714,27 @@ namespace Pipeliner.Server.Data.Migrations
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("RedeliveryOf")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Ref")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("RunId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("UniqueDeliveryId")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
-                    b.HasIndex("ProjectId", "DeliveryId")
+                    b.HasIndex("Outcome");
+
+                    b.HasIndex("RunId");
+
+                    b.HasIndex("ProjectId", "Id");
+
+                    b.HasIndex("ProjectId", "UniqueDeliveryId")
                         .IsUnique();
 
                     b.ToTable("WebhookDeliveries");

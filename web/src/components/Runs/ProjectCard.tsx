@@ -4,6 +4,7 @@ import { useAsync } from "../../hooks/useAsync";
 import { Link } from "../../routing/router";
 import { paths } from "../../routing/paths";
 import { formatRelative, shortSha } from "../common/format";
+import { LastDeliveryFailure } from "../Deliveries/LastDeliveryFailure";
 import { JobStatus } from "../JobStatus/JobStatus";
 import { runStatusLabel } from "../JobStatus/statusLabels";
 
@@ -30,6 +31,7 @@ export function ProjectCard({ project }: { project: Project }) {
       <p className="muted small repo" title={project.repository}>
         {project.repository}
       </p>
+      {overview.data?.lastDeliveryFailure && <LastDeliveryFailure project={project.name} delivery={overview.data.lastDeliveryFailure} />}
       {overview.data && overview.data.branches.length > 0 && (
         <RunList title="Branches" runs={overview.data.branches} label={(run) => run.branch ?? run.tag ?? "—"} />
       )}

@@ -3,9 +3,11 @@ interface PagerProps {
   pageSize: number;
   total: number;
   onPage: (page: number) => void;
+  /** What is counted, one and many. */
+  noun?: [string, string];
 }
 
-export function Pager({ page, pageSize, total, onPage }: PagerProps) {
+export function Pager({ page, pageSize, total, onPage, noun = ["run", "runs"] }: PagerProps) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   return (
     <nav className="pager" aria-label="Pages">
@@ -13,7 +15,7 @@ export function Pager({ page, pageSize, total, onPage }: PagerProps) {
         ← Newer
       </button>
       <span>
-        Page {page} of {pages} · {total.toLocaleString("en-US")} {total === 1 ? "run" : "runs"}
+        Page {page} of {pages} · {total.toLocaleString("en-US")} {total === 1 ? noun[0] : noun[1]}
       </span>
       <button type="button" onClick={() => onPage(page + 1)} disabled={page >= pages}>
         Older →

@@ -1,0 +1,76 @@
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+
+namespace Pipeliner.Server.Webhooks;
+
+/// <summary>Writes webhook deliveries as they arrive: accepted ones once per forge delivery id, refused ones counted.</summary>
+public sealed class DeliveryLog(PipelinerDbContext db)
+{
+    /// <summary>
+    /// Adds the delivery unless the project has one with the same <see cref="WebhookDeliveryEntity.UniqueDeliveryId"/>:
+    /// looked for first, and the insert itself skips a row the unique index refuses (a delivery arriving twice at the
+    /// same moment), so a duplicate never becomes an exception, nor an error in the log.
+    /// </summary>
+    /// <returns>The new row's id; null for a duplicate.</returns>
+    public async Task<long?> TryAddAsync(WebhookDeliveryEntity delivery, CancellationToken cancellationToken)
+    {
+        if (delivery.UniqueDeliveryId is null)
+        {
+            db.WebhookDeliveries.Add(delivery);
+            await db.SaveChangesAsync(cancellationToken);
+            return delivery.Id;
+        }
+
+        if (await db.WebhookDeliveries.AnyAsync(d => d.ProjectId == delivery.ProjectId && d.UniqueDeliveryId == delivery.UniqueDeliveryId, cancellationToken))
+            return null;
+
+        // INSERT … ON CONFLICT DO NOTHING RETURNING: the same statement on SQLite and PostgreSQL. Times are stored as UTC ticks.
+        var ids = await db.Database.SqlQuery<long>($"""
+            INSERT INTO "WebhookDeliveries" ("ProjectId", "DeliveryId", "UniqueDeliveryId", "Forge", "Event", "Ref", "Commit", "Outcome",
+                "Message", "EventJson", "ReceivedAt", "Count", "Attempts", "LeaseExpiresAt")
+            VALUES ({delivery.ProjectId}, {delivery.DeliveryId}, {delivery.UniqueDeliveryId}, {delivery.Forge}, {delivery.Event},
+                {delivery.Ref}, {delivery.Commit}, {delivery.Outcome}, {delivery.Message}, {delivery.EventJson},
+                {delivery.ReceivedAt.UtcTicks}, {delivery.Count}, {delivery.Attempts}, {delivery.LeaseExpiresAt?.UtcTicks})
+            ON CONFLICT DO NOTHING
+            RETURNING "Id" AS "Value"
+            """).ToListAsync(cancellationToken);
+        if (ids.Count == 0) return null;
+        delivery.Id = ids[0];
+        return delivery.Id;
+    }
+
+    /// <summary>
+    /// Records a delivery refused before its payload was trusted (kept without it). When the project's newest delivery
+    /// is the same refusal, it is counted on that row instead, so a flood of bad deliveries is one row.
+    /// </summary>
+    public async Task RecordRefusalAsync(
+        int projectId, string forge, string? eventName, string? deliveryId, string outcome, string message, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var newest = await db.WebhookDeliveries.AsNoTracking().Where(d => d.ProjectId == projectId).OrderByDescending(d => d.Id)
+            .Select(d => new { d.Id, d.Outcome, d.Message }).FirstOrDefaultAsync(cancellationToken);
+        if (newest is not null && newest.Outcome == outcome && newest.Message == message)
+        {
+            var counted = await db.WebhookDeliveries.Where(d => d.Id == newest.Id && d.Outcome == outcome)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(d => d.Count, d => d.Count + 1)
+                    .SetProperty(d => d.ReceivedAt, now)
+                    .SetProperty(d => d.DeliveryId, deliveryId)
+                    .SetProperty(d => d.Event, eventName ?? "unknown"), cancellationToken);
+            if (counted == 1) return;
+        }
+
+        db.WebhookDeliveries.Add(new WebhookDeliveryEntity
+        {
+            ProjectId = projectId,
+            DeliveryId = deliveryId,
+            Forge = forge,
+            Event = eventName ?? "unknown",
+            Outcome = outcome,
+            Message = message,
+            ReceivedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}

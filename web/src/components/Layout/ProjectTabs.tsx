@@ -1,0 +1,22 @@
+import { Link } from "../../routing/router";
+import { paths } from "../../routing/paths";
+
+export type ProjectTab = "runs" | "environments" | "deliveries";
+
+/** The pages of one project: its runs, its environments, its webhook deliveries. */
+export function ProjectTabs({ project, current }: { project: string; current: ProjectTab }) {
+  const tabs: { tab: ProjectTab; label: string; to: string }[] = [
+    { tab: "runs", label: "Runs", to: paths.projectRuns(project) },
+    { tab: "environments", label: "Environments", to: paths.environments(project) },
+    { tab: "deliveries", label: "Webhook deliveries", to: paths.deliveries(project) },
+  ];
+  return (
+    <nav className="project-tabs" aria-label={`Pages of ${project}`}>
+      {tabs.map(({ tab, label, to }) => (
+        <Link key={tab} to={to} className="project-tab" aria-current={tab === current ? "page" : undefined}>
+          {label}
+        </Link>
+      ))}
+    </nav>
+  );
+}
