@@ -16,6 +16,9 @@ internal sealed class SshKeyFolder : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The private key's file.</summary>
+    public string KeyFile => System.IO.Path.Combine(Path, "key");
+
     /// <summary>The GIT_SSH_COMMAND that uses only this key and checks the host key.</summary>
     public string SshCommand { get; private set; } = "";
 
@@ -53,7 +56,7 @@ internal sealed class SshKeyFolder : IDisposable
 
     private void Write(SshKeyCredentials credentials)
     {
-        var key = WriteFile("key", Lines(credentials.PrivateKey));
+        var key = WriteFile(System.IO.Path.GetFileName(KeyFile), Lines(credentials.PrivateKey));
         List<string> options =
         [
             "-i", key, "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "StrictHostKeyChecking=yes",

@@ -43,12 +43,15 @@ public sealed class WorkspacePreparer(DataLayout layout, bool copyRunCheckout = 
     public async Task<GitRepositoryMirror> EnsureCommitAsync(
         string project, string source, string commitSha, CancellationToken cancellationToken, string? extraRef = null)
     {
-        var mirror = await RemoteMirrorAsync(project, source, cancellationToken);
+        var mirror = Mirror(project, source);
         var gate = _mirrorLocks.GetOrAdd(mirror.MirrorPath, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
         {
-            if (!HasCommit(mirror, commitSha)) await Task.Run(mirror.Update, cancellationToken);
+            if (HasCommit(mirror, commitSha)) return mirror;
+            // Only a fetch needs the credentials: a job whose commit the run already fetched never reads them.
+            mirror = await RemoteMirrorAsync(project, source, cancellationToken);
+            await Task.Run(mirror.Update, cancellationToken);
             if (!HasCommit(mirror, commitSha) && extraRef is not null) await Task.Run(() => mirror.Fetch(extraRef), cancellationToken);
             return mirror;
         }

@@ -67,6 +67,8 @@ public static class ServerSetup
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
         services.AddSingleton<IExecutionBackend>(_ => settings.Agent.Backend == "shell" ? new ShellBackend() : new DockerBackend());
+        services.AddSingleton<RepositoryCredentialStore>();
+        services.AddSingleton<IRepositoryCredentialSource>(provider => provider.GetRequiredService<RepositoryCredentialStore>());
         services.AddSingleton<WorkspacePreparer>();
         services.AddSingleton<WorkspaceJanitor>();
         services.AddSingleton<JobRunner>();
