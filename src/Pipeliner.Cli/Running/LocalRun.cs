@@ -193,6 +193,3 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
         if (!File.Exists(ignore)) File.WriteAllText(ignore, "*\n");
     }
 }
-
-/// <summary>A mistake in how the command was called, reported in one line with exit code 2.</summary>
-internal sealed class UsageException(string message) : Exception(message);
