@@ -176,7 +176,7 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
         switch (name)
         {
             case "docker":
-                return new DockerBackend();
+                return new DockerBackend(shellBackendSetting: "--backend shell");
             case "shell":
                 console.Error.WriteLine("pipeliner: shell backend: jobs run unisolated, as this user, on this machine (no images, services or limits)");
                 return new ShellBackend();

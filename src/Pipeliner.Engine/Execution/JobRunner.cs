@@ -104,7 +104,7 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
             finished(outcome);
             return outcome;
         }
-        catch (Exception e) when (e is StepStartException or WorkspaceException)
+        catch (Exception e) when (e is StepStartException or WorkspaceException or BackendUnavailableException)
         {
             return AttemptOutcome.Failed(null, e.Message);
         }

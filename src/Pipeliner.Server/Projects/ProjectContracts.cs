@@ -44,6 +44,8 @@ public static partial class ProjectContracts
             errors["name"] = ["a name of lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100)"];
         if (string.IsNullOrWhiteSpace(request.Repository))
             errors["repository"] = ["the repository's URL or local path"];
+        else if (IsLocalPath(request.Repository) && !Directory.Exists(request.Repository))
+            errors["repository"] = [$"no repository at {request.Repository}: the directory does not exist"];
         else if (!IsRepositoryLocation(request.Repository))
             errors["repository"] = ["an http(s)://, ssh://, git:// or file:// URL, user@host:path (SSH), or an absolute path to a local repository"];
         if (request.Forge is null || !Forges.Contains(request.Forge))
@@ -91,6 +93,9 @@ public static partial class ProjectContracts
     private static bool IsHttpUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && !string.IsNullOrEmpty(uri.Host)
         && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment);
+
+    private static bool IsLocalPath(string repository) =>
+        !repository.Contains("://", StringComparison.Ordinal) && Path.IsPathRooted(repository);
 
     // An absolute path parses as a file:// URI on Unix: only text written as a URL counts as one.
     private static bool IsRepositoryLocation(string repository) =>
