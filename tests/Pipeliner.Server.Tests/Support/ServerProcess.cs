@@ -168,12 +168,7 @@ public sealed class ServerProcess : IAsyncDisposable
         lock (_output) _output.AppendLine(line);
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => TestSupport.LoopbackPort.Free();
 
     /// <summary>The server built by the project reference, in this repository's src folder, same configuration as the tests.</summary>
     private static string ServerDll()

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Pipeliner.TestSupport.Git;
@@ -57,7 +55,7 @@ public sealed class GitSshServer : IAsyncDisposable
         ToolProcess.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "pipeliner-test-host", "-f", hostKey);
         var authorizedKeys = Path.Combine(directory, "authorized_keys");
         File.WriteAllText(authorizedKeys, "");
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var config = Path.Combine(directory, "sshd_config");
         File.WriteAllText(config, $"""
             Port {port}
@@ -137,12 +135,5 @@ public sealed class GitSshServer : IAsyncDisposable
     {
         if (line is null) return;
         lock (_log) _log.AppendLine(line);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
