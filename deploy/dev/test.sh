@@ -22,6 +22,8 @@ bash "$engine" images
 bash deploy/dev/web-prerequisites.sh
 # git and OpenSSH's server for the private-repository tests (git over HTTP and SSH on 127.0.0.1).
 bash deploy/dev/git-prerequisites.sh
+# ansible-playbook for the Ansible hand-off sample and the agent's role.
+bash deploy/dev/ansible.sh
 
 # The webhook fixtures live beside the checkout, in ../shared.
 if [[ -d ../shared/fixtures ]]; then

@@ -28,9 +28,12 @@ public static class ProjectEndpoints
 
     private static async Task<Results<Created<ProjectResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateProjectRequest request, PipelinerDbContext db, IDataProtectionProvider protection, RepositoryCredentialStore credentials,
-        IBackgroundJobClient jobs, AuditTrail audit, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        IBackgroundJobClient jobs, AuditTrail audit, LocalRepositoryPolicy localRepositories, TimeProvider time, HttpContext http,
+        CancellationToken cancellationToken)
     {
         var errors = ProjectContracts.Validate(request);
+        if (errors.Count == 0 && await localRepositories.WhyRefusedAsync(request.Repository!, cancellationToken) is { } refused)
+            errors["repository"] = [refused];
         CredentialContracts.CheckKey(errors, request.Credentials);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         if (await db.Projects.AnyAsync(p => p.Name == request.Name, cancellationToken))

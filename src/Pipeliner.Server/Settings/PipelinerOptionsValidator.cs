@@ -17,6 +17,7 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
         Check($"{PipelinerOptions.Section}:Agent", options.Agent, failures);
         Check($"{PipelinerOptions.Section}:Auth", options.Auth, failures);
         Check($"{PipelinerOptions.Section}:ForgeStatuses", options.ForgeStatuses, failures);
+        Check($"{PipelinerOptions.Section}:Projects", options.Projects, failures);
         if (CronSchedule.TryParse(options.ForgeStatuses.ResendSchedule, out var error) is null)
             failures.Add($"{PipelinerOptions.Section}:ForgeStatuses:ResendSchedule: {error}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

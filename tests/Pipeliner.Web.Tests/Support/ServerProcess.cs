@@ -56,6 +56,7 @@ public sealed class ServerProcess : IAsyncDisposable
                  {
                      dll, "--urls", url, $"--Pipeliner:DataDir={dataDir}", $"--Pipeliner:BootstrapToken={AdminToken}",
                      "--Pipeliner:Agent:Capacity=2", "--Pipeliner:QueuePollInterval=00:00:00.050",
+                     "--Pipeliner:Projects:AllowLocalRepositories=true",
                  })
         {
             start.ArgumentList.Add(argument);
