@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeliner.Server.Auth;
 using Pipeliner.Server.Projects;
 using Pipeliner.Server.Tests.Support;
 using Pipeliner.TestSupport.Git;
@@ -42,6 +43,8 @@ public class ProjectCredentialsTests(AppWithoutAgent app) : IClassFixture<AppWit
     [Fact]
     public async Task Create_AcceptsAnEncryptedSshKeyWithItsPassphrase_WhenTheRepositoryIsScpLike()
     {
+        // Not a local path, so not refused as one on a server with several users.
+        await app.CreateTokenAsync(Role.Developer);
         using var keys = new TempKeys();
         var key = keys.New("the key's passphrase");
         using var client = app.Client();
