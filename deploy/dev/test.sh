@@ -20,6 +20,8 @@ fi
 bash "$engine" images
 # Node.js, the dashboard's npm packages and Chromium for the web tests.
 bash deploy/dev/web-prerequisites.sh
+# git and OpenSSH's server for the private-repository tests (git over HTTP and SSH on 127.0.0.1).
+bash deploy/dev/git-prerequisites.sh
 # ansible-playbook for the Ansible hand-off sample and the agent's role.
 bash deploy/dev/ansible.sh
 

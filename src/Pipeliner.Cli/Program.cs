@@ -5,7 +5,7 @@ using Pipeliner.Cli;
 await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 try
 {
-    return CliApp.Run(args, new CliConsole(stdout, Console.Error, !Console.IsOutputRedirected));
+    return CliApp.Run(args, new CliConsole(stdout, Console.Error, !Console.IsOutputRedirected, Console.In));
 }
 finally
 {

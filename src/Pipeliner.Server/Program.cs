@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
+using Pipeliner.Server;
 using Pipeliner.Server.Http;
 
+WebApplication? app = null;
 try
 {
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -10,7 +12,7 @@ try
         ContentRootPath = AppContext.BaseDirectory,
     });
     builder.AddPipeliner();
-    var app = builder.Build();
+    app = builder.Build();
     app.UsePipeliner();
     app.Run();
     return 0;
@@ -21,6 +23,13 @@ catch (Exception e) when (e is OptionsValidationException
     // A wrong setting is the operator's to fix: say which, without a stack trace.
     var failures = e is OptionsValidationException invalid ? invalid.Failures : [e.Message];
     Console.Error.WriteLine($"Pipeliner: the settings are invalid: {string.Join("; ", failures)}");
+    return 2;
+}
+catch (IOException e) when (app is not null && e.Message.StartsWith("Failed to bind", StringComparison.Ordinal))
+{
+    // The address is taken: say so, and do not lose the first admin token, which no later start prints again.
+    Console.Error.WriteLine($"Pipeliner: cannot listen: {e.Message} Stop what uses it, or choose another address with --urls.");
+    StartupBanner.WriteUnshownToken(Console.Error, app.Services.GetRequiredService<StartupReport>());
     return 2;
 }
 

@@ -14,7 +14,7 @@ namespace Pipeliner.Server;
 /// attempts of the previous process's embedded agent are lost (queued again once), containers and workspaces of
 /// dead processes are removed, unfinished runs are advanced again.
 /// </summary>
-public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend backend, ILogger<ServerStartup> logger) : IHostedService
+public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend backend, StartupReport report) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -45,8 +45,8 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
         }
         catch (BackendUnavailableException e)
         {
-            // The server still serves (history, API); jobs fail with the reason until an engine is there.
-            logger.LogWarning("The {Backend} backend is not available: {Reason}", backend.Name, e.Message);
+            // The server still serves (history, API); jobs fail with the reason until an engine is there. The banner says so.
+            report.BackendProblem = e.Message;
         }
     }
 }

@@ -5,17 +5,24 @@ using System.Text.Json;
 
 namespace Pipeliner.Cli.Projects;
 
-/// <summary>What <c>project add</c> sends: the server's <c>POST /api/projects</c> body.</summary>
-internal sealed record ProjectRegistration(
-    string Name, string Repository, string Forge, string? WebhookSecret, string? PipelineFile, string? DefaultBranch,
-    string? ForgeApiUrl, string? ForgeToken);
-
 /// <summary>Talks to the server's project API and turns every answer into one clear message and an exit code.</summary>
 internal sealed class ProjectClient(CliConsole console)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public async Task<int> AddAsync(string server, string token, ProjectRegistration registration, CancellationToken cancellationToken)
+    public Task<int> AddAsync(string server, string token, ProjectRegistration registration, CancellationToken cancellationToken) =>
+        SendAsync(server, token, HttpMethod.Post, "/api/projects", registration, "register projects", body =>
+            $"project '{registration.Name}' registered; point the {registration.Forge} webhook at {TryRead(body, "webhookUrl")}", cancellationToken);
+
+    public Task<int> UpdateAsync(string server, string token, string name, ProjectChange change, CancellationToken cancellationToken) =>
+        SendAsync(server, token, HttpMethod.Patch, $"/api/projects/{Uri.EscapeDataString(name)}", change, "change projects", body =>
+        {
+            var kind = TryRead(body, "credentialsKind");
+            return $"project '{name}' updated; repository credentials: {kind ?? "none"}";
+        }, cancellationToken);
+
+    private async Task<int> SendAsync<T>(
+        string server, string token, HttpMethod method, string path, T body, string action, Func<string, string> success, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(server, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
         {
@@ -28,7 +35,8 @@ internal sealed class ProjectClient(CliConsole console)
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsJsonAsync("/api/projects", registration, JsonSerializerOptions.Web, cancellationToken);
+            using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: JsonSerializerOptions.Web) };
+            response = await http.SendAsync(request, cancellationToken);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
@@ -38,23 +46,22 @@ internal sealed class ProjectClient(CliConsole console)
 
         using (response)
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var answer = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.IsSuccessStatusCode)
             {
-                var webhookUrl = TryRead(body, "webhookUrl");
-                console.Out.WriteLine($"project '{registration.Name}' registered; point the {registration.Forge} webhook at {webhookUrl}");
+                console.Out.WriteLine(success(answer));
                 return ExitCodes.Success;
             }
 
-            console.Error.WriteLine($"pipeliner: the server refused the project: {Describe(response.StatusCode, body)}");
+            console.Error.WriteLine($"pipeliner: the server refused the project: {Describe(response.StatusCode, answer, action)}");
             return ExitCodes.Failure;
         }
     }
 
-    private static string Describe(HttpStatusCode status, string body)
+    private static string Describe(HttpStatusCode status, string body, string action)
     {
         if (status == HttpStatusCode.Unauthorized) return "the token is unknown, expired or revoked";
-        if (status == HttpStatusCode.Forbidden) return "the token's role may not register projects (admin needed)";
+        if (status == HttpStatusCode.Forbidden) return $"the token's role may not {action} (admin needed)";
         try
         {
             using var problem = JsonDocument.Parse(body);
@@ -79,7 +86,7 @@ internal sealed class ProjectClient(CliConsole console)
         try
         {
             using var document = JsonDocument.Parse(json);
-            return document.RootElement.TryGetProperty(property, out var value) ? value.GetString() : null;
+            return document.RootElement.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
         }
         catch (JsonException)
         {

@@ -178,7 +178,7 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
         switch (name)
         {
             case "docker":
-                return new DockerBackend();
+                return new DockerBackend(shellBackendSetting: "--backend shell");
             case "shell":
                 console.Error.WriteLine("pipeliner: shell backend: jobs run unisolated, as this user, on this machine (no images, services or limits)");
                 return new ShellBackend();
@@ -195,6 +195,3 @@ internal sealed class LocalRun(CliConsole console, TimeProvider time)
         if (!File.Exists(ignore)) File.WriteAllText(ignore, "*\n");
     }
 }
-
-/// <summary>A mistake in how the command was called, reported in one line with exit code 2.</summary>
-internal sealed class UsageException(string message) : Exception(message);

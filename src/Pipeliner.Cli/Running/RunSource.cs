@@ -21,7 +21,7 @@ internal sealed record RunSource(
                 Path.Combine(Directory.GetCurrentDirectory(), ".pipeliner"));
         }
 
-        if (!Directory.Exists(repository)) throw new UsageException($"--repo: no such directory: {repository}");
+        if (!Directory.Exists(repository)) throw new UsageException($"no repository at {Path.GetFullPath(repository)}: no such directory (--repo)");
         var root = LocalRepository.FindRoot(repository)
                    ?? throw new UsageException($"not a git repository: {Path.GetFullPath(repository)} (pass --repo DIR)");
         var (commit, branch) = LocalRepository.Head(root, request.Commit);

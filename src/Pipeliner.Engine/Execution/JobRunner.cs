@@ -111,7 +111,7 @@ public sealed class JobRunner(
         {
             return AttemptOutcome.Misconfigured(e.Message);
         }
-        catch (WorkspaceException e)
+        catch (Exception e) when (e is WorkspaceException or BackendUnavailableException)
         {
             return AttemptOutcome.Failed(null, e.Message);
         }

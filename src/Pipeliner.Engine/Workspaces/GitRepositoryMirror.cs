@@ -1,12 +1,16 @@
 using LibGit2Sharp;
+using LibGit2Sharp.Handlers;
 
 namespace Pipeliner.Engine.Workspaces;
 
 /// <summary>
 /// A bare mirror of a project's repository (a local path or a URL), cloned once and fetched incrementally.
-/// Jobs check out from it, so the source is read once per run however many jobs there are.
+/// Jobs check out from it, so the source is read once per run however many jobs there are. HTTP(S), git:// and local
+/// repositories are read with LibGit2Sharp (with the project's user name and password, if any); SSH ones with the git
+/// command line (<see cref="SshGitClient"/>). Credentials are given per call and never written into the mirror.
 /// </summary>
-public sealed class GitRepositoryMirror(string source, string mirrorPath)
+/// <param name="project">Named in error messages; null when the mirror is not a project's (the command line's runs).</param>
+public sealed class GitRepositoryMirror(string source, string mirrorPath, RepositoryCredentials? credentials = null, string? project = null)
 {
     private static readonly string[] MirrorRefSpecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
 
@@ -14,39 +18,24 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath)
     public string MirrorPath { get; } = mirrorPath;
 
     /// <summary>Clones the mirror if missing, otherwise fetches every branch and tag.</summary>
-    public void Update()
+    public void Update() => Remote($"cannot read the repository {Describe()}", () =>
     {
-        try
+        if (!Repository.IsValid(MirrorPath))
         {
-            if (!Repository.IsValid(MirrorPath))
-            {
-                if (Directory.Exists(MirrorPath)) Directory.Delete(MirrorPath, recursive: true);
-                Directory.CreateDirectory(Path.GetDirectoryName(MirrorPath)!);
-                Repository.Clone(Source, MirrorPath, new CloneOptions { IsBare = true });
-            }
+            if (Directory.Exists(MirrorPath)) Directory.Delete(MirrorPath, recursive: true);
+            Directory.CreateDirectory(Path.GetDirectoryName(MirrorPath)!);
+            if (Ssh is { } ssh) ssh.Clone(MirrorPath);
+            else Repository.Clone(Source, MirrorPath, new CloneOptions(new FetchOptions { CredentialsProvider = Credentials() }) { IsBare = true });
+        }
 
-            using var repository = new Repository(MirrorPath);
-            Commands.Fetch(repository, "origin", MirrorRefSpecs, new FetchOptions { Prune = true, TagFetchMode = TagFetchMode.All }, null);
-        }
-        catch (LibGit2SharpException e)
-        {
-            throw new WorkspaceException($"cannot read the repository '{Source}': {e.Message}", e);
-        }
-    }
+        FetchRefs(MirrorRefSpecs, prune: true);
+    });
 
     /// <summary>Fetches one more ref into the mirror (kept under refs/pipeliner/ so that branch fetches never prune it).</summary>
     public void Fetch(string reference)
     {
-        try
-        {
-            using var repository = new Repository(MirrorPath);
-            var local = "refs/pipeliner/" + reference.Replace("refs/", "", StringComparison.Ordinal);
-            Commands.Fetch(repository, "origin", [$"+{reference}:{local}"], new FetchOptions(), null);
-        }
-        catch (LibGit2SharpException e)
-        {
-            throw new WorkspaceException($"cannot fetch '{reference}' from '{Source}': {e.Message}", e);
-        }
+        var local = "refs/pipeliner/" + reference.Replace("refs/", "", StringComparison.Ordinal);
+        Remote($"cannot fetch '{reference}' from {Describe()}", () => FetchRefs([$"+{reference}:{local}"], prune: false));
     }
 
     /// <summary>The full commit id that <paramref name="reference"/> (sha, branch, tag) names in the mirror.</summary>
@@ -58,11 +47,11 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath)
             var commit = repository.Lookup<Commit>(reference)
                          ?? repository.Lookup<Commit>($"refs/heads/{reference}")
                          ?? repository.Lookup<Commit>($"refs/tags/{reference}");
-            return commit?.Sha ?? throw new WorkspaceException($"no commit '{reference}' in '{Source}'");
+            return commit?.Sha ?? throw new WorkspaceException($"no commit '{reference}' in {Describe()}");
         }
         catch (Exception e) when (e is LibGit2SharpException or ArgumentException)
         {
-            throw new WorkspaceException($"no commit '{reference}' in '{Source}': {e.Message}", e);
+            throw new WorkspaceException($"no commit '{reference}' in {Describe()}: {e.Message}", e);
         }
     }
 
@@ -70,7 +59,7 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath)
     public string? ReadFile(string commitSha, string path)
     {
         using var repository = new Repository(MirrorPath);
-        var commit = repository.Lookup<Commit>(commitSha) ?? throw new WorkspaceException($"no commit '{commitSha}' in '{Source}'");
+        var commit = repository.Lookup<Commit>(commitSha) ?? throw new WorkspaceException($"no commit '{commitSha}' in {Describe()}");
         return commit[path]?.Target is Blob blob ? blob.GetContentText() : null;
     }
 
@@ -82,7 +71,7 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath)
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
             Repository.Clone(MirrorPath, directory, new CloneOptions { Checkout = false });
             using var repository = new Repository(directory);
-            var commit = repository.Lookup<Commit>(commitSha) ?? throw new WorkspaceException($"no commit '{commitSha}' in '{Source}'");
+            var commit = repository.Lookup<Commit>(commitSha) ?? throw new WorkspaceException($"no commit '{commitSha}' in {Describe()}");
             Commands.Checkout(repository, commit, new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
         }
         catch (LibGit2SharpException e)
@@ -90,4 +79,52 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath)
             throw new WorkspaceException($"cannot check out {commitSha[..Math.Min(12, commitSha.Length)]}: {e.Message}", e);
         }
     }
+
+    private SshGitClient? Ssh => RepositoryLocation.IsSsh(Source) ? new SshGitClient(Source, credentials as SshKeyCredentials) : null;
+
+    private void FetchRefs(string[] refSpecs, bool prune)
+    {
+        if (Ssh is { } ssh)
+        {
+            ssh.Fetch(MirrorPath, refSpecs, prune);
+            return;
+        }
+
+        using var repository = new Repository(MirrorPath);
+        var options = new FetchOptions { Prune = prune, TagFetchMode = prune ? TagFetchMode.All : null, CredentialsProvider = Credentials() };
+        Commands.Fetch(repository, "origin", refSpecs, options, null);
+    }
+
+    /// <summary>
+    /// The project's user name and password, given once per operation: libgit2 asks again only when the server refused
+    /// them, and would otherwise replay them fifteen times.
+    /// </summary>
+    private CredentialsHandler? Credentials()
+    {
+        if (credentials is not PasswordCredentials password) return null;
+        var given = false;
+        return (_, _, _) =>
+        {
+            if (given) throw new RemoteAccessException(RemoteFailure.PasswordRefused(password.Username));
+            given = true;
+            return new UsernamePasswordCredentials { Username = password.Username, Password = password.Password };
+        };
+    }
+
+    /// <summary>Runs a clone or fetch; every failure becomes a <see cref="WorkspaceException"/> that says why, without any secret.</summary>
+    private void Remote(string what, Action operation)
+    {
+        try
+        {
+            operation();
+        }
+        catch (Exception e) when (e is LibGit2SharpException or RemoteAccessException)
+        {
+            var cause = e.Message.Contains("authentication required but no callback set", StringComparison.Ordinal) ? RemoteFailure.NoCredentials : e.Message;
+            throw new WorkspaceException(RemoteFailure.Scrub($"{what}: {cause}", credentials), null);
+        }
+    }
+
+    private string Describe() =>
+        project is null ? $"'{RepositoryLocation.Redact(Source)}'" : $"'{RepositoryLocation.Redact(Source)}' of project '{project}'";
 }

@@ -12,17 +12,19 @@ namespace Pipeliner.Engine.Workspaces;
 /// Check the commit out once per run (under the run's workspace folder, which the caller removes when the run
 /// ends) and give each job a copy of that checkout: the same pristine tree, at a fraction of a checkout's cost.
 /// </param>
-public sealed class WorkspacePreparer(DataLayout layout, bool copyRunCheckout = false)
+/// <param name="credentials">Where a project's repository credentials are kept (the server's vault); null: none are used.</param>
+public sealed class WorkspacePreparer(DataLayout layout, bool copyRunCheckout = false, IRepositoryCredentialSource? credentials = null)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _mirrorLocks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task>> _runCheckouts = new(StringComparer.Ordinal);
 
-    public GitRepositoryMirror Mirror(string project, string source) => new(source, layout.Mirror(project));
+    /// <summary>The project's mirror, for reading what it holds (no credentials: it is not fetched).</summary>
+    public GitRepositoryMirror Mirror(string project, string source) => new(source, layout.Mirror(project), project: project);
 
     /// <summary>Clones or fetches the project's mirror, one update of a mirror at a time.</summary>
     public async Task<GitRepositoryMirror> UpdateAsync(string project, string source, CancellationToken cancellationToken)
     {
-        var mirror = Mirror(project, source);
+        var mirror = await RemoteMirrorAsync(project, source, cancellationToken);
         var gate = _mirrorLocks.GetOrAdd(mirror.MirrorPath, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
@@ -46,7 +48,10 @@ public sealed class WorkspacePreparer(DataLayout layout, bool copyRunCheckout = 
         await gate.WaitAsync(cancellationToken);
         try
         {
-            if (!HasCommit(mirror, commitSha)) await Task.Run(mirror.Update, cancellationToken);
+            if (HasCommit(mirror, commitSha)) return mirror;
+            // Only a fetch needs the credentials: a job whose commit the run already fetched never reads them.
+            mirror = await RemoteMirrorAsync(project, source, cancellationToken);
+            await Task.Run(mirror.Update, cancellationToken);
             if (!HasCommit(mirror, commitSha) && extraRef is not null) await Task.Run(() => mirror.Fetch(extraRef), cancellationToken);
             return mirror;
         }
@@ -55,6 +60,9 @@ public sealed class WorkspacePreparer(DataLayout layout, bool copyRunCheckout = 
             gate.Release();
         }
     }
+
+    private async Task<GitRepositoryMirror> RemoteMirrorAsync(string project, string source, CancellationToken cancellationToken) =>
+        new(source, layout.Mirror(project), credentials is null ? null : await credentials.ForProjectAsync(project, cancellationToken), project);
 
     /// <summary>A pristine tree of <paramref name="commitSha"/> at <paramref name="directory"/>, plus <paramref name="restore"/>.</summary>
     public async Task<string> PrepareAsync(

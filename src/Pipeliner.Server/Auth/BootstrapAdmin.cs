@@ -8,9 +8,10 @@ namespace Pipeliner.Server.Auth;
 
 /// <summary>
 /// On first start (no users and no tokens yet), creates the user <c>admin</c> and its token: the configured one, or a
-/// new one printed once.
+/// new one that the start-up banner prints once.
 /// </summary>
-public sealed class BootstrapAdmin(PipelinerDbContext db, IOptions<PipelinerOptions> options, TimeProvider time, ILogger<BootstrapAdmin> logger)
+public sealed class BootstrapAdmin(
+    PipelinerDbContext db, IOptions<PipelinerOptions> options, StartupReport report, TimeProvider time, ILogger<BootstrapAdmin> logger)
 {
     public const string UserName = "admin";
     public const string TokenName = "bootstrap";
@@ -34,8 +35,8 @@ public sealed class BootstrapAdmin(PipelinerDbContext db, IOptions<PipelinerOpti
         await db.SaveChangesAsync(cancellationToken);
         if (string.IsNullOrWhiteSpace(configured))
         {
-            // Printed once, on the console only: it is not stored anywhere in clear.
-            Console.WriteLine($"Pipeliner: bootstrap admin token (shown once): {token}");
+            // Printed once, on the console only (StartupBanner): it is not stored anywhere in clear.
+            report.GeneratedAdminToken = token;
         }
         else
         {

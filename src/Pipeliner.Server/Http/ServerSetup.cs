@@ -45,10 +45,10 @@ public static class ServerSetup
                 if (options.Agent.Labels.Count == 0) options.Agent.Labels.AddRange(AgentOptions.DefaultLabels);
             });
         var settings = builder.Configuration.GetSection(PipelinerOptions.Section).Get<PipelinerOptions>() ?? new PipelinerOptions();
-        var dataDir = Path.GetFullPath(settings.DataDir);
-        Directory.CreateDirectory(dataDir);
+        var dataDir = DataDirectory.Prepare(settings.DataDir);
 
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<StartupReport>();
         services.AddSingleton(new DataLayout(dataDir));
         services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite($"Data Source={Path.Combine(dataDir, "pipeliner.db")}"));
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys"))).SetApplicationName("Pipeliner");
@@ -66,7 +66,11 @@ public static class ServerSetup
         services.AddOpenApi(openApi => openApi.AddDocumentTransformer<BearerSecurityDocument>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
-        services.AddSingleton<IExecutionBackend>(_ => settings.Agent.Backend == "shell" ? new ShellBackend() : new DockerBackend());
+        services.AddSingleton<IExecutionBackend>(_ => settings.Agent.Backend == "shell"
+            ? new ShellBackend()
+            : new DockerBackend(shellBackendSetting: AgentOptions.ShellBackendSetting));
+        services.AddSingleton<RepositoryCredentialStore>();
+        services.AddSingleton<IRepositoryCredentialSource>(provider => provider.GetRequiredService<RepositoryCredentialStore>());
         services.AddSingleton<WorkspacePreparer>();
         services.AddSingleton<WorkspaceJanitor>();
         services.AddSingleton<JobRunner>();
@@ -153,9 +157,7 @@ public static class ServerSetup
         recurring.AddOrUpdate<DeliveryRetention>(DeliveryRetention.RecurringJobId, retention => retention.RemoveOldAsync(), Cron.Hourly());
         recurring.AddOrUpdate<ForgeStatusRedelivery>(ForgeStatusRedelivery.RecurringJobId, redelivery => redelivery.ResendUnsettledAsync(),
             app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.ForgeStatuses.ResendSchedule, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
-        app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            foreach (var address in app.Urls) Console.WriteLine($"Pipeliner: listening on {address}");
-        });
+        app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Write(Console.Out, app.Urls, app.Services.GetRequiredService<DataLayout>().Root,
+            app.Services.GetRequiredService<IExecutionBackend>().Name, app.Services.GetRequiredService<StartupReport>()));
     }
 }

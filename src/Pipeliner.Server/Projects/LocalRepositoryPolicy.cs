@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Pipeliner.Engine.Storage;
+using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Settings;
 
@@ -42,9 +43,10 @@ public sealed class LocalRepositoryPolicy(PipelinerDbContext db, DataLayout layo
         return users <= 1 ? null : $"it has {users} users and {Setting} is not set to true";
     }
 
-    /// <summary>The path a repository location names on this machine; null for a URL of another scheme.</summary>
+    /// <summary>The path a repository location names on this machine; null for a URL of another scheme or SSH's user@host:path.</summary>
     private static string? LocalPathOf(string repository)
     {
+        if (RepositoryLocation.IsScpLike(repository)) return null;
         if (!repository.Contains("://", StringComparison.Ordinal)) return repository;
         return Uri.TryCreate(repository, UriKind.Absolute, out var uri) && uri.IsFile ? uri.LocalPath : null;
     }

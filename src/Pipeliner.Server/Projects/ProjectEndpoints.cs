@@ -27,12 +27,14 @@ public static class ProjectEndpoints
     }
 
     private static async Task<Results<Created<ProjectResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateProjectRequest request, PipelinerDbContext db, IDataProtectionProvider protection, IBackgroundJobClient jobs,
-        AuditTrail audit, LocalRepositoryPolicy localRepositories, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        CreateProjectRequest request, PipelinerDbContext db, IDataProtectionProvider protection, RepositoryCredentialStore credentials,
+        IBackgroundJobClient jobs, AuditTrail audit, LocalRepositoryPolicy localRepositories, TimeProvider time, HttpContext http,
+        CancellationToken cancellationToken)
     {
         var errors = ProjectContracts.Validate(request);
         if (errors.Count == 0 && await localRepositories.WhyRefusedAsync(request.Repository!, cancellationToken) is { } refused)
             errors["repository"] = [refused];
+        CredentialContracts.CheckKey(errors, request.Credentials);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         if (await db.Projects.AnyAsync(p => p.Name == request.Name, cancellationToken))
             return Problems.Conflict($"a project named '{request.Name}' exists already");
@@ -50,11 +52,13 @@ public static class ProjectEndpoints
             ForgeApiUrl = request.ForgeApiUrl,
             ForgeTokenProtected = request.ForgeToken is null ? null : protection.CreateProtector(ForgeStatusTargets.TokenPurpose).Protect(request.ForgeToken),
         };
+        if (request.Credentials is { } given) credentials.Set(project, given);
         db.Projects.Add(project);
         audit.Add(new AuditEvent("project.create", project.Name, $"project {project.Name}",
             $"repository {project.Repository}, forge {project.Forge}, pipeline {project.PipelineFile}, default branch {project.DefaultBranch}"
             + (project.AllowSecretsForForks ? ", secrets for pull requests from forks" : "")
-            + (project.ForgeApiUrl is null ? "" : $", forge API {project.ForgeApiUrl}") + (project.ForgeTokenProtected is null ? "" : ", forge token set")));
+            + (project.ForgeApiUrl is null ? "" : $", forge API {project.ForgeApiUrl}") + (project.ForgeTokenProtected is null ? "" : ", forge token set")
+            + (project.CredentialsKind is null ? "" : $", repository credentials ({project.CredentialsKind})")));
         await db.SaveChangesAsync(cancellationToken);
         // Its on.schedule crons become recurring jobs now, not only at the first push to the default branch.
         jobs.Enqueue<ScheduleSync>(schedules => schedules.SyncAsync(project.Id, CancellationToken.None));

@@ -17,12 +17,13 @@ public static class ProjectUpdateEndpoint
             .ProducesValidationProblem().WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status415UnsupportedMediaType);
 
     private static async Task<Results<Ok<ProjectResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string project, UpdateProjectRequest request, PipelinerDbContext db, IDataProtectionProvider protection, AuditTrail audit,
-        HttpContext http, CancellationToken cancellationToken)
+        string project, UpdateProjectRequest request, PipelinerDbContext db, IDataProtectionProvider protection,
+        RepositoryCredentialStore credentials, AuditTrail audit, HttpContext http, CancellationToken cancellationToken)
     {
         var entity = await db.Projects.FirstOrDefaultAsync(p => p.Name == project, cancellationToken);
         if (entity is null) return Problems.NotFound($"no project '{project}'");
-        var errors = ProjectContracts.Validate(request);
+        var errors = ProjectContracts.Validate(request, entity.Repository);
+        CredentialContracts.CheckKey(errors, request.Credentials);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var changed = new List<string>();
@@ -60,6 +61,12 @@ public static class ProjectUpdateEndpoint
         {
             entity.AllowSecretsForForks = allow;
             changed.Add($"allowSecretsForForks ({(allow ? "on" : "off")})");
+        }
+
+        if (request.Credentials is { } given)
+        {
+            credentials.Set(entity, given);
+            changed.Add(entity.CredentialsKind is null ? "credentials (removed)" : $"credentials ({entity.CredentialsKind})");
         }
 
         audit.Add(new AuditEvent("project.update", entity.Name, $"project {entity.Name}", $"changed {string.Join(", ", changed)}"));

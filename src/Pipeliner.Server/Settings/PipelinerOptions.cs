@@ -50,6 +50,9 @@ public sealed class AgentOptions
     [Description("Labels of the embedded agent (default linux, docker); a job runs on it when its runs-on labels are all among these.")]
     public List<string> Labels { get; set; } = [];
 
+    /// <summary>How an operator picks the shell backend, as messages name it.</summary>
+    public const string ShellBackendSetting = "--Pipeliner:Agent:Backend=shell (environment: Pipeliner__Agent__Backend=shell)";
+
     [Description("The embedded agent's execution backend: docker or shell.")]
     [AllowedValues("docker", "shell", ErrorMessage = "must be docker or shell")]
     public string Backend { get; set; } = "docker";

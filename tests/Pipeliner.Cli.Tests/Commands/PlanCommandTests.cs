@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeliner.Cli.Tests.Running;
 using Pipeliner.Cli.Tests.Support;
 using Pipeliner.Core;
 using Pipeliner.Core.Model;
@@ -166,7 +167,8 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--event push needs --branch", "--event", "push")]
+    [InlineData("--event push needs --branch (no branch is checked out here)", "--event", "push")]
+    [InlineData("--event push needs --branch (no branch is checked out here)")]
     [InlineData("--event pull_request needs --branch (the target branch)", "--event", "pull_request")]
     [InlineData("--event tag needs --tag", "--event", "tag")]
     [InlineData("--event tag takes --tag, not --branch", "--event", "tag", "--tag", "v1", "--branch", "main")]
@@ -182,7 +184,6 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("Option '--event' is required.")]
     [InlineData("Argument 'pushh' not recognized. Must be one of:", "--event", "pushh", "--branch", "main")]
     [InlineData("Unrecognized command or argument '--brnach'.", "--event", "push", "--brnach", "main")]
     [InlineData("Required argument missing for option: '--event'.", "--event")]
@@ -202,6 +203,20 @@ public sealed class PlanCommandTests : IDisposable
         var result = PipelinerCli.Run("plan", Path.Combine(_files.Path, "missing.yml"), "--event", "push");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal(["--event push needs --branch"], result.ErrorLines);
+        Assert.Equal(["--event push needs --branch (no branch is checked out here)"], result.ErrorLines);
+    }
+
+    [Fact]
+    public void Plan_PlansAPushOfTheCheckedOutBranch_WhenNeitherEventNorBranchIsGiven()
+    {
+        using var workspace = new RunWorkspace();
+        workspace.Commit(PipelineTexts.Valid);
+        using (var repository = new LibGit2Sharp.Repository(workspace.Repository))
+            LibGit2Sharp.Commands.Checkout(repository, repository.Branches.Add("develop", "HEAD"));
+
+        var result = PipelinerCli.Run("plan", Path.Combine(workspace.Repository, ".pipeliner.yml"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("push on develop: a run with 5 job(s): 4 run, 1 skip", result.OutLines[0]);
     }
 }

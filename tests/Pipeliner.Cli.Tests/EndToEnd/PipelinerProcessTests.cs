@@ -51,7 +51,7 @@ public sealed class PipelinerProcessTests : IDisposable
         Assert.Equal(0, planned.ExitCode);
         Assert.Contains("\"triggered\": true", planned.Out, StringComparison.Ordinal);
         Assert.Equal(1, rejected.ExitCode);
-        Assert.Equal((2, "--event push needs --branch"), (noBranch.ExitCode, noBranch.Error.TrimEnd()));
+        Assert.Equal((2, "--event push needs --branch (no branch is checked out here)"), (noBranch.ExitCode, noBranch.Error.TrimEnd()));
         Assert.Equal(2, unknownEvent.ExitCode);
         Assert.Contains("Argument 'commit' not recognized", unknownEvent.Error, StringComparison.Ordinal);
     }

@@ -56,6 +56,17 @@ public sealed class RunCommandWithoutEngineTests : IDisposable
     }
 
     [Fact]
+    public void Run_ExitsTwoSayingThereIsNoRepository_WhenRepoDoesNotExist()
+    {
+        var missing = Path.Combine(_workspace.Root, "no-such-repo");
+
+        var result = CliResult.Run("run", "--repo", missing, "--data", _workspace.Data);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"pipeliner: no repository at {missing}: no such directory (--repo)\n", result.Error);
+    }
+
+    [Fact]
     public void Run_RunsJobsAsLocalProcessesAndSaysSo_WhenBackendIsShell()
     {
         _workspace.Commit("""
@@ -121,9 +132,9 @@ public sealed class RunCommandWithoutEngineTests : IDisposable
 
         Assert.True(process.ExitCode == 2, $"exit {process.ExitCode}\n{await output}\n{await error}");
         var line = Assert.Single((await error).Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("pipeliner: no Docker engine answers at unix:///tmp/nothing.sock (", line);
+        Assert.StartsWith("pipeliner: no Docker engine answers at unix:///tmp/nothing.sock (DOCKER_HOST): the socket does not exist; ", line);
         Assert.Contains("docker-engine.sh start", line);
-        Assert.Contains("--backend shell", line);
+        Assert.EndsWith("or run jobs without containers, unisolated, with --backend shell", line);
         Assert.Equal("", await output);
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Reflection;
 using Pipeliner.Server.Tests.Support;
+using Pipeliner.TestSupport.Git;
 
 namespace Pipeliner.Server.Tests.EndToEnd;
 
@@ -35,6 +36,31 @@ public sealed class ProjectAddCommandTests : IDisposable
             "--webhook-secret", "a-long-webhook-secret");
         Assert.Equal(1, again);
         Assert.Contains("exists already", refusal);
+    }
+
+    [Fact]
+    public async Task ProjectUpdate_SetsAndRemovesSshCredentials_WhenRunAgainstTheServer()
+    {
+        await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0);
+        var key = _directory.Combine("id_ed25519");
+        ToolProcess.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
+        File.WriteAllText(_directory.Combine("known_hosts"), "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n");
+        string[] connection = ["--server", server.BaseAddress.ToString(), "--token", ServerProcess.AdminToken, "--name", "shop"];
+        var (added, _, addError) = await PipelinerAsync(["project", "add", .. connection, "--repository", "git@git.example.com:shop/api.git",
+            "--forge", "gitea", "--webhook-secret", "a-long-webhook-secret"]);
+        Assert.True(added == 0, addError);
+
+        var (exit, output, error) = await PipelinerAsync(["project", "update", .. connection,
+            "--ssh-key-file", key, "--known-hosts-file", _directory.Combine("known_hosts")]);
+
+        Assert.True(exit == 0, $"exit {exit}: {output} {error}");
+        Assert.Contains("project 'shop' updated; repository credentials: ssh", output);
+        using var client = server.Client();
+        Assert.Equal("ssh", (await client.GetFromJsonAsync<ProjectView>("/api/projects/shop", Api.Json))!.CredentialsKind);
+        var (removed, removedOutput, _) = await PipelinerAsync(["project", "update", .. connection, "--remove-credentials"]);
+        Assert.Equal(0, removed);
+        Assert.Contains("repository credentials: none", removedOutput);
+        Assert.Null((await client.GetFromJsonAsync<ProjectView>("/api/projects/shop", Api.Json))!.CredentialsKind);
     }
 
     private static async Task<(int Exit, string Output, string Error)> PipelinerAsync(params string[] args)

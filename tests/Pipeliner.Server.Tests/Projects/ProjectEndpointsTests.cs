@@ -99,6 +99,18 @@ public class ProjectEndpointsTests(AppWithoutAgent app) : IClassFixture<AppWitho
     }
 
     [Fact]
+    public async Task Create_SaysThereIsNoRepositoryAtThePath_WhenTheLocalPathDoesNotExist()
+    {
+        using var client = app.Client();
+
+        using var response = await client.PostProjectAsync(app.NewProjectName("missing"), "/no/such/directory/anywhere");
+
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal("no repository at /no/such/directory/anywhere: the directory does not exist",
+            problem.GetProperty("errors").GetProperty("repository")[0].GetString());
+    }
+
+    [Fact]
     public async Task Create_ReportsEveryInvalidField_WhenSeveralAreInvalid()
     {
         using var client = app.Client();

@@ -4,7 +4,7 @@ namespace Pipeliner.Server.Tests.Support;
 
 public sealed record ProjectView(
     string Name, string Repository, string Forge, string PipelineFile, string DefaultBranch, string WebhookUrl, string? ForgeApiUrl = null,
-    bool HasForgeToken = false);
+    bool HasForgeToken = false, string? CredentialsKind = null);
 
 public sealed record RunSummaryView(long Id, int Number, string Status, string Event, string? Branch, string? Tag, string Commit, bool ManualJobsAvailable = false);
 

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Pipeliner.TestSupport.Git;
 
 namespace Pipeliner.Server.Tests.Support;
 
@@ -53,28 +53,5 @@ public sealed class GitRepository
 
     public string Git(params string[] args) => Run(Path, args);
 
-    public static string Run(string workingDirectory, params string[] args)
-    {
-        var info = new ProcessStartInfo("git")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        // A fixed identity and no user or system configuration: the same commits on every machine.
-        info.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
-        info.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
-        info.Environment["GIT_AUTHOR_NAME"] = info.Environment["GIT_COMMITTER_NAME"] = "Pipeliner Tests";
-        info.Environment["GIT_AUTHOR_EMAIL"] = info.Environment["GIT_COMMITTER_EMAIL"] = "tests@pipeliner.invalid";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60))) process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"git {string.Join(' ', args)} failed ({process.ExitCode}): {error.Result}");
-        return output.Result;
-    }
+    public static string Run(string workingDirectory, params string[] args) => ToolProcess.RunIn(workingDirectory, "git", args);
 }

@@ -40,7 +40,11 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <param name="bootstrapToken">The first admin token to register; null lets the server generate and print one.</param>
-    public static async Task<ServerProcess> StartAsync(string dataDir, int agentCapacity = 2, string? bootstrapToken = AdminToken)
+    /// <param name="settings">More arguments, e.g. <c>--Pipeliner:Agent:Backend=shell</c>.</param>
+    /// <param name="environment">Environment variables to set (null value: remove), e.g. DOCKER_HOST.</param>
+    public static async Task<ServerProcess> StartAsync(
+        string dataDir, int agentCapacity = 2, string? bootstrapToken = AdminToken, IEnumerable<string>? settings = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var port = FreePort();
         var info = new ProcessStartInfo(DotnetHost())
@@ -61,6 +65,8 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         if (bootstrapToken is not null) info.ArgumentList.Add($"--Pipeliner:BootstrapToken={bootstrapToken}");
+        foreach (var setting in settings ?? []) info.ArgumentList.Add(setting);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>()) info.Environment[name] = value;
         Directory.CreateDirectory(dataDir);
         var server = new ServerProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, port);
         server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
@@ -167,12 +173,7 @@ public sealed class ServerProcess : IAsyncDisposable
         lock (_output) _output.AppendLine(line);
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => TestSupport.LoopbackPort.Free();
 
     /// <summary>The server built by the project reference, in this repository's src folder, same configuration as the tests.</summary>
     private static string ServerDll()

@@ -16,12 +16,16 @@ public sealed class DockerBackend : IExecutionBackend
     /// <summary>128 + SIGKILL: how a container's exit looks when the kernel killed its process.</summary>
     private const long KilledExitCode = 137;
 
+    private const string DefaultSocket = "unix:///var/run/docker.sock";
+
     private static readonly TimeSpan SamplerStopTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly DockerClient _client;
     private readonly DockerClientConfiguration _configuration;
     private readonly string _endpoint;
+    private readonly string _endpointOrigin;
+    private readonly string _shellBackendSetting;
     private readonly OwnerIdentity _owner;
     private readonly ConcurrentDictionary<(string Workflow, string Step), string> _containers = new();
     private readonly ConcurrentDictionary<(string Workflow, string Step), long> _peakMemory = new();
@@ -33,9 +37,15 @@ public sealed class DockerBackend : IExecutionBackend
     // Images seen on the engine: later steps skip the inspect call (a create that finds one gone pulls it again).
     private readonly ConcurrentDictionary<string, bool> _presentImages = new(StringComparer.Ordinal);
 
-    public DockerBackend(string? dockerHost = null, OwnerIdentity? owner = null)
+    /// <param name="dockerHost">The engine's address; null: DOCKER_HOST, else the default socket.</param>
+    /// <param name="owner">Whose containers these are (default: this process).</param>
+    /// <param name="shellBackendSetting">How this program's user picks the shell backend, named when no engine answers.</param>
+    public DockerBackend(string? dockerHost = null, OwnerIdentity? owner = null, string shellBackendSetting = "the shell backend")
     {
-        _endpoint = dockerHost ?? DefaultEndpoint();
+        var environment = Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : null;
+        _endpoint = dockerHost ?? environment ?? DefaultSocket;
+        _endpointOrigin = dockerHost is not null ? "" : environment is not null ? " (DOCKER_HOST)" : " (the default socket; DOCKER_HOST is not set)";
+        _shellBackendSetting = shellBackendSetting;
         _owner = owner ?? OwnerIdentity.Current;
         // Waits and log follows last as long as a job does: no client-side request timeout.
         _configuration = new DockerClientConfiguration(new Uri(_endpoint), defaultTimeout: Timeout.InfiniteTimeSpan);
@@ -54,9 +64,7 @@ public sealed class DockerBackend : IExecutionBackend
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw new BackendUnavailableException(
-                $"no Docker engine answers at {_endpoint} ({Root(e).Message}); start one (e.g. 'sudo systemctl start docker', " +
-                "or 'bash deploy/dev/docker-engine.sh start' and export the DOCKER_HOST it prints), or use --backend shell", e);
+            throw new BackendUnavailableException(DockerErrors.Unreachable(_endpoint + _endpointOrigin, e, _shellBackendSetting), e);
         }
     }
 
@@ -82,6 +90,30 @@ public sealed class DockerBackend : IExecutionBackend
     public Task SetupWorkflowAsync(WorkflowSpec workflow, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StartStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await StartContainerAsync(workflow, step, cancellationToken);
+        }
+        catch (HttpRequestException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // No connection: when the engine is gone (or was never there), the job fails saying so and what fixes it,
+            // and its clean-up has no container to look for: this call made none.
+            try
+            {
+                await CheckAvailableAsync(cancellationToken);
+            }
+            catch (BackendUnavailableException)
+            {
+                _trackedWorkflows.TryAdd(workflow.Id, true);
+                throw;
+            }
+
+            throw;
+        }
+    }
+
+    private async Task StartContainerAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
     {
         var key = (workflow.Id, step.Name);
         if (_containers.ContainsKey(key)) return;
@@ -394,9 +426,4 @@ public sealed class DockerBackend : IExecutionBackend
         _containers.TryGetValue((workflow.Id, step.Name), out var id)
             ? id
             : throw new InvalidOperationException($"step '{step.Name}' of {workflow.Id} was not started");
-
-    private static string DefaultEndpoint() =>
-        Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
-
-    private static Exception Root(Exception e) => e.InnerException is { } inner ? Root(inner) : e;
 }

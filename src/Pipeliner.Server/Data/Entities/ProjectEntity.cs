@@ -25,4 +25,10 @@ public sealed class ProjectEntity
 
     /// <summary>The token for the forge's API, encrypted with ASP.NET Data Protection; null: no statuses sent.</summary>
     public string? ForgeTokenProtected { get; set; }
+
+    /// <summary>"password" or "ssh" when the repository is read with credentials; null: without.</summary>
+    public string? CredentialsKind { get; set; }
+
+    /// <summary>The repository credentials as JSON, encrypted with ASP.NET Data Protection (<c>RepositoryCredentialStore.Purpose</c>).</summary>
+    public string? CredentialsProtected { get; set; }
 }

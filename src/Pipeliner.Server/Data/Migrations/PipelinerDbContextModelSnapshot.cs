@@ -476,6 +476,12 @@ namespace Pipeliner.Server.Data.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CredentialsKind")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CredentialsProtected")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("DefaultBranch")
                         .IsRequired()
                         .HasColumnType("TEXT");

@@ -102,8 +102,9 @@ public sealed class DockerBackendTests(DockerEngineFixture engine) : IDisposable
 
         var error = await Assert.ThrowsAsync<BackendUnavailableException>(() => backend.CheckAvailableAsync(CancellationToken.None));
 
-        Assert.StartsWith("no Docker engine answers at unix:///tmp/pipeliner-tests-no-engine.sock (", error.Message);
+        Assert.StartsWith("no Docker engine answers at unix:///tmp/pipeliner-tests-no-engine.sock: the socket does not exist; start one", error.Message);
         Assert.Contains("docker-engine.sh start", error.Message);
+        Assert.EndsWith("or run jobs without containers, unisolated, with the shell backend", error.Message);
         Assert.DoesNotContain('\n', error.Message);
     }
 
