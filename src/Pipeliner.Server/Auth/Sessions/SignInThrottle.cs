@@ -9,8 +9,8 @@ namespace Pipeliner.Server.Auth.Sessions;
 /// <summary>
 /// Slows down guessing, per user name (whether or not such a user exists, so the answer tells nothing) and per client
 /// address, in the database so that it holds across replicas. An attempt is counted when it starts, in one atomic
-/// update that also blocks the key once it is over its limit; so attempts sent in parallel are counted, not all let
-/// through. Past the limit each failure doubles the wait (<c>FirstDelay</c>, up to <c>MaxDelay</c>); a success clears
+/// update that also blocks the key once it reaches its limit; so attempts sent in parallel are counted, not all let
+/// through. From the limit on each failure doubles the wait (<c>FirstDelay</c>, up to <c>MaxDelay</c>); a success clears
 /// the user's count. Failures older than the window are forgotten.
 /// </summary>
 public sealed class SignInThrottle(PipelinerDbContext db, IOptions<PipelinerOptions> options, TimeProvider time)
@@ -48,7 +48,7 @@ public sealed class SignInThrottle(PipelinerDbContext db, IOptions<PipelinerOpti
         return await ExtendAsync(UserKey(userName), Settings.FailuresPerUser, cancellationToken);
     }
 
-    /// <summary>The wait after the <paramref name="over"/>-th failure past the limit.</summary>
+    /// <summary>The wait after the failure that reached the limit (<paramref name="over"/> 1) and each one after it.</summary>
     public static TimeSpan Delay(SignInThrottleOptions settings, int over)
     {
         var ticks = settings.FirstDelay.Ticks * Math.Pow(2, Math.Min(over - 1, 40));
@@ -65,7 +65,7 @@ public sealed class SignInThrottle(PipelinerDbContext db, IOptions<PipelinerOpti
             var counted = await db.SignInThrottles.Where(t => t.Key == key && (t.BlockedUntil == null || t.BlockedUntil <= now))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(t => t.Failures, t => t.LastFailureAt < windowStart ? 1 : t.Failures + 1)
-                    .SetProperty(t => t.BlockedUntil, t => (t.LastFailureAt < windowStart ? 1 : t.Failures + 1) > limit ? firstBlock : null)
+                    .SetProperty(t => t.BlockedUntil, t => (t.LastFailureAt < windowStart ? 1 : t.Failures + 1) >= limit ? firstBlock : null)
                     .SetProperty(t => t.LastFailureAt, now), cancellationToken);
             if (counted > 0) return null;
 
@@ -76,7 +76,7 @@ public sealed class SignInThrottle(PipelinerDbContext db, IOptions<PipelinerOpti
                 Key = key,
                 Failures = 1,
                 LastFailureAt = now,
-                BlockedUntil = 1 > limit ? firstBlock : null,
+                BlockedUntil = 1 >= limit ? firstBlock : null,
             });
             try
             {
@@ -98,8 +98,8 @@ public sealed class SignInThrottle(PipelinerDbContext db, IOptions<PipelinerOpti
     private async Task<DateTimeOffset?> ExtendAsync(string key, int limit, CancellationToken cancellationToken)
     {
         var failures = await db.SignInThrottles.Where(t => t.Key == key).Select(t => t.Failures).FirstOrDefaultAsync(cancellationToken);
-        if (failures <= limit) return null;
-        DateTimeOffset? until = time.GetUtcNow() + Delay(Settings, failures - limit);
+        if (failures < limit) return null;
+        DateTimeOffset? until = time.GetUtcNow() + Delay(Settings, failures - limit + 1);
         await db.SignInThrottles.Where(t => t.Key == key && (t.BlockedUntil == null || t.BlockedUntil < until))
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.BlockedUntil, until), cancellationToken);
         return until;
