@@ -11,6 +11,7 @@ export const paths = {
   job: (id: number, job: string, attempt?: number) =>
     `/runs/${id}/jobs/${enc(job)}${attempt !== undefined ? `?attempt=${attempt}` : ""}`,
   adminUsers: () => "/admin/users",
+  account: () => "/account",
   signIn: (next?: string) => `/sign-in${next ? `?next=${enc(next)}` : ""}`,
 };
 
@@ -22,5 +23,6 @@ export const routes = {
   run: "/runs/:id",
   job: "/runs/:id/jobs/:job",
   adminUsers: "/admin/users",
+  account: "/account",
   signIn: "/sign-in",
 };
