@@ -58,9 +58,11 @@ export function AppShell({ crumbs = [], children }: { crumbs?: Crumb[]; children
           ) : (
             <>
               {me?.anonymousRead && <span className="role">read-only</span>}
-              <Link className="button" to={paths.signIn(window.location.pathname + window.location.search + window.location.hash)}>
-                Sign in
-              </Link>
+              {window.location.pathname !== paths.signIn() && (
+                <Link className="button" to={paths.signIn(window.location.pathname + window.location.search + window.location.hash)}>
+                  Sign in
+                </Link>
+              )}
             </>
           )}
         </div>
