@@ -35,7 +35,7 @@ public sealed class SignInEndToEndTests(DashboardWorld world)
         await page.GotoAsync($"/runs/{runId}/jobs/stream#L9");
         await DashboardWorld.ExpectUrlAsync(page, new Regex(@"/sign-in\?next="));
         await page.GetByRole(AriaRole.Link, new() { Name = "Sign in with Test SSO" }).WaitForAsync();
-        await DashboardWorld.ScreenshotAsync(page, "sign-in");
+        await DashboardWorld.ScreenshotAsync(page, "sign-in-password");
         await SignInAsync(page, user, Password, remember: true);
 
         await DashboardWorld.ExpectUrlAsync(page, new Regex($"/runs/{runId}/jobs/stream#L9$"));
@@ -63,7 +63,7 @@ public sealed class SignInEndToEndTests(DashboardWorld world)
         var phone = await NewSignedOutPageAsync(width: 390, height: 844);
         await phone.GotoAsync($"/runs/{runId}/jobs/stream#L9");
         await phone.GetByRole(AriaRole.Form, new() { Name = "Sign in with a password" }).WaitForAsync();
-        await DashboardWorld.ScreenshotAsync(phone, "sign-in-phone");
+        await DashboardWorld.ScreenshotAsync(phone, "sign-in-password-phone");
         await SignInAsync(phone, user, Password, remember: false);
         await phone.Locator(".log-line-selected[data-line='9']").WaitForAsync();
         await DashboardWorld.ScreenshotAsync(phone, "signed-in-deep-link-phone");
