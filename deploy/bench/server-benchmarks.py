@@ -88,7 +88,8 @@ def main():
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(["dotnet", os.path.join(ROOT, "src/Pipeliner.Server/bin/Release/net10.0/Pipeliner.Server.dll"),
                                "--urls", base, f"--Pipeliner:DataDir={work}/data", f"--Pipeliner:BootstrapToken={TOKEN}",
-                               "--Pipeliner:Agent:Capacity=2", "--Logging:LogLevel:Default=Warning"],
+                               "--Pipeliner:Agent:Capacity=2", "--Pipeliner:Projects:AllowLocalRepositories=true",
+                               "--Logging:LogLevel:Default=Warning"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = [0]
     sampling = [True]

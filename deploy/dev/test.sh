@@ -20,6 +20,8 @@ fi
 bash "$engine" images
 # Node.js, the dashboard's npm packages and Chromium for the web tests.
 bash deploy/dev/web-prerequisites.sh
+# ansible-playbook for the Ansible hand-off sample and the agent's role.
+bash deploy/dev/ansible.sh
 
 # The webhook fixtures live beside the checkout, in ../shared.
 if [[ -d ../shared/fixtures ]]; then

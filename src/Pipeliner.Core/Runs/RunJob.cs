@@ -42,6 +42,7 @@ public sealed class RunJob
             job.RequestedBy = approvals.RequestedBy;
             job.RequiredApprovals = approvals.RequiredApprovals;
             job.ApprovalRound = approvals.Round;
+            job.HoldReason = approvals.HoldReason;
             job._approvals.AddRange(approvals.Approvals);
         }
 
@@ -69,8 +70,17 @@ public sealed class RunJob
     /// <summary>The approvals of the current round, oldest first.</summary>
     public IReadOnlyList<JobApproval> Approvals => _approvals;
 
-    /// <summary>Waits for people: a manual job nobody started yet, or a requested start still short of approvals.</summary>
-    public bool AwaitsApproval => ApprovedBy is null && (IsManual || RequestedBy is not null);
+    /// <summary>
+    /// Why rules outside the pipeline (an environment's) hold this automatic job for a person to start, like a manual job;
+    /// null when they do not.
+    /// </summary>
+    public string? HoldReason { get; private set; }
+
+    /// <summary>Starts only when a person starts it: <c>when: manual</c>, or held by its environment's rules.</summary>
+    public bool StartsByPerson => IsManual || HoldReason is not null;
+
+    /// <summary>Waits for people: a manual or held job nobody started yet, or a requested start still short of approvals.</summary>
+    public bool AwaitsApproval => ApprovedBy is null && (StartsByPerson || RequestedBy is not null);
 
     public IReadOnlyList<JobAttempt> Attempts => _attempts;
     public JobAttempt? LastAttempt => _attempts.Count == 0 ? null : _attempts[^1];
@@ -94,6 +104,16 @@ public sealed class RunJob
         if (Status.IsFinished() || Status == JobStatus.Running)
             throw new InvalidTransitionException($"job '{Id}' is {Status.ToName()} and cannot be approved");
         ApprovedBy = approvedBy;
+    }
+
+    /// <summary>Rules outside the pipeline hold the job, about to be ready, until a person starts it (<see cref="RequestStart"/>).</summary>
+    public void Hold(string reason)
+    {
+        if (Status is not (JobStatus.Queued or JobStatus.Pending))
+            throw new InvalidTransitionException($"job '{Id}' is {Status.ToName()} and cannot be held");
+        if (ApprovedBy is not null) throw new InvalidTransitionException($"job '{Id}' was started already by {ApprovedBy}");
+        HoldReason = reason;
+        MarkPending(reason);
     }
 
     /// <summary>
@@ -211,7 +231,7 @@ public sealed class RunJob
         SetStatus(JobStatus.Queued, null);
         FinishedAt = null;
         // Deploying again is a new decision: a deployment job that waited for people waits for them again.
-        if (Planned.Spec.Environment is not null && (IsManual || RequestedBy is not null)) ResetApprovals();
+        if (Planned.Spec.Environment is not null && (StartsByPerson || RequestedBy is not null)) ResetApprovals();
     }
 
     private void ResetApprovals()
@@ -219,6 +239,8 @@ public sealed class RunJob
         ApprovedBy = null;
         RequestedBy = null;
         RequiredApprovals = 0;
+        // The rules decide again whether the next start needs a person.
+        HoldReason = null;
         _approvals.Clear();
         ApprovalRound++;
     }
@@ -237,4 +259,5 @@ public sealed class RunJob
 public sealed record JobApproval(string Approver, DateTimeOffset At);
 
 /// <summary>The approval bookkeeping of a job as stored: the request, the round and its approvals.</summary>
-public sealed record JobApprovalState(string? RequestedBy, int RequiredApprovals, int Round, IReadOnlyList<JobApproval> Approvals);
+public sealed record JobApprovalState(
+    string? RequestedBy, int RequiredApprovals, int Round, IReadOnlyList<JobApproval> Approvals, string? HoldReason = null);

@@ -5,3 +5,6 @@ public sealed class BackendUnavailableException(string message, Exception? inner
 
 /// <summary>A step could not start for a reason in the job's own hands (e.g. its image cannot be found).</summary>
 public sealed class StepStartException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The backend stopped the step because the job's time ran out on its side (Kubernetes: the Pod's deadline).</summary>
+public sealed class StepDeadlineExceededException(string message) : Exception(message);

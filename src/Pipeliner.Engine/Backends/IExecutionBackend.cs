@@ -7,8 +7,14 @@ namespace Pipeliner.Engine.Backends;
 /// </summary>
 public interface IExecutionBackend : IAsyncDisposable
 {
-    /// <summary>"docker" or "shell".</summary>
+    /// <summary>"docker", "shell" or "kubernetes".</summary>
     string Name { get; }
+
+    /// <summary>
+    /// True when the backend fills the workspace itself from <see cref="WorkflowSpec.Fetch"/> (Kubernetes); false when
+    /// it runs steps in the host directory <see cref="WorkflowSpec.WorkspacePath"/>, which the job runner prepares.
+    /// </summary>
+    bool FetchesWorkspace => false;
 
     /// <summary>Throws <see cref="BackendUnavailableException"/> (one line: where it looked, what to do) when unusable.</summary>
     Task CheckAvailableAsync(CancellationToken cancellationToken);

@@ -18,6 +18,9 @@ public sealed record JobAssignment
     /// <summary>Jobs whose artifacts are restored into the workspace: every job this one needs, directly or not.</summary>
     public IReadOnlyList<string> ArtifactSources { get; init; } = [];
 
+    /// <summary>Where the job's cache is restored from and saved to; decided by whoever knows the run's trust.</summary>
+    public required CacheScopes CacheScopes { get; init; }
+
     /// <summary>Values of the secrets the job lists; a listed secret missing here fails the job before it starts.</summary>
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 

@@ -12,7 +12,10 @@ namespace Pipeliner.Engine.Execution;
 /// A failing job is a value (<see cref="AttemptOutcome"/>); only infrastructure faults throw. Cleanup runs
 /// exactly once, in a finally, on a token the job's cancellation does not cancel.
 /// </summary>
-public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, WorkspacePreparer workspaces, TimeProvider time)
+/// <param name="remoteWorkspaces">Where a backend that fetches its own workspace gets it from (the agent protocol).</param>
+public sealed class JobRunner(
+    IExecutionBackend backend, DataLayout layout, WorkspacePreparer workspaces, TimeProvider time,
+    IRemoteWorkspaceSource? remoteWorkspaces = null)
 {
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);
 
@@ -77,10 +80,8 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
         timeout.CancelAfter(job.Spec.Timeout);
         try
         {
-            var mirror = await workspaces.EnsureCommitAsync(assignment.Project, assignment.Repository, assignment.CommitSha, timeout.Token);
-            var restore = assignment.ArtifactSources.Select(id => new ArchiveFolder(layout.Artifacts(assignment.RunId, id))).ToList();
-            if (job.Spec.Cache is { } cache) restore.Add(new ArchiveFolder(layout.Cache(assignment.Project, cache.Key)));
-            await workspaces.PrepareAsync(mirror, assignment.RunId, assignment.CommitSha, workflow.WorkspacePath, restore, timeout.Token);
+            if (backend.FetchesWorkspace) workflow = workflow with { Fetch = await ResolveRemoteWorkspaceAsync(assignment, timeout.Token) };
+            else await PrepareHostWorkspaceAsync(assignment, workflow, log, timeout.Token);
 
             await backend.SetupWorkflowAsync(workflow, timeout.Token);
             foreach (var service in workflow.Steps.Where(s => s.Kind == StepKind.Service))
@@ -108,6 +109,10 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
         {
             return AttemptOutcome.Failed(null, e.Message);
         }
+        catch (StepDeadlineExceededException)
+        {
+            return AttemptOutcome.TimedOut(job.Spec.Timeout);
+        }
         // Once stopping was asked for, whatever the backend throws while being interrupted (an I/O error from a cut
         // stream as well as a cancellation) means the job timed out or was canceled, not an infrastructure fault.
         catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException
@@ -125,6 +130,19 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
             await CleanUpAsync(workflow, tails, serviceLogs, cleanup.Token);
         }
     }
+
+    private async Task PrepareHostWorkspaceAsync(JobAssignment assignment, WorkflowSpec workflow, JobLogWriter log, CancellationToken cancellationToken)
+    {
+        var mirror = await workspaces.EnsureCommitAsync(assignment.Project, assignment.Repository, assignment.CommitSha, cancellationToken);
+        var restore = assignment.ArtifactSources.Select(id => new ArchiveFolder(layout.Artifacts(assignment.RunId, id))).ToList();
+        if (assignment.Job.Spec.Cache is { } cache && RestorableCache(assignment, cache.Key, log) is { } cached) restore.Add(cached);
+        await workspaces.PrepareAsync(mirror, assignment.RunId, assignment.CommitSha, workflow.WorkspacePath, restore, cancellationToken);
+    }
+
+    private async Task<WorkspaceFetch> ResolveRemoteWorkspaceAsync(JobAssignment assignment, CancellationToken cancellationToken) =>
+        remoteWorkspaces is null
+            ? throw new WorkspaceException($"the {backend.Name} backend fetches the workspace from a Pipeliner server; it runs jobs under 'pipeliner agent' only")
+            : await remoteWorkspaces.ResolveAsync(assignment, cancellationToken);
 
     private static AttemptOutcome Outcome(StepExit exit, ResourceLimits resources)
     {
@@ -151,7 +169,23 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
         }
 
         if (spec.Cache is { } cache)
-            await ArchivePathsAsync(workflow, script, cache.Paths, layout.Cache(assignment.Project, cache.Key), log, "cache path", cancellationToken);
+            await ArchivePathsAsync(workflow, script, cache.Paths, layout.Cache(assignment.Project, assignment.CacheScopes.Save, cache.Key), log,
+                $"cache path (scope {assignment.CacheScopes.Save})", cancellationToken);
+    }
+
+    /// <summary>The cache of the first scope, in the assignment's order, that holds <paramref name="key"/>.</summary>
+    private ArchiveFolder? RestorableCache(JobAssignment assignment, string key, JobLogWriter log)
+    {
+        foreach (var scope in assignment.CacheScopes.Restore)
+        {
+            var folder = new ArchiveFolder(layout.Cache(assignment.Project, scope, key));
+            if (!folder.Exists) continue;
+            log.WriteLine($"pipeliner: cache '{key}' restored from scope {scope}");
+            return folder;
+        }
+
+        log.WriteLine($"pipeliner: no cache '{key}' yet in scopes {string.Join(", ", assignment.CacheScopes.Restore)}");
+        return null;
     }
 
     private async Task<IReadOnlyList<ArchivedPath>> ArchivePathsAsync(
@@ -219,6 +253,7 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
                 Image = spec.Image,
                 Command = ["/bin/sh", "-c", ScriptBuilder.Build(spec.Script)],
                 Environment = environment,
+                SecretVariables = spec.Secrets.Where(assignment.Secrets.ContainsKey).ToHashSet(StringComparer.Ordinal),
                 Resources = spec.Resources,
             })
             .ToList();
@@ -226,6 +261,12 @@ public sealed class JobRunner(IExecutionBackend backend, DataLayout layout, Work
         // workflow on the same engine, whose containers clean-up by label would then remove.
         var id = $"{PathSlug.For(assignment.RunId)}-{PathSlug.For(assignment.Job.Id)}-{assignment.Attempt}-{Guid.NewGuid().ToString("N")[..8]}";
         return new WorkflowSpec(id, assignment.RunId, assignment.Job.Id,
-            layout.Workspace(assignment.RunId, assignment.Job.Id, assignment.Attempt), steps);
+            layout.Workspace(assignment.RunId, assignment.Job.Id, assignment.Attempt), steps)
+        {
+            Project = assignment.Project,
+            Attempt = assignment.Attempt,
+            RunsOn = spec.RunsOn,
+            Timeout = spec.Timeout,
+        };
     }
 }

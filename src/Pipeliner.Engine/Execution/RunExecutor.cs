@@ -93,6 +93,7 @@ public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimePro
         Job = job.Planned,
         Attempt = attempt,
         ArtifactSources = upstream[job.Id],
+        CacheScopes = CacheScopes.Local,
         Secrets = job.Planned.Spec.Secrets
             .Where(options.Secrets.ContainsKey)
             .ToDictionary(name => name, name => options.Secrets[name], StringComparer.Ordinal),

@@ -24,6 +24,9 @@ public sealed class ArchiveFolder(string directory)
 
     public string Directory { get; } = directory;
 
+    /// <summary>Something was saved here (a folder is complete once its manifest is in place).</summary>
+    public bool Exists => File.Exists(System.IO.Path.Combine(Directory, ManifestName));
+
     public IReadOnlyList<ArchivedPath> Read()
     {
         var manifest = System.IO.Path.Combine(Directory, ManifestName);

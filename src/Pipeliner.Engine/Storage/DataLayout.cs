@@ -9,7 +9,7 @@ namespace Pipeliner.Engine.Storage;
 /// runs/{run}/logs/{job}/{attempt}.log       one append-only log per attempt
 /// runs/{run}/logs/{job}/{attempt}.{service}.service.log
 /// runs/{run}/artifacts/{job}/               archives and manifest.json
-/// cache/{project}/{key}/                    archives and manifest.json
+/// cache/{project}/{scope}/{key}/            archives and manifest.json, per cache scope (branch, pull request…)
 /// repos/{project}.git                       bare mirror of the repository
 /// workspaces/{run}/{job}-{attempt}/         a job attempt's checkout, removed when it ends
 /// workspaces/{run}/.checkout/{commit}/      the run's checkout jobs copy (pipeliner run), removed with the run
@@ -34,7 +34,8 @@ public sealed class DataLayout(string root)
 
     public string Artifacts(string runId, string jobId) => Path.Combine(RunDirectory(runId), "artifacts", PathSlug.For(jobId));
 
-    public string Cache(string project, string key) => Path.Combine(Root, "cache", PathSlug.For(project), PathSlug.For(key));
+    public string Cache(string project, string scope, string key) =>
+        Path.Combine(Root, "cache", PathSlug.For(project), PathSlug.For(scope), PathSlug.For(key));
 
     public string Mirror(string project) => Path.Combine(Root, "repos", PathSlug.For(project) + ".git");
 

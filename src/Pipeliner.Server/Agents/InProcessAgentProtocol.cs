@@ -149,6 +149,7 @@ public sealed class InProcessAgentProtocol(
             Job = job.Planned,
             Attempt = attempt.Number,
             ArtifactSources = change.Run.Upstream(job).Select(j => j.Id).ToList(),
+            CacheScopes = RunCacheScopes.For(change.Entity, project.DefaultBranch),
         });
         return new AgentWork(new AttemptKey(change.Entity.Id, jobId, attempt.Number), assignment, Lease);
     }

@@ -22,6 +22,9 @@ public sealed class BearerTokenHandler(
     /// <summary>The claim holding the name of the token the request came with (what it is for, not who).</summary>
     public const string TokenNameClaim = "pipeliner:token";
 
+    /// <summary>The claim holding the id of the token the request came with, for what must stop working with it (download tickets).</summary>
+    public const string TokenIdClaim = "pipeliner:token-id";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
@@ -41,6 +44,7 @@ public sealed class BearerTokenHandler(
             new Claim(ClaimTypes.Name, user.Name),
             new Claim(ClaimTypes.Role, role.ToName()),
             new Claim(TokenNameClaim, stored.Name),
+            new Claim(TokenIdClaim, stored.Id.ToString(CultureInfo.InvariantCulture)),
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

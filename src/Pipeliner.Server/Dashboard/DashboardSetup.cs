@@ -5,7 +5,7 @@ public static class DashboardSetup
 {
     public static IServiceCollection AddDashboard(this IServiceCollection services) => services
         .AddSingleton<LogPageIndex>()
-        .AddSingleton<LogDownloadTickets>();
+        .AddScoped<LogDownloadTickets>();
 
     public static void MapDashboard(this WebApplication app)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Auth;
@@ -61,12 +62,12 @@ public static class LogBrowseEndpoints
     /// <summary><c>POST …/log/download?attempt=</c>: a link to the raw log, valid for a few minutes.</summary>
     private static async Task<Results<Ok<LogDownloadResponse>, ProblemHttpResult>> IssueDownloadAsync(
         long id, string job, int? attempt, PipelinerDbContext db, DataLayout layout, LogDownloadTickets tickets, TimeProvider time,
-        CancellationToken cancellationToken)
+        ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var (found, problem) = await AttemptLog.FindAsync(db, layout, id, job, attempt, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
         var number = found.Attempt.Number;
-        var ticket = tickets.Issue(id, job, number);
+        var ticket = tickets.Issue(id, job, number, user);
         var url = string.Create(CultureInfo.InvariantCulture,
             $"/api/runs/{id}/jobs/{Uri.EscapeDataString(job)}/log/raw?attempt={number}&ticket={Uri.EscapeDataString(ticket)}");
         return TypedResults.Ok(new LogDownloadResponse(url, time.GetUtcNow() + LogDownloadTickets.Lifetime));
@@ -77,8 +78,12 @@ public static class LogBrowseEndpoints
         long id, string job, int? attempt, string? ticket, PipelinerDbContext db, DataLayout layout, LogDownloadTickets tickets,
         CancellationToken cancellationToken)
     {
-        if (attempt is not { } number || !tickets.IsValid(ticket, id, job, number))
-            return Problems.Unauthorized("the download link is not valid or has expired; ask for a new one (POST …/log/download)");
+        if (attempt is not { } number || !await tickets.IsValidAsync(ticket, id, job, number, cancellationToken))
+        {
+            return Problems.Unauthorized(
+                "the download link is not valid, has expired, or its token was revoked or its user disabled; ask for a new one (POST …/log/download)");
+        }
+
         var (found, problem) = await AttemptLog.FindAsync(db, layout, id, job, number, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
         var name = string.Create(CultureInfo.InvariantCulture, $"run-{id}-{PathSlug.For(job)}-attempt-{number}.log");

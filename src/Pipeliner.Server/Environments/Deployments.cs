@@ -31,7 +31,8 @@ public static class Deployments
             CommitSha = run.CommitSha,
             Version = VersionOf(run),
             ArtifactsJson = JsonSerializer.Serialize(artifacts, JsonSerializerOptions.Web),
-            DeployedBy = job.RequestedBy ?? job.ApprovedBy ?? run.Author ?? run.Trigger,
+            // A person who started it, or nobody (an automatic job that passed every rule): never a name from a webhook.
+            DeployedBy = job.RequestedBy ?? job.ApprovedBy,
             ApprovedBy = approvers.Count == 0 ? null : string.Join(", ", approvers),
             DeployedAt = change.Now,
         };

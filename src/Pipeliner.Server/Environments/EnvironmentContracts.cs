@@ -12,9 +12,11 @@ public sealed record EnvironmentRulesResponse(
     string RequiredRole, IReadOnlyList<string> Requires, int Approvals, IReadOnlyList<string> Branches, IReadOnlyList<string> Tags,
     bool Configured);
 
+/// <param name="DeployedBy">The Pipeliner user who started the deployment; null when nobody did (an automatic job that passed the rules).</param>
+/// <param name="Trigger">What started the run: a webhook delivery, "schedule", or "manual by NAME".</param>
 public sealed record DeploymentResponse(
     long Id, string Environment, long RunId, int RunNumber, string Job, int Attempt, string Commit, string Version,
-    IReadOnlyList<DeployedArtifact> Artifacts, string DeployedBy, string? ApprovedBy, DateTimeOffset DeployedAt);
+    IReadOnlyList<DeployedArtifact> Artifacts, string? DeployedBy, string? ApprovedBy, DateTimeOffset DeployedAt, string Trigger);
 
 /// <param name="Current">The newest deployment: what the environment runs now.</param>
 /// <param name="History">Its deployments, newest first (at most <see cref="EnvironmentContracts.HistoryLimit"/>).</param>
@@ -72,9 +74,9 @@ public static partial class EnvironmentContracts
     public static EnvironmentRulesResponse ToResponse(this EnvironmentRules rules) =>
         new(rules.RequiredRole.ToName(), rules.Requires, rules.Approvals, rules.Branches, rules.Tags, rules.Configured);
 
-    public static DeploymentResponse ToResponse(this DeploymentEntity deployment, int runNumber) => new(
+    public static DeploymentResponse ToResponse(this DeploymentEntity deployment, int runNumber, string trigger) => new(
         deployment.Id, deployment.Environment, deployment.RunId, runNumber, deployment.JobId, deployment.Attempt, deployment.CommitSha,
-        deployment.Version, Deployments.ArtifactsOf(deployment), deployment.DeployedBy, deployment.ApprovedBy, deployment.DeployedAt);
+        deployment.Version, Deployments.ArtifactsOf(deployment), deployment.DeployedBy, deployment.ApprovedBy, deployment.DeployedAt, trigger);
 
     /// <summary>The rules in words for the audit log.</summary>
     public static string Describe(EnvironmentEntity entity) =>

@@ -36,11 +36,11 @@ public static class EnvironmentEndpoints
             .ToDictionary(e => e.Name, EnvironmentRules.From, StringComparer.Ordinal);
         var deployments = await db.Deployments.AsNoTracking().Where(d => d.ProjectId == entity.Id)
             .OrderByDescending(d => d.Id).Take(1000)
-            .Join(db.Runs, d => d.RunId, r => r.Id, (d, r) => new { Deployment = d, r.Number })
+            .Join(db.Runs, d => d.RunId, r => r.Id, (d, r) => new { Deployment = d, r.Number, r.Trigger })
             .ToListAsync(cancellationToken);
         var byEnvironment = deployments.GroupBy(d => d.Deployment.Environment)
             .ToDictionary(g => g.Key, g => g.OrderByDescending(d => d.Deployment.Id).Take(EnvironmentContracts.HistoryLimit)
-                .Select(d => d.Deployment.ToResponse(d.Number)).ToList(), StringComparer.Ordinal);
+                .Select(d => d.Deployment.ToResponse(d.Number, d.Trigger)).ToList(), StringComparer.Ordinal);
 
         var names = rules.Keys.Union(byEnvironment.Keys).ToList();
         var order = PromotionOrder(names, rules);
@@ -98,9 +98,9 @@ public static class EnvironmentEndpoints
 
         var history = await db.Deployments.AsNoTracking().Where(d => d.ProjectId == entity.Id && d.Environment == environment)
             .OrderByDescending(d => d.Id).Take(EnvironmentContracts.HistoryLimit)
-            .Join(db.Runs, d => d.RunId, r => r.Id, (d, r) => new { Deployment = d, r.Number })
+            .Join(db.Runs, d => d.RunId, r => r.Id, (d, r) => new { Deployment = d, r.Number, r.Trigger })
             .ToListAsync(cancellationToken);
-        var responses = history.Select(d => d.Deployment.ToResponse(d.Number)).ToList();
+        var responses = history.Select(d => d.Deployment.ToResponse(d.Number, d.Trigger)).ToList();
         return TypedResults.Ok(new EnvironmentResponse(environment, EnvironmentRules.From(rules).ToResponse(), responses.FirstOrDefault(), responses));
     }
 

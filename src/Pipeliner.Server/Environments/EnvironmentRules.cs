@@ -15,7 +15,14 @@ public sealed record Refusal(int Status, string Rule, string Reason)
 }
 
 /// <summary>The facts about a run the rules look at.</summary>
-public sealed record RunFacts(long Id, int Number, string? Branch, string? Tag, IReadOnlySet<string> DeployedEnvironments);
+/// <param name="Branch">The pushed branch; for a pull request its target branch, which its code is not on yet.</param>
+/// <param name="PullRequest">The run is a pull request's: branch rules never match it.</param>
+public sealed record RunFacts(long Id, int Number, string? Branch, string? Tag, bool PullRequest, IReadOnlySet<string> DeployedEnvironments)
+{
+    /// <param name="eventName">The run's event as stored (<c>push</c>, <c>pull_request</c>…).</param>
+    public static RunFacts Of(long id, int number, string? branch, string? tag, string eventName, IEnumerable<string> deployedEnvironments) => new(
+        id, number, branch, tag, eventName == EventKind.PullRequest.ToName(), deployedEnvironments.ToHashSet(StringComparer.Ordinal));
+}
 
 /// <summary>
 /// A project's rules for one environment, with the defaults for an environment nobody configured: release managers
@@ -47,11 +54,13 @@ public sealed record EnvironmentRules(
     public Refusal? CheckRef(RunFacts run)
     {
         if (Branches.Count == 0 && Tags.Count == 0) return null;
-        if (run.Branch is { } branch && Branches.Any(glob => Matches(glob, branch))) return null;
+        // A pull request's code is not on its target branch until it is merged.
+        if (!run.PullRequest && run.Branch is { } branch && Branches.Any(glob => Matches(glob, branch))) return null;
         if (run.Tag is { } tag && Tags.Any(glob => Matches(glob, tag))) return null;
         var rule = string.Join("; ", new[] { ("branches", Branches), ("tags", Tags) }
             .Where(r => r.Item2.Count > 0).Select(r => $"{r.Item1}: {string.Join(", ", r.Item2)}"));
-        var what = run.Tag is { } t ? $"tag '{t}'" : run.Branch is { } b ? $"branch '{b}'" : "no branch or tag";
+        var what = run.PullRequest ? $"a pull request into '{run.Branch}'"
+            : run.Tag is { } t ? $"tag '{t}'" : run.Branch is { } b ? $"branch '{b}'" : "no branch or tag";
         return Refusal.Conflict(rule, $"run {run.Number} is for {what}, which {Environment} does not accept");
     }
 

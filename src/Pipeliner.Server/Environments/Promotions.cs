@@ -89,7 +89,8 @@ public sealed class Promotions(PipelinerDbContext db, RunCoordinator coordinator
     private static Step Promote(Run run, RunFacts facts, EnvironmentRules rules, string actor, Role role)
     {
         if (rules.CheckRole(actor, role) is { } forbidden) return Step.Refused(forbidden);
-        var jobs = run.Jobs.Where(j => j.IsManual && j.Planned.Spec.Environment == rules.Environment).ToList();
+        var jobs = run.Jobs.Where(j => j.StartsByPerson && j.Planned.Spec.Environment == rules.Environment).ToList();
+        // A job the environment's rules hold for a person counts as manual (the API shows it so).
         if (jobs.Count == 0)
             return Step.Refused(Refusal.Conflict(EnvironmentRules.ManualRule, $"run {facts.Number} has no manual job for environment {rules.Environment}"));
         if ((rules.CheckRef(facts) ?? rules.CheckRequires(facts)) is { } refusal) return Step.Refused(refusal);
@@ -106,7 +107,7 @@ public sealed class Promotions(PipelinerDbContext db, RunCoordinator coordinator
         if (!run.TryGetJob(jobId, out var job)) return Step.Failed(Problems.NotFound($"run {context.Facts.Id} has no job '{jobId}'"));
         if (job.Planned.Spec.Environment is not { } environment) return ApproveManualJob(job, actor, role);
 
-        if (!job.IsManual && job.RequestedBy is null) return Step.Failed(Problems.Conflict($"job '{job.Id}' is not a manual job"));
+        if (!job.StartsByPerson && job.RequestedBy is null) return Step.Failed(Problems.Conflict($"job '{job.Id}' is not a manual job"));
         var rules = context.RulesOf(environment);
         if (rules.Check(actor, role, context.Facts) is { } refusal) return Step.Refused(refusal);
         if (!IsOpen(job)) return Step.Failed(Problems.Conflict(NotWaiting(job)));
@@ -193,12 +194,12 @@ public sealed class Promotions(PipelinerDbContext db, RunCoordinator coordinator
     private async Task<RunContext?> ContextAsync(long runId, CancellationToken cancellationToken)
     {
         var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId && r.PlanJson != null)
-            .Select(r => new { r.Id, r.ProjectId, Project = r.Project!.Name, r.Number, r.Branch, r.Tag })
+            .Select(r => new { r.Id, r.ProjectId, Project = r.Project!.Name, r.Number, r.Branch, r.Tag, r.Event })
             .FirstOrDefaultAsync(cancellationToken);
         if (run is null) return null;
         var deployed = await db.Deployments.AsNoTracking().Where(d => d.RunId == runId).Select(d => d.Environment).Distinct().ToListAsync(cancellationToken);
         var rules = await db.Environments.AsNoTracking().Where(e => e.ProjectId == run.ProjectId).ToListAsync(cancellationToken);
-        return new RunContext(run.Project, new RunFacts(run.Id, run.Number, run.Branch, run.Tag, deployed.ToHashSet(StringComparer.Ordinal)),
+        return new RunContext(run.Project, RunFacts.Of(run.Id, run.Number, run.Branch, run.Tag, run.Event, deployed),
             rules.ToDictionary(e => e.Name, EnvironmentRules.From, StringComparer.Ordinal));
     }
 

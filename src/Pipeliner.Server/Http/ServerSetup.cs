@@ -81,6 +81,8 @@ public static class ServerSetup
         services.AddScoped<AuditTrail>();
         services.AddScoped<SecretVault>();
         services.AddScoped<Promotions>();
+        services.AddScoped<EnvironmentGate>();
+        services.AddScoped<LocalRepositoryPolicy>();
         services.AddWebhooks();
         services.AddDashboard();
         services.AddForgeStatuses();

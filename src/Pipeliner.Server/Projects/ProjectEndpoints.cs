@@ -28,9 +28,11 @@ public static class ProjectEndpoints
 
     private static async Task<Results<Created<ProjectResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateProjectRequest request, PipelinerDbContext db, IDataProtectionProvider protection, IBackgroundJobClient jobs,
-        AuditTrail audit, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+        AuditTrail audit, LocalRepositoryPolicy localRepositories, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = ProjectContracts.Validate(request);
+        if (errors.Count == 0 && await localRepositories.WhyRefusedAsync(request.Repository!, cancellationToken) is { } refused)
+            errors["repository"] = [refused];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         if (await db.Projects.AnyAsync(p => p.Name == request.Name, cancellationToken))
             return Problems.Conflict($"a project named '{request.Name}' exists already");

@@ -29,7 +29,8 @@ public sealed class RunReader(PipelinerDbContext db)
             var attempts = job.Attempts.OrderBy(a => a.Number).ToList();
             var started = attempts.FirstOrDefault()?.StartedAt;
             return new JobResponse(job.JobId, job.Stage, job.Status, job.Reason, spec?.Needs ?? [],
-                spec?.Decision == Core.Planning.JobDecision.Manual, spec?.Spec.AllowFailure ?? false, spec?.Spec.Environment,
+                // Waits for a person to start it: when: manual, or held by its environment's rules.
+                spec?.Decision == Core.Planning.JobDecision.Manual || job.HoldReason is not null, spec?.Spec.AllowFailure ?? false, spec?.Spec.Environment,
                 spec?.Spec.RunsOn ?? [], job.ApprovedBy, started, job.FinishedAt,
                 RunResponseMapping.Seconds(started, job.FinishedAt), attempts.Select(a => a.ToResponse(run.Id, job.JobId)).ToList(),
                 job.RequestedBy is null ? null : new JobApprovalResponse(job.RequestedBy, job.RequiredApprovals,

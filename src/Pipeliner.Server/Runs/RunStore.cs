@@ -40,7 +40,8 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
     }
 
     private static JobApprovalState ApprovalsOf(JobEntity stored) => new(stored.RequestedBy, stored.RequiredApprovals, stored.ApprovalRound,
-        stored.Approvals.Where(a => a.Round == stored.ApprovalRound).OrderBy(a => a.Id).Select(a => new JobApproval(a.Approver, a.At)).ToList());
+        stored.Approvals.Where(a => a.Round == stored.ApprovalRound).OrderBy(a => a.Id).Select(a => new JobApproval(a.Approver, a.At)).ToList(),
+        stored.HoldReason);
 
     /// <summary>Copies the aggregate's state into the tracked entities; the caller saves the context.</summary>
     public void Apply(Run run, RunEntity entity)
@@ -58,6 +59,7 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
             stored.RequestedBy = job.RequestedBy;
             stored.RequiredApprovals = job.RequiredApprovals;
             stored.ApprovalRound = job.ApprovalRound;
+            stored.HoldReason = job.HoldReason;
             foreach (var approval in job.Approvals)
             {
                 // Approvals are only ever added within a round; earlier rounds' rows stay as history.

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Pipeliner.Core.Runs;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Environments;
 using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Runs;
 
@@ -28,7 +29,10 @@ public sealed class RunCoordinator(
 
         var context = new RunChange(run, entity, time.GetUtcNow());
         var result = change(context);
-        var ready = run.Status.IsFinished() ? [] : RunAdvancer.Advance(run, time.GetUtcNow());
+        // Jobs pass their environment's rules before they become ready: a refused job never reaches an agent.
+        var admission = run.Status.IsFinished() ? null
+            : await scope.ServiceProvider.GetRequiredService<EnvironmentGate>().ForRunAsync(entity, run, CancellationToken.None);
+        var ready = run.Status.IsFinished() ? [] : RunAdvancer.Advance(run, time.GetUtcNow(), admit: admission);
         store.Apply(run, entity);
         foreach (var (jobId, until) in context.Leases)
             entity.Jobs.First(j => j.JobId == jobId).Attempts.MaxBy(a => a.Number)!.LeaseExpiresAt = until;

@@ -21,6 +21,8 @@ public sealed class PipelinerOptions
 
     public ForgeStatusOptions ForgeStatuses { get; set; } = new();
 
+    public ProjectOptions Projects { get; set; } = new();
+
     [Description("How often Hangfire's SQLite queue is polled for new background jobs (webhook → run latency).")]
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
@@ -80,4 +82,12 @@ public sealed class ForgeStatusOptions
 
     [Description("How often the server looks for commit statuses to send again (a cron expression, UTC).")]
     public string ResendSchedule { get; set; } = "*/5 * * * *";
+}
+
+public sealed class ProjectOptions
+{
+    [Description("Whether admins may register a repository that is a path on the server (or a file:// URL): true, false, or unset " +
+                 "(the default) to allow it only while the server is single-user — one user, no anonymous read. Paths inside the " +
+                 "data directory and on special file systems (/proc, /sys, /dev) are refused whatever this says.")]
+    public bool? AllowLocalRepositories { get; set; }
 }

@@ -21,6 +21,7 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
         Check($"{PipelinerOptions.Section}:Auth:Oidc", options.Auth.Oidc, failures);
         failures.AddRange(OidcProblems(options.Auth.Oidc));
         Check($"{PipelinerOptions.Section}:ForgeStatuses", options.ForgeStatuses, failures);
+        Check($"{PipelinerOptions.Section}:Projects", options.Projects, failures);
         if (CronSchedule.TryParse(options.ForgeStatuses.ResendSchedule, out var error) is null)
             failures.Add($"{PipelinerOptions.Section}:ForgeStatuses:ResendSchedule: {error}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

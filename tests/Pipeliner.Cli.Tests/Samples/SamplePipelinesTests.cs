@@ -100,6 +100,10 @@ public sealed class SamplePipelinesTests
         // Promotion: DIT at once, QA and production wait for people (promotion of the same run).
         { "promotion.pipeliner.yml", "--event push --branch develop", "package=run; deploy-dit=run; deploy-qa=manual; deploy-prod=manual" },
         { "promotion.pipeliner.yml", "--event manual --branch release/2.0", "package=run; deploy-dit=run; deploy-qa=manual; deploy-prod=manual" },
+
+        // Ansible hand-off: the same package to DIT at once, to QA and production when promoted; production from release branches only.
+        { "ansible-deploy.pipeliner.yml", "--event push --branch release/1.4", "package=run; deploy-dit=run; deploy-qa=manual; deploy-prod=manual" },
+        { "ansible-deploy.pipeliner.yml", "--event push --branch develop", "package=run; deploy-dit=run; deploy-qa=manual; deploy-prod=skip" },
     };
 
     /// <summary>Sample, plan arguments, and a fragment of the reason why the event creates no run.</summary>
@@ -116,6 +120,7 @@ public sealed class SamplePipelinesTests
         { "delivery.pipeliner.yml", "--event push --branch experiment/x", "on.push.branches" },
         { "delivery.pipeliner.yml", "--event tag --tag nightly-2025-01-01", "on.push.tags" },
         { "promotion.pipeliner.yml", "--event push --branch feature/login", "on.push.branches" },
+        { "ansible-deploy.pipeliner.yml", "--event tag --tag v1.4.0", "tag pushes" },
     };
 
     [Fact]
@@ -129,6 +134,7 @@ public sealed class SamplePipelinesTests
         Assert.Contains("monorepo.pipeliner.yml", names);
         Assert.Contains("matrix.pipeliner.yml", names);
         Assert.Contains("promotion.pipeliner.yml", names);
+        Assert.Contains("ansible-deploy.pipeliner.yml", names);
     }
 
     [Theory]
@@ -341,6 +347,9 @@ public sealed class SamplePipelinesTests
         Array.Sort(paths, StringComparer.Ordinal);
         return paths;
     }
+
+    /// <summary>The checkout the tests run from (the folder holding Pipeliner.sln).</summary>
+    internal static string RepositoryRootPath => RepositoryRoot();
 
     private static string RepositoryRoot()
     {

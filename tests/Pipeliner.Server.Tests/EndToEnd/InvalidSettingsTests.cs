@@ -15,6 +15,7 @@ public sealed class InvalidSettingsTests : IDisposable
     [InlineData("--Pipeliner:Agent:Backend=podman", "Pipeliner:Agent:Backend: must be docker or shell")]
     [InlineData("--Pipeliner:ForgeStatuses:ResendSchedule=every five minutes", "Pipeliner:ForgeStatuses:ResendSchedule: invalid cron expression")]
     [InlineData("--Pipeliner:QueuePollInterval=soon", "Pipeliner:QueuePollInterval")]
+    [InlineData("--Pipeliner:Projects:AllowLocalRepositories=sometimes", "Pipeliner:Projects:AllowLocalRepositories")]
     public async Task Server_ExitsTwoWithOneLineNamingTheSetting_WhenASettingIsInvalid(string argument, string named)
     {
         var (exitCode, output) = await ServerProcess.RunUntilExitAsync(_directory.Combine("data"), argument);

@@ -11,7 +11,7 @@ public sealed record DeployedArtifactView(string Job, string Path, string Sha256
 
 public sealed record DeploymentView(
     long Id, string Environment, long RunId, int RunNumber, string Job, int Attempt, string Commit, string Version,
-    List<DeployedArtifactView> Artifacts, string DeployedBy, string? ApprovedBy, DateTimeOffset DeployedAt);
+    List<DeployedArtifactView> Artifacts, string? DeployedBy, string? ApprovedBy, DateTimeOffset DeployedAt, string Trigger);
 
 public sealed record RulesView(string RequiredRole, List<string> Requires, int Approvals, List<string> Branches, List<string> Tags, bool Configured);
 

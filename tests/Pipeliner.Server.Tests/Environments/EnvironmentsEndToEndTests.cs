@@ -179,17 +179,8 @@ public partial class EnvironmentsEndToEndTests(AppWithAgent app) : IClassFixture
     }
 
     /// <summary>A push of <paramref name="branch"/> at the repository's head, as GitHub delivers it; returns the run it made.</summary>
-    private async Task<long> PushAsync(HttpClient client, string project, GitRepository repository, string branch)
-    {
-        var fixture = WebhookDelivery.Cases["github/push-branch-update.json"];
-        var body = Encoding.UTF8.GetString(WebhookDelivery.Rewritten(fixture, repository.Head()))
-            .Replace("\"ref\": \"refs/heads/main\"", $"\"ref\": \"refs/heads/{branch}\"", StringComparison.Ordinal);
-        var delivery = Guid.NewGuid().ToString();
-        using (var response = await client.SendAsync(WebhookDelivery.Request(project, fixture, Encoding.UTF8.GetBytes(body), Secrets.Webhook, delivery)))
-            Assert.Equal("accepted", (await response.AcceptedAsync()).Status);
-        var processed = await app.ProcessedDeliveryAsync(delivery);
-        return processed.RunId ?? throw new Xunit.Sdk.XunitException($"the push made no run: {processed.Outcome} {processed.Message}");
-    }
+    private Task<long> PushAsync(HttpClient client, string project, GitRepository repository, string branch) =>
+        app.PushAsync(client, project, repository.Head(), branch);
 
     /// <summary>The digest the job's <c>sha256sum dist/app.txt</c> printed: what it really had in its workspace.</summary>
     private static async Task<string> DigestPrintedAsync(HttpClient client, long runId, string job)

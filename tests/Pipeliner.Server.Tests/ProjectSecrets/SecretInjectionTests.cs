@@ -62,8 +62,8 @@ public class SecretInjectionTests(AppWithAgent app) : IClassFixture<AppWithAgent
         var project = await admin.CreateProjectAsync(app, app.NewRepository(Pipeline), hint: "secrets");
         var everywhere = NewValue();
         var prod = NewValue();
-        await SetAsync(admin, project, "API_KEY", everywhere);
-        await SetAsync(admin, project, "API_KEY", prod, "prod");
+        await admin.SetSecretAsync(project, "API_KEY", everywhere);
+        await admin.SetSecretAsync(project, "API_KEY", prod, "prod");
 
         var run = await admin.WaitForFinishAsync(await admin.TriggerAsync(project));
 
@@ -87,7 +87,7 @@ public class SecretInjectionTests(AppWithAgent app) : IClassFixture<AppWithAgent
     {
         using var admin = app.Client();
         var project = await admin.CreateProjectAsync(app, app.NewRepository(ListsOnlyAMissingSecret), hint: "missing");
-        await SetAsync(admin, project, "API_KEY", NewValue());
+        await admin.SetSecretAsync(project, "API_KEY", NewValue());
 
         var run = await admin.WaitForFinishAsync(await admin.TriggerAsync(project));
 
@@ -105,8 +105,8 @@ public class SecretInjectionTests(AppWithAgent app) : IClassFixture<AppWithAgent
     {
         using var admin = app.Client();
         var project = await admin.CreateProjectAsync(app, app.NewRepository(ListsOnlyAMissingSecret), hint: "undecryptable");
-        await SetAsync(admin, project, "API_KEY", NewValue());
-        await SetAsync(admin, project, "NOT_STORED", NewValue());
+        await admin.SetSecretAsync(project, "API_KEY", NewValue());
+        await admin.SetSecretAsync(project, "NOT_STORED", NewValue());
         await app.WithDbAsync(db => db.ProjectSecrets.Where(s => s.Project!.Name == project && s.Name == "NOT_STORED")
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.ValueProtected, "CfDJ8-protected-with-a-lost-key")));
 
@@ -122,7 +122,7 @@ public class SecretInjectionTests(AppWithAgent app) : IClassFixture<AppWithAgent
         using var admin = app.Client();
         var (project, repository) = await CreateProjectAsync(admin, allowSecretsForForks: false);
         var value = NewValue();
-        await SetAsync(admin, project, "API_KEY", value);
+        await admin.SetSecretAsync(project, "API_KEY", value);
 
         var run = await DeliverPullRequestAsync(admin, project, repository, fromFork: true);
 
@@ -143,7 +143,7 @@ public class SecretInjectionTests(AppWithAgent app) : IClassFixture<AppWithAgent
         using var admin = app.Client();
         var (project, repository) = await CreateProjectAsync(admin, allowSecretsForForks: false);
         var value = NewValue();
-        await SetAsync(admin, project, "API_KEY", value);
+        await admin.SetSecretAsync(project, "API_KEY", value);
 
         var run = await DeliverPullRequestAsync(admin, project, repository, fromFork: false);
 
@@ -159,7 +159,7 @@ public class SecretInjectionTests(AppWithAgent app) : IClassFixture<AppWithAgent
         using var admin = app.Client();
         var (project, repository) = await CreateProjectAsync(admin, allowSecretsForForks: true);
         var value = NewValue();
-        await SetAsync(admin, project, "API_KEY", value);
+        await admin.SetSecretAsync(project, "API_KEY", value);
 
         var run = await DeliverPullRequestAsync(admin, project, repository, fromFork: true);
 
@@ -213,12 +213,6 @@ public class SecretInjectionTests(AppWithAgent app) : IClassFixture<AppWithAgent
         var run = await admin.WaitForFinishAsync(delivery.RunId!.Value);
         Assert.Equal(("pull_request", head), (run.Event, run.Commit));
         return run;
-    }
-
-    private static async Task SetAsync(HttpClient admin, string project, string name, string value, string? environment = null)
-    {
-        using var response = await admin.PutAsJsonAsync($"/api/projects/{project}/secrets/{name}", new { value, environment });
-        await Api.ExpectAsync(response, HttpStatusCode.Created);
     }
 
     private static string NewValue() => $"v{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}";

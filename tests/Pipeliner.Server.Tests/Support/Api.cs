@@ -62,6 +62,13 @@ internal static class Api
         return await response.Content.ReadAsStringAsync();
     }
 
+    /// <summary>Stores a project secret, for every job (<paramref name="environment"/> null) or for one environment's jobs.</summary>
+    public static async Task SetSecretAsync(this HttpClient client, string project, string name, string value, string? environment = null)
+    {
+        using var response = await client.PutAsJsonAsync($"/api/projects/{project}/secrets/{name}", new { value, environment });
+        await ExpectAsync(response, HttpStatusCode.Created);
+    }
+
     public static async Task ExpectAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         if (response.StatusCode == expected) return;

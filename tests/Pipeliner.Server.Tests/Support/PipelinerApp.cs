@@ -20,6 +20,7 @@ public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string
     : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminToken = "plr_test-admin-token";
+    public const string LocalRepositoriesSetting = "Pipeliner:Projects:AllowLocalRepositories";
 
     private readonly TempDirectory _directory = new();
     private int _projects;
@@ -39,6 +40,8 @@ public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string
         builder.UseSetting("Pipeliner:BootstrapToken", AdminToken);
         builder.UseSetting("Pipeliner:QueuePollInterval", "00:00:00.050");
         builder.UseSetting("Pipeliner:Agent:Capacity", agentCapacity.ToString(CultureInfo.InvariantCulture));
+        // The tests register repositories by their local path, on a server with many users.
+        builder.UseSetting(LocalRepositoriesSetting, "true");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(Errors));
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddress>());

@@ -54,6 +54,7 @@ public sealed class ServerProcess : IAsyncDisposable
                  {
                      ServerDll(), "--urls", $"http://127.0.0.1:{port}", $"--Pipeliner:DataDir={dataDir}",
                      "--Pipeliner:QueuePollInterval=00:00:00.050", $"--Pipeliner:Agent:Capacity={agentCapacity}",
+                     $"--{PipelinerApp.LocalRepositoriesSetting}=true",
                  })
         {
             info.ArgumentList.Add(arg);

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Server.Auth;
 using Pipeliner.Server.Dashboard;
 using Pipeliner.Web.Tests.Support;
 
@@ -104,5 +106,53 @@ public sealed class LogBrowseEndpointsTests(DashboardApp app) : IClassFixture<Da
         var tampered = link.Url[..^4] + "AAAA";
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.Client(token: null).GetAsync(tampered)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.Client(token: null).PostAsync($"/api/runs/{runId}/jobs/unit%20tests/log/download", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Raw_Returns401_WhenTheTicketsTokenWasRevokedOrItsUserDisabled()
+    {
+        var (runId, log) = await RunWithLogAsync(Seed.Log("secret-ish build output"));
+        var revoked = await app.CreateTokenAsync(Role.Viewer);
+        var disabled = await app.CreateTokenAsync(Role.Viewer);
+        var revokedLink = await LinkAsync(runId, revoked);
+        var disabledLink = await LinkAsync(runId, disabled);
+        Assert.Equal(log, await app.Client(token: null).GetStringAsync(revokedLink));
+        Assert.Equal(log, await app.Client(token: null).GetStringAsync(disabledLink));
+        var (tokenId, _) = await TokenOfAsync(revoked);
+        var (_, disabledUser) = await TokenOfAsync(disabled);
+
+        using (var revoke = await app.Client().DeleteAsync($"/api/tokens/{tokenId}")) Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        using (var disable = await app.Client().PatchAsJsonAsync($"/api/users/{Uri.EscapeDataString(disabledUser)}", new { disabled = true }))
+            Assert.Equal(HttpStatusCode.OK, disable.StatusCode);
+
+        foreach (var link in new[] { revokedLink, disabledLink })
+        {
+            using var refused = await app.Client(token: null).GetAsync(link);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Contains("its token was revoked or its user disabled", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var enable = await app.Client().PatchAsJsonAsync($"/api/users/{Uri.EscapeDataString(disabledUser)}", new { disabled = false }))
+            Assert.Equal(HttpStatusCode.OK, enable.StatusCode);
+        Assert.Equal(log, await app.Client(token: null).GetStringAsync(disabledLink));
+    }
+
+    private async Task<string> LinkAsync(long runId, string token)
+    {
+        using var issued = await app.Client(token).PostAsync($"/api/runs/{runId}/jobs/unit%20tests/log/download", null);
+        Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+        return (await issued.Content.ReadFromJsonAsync<LogDownloadResponse>())!.Url;
+    }
+
+    private async Task<(int TokenId, string User)> TokenOfAsync(string token)
+    {
+        (int, string) found = default;
+        await app.WithDbAsync(async db =>
+        {
+            var hash = TokenHasher.Hash(token);
+            var stored = await db.ApiTokens.Include(t => t.User).SingleAsync(t => t.TokenHash == hash);
+            found = (stored.Id, stored.User!.Name);
+        });
+        return found;
     }
 }

@@ -27,6 +27,8 @@ public class DashboardApp : WebApplicationFactory<Program>
         builder.UseSetting("Pipeliner:BootstrapToken", AdminToken);
         builder.UseSetting("Pipeliner:Agent:Capacity", "0");
         builder.UseSetting("Pipeliner:Auth:AnonymousRead", AnonymousRead ? "true" : "false");
+        // The tests register repositories by their local path, on a server with many users.
+        builder.UseSetting("Pipeliner:Projects:AllowLocalRepositories", "true");
     }
 
     public HttpClient Client(string? token = AdminToken)

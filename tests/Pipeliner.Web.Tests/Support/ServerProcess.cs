@@ -61,6 +61,7 @@ public sealed class ServerProcess : IAsyncDisposable
                  {
                      dll, "--urls", url, $"--Pipeliner:DataDir={dataDir}", $"--Pipeliner:BootstrapToken={AdminToken}",
                      "--Pipeliner:Agent:Capacity=2", "--Pipeliner:QueuePollInterval=00:00:00.050",
+                     "--Pipeliner:Projects:AllowLocalRepositories=true",
                  }.Concat(settings ?? []))
         {
             start.ArgumentList.Add(argument);

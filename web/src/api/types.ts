@@ -254,9 +254,12 @@ export interface Deployment {
   commit: string;
   version: string;
   artifacts: DeployedArtifact[];
-  deployedBy: string;
+  /** The Pipeliner user who started it; null for an automatic deployment nobody started (see trigger). */
+  deployedBy: string | null;
   approvedBy: string | null;
   deployedAt: string;
+  /** What started the run: a webhook delivery, "schedule", or "manual by NAME". */
+  trigger: string;
 }
 
 export interface EnvironmentRules {

@@ -12,7 +12,7 @@ const json = (value: unknown, status = 200) =>
 const deployment = (id: number, environment: string, runNumber: number): Deployment => ({
   id, environment, runId: 40 + runNumber, runNumber, job: `deploy-${environment}`, attempt: 1, commit: "0123456789abcdef",
   version: `#${runNumber}`, artifacts: [{ job: "package", path: "dist", sha256: "c0ffee".padEnd(64, "0") }], deployedBy: "alice",
-  approvedBy: null, deployedAt: new Date().toISOString(),
+  approvedBy: null, deployedAt: new Date().toISOString(), trigger: "manual by alice",
 });
 
 const environments: Environment[] = [

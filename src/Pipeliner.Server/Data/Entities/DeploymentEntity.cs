@@ -20,8 +20,11 @@ public sealed class DeploymentEntity
     /// <summary>The artifacts the job received from its needs and produced, as JSON: job, path and SHA-256 of each.</summary>
     public required string ArtifactsJson { get; set; }
 
-    /// <summary>Who deployed: the person who asked for it (promotion, approval, redeploy), else who started the run.</summary>
-    public required string DeployedBy { get; set; }
+    /// <summary>
+    /// The Pipeliner user who deployed: the person who asked for it (promotion, approval, redeploy); null when nobody did
+    /// (an automatic job that passed its environment's rules; the run's trigger says what started it).
+    /// </summary>
+    public string? DeployedBy { get; set; }
 
     /// <summary>Who approved it, comma-separated, when approvals were needed.</summary>
     public string? ApprovedBy { get; set; }

@@ -20,6 +20,9 @@ public sealed class JobEntity
 
     public int RequiredApprovals { get; set; }
 
+    /// <summary>Why the job's environment holds this automatic job for a person to start it; null when it does not.</summary>
+    public string? HoldReason { get; set; }
+
     /// <summary>The current approval round; only its <see cref="Approvals"/> count.</summary>
     public int ApprovalRound { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }

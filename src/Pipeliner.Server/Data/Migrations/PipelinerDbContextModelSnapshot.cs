@@ -228,7 +228,6 @@ namespace Pipeliner.Server.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("DeployedBy")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Environment")
@@ -412,6 +411,9 @@ namespace Pipeliner.Server.Data.Migrations
 
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("HoldReason")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("JobId")
                         .IsRequired()

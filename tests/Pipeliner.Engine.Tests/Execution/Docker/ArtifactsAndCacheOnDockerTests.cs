@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Tests.Support;
 
 namespace Pipeliner.Engine.Tests.Execution.Docker;
@@ -73,7 +74,7 @@ public sealed class ArtifactsAndCacheOnDockerTests(DockerEngineFixture engine) :
         Assert.Contains("from-run-1", Harness.ScriptOutput(failing, "build"));
         Assert.Contains("from-run-1", Harness.ScriptOutput(third, "build"));
         Assert.DoesNotContain("from-failed-run", Harness.ScriptOutput(third, "build"));
-        Assert.True(Directory.Exists(Harness.Layout.Cache(Harness.Project, "deps")));
+        Assert.True(Directory.Exists(Harness.Layout.Cache(Harness.Project, CacheScopes.Local.Save, "deps")));
     }
 
     private static string CacheJob(params string[] commands) =>

@@ -19,6 +19,7 @@ function deployment(id: number, runNumber: number, version: string, minutesAgo: 
     deployedBy: "alice",
     approvedBy: null,
     deployedAt: new Date(now - minutesAgo * 60_000).toISOString(),
+    trigger: "manual by alice",
     ...extra,
   };
 }
@@ -49,6 +50,15 @@ describe("EnvironmentsTable", () => {
     expect(current.textContent).toContain("by alice, approved by bob");
     expect(within(qaSection).getByText(/after dit · 1 approval by others/)).toBeTruthy();
     expect(within(screen.getByRole("region", { name: "Environment prod" })).getByText("Nothing deployed yet.")).toBeTruthy();
+  });
+
+  it("says a deployment nobody started was automatic, and what started its run", () => {
+    const automatic = deployment(8, 13, "#13", 1, { deployedBy: null, trigger: "webhook 4f1c" });
+    render(<EnvironmentsTable environments={[{ ...qa, current: automatic, history: [automatic] }]} now={now} canDeploy={() => true} busy={null} onRedeploy={() => {}} />);
+
+    const current = screen.getByRole("region", { name: "Environment qa" }).querySelector(".current")!;
+    expect(current.textContent).toContain("automatically (webhook 4f1c)");
+    expect(current.textContent).not.toContain("by ");
   });
 
   it("lists the history newest first, with the artifacts' digests and a link to each run", () => {

@@ -26,6 +26,11 @@ function rulesInWords(environment: Environment): string {
   return parts.join(" · ");
 }
 
+/** Who deployed: a person, or (nobody started it) what started the run. */
+function deployedBy(deployment: Deployment): string {
+  return deployment.deployedBy === null ? `automatically (${deployment.trigger})` : `by ${deployment.deployedBy}`;
+}
+
 function Deployed({ deployment, now }: { deployment: Deployment; now: number }) {
   return (
     <>
@@ -33,7 +38,7 @@ function Deployed({ deployment, now }: { deployment: Deployment; now: number }) 
       <code title={deployment.commit}>{shortSha(deployment.commit)}</code>
       <span title={formatTime(deployment.deployedAt)}>{formatRelative(deployment.deployedAt, now)}</span>
       <span className="who">
-        by {deployment.deployedBy}
+        {deployedBy(deployment)}
         {deployment.approvedBy ? `, approved by ${deployment.approvedBy}` : ""}
       </span>
     </>
@@ -90,7 +95,7 @@ export function EnvironmentsTable({ environments, now, canDeploy, busy, onRedepl
                     </td>
                     <td title={formatTime(deployment.deployedAt)}>{formatRelative(deployment.deployedAt, now)}</td>
                     <td>
-                      {deployment.deployedBy}
+                      {deployedBy(deployment)}
                       {deployment.approvedBy ? ` (approved by ${deployment.approvedBy})` : ""}
                     </td>
                     <td>
