@@ -10,7 +10,7 @@ using Pipeliner.Server.Data;
 namespace Pipeliner.Server.Data.Migrations
 {
     [DbContext(typeof(PipelinerDbContext))]
-    [Migration("20261204030722_SignIn")]
+    [Migration("20261204042630_SignIn")]
     partial class SignIn
     {
         /// <inheritdoc />
@@ -231,7 +231,6 @@ namespace Pipeliner.Server.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("DeployedBy")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Environment")
@@ -415,6 +414,9 @@ namespace Pipeliner.Server.Data.Migrations
 
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("HoldReason")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("JobId")
                         .IsRequired()
