@@ -83,13 +83,21 @@ public sealed class SignInEndToEndTests(DashboardWorld world)
         var path = $"/api/runs/{runId}/jobs/stream/log/download";
         var forged = await page.EvaluateAsync<JsonElement>(
             "async path => { const r = await fetch(path, { method: 'POST' }); return { status: r.status, body: await r.json() }; }", path);
-        var proven = await page.EvaluateAsync<int>(
-            "async path => (await fetch(path, { method: 'POST', headers: { 'X-Pipeliner-Csrf': document.cookie.match(/pipeliner_csrf=([^;]+)/)[1] } })).status",
-            path);
+        var proven = await page.EvaluateAsync<JsonElement>(
+            """
+            async path => {
+              const proof = document.cookie.match(/pipeliner_csrf=([^;]+)/)[1];
+              const issued = await fetch(path, { method: 'POST', headers: { 'X-Pipeliner-Csrf': proof } });
+              const download = await fetch((await issued.json()).url);
+              return { status: issued.status, download: download.status, log: await download.text() };
+            }
+            """, path);
 
         Assert.Equal(403, forged.GetProperty("status").GetInt32());
         Assert.Contains("anti-forgery proof", forged.GetProperty("body").GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal(200, proven);
+        // With the proof the same write works, and the download link it gives (issued to the session) serves the log.
+        Assert.Equal((200, 200), (proven.GetProperty("status").GetInt32(), proven.GetProperty("download").GetInt32()));
+        Assert.Contains("tick 40 of 40", proven.GetProperty("log").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
