@@ -97,7 +97,7 @@ public sealed class SignInEndToEndTests(DashboardWorld world)
         Assert.Contains("anti-forgery proof", forged.GetProperty("body").GetProperty("detail").GetString(), StringComparison.Ordinal);
         // With the proof the same write works, and the download link it gives (issued to the session) serves the log.
         Assert.Equal((200, 200), (proven.GetProperty("status").GetInt32(), proven.GetProperty("download").GetInt32()));
-        Assert.Contains("tick 40 of 40", proven.GetProperty("log").GetString(), StringComparison.Ordinal);
+        Assert.Contains("\u001b[36mtick\u001b[0m 40 of 40", proven.GetProperty("log").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
