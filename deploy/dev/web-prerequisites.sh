@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the dashboard's tests need besides the Docker engine: Node.js with npm (to build and test web/), the
-# dashboard's npm packages (npm ci), and Debian's Chromium (the browser the end-to-end tests drive with Playwright;
+# dashboard's npm packages and those of the tests' OpenID Connect provider (npm ci), and Debian's Chromium (the browser the end-to-end tests drive with Playwright;
 # no browser is ever downloaded). Installs Chromium with apt-get when missing (as root); fails when something
 # cannot be provided, so the tests never silently skip.
 set -euo pipefail
@@ -15,13 +15,19 @@ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
     die "Node.js $(node --version) is too old: the dashboard needs 20.19 or later"
 
-# The same stamp as the MSBuild target in src/Pipeliner.Server: the build will not run npm ci again.
-stamp=web/node_modules/.pipeliner-npm-ci.stamp
-if [[ ! -f $stamp || web/package-lock.json -nt $stamp || web/package.json -nt $stamp ]]; then
-    log "npm ci in web/"
-    (cd web && npm ci --no-audit --no-fund >&2)
-    touch "$stamp"
-fi
+# npm ci in a folder when its lock or package file changed since the last time (a stamp in node_modules).
+npm_ci() {
+    local dir=$1 stamp=$1/node_modules/.pipeliner-npm-ci.stamp
+    if [[ ! -f $stamp || $dir/package-lock.json -nt $stamp || $dir/package.json -nt $stamp ]]; then
+        log "npm ci in $dir/"
+        (cd "$dir" && npm ci --no-audit --no-fund >&2)
+        touch "$stamp"
+    fi
+}
+# The dashboard (the same stamp as the MSBuild target in src/Pipeliner.Server: the build will not run npm ci again),
+# and the OpenID Connect provider the sign-in tests start on 127.0.0.1.
+npm_ci web
+npm_ci tests/oidc-provider
 
 chromium=${PIPELINER_CHROMIUM:-/usr/bin/chromium}
 if [[ ! -x $chromium ]]; then

@@ -1,7 +1,8 @@
 import { useEffect } from "react";
 import { Loading } from "./components/common/Notice";
+import { AccountPage } from "./pages/AccountPage";
 import { AdminUsersPage } from "./pages/AdminUsersPage";
-import { getToken } from "./api/session";
+import { getCsrfToken, getToken } from "./api/session";
 import { useSession } from "./hooks/session";
 import { DeliveriesPage } from "./pages/DeliveriesPage";
 import { EnvironmentsPage } from "./pages/EnvironmentsPage";
@@ -14,7 +15,7 @@ import { SignInPage } from "./pages/SignInPage";
 import { matchRoute, navigate, useLocation } from "./routing/router";
 import { paths, routes } from "./routing/paths";
 
-/** Routes to pages; without a token, and without anonymous reading, every page leads to sign-in. */
+/** Routes to pages; without a sign-in, and without anonymous reading, every page leads to sign-in. */
 export function App() {
   const { path, search } = useLocation();
   const session = useSession();
@@ -22,11 +23,12 @@ export function App() {
   const mustSignIn = !session.loading && !session.signedIn && !session.me?.anonymousRead && match?.name !== "signIn";
 
   useEffect(() => {
-    if (mustSignIn) navigate(paths.signIn(path + (search.size ? `?${search}` : "")), { replace: true });
+    // The whole address comes back after signing in, a log line's anchor (#L9) included.
+    if (mustSignIn) navigate(paths.signIn(path + (search.size ? `?${search}` : "") + window.location.hash), { replace: true });
   }, [mustSignIn, path, search]);
 
-  // With a token, pages render while the server confirms who it is: the role only adds buttons later.
-  if ((session.loading && !getToken()) || mustSignIn) return <Loading />;
+  // With a token or a session cookie, pages render while the server confirms who it is: the role only adds buttons later.
+  if ((session.loading && !getToken() && !getCsrfToken()) || mustSignIn) return <Loading />;
   const params = match?.params ?? {};
   switch (match?.name) {
     case "projects":
@@ -45,6 +47,8 @@ export function App() {
       return <RunDetailPage key={params.id} runId={Number(params.id)} job={params.job} />;
     case "adminUsers":
       return <AdminUsersPage />;
+    case "account":
+      return <AccountPage />;
     case "signIn":
       return <SignInPage />;
     default:

@@ -16,13 +16,14 @@ public sealed class AuditTrail(PipelinerDbContext db, IHttpContextAccessor http,
 {
     public const string System = "system";
 
-    public void Add(AuditEvent change)
+    /// <param name="actor">Who did it, when the request is not (yet) signed in as them: a sign-in names the user it signs in.</param>
+    public void Add(AuditEvent change, string? actor = null)
     {
         var context = http.HttpContext;
         db.AuditEntries.Add(new AuditEntryEntity
         {
             At = time.GetUtcNow(),
-            Actor = context is null ? System : ActorOf(context.User),
+            Actor = actor ?? (context is null ? System : ActorOf(context.User)),
             Address = context?.Connection.RemoteIpAddress?.ToString(),
             Action = change.Action,
             Project = change.Project,

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Audit;
+using Pipeliner.Server.Auth.Sessions;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
@@ -9,7 +10,7 @@ using Pipeliner.Server.Http;
 namespace Pipeliner.Server.Auth;
 
 /// <summary>
-/// Users, for admins: create, list, change the role or disable. A user's tokens act with at most the user's current
+/// Users, for admins: create, list, change the role, disable, set a password. A user's tokens act with at most the user's current
 /// role and are refused while the user is disabled (see <see cref="TokenAccess"/>). Users are never deleted, as the
 /// audit log and deployments keep naming them.
 /// </summary>
@@ -64,10 +65,11 @@ public static class UserEndpoints
     }
 
     private static async Task<Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string name, UpdateUserRequest? request, PipelinerDbContext db, AuditTrail audit, TimeProvider time,
-        CancellationToken cancellationToken)
+        string name, UpdateUserRequest? request, PipelinerDbContext db, AuditTrail audit, TimeProvider time, Passwords passwords,
+        SessionStore sessions, CancellationToken cancellationToken)
     {
         var errors = UserContracts.Validate(request);
+        if (request?.Password is { } password && passwords.Problem(password, name) is { } problem) errors["password"] = [problem];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var user = await db.Users.FirstOrDefaultAsync(u => u.Name == name, cancellationToken);
         if (user is null) return Problems.NotFound($"no user '{name}'");
@@ -88,10 +90,18 @@ public static class UserEndpoints
         if (disabled != user.DisabledAt is not null)
         {
             audit.Add(new AuditEvent(disabled ? "user.disable" : "user.enable", null, $"user {user.Name}",
-                disabled ? "every token of the user is refused" : "the user's tokens work again"));
+                disabled ? "every token and session of the user is refused" : "the user's tokens work again"));
             user.DisabledAt = disabled ? now : null;
         }
+        var endsSessions = disabled || request.Password is not null;
+        if (request.Password is not null)
+        {
+            passwords.Set(user, request.Password, now);
+            audit.Add(new AuditEvent("user.password.set", null, $"user {user.Name}", "by an admin; the user's sessions end"));
+        }
         await db.SaveChangesAsync(cancellationToken);
+        // Disabled or given a new password: whoever is signed in as the user signs in again (or cannot).
+        if (endsSessions) await sessions.EndAllAsync(user.Id, except: null, cancellationToken);
         var tokens = await db.ApiTokens.Where(t => t.UserId == user.Id)
             .Select(t => new { Active = t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now) })
             .ToListAsync(cancellationToken);
@@ -105,5 +115,5 @@ public static class UserEndpoints
     public static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is SqliteException { SqliteErrorCode: 19 };
 
     private static UserResponse ToResponse(this UserEntity user, int tokens, int activeTokens) =>
-        new(user.Name, user.Role, user.CreatedAt, user.DisabledAt, tokens, activeTokens);
+        new(user.Name, user.Role, user.CreatedAt, user.DisabledAt, tokens, activeTokens, user.PasswordHash is not null, user.OidcSubject is not null);
 }

@@ -21,6 +21,8 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
     public DbSet<EnvironmentEntity> Environments => Set<EnvironmentEntity>();
     public DbSet<DeploymentEntity> Deployments => Set<DeploymentEntity>();
     public DbSet<ApprovalEntity> Approvals => Set<ApprovalEntity>();
+    public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
+    public DbSet<SignInThrottleEntity> SignInThrottles => Set<SignInThrottleEntity>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -59,6 +61,18 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
             user.HasIndex(u => u.Name).IsUnique();
             user.Property(u => u.Name).HasMaxLength(100);
             user.HasMany(u => u.Tokens).WithOne(t => t.User).HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Restrict);
+            user.HasIndex(u => new { u.OidcIssuer, u.OidcSubject }).IsUnique();
+        });
+        model.Entity<SessionEntity>(session =>
+        {
+            session.HasIndex(s => s.TokenHash).IsUnique();
+            session.HasIndex(s => s.ExpiresAt);
+            session.HasOne(s => s.User).WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        model.Entity<SignInThrottleEntity>(throttle =>
+        {
+            throttle.HasIndex(t => t.Key).IsUnique();
+            throttle.Property(t => t.Key).HasMaxLength(200);
         });
         model.Entity<ApiTokenEntity>().HasIndex(t => t.TokenHash).IsUnique();
         model.Entity<AuditEntryEntity>().HasIndex(e => e.Project);

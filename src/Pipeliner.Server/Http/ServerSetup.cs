@@ -1,7 +1,6 @@
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Storage.SQLite;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -14,6 +13,7 @@ using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth;
+using Pipeliner.Server.Auth.Sessions;
 using Pipeliner.Server.Badges;
 using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
@@ -53,12 +53,7 @@ public static class ServerSetup
         services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite($"Data Source={Path.Combine(dataDir, "pipeliner.db")}"));
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys"))).SetApplicationName("Pipeliner");
 
-        services.AddAuthentication(BearerTokenHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
-        services.AddAuthorization();
-        services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Authorization.AuthorizationOptions>>(provider =>
-            new ConfigureOptions<Microsoft.AspNetCore.Authorization.AuthorizationOptions>(authorization =>
-                Policies.Add(authorization, provider.GetRequiredService<IOptions<PipelinerOptions>>())));
+        services.AddPipelinerAuth(settings);
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Binding failures throw, so that the handler above can say what was wrong.
@@ -132,8 +127,7 @@ public static class ServerSetup
         app.UseUnknownCharsetGuard();
         var metrics = app.Services.GetRequiredService<ServerMetrics>();
         app.UseHttpMetrics(options => options.SetMetricFactory(Metrics.WithCustomRegistry(metrics.Registry)));
-        app.UseAuthentication();
-        app.UseAuthorization();
+        app.UsePipelinerAuth();
 
         app.MapOpenApi();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
@@ -145,6 +139,7 @@ public static class ServerSetup
         app.MapAudit();
         app.MapTokens();
         app.MapUsers();
+        app.MapSignIn();
         app.MapSecrets();
         app.MapForgeStatuses();
         app.MapBadges();
@@ -157,6 +152,7 @@ public static class ServerSetup
         recurring.AddOrUpdate<DeliveryRetention>(DeliveryRetention.RecurringJobId, retention => retention.RemoveOldAsync(), Cron.Hourly());
         recurring.AddOrUpdate<ForgeStatusRedelivery>(ForgeStatusRedelivery.RecurringJobId, redelivery => redelivery.ResendUnsettledAsync(),
             app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.ForgeStatuses.ResendSchedule, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+        recurring.AddOrUpdate<SessionJanitor>(SessionJanitor.RecurringJobId, janitor => janitor.RemoveExpiredAsync(), Cron.Hourly());
         app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Write(Console.Out, app.Urls, app.Services.GetRequiredService<DataLayout>().Root,
             app.Services.GetRequiredService<IExecutionBackend>().Name, app.Services.GetRequiredService<StartupReport>()));
     }

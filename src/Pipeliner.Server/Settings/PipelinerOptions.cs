@@ -69,6 +69,16 @@ public sealed class AuthOptions
 {
     [Description("Allow reading (projects, runs, logs) without a token.")]
     public bool AnonymousRead { get; set; }
+
+    [Description("The fewest characters a password may have (set by an admin or changed by its user).")]
+    [Range(8, 128, ErrorMessage = "must be between 8 and 128")]
+    public int PasswordMinLength { get; set; } = 12;
+
+    public SessionLifetimeOptions Session { get; set; } = new();
+
+    public SignInThrottleOptions SignInThrottle { get; set; } = new();
+
+    public OidcOptions Oidc { get; set; } = new();
 }
 
 public sealed class ForgeStatusOptions

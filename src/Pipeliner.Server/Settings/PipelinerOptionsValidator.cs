@@ -16,6 +16,10 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
         Check(PipelinerOptions.Section, options, failures);
         Check($"{PipelinerOptions.Section}:Agent", options.Agent, failures);
         Check($"{PipelinerOptions.Section}:Auth", options.Auth, failures);
+        Check($"{PipelinerOptions.Section}:Auth:Session", options.Auth.Session, failures);
+        Check($"{PipelinerOptions.Section}:Auth:SignInThrottle", options.Auth.SignInThrottle, failures);
+        Check($"{PipelinerOptions.Section}:Auth:Oidc", options.Auth.Oidc, failures);
+        failures.AddRange(OidcProblems(options.Auth.Oidc));
         Check($"{PipelinerOptions.Section}:ForgeStatuses", options.ForgeStatuses, failures);
         Check($"{PipelinerOptions.Section}:Webhooks", options.Webhooks, failures);
         if (options.Webhooks.RetryDelays?.Any(delay => delay < TimeSpan.Zero || delay > TimeSpan.FromDays(1)) == true)
@@ -24,6 +28,18 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
         if (CronSchedule.TryParse(options.ForgeStatuses.ResendSchedule, out var error) is null)
             failures.Add($"{PipelinerOptions.Section}:ForgeStatuses:ResendSchedule: {error}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static IEnumerable<string> OidcProblems(OidcOptions oidc)
+    {
+        if (!oidc.Enabled) yield break;
+        var prefix = $"{PipelinerOptions.Section}:Auth:Oidc";
+        if (!Uri.TryCreate(oidc.Authority, UriKind.Absolute, out var authority) || authority.Scheme is not ("https" or "http"))
+            yield return $"{prefix}:Authority: an http(s) URL, e.g. https://login.example.com/realms/main";
+        else if (authority.Scheme == "http" && !authority.IsLoopback)
+            yield return $"{prefix}:Authority: must be https (plain http only for a provider on this machine)";
+        if (string.IsNullOrWhiteSpace(oidc.ClientId)) yield return $"{prefix}:ClientId: required when Authority is set";
+        if (string.IsNullOrWhiteSpace(oidc.ClientSecret)) yield return $"{prefix}:ClientSecret: required when Authority is set";
     }
 
     private static void Check<TSection>(string prefix, TSection section, List<string> failures) where TSection : notnull

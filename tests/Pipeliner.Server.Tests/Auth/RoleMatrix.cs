@@ -1,9 +1,11 @@
 namespace Pipeliner.Server.Tests.Auth;
 
-/// <summary>The least a caller must be for an endpoint: a reader (no token at all when anonymous read is on), or a role.</summary>
+/// <summary>The least a caller must be for an endpoint: a reader (no token at all when anonymous read is on), anyone signed in, or a role.</summary>
 public enum Needs
 {
     Read,
+    /// <summary>Anyone signed in, whatever the role; never anonymous, even with anonymous read on.</summary>
+    SignedIn,
     Developer,
     ReleaseManager,
     Admin,
@@ -76,7 +78,8 @@ public static class RoleMatrix
         new("DELETE", "/api/tokens/{id:int}", "/api/tokens/999999", Needs.Admin),
         new("GET", "/api/users/", "/api/users", Needs.Admin),
         new("POST", "/api/users/", "/api/users", Needs.Admin, "{}"),
-        new("PATCH", "/api/users/{name}", "/api/users/no-such-user", Needs.Admin, """{"disabled": true}"""),
+        new("PATCH", "/api/users/{name}", "/api/users/no-such-user", Needs.Admin, """{"disabled": true, "password": "long enough password"}"""),
+        new("PUT", "/api/me/password", "/api/me/password", Needs.SignedIn, """{"current": "not it", "new": "short"}"""),
         new("GET", "/api/projects/{project}/secrets/", "/api/projects/{project}/secrets", Needs.Admin),
         new("PUT", "/api/projects/{project}/secrets/{name}", "/api/projects/{project}/secrets/MATRIX", Needs.Admin, "{}"),
         new("DELETE", "/api/projects/{project}/secrets/{name}", "/api/projects/{project}/secrets/MATRIX", Needs.Admin),
@@ -93,6 +96,9 @@ public static class RoleMatrix
         ["GET /openapi/{documentName}.json"] = "the API's description",
         ["POST /hooks/{project}"] = "the webhook signature",
         ["GET /api/me"] = "tells who the caller is; 401 for a token the server refuses",
+        ["POST /api/session/"] = "signing in: the password, slowed down after failures",
+        ["DELETE /api/session/"] = "signs out the caller's own session, if any",
+        ["GET /api/session/oidc"] = "sends the browser to the single sign-on provider (404 when not configured)",
         ["GET /api/runs/{id:long}/jobs/{job}/log/raw"] = "the download ticket in the link",
         ["GET /badge/{project}.svg"] = "shows only a branch's latest status, for README images (Pipeliner:PublicBadges=false closes it)",
     };

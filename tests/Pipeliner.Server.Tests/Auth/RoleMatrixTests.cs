@@ -3,13 +3,16 @@ using System.Text;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeliner.Server.Auth;
+using Pipeliner.Server.Auth.Sessions;
 using Pipeliner.Server.Tests.Support;
 
 namespace Pipeliner.Server.Tests.Auth;
 
 /// <summary>
 /// Every endpoint × every role, on the real server: no token → 401 (a read with anonymous read on → allowed), a role
-/// below the one needed → 403, at or above it → neither 401 nor 403 (nor a server error). The endpoints are in <see cref="RoleMatrix"/>.
+/// below the one needed → 403, at or above it → neither 401 nor 403 (nor a server error). The endpoints are in
+/// <see cref="RoleMatrix"/>. Each role calls with a token, or (<see cref="RoleMatrixWithSessionsTests"/>) with a
+/// signed-in session cookie and its anti-forgery proof, as the dashboard does.
 /// </summary>
 public abstract class RoleMatrixTests(RoleMatrixApp app)
 {
@@ -23,15 +26,15 @@ public abstract class RoleMatrixTests(RoleMatrixApp app)
         var scene = await app.SceneAsync();
         var failures = new List<string>();
 
-        var anonymous = await scene.CallAsync(row, token: null);
+        var anonymous = await scene.CallAsync(row, role: null);
         var anonymousAllowed = row.Needs == Needs.Read && app.AnonymousRead;
         if (anonymousAllowed ? !IsAllowed(anonymous) : anonymous != HttpStatusCode.Unauthorized)
             failures.Add($"no token: {(int)anonymous}, expected {(anonymousAllowed ? "allowed" : "401")}");
 
         foreach (var role in Enum.GetValues<Role>())
         {
-            var status = await scene.CallAsync(row, scene.Tokens[role]);
-            var allowed = (int)role >= (int)row.Needs;
+            var status = await scene.CallAsync(row, role);
+            var allowed = Allows(row.Needs, role);
             if (allowed ? !IsAllowed(status) : status != HttpStatusCode.Forbidden)
                 failures.Add($"{role.ToName()}: {(int)status}, expected {(allowed ? "allowed" : "403")}");
         }
@@ -66,6 +69,14 @@ public abstract class RoleMatrixTests(RoleMatrixApp app)
         Assert.Equal(HttpStatusCode.Unauthorized, raw.StatusCode);
     }
 
+    private static bool Allows(Needs needs, Role role) => needs switch
+    {
+        Needs.Read or Needs.SignedIn => true,
+        Needs.Developer => role >= Role.Developer,
+        Needs.ReleaseManager => role >= Role.ReleaseManager,
+        _ => role == Role.Admin,
+    };
+
     private static bool IsAllowed(HttpStatusCode status) =>
         status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)status < 500;
 }
@@ -74,13 +85,18 @@ public sealed class RoleMatrixWithTokensTests(TokenOnlyMatrixApp app) : RoleMatr
 
 public sealed class RoleMatrixWithAnonymousReadTests(AnonymousReadMatrixApp app) : RoleMatrixTests(app), IClassFixture<AnonymousReadMatrixApp>;
 
+public sealed class RoleMatrixWithSessionsTests(SessionMatrixApp app) : RoleMatrixTests(app), IClassFixture<SessionMatrixApp>;
+
 /// <summary>A server without agent, and a project with a run waiting for an approval, to call the endpoints on.</summary>
-public abstract class RoleMatrixApp(bool anonymousRead) : PipelinerApp(
+public abstract class RoleMatrixApp(bool anonymousRead, bool sessions = false) : PipelinerApp(
     agentCapacity: 0, new Dictionary<string, string> { ["Pipeliner:Auth:AnonymousRead"] = anonymousRead ? "true" : "false" })
 {
     private Task<RoleMatrixScene>? _scene;
 
     public bool AnonymousRead => anonymousRead;
+
+    /// <summary>Each role calls with a session cookie (and the anti-forgery proof) instead of a token.</summary>
+    public bool Sessions => sessions;
 
     public Task<RoleMatrixScene> SceneAsync() => _scene ??= RoleMatrixScene.CreateAsync(this);
 }
@@ -88,6 +104,8 @@ public abstract class RoleMatrixApp(bool anonymousRead) : PipelinerApp(
 public sealed class TokenOnlyMatrixApp() : RoleMatrixApp(anonymousRead: false);
 
 public sealed class AnonymousReadMatrixApp() : RoleMatrixApp(anonymousRead: true);
+
+public sealed class SessionMatrixApp() : RoleMatrixApp(anonymousRead: false, sessions: true);
 
 public sealed class RoleMatrixScene
 {
@@ -104,36 +122,67 @@ public sealed class RoleMatrixScene
 
     private readonly PipelinerApp _app;
 
-    private RoleMatrixScene(PipelinerApp app, string project, long runId, IReadOnlyDictionary<Role, string> tokens)
+    private RoleMatrixScene(PipelinerApp app, string project, long runId, IReadOnlyDictionary<Role, string> tokens,
+        IReadOnlyDictionary<Role, SessionClient>? sessions)
     {
         _app = app;
         Project = project;
         RunId = runId;
         Tokens = tokens;
+        Sessions = sessions;
     }
 
     public string Project { get; }
     public long RunId { get; }
     public IReadOnlyDictionary<Role, string> Tokens { get; }
 
-    public static async Task<RoleMatrixScene> CreateAsync(PipelinerApp app)
+    /// <summary>A signed-in session per role, when the matrix calls with sessions.</summary>
+    public IReadOnlyDictionary<Role, SessionClient>? Sessions { get; }
+
+    public static async Task<RoleMatrixScene> CreateAsync(RoleMatrixApp app)
     {
         using var admin = app.Client();
         var project = await admin.CreateProjectAsync(app, app.NewRepository(Pipeline), hint: "matrix");
         var runId = await admin.TriggerAsync(project);
         var tokens = new Dictionary<Role, string>();
         foreach (var role in Enum.GetValues<Role>()) tokens[role] = await app.CreateTokenAsync(role);
-        return new RoleMatrixScene(app, project, runId, tokens);
+        Dictionary<Role, SessionClient>? sessions = null;
+        if (app.Sessions)
+        {
+            sessions = [];
+            foreach (var role in Enum.GetValues<Role>())
+                sessions[role] = await app.SignInAsync(await app.CreateUserWithPasswordAsync(role, $"session-{role.ToName()}"));
+        }
+        return new RoleMatrixScene(app, project, runId, tokens, sessions);
     }
 
-    /// <summary>Calls the row's endpoint and returns the status, reading only the headers (the event stream never ends).</summary>
-    public async Task<HttpStatusCode> CallAsync(EndpointCase row, string? token)
+    /// <summary>The row's path with the scene's project and run.</summary>
+    public string PathOf(EndpointCase row) => row.Path.Replace("{project}", Project, StringComparison.Ordinal)
+        .Replace("{run}", RunId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    public static HttpRequestMessage RequestOf(EndpointCase row, string path)
     {
-        using var client = _app.Client(token);
-        var path = row.Path.Replace("{project}", Project, StringComparison.Ordinal)
-            .Replace("{run}", RunId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
-        using var request = new HttpRequestMessage(new HttpMethod(row.Method), path);
+        var request = new HttpRequestMessage(new HttpMethod(row.Method), path);
         if (row.Body is not null) request.Content = new StringContent(row.Body, Encoding.UTF8, "application/json");
+        return request;
+    }
+
+    /// <summary>
+    /// Calls the row's endpoint as <paramref name="role"/> (nobody when null) and returns the status, reading only the
+    /// headers (the event stream never ends).
+    /// </summary>
+    public async Task<HttpStatusCode> CallAsync(EndpointCase row, Role? role)
+    {
+        using var request = RequestOf(row, PathOf(row));
+        if (role is { } signedIn && Sessions is not null)
+        {
+            var session = Sessions[signedIn];
+            request.Headers.Add(SessionCookies.CsrfHeader, session.Csrf);
+            using var answer = await session.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            return answer.StatusCode;
+        }
+
+        using var client = _app.Client(role is { } withToken ? Tokens[withToken] : null);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         return response.StatusCode;
     }

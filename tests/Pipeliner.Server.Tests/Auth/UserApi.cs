@@ -5,7 +5,8 @@ using Pipeliner.Server.Tests.Support;
 
 namespace Pipeliner.Server.Tests.Auth;
 
-public sealed record UserView(string Name, string Role, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt, int Tokens, int ActiveTokens);
+public sealed record UserView(
+    string Name, string Role, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt, int Tokens, int ActiveTokens, bool HasPassword = false, bool Sso = false);
 
 /// <summary>The calls the user and token tests make, as a client makes them.</summary>
 internal static class UserApi

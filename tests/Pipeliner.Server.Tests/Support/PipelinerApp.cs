@@ -44,6 +44,7 @@ public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string
         builder.UseSetting(LocalRepositoriesSetting, "true");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(Errors));
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddress>());
     }
 
     public async Task InitializeAsync()

@@ -141,14 +141,17 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
         var page = await world.NewPageAsync(signedIn: false);
         await page.GotoAsync($"/projects/{DashboardWorld.Project}");
         await DashboardWorld.ExpectUrlAsync(page, new Regex("/sign-in\\?next="));
-        await DashboardWorld.ScreenshotAsync(page, "sign-in");
+        // The token is the option for automation users, under the password form.
+        await page.GetByText("Use an API token instead").ClickAsync();
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "Sign in with a token" });
+        await DashboardWorld.ScreenshotAsync(page, "sign-in-token");
 
-        await page.GetByLabel("Token").FillAsync("plr_wrong-token");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.GetByRole(AriaRole.Alert).WaitForAsync();
+        await form.GetByLabel("Token", new() { Exact = true }).FillAsync("plr_wrong-token");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Sign in with the token" }).ClickAsync();
+        await form.GetByRole(AriaRole.Alert).WaitForAsync();
 
-        await page.GetByLabel("Token").FillAsync(Support.ServerProcess.AdminToken);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await form.GetByLabel("Token", new() { Exact = true }).FillAsync(Support.ServerProcess.AdminToken);
+        await form.GetByRole(AriaRole.Button, new() { Name = "Sign in with the token" }).ClickAsync();
         await DashboardWorld.ExpectUrlAsync(page, new Regex($"/projects/{DashboardWorld.Project}$"));
         await page.Locator(".who-name[title='Signed in as admin (admin), token bootstrap']").WaitForAsync();
         Assert.Equal(Support.ServerProcess.AdminToken, await page.EvaluateAsync<string>("sessionStorage.getItem('pipeliner.token')"));

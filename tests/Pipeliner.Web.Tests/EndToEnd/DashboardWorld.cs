@@ -9,7 +9,8 @@ namespace Pipeliner.Web.Tests.EndToEnd;
 
 /// <summary>
 /// One real server process with a project whose repository has three branches — main (a live job, needs, a manual
-/// release), broken (a failing job) and perf (a 100,000-line log) — and a Chromium to look at it.
+/// release), broken (a failing job) and perf (a 100,000-line log) — single sign-on through a real OpenID Connect
+/// provider, and a Chromium to look at it.
 /// </summary>
 public sealed class DashboardWorld : IAsyncLifetime
 {
@@ -18,12 +19,15 @@ public sealed class DashboardWorld : IAsyncLifetime
 
     private readonly TempDirectory _directory = new();
     private ServerProcess? _server;
+    private OidcProvider? _oidc;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
     public ServerProcess Server => _server ?? throw new InvalidOperationException("not started");
 
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("not started");
+
+    public OidcProvider Oidc => _oidc ?? throw new InvalidOperationException("not started");
 
     public GitRepository Git { get; private set; } = null!;
 
@@ -42,7 +46,10 @@ public sealed class DashboardWorld : IAsyncLifetime
         await Git.CommitAsync("Make a very long log", (".pipeliner.yml", Pipelines.Perf));
         await Git.GitAsync("checkout -q main");
 
-        _server = await ServerProcess.StartAsync(_directory.Combine("data"));
+        // Single sign-on through a real OpenID Connect provider; "olivia-admin" gets the admin role from its claim.
+        var url = ServerProcess.NewUrl();
+        _oidc = await OidcProvider.StartAsync(url, new Dictionary<string, string> { ["olivia-admin"] = "admin" });
+        _server = await ServerProcess.StartAsync(_directory.Combine("data"), url, _oidc.ServerSettings());
         var created = await Server.Api().PostAsJsonAsync("/api/projects", new
         {
             name = Project, repository = Git.Path, forge = "github", webhookSecret = WebhookSecret, defaultBranch = "main",
@@ -57,6 +64,7 @@ public sealed class DashboardWorld : IAsyncLifetime
         if (_browser is not null) await _browser.DisposeAsync();
         _playwright?.Dispose();
         if (_server is not null) await _server.DisposeAsync();
+        if (_oidc is not null) await _oidc.DisposeAsync();
         _directory.Dispose();
     }
 

@@ -137,6 +137,25 @@ public sealed class LogBrowseEndpointsTests(DashboardApp app) : IClassFixture<Da
         Assert.Equal(log, await app.Client(token: null).GetStringAsync(disabledLink));
     }
 
+    [Fact]
+    public async Task Raw_ServesASessionsTicket_UntilTheSessionSignsOut()
+    {
+        var (runId, log) = await RunWithLogAsync(Seed.Log("read from the dashboard"));
+        var (browser, csrf) = await app.SignInAsync(Role.Viewer);
+        using var issue = new HttpRequestMessage(HttpMethod.Post, $"/api/runs/{runId}/jobs/unit%20tests/log/download");
+        issue.Headers.Add("X-Pipeliner-Csrf", csrf);
+        using var issued = await browser.SendAsync(issue);
+        Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+        var link = (await issued.Content.ReadFromJsonAsync<LogDownloadResponse>())!.Url;
+        Assert.Equal(log, await app.Client(token: null).GetStringAsync(link));
+
+        using var signOut = new HttpRequestMessage(HttpMethod.Delete, "/api/session");
+        signOut.Headers.Add("X-Pipeliner-Csrf", csrf);
+        Assert.Equal(HttpStatusCode.NoContent, (await browser.SendAsync(signOut)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.Client(token: null).GetAsync(link)).StatusCode);
+    }
+
     private async Task<string> LinkAsync(long runId, string token)
     {
         using var issued = await app.Client(token).PostAsync($"/api/runs/{runId}/jobs/unit%20tests/log/download", null);

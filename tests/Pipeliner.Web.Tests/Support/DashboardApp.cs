@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,6 +63,29 @@ public class DashboardApp : WebApplicationFactory<Program>
             await db.SaveChangesAsync();
         });
         return token;
+    }
+
+    /// <summary>
+    /// A browser signed in with a password as a new user of <paramref name="role"/>: a client keeping the session
+    /// cookie, and the anti-forgery proof its writes must send.
+    /// </summary>
+    public async Task<(HttpClient Browser, string Csrf)> SignInAsync(Role role)
+    {
+        const string password = "a dashboard test passphrase";
+        var name = $"{role.ToName()}-session-{Interlocked.Increment(ref _tokens).ToString(CultureInfo.InvariantCulture)}";
+        await WithDbAsync(async db =>
+        {
+            var user = new UserEntity { Name = name, Role = role.ToName(), CreatedAt = DateTimeOffset.UtcNow };
+            Services.GetRequiredService<Passwords>().Set(user, password, DateTimeOffset.UtcNow);
+            db.Users.Add(user);
+            await db.SaveChangesAsync();
+        });
+        var browser = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        using var response = await browser.PostAsJsonAsync("/api/session", new { user = name, password });
+        if (response.StatusCode != System.Net.HttpStatusCode.NoContent)
+            throw new InvalidOperationException($"signing in as {name}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var me = await browser.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/me");
+        return (browser, me.GetProperty("csrfToken").GetString()!);
     }
 
     public async Task WithDbAsync(Func<PipelinerDbContext, Task> use)

@@ -38,13 +38,18 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync(string dataDir)
+    /// <summary>An address on a free loopback port, for a server that must be known before it starts (an OIDC redirect URI).</summary>
+    public static string NewUrl() => $"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}";
+
+    /// <param name="url">Where it listens; a free loopback port when null.</param>
+    /// <param name="settings">More command-line settings, e.g. <c>--Pipeliner:Auth:Oidc:Authority=...</c>.</param>
+    public static async Task<ServerProcess> StartAsync(string dataDir, string? url = null, IEnumerable<string>? settings = null)
     {
         var dll = Repository.ServerDll;
         var index = Path.Combine(Path.GetDirectoryName(dll)!, "wwwroot", "index.html");
         if (!File.Exists(index)) throw new InvalidOperationException($"the server build has no dashboard: {index} is missing");
 
-        var url = $"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}";
+        url ??= NewUrl();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -57,7 +62,7 @@ public sealed class ServerProcess : IAsyncDisposable
                      dll, "--urls", url, $"--Pipeliner:DataDir={dataDir}", $"--Pipeliner:BootstrapToken={AdminToken}",
                      "--Pipeliner:Agent:Capacity=2", "--Pipeliner:QueuePollInterval=00:00:00.050",
                      "--Pipeliner:Projects:AllowLocalRepositories=true",
-                 })
+                 }.Concat(settings ?? []))
         {
             start.ArgumentList.Add(argument);
         }

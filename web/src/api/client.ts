@@ -1,6 +1,6 @@
 import { takeEarly } from "./early";
 import { toApiError } from "./errors";
-import { getToken } from "./session";
+import { csrfHeader, getCsrfToken, getToken } from "./session";
 import type {
   CreatedToken,
   CreateTokenInput,
@@ -30,6 +30,8 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 export interface ClientOptions {
   fetch?: FetchLike;
   token?: () => string | null;
+  /** The session's anti-forgery proof; read from its cookie unless given. */
+  csrf?: () => string | null;
   baseUrl?: string;
 }
 
@@ -47,16 +49,22 @@ export function jobPath(runId: number, job: string): string {
   return `/api/runs/${runId}/jobs/${enc(job)}`;
 }
 
-/** A typed client for the server's REST API; every request carries the signed-in token, when there is one. */
+/**
+ * A typed client for the server's REST API. Every request carries the pasted token when there is one; otherwise the
+ * browser sends the session cookie, and the anti-forgery proof goes with it, which the server wants on every write.
+ */
 export function createClient(options: ClientOptions = {}) {
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const token = options.token ?? getToken;
+  const csrf = options.csrf ?? getCsrfToken;
   const base = options.baseUrl ?? "";
 
   function headers(extra?: HeadersInit, tokenOverride?: string): Headers {
     const result = new Headers(extra);
     const value = tokenOverride ?? token();
+    const proof = csrf();
     if (value) result.set("Authorization", `Bearer ${value}`);
+    else if (proof) result.set(csrfHeader, proof);
     return result;
   }
 
@@ -95,6 +103,13 @@ export function createClient(options: ClientOptions = {}) {
     baseUrl: base,
 
     me: (tokenOverride?: string) => json<Me>("/api/me", undefined, tokenOverride),
+    /** Signs in with a password: the server answers with the session cookie. */
+    signIn: (user: string, password: string, remember: boolean) => sendJson("POST", "/api/session", { user, password, remember }),
+    /** Ends the session on the server and drops its cookies. */
+    signOut: () => send("/api/session", { method: "DELETE" }),
+    changePassword: (current: string, next: string) => sendJson("PUT", "/api/me/password", { current, new: next }),
+    /** Where the browser goes to sign in with single sign-on; it comes back to `next`. */
+    singleSignOnUrl: (next: string, remember: boolean) => `${base}/api/session/oidc${query({ next, remember: remember ? "true" : undefined })}`,
     projects: () => json<Project[]>("/api/projects"),
     project: (name: string) => json<Project>(`/api/projects/${enc(name)}`),
     overview: (name: string, limit = 8) => json<ProjectOverview>(`/api/projects/${enc(name)}/overview${query({ limit })}`),

@@ -41,14 +41,20 @@ export const finishedStatuses: ReadonlySet<string> = new Set([
 export type Role = "viewer" | "developer" | "release-manager" | "admin";
 
 export interface Me {
-  /** Who is signed in: the token's user. */
+  /** Who is signed in: the token's or the session's user. */
   name: string | null;
   user?: string | null;
-  /** What the token is for ("laptop", "ci"). */
+  /** What the token is for ("laptop", "ci"); null for a session. */
   token?: string | null;
-  /** What the request may do: the lower of the token's and the user's role. */
+  /** What the request may do: for a token the lower of the token's and the user's role. */
   role: Role | null;
   anonymousRead: boolean;
+  /** Signed in with the session cookie (a password or single sign-on) rather than a token. */
+  session?: boolean;
+  /** The session's anti-forgery proof (also in the pipeliner_csrf cookie). */
+  csrfToken?: string | null;
+  /** The single sign-on button's label; null when single sign-on is not configured. */
+  sso?: string | null;
 }
 
 export interface RunInfo {
@@ -320,6 +326,10 @@ export interface User {
   disabledAt: string | null;
   tokens: number;
   activeTokens: number;
+  /** Can sign in with a password. */
+  hasPassword?: boolean;
+  /** Linked to a single sign-on account. */
+  sso?: boolean;
 }
 
 export interface CreateUserInput {
@@ -327,10 +337,11 @@ export interface CreateUserInput {
   role: Role;
 }
 
-/** A new role, and/or disabled (true) or enabled again (false); a field left out stays. */
+/** A new role, and/or disabled (true) or enabled again (false), and/or a new password; a field left out stays. */
 export interface UpdateUserInput {
   role?: Role;
   disabled?: boolean;
+  password?: string;
 }
 
 /** A token as lists show it (GET /api/tokens): never the token itself. */

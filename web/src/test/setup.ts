@@ -9,3 +9,7 @@ afterEach(() => {
   sessionStorage.clear();
   window.history.replaceState(null, "", "/");
 });
+
+// Node's BroadcastChannel reaches every test file's worker in the process: one file's sign-in must not make another
+// file's app ask its server again. Tabs of a real browser are covered by the end-to-end tests.
+Reflect.deleteProperty(globalThis, "BroadcastChannel");

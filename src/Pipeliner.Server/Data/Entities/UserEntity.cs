@@ -11,8 +11,18 @@ public sealed class UserEntity
 
     public DateTimeOffset CreatedAt { get; set; }
 
-    /// <summary>When set, every token of the user is refused.</summary>
+    /// <summary>When set, every token and session of the user is refused.</summary>
     public DateTimeOffset? DisabledAt { get; set; }
+
+    /// <summary>The password hashed by ASP.NET Core Identity's <c>PasswordHasher</c>; null: no password sign-in.</summary>
+    public string? PasswordHash { get; set; }
+
+    public DateTimeOffset? PasswordChangedAt { get; set; }
+
+    /// <summary>The OpenID Connect provider (<c>iss</c>) and subject (<c>sub</c>) this user signs in as, when linked.</summary>
+    public string? OidcIssuer { get; set; }
+
+    public string? OidcSubject { get; set; }
 
     public List<ApiTokenEntity> Tokens { get; } = [];
 }

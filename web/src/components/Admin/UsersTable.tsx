@@ -2,6 +2,7 @@ import { useState } from "react";
 import { roles, type Role, type UpdateUserInput, type User } from "../../api/types";
 import { formatTime } from "../common/format";
 import { fieldErrorsOf } from "../common/Field";
+import { SetPasswordForm } from "./SetPasswordForm";
 
 interface UsersTableProps {
   users: User[];
@@ -83,11 +84,14 @@ function UserRow({ user, onUpdate }: { user: User; onUpdate: UsersTableProps["on
         <span>{formatTime(user.createdAt)}</span>
       </td>
       <td data-label="State">
-        {user.disabledAt ? (
-          <span className="state-disabled">Disabled since {formatTime(user.disabledAt)}</span>
-        ) : (
-          <span className="state-active">Active</span>
-        )}
+        <span>
+          {user.disabledAt ? (
+            <span className="state-disabled">Disabled since {formatTime(user.disabledAt)}</span>
+          ) : (
+            <span className="state-active">Active</span>
+          )}
+          <span className="sign-in-methods">{signInMethods(user)}</span>
+        </span>
       </td>
       <td data-label="Tokens">
         <span>
@@ -111,7 +115,14 @@ function UserRow({ user, onUpdate }: { user: User; onUpdate: UsersTableProps["on
             {error.message}
           </small>
         )}
+        <SetPasswordForm user={user.name} hasPassword={Boolean(user.hasPassword)} onSet={(password) => onUpdate(user.name, { password })} />
       </td>
     </tr>
   );
+}
+
+/** How the user can sign in: password, single sign-on, or only with tokens. */
+function signInMethods(user: User): string {
+  const methods = [user.hasPassword && "password", user.sso && "single sign-on"].filter(Boolean);
+  return methods.length ? `signs in with ${methods.join(" or ")}` : "tokens only";
 }

@@ -37,15 +37,20 @@ export function AppShell({ crumbs = [], children }: { crumbs?: Crumb[]; children
           )}
           {session.signedIn && me ? (
             <>
-              <span className="who-name" title={`Signed in as ${me.name} (${me.role})${me.token ? `, token ${me.token}` : ""}`}>
+              <Link
+                to={paths.account()}
+                className="who-name"
+                title={`Signed in as ${me.name} (${me.role})${me.token ? `, token ${me.token}` : ""}`}
+              >
                 {me.name} <span className="role">{me.role}</span>
-              </span>
+              </Link>
               <button
                 type="button"
-                onClick={() => {
-                  session.signOut();
-                  if (!me.anonymousRead) navigate(paths.signIn());
-                }}
+                onClick={() =>
+                  void session.signOut().finally(() => {
+                    if (!me.anonymousRead) navigate(paths.signIn());
+                  })
+                }
               >
                 Sign out
               </button>
@@ -53,9 +58,11 @@ export function AppShell({ crumbs = [], children }: { crumbs?: Crumb[]; children
           ) : (
             <>
               {me?.anonymousRead && <span className="role">read-only</span>}
-              <Link className="button" to={paths.signIn(window.location.pathname + window.location.search)}>
-                Sign in
-              </Link>
+              {window.location.pathname !== paths.signIn() && (
+                <Link className="button" to={paths.signIn(window.location.pathname + window.location.search + window.location.hash)}>
+                  Sign in
+                </Link>
+              )}
             </>
           )}
         </div>
