@@ -254,6 +254,10 @@ public static class AgentCredentials
     public const string AgentPrefix = "pla_";
     public const string AttemptPrefix = "plj_";
 
+    public static bool IsAgentCredential(string token) =>
+        token.StartsWith(RegistrationPrefix, StringComparison.Ordinal) || token.StartsWith(AgentPrefix, StringComparison.Ordinal) ||
+        token.StartsWith(AttemptPrefix, StringComparison.Ordinal);
+
     public static string New(string prefix) => prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
         .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
