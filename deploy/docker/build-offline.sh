@@ -206,7 +206,8 @@ build_image() { # name project app_dir home content programs...
         log "$image is up to date"
         return 0
     fi
-    local published="$ARTIFACTS/publish/$name" rootfs
+    local published="$ARTIFACTS/publish/$name" rootfs previous
+    previous=$(idocker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
     publish "$project" "$published"
     rootfs=$(mktemp -d "${TMPDIR:-/tmp}/pipeliner-rootfs-$name.XXXXXX")
     # shellcheck disable=SC2064  # expand $rootfs now
@@ -216,6 +217,10 @@ build_image() { # name project app_dir home content programs...
     import_image "$rootfs" "$here/$name.Dockerfile" "$image" "$content"
     rm -rf "$rootfs"
     trap - EXIT
+    # The image this one replaces, unless a container or another tag still uses it.
+    if [[ -n "$previous" && "$previous" != "$(idocker image inspect -f '{{.Id}}' "$image")" ]]; then
+        idocker image rm "$previous" >/dev/null 2>&1 || true
+    fi
     log "$image built ($(idocker image inspect -f '{{.Size}}' "$image" | awk '{ printf "%d MB", $1 / 1000000 }'))"
 }
 
