@@ -20,6 +20,31 @@ public sealed class AgentImageTests
         Assert.True(result.ExitCode == 0, result.Both);
         Assert.Contains("pipeliner [command] [options]", result.Out, StringComparison.Ordinal);
         Assert.Contains("validate <FILE>", result.Out, StringComparison.Ordinal);
+        Assert.Contains("agent ", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AgentImage_ExplainsTheAgentCommandsOptions_WhenRunWithAgentHelp()
+    {
+        await OfflineImages.ConfigAsync(OfflineImages.Agent);
+
+        var result = await DockerCommand.RunAsync("run", "--rm", "--label", "io.pipeliner.test=images", OfflineImages.Agent, "agent", "--help");
+
+        Assert.True(result.ExitCode == 0, result.Both);
+        foreach (var option in new[] { "--server", "--token", "--name", "--labels", "--capacity", "--work-dir", "--backend" })
+            Assert.Contains(option, result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AgentImage_SaysWhatIsMissing_WhenStartedWithoutAServer()
+    {
+        await OfflineImages.ConfigAsync(OfflineImages.Agent);
+
+        // The image's command is `agent`: without --server or PIPELINER_SERVER it stops at once and says so.
+        var result = await DockerCommand.RunAsync("run", "--rm", "--label", "io.pipeliner.test=images", OfflineImages.Agent);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("PIPELINER_SERVER", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
