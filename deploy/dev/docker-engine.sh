@@ -411,4 +411,7 @@ main() {
     esac
 }
 
-main "$@"
+# Sourced (deploy/docker/build-offline.sh reuses make_busybox_rootfs): define the functions only.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    main "$@"
+fi

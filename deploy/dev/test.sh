@@ -24,6 +24,9 @@ bash deploy/dev/web-prerequisites.sh
 bash deploy/dev/git-prerequisites.sh
 # ansible-playbook for the Ansible hand-off sample and the agent's role.
 bash deploy/dev/ansible.sh
+# pipeliner/server:dev and pipeliner/agent:dev, built offline (the image tests and the containerized agent's end to
+# end test use them); skipped when their inputs are unchanged. After git-prerequisites: the server image holds git and ssh.
+bash deploy/docker/build-offline.sh
 
 # The webhook fixtures live beside the checkout, in ../shared.
 if [[ -d ../shared/fixtures ]]; then

@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { Loading } from "./components/common/Notice";
 import { AccountPage } from "./pages/AccountPage";
 import { AdminUsersPage } from "./pages/AdminUsersPage";
+import { AgentsPage } from "./pages/AgentsPage";
 import { getCsrfToken, getToken } from "./api/session";
 import { useSession } from "./hooks/session";
 import { DeliveriesPage } from "./pages/DeliveriesPage";
@@ -47,6 +48,8 @@ export function App() {
       return <RunDetailPage key={params.id} runId={Number(params.id)} job={params.job} />;
     case "adminUsers":
       return <AdminUsersPage />;
+    case "agents":
+      return <AgentsPage />;
     case "account":
       return <AccountPage />;
     case "signIn":

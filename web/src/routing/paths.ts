@@ -12,6 +12,7 @@ export const paths = {
   job: (id: number, job: string, attempt?: number) =>
     `/runs/${id}/jobs/${enc(job)}${attempt !== undefined ? `?attempt=${attempt}` : ""}`,
   adminUsers: () => "/admin/users",
+  agents: () => "/agents",
   account: () => "/account",
   signIn: (next?: string) => `/sign-in${next ? `?next=${enc(next)}` : ""}`,
 };
@@ -25,6 +26,7 @@ export const routes = {
   run: "/runs/:id",
   job: "/runs/:id/jobs/:job",
   adminUsers: "/admin/users",
+  agents: "/agents",
   account: "/account",
   signIn: "/sign-in",
 };

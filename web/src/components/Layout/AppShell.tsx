@@ -26,6 +26,11 @@ export function AppShell({ crumbs = [], children }: { crumbs?: Crumb[]; children
           ))}
         </nav>
         <div className="who">
+          {(session.signedIn || session.me?.anonymousRead) && (
+            <Link to={paths.agents()} className="admin-link" aria-current={window.location.pathname === paths.agents() ? "page" : undefined}>
+              Agents
+            </Link>
+          )}
           {session.can("admin") && (
             <Link
               to={paths.adminUsers()}

@@ -25,8 +25,9 @@ export function JobCard({ runId, job, x, y, selected, now, canApprove, approving
   const seconds = elapsedSeconds(job.startedAt, job.finishedAt, job.durationSeconds, now);
   const attempts = job.attempts.length > 1 ? `attempt ${job.attempts.length}` : null;
   const waiting = job.status === "pending" || job.status === "queued" || job.status === "skipped";
-  // The third line says what matters most: why it waits, how it ended, or where it ran.
-  const note = waiting ? job.reason : (last?.message ?? job.reason ?? (last?.agent ? `on ${last.agent}` : null));
+  // The third line says what matters most: why it waits or how it ended; where it runs is on the status line.
+  const note = waiting ? job.reason : (last?.message ?? job.reason);
+  const agent = waiting ? null : last?.agent;
   return (
     <div
       className={`job-card status-${status}${selected ? " selected" : ""}`}
@@ -43,6 +44,11 @@ export function JobCard({ runId, job, x, y, selected, now, canApprove, approving
         <JobStatus status={status} label={label} compact />
         {attempts && <span className="job-card-details">{attempts}</span>}
         {job.allowFailure && <span className="job-card-details">may fail</span>}
+        {agent && (
+          <span className="job-card-details job-card-agent" title={`${job.id} ${job.status === "running" ? "runs" : "ran"} on agent ${agent}`}>
+            on {agent}
+          </span>
+        )}
       </div>
       {isAwaitingApproval(job) && canApprove ? (
         <button type="button" className="approve" onClick={() => onApprove(job.id)} disabled={approving}>

@@ -73,4 +73,29 @@ describe("StageGraph", () => {
     renderGraph(true);
     expect(screen.getByRole("button", { name: "Approve" })).toBeTruthy();
   });
+
+  it("shows on each job card the agent that runs or ran it, but not for a job queued again", () => {
+    const attempt = (agent: string) => ({
+      number: 1, status: "succeeded" as const, startedAt: "2026-12-04T10:00:00Z", finishedAt: null, durationSeconds: null,
+      exitCode: null, message: null, peakMemoryBytes: null, agent,
+    });
+    render(
+      <StageGraph
+        runId={7}
+        stages={["build"]}
+        jobs={[
+          job("compile", "build", [], { attempts: [attempt("build-1")] }),
+          job("stress", "build", [], { status: "running", attempts: [attempt("perf-2")] }),
+          job("lint", "build", [], { status: "queued", attempts: [attempt("old-box")] }),
+        ]}
+        now={Date.now()}
+        canApprove={false}
+        approving={null}
+        onApprove={() => {}}
+      />,
+    );
+    expect(screen.getByTitle("compile ran on agent build-1").textContent).toBe("on build-1");
+    expect(screen.getByTitle("stress runs on agent perf-2").textContent).toBe("on perf-2");
+    expect(screen.queryByText("on old-box")).toBeNull();
+  });
 });
