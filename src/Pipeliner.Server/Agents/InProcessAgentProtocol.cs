@@ -8,6 +8,7 @@ using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Environments;
 using Pipeliner.Server.Http;
+using Pipeliner.Server.Logs;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
 using Pipeliner.Server.ProjectSecrets;
@@ -18,7 +19,7 @@ namespace Pipeliner.Server.Agents;
 /// <summary>The agent protocol served inside the server process: calls go straight to the coordinator and database.</summary>
 public sealed class InProcessAgentProtocol(
     IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, RunEvents events, ActiveAttempts active,
-    ServerMetrics metrics, IOptions<PipelinerOptions> options, TimeProvider time) : IAgentProtocol
+    ServerMetrics metrics, LogReadMasking masking, IOptions<PipelinerOptions> options, TimeProvider time) : IAgentProtocol
 {
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
 
@@ -56,17 +57,16 @@ public sealed class InProcessAgentProtocol(
         return Task.CompletedTask;
     }
 
-    public Task LogAsync(AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
+    public async Task LogAsync(AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
     {
         // The embedded agent writes the log file under the server's data directory itself; only live viewers need the lines.
-        if (!events.IsWatched(key.RunId)) return Task.CompletedTask;
+        if (!events.IsWatched(key.RunId)) return;
         foreach (var line in lines)
         {
+            var text = await masking.MaskLineAsync(key.RunId, line.Text, cancellationToken);
             events.Publish(key.RunId, "log",
-                JsonSerializer.Serialize(new { job = key.JobId, attempt = key.Attempt, time = line.Timestamp, text = line.Text }, JsonSerializerOptions.Web));
+                JsonSerializer.Serialize(new { job = key.JobId, attempt = key.Attempt, time = line.Timestamp, text }, JsonSerializerOptions.Web));
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task DoneAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken)
