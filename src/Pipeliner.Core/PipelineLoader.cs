@@ -14,11 +14,13 @@ public sealed record PipelineLoadResult(Pipeline? Pipeline, IReadOnlyList<Diagno
 /// <summary>Text of a <c>.pipeliner.yml</c> → validated pipeline: read the YAML, then compile it.</summary>
 public static class PipelineLoader
 {
-    public static PipelineLoadResult Load(string text)
+    /// <param name="text">The file's text.</param>
+    /// <param name="limits">The server's limits; <see cref="PipelineLimits.Default"/> when null.</param>
+    public static PipelineLoadResult Load(string text, PipelineLimits? limits = null)
     {
         var diagnostics = new DiagnosticBag();
         var syntax = PipelineSyntaxReader.Read(text, diagnostics);
-        var pipeline = syntax is null ? null : PipelineCompiler.Compile(syntax, diagnostics);
+        var pipeline = syntax is null ? null : PipelineCompiler.Compile(syntax, diagnostics, limits ?? PipelineLimits.Default);
         return new PipelineLoadResult(diagnostics.HasErrors ? null : pipeline, diagnostics.ToSortedList());
     }
 }

@@ -8,14 +8,15 @@ internal sealed record JobDefaults(string? Image, TimeSpan Timeout, int Retry, I
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromHours(1);
 
-    public static JobDefaults Compile(DefaultsSyntax? syntax, ValueParser parse)
+    /// <param name="resources">The server's defaults, which <c>defaults.resources</c> and each job's own replace key by key.</param>
+    public static JobDefaults Compile(DefaultsSyntax? syntax, ValueParser parse, ResourceLimits resources)
     {
-        if (syntax is null) return new JobDefaults(null, DefaultTimeout, 0, [], ResourceLimits.None);
+        if (syntax is null) return new JobDefaults(null, DefaultTimeout, 0, [], resources);
         return new JobDefaults(
             parse.NonEmpty(syntax.Image, "defaults.image"),
             parse.Duration(syntax.Timeout, "defaults.timeout") ?? DefaultTimeout,
             parse.Integer(syntax.Retry, "defaults.retry", 0, JobCompiler.MaxRetry) ?? 0,
             parse.Labels(syntax.RunsOn, "defaults.runs-on"),
-            parse.Resources(syntax.Resources, "defaults.resources", ResourceLimits.None));
+            parse.Resources(syntax.Resources, "defaults.resources", resources));
     }
 }

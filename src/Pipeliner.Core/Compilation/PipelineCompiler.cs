@@ -8,17 +8,18 @@ namespace Pipeliner.Core.Compilation;
 public static class PipelineCompiler
 {
     /// <returns>The pipeline, or null when <paramref name="diagnostics"/> holds errors.</returns>
-    public static Pipeline? Compile(PipelineSyntax syntax, DiagnosticBag diagnostics)
+    public static Pipeline? Compile(PipelineSyntax syntax, DiagnosticBag diagnostics, PipelineLimits? limits = null)
     {
-        var parse = new ValueParser(diagnostics);
+        limits ??= PipelineLimits.Default;
+        var parse = new ValueParser(diagnostics, limits.Maximums);
         var stages = CompileStages(syntax, parse);
-        var defaults = JobDefaults.Compile(syntax.Defaults, parse);
+        var defaults = JobDefaults.Compile(syntax.Defaults, parse, limits.Defaults);
         var jobCompiler = new JobCompiler(parse, stages, defaults);
         var templates = syntax.Jobs.Select(jobCompiler.Compile).OfType<JobTemplate>().ToList();
         if (syntax.Jobs.Count == 0 && !syntax.JobsMalformed)
             parse.Error(syntax.JobsLocation ?? SourceLocation.Start, "jobs: a pipeline needs at least one job");
 
-        var instances = ExpandMatrices(templates, parse);
+        var instances = ExpandMatrices(templates, parse, limits.MaxJobs);
         var needs = new NeedsResolver(parse, templates, instances).Resolve();
         var pipeline = new Pipeline
         {
@@ -53,9 +54,21 @@ public static class PipelineCompiler
         return stages;
     }
 
-    private static List<Job> ExpandMatrices(List<JobTemplate> templates, ValueParser parse)
+    /// <summary>Every job instance; none when the run would have more than <paramref name="maxJobs"/> (counted before expanding anything).</summary>
+    private static List<Job> ExpandMatrices(List<JobTemplate> templates, ValueParser parse, int maxJobs)
     {
         var instances = new List<Job>();
+        long total = 0;
+        foreach (var template in templates)
+        {
+            total += template.Matrix.Aggregate(1L, (product, axis) => Math.Min(product * Math.Max(1, axis.Values.Count), (long)maxJobs + 1));
+            if (total <= maxJobs) continue;
+            parse.Error(template.Syntax.Matrix?.Location ?? template.Job.Location,
+                $"jobs.{template.Job.Name}: the run would have more than {maxJobs} jobs (matrices expanded) with this job; " +
+                $"a run has at most {maxJobs} (the server's Pipeliner:Limits:JobsPerRun)");
+            return instances;
+        }
+
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var template in templates)
         {

@@ -6,8 +6,11 @@ using Pipeliner.Core.Syntax;
 namespace Pipeliner.Core.Compilation;
 
 /// <summary>Turns located scalars into typed values, reporting each bad one at its own position.</summary>
-internal sealed class ValueParser(DiagnosticBag diagnostics)
+/// <param name="maximums">The most a job may ask for in <c>resources</c> (the server's ceilings; null: none).</param>
+internal sealed class ValueParser(DiagnosticBag diagnostics, ResourceLimits? maximums = null)
 {
+    private readonly ResourceLimits _maximums = maximums ?? ResourceLimits.None;
+
     public DiagnosticBag Diagnostics => diagnostics;
 
     public void Error(SourceLocation location, string message) => diagnostics.Add(location, message);
@@ -154,17 +157,38 @@ internal sealed class ValueParser(DiagnosticBag diagnostics)
                 Error(cpuText.Location, $"{path}.cpus: expected a number of CPUs above 0 and at most 256, e.g. 0.5 or 2; found '{cpuText.Value}'");
         }
 
-        var memory = fallback.Memory;
-        if (syntax.Memory is { } memoryText)
+        var memory = Size(syntax.Memory, path, "memory", fallback.Memory, 6L << 20, "6Mi (the container engine's minimum)", _maximums.Memory);
+        var pids = fallback.Pids;
+        if (syntax.Pids is { } pidsText)
         {
-            if (!ByteSize.TryParse(memoryText.Value, out var size, out var error))
-                Error(memoryText.Location, $"{path}.memory: {error}");
-            else if (size.Bytes < 6 * (1L << 20))
-                Error(memoryText.Location, $"{path}.memory: at least 6Mi (the container engine's minimum), found '{memoryText.Value}'");
+            if (!int.TryParse(pidsText.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) || parsed < MinimumPids)
+                Error(pidsText.Location, $"{path}.pids: expected a whole number of processes, at least {MinimumPids}; found '{pidsText.Value}'");
+            else if (_maximums.Pids is { } most && parsed > most)
+                Error(pidsText.Location, $"{path}.pids: {parsed} is more than this server allows ({most}, its Pipeliner:Limits:MaxPids)");
             else
-                memory = size;
+                pids = parsed;
         }
 
-        return new ResourceLimits(cpus, memory);
+        var log = Size(syntax.Log, path, "log", fallback.Log, 1L << 20, "1Mi", _maximums.Log);
+        var workspace = Size(syntax.Workspace, path, "workspace", fallback.Workspace, 1L << 20, "1Mi", _maximums.Workspace);
+        var artifacts = Size(syntax.Artifacts, path, "artifacts", fallback.Artifacts, 1L << 10, "1Ki", _maximums.Artifacts);
+        return new ResourceLimits(cpus, memory, pids, log, workspace, artifacts);
+    }
+
+    /// <summary>A job may run this few processes at least: its shell and a command.</summary>
+    public const int MinimumPids = 8;
+
+    private ByteSize? Size(Scalar? scalar, NodePath path, string key, ByteSize? fallback, long least, string leastText, ByteSize? most)
+    {
+        if (scalar is null) return fallback;
+        if (!ByteSize.TryParse(scalar.Value, out var size, out var error))
+            Error(scalar.Location, $"{path}.{key}: {error}");
+        else if (size.Bytes < least)
+            Error(scalar.Location, $"{path}.{key}: at least {leastText}, found '{scalar.Value}'");
+        else if (most is { } ceiling && size.Bytes > ceiling.Bytes)
+            Error(scalar.Location, $"{path}.{key}: {scalar.Value} is more than this server allows ({ceiling}, its Pipeliner:Limits:Max{char.ToUpperInvariant(key[0])}{key[1..]})");
+        else
+            return size;
+        return fallback;
     }
 }

@@ -63,8 +63,13 @@ public sealed record ArtifactsDefinition(IReadOnlyList<string> Paths, TimeSpan E
 
 public sealed record CacheDefinition(string Key, IReadOnlyList<string> Paths);
 
-/// <summary>Container limits; null means unlimited.</summary>
-public sealed record ResourceLimits(decimal? Cpus, ByteSize? Memory)
+/// <summary>
+/// What a job may consume; null means unlimited. <paramref name="Pids"/>: processes and threads in its container;
+/// <paramref name="Log"/>: bytes of output stored (the job goes on past it); <paramref name="Workspace"/>: bytes in its
+/// workspace; <paramref name="Artifacts"/>: bytes of artifacts it saves.
+/// </summary>
+public sealed record ResourceLimits(
+    decimal? Cpus, ByteSize? Memory, int? Pids = null, ByteSize? Log = null, ByteSize? Workspace = null, ByteSize? Artifacts = null)
 {
     public static ResourceLimits None { get; } = new(null, null);
 }

@@ -127,8 +127,15 @@ internal static class JobSyntaxReader
         foreach (var (key, value) in reader.Entries(node, path, PipelineSyntaxReader.ResourcesKeys))
         {
             var scalar = reader.Scalar(value, path.Child(key.Value));
-            if (key.Value == "cpus") resources.Cpus = scalar;
-            else resources.Memory = scalar;
+            switch (key.Value)
+            {
+                case "cpus": resources.Cpus = scalar; break;
+                case "memory": resources.Memory = scalar; break;
+                case "pids": resources.Pids = scalar; break;
+                case "log": resources.Log = scalar; break;
+                case "workspace": resources.Workspace = scalar; break;
+                default: resources.Artifacts = scalar; break;
+            }
         }
 
         return resources;

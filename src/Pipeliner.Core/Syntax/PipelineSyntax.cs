@@ -68,6 +68,10 @@ public sealed class ResourcesSyntax
     public required SourceLocation Location { get; init; }
     public Scalar? Cpus { get; set; }
     public Scalar? Memory { get; set; }
+    public Scalar? Pids { get; set; }
+    public Scalar? Log { get; set; }
+    public Scalar? Workspace { get; set; }
+    public Scalar? Artifacts { get; set; }
 }
 
 public sealed class JobSyntax : MappingSyntax

@@ -14,7 +14,7 @@ public static class PipelineSyntaxReader
     public static readonly string[] PushKeys = ["branches", "tags", "paths"];
     public static readonly string[] PullRequestKeys = ["branches", "paths"];
     public static readonly string[] DefaultsKeys = ["image", "timeout", "retry", "runs-on", "resources"];
-    public static readonly string[] ResourcesKeys = ["cpus", "memory"];
+    public static readonly string[] ResourcesKeys = ["cpus", "memory", "pids", "log", "workspace", "artifacts"];
     public static readonly string[] ConditionKeys = ["branches", "tags", "events", "paths"];
     public static readonly string[] ServiceKeys = ["name", "image", "command", "env"];
     public static readonly string[] ArtifactsKeys = ["paths", "expire"];

@@ -274,7 +274,12 @@ public sealed class JobRunner(
         }
 
         var steps = spec.Services
-            .Select(s => new StepSpec { Name = s.Name, Kind = StepKind.Service, Image = s.Image, Command = s.Command, Environment = s.Env })
+            .Select(s => new StepSpec
+            {
+                Name = s.Name, Kind = StepKind.Service, Image = s.Image, Command = s.Command, Environment = s.Env,
+                // A service runs what the pipeline says too: its processes are bounded like the script's.
+                Resources = new ResourceLimits(null, null, spec.Resources.Pids),
+            })
             .Append(new StepSpec
             {
                 Name = "script",

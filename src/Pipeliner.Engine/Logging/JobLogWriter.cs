@@ -50,20 +50,26 @@ public sealed class JobLogWriter : IAsyncDisposable
     {
         var buffer = new byte[1 << 16];
         int read;
-        while ((read = output.Read(buffer, 0, buffer.Length)) > 0)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            lock (_gate)
+            while ((read = output.Read(buffer, 0, buffer.Length)) > 0)
             {
-                _assembler.Append(buffer.AsSpan(0, read), WriteLine);
-                _file.Flush();
+                cancellationToken.ThrowIfCancellationRequested();
+                lock (_gate)
+                {
+                    _assembler.Append(buffer.AsSpan(0, read), WriteLine);
+                    _file.Flush();
+                }
             }
         }
-
-        lock (_gate)
+        finally
         {
-            _assembler.Flush(WriteLine);
-            _file.Flush();
+            // Also when the copy is stopped: lines held back to see whether a secret continues are stored.
+            lock (_gate)
+            {
+                _assembler.Flush(WriteLine);
+                _file.Flush();
+            }
         }
     }
 
@@ -76,6 +82,8 @@ public sealed class JobLogWriter : IAsyncDisposable
             {
                 _ownLines.Append(Encoding.UTF8.GetBytes(line + "\n"), WriteLine);
             }
+
+            _ownLines.Flush(WriteLine);
 
             _file.Flush();
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Pipeliner.Engine.Secrets;
 
 namespace Pipeliner.Engine.Logging;
 
@@ -6,16 +7,31 @@ public delegate void LineHandler(ReadOnlySpan<byte> line);
 
 /// <summary>
 /// Cuts a byte stream arriving in arbitrary chunks into masked lines. Secrets are masked on whole lines, so a
-/// value split across chunks is still found. A line longer than the limit is cut, keeping back enough bytes
-/// that a secret straddling the cut is masked in the next piece.
+/// value split across chunks is still found, and across lines (<see cref="MaskingWindow"/>), so a value wrapped or
+/// printed in pieces is too. A line longer than the limit is cut, keeping back enough bytes that a secret
+/// straddling the cut is masked in the next piece.
 /// </summary>
-public sealed class LogLineAssembler(SecretMasker masker, int maxLineBytes = 64 * 1024)
+public sealed class LogLineAssembler
 {
+    private readonly SecretMasker masker;
+    private readonly int maxLineBytes;
     private readonly ArrayBufferWriter<byte> _pending = new(4096);
     private readonly ArrayBufferWriter<byte> _masked = new(4096);
+    private readonly MaskingWindow _window;
+    private readonly MaskedLineHandler _emitMasked;
+    private LineHandler? _onLine;
+
+    public LogLineAssembler(SecretMasker masker, int maxLineBytes = 64 * 1024)
+    {
+        this.masker = masker;
+        this.maxLineBytes = maxLineBytes;
+        _window = new MaskingWindow(masker);
+        _emitMasked = EmitMasked;
+    }
 
     public void Append(ReadOnlySpan<byte> chunk, LineHandler onLine)
     {
+        _onLine = onLine;
         while (!chunk.IsEmpty)
         {
             var newline = chunk.IndexOf((byte)'\n');
@@ -44,9 +60,14 @@ public sealed class LogLineAssembler(SecretMasker masker, int maxLineBytes = 64 
     /// <summary>Emits the last line when the stream ended without a newline.</summary>
     public void Flush(LineHandler onLine)
     {
-        if (_pending.WrittenCount == 0) return;
-        EmitLine(_pending.WrittenSpan, onLine);
-        _pending.ResetWrittenCount();
+        _onLine = onLine;
+        if (_pending.WrittenCount > 0)
+        {
+            EmitLine(_pending.WrittenSpan, onLine);
+            _pending.ResetWrittenCount();
+        }
+
+        _window.Flush(_emitMasked);
     }
 
     private void EmitLine(ReadOnlySpan<byte> line, LineHandler onLine)
@@ -58,9 +79,20 @@ public sealed class LogLineAssembler(SecretMasker masker, int maxLineBytes = 64 
             return;
         }
 
+        _window.Add(line, 0, _emitMasked);
+    }
+
+    private void EmitMasked(ReadOnlySpan<byte> line, List<ByteRange> masks)
+    {
+        if (masks.Count == 0)
+        {
+            _onLine!(line);
+            return;
+        }
+
         _masked.ResetWrittenCount();
-        masker.MaskInto(line, _masked);
-        onLine(_masked.WrittenSpan);
+        MaskedText.Replace(line, masks, _masked);
+        _onLine!(_masked.WrittenSpan);
     }
 
     private void EmitLongLinePart(LineHandler onLine)
@@ -70,9 +102,10 @@ public sealed class LogLineAssembler(SecretMasker masker, int maxLineBytes = 64 
         masker.MaskInto(_pending.WrittenSpan, _masked);
         var keep = Math.Min(_masked.WrittenCount, Math.Max(0, masker.LongestPatternBytes - 1));
         var emit = _masked.WrittenCount - keep;
-        onLine(_masked.WrittenSpan[..emit]);
         var tail = _masked.WrittenSpan[emit..].ToArray();
+        var piece = _masked.WrittenSpan[..emit].ToArray();
         _pending.ResetWrittenCount();
         _pending.Write(tail);
+        _window.Add(piece, 0, _emitMasked);
     }
 }

@@ -1,80 +1,45 @@
 using System.Buffers;
 using System.Text;
+using Pipeliner.Engine.Secrets;
 
 namespace Pipeliner.Engine.Logging;
 
 /// <summary>
-/// Replaces secret values in log text by <c>***</c>: each value, its base64 form, and each line of a multi-line
-/// value. Works on UTF-8 bytes; the caller makes sure a value is never split between two calls.
+/// Finds secret values in log text (<see cref="SecretForms"/>: each value, its base64 forms, the lines of a
+/// multi-line value), also where escape sequences or carriage returns are mixed into them, and replaces them by
+/// <c>***</c>. Works on UTF-8 bytes, one text at a time; <see cref="MaskingWindow"/> finds values across lines.
 /// </summary>
 public sealed class SecretMasker
 {
     public static readonly SecretMasker None = new([]);
 
-    /// <summary>Parts of multi-line secrets shorter than this are not masked on their own: they would mask ordinary text.</summary>
-    private const int MinimumLinePartLength = 3;
+    /// <summary>The replacement of a secret in a stored log.</summary>
+    public static readonly byte[] Replacement = "***"u8.ToArray();
 
-    /// <summary>Shorter base64 cores are too likely to occur by chance in ordinary output.</summary>
-    private const int MinimumBase64Length = 6;
-
-    private static readonly byte[] Replacement = "***"u8.ToArray();
     private readonly byte[][] _patterns;
 
     public SecretMasker(IEnumerable<string> secretValues)
     {
-        var patterns = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var value in secretValues.Where(v => v.Length > 0))
-        {
-            patterns.Add(value);
-            patterns.UnionWith(Base64Forms(Encoding.UTF8.GetBytes(value)));
-            if (!value.Contains('\n', StringComparison.Ordinal)) continue;
-            foreach (var line in value.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length >= MinimumLinePartLength))
-                patterns.Add(line);
-        }
-
-        // Longest first, so that a value is masked whole before a shorter one matches inside it.
-        _patterns = patterns.OrderByDescending(p => p.Length).Select(Encoding.UTF8.GetBytes).ToArray();
-        LongestPatternBytes = _patterns.Length == 0 ? 0 : _patterns.Max(p => p.Length);
+        _patterns = SecretForms.Of(secretValues);
+        LongestPatternBytes = _patterns.Length == 0 ? 0 : _patterns[0].Length;
     }
 
     public int LongestPatternBytes { get; }
-
-    /// <summary>
-    /// The part of the value's base64 text that does not depend on its surroundings, for each of the three byte
-    /// alignments it can have inside encoded data: <c>echo $SECRET | base64</c> adds a newline and changes the
-    /// last characters, text before it shifts the alignment, but this core stays the same.
-    /// </summary>
-    private static IEnumerable<string> Base64Forms(byte[] value)
-    {
-        for (var offset = 0; offset < 3; offset++)
-        {
-            var padded = new byte[offset + value.Length];
-            value.CopyTo(padded, offset);
-            var encoded = Convert.ToBase64String(padded);
-            var first = (8 * offset + 5) / 6;            // the first character not touched by bytes before the value
-            var end = 8 * (offset + value.Length) / 6;   // characters after this one mix in bytes after the value
-            if (end - first >= MinimumBase64Length) yield return encoded[first..end];
-        }
-    }
 
     public bool IsEmpty => _patterns.Length == 0;
 
     /// <summary>Writes <paramref name="text"/> with every secret replaced into <paramref name="output"/>.</summary>
     public void MaskInto(ReadOnlySpan<byte> text, IBufferWriter<byte> output)
     {
-        while (!text.IsEmpty)
+        if (IsEmpty)
         {
-            var (index, length) = FindFirst(text);
-            if (index < 0)
-            {
-                output.Write(text);
-                return;
-            }
-
-            output.Write(text[..index]);
-            output.Write(Replacement);
-            text = text[(index + length)..];
+            output.Write(text);
+            return;
         }
+
+        var ranges = new List<ByteRange>();
+        FindInLine(text, ranges);
+        MaskedText.Replace(text, ranges, output);
     }
 
     public string Mask(string text)
@@ -86,23 +51,93 @@ public sealed class SecretMasker
     }
 
     /// <summary>True when some secret occurs in <paramref name="text"/>.</summary>
-    public bool Contains(ReadOnlySpan<byte> text) => FindFirst(text).Index >= 0;
-
-    private (int Index, int Length) FindFirst(ReadOnlySpan<byte> text)
+    public bool Contains(ReadOnlySpan<byte> text)
     {
-        var bestIndex = -1;
-        var bestLength = 0;
+        if (IsEmpty) return false;
+        var ranges = new List<ByteRange>();
+        FindInLine(text, ranges);
+        return ranges.Count > 0;
+    }
+
+    /// <summary>The ranges of <paramref name="line"/> (raw bytes) that give a secret away, on their own.</summary>
+    internal void FindInLine(ReadOnlySpan<byte> line, List<ByteRange> ranges)
+    {
+        if (TerminalText.IsPlain(line))
+        {
+            AddMatches(line, 0, ranges);
+            return;
+        }
+
+        var visible = ArrayPool<byte>.Shared.Rent(line.Length);
+        var map = ArrayPool<int>.Shared.Rent(line.Length);
+        try
+        {
+            var count = TerminalText.Strip(line, visible, map);
+            var found = new List<ByteRange>();
+            AddMatches(visible.AsSpan(0, count), 0, found);
+            foreach (var range in found) ranges.Add(new ByteRange(map[range.Start], map[range.End - 1] + 1));
+            if (WholeLineShowsASecret(line)) ranges.Add(new ByteRange(0, line.Length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(visible);
+            ArrayPool<int>.Shared.Return(map);
+        }
+    }
+
+    /// <summary>
+    /// True when a line with carriage returns shows a secret on a terminal only, its parts overwriting each other
+    /// (<c>"xxcret\rse"</c>): then the whole line is masked.
+    /// </summary>
+    internal bool WholeLineShowsASecret(ReadOnlySpan<byte> line)
+    {
+        if (IsEmpty || line.IndexOf((byte)'\r') < 0) return false;
+        var rendered = TerminalText.Rendered(line);
+        var found = new List<ByteRange>();
+        AddMatches(rendered, 0, found);
+        return found.Count > 0;
+    }
+
+    /// <summary>Adds every occurrence of a secret in <paramref name="text"/> that ends after <paramref name="newFrom"/>.</summary>
+    internal void AddMatches(ReadOnlySpan<byte> text, int newFrom, List<ByteRange> ranges) => Scan(text, newFrom, ranges, int.MaxValue);
+
+    /// <summary>
+    /// Adds every occurrence of a secret in <paramref name="text"/> that ends after <paramref name="newFrom"/>, and
+    /// returns where the longest end of the text that is the start of a secret (at least <paramref name="minimum"/>
+    /// bytes of it, not all of it) begins, or -1: a line holding such an end may be followed by the rest of the value.
+    /// One search per form, for its first bytes, finds both.
+    /// </summary>
+    internal int Scan(ReadOnlySpan<byte> text, int newFrom, List<ByteRange> ranges, int minimum)
+    {
+        var unfinished = -1;
         foreach (var pattern in _patterns)
         {
-            var limit = bestIndex < 0 ? text.Length : Math.Min(text.Length, bestIndex + pattern.Length - 1);
-            var index = text[..limit].IndexOf(pattern);
-            if (index >= 0 && (bestIndex < 0 || index < bestIndex))
+            var head = pattern.AsSpan(0, Math.Min(pattern.Length, Math.Min(minimum, HeadLength)));
+            var at = Math.Max(0, newFrom - pattern.Length + 1);
+            while (at <= text.Length - head.Length)
             {
-                bestIndex = index;
-                bestLength = pattern.Length;
+                var index = text[at..].IndexOf(head);
+                if (index < 0) break;
+                var start = at + index;
+                at = start + 1;
+                var rest = text[start..];
+                if (rest.Length >= pattern.Length)
+                {
+                    if (rest.StartsWith(pattern)) ranges.Add(new ByteRange(start, start + pattern.Length));
+                }
+                else if (rest.Length >= minimum && (unfinished < 0 || start < unfinished) && pattern.AsSpan().StartsWith(rest))
+                {
+                    unfinished = start;
+                }
             }
         }
 
-        return (bestIndex, bestLength);
+        return unfinished;
     }
+
+    /// <summary>How many first bytes of a form are searched for (then compared whole).</summary>
+    private const int HeadLength = 4;
 }
+
+/// <summary>A range of bytes, end exclusive.</summary>
+public readonly record struct ByteRange(int Start, int End);

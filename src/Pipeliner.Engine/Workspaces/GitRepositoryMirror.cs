@@ -56,11 +56,19 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath, Reposi
     }
 
     /// <summary>The text of <paramref name="path"/> at <paramref name="commitSha"/>, or null when the file is not there.</summary>
-    public string? ReadFile(string commitSha, string path)
+    public string? ReadFile(string commitSha, string path) => ReadFile(commitSha, path, long.MaxValue).Text;
+
+    /// <summary>
+    /// The text of <paramref name="path"/> at <paramref name="commitSha"/> (null when the file is not there), unless it
+    /// has more than <paramref name="maxBytes"/>: then only its size, the blob's header read, never its content.
+    /// </summary>
+    public (string? Text, long Size) ReadFile(string commitSha, string path, long maxBytes)
     {
         using var repository = new Repository(MirrorPath);
         var commit = repository.Lookup<Commit>(commitSha) ?? throw new WorkspaceException($"no commit '{commitSha}' in {Describe()}");
-        return commit[path]?.Target is Blob blob ? blob.GetContentText() : null;
+        if (commit[path]?.Target is not Blob blob) return (null, 0);
+        var size = blob.Size;
+        return size > maxBytes ? (null, size) : (blob.GetContentText(), size);
     }
 
     /// <summary>A fresh working copy of <paramref name="commitSha"/> at <paramref name="directory"/> (detached HEAD, with .git).</summary>

@@ -118,7 +118,7 @@ public static class AgentProtocolEndpoints
     /// </summary>
     private static async Task<IResult> AppendLogAsync(
         long id, long? offset, HttpContext http, PipelinerDbContext db, ILogStore logs, LogMaskers maskers, RunEvents events,
-        CancellationToken cancellationToken)
+        LogReadMasking masking, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfAgentAsync(db, http.Agent(), id, cancellationToken);
         if (row is null) return problem!;
@@ -135,7 +135,7 @@ public static class AgentProtocolEndpoints
         var result = await logs.AppendAsync(row.Log, offset.Value, body, masker, cancellationToken);
         if (!result.Accepted)
             return TypedResults.Json(new LogPosition(result.Length), statusCode: StatusCodes.Status416RangeNotSatisfiable);
-        LiveLog.Publish(events, row.Key, result.Lines);
+        await LiveLog.PublishAsync(events, masking, row.Key, result.Lines, cancellationToken);
         return TypedResults.Ok(new LogPosition(result.Length));
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Logging;
+using Pipeliner.Server.Logs;
 using Pipeliner.Server.Runs;
 
 namespace Pipeliner.Server.Agents;
@@ -10,7 +11,7 @@ namespace Pipeliner.Server.Agents;
 /// endpoints (claims, leases, the recording of an attempt's end). The embedded agent runs on the server's own disk, so
 /// its workspace comes from the server's mirror and its log, artifacts and cache are written in place.
 /// </summary>
-public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirectory directory, RunEvents events) : IAgentProtocol
+public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirectory directory, RunEvents events, LogReadMasking masking) : IAgentProtocol
 {
     public async Task<AgentWork?> NextAsync(AgentInfo agent, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -44,27 +45,25 @@ public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirector
         return Task.CompletedTask;
     }
 
-    public Task LogAsync(AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
-    {
+    public Task LogAsync(AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken) =>
         // The embedded agent writes the log file under the server's data directory itself; only live viewers need the lines.
-        LiveLog.Publish(events, key, lines);
-        return Task.CompletedTask;
-    }
+        LiveLog.PublishAsync(events, masking, key, lines, cancellationToken);
 
     public Task DoneAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken) =>
         dispatch.RecordDoneAsync(key, report.Outcome, report.Artifacts, cancellationToken);
 }
 
-/// <summary>Log lines to the run's live viewers (server-sent events), from whichever transport brought them.</summary>
+/// <summary>Log lines to the run's live viewers (server-sent events), from whichever transport brought them, masked as every read is.</summary>
 public static class LiveLog
 {
-    public static void Publish(RunEvents events, AttemptKey key, IReadOnlyList<LogLine> lines)
+    public static async Task PublishAsync(RunEvents events, LogReadMasking masking, AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
     {
         if (!events.IsWatched(key.RunId)) return;
         foreach (var line in lines)
         {
+            var text = await masking.MaskLineAsync(key.RunId, line.Text, cancellationToken);
             events.Publish(key.RunId, "log",
-                JsonSerializer.Serialize(new { job = key.JobId, attempt = key.Attempt, time = line.Timestamp, text = line.Text }, JsonSerializerOptions.Web));
+                JsonSerializer.Serialize(new { job = key.JobId, attempt = key.Attempt, time = line.Timestamp, text }, JsonSerializerOptions.Web));
         }
     }
 }

@@ -5,6 +5,7 @@ using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
+using Pipeliner.Server.Logs;
 
 namespace Pipeliner.Server.Dashboard;
 
@@ -47,14 +48,17 @@ public static class LogBrowseEndpoints
 
     /// <summary><c>GET …/log/search?q=&amp;attempt=&amp;limit=</c>: the matching lines (number, offset, text), at most limit.</summary>
     private static async Task<Results<Ok<LogSearchResponse>, ProblemHttpResult>> SearchAsync(
-        long id, string job, string? q, int? attempt, int? limit, PipelinerDbContext db, DataLayout layout, CancellationToken cancellationToken)
+        long id, string job, string? q, int? attempt, int? limit, PipelinerDbContext db, DataLayout layout, LogReadMasking masking,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(q) || q.Length > MaxQueryLength)
             return Problems.BadRequest($"q is the text to find, 1 to {MaxQueryLength} characters");
         if (limit is < 1 or > MaxSearchLimit) return Problems.BadRequest($"limit is between 1 and {MaxSearchLimit}");
         var (found, problem) = await AttemptLog.FindAsync(db, layout, id, job, attempt, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
-        await using var stream = found.Open();
+        // Searched as read: masked, so that no form of a secret is found (a match would tell it is there) or returned.
+        var log = found.Open();
+        await using var stream = await masking.OpenAsync(id, log, 0, log.Length, cancellationToken);
         var (matches, truncated) = await LogSearcher.SearchAsync(stream, q, limit ?? DefaultSearchLimit, cancellationToken);
         return TypedResults.Ok(new LogSearchResponse(found.Attempt.Number, matches, truncated));
     }
@@ -76,7 +80,7 @@ public static class LogBrowseEndpoints
     /// <summary><c>GET …/log/raw?attempt=&amp;ticket=</c>: the whole stored log as a file download.</summary>
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> RawAsync(
         long id, string job, int? attempt, string? ticket, PipelinerDbContext db, DataLayout layout, LogDownloadTickets tickets,
-        CancellationToken cancellationToken)
+        LogReadMasking masking, CancellationToken cancellationToken)
     {
         if (attempt is not { } number || !await tickets.IsValidAsync(ticket, id, job, number, cancellationToken))
         {
@@ -87,6 +91,7 @@ public static class LogBrowseEndpoints
         var (found, problem) = await AttemptLog.FindAsync(db, layout, id, job, number, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
         var name = string.Create(CultureInfo.InvariantCulture, $"run-{id}-{PathSlug.For(job)}-attempt-{number}.log");
-        return TypedResults.Stream(found.Open(), "text/plain; charset=utf-8", name);
+        var log = found.Open();
+        return TypedResults.Stream(await masking.OpenAsync(id, log, 0, log.Length, cancellationToken), "text/plain; charset=utf-8", name);
     }
 }

@@ -72,6 +72,7 @@ public static class ServerSetup
         services.AddSingleton<RunLocks>();
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<RunEvents>();
+        services.AddSingleton<LogReadMasking>();
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<RunCoordinator>();
         services.AddSingleton<ActiveAttempts>();

@@ -31,12 +31,13 @@ public static class LogEndpoints
     }
 
     /// <summary>
-    /// The stored log of an attempt (default: the newest) from <paramref name="offset"/>, at most 8 MiB per answer.
+    /// The stored log of an attempt (default: the newest) from <paramref name="offset"/>, at most 8 MiB per answer,
+    /// masked (<see cref="LogReadMasking"/>: the same bytes, secrets overwritten by <c>*</c>).
     /// <c>X-Next-Offset</c> says where to continue; <c>X-Log-Complete</c> whether the attempt has ended and its agent wrote the last line.
     /// </summary>
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetLogAsync(
         long id, string job, int? attempt, long? offset, PipelinerDbContext db, DataLayout layout, ActiveAttempts active,
-        HttpContext http, CancellationToken cancellationToken)
+        LogReadMasking masking, HttpContext http, CancellationToken cancellationToken)
     {
         if (offset is < 0) return Problems.BadRequest("offset is a byte position, 0 or more");
         var attempts = await db.Attempts.AsNoTracking()
@@ -58,12 +59,11 @@ public static class LogEndpoints
             : (Stream)new MemoryStream();
         var start = Math.Min(offset ?? 0, stream.Length);
         var length = Math.Min(stream.Length - start, MaxChunkBytes);
-        stream.Seek(start, SeekOrigin.Begin);
         http.Response.Headers["X-Next-Offset"] = (start + length).ToString(CultureInfo.InvariantCulture);
         var final = chosen.FinishedAt is not null && !active.Contains(new AttemptKey(id, job, chosen.Number));
         http.Response.Headers["X-Log-Complete"] = final && start + length >= stream.Length ? "true" : "false";
         http.Response.Headers["X-Attempt"] = chosen.Number.ToString(CultureInfo.InvariantCulture);
-        return TypedResults.Stream(new BoundedStream(stream, length), "text/plain; charset=utf-8");
+        return TypedResults.Stream(await masking.OpenAsync(id, stream, start, length, cancellationToken), "text/plain; charset=utf-8");
     }
 
     private static async Task<Results<Ok<List<ArtifactResponse>>, ProblemHttpResult>> ListArtifactsAsync(

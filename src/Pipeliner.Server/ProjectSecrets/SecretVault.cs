@@ -17,6 +17,32 @@ public sealed class SecretVault(PipelinerDbContext db, IDataProtectionProvider p
 
     public string Protect(string value) => protection.CreateProtector(Purpose).Protect(value);
 
+    /// <summary>
+    /// Every value of the run's project's secrets, whatever the run's trust and environment: what reads of its logs
+    /// mask. Values that cannot be decrypted are left out (and logged by <see cref="ForRunAsync"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> AllValuesOfRunProjectAsync(long runId, CancellationToken cancellationToken)
+    {
+        var projectId = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => (int?)r.ProjectId).FirstOrDefaultAsync(cancellationToken);
+        if (projectId is null) return [];
+        var protector = protection.CreateProtector(Purpose);
+        var stored = await db.ProjectSecrets.AsNoTracking().Where(s => s.ProjectId == projectId).Select(s => s.ValueProtected).ToListAsync(cancellationToken);
+        var values = new List<string>();
+        foreach (var value in stored)
+        {
+            try
+            {
+                values.Add(protector.Unprotect(value));
+            }
+            catch (CryptographicException)
+            {
+                // Keys lost: the value is unknown, and so is what to mask.
+            }
+        }
+
+        return values;
+    }
+
     /// <summary>The secrets of the run's project, or a withholding when the run is a pull request from a fork the project does not trust.</summary>
     public async Task<RunSecrets> ForRunAsync(long runId, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Pipeliner.Core;
 using Pipeliner.Core.Model;
 using Pipeliner.Core.Planning;
@@ -9,6 +10,7 @@ using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Scheduling;
+using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Runs;
 
@@ -19,7 +21,7 @@ namespace Pipeliner.Server.Runs;
 /// </summary>
 public sealed class RunFactory(
     PipelinerDbContext db, WorkspacePreparer workspaces, RunCoordinator coordinator, ForgeStatusOutbox forgeStatuses, TimeProvider time,
-    ILogger<RunFactory> logger)
+    IOptions<PipelinerOptions> options, ILogger<RunFactory> logger)
 {
     public async Task<RunCreation> CreateAsync(ProjectEntity project, TriggerRequest trigger, CancellationToken cancellationToken)
     {
@@ -54,10 +56,9 @@ public sealed class RunFactory(
             commit = mirror.ResolveCommit(commit);
         }
 
-        var text = mirror.ReadFile(commit, project.PipelineFile);
-        if (text is null) return new RunPreparation.NoRun(new RunCreation.NoPipeline($"no {project.PipelineFile} at commit {commit[..Math.Min(12, commit.Length)]}"));
+        var loaded = PipelineText.Load(mirror, commit, project.PipelineFile, options.Value.Limits.ToPipelineLimits());
+        if (loaded is null) return new RunPreparation.NoRun(new RunCreation.NoPipeline($"no {project.PipelineFile} at commit {commit[..Math.Min(12, commit.Length)]}"));
 
-        var loaded = PipelineLoader.Load(text);
         var context = new TriggerContext
         {
             Event = trigger.Event,
@@ -79,6 +80,7 @@ public sealed class RunFactory(
     public async Task<StoredRun> StoreAsync(RunPreparation.Ready ready, CancellationToken cancellationToken)
     {
         var (project, trigger, context, loaded) = ready;
+        if (loaded.Pipeline is not null && PlanTooLarge(loaded.Pipeline, context, trigger) is { } tooLarge) loaded = tooLarge;
         if (loaded.Pipeline is null)
         {
             var (invalidId, statuses) = await StoreInvalidAsync(project, trigger, context, loaded, cancellationToken);
@@ -155,6 +157,16 @@ public sealed class RunFactory(
             logger.LogInformation("Run {Newer} cancels the older run {Older} of branch {Branch}", newer.Id, id, newer.Branch);
             await coordinator.ChangeAsync(id, change => { change.Run.Cancel($"canceled: run {newer.Number} supersedes it", change.Now); return true; }, cancellationToken);
         }
+    }
+
+    /// <summary>An invalid load saying so when the run's stored plan would be larger than <c>Pipeliner:Limits:PlanBytes</c>.</summary>
+    private PipelineLoadResult? PlanTooLarge(Pipeline pipeline, TriggerContext context, TriggerRequest trigger)
+    {
+        var limit = options.Value.Limits.PlanBytes;
+        var size = System.Text.Encoding.UTF8.GetByteCount(PlanJson.Serialize(WithVariables(PipelinePlanner.Plan(pipeline, context with { RunId = "0" }), trigger.Variables)));
+        if (size <= limit) return null;
+        return new PipelineLoadResult(null, [new Core.Diagnostics.Diagnostic(Core.Diagnostics.SourceLocation.Start,
+            $"the run's plan would take {new ByteSize(size)} to store; a run's plan holds at most {new ByteSize(limit)} (Pipeliner:Limits:PlanBytes): fewer jobs, shorter scripts or variables")]);
     }
 
     private static ExecutionPlan WithVariables(ExecutionPlan plan, IReadOnlyDictionary<string, string> variables)

@@ -1,9 +1,10 @@
 using Hangfire;
 using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
-using Pipeliner.Core;
+using Pipeliner.Core.Model;
 using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Runs;
 
 namespace Pipeliner.Server.Webhooks;
 
@@ -21,8 +22,7 @@ public sealed class ScheduleSync(PipelinerDbContext db, WorkspacePreparer worksp
         try
         {
             var mirror = await workspaces.UpdateAsync(project.Name, project.Repository, cancellationToken);
-            var text = mirror.ReadFile(mirror.ResolveCommit(project.DefaultBranch), project.PipelineFile);
-            var pipeline = text is null ? null : PipelineLoader.Load(text).Pipeline;
+            var pipeline = PipelineText.Load(mirror, mirror.ResolveCommit(project.DefaultBranch), project.PipelineFile, PipelineLimits.Default)?.Pipeline;
             crons = pipeline?.Triggers.Schedules.Select(s => s.Expression).ToList() ?? [];
         }
         catch (WorkspaceException e)

@@ -258,6 +258,8 @@ public sealed class DockerBackend : IExecutionBackend
                 // Swap equal to memory: the limit is a real limit and an overrun is an OOM kill, not swapping.
                 MemorySwap = memory,
                 NanoCPUs = step.Resources.Cpus is { } cpus ? (long)(cpus * 1_000_000_000m) : 0,
+                // Processes and threads of the container (its cgroup's pids.max): a fork bomb stops there, not at the host's.
+                PidsLimit = step.Resources.Pids,
                 NetworkMode = sharesNetwork ? $"container:{_containers[(workflow.Id, firstService!.Name)]}" : null,
                 // Output is read through the attach stream and stored by Pipeliner; the engine keeps no second copy.
                 LogConfig = new LogConfig { Type = "none" },
