@@ -41,10 +41,14 @@ export function App() {
       return <DeliveriesPage project={params.project ?? ""} />;
     case "pullRequest":
       return <PullRequestPage project={params.project ?? ""} number={Number(params.number)} />;
+    case "projectRun":
+    case "projectJob": {
+      const address = { project: params.project ?? "", number: Number(params.number) };
+      return <RunDetailPage key={`${address.project}#${address.number}`} address={address} job={params.job} />;
+    }
     case "run":
-      return <RunDetailPage key={params.id} runId={Number(params.id)} />;
     case "job":
-      return <RunDetailPage key={params.id} runId={Number(params.id)} job={params.job} />;
+      return <RunDetailPage key={params.id} address={{ id: Number(params.id) }} job={params.job} />;
     case "adminUsers":
       return <AdminUsersPage />;
     case "account":

@@ -28,6 +28,8 @@ public static class RunEndpoints
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         projectRuns.MapPost("/", TriggerAsync).RequireAuthorization(Policies.Developer)
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
+        // The number people see (#14 of shop-api), as the dashboard's address /projects/shop-api/runs/14 names it.
+        projectRuns.MapGet("/{number:int}", GetByNumberAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
 
         var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Runs").WithAuthProblems();
         runs.MapGet("/", GetAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
@@ -106,6 +108,12 @@ public static class RunEndpoints
 
     private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(long id, RunReader reader, CancellationToken cancellationToken) =>
         await reader.GetAsync(id, cancellationToken) is { } run ? TypedResults.Ok(run) : Problems.NotFound($"no run {id}");
+
+    private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetByNumberAsync(
+        string project, int number, RunReader reader, CancellationToken cancellationToken) =>
+        await reader.GetByNumberAsync(project, number, cancellationToken) is { } run
+            ? TypedResults.Ok(run)
+            : Problems.NotFound($"no run #{number} of project '{project}'");
 
     private static bool IsBranchName(string text) => GitRefs.IsValidRefName(text) && !text.StartsWith('-');
 

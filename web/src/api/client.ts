@@ -120,6 +120,8 @@ export function createClient(options: ClientOptions = {}) {
     failures: (runIds: number[]) =>
       runIds.length ? json<RunFailures[]>(`/api/runs/failures${query({ ids: runIds.join(",") })}`) : Promise.resolve([]),
     run: (id: number) => json<Run>(`/api/runs/${id}`),
+    /** The run people call #number of the project. */
+    runAt: (project: string, number: number) => json<Run>(`/api/projects/${enc(project)}/runs/${number}`),
     deliveries: (project: string, page = 1) => json<Paged<Delivery>>(`/api/projects/${enc(project)}/deliveries${query({ page })}`),
     redeliver: async (project: string, id: number) =>
       (await (await post(`/api/projects/${enc(project)}/deliveries/${id}/redeliver`)).json()) as Delivery,

@@ -15,15 +15,15 @@ import { useSession } from "../hooks/session";
 import { useAction } from "../hooks/useAction";
 import { useAsync } from "../hooks/useAsync";
 import { useNow } from "../hooks/useNow";
-import { useRunLive } from "../hooks/useRunLive";
+import { useRunLive, type RunAddress } from "../hooks/useRunLive";
 import { useLocation } from "../routing/router";
 import { paths } from "../routing/paths";
 
 /** A run: header, actions, the stage graph, and the selected job's log — all live while the run is unfinished. */
-export function RunDetailPage({ runId, job }: { runId: number; job?: string }) {
-  // The log is read while the run loads, not after.
-  useState(() => job && prefetchLog(api, runId, job));
-  const live = useRunLive(runId);
+export function RunDetailPage({ address, job }: { address: RunAddress; job?: string }) {
+  // The log is read while the run loads, not after (by id; by number the run's id comes with the run).
+  useState(() => job && "id" in address && prefetchLog(api, address.id, job));
+  const live = useRunLive(address);
   const session = useSession();
   const action = useAction();
   const { search } = useLocation();
@@ -38,7 +38,11 @@ export function RunDetailPage({ runId, job }: { runId: number; job?: string }) {
   const crumbs = [
     { label: "Projects", to: paths.projects() },
     ...(run ? [{ label: run.project, to: paths.projectRuns(run.project) }] : []),
-    { label: `Run ${run ? `#${run.number}` : runId}`, to: job ? paths.run(runId) : undefined },
+    ...("project" in address && !run ? [{ label: address.project, to: paths.projectRuns(address.project) }] : []),
+    {
+      label: `Run ${run ? `#${run.number}` : "project" in address ? `#${address.number}` : address.id}`,
+      to: job && run ? paths.run(run) : undefined,
+    },
     ...(job ? [{ label: job }] : []),
   ];
 
@@ -50,6 +54,7 @@ export function RunDetailPage({ runId, job }: { runId: number; job?: string }) {
     );
   }
 
+  const runId = run.id;
   const act = (name: string, call: () => Promise<unknown>) => void action.run(name, call).then((ok) => ok && live.reload());
   const selected = job ? run.jobs.find((j) => j.id === job) : undefined;
   const attempt = search.get("attempt");
@@ -75,7 +80,7 @@ export function RunDetailPage({ runId, job }: { runId: number; job?: string }) {
       {run.errors && run.errors.length > 0 && <RunErrors errors={run.errors} />}
       {run.jobs.length > 0 && (
         <StageGraph
-          runId={runId}
+          run={run}
           stages={run.stages}
           jobs={run.jobs}
           selectedJob={job}
@@ -87,7 +92,7 @@ export function RunDetailPage({ runId, job }: { runId: number; job?: string }) {
       )}
       {job && !selected && <p className="notice error">This run has no job named “{job}”.</p>}
       {selected ? (
-        <JobPanel runId={runId} job={selected} attempt={attempt ? Number(attempt) : undefined} now={now} logLines={live.logLines} />
+        <JobPanel run={run} job={selected} attempt={attempt ? Number(attempt) : undefined} now={now} logLines={live.logLines} />
       ) : (
         !job && run.jobs.length > 0 && <p className="notice hint">Choose a job in the graph to see its log.</p>
       )}

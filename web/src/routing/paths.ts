@@ -2,15 +2,21 @@
 
 const enc = encodeURIComponent;
 
+/** A run as people name it: the project and its number there (#14 of shop-api), not the server's id. */
+export interface RunRef {
+  project: string;
+  number: number;
+}
+
 export const paths = {
   projects: () => "/",
   projectRuns: (project: string, query = "") => `/projects/${enc(project)}${query}`,
   environments: (project: string) => `/projects/${enc(project)}/environments`,
   deliveries: (project: string, query = "") => `/projects/${enc(project)}/deliveries${query}`,
   pullRequest: (project: string, number: number) => `/projects/${enc(project)}/pulls/${number}`,
-  run: (id: number) => `/runs/${id}`,
-  job: (id: number, job: string, attempt?: number) =>
-    `/runs/${id}/jobs/${enc(job)}${attempt !== undefined ? `?attempt=${attempt}` : ""}`,
+  run: (run: RunRef) => `/projects/${enc(run.project)}/runs/${run.number}`,
+  job: (run: RunRef, job: string, attempt?: number) =>
+    `/projects/${enc(run.project)}/runs/${run.number}/jobs/${enc(job)}${attempt !== undefined ? `?attempt=${attempt}` : ""}`,
   adminUsers: () => "/admin/users",
   account: () => "/account",
   signIn: (next?: string) => `/sign-in${next ? `?next=${enc(next)}` : ""}`,
@@ -22,6 +28,9 @@ export const routes = {
   environments: "/projects/:project/environments",
   deliveries: "/projects/:project/deliveries",
   pullRequest: "/projects/:project/pulls/:number",
+  projectRun: "/projects/:project/runs/:number",
+  projectJob: "/projects/:project/runs/:number/jobs/:job",
+  // The addresses by id that older links (and commit statuses sent before) use keep working.
   run: "/runs/:id",
   job: "/runs/:id/jobs/:job",
   adminUsers: "/admin/users",
