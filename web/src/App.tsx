@@ -6,7 +6,10 @@ import { getCsrfToken, getToken } from "./api/session";
 import { useSession } from "./hooks/session";
 import { DeliveriesPage } from "./pages/DeliveriesPage";
 import { EnvironmentsPage } from "./pages/EnvironmentsPage";
+import { NewProjectPage } from "./pages/NewProjectPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { ProjectSecretsPage } from "./pages/ProjectSecretsPage";
+import { ProjectSettingsPage } from "./pages/ProjectSettingsPage";
 import { ProjectRunsPage } from "./pages/ProjectRunsPage";
 import { ProjectsPage } from "./pages/ProjectsPage";
 import { PullRequestPage } from "./pages/PullRequestPage";
@@ -35,6 +38,12 @@ export function App() {
       return <ProjectsPage />;
     case "projectRuns":
       return <ProjectRunsPage project={params.project ?? ""} />;
+    case "newProject":
+      return <NewProjectPage />;
+    case "projectSettings":
+      return <ProjectSettingsPage project={params.project ?? ""} />;
+    case "projectSecrets":
+      return <ProjectSecretsPage project={params.project ?? ""} />;
     case "environments":
       return <EnvironmentsPage project={params.project ?? ""} />;
     case "deliveries":

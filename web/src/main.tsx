@@ -6,6 +6,7 @@ import "./styles/theme.css";
 import "./styles/layout.css";
 import "./styles/components.css";
 import "./styles/log.css";
+import "./styles/setup.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

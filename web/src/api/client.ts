@@ -14,6 +14,8 @@ import type {
   Me,
   Paged,
   Project,
+  ProjectInput,
+  SecretInfo,
   ProjectOverview,
   Promotion,
   Run,
@@ -112,6 +114,15 @@ export function createClient(options: ClientOptions = {}) {
     singleSignOnUrl: (next: string, remember: boolean) => `${base}/api/session/oidc${query({ next, remember: remember ? "true" : undefined })}`,
     projects: () => json<Project[]>("/api/projects"),
     project: (name: string) => json<Project>(`/api/projects/${enc(name)}`),
+    createProject: async (project: ProjectInput) => (await (await sendJson("POST", "/api/projects", project)).json()) as Project,
+    updateProject: async (name: string, change: ProjectInput) =>
+      (await (await sendJson("PATCH", `/api/projects/${enc(name)}`, change)).json()) as Project,
+    secrets: (project: string) => json<SecretInfo[]>(`/api/projects/${enc(project)}/secrets`),
+    /** Adds or replaces a secret; the value goes to the server and is never read back. */
+    setSecret: async (project: string, name: string, value: string, environment: string | null) =>
+      (await (await sendJson("PUT", `/api/projects/${enc(project)}/secrets/${enc(name)}`, { value, environment })).json()) as SecretInfo,
+    deleteSecret: (project: string, name: string, environment: string | null) =>
+      send(`/api/projects/${enc(project)}/secrets/${enc(name)}${query({ environment })}`, { method: "DELETE" }),
     overview: (name: string, limit = 8) => json<ProjectOverview>(`/api/projects/${enc(name)}/overview${query({ limit })}`),
     runs: (project: string, filters: RunFilters = {}, pageSize = 20) =>
       json<Paged<RunSummary>>(`/api/projects/${enc(project)}/runs${query({ ...filters, pageSize })}`),

@@ -76,6 +76,44 @@ export interface Project {
   createdAt: string;
   webhookUrl: string;
   latestDefaultBranchRun: RunInfo | null;
+  allowSecretsForForks?: boolean;
+  forgeApiUrl?: string | null;
+  hasForgeToken?: boolean;
+  /** Which clone credentials are stored ("password", "ssh"), never the credentials themselves. */
+  credentialsKind?: "password" | "ssh" | null;
+}
+
+export const forges = ["github", "gitlab", "gitea", "bitbucket"] as const;
+
+/** Clone credentials as the API takes them (write-only); every field empty removes them. */
+export interface RepositoryCredentialsInput {
+  username?: string;
+  password?: string;
+  sshPrivateKey?: string;
+  sshPassphrase?: string;
+  knownHosts?: string;
+}
+
+/** POST /api/projects; PATCH takes the same settings but name, repository and forge. */
+export interface ProjectInput {
+  name?: string;
+  repository?: string;
+  forge?: string;
+  webhookSecret?: string;
+  pipelineFile?: string;
+  defaultBranch?: string;
+  forgeApiUrl?: string;
+  forgeToken?: string;
+  allowSecretsForForks?: boolean;
+  credentials?: RepositoryCredentialsInput;
+}
+
+/** A stored secret: its name and scope, never its value. */
+export interface SecretInfo {
+  name: string;
+  environment: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface RunSummary {

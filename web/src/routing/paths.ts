@@ -11,6 +11,9 @@ export interface RunRef {
 export const paths = {
   projects: () => "/",
   projectRuns: (project: string, query = "") => `/projects/${enc(project)}${query}`,
+  newProject: () => "/new-project",
+  projectSettings: (project: string) => `/projects/${enc(project)}/settings`,
+  projectSecrets: (project: string) => `/projects/${enc(project)}/secrets`,
   environments: (project: string) => `/projects/${enc(project)}/environments`,
   deliveries: (project: string, query = "") => `/projects/${enc(project)}/deliveries${query}`,
   pullRequest: (project: string, number: number) => `/projects/${enc(project)}/pulls/${number}`,
@@ -25,6 +28,9 @@ export const paths = {
 export const routes = {
   projects: "/",
   projectRuns: "/projects/:project",
+  newProject: "/new-project",
+  projectSettings: "/projects/:project/settings",
+  projectSecrets: "/projects/:project/secrets",
   environments: "/projects/:project/environments",
   deliveries: "/projects/:project/deliveries",
   pullRequest: "/projects/:project/pulls/:number",
