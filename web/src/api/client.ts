@@ -15,6 +15,8 @@ import type {
   Paged,
   Project,
   ProjectInput,
+  PlanPreview,
+  RunRequest,
   SecretInfo,
   ProjectOverview,
   Promotion,
@@ -117,6 +119,10 @@ export function createClient(options: ClientOptions = {}) {
     createProject: async (project: ProjectInput) => (await (await sendJson("POST", "/api/projects", project)).json()) as Project,
     updateProject: async (name: string, change: ProjectInput) =>
       (await (await sendJson("PATCH", `/api/projects/${enc(name)}`, change)).json()) as Project,
+    planRun: async (project: string, request: RunRequest) =>
+      (await (await sendJson("POST", `/api/projects/${enc(project)}/plan`, request)).json()) as PlanPreview,
+    startRun: async (project: string, request: RunRequest) =>
+      (await (await sendJson("POST", `/api/projects/${enc(project)}/runs`, request)).json()) as { id: number; number: number; status: string },
     secrets: (project: string) => json<SecretInfo[]>(`/api/projects/${enc(project)}/secrets`),
     /** Adds or replaces a secret; the value goes to the server and is never read back. */
     setSecret: async (project: string, name: string, value: string, environment: string | null) =>

@@ -108,6 +108,24 @@ export interface ProjectInput {
   credentials?: RepositoryCredentialsInput;
 }
 
+/** A manual run: a branch (the default branch when empty) or a commit, and variables for every job. */
+export interface RunRequest {
+  branch?: string;
+  commit?: string;
+  variables?: Record<string, string>;
+}
+
+/** POST /api/projects/{project}/plan: what that run would do. */
+export interface PlanPreview {
+  commit: string | null;
+  branch: string | null;
+  runs: boolean;
+  reason: string | null;
+  stages: string[];
+  jobs: { id: string; stage: string; decision: "run" | "skip" | "manual"; reason: string | null; needs: string[]; environment: string | null }[];
+  errors: RunError[];
+}
+
 /** A stored secret: its name and scope, never its value. */
 export interface SecretInfo {
   name: string;
