@@ -15,6 +15,7 @@ import type {
   Paged,
   Project,
   ProjectInput,
+  Artifact,
   PlanPreview,
   RunRequest,
   SecretInfo,
@@ -144,6 +145,10 @@ export function createClient(options: ClientOptions = {}) {
       (await (await post(`/api/projects/${enc(project)}/deliveries/${id}/redeliver`)).json()) as Delivery,
     forgeStatuses: (id: number, signal?: AbortSignal) => json<ForgeStatuses>(`/api/runs/${id}/statuses`, { signal }),
 
+    artifacts: (id: number) => json<Artifact[]>(`/api/runs/${id}/artifacts`),
+    artifactUrl: (id: number, name: string) => `${base}/api/runs/${id}/artifacts/${enc(name)}`,
+    /** The archive's bytes, read with the token a download link could not send. */
+    artifactBlob: async (id: number, name: string) => (await send(`/api/runs/${id}/artifacts/${enc(name)}`)).blob(),
     cancel: (id: number) => post(`/api/runs/${id}/cancel`),
     retry: (id: number, jobs?: string[]) => post(`/api/runs/${id}/retry`, jobs ? { jobs } : {}),
     approve: (id: number, job: string) => post(`${jobPath(id, job)}/approve`),

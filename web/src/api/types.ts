@@ -126,6 +126,15 @@ export interface PlanPreview {
   errors: RunError[];
 }
 
+/** An archive a job saved (GET /api/runs/{id}/artifacts). */
+export interface Artifact {
+  name: string;
+  job: string;
+  path: string;
+  size: number;
+  sha256: string;
+}
+
 /** A stored secret: its name and scope, never its value. */
 export interface SecretInfo {
   name: string;

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api } from "../api/client";
 import { prefetchLog } from "../api/logPrefetch";
 import { finishedStatuses } from "../api/types";
+import { ArtifactsSection } from "../components/Artifacts/ArtifactsSection";
 import { ErrorNotice, Loading } from "../components/common/Notice";
 import { ForgeStatusSection } from "../components/ForgeStatuses/ForgeStatusSection";
 import { PromoteButtons } from "../components/Environments/PromoteButtons";
@@ -96,6 +97,11 @@ export function RunDetailPage({ address, job }: { address: RunAddress; job?: str
       ) : (
         !job && run.jobs.length > 0 && <p className="notice hint">Choose a job in the graph to see its log.</p>
       )}
+      <ArtifactsSection
+        runId={runId}
+        job={selected?.id}
+        version={run.jobs.map((j) => `${j.status}:${j.attempts.length}`).join(",")}
+      />
       <ForgeStatusSection runId={runId} runStatus={run.status} />
     </AppShell>
   );
