@@ -15,6 +15,7 @@ import type {
   Paged,
   Project,
   ProjectInput,
+  PromotionOption,
   Artifact,
   PlanPreview,
   RunRequest,
@@ -159,6 +160,7 @@ export function createClient(options: ClientOptions = {}) {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(rules),
       }),
+    promotionOptions: (id: number) => json<PromotionOption[]>(`/api/runs/${id}/promotions`),
     promote: async (id: number, environment: string) =>
       (await (await post(`/api/runs/${id}/promote`, { environment })).json()) as Promotion,
     redeploy: async (project: string, environment: string, deploymentId: number) =>

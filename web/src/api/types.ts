@@ -135,6 +135,16 @@ export interface Artifact {
   sha256: string;
 }
 
+/** GET /api/runs/{id}/promotions: whether this user may promote the run to the environment now, or the rule that refuses. */
+export interface PromotionOption {
+  environment: string;
+  jobs: string[];
+  allowed: boolean;
+  rule: string | null;
+  reason: string | null;
+  approvals: number;
+}
+
 /** A stored secret: its name and scope, never its value. */
 export interface SecretInfo {
   name: string;

@@ -6,6 +6,7 @@ import { ArtifactsSection } from "../components/Artifacts/ArtifactsSection";
 import { ErrorNotice, Loading } from "../components/common/Notice";
 import { ForgeStatusSection } from "../components/ForgeStatuses/ForgeStatusSection";
 import { PromoteButtons } from "../components/Environments/PromoteButtons";
+import { PromotionDialog } from "../components/Environments/PromotionDialog";
 import { AppShell } from "../components/Layout/AppShell";
 import { RunActions } from "../components/RunActions/RunActions";
 import { JobPanel } from "../components/Runs/JobPanel";
@@ -31,10 +32,16 @@ export function RunDetailPage({ address, job }: { address: RunAddress; job?: str
   const run = live.run;
   const unfinished = run !== undefined && !finishedStatuses.has(run.status);
   const now = useNow(unfinished);
-  // Who may promote is each environment's rule; an environment nobody configured needs a release manager.
-  const environments = useAsync(() => (run ? api.environments(run.project) : Promise.resolve([])), [run?.project]);
-  const canPromote = (environment: string) =>
-    session.can(environments.data?.find((e) => e.name === environment)?.rules.requiredRole ?? "release-manager");
+  // Where this user may promote the run is the server's answer to each environment's rules (role, branch or tag, order).
+  const version = run?.jobs.map((j) => `${j.status}:${j.attempts.length}`).join(",") ?? "";
+  const promotions = useAsync(() => (run ? api.promotionOptions(run.id) : Promise.resolve([])), [run?.id, version, session.me?.role]);
+  const optionOf = (environment: string) => promotions.data?.find((o) => o.environment === environment);
+  const canPromote = (environment: string) => optionOf(environment)?.allowed ?? false;
+  const whyNot = (environment: string) => {
+    const option = optionOf(environment);
+    return option && !option.allowed && option.rule ? `rule '${option.rule}': ${option.reason}` : null;
+  };
+  const [confirming, setConfirming] = useState<string | null>(null);
 
   const crumbs = [
     { label: "Projects", to: paths.projects() },
@@ -74,9 +81,23 @@ export function RunDetailPage({ address, job }: { address: RunAddress; job?: str
         project={run.project}
         jobs={run.jobs}
         canPromote={canPromote}
+        whyNot={whyNot}
         busy={action.busy?.startsWith("promote:") ? action.busy.slice(8) : null}
-        onPromote={(environment) => act(`promote:${environment}`, () => api.promote(runId, environment))}
+        onPromote={setConfirming}
       />
+      {confirming && optionOf(confirming) && (
+        <PromotionDialog
+          run={run}
+          option={optionOf(confirming)!}
+          busy={action.busy === `promote:${confirming}`}
+          onCancel={() => setConfirming(null)}
+          onConfirm={() => {
+            const environment = confirming;
+            setConfirming(null);
+            act(`promote:${environment}`, () => api.promote(runId, environment));
+          }}
+        />
+      )}
       {action.error && <ErrorNotice error={action.error} />}
       {run.errors && run.errors.length > 0 && <RunErrors errors={run.errors} />}
       {run.jobs.length > 0 && (
@@ -100,7 +121,7 @@ export function RunDetailPage({ address, job }: { address: RunAddress; job?: str
       <ArtifactsSection
         runId={runId}
         job={selected?.id}
-        version={run.jobs.map((j) => `${j.status}:${j.attempts.length}`).join(",")}
+        version={version}
       />
       <ForgeStatusSection runId={runId} runStatus={run.status} />
     </AppShell>
