@@ -34,7 +34,7 @@ function serve(me: Me | "refuse") {
     const token = new Headers(init?.headers).get("Authorization");
     if (url.pathname === "/api/me") return me === "refuse" && token ? json({ title: "Unauthorized" }, 401) : json(me === "refuse" ? { name: null, role: null, anonymousRead: false } : me);
     if (url.pathname === "/api/projects") return json([]);
-    if (url.pathname === "/api/runs/3") return json(run);
+    if (url.pathname === "/api/runs/3" || url.pathname === "/api/projects/shop/runs/3") return json(run);
     if (url.pathname === "/api/runs/3/events") return new Response(new ReadableStream(), { headers: { "Content-Type": "text/event-stream" } });
     if (url.pathname === "/api/runs/3/statuses") return json(forgeStatuses);
     return json({ title: "Not found" }, 404);
@@ -99,6 +99,15 @@ describe("App", () => {
     const panel = await screen.findByRole("region", { name: "Forge statuses" });
     expect(panel.textContent).toContain("1 context, the forge is up to date");
     expect(panel.textContent).toContain("HTTP 201");
+  });
+
+  it("opens a run by its project and number, and links its jobs the same way", async () => {
+    const fetch = serve({ name: "view", role: "viewer", anonymousRead: false });
+    renderApp("/projects/shop/runs/3");
+    await screen.findByText("Add the cart");
+    expect(fetch.mock.calls.some(([input]) => String(input) === "/api/projects/shop/runs/3")).toBe(true);
+    expect(screen.getByRole("link", { name: "compile" }).getAttribute("href")).toBe("/projects/shop/runs/3/jobs/compile");
+    expect(screen.getByRole("link", { name: "shop" }).getAttribute("href")).toBe("/projects/shop");
   });
 
   it("drops a token the server no longer accepts", async () => {

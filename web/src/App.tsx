@@ -7,7 +7,10 @@ import { getCsrfToken, getToken } from "./api/session";
 import { useSession } from "./hooks/session";
 import { DeliveriesPage } from "./pages/DeliveriesPage";
 import { EnvironmentsPage } from "./pages/EnvironmentsPage";
+import { NewProjectPage } from "./pages/NewProjectPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { ProjectSecretsPage } from "./pages/ProjectSecretsPage";
+import { ProjectSettingsPage } from "./pages/ProjectSettingsPage";
 import { ProjectRunsPage } from "./pages/ProjectRunsPage";
 import { ProjectsPage } from "./pages/ProjectsPage";
 import { PullRequestPage } from "./pages/PullRequestPage";
@@ -36,16 +39,26 @@ export function App() {
       return <ProjectsPage />;
     case "projectRuns":
       return <ProjectRunsPage project={params.project ?? ""} />;
+    case "newProject":
+      return <NewProjectPage />;
+    case "projectSettings":
+      return <ProjectSettingsPage project={params.project ?? ""} />;
+    case "projectSecrets":
+      return <ProjectSecretsPage project={params.project ?? ""} />;
     case "environments":
       return <EnvironmentsPage project={params.project ?? ""} />;
     case "deliveries":
       return <DeliveriesPage project={params.project ?? ""} />;
     case "pullRequest":
       return <PullRequestPage project={params.project ?? ""} number={Number(params.number)} />;
+    case "projectRun":
+    case "projectJob": {
+      const address = { project: params.project ?? "", number: Number(params.number) };
+      return <RunDetailPage key={`${address.project}#${address.number}`} address={address} job={params.job} />;
+    }
     case "run":
-      return <RunDetailPage key={params.id} runId={Number(params.id)} />;
     case "job":
-      return <RunDetailPage key={params.id} runId={Number(params.id)} job={params.job} />;
+      return <RunDetailPage key={params.id} address={{ id: Number(params.id) }} job={params.job} />;
     case "adminUsers":
       return <AdminUsersPage />;
     case "agents":

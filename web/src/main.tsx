@@ -7,6 +7,7 @@ import "./styles/layout.css";
 import "./styles/components.css";
 import "./styles/log.css";
 import "./styles/agents.css";
+import "./styles/setup.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -29,6 +29,13 @@ public sealed record PromotionResponse(long RunId, string Environment, IReadOnly
 
 public sealed record RedeployRequest(long? DeploymentId);
 
+/// <summary>
+/// Whether the asking user may promote the run to an environment now: the jobs a promotion would start and, when a rule
+/// refuses, the rule and why (as the promotion would say it).
+/// </summary>
+public sealed record PromotionOptionResponse(
+    string Environment, IReadOnlyList<string> Jobs, bool Allowed, string? Rule, string? Reason, int Approvals);
+
 public static partial class EnvironmentContracts
 {
     public const int HistoryLimit = 50;

@@ -22,9 +22,10 @@ public static class EnvironmentEndpoints
         environments.MapPost("/{environment}/redeploy", RedeployAsync).RequireAuthorization(Policies.Developer)
             .ProducesValidationProblem().WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
 
-        app.MapGroup("/api/runs/{id:long}").WithTags("Environments").WithAuthProblems()
-            .MapPost("/promote", PromoteAsync).RequireAuthorization(Policies.Developer)
+        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Environments").WithAuthProblems();
+        runs.MapPost("/promote", PromoteAsync).RequireAuthorization(Policies.Developer)
             .ProducesValidationProblem().WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        runs.MapGet("/promotions", PromotionOptionsAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
     }
 
     private static async Task<Results<Ok<List<EnvironmentResponse>>, ProblemHttpResult>> ListAsync(
@@ -50,6 +51,20 @@ public static class EnvironmentEndpoints
             return new EnvironmentResponse(name, (rules.GetValueOrDefault(name) ?? EnvironmentRules.Default(name)).ToResponse(),
                 history.FirstOrDefault(), history);
         }).ToList());
+    }
+
+    /// <summary>
+    /// <c>GET /api/runs/{id}/promotions</c>: for each environment the run has jobs waiting for a person in, whether the
+    /// asking user may promote it there now, or the rule that refuses it.
+    /// </summary>
+    private static async Task<Results<Ok<List<PromotionOptionResponse>>, ProblemHttpResult>> PromotionOptionsAsync(
+        long id, Runs.RunReader reader, Promotions promotions, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (await reader.GetAsync(id, cancellationToken) is not { } run) return Problems.NotFound($"no run {id}");
+        var environments = run.Jobs.Where(j => j.Manual && j.Environment is not null)
+            .GroupBy(j => j.Environment!, StringComparer.Ordinal)
+            .Select(g => (g.Key, (IReadOnlyList<string>)g.Select(j => j.Id).ToList())).ToList();
+        return TypedResults.Ok(await promotions.OptionsAsync(id, environments, user, cancellationToken) ?? []);
     }
 
     /// <summary>How far along the chain of <c>requires</c> an environment is: dit 0, qa (requires dit) 1, prod (requires qa) 2.</summary>

@@ -46,6 +46,23 @@ public sealed class Promotions(PipelinerDbContext db, RunCoordinator coordinator
     }
 
     /// <summary>
+    /// What the rules say about promoting the run to each of <paramref name="environments"/> (environment and the jobs it
+    /// would start) for this user, checked as a promotion checks them; nothing changes. Null when the run has no plan.
+    /// </summary>
+    public async Task<List<PromotionOptionResponse>?> OptionsAsync(
+        long runId, IReadOnlyList<(string Environment, IReadOnlyList<string> Jobs)> environments, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (await ContextAsync(runId, cancellationToken) is not { } context) return null;
+        var (actor, role) = Who(user);
+        return environments.Select(target =>
+        {
+            var rules = context.RulesOf(target.Environment);
+            var refusal = rules.Check(actor, role, context.Facts);
+            return new PromotionOptionResponse(target.Environment, target.Jobs, refusal is null, refusal?.Rule, refusal?.Reason, rules.Approvals);
+        }).ToList();
+    }
+
+    /// <summary>
     /// An approval of one job. A job with an environment goes through its rules: without required approvals the approval
     /// starts it; otherwise it counts as one approval of a requested start, never by the requester.
     /// </summary>

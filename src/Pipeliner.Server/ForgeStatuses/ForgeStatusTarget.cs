@@ -53,7 +53,7 @@ public sealed class ForgeStatusTargets(
         if (repository is null)
             return (null, $"cannot tell the forge's repository: the run did not come from a webhook and '{project.Repository}' is not a URL with owner/name");
 
-        return (new ForgeStatusTarget(project.Forge, project.ForgeApiUrl, token, repository, run.CommitSha, $"{DashboardUrl()}/runs/{run.Id}"), null);
+        return (new ForgeStatusTarget(project.Forge, project.ForgeApiUrl, token, repository, run.CommitSha, $"{DashboardUrl()}/projects/{Uri.EscapeDataString(project.Name)}/runs/{run.Number}"), null);
     }
 
     /// <summary>owner/name (GitLab: the whole namespace path) of a repository URL; null for local paths.</summary>

@@ -28,10 +28,13 @@ public static class RunEndpoints
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         projectRuns.MapPost("/", TriggerAsync).RequireAuthorization(Policies.Developer)
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
+        // The number people see (#14 of shop-api), as the dashboard's address /projects/shop-api/runs/14 names it.
+        projectRuns.MapGet("/{number:int}", GetByNumberAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
 
         var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Runs").WithAuthProblems();
         runs.MapGet("/", GetAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
         runs.MapRunActions();
+        app.MapPlanPreview();
     }
 
     private static async Task<Results<Ok<PagedResponse<RunSummaryResponse>>, ProblemHttpResult>> ListAsync(
@@ -65,19 +68,9 @@ public static class RunEndpoints
     {
         var entity = await db.Projects.FirstOrDefaultAsync(p => p.Name == project, cancellationToken);
         if (entity is null) return Problems.NotFound($"no project '{project}'");
-        if (request?.Commit is { } commit && !IsCommitId(commit))
-            return Problems.BadRequest("commit is a full or abbreviated hexadecimal commit id; use branch for a branch");
-        if (request?.Branch is { } branch && !IsBranchName(branch))
-            return Problems.BadRequest($"branch '{branch}' is not a branch name git accepts");
+        if (WhyInvalid(request) is { } malformed) return Problems.BadRequest(malformed);
 
-        var trigger = new TriggerRequest
-        {
-            Event = EventKind.Manual,
-            Branch = request?.Branch ?? entity.DefaultBranch,
-            CommitSha = request?.Commit,
-            Trigger = $"manual by {user.Identity?.Name ?? "someone"}",
-            Variables = request?.Variables ?? [],
-        };
+        var trigger = ManualTrigger(entity, request, user);
         RunCreation creation;
         try
         {
@@ -106,6 +99,32 @@ public static class RunEndpoints
 
     private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(long id, RunReader reader, CancellationToken cancellationToken) =>
         await reader.GetAsync(id, cancellationToken) is { } run ? TypedResults.Ok(run) : Problems.NotFound($"no run {id}");
+
+    private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetByNumberAsync(
+        string project, int number, RunReader reader, CancellationToken cancellationToken) =>
+        await reader.GetByNumberAsync(project, number, cancellationToken) is { } run
+            ? TypedResults.Ok(run)
+            : Problems.NotFound($"no run #{number} of project '{project}'");
+
+    /// <summary>Why a manual run's request cannot be taken (branch or commit malformed); null when it can.</summary>
+    internal static string? WhyInvalid(TriggerRunRequest? request)
+    {
+        if (request?.Commit is { } commit && !IsCommitId(commit))
+            return "commit is a full or abbreviated hexadecimal commit id; use branch for a branch";
+        if (request?.Branch is { } branch && !IsBranchName(branch))
+            return $"branch '{branch}' is not a branch name git accepts";
+        return null;
+    }
+
+    /// <summary>A person's run of <paramref name="project"/>: the branch asked for (else the default branch) or a commit.</summary>
+    internal static TriggerRequest ManualTrigger(Data.Entities.ProjectEntity project, TriggerRunRequest? request, ClaimsPrincipal user) => new()
+    {
+        Event = EventKind.Manual,
+        Branch = request?.Branch ?? project.DefaultBranch,
+        CommitSha = request?.Commit,
+        Trigger = $"manual by {user.Identity?.Name ?? "someone"}",
+        Variables = request?.Variables ?? [],
+    };
 
     private static bool IsBranchName(string text) => GitRefs.IsValidRefName(text) && !text.StartsWith('-');
 

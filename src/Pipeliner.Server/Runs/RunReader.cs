@@ -8,14 +8,21 @@ namespace Pipeliner.Server.Runs;
 /// <summary>Read side of runs: the run page's data, from entities and the stored plan.</summary>
 public sealed class RunReader(PipelinerDbContext db)
 {
-    public async Task<RunResponse?> GetAsync(long id, CancellationToken cancellationToken)
+    public async Task<RunResponse?> GetAsync(long id, CancellationToken cancellationToken) =>
+        await ReadAsync(db.Runs.Where(r => r.Id == id), cancellationToken);
+
+    /// <summary>The run numbered <paramref name="number"/> in its project (the number people see, not the id).</summary>
+    public async Task<RunResponse?> GetByNumberAsync(string project, int number, CancellationToken cancellationToken) =>
+        await ReadAsync(db.Runs.Where(r => r.Project!.Name == project && r.Number == number), cancellationToken);
+
+    private static async Task<RunResponse?> ReadAsync(IQueryable<RunEntity> runs, CancellationToken cancellationToken)
     {
-        var run = await db.Runs.AsNoTracking()
+        var run = await runs.AsNoTracking()
             .Include(r => r.Project)
             .Include(r => r.Jobs).ThenInclude(j => j.Attempts)
             .Include(r => r.Jobs).ThenInclude(j => j.Approvals)
             .AsSplitQuery()
-            .FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+            .FirstOrDefaultAsync(cancellationToken);
         return run is null ? null : ToResponse(run);
     }
 

@@ -57,7 +57,8 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
         var (client, _, runId, commit) = await app.RunFromWebhookAsync(forgeCase, forge, Pipelines.OneJob);
         using var _ = client;
 
-        Assert.Equal("succeeded", (await client.WaitForFinishAsync(runId)).Status);
+        var finished = await client.WaitForFinishAsync(runId);
+        Assert.Equal("succeeded", finished.Status);
 
         var success = Progress[forgeName][^1];
         var run = await forge.WaitForAcceptedAsync("pipeliner", success);
@@ -65,7 +66,7 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
         Assert.Equal(Progress[forgeName], run.Select(r => r.State));
         Assert.Equal(Progress[forgeName], job.Select(r => r.State));
         Assert.Equal(6, forge.Requests.Count);
-        foreach (var request in forge.Requests) AssertShape(forgeCase, request, commit, runId);
+        foreach (var request in forge.Requests) AssertShape(forgeCase, request, commit, finished);
         Assert.Contains("succeeded", run[^1].Body.GetProperty("description").GetString());
 
         var statuses = await client.SettledStatusesAsync(runId);
@@ -247,11 +248,12 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
         await Api.ProblemAsync(response, HttpStatusCode.NotFound);
     }
 
-    private static void AssertShape(ForgeCase forgeCase, ForgeRequest request, string commit, long runId)
+    private static void AssertShape(ForgeCase forgeCase, ForgeRequest request, string commit, RunView finished)
     {
         Assert.Equal("POST", request.Method);
         var token = ForgeStatusApp.ForgeToken;
-        var runUrl = $"https://ci.example.test/runs/{runId}";
+        // The run's page as people name it: project and number.
+        var runUrl = $"https://ci.example.test/projects/{finished.Project}/runs/{finished.Number}";
         var body = request.Body;
         string Text(string name) => body.GetProperty(name).GetString()!;
         Assert.False(string.IsNullOrWhiteSpace(Text("description")));

@@ -54,6 +54,55 @@ public class RunReadTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
     }
 
     [Fact]
+    public async Task GetByNumber_ReturnsTheRunPeopleSee_WhenAddressedByProjectAndNumber()
+    {
+        var repository = app.NewRepository(Waiting);
+        using var client = app.Client();
+        var project = await client.CreateProjectAsync(app, repository);
+        var other = await client.CreateProjectAsync(app, repository);
+        await client.TriggerAsync(other);
+        var first = await client.TriggerAsync(project);
+        var second = await client.TriggerAsync(project);
+
+        using var response = await client.GetAsync($"/api/projects/{project}/runs/2");
+        await Api.ExpectAsync(response, HttpStatusCode.OK);
+        var run = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<RunView>(response.Content, Api.Json))!;
+
+        Assert.Equal((second, project, 2), (run.Id, run.Project, run.Number));
+        Assert.Equal((await client.GetRunAsync(second)).Jobs.Select(j => j.Id), run.Jobs.Select(j => j.Id));
+        Assert.Equal(first, (await client.GetRunAsync(first)).Id);
+    }
+
+    [Theory]
+    [InlineData("3", "no run #3 of project")]
+    [InlineData("0", "no run #0 of project")]
+    public async Task GetByNumber_Answers404_WhenTheProjectHasNoSuchRun(string number, string detail)
+    {
+        var repository = app.NewRepository(Waiting);
+        using var client = app.Client();
+        var project = await client.CreateProjectAsync(app, repository);
+        await client.TriggerAsync(project);
+
+        var problem = await Api.ProblemAsync(await client.GetAsync($"/api/projects/{project}/runs/{number}"), HttpStatusCode.NotFound);
+        Assert.StartsWith(detail, problem.Detail());
+        await Api.ProblemAsync(await client.GetAsync("/api/projects/no-such-project/runs/1"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task GetByNumber_Answers401_WithoutAToken()
+    {
+        var repository = app.NewRepository(Waiting);
+        using var admin = app.Client();
+        var project = await admin.CreateProjectAsync(app, repository);
+        await admin.TriggerAsync(project);
+        using var anonymous = app.Client(token: null);
+
+        using var response = await anonymous.GetAsync($"/api/projects/{project}/runs/1");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Get_SaysNoAgentIsOnline_WhenAJobNeedsAnAgentWithLabelsAndThereIsNone()
     {
         const string pipeline = """

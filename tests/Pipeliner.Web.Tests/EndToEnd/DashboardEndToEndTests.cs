@@ -64,7 +64,8 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
     public async Task A_failed_jobs_log_is_one_click_from_the_runs_list()
     {
         var runId = await world.TriggerAsync("broken");
-        await world.WaitForRunAsync(runId, r => r.GetProperty("status").GetString() == "failed", RunTimeout, "failure");
+        var failed = await world.WaitForRunAsync(runId, r => r.GetProperty("status").GetString() == "failed", RunTimeout, "failure");
+        var number = failed.GetProperty("number").GetInt32();
 
         var page = await world.NewPageAsync();
         await page.GotoAsync($"/projects/{DashboardWorld.Project}");
@@ -74,7 +75,8 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
 
         await row.GetByRole(AriaRole.Link, new() { Name = "✕ checkout-test log" }).ClickAsync();
 
-        await DashboardWorld.ExpectUrlAsync(page, new Regex($"/runs/{runId}/jobs/checkout-test"));
+        // The address names the run as people do: the project and the run's number.
+        await DashboardWorld.ExpectUrlAsync(page, new Regex($"/projects/{DashboardWorld.Project}/runs/{number}/jobs/checkout-test(\\?attempt=1)?$"));
         await page.GetByText("assertion failed: expected 2 items in the cart, got 3", new() { Exact = true }).WaitForAsync();
         Assert.Equal("Failed", await page.Locator(".job-panel h2 .job-status-text").TextContentAsync());
         Assert.Equal("2", await page.Locator(".attempt-facts dt:text('Exit code') + dd").TextContentAsync());
@@ -100,8 +102,9 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
         var run = await world.WaitForRunAsync(runId, r => r.GetProperty("status").GetString() == "invalid", RunTimeout, "invalid");
         var error = run.GetProperty("errors")[0];
 
+        // Opened by the address people share: the project and the run's number (links by id keep working, above).
         var page = await world.NewPageAsync();
-        await page.GotoAsync($"/runs/{runId}");
+        await page.GotoAsync($"/projects/{DashboardWorld.Project}/runs/{run.GetProperty("number").GetInt32()}");
         var errors = page.GetByRole(AriaRole.Region, new() { Name = "Pipeline errors" });
         await errors.WaitForAsync();
         Assert.Equal("Invalid", await page.Locator(".run-header .job-status-text").TextContentAsync());

@@ -5,7 +5,11 @@ using Pipeliner.Web.Tests.Support;
 
 namespace Pipeliner.Web.Tests.EndToEnd;
 
-/// <summary>A release manager's day in Chromium: the rules of an environment set in the page, then a build promoted from DIT to QA.</summary>
+/// <summary>
+/// A release manager's day in Chromium: the rules of an environment set in the page, then a build promoted from DIT to QA
+/// after a dialog naming what goes where; prod is not offered, and the page says which rule refuses it; the run's
+/// artifacts are listed with their digests and download.
+/// </summary>
 [Collection(DashboardCollection.Name)]
 public sealed class EnvironmentsEndToEndTests(DashboardWorld world) : IDisposable
 {
@@ -24,6 +28,10 @@ public sealed class EnvironmentsEndToEndTests(DashboardWorld world) : IDisposabl
             name = Project, repository = repository.Path, forge = "gitea", webhookSecret = "e2e-releases-secret", defaultBranch = "main",
         });
         Assert.True(created.IsSuccessStatusCode, $"registering the project: {created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+
+        // Prod takes release tags only (set with the API; QA's rules are set in the page below).
+        var prodRules = await world.Server.Api().PutAsJsonAsync($"/api/projects/{Project}/environments/prod", new { tags = new[] { "v*" } });
+        Assert.True(prodRules.IsSuccessStatusCode, await prodRules.Content.ReadAsStringAsync());
 
         // Before anything was deployed, an admin sets QA's rules on the Environments page: only after DIT.
         var page = await world.NewPageAsync();
@@ -56,9 +64,31 @@ public sealed class EnvironmentsEndToEndTests(DashboardWorld world) : IDisposabl
         await world.WaitForRunAsync(runId, r => DashboardWorld.Job(r, "deploy-dit").GetProperty("status").GetString() == "succeeded",
             TimeSpan.FromMinutes(3), "the deployment to DIT");
 
-        await page.GotoAsync($"/runs/{runId}");
+        var number = (await world.RunAsync(runId)).GetProperty("number").GetInt32();
+        await page.GotoAsync($"/projects/{Project}/runs/{number}");
         var promotion = page.GetByLabel("Promotion");
+        await promotion.GetByText($"prod is not offered: rule 'tags: v*': run {number} is for branch 'main', which prod does not accept").WaitForAsync();
+        Assert.Equal(0, await promotion.GetByRole(AriaRole.Button, new() { Name = "Promote to prod" }).CountAsync());
+
+        // The run's archive, with its size and digest, downloads as those bytes.
+        var artifact = JsonDocument.Parse(await world.Server.Api().GetStringAsync($"/api/runs/{runId}/artifacts")).RootElement[0];
+        var artifactName = artifact.GetProperty("name").GetString()!;
+        var sha256 = artifact.GetProperty("sha256").GetString()!;
+        var row = page.GetByRole(AriaRole.Region, new() { Name = "Artifacts" }).GetByRole(AriaRole.Row, new() { Name = $"Artifact {artifactName}" });
+        await row.GetByText(sha256).WaitForAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync());
+        Assert.Equal(artifactName, download.SuggestedFilename);
+        Assert.Equal(sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(await download.PathAsync()))));
+
+        // Promoting asks first, naming the run, its commit, the job it starts and the archive it deploys.
         await promotion.GetByRole(AriaRole.Button, new() { Name = "Promote to qa" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = $"Promote run #{number} to qa?" });
+        await dialog.GetByText(artifactName).WaitForAsync();
+        var commit = (await world.RunAsync(runId)).GetProperty("commit").GetString()!;
+        await dialog.GetByText(commit[..12]).WaitForAsync();
+        await dialog.GetByText("deploy-qa").WaitForAsync();
+        await DashboardWorld.ScreenshotAsync(page, "promotion-dialog");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Promote to qa" }).ClickAsync();
         var run = await world.WaitForRunAsync(runId, r => DashboardWorld.Job(r, "deploy-qa").GetProperty("status").GetString() == "succeeded",
             TimeSpan.FromMinutes(3), "the promotion to QA");
         await page.Locator(".job-card[data-job='deploy-qa']").GetByText("Succeeded").WaitForAsync(new() { Timeout = 60_000 });

@@ -109,5 +109,13 @@ public static class Pipelines
             needs: [package]
             script:
               - cat dist/app.txt
+          deploy-prod:
+            stage: deploy
+            image: alpine:3
+            environment: prod
+            when: manual
+            needs: [deploy-qa]
+            script:
+              - cat dist/app.txt
         """;
 }

@@ -14,6 +14,12 @@ import type {
   Me,
   Paged,
   Project,
+  ProjectInput,
+  PromotionOption,
+  Artifact,
+  PlanPreview,
+  RunRequest,
+  SecretInfo,
   ProjectOverview,
   Promotion,
   Run,
@@ -112,6 +118,19 @@ export function createClient(options: ClientOptions = {}) {
     singleSignOnUrl: (next: string, remember: boolean) => `${base}/api/session/oidc${query({ next, remember: remember ? "true" : undefined })}`,
     projects: () => json<Project[]>("/api/projects"),
     project: (name: string) => json<Project>(`/api/projects/${enc(name)}`),
+    createProject: async (project: ProjectInput) => (await (await sendJson("POST", "/api/projects", project)).json()) as Project,
+    updateProject: async (name: string, change: ProjectInput) =>
+      (await (await sendJson("PATCH", `/api/projects/${enc(name)}`, change)).json()) as Project,
+    planRun: async (project: string, request: RunRequest) =>
+      (await (await sendJson("POST", `/api/projects/${enc(project)}/plan`, request)).json()) as PlanPreview,
+    startRun: async (project: string, request: RunRequest) =>
+      (await (await sendJson("POST", `/api/projects/${enc(project)}/runs`, request)).json()) as { id: number; number: number; status: string },
+    secrets: (project: string) => json<SecretInfo[]>(`/api/projects/${enc(project)}/secrets`),
+    /** Adds or replaces a secret; the value goes to the server and is never read back. */
+    setSecret: async (project: string, name: string, value: string, environment: string | null) =>
+      (await (await sendJson("PUT", `/api/projects/${enc(project)}/secrets/${enc(name)}`, { value, environment })).json()) as SecretInfo,
+    deleteSecret: (project: string, name: string, environment: string | null) =>
+      send(`/api/projects/${enc(project)}/secrets/${enc(name)}${query({ environment })}`, { method: "DELETE" }),
     overview: (name: string, limit = 8) => json<ProjectOverview>(`/api/projects/${enc(name)}/overview${query({ limit })}`),
     runs: (project: string, filters: RunFilters = {}, pageSize = 20) =>
       json<Paged<RunSummary>>(`/api/projects/${enc(project)}/runs${query({ ...filters, pageSize })}`),
@@ -120,11 +139,17 @@ export function createClient(options: ClientOptions = {}) {
     failures: (runIds: number[]) =>
       runIds.length ? json<RunFailures[]>(`/api/runs/failures${query({ ids: runIds.join(",") })}`) : Promise.resolve([]),
     run: (id: number) => json<Run>(`/api/runs/${id}`),
+    /** The run people call #number of the project. */
+    runAt: (project: string, number: number) => json<Run>(`/api/projects/${enc(project)}/runs/${number}`),
     deliveries: (project: string, page = 1) => json<Paged<Delivery>>(`/api/projects/${enc(project)}/deliveries${query({ page })}`),
     redeliver: async (project: string, id: number) =>
       (await (await post(`/api/projects/${enc(project)}/deliveries/${id}/redeliver`)).json()) as Delivery,
     forgeStatuses: (id: number, signal?: AbortSignal) => json<ForgeStatuses>(`/api/runs/${id}/statuses`, { signal }),
 
+    artifacts: (id: number) => json<Artifact[]>(`/api/runs/${id}/artifacts`),
+    artifactUrl: (id: number, name: string) => `${base}/api/runs/${id}/artifacts/${enc(name)}`,
+    /** The archive's bytes, read with the token a download link could not send. */
+    artifactBlob: async (id: number, name: string) => (await send(`/api/runs/${id}/artifacts/${enc(name)}`)).blob(),
     cancel: (id: number) => post(`/api/runs/${id}/cancel`),
     retry: (id: number, jobs?: string[]) => post(`/api/runs/${id}/retry`, jobs ? { jobs } : {}),
     approve: (id: number, job: string) => post(`${jobPath(id, job)}/approve`),
@@ -135,6 +160,7 @@ export function createClient(options: ClientOptions = {}) {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(rules),
       }),
+    promotionOptions: (id: number) => json<PromotionOption[]>(`/api/runs/${id}/promotions`),
     promote: async (id: number, environment: string) =>
       (await (await post(`/api/runs/${id}/promote`, { environment })).json()) as Promotion,
     redeploy: async (project: string, environment: string, deploymentId: number) =>

@@ -76,6 +76,81 @@ export interface Project {
   createdAt: string;
   webhookUrl: string;
   latestDefaultBranchRun: RunInfo | null;
+  allowSecretsForForks?: boolean;
+  forgeApiUrl?: string | null;
+  hasForgeToken?: boolean;
+  /** Which clone credentials are stored ("password", "ssh"), never the credentials themselves. */
+  credentialsKind?: "password" | "ssh" | null;
+}
+
+export const forges = ["github", "gitlab", "gitea", "bitbucket"] as const;
+
+/** Clone credentials as the API takes them (write-only); every field empty removes them. */
+export interface RepositoryCredentialsInput {
+  username?: string;
+  password?: string;
+  sshPrivateKey?: string;
+  sshPassphrase?: string;
+  knownHosts?: string;
+}
+
+/** POST /api/projects; PATCH takes the same settings but name, repository and forge. */
+export interface ProjectInput {
+  name?: string;
+  repository?: string;
+  forge?: string;
+  webhookSecret?: string;
+  pipelineFile?: string;
+  defaultBranch?: string;
+  forgeApiUrl?: string;
+  forgeToken?: string;
+  allowSecretsForForks?: boolean;
+  credentials?: RepositoryCredentialsInput;
+}
+
+/** A manual run: a branch (the default branch when empty) or a commit, and variables for every job. */
+export interface RunRequest {
+  branch?: string;
+  commit?: string;
+  variables?: Record<string, string>;
+}
+
+/** POST /api/projects/{project}/plan: what that run would do. */
+export interface PlanPreview {
+  commit: string | null;
+  branch: string | null;
+  runs: boolean;
+  reason: string | null;
+  stages: string[];
+  jobs: { id: string; stage: string; decision: "run" | "skip" | "manual"; reason: string | null; needs: string[]; environment: string | null }[];
+  errors: RunError[];
+}
+
+/** An archive a job saved (GET /api/runs/{id}/artifacts). */
+export interface Artifact {
+  name: string;
+  job: string;
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** GET /api/runs/{id}/promotions: whether this user may promote the run to the environment now, or the rule that refuses. */
+export interface PromotionOption {
+  environment: string;
+  jobs: string[];
+  allowed: boolean;
+  rule: string | null;
+  reason: string | null;
+  approvals: number;
+}
+
+/** A stored secret: its name and scope, never its value. */
+export interface SecretInfo {
+  name: string;
+  environment: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface RunSummary {

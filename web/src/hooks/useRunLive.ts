@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "react";
 import { api } from "../api/client";
 import { subscribeRunEvents } from "../api/runEvents";
 import { finishedStatuses, type LogLineEvent, type Run } from "../api/types";
+import type { RunRef } from "../routing/paths";
 import { Emitter } from "./emitter";
 import { useAsync } from "./useAsync";
 
@@ -15,16 +16,21 @@ export interface LiveRun {
   reload: () => void;
 }
 
+/** Where a run is found: by the server's id (older links) or by its project and number. */
+export type RunAddress = { id: number } | RunRef;
+
 /** A run kept up to date from its event stream while it is unfinished. */
-export function useRunLive(runId: number): LiveRun {
-  const state = useAsync(() => api.run(runId), [runId]);
+export function useRunLive(address: RunAddress): LiveRun {
+  const key = "id" in address ? `id:${address.id}` : `${address.project}#${address.number}`;
+  const state = useAsync(() => ("id" in address ? api.run(address.id) : api.runAt(address.project, address.number)), [key]);
+  const runId = state.data?.id;
   const [connected, setConnected] = useState(false);
   const logLines = useMemo(() => new Emitter<LogLineEvent>(), []);
   const { set } = state;
   const unfinished = state.data !== undefined && !finishedStatuses.has(state.data.status);
 
   useEffect(() => {
-    if (!unfinished) return;
+    if (!unfinished || runId === undefined) return;
     const stop = subscribeRunEvents(api, runId, {
       onStatus: (run) => set(run),
       onLog: (line) => logLines.emit(line),

@@ -53,6 +53,7 @@ function Deliveries({ project, canRedeliver }: { project: string; canRedeliver: 
       {deliveries.data && (
         <>
           <DeliveriesTable
+            project={project}
             deliveries={deliveries.data.items}
             now={now}
             busy={action.busy ? Number(action.busy) : null}

@@ -41,6 +41,7 @@ export function EnvironmentsPage({ project }: { project: string }) {
       {!environments.data && !environments.error && <Loading what="Loading environments" />}
       {environments.data && (
         <EnvironmentsTable
+          project={project}
           environments={environments.data}
           now={now}
           canDeploy={canDeploy}

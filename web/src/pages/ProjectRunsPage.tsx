@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { api, query } from "../api/client";
 import { finishedStatuses, type RunFilters } from "../api/types";
 import { ErrorNotice, Loading } from "../components/common/Notice";
@@ -6,6 +7,8 @@ import { AppShell } from "../components/Layout/AppShell";
 import { ProjectTabs } from "../components/Layout/ProjectTabs";
 import { RunFiltersForm } from "../components/Runs/RunFiltersForm";
 import { RunsTable } from "../components/Runs/RunsTable";
+import { RunPipelineForm } from "../components/RunPipeline/RunPipelineForm";
+import { useSession } from "../hooks/session";
 import { useAsync } from "../hooks/useAsync";
 import { useNow } from "../hooks/useNow";
 import { usePolling } from "../hooks/usePolling";
@@ -31,12 +34,34 @@ export function ProjectRunsPage({ project }: { project: string }) {
   usePolling(unfinished, runs.reload);
   const now = useNow(unfinished);
 
+  const session = useSession();
+  const [running, setRunning] = useState(false);
+  const details = useAsync(() => (running ? api.project(project) : Promise.resolve(null)), [project, running]);
+
   const change = (next: RunFilters) => navigate(paths.projectRuns(project, query({ ...next, page: next.page === 1 ? undefined : next.page })));
 
   return (
     <AppShell crumbs={[{ label: "Projects", to: paths.projects() }, { label: project }]}>
-      <h1>{project}</h1>
+      <div className="page-title">
+        <h1>{project}</h1>
+        {session.can("developer") && !running && (
+          <button type="button" className="primary" onClick={() => setRunning(true)}>
+            Run pipeline
+          </button>
+        )}
+      </div>
       <ProjectTabs project={project} current="runs" />
+      {running && details.data && (
+        <RunPipelineForm
+          defaultBranch={details.data.defaultBranch}
+          onPreview={(request) => api.planRun(project, request)}
+          onStart={async (request) => {
+            const started = await api.startRun(project, request);
+            navigate(paths.run({ project, number: started.number }));
+          }}
+          onClose={() => setRunning(false)}
+        />
+      )}
       <RunFiltersForm filters={filters} onChange={change} />
       {runs.error && <ErrorNotice error={runs.error} />}
       {!runs.data && !runs.error && <Loading what="Loading runs" />}

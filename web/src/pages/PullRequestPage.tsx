@@ -48,7 +48,7 @@ export function PullRequestPage({ project, number }: { project: string; number: 
         <section className="pr-latest" aria-label="Latest status">
           <h2>
             Latest: <JobStatus status={run.status} label={runStatusLabel(run)} />{" "}
-            <Link to={paths.run(run.id)}>run #{run.number}</Link>
+            <Link to={paths.run(run)}>run #{run.number}</Link>
           </h2>
           <p className="muted">
             {run.sourceBranch ? `${run.sourceBranch} → ` : ""}

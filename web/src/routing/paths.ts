@@ -2,15 +2,24 @@
 
 const enc = encodeURIComponent;
 
+/** A run as people name it: the project and its number there (#14 of shop-api), not the server's id. */
+export interface RunRef {
+  project: string;
+  number: number;
+}
+
 export const paths = {
   projects: () => "/",
   projectRuns: (project: string, query = "") => `/projects/${enc(project)}${query}`,
+  newProject: () => "/new-project",
+  projectSettings: (project: string) => `/projects/${enc(project)}/settings`,
+  projectSecrets: (project: string) => `/projects/${enc(project)}/secrets`,
   environments: (project: string) => `/projects/${enc(project)}/environments`,
   deliveries: (project: string, query = "") => `/projects/${enc(project)}/deliveries${query}`,
   pullRequest: (project: string, number: number) => `/projects/${enc(project)}/pulls/${number}`,
-  run: (id: number) => `/runs/${id}`,
-  job: (id: number, job: string, attempt?: number) =>
-    `/runs/${id}/jobs/${enc(job)}${attempt !== undefined ? `?attempt=${attempt}` : ""}`,
+  run: (run: RunRef) => `/projects/${enc(run.project)}/runs/${run.number}`,
+  job: (run: RunRef, job: string, attempt?: number) =>
+    `/projects/${enc(run.project)}/runs/${run.number}/jobs/${enc(job)}${attempt !== undefined ? `?attempt=${attempt}` : ""}`,
   adminUsers: () => "/admin/users",
   agents: () => "/agents",
   account: () => "/account",
@@ -20,9 +29,15 @@ export const paths = {
 export const routes = {
   projects: "/",
   projectRuns: "/projects/:project",
+  newProject: "/new-project",
+  projectSettings: "/projects/:project/settings",
+  projectSecrets: "/projects/:project/secrets",
   environments: "/projects/:project/environments",
   deliveries: "/projects/:project/deliveries",
   pullRequest: "/projects/:project/pulls/:number",
+  projectRun: "/projects/:project/runs/:number",
+  projectJob: "/projects/:project/runs/:number/jobs/:job",
+  // The addresses by id that older links (and commit statuses sent before) use keep working.
   run: "/runs/:id",
   job: "/runs/:id/jobs/:job",
   adminUsers: "/admin/users",

@@ -16,13 +16,13 @@ const deliveries: Delivery[] = [
 
 describe("DeliveriesTable", () => {
   it("shows what became of each delivery and why, with a link to the run it made", () => {
-    render(<DeliveriesTable deliveries={deliveries} now={now} busy={null} />);
+    render(<DeliveriesTable project="shop" deliveries={deliveries} now={now} busy={null} />);
 
     const rows = screen.getAllByRole("row").slice(1);
     expect(rows.map((row) => row.querySelector(".delivery-outcome")!.textContent)).toEqual([
       "Run", "Not triggered", "Retrying", "Invalid signature", "Ignored",
     ]);
-    expect(within(rows[0]!).getByRole("link", { name: "Run #7" }).getAttribute("href")).toBe("/runs/41");
+    expect(within(rows[0]!).getByRole("link", { name: "Run #7" }).getAttribute("href")).toBe("/projects/shop/runs/7");
     expect(rows[1]!.textContent).toContain("matches none of main, develop, feature/*");
     expect(rows[2]!.textContent).toContain("Next attempt 2026-12-04 10:02:00 UTC");
     expect(rows[3]!.querySelector(".outcome-failure")).not.toBeNull();
@@ -33,7 +33,7 @@ describe("DeliveriesTable", () => {
 
   it("offers Redeliver only for deliveries whose event was kept, to whoever may redeliver", () => {
     const onRedeliver = vi.fn();
-    render(<DeliveriesTable deliveries={deliveries} now={now} busy={null} onRedeliver={onRedeliver} />);
+    render(<DeliveriesTable project="shop" deliveries={deliveries} now={now} busy={null} onRedeliver={onRedeliver} />);
 
     const buttons = screen.getAllByRole("button");
     expect(buttons.map((button) => button.getAttribute("aria-label"))).toEqual(["Redeliver delivery 1", "Redeliver delivery 2"]);
@@ -42,7 +42,7 @@ describe("DeliveriesTable", () => {
   });
 
   it("says where deliveries come from when there are none", () => {
-    render(<DeliveriesTable deliveries={[]} now={now} busy={null} />);
+    render(<DeliveriesTable project="shop" deliveries={[]} now={now} busy={null} />);
 
     expect(screen.getByText(/No webhook delivery yet/)).toBeTruthy();
   });

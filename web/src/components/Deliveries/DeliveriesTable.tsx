@@ -5,6 +5,7 @@ import { formatRelative, formatTime, shortSha } from "../common/format";
 import { failedOutcomes, outcomeLabels } from "./deliveryOutcomes";
 
 interface DeliveriesTableProps {
+  project: string;
   deliveries: Delivery[];
   now: number;
   /** Given to admins: sends the delivery's event again. */
@@ -14,7 +15,7 @@ interface DeliveriesTableProps {
 }
 
 /** A project's webhook deliveries, newest first: when, what the forge sent, and what became of it and why. */
-export function DeliveriesTable({ deliveries, now, onRedeliver, busy }: DeliveriesTableProps) {
+export function DeliveriesTable({ project, deliveries, now, onRedeliver, busy }: DeliveriesTableProps) {
   if (deliveries.length === 0) {
     return (
       <p className="notice">
@@ -42,9 +43,9 @@ export function DeliveriesTable({ deliveries, now, onRedeliver, busy }: Deliveri
               <span className={`delivery-outcome outcome-${delivery.outcome}${failedOutcomes.has(delivery.outcome) ? " outcome-failure" : ""}`}>
                 {outcomeLabels[delivery.outcome]}
               </span>
-              {delivery.runId !== null && (
-                <Link to={paths.run(delivery.runId)} className="delivery-run">
-                  Run #{delivery.runNumber ?? delivery.runId}
+              {delivery.runNumber !== null && (
+                <Link to={paths.run({ project, number: delivery.runNumber })} className="delivery-run">
+                  Run #{delivery.runNumber}
                 </Link>
               )}
             </td>

@@ -40,7 +40,7 @@ const prod: Environment = {
 
 describe("EnvironmentsTable", () => {
   it("shows what each environment runs: version, commit, when and who", () => {
-    render(<EnvironmentsTable environments={[qa, prod]} now={now} canDeploy={() => true} busy={null} onRedeploy={() => {}} />);
+    render(<EnvironmentsTable project="shop" environments={[qa, prod]} now={now} canDeploy={() => true} busy={null} onRedeploy={() => {}} />);
 
     const qaSection = screen.getByRole("region", { name: "Environment qa" });
     const current = qaSection.querySelector(".current")!;
@@ -54,7 +54,7 @@ describe("EnvironmentsTable", () => {
 
   it("says a deployment nobody started was automatic, and what started its run", () => {
     const automatic = deployment(8, 13, "#13", 1, { deployedBy: null, trigger: "webhook 4f1c" });
-    render(<EnvironmentsTable environments={[{ ...qa, current: automatic, history: [automatic] }]} now={now} canDeploy={() => true} busy={null} onRedeploy={() => {}} />);
+    render(<EnvironmentsTable project="shop" environments={[{ ...qa, current: automatic, history: [automatic] }]} now={now} canDeploy={() => true} busy={null} onRedeploy={() => {}} />);
 
     const current = screen.getByRole("region", { name: "Environment qa" }).querySelector(".current")!;
     expect(current.textContent).toContain("automatically (webhook 4f1c)");
@@ -62,17 +62,17 @@ describe("EnvironmentsTable", () => {
   });
 
   it("lists the history newest first, with the artifacts' digests and a link to each run", () => {
-    render(<EnvironmentsTable environments={[qa]} now={now} canDeploy={() => true} busy={null} onRedeploy={() => {}} />);
+    render(<EnvironmentsTable project="shop" environments={[qa]} now={now} canDeploy={() => true} busy={null} onRedeploy={() => {}} />);
 
     const rows = screen.getAllByRole("row").slice(1);
     expect(rows.map((row) => row.querySelector("td")!.textContent)).toEqual(["#12", "#9"]);
-    expect(within(rows[1]!).getByRole("link", { name: "#9" }).getAttribute("href")).toBe("/runs/109");
+    expect(within(rows[1]!).getByRole("link", { name: "#9" }).getAttribute("href")).toBe("/projects/shop/runs/9");
     expect(within(rows[0]!).getByTitle("ab".repeat(32)).textContent).toBe(`dist ${"ab".repeat(6)}`);
   });
 
   it("offers to redeploy earlier deployments, not the current one, and says which one was chosen", () => {
     const onRedeploy = vi.fn();
-    render(<EnvironmentsTable environments={[qa]} now={now} canDeploy={() => true} busy={null} onRedeploy={onRedeploy} />);
+    render(<EnvironmentsTable project="shop" environments={[qa]} now={now} canDeploy={() => true} busy={null} onRedeploy={onRedeploy} />);
 
     expect(screen.queryByRole("button", { name: "Redeploy #12" })).toBeNull();
     fireEvent.click(screen.getByRole("button", { name: "Redeploy #9" }));
@@ -82,7 +82,7 @@ describe("EnvironmentsTable", () => {
 
   it("shows no Redeploy button to a role below the environment's requiredRole", () => {
     render(
-      <EnvironmentsTable environments={[qa]} now={now} canDeploy={(e) => e.rules.requiredRole !== "release-manager"} busy={null} onRedeploy={() => {}} />,
+      <EnvironmentsTable project="shop" environments={[qa]} now={now} canDeploy={(e) => e.rules.requiredRole !== "release-manager"} busy={null} onRedeploy={() => {}} />,
     );
 
     expect(screen.queryByRole("button")).toBeNull();
@@ -91,14 +91,14 @@ describe("EnvironmentsTable", () => {
   it("says when a redeploy is under way and disables the other buttons", () => {
     const third = deployment(1, 5, "#5", 600);
     const environment = { ...qa, history: [...qa.history, third] };
-    render(<EnvironmentsTable environments={[environment]} now={now} canDeploy={() => true} busy={3} onRedeploy={() => {}} />);
+    render(<EnvironmentsTable project="shop" environments={[environment]} now={now} canDeploy={() => true} busy={3} onRedeploy={() => {}} />);
 
     expect((screen.getByRole("button", { name: "Redeploying…" }) as HTMLButtonElement).disabled).toBe(true);
     expect((screen.getByRole("button", { name: "Redeploy #5" }) as HTMLButtonElement).disabled).toBe(true);
   });
 
   it("explains an empty list", () => {
-    render(<EnvironmentsTable environments={[]} now={now} canDeploy={() => true} busy={null} onRedeploy={() => {}} />);
+    render(<EnvironmentsTable project="shop" environments={[]} now={now} canDeploy={() => true} busy={null} onRedeploy={() => {}} />);
 
     expect(screen.getByText(/No environment yet/)).toBeTruthy();
   });

@@ -5,6 +5,7 @@ import { formatRelative, formatTime, shortSha } from "../common/format";
 import { EnvironmentRulesEditor } from "./EnvironmentRulesForm";
 
 interface EnvironmentsTableProps {
+  project: string;
   environments: Environment[];
   now: number;
   /** Whether the signed-in role meets the environment's requiredRole. */
@@ -46,7 +47,7 @@ function Deployed({ deployment, now }: { deployment: Deployment; now: number }) 
 }
 
 /** Environments × what each runs now, with each one's history; earlier deployments can be deployed again (rollback). */
-export function EnvironmentsTable({ environments, now, canDeploy, busy, onRedeploy, onSaveRules }: EnvironmentsTableProps) {
+export function EnvironmentsTable({ project, environments, now, canDeploy, busy, onRedeploy, onSaveRules }: EnvironmentsTableProps) {
   if (environments.length === 0) {
     return <p className="notice hint">No environment yet: jobs with an environment record a deployment when they succeed.</p>;
   }
@@ -88,7 +89,7 @@ export function EnvironmentsTable({ environments, now, canDeploy, busy, onRedepl
                   <tr key={deployment.id} className={deployment.id === environment.current?.id ? "current" : undefined}>
                     <td>{deployment.version}</td>
                     <td>
-                      <Link to={paths.run(deployment.runId)}>#{deployment.runNumber}</Link>
+                      <Link to={paths.run({ project, number: deployment.runNumber })}>#{deployment.runNumber}</Link>
                     </td>
                     <td>
                       <code title={deployment.commit}>{shortSha(deployment.commit)}</code>

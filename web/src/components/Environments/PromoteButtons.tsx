@@ -7,6 +7,8 @@ interface PromoteButtonsProps {
   jobs: Job[];
   /** Whether the signed-in role meets the environment's requiredRole. */
   canPromote: (environment: string) => boolean;
+  /** Why the environment is not offered (the rule that refuses it), when known. */
+  whyNot?: (environment: string) => string | null;
   /** The environment being promoted to, while its request is under way. */
   busy: string | null;
   onPromote: (environment: string) => void;
@@ -27,7 +29,7 @@ function stateOf(jobs: Job[]): { open: boolean; note: string } {
 }
 
 /** One Promote button per environment the run has manual jobs for, shown to the roles its rules allow. */
-export function PromoteButtons({ project, jobs, canPromote, busy, onPromote }: PromoteButtonsProps) {
+export function PromoteButtons({ project, jobs, canPromote, whyNot, busy, onPromote }: PromoteButtonsProps) {
   const byEnvironment = new Map<string, Job[]>();
   for (const job of jobs) {
     if (job.manual && job.environment) byEnvironment.set(job.environment, [...(byEnvironment.get(job.environment) ?? []), job]);
@@ -45,6 +47,9 @@ export function PromoteButtons({ project, jobs, canPromote, busy, onPromote }: P
               </button>
             )}
             {!state.open && <span className="note">{`${environment}: ${state.note}`}</span>}
+            {state.open && !canPromote(environment) && whyNot?.(environment) && (
+              <span className="note refused">{`${environment} is not offered: ${whyNot(environment)}`}</span>
+            )}
           </span>
         );
       })}

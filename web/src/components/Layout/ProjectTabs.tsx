@@ -1,7 +1,8 @@
+import { useSession } from "../../hooks/session";
 import { Link } from "../../routing/router";
 import { paths } from "../../routing/paths";
 
-export type ProjectTab = "runs" | "environments" | "deliveries";
+export type ProjectTab = "runs" | "environments" | "deliveries" | "secrets" | "settings";
 
 /** The pages of one project: its runs, its environments, its webhook deliveries. */
 export function ProjectTabs({ project, current }: { project: string; current: ProjectTab }) {
@@ -10,6 +11,10 @@ export function ProjectTabs({ project, current }: { project: string; current: Pr
     { tab: "environments", label: "Environments", to: paths.environments(project) },
     { tab: "deliveries", label: "Webhook deliveries", to: paths.deliveries(project) },
   ];
+  // Secrets and settings are for admins.
+  if (useSession().can("admin")) {
+    tabs.push({ tab: "secrets", label: "Secrets", to: paths.projectSecrets(project) }, { tab: "settings", label: "Settings", to: paths.projectSettings(project) });
+  }
   return (
     <nav className="project-tabs" aria-label={`Pages of ${project}`}>
       {tabs.map(({ tab, label, to }) => (

@@ -19,7 +19,7 @@ export function CheckList({ run }: { run: Run }) {
         return (
           <li key={job.id}>
             <JobStatus status={status} label={label} />
-            <Link to={paths.job(run.id, job.id)}>{job.id}</Link>
+            <Link to={paths.job(run, job.id)}>{job.id}</Link>
             <span className="muted small">
               {job.stage}
               {job.durationSeconds !== null ? ` · ${formatDuration(job.durationSeconds)}` : ""}

@@ -1,14 +1,14 @@
 import type { Job, LogLineEvent } from "../../api/types";
 import type { Emitter } from "../../hooks/emitter";
 import { Link } from "../../routing/router";
-import { paths } from "../../routing/paths";
+import { paths, type RunRef } from "../../routing/paths";
 import { elapsedSeconds, formatBytesShort, formatDuration } from "../common/format";
 import { JobStatus } from "../JobStatus/JobStatus";
 import { LogViewer } from "../LogViewer/LogViewer";
 import { jobDisplayStatus } from "../StageGraph/jobDisplay";
 
 interface JobPanelProps {
-  runId: number;
+  run: RunRef & { id: number };
   job: Job;
   attempt?: number;
   now: number;
@@ -16,7 +16,7 @@ interface JobPanelProps {
 }
 
 /** The selected job: its attempts, the chosen attempt's facts, and its log. */
-export function JobPanel({ runId, job, attempt, now, logLines }: JobPanelProps) {
+export function JobPanel({ run, job, attempt, now, logLines }: JobPanelProps) {
   const chosen = job.attempts.find((a) => a.number === attempt) ?? job.attempts[job.attempts.length - 1];
   const { status, label } = jobDisplayStatus(job);
   return (
@@ -30,7 +30,7 @@ export function JobPanel({ runId, job, attempt, now, logLines }: JobPanelProps) 
             {job.attempts.map((a) => (
               <Link
                 key={a.number}
-                to={paths.job(runId, job.id, a.number)}
+                to={paths.job(run, job.id, a.number)}
                 aria-current={a.number === chosen?.number ? "page" : undefined}
                 className="attempt-tab"
               >
@@ -73,7 +73,7 @@ export function JobPanel({ runId, job, attempt, now, logLines }: JobPanelProps) 
       {chosen && (
         <LogViewer
           key={`${job.id}:${chosen.number}`}
-          runId={runId}
+          runId={run.id}
           job={job.id}
           attempt={chosen.number}
           live={chosen.status === "running"}

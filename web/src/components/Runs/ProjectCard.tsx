@@ -20,7 +20,7 @@ export function ProjectCard({ project }: { project: Project }) {
         </h2>
         <div className="project-default">
           {latest ? (
-            <Link to={paths.run(latest.id)} className="plain">
+            <Link to={paths.run({ project: project.name, number: latest.number })} className="plain">
               <JobStatus status={latest.status} label={runStatusLabel(latest)} /> <span className="muted">{project.defaultBranch} #{latest.number}</span>
             </Link>
           ) : (
@@ -54,10 +54,10 @@ function RunList({ title, runs, label, to }: { title: string; runs: RunSummary[]
       <ul className="mini-runs">
         {runs.map((run) => (
           <li key={run.id}>
-            <Link to={to ? to(run) : paths.run(run.id)} className="mini-run-ref">
+            <Link to={to ? to(run) : paths.run(run)} className="mini-run-ref">
               {label(run)}
             </Link>
-            <Link to={paths.run(run.id)} className="plain">
+            <Link to={paths.run(run)} className="plain">
               <JobStatus status={run.status} label={runStatusLabel(run)} compact />
             </Link>
             <span className="muted small">

@@ -32,17 +32,17 @@ export function RunsTable({ runs, failures, now }: RunsTableProps) {
         {runs.map((run) => (
           <tr key={run.id} data-run={run.id}>
             <td data-label="Status">
-              <Link to={paths.run(run.id)} className="plain">
+              <Link to={paths.run(run)} className="plain">
                 <JobStatus status={run.status} label={runStatusLabel(run)} />
               </Link>
               {failures.get(run.id)?.map((job) => (
-                <Link key={job.id} className="failed-job-link" to={paths.job(run.id, job.id, job.attempt)} title={`Open the log of ${job.id}`}>
+                <Link key={job.id} className="failed-job-link" to={paths.job(run, job.id, job.attempt)} title={`Open the log of ${job.id}`}>
                   ✕ {job.id} log
                 </Link>
               ))}
             </td>
             <td data-label="Run">
-              <Link to={paths.run(run.id)}>#{run.number}</Link>
+              <Link to={paths.run(run)}>#{run.number}</Link>
             </td>
             <td data-label="Commit" className="commit-cell">
               <span className="commit-message">{firstLine(run.commitMessage) || <span className="muted">(no message)</span>}</span>

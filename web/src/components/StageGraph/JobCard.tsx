@@ -1,13 +1,13 @@
 import type { Job } from "../../api/types";
 import { Link } from "../../routing/router";
-import { paths } from "../../routing/paths";
+import { paths, type RunRef } from "../../routing/paths";
 import { elapsedSeconds, formatDuration } from "../common/format";
 import { JobStatus } from "../JobStatus/JobStatus";
 import { card } from "./layout";
 import { isAwaitingApproval, jobDisplayStatus } from "./jobDisplay";
 
 interface JobCardProps {
-  runId: number;
+  run: RunRef;
   job: Job;
   x: number;
   y: number;
@@ -19,7 +19,7 @@ interface JobCardProps {
 }
 
 /** One job in the graph: its status (icon and word), duration, attempts, agent, and why it waits. */
-export function JobCard({ runId, job, x, y, selected, now, canApprove, approving, onApprove }: JobCardProps) {
+export function JobCard({ run, job, x, y, selected, now, canApprove, approving, onApprove }: JobCardProps) {
   const { status, label } = jobDisplayStatus(job);
   const last = job.attempts[job.attempts.length - 1];
   const seconds = elapsedSeconds(job.startedAt, job.finishedAt, job.durationSeconds, now);
@@ -35,7 +35,7 @@ export function JobCard({ runId, job, x, y, selected, now, canApprove, approving
       data-job={job.id}
     >
       <div className="job-card-head">
-        <Link className="job-card-name" to={paths.job(runId, job.id)} title={`${job.id}: open the log`}>
+        <Link className="job-card-name" to={paths.job(run, job.id)} title={`${job.id}: open the log`}>
           {job.id}
         </Link>
         <span className="job-card-duration">{seconds !== null ? formatDuration(seconds) : ""}</span>

@@ -21,7 +21,7 @@ const jobs = [
 
 function renderGraph(canApprove = false) {
   return render(
-    <StageGraph runId={7} stages={["build", "test", "release", "unused"]} jobs={jobs} now={Date.now()} canApprove={canApprove} approving={null} onApprove={() => {}} />,
+    <StageGraph run={{ project: "shop", number: 7 }} stages={["build", "test", "release", "unused"]} jobs={jobs} now={Date.now()} canApprove={canApprove} approving={null} onApprove={() => {}} />,
   );
 }
 
@@ -63,7 +63,7 @@ describe("StageGraph", () => {
 
   it("links every job to its log and says why a job waits", () => {
     renderGraph();
-    expect(screen.getByRole("link", { name: "unit" }).getAttribute("href")).toBe("/runs/7/jobs/unit");
+    expect(screen.getByRole("link", { name: "unit" }).getAttribute("href")).toBe("/projects/shop/runs/7/jobs/unit");
     expect(screen.getByText("Waiting for approval")).toBeTruthy();
     expect(screen.getByText("waiting for approval")).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Approve" })).toBeNull();

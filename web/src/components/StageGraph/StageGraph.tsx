@@ -1,9 +1,10 @@
 import type { Job } from "../../api/types";
+import type { RunRef } from "../../routing/paths";
 import { JobCard } from "./JobCard";
 import { layoutGraph } from "./layout";
 
 interface StageGraphProps {
-  runId: number;
+  run: RunRef;
   stages: string[];
   jobs: Job[];
   selectedJob?: string;
@@ -14,7 +15,7 @@ interface StageGraphProps {
 }
 
 /** The run's stages as columns of job cards, with an arrow for every `needs`. */
-export function StageGraph({ runId, stages, jobs, selectedJob, now, canApprove, approving, onApprove }: StageGraphProps) {
+export function StageGraph({ run, stages, jobs, selectedJob, now, canApprove, approving, onApprove }: StageGraphProps) {
   const layout = layoutGraph(stages, jobs);
   return (
     <div className="stage-graph-scroll">
@@ -44,7 +45,7 @@ export function StageGraph({ runId, stages, jobs, selectedJob, now, canApprove, 
         {layout.jobs.map((placed) => (
           <JobCard
             key={placed.job.id}
-            runId={runId}
+            run={run}
             job={placed.job}
             x={placed.x}
             y={placed.y}
