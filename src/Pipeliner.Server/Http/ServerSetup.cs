@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.AspNetCore;
+using Hangfire.Common;
 using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -103,8 +104,12 @@ public static class ServerSetup
         // JobActivator.Current), so that two servers in one process (tests) never run jobs in each other's services;
         // retries are attributes on the job methods.
         services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
-        services.AddSingleton<JobStorage>(_ => new SQLiteStorage(
-            Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval }));
+        // Jobs enqueued here wake the workers at once (the doorbell), so the queue is polled only for jobs from elsewhere.
+        services.AddSingleton<QueueDoorbell>();
+        services.AddSingleton<IJobFilterProvider, DoorbellFilterProvider>();
+        services.AddSingleton<JobStorage>(provider => new DoorbellStorage(new SQLiteStorage(
+            Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval }),
+            provider.GetRequiredService<QueueDoorbell>()));
         services.AddHangfire((provider, hangfire) => hangfire
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()

@@ -27,8 +27,9 @@ public sealed class PipelinerOptions
 
     public LimitsOptions Limits { get; set; } = new();
 
-    [Description("How often Hangfire's SQLite queue is polled for new background jobs (webhook → run latency).")]
-    public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+    [Description("How often Hangfire's SQLite queue is polled for background jobs enqueued by another process or come due again; " +
+                 "jobs this server enqueues (a webhook's processing) wake its workers at once.")]
+    public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     [Description("How often Hangfire looks for background jobs that are due again (retries after their backoff, e.g. commit statuses).")]
     public TimeSpan RetryPollInterval { get; set; } = TimeSpan.FromSeconds(15);

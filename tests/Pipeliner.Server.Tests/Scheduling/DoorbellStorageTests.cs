@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Hangfire;
+using Hangfire.Client;
+using Hangfire.Common;
+using Hangfire.States;
+using Hangfire.Storage.SQLite;
+using Pipeliner.Server.Scheduling;
+using Pipeliner.Server.Tests.Support;
+
+namespace Pipeliner.Server.Tests.Scheduling;
+
+public sealed class DoorbellStorageTests : IDisposable
+{
+    private static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _dir = new();
+    private readonly QueueDoorbell _doorbell = new();
+    private readonly SQLiteStorage _sqlite;
+    private readonly DoorbellStorage _storage;
+
+    public DoorbellStorageTests()
+    {
+        _sqlite = new SQLiteStorage(_dir.Combine("hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = LongPoll });
+        _storage = new DoorbellStorage(_sqlite, _doorbell);
+    }
+
+    [Fact]
+    public async Task FetchNextJob_ReturnsAtOnce_WhenAJobIsEnqueuedHereWhileItWaits()
+    {
+        var client = new BackgroundJobClient(_storage, new BackgroundJobFactory(new DoorbellFilterProvider(_doorbell)),
+            new BackgroundJobStateChanger(new DoorbellFilterProvider(_doorbell)));
+        using var connection = _storage.GetConnection();
+        var clock = Stopwatch.StartNew();
+        var fetching = Task.Run(() => connection.FetchNextJob(["default"], CancellationToken.None));
+        await Task.Delay(500);
+        Assert.False(fetching.IsCompleted);
+
+        var id = client.Create(Job.FromExpression(() => QueuedWork.Do(1)), new EnqueuedState());
+        using var fetched = await fetching.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(id, fetched.JobId);
+        Assert.True(clock.Elapsed < LongPoll / 2, $"fetched after {clock.Elapsed}, the poll interval is {LongPoll}");
+    }
+
+    [Fact]
+    public async Task FetchNextJob_KeepsWaiting_WhenTheBellRingsWithNothingQueued()
+    {
+        using var connection = _storage.GetConnection();
+        using var stop = new CancellationTokenSource();
+        var fetching = Task.Run(() => connection.FetchNextJob(["default"], stop.Token));
+        await Task.Delay(300);
+        _doorbell.Ring();
+        await Task.Delay(500);
+        Assert.False(fetching.IsCompleted);
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fetching.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    public void Dispose()
+    {
+        _sqlite.Dispose();
+        _dir.Dispose();
+    }
+}
+
+/// <summary>A job method for the queue; never run by these tests, only stored and fetched.</summary>
+public static class QueuedWork
+{
+    public static void Do(int n) => _ = n;
+}
