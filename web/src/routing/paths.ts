@@ -20,6 +20,9 @@ export const paths = {
   run: (run: RunRef) => `/projects/${enc(run.project)}/runs/${run.number}`,
   job: (run: RunRef, job: string, attempt?: number) =>
     `/projects/${enc(run.project)}/runs/${run.number}/jobs/${enc(job)}${attempt !== undefined ? `?attempt=${attempt}` : ""}`,
+  /** A job by its run's server id, for answers that carry only the id (an agent's running jobs). */
+  jobByRunId: (runId: number, job: string, attempt?: number) =>
+    `/runs/${runId}/jobs/${enc(job)}${attempt !== undefined ? `?attempt=${attempt}` : ""}`,
   adminUsers: () => "/admin/users",
   agents: () => "/agents",
   account: () => "/account",

@@ -79,7 +79,7 @@ export function AgentsTable({ agents, now, canManage, onSetDisabled, onDelete }:
                 <ul className="agent-jobs">
                   {agent.runningJobs.map((job) => (
                     <li key={`${job.runId}/${job.job}/${job.attempt}`}>
-                      <Link to={paths.job(job.runId, job.job, job.attempt)}>
+                      <Link to={paths.jobByRunId(job.runId, job.job, job.attempt)}>
                         #{job.runId} {job.job}
                       </Link>
                       {job.attempt > 1 && <small className="hint"> attempt {job.attempt}</small>}

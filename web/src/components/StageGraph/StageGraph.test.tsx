@@ -81,7 +81,7 @@ describe("StageGraph", () => {
     });
     render(
       <StageGraph
-        runId={7}
+        run={{ project: "shop", number: 7 }}
         stages={["build"]}
         jobs={[
           job("compile", "build", [], { attempts: [attempt("build-1")] }),
