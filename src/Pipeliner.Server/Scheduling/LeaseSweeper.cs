@@ -17,7 +17,7 @@ namespace Pipeliner.Server.Scheduling;
 /// </summary>
 public sealed class LeaseSweeper(
     PipelinerDbContext db, RunCoordinator coordinator, DataLayout layout, IOptions<PipelinerOptions> options, TimeProvider time,
-    ILogger<LeaseSweeper> logger)
+    Agents.ActiveAttempts active, ILogger<LeaseSweeper> logger)
 {
     public const string RestartMessage = "lost: the server stopped while the attempt ran (killed, crashed or restarted)";
 
@@ -42,6 +42,8 @@ public sealed class LeaseSweeper(
                 return job.Reason;
             }, cancellationToken);
             if (reason is null) continue;
+            // Its agent is gone: nothing more comes for its log, which is final now.
+            active.Remove(new Agents.AttemptKey(attempt.RunId, attempt.JobId, attempt.Number));
 
             logger.LogWarning("Attempt {Attempt} of job {Job} in run {Run}: {Reason}", attempt.Number, attempt.JobId, attempt.RunId, reason);
             await EndLogAsync(attempt.LogPath, reason);
