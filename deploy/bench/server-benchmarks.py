@@ -7,7 +7,10 @@
 2. Burst: 100 pushes to 100 branches sent at once; waits until every run has finished; reports how many
    completed, none lost, the wall time and the server's peak resident memory (RSS).
 
-Usage: python3 deploy/bench/server-benchmarks.py   (needs DOCKER_HOST; builds the server in Release)
+With --agents N, the jobs run on N remote agents (`pipeliner agent`, capacity 2 each, docker backend) registered with a
+registration token, and the server's embedded agent is off; the burst then also reports the server's CPU time per job.
+
+Usage: python3 deploy/bench/server-benchmarks.py [--agents N]   (needs DOCKER_HOST; builds the server and CLI in Release)
 """
 import datetime, hashlib, hmac, json, os, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 
@@ -73,8 +76,35 @@ def rss_kib(pid):
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
 
 
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_agents(base, work, count):
+    token = request(base, "POST", "/api/agents/tokens", {"name": "bench"})["token"]
+    agents = []
+    for n in range(count):
+        env = dict(os.environ, PIPELINER_AGENT_TOKEN=token)
+        agents.append(subprocess.Popen(
+            ["dotnet", os.path.join(ROOT, "src/Pipeliner.Cli/bin/Release/net10.0/pipeliner.dll"), "agent", "--server", base,
+             "--name", f"bench-{n}", "--labels", "linux,docker", "--capacity", "2", "--work-dir", os.path.join(work, f"agent-{n}")],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        online = [a for a in request(base, "GET", "/api/agents") if a["status"] == "online"]
+        if len(online) == count:
+            return agents
+        time.sleep(0.2)
+    raise TimeoutError("the agents did not come online")
+
+
 def main():
+    agent_count = int(sys.argv[sys.argv.index("--agents") + 1]) if "--agents" in sys.argv else 0
     subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Server"), "-c", "Release", "-nologo", "-v", "q"], check=True)
+    if agent_count:
+        subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Cli"), "-c", "Release", "-nologo", "-v", "q"], check=True)
     work = tempfile.mkdtemp(prefix="pipeliner-bench-")
     repo = os.path.join(work, "repo")
     os.makedirs(repo)
@@ -88,11 +118,12 @@ def main():
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(["dotnet", os.path.join(ROOT, "src/Pipeliner.Server/bin/Release/net10.0/Pipeliner.Server.dll"),
                                "--urls", base, f"--Pipeliner:DataDir={work}/data", f"--Pipeliner:BootstrapToken={TOKEN}",
-                               "--Pipeliner:Agent:Capacity=2", "--Pipeliner:Projects:AllowLocalRepositories=true",
+                               f"--Pipeliner:Agent:Capacity={0 if agent_count else 2}", "--Pipeliner:Projects:AllowLocalRepositories=true",
                                "--Logging:LogLevel:Default=Warning"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = [0]
     sampling = [True]
+    agents = []
 
     def sample():
         while sampling[0]:
@@ -110,6 +141,8 @@ def main():
                 break
             except OSError:
                 time.sleep(0.1)
+        if agent_count:
+            agents = start_agents(base, work, agent_count)
         request(base, "POST", "/api/projects", {"name": "bench", "repository": repo, "forge": "github",
                                                  "webhookSecret": SECRET.decode(), "defaultBranch": "main"})
 
@@ -145,6 +178,7 @@ def main():
         shas = [commit(f"burst/{n}", 1000 + n) for n in range(100)]
         git(repo, "checkout", "-q", "main")
         started = time.time()
+        cpu_before = cpu_seconds(server.pid)
         threads = [threading.Thread(target=push_webhook, args=(base, repo, f"burst/{n}", sha, f"burst-{n}")) for n, sha in enumerate(shas)]
         for t in threads:
             t.start()
@@ -152,11 +186,18 @@ def main():
             t.join()
         finished = [wait_run(base, sha, timeout=1200) for sha in shas]
         elapsed = time.time() - started
+        cpu = cpu_seconds(server.pid) - cpu_before
         succeeded = sum(1 for r in finished if r["status"] == "succeeded")
-        print(f"2. burst of 100 pushes to 100 branches: {len(finished)} runs finished ({succeeded} succeeded, "
-              f"{100 - len(finished)} lost) in {elapsed:.1f} s; server peak RSS {peak[0] / 1024:.0f} MiB")
+        where = f"{agent_count} remote agents x 2 slots" if agent_count else "the embedded agent, 2 slots"
+        print(f"2. burst of 100 pushes to 100 branches on {where}: {len(finished)} runs finished ({succeeded} succeeded, "
+              f"{100 - len(finished)} lost) in {elapsed:.1f} s; server CPU {cpu * 1000 / 100:.0f} ms per job; "
+              f"server peak RSS {peak[0] / 1024:.0f} MiB")
     finally:
         sampling[0] = False
+        for agent in agents:
+            agent.terminate()
+        for agent in agents:
+            agent.wait(timeout=120)
         server.terminate()
         server.wait(timeout=60)
 

@@ -30,7 +30,7 @@ public sealed class SourceArchives(DataLayout layout, WorkspacePreparer workspac
                 await Task.Run(() => mirror.CheckOut(commitSha, tree), cancellationToken);
                 var partial = path + "." + Guid.NewGuid().ToString("N")[..8] + ".partial";
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                await TarFile.CreateFromDirectoryAsync(tree, partial, includeBaseDirectory: false, cancellationToken);
+                await WriteTarAsync(tree, partial, cancellationToken);
                 File.Move(partial, path, overwrite: true);
             }
             finally
@@ -43,6 +43,32 @@ public sealed class SourceArchives(DataLayout layout, WorkspacePreparer workspac
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>The tree without its <c>.git</c> folder (which names the server's mirror): files, folders and links as they are.</summary>
+    private static async Task WriteTarAsync(string tree, string tarPath, CancellationToken cancellationToken)
+    {
+        await using var output = File.Create(tarPath);
+        await using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var entry in Entries(tree, tree))
+                await writer.WriteEntryAsync(entry, Path.GetRelativePath(tree, entry).Replace('\\', '/'), cancellationToken);
+        }
+
+        await output.FlushAsync(cancellationToken);
+    }
+
+    private static IEnumerable<string> Entries(string root, string directory)
+    {
+        foreach (var entry in Directory.EnumerateFileSystemEntries(directory).Order(StringComparer.Ordinal))
+        {
+            if (directory == root && Path.GetFileName(entry) == ".git") continue;
+            yield return entry;
+            if (Directory.Exists(entry) && new FileInfo(entry).LinkTarget is null)
+            {
+                foreach (var inner in Entries(root, entry)) yield return inner;
+            }
         }
     }
 }

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Pipeliner.Server.Tests.Support;
+
+namespace Pipeliner.Server.Tests.EndToEnd;
+
+/// <summary>
+/// Remote agents as an operator runs them: the real server process, real <c>pipeliner agent</c> processes and the real
+/// Docker engine. Jobs wait with a precise reason until an agent with their labels comes, run there, get the artifacts of
+/// jobs that ran on another agent; an agent killed with kill -9 loses its attempt within the lease and the job is retried
+/// on another agent, and the killed agent removes its leftovers when it starts again.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class RemoteAgentEndToEndTests : IDisposable
+{
+    private const string Labels = """
+        stages: [package, stress]
+        defaults: { image: alpine:3 }
+        jobs:
+          package:
+            stage: package
+            runs-on: [linux, builder]
+            script:
+              - mkdir -p dist
+              - echo "package built on $(hostname)" > dist/app.txt
+            artifacts: { paths: [dist/] }
+          stress:
+            stage: stress
+            needs: [package]
+            runs-on: [linux, perf]           # as in samples/pipelines/delivery.pipeliner.yml
+            script:
+              - cat dist/app.txt
+              - echo "stress test done"
+
+        """;
+
+    private readonly TempDirectory _directory = new("pipeliner-remote-agents-");
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Agents_RunJobsByLabelWithArtifactsFromAnotherAgent_AfterTheJobsWaitedWithReasons()
+    {
+        await DockerProbe.EnsureEngineAsync();
+        await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0);
+        using var admin = server.Client();
+        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), Labels);
+        using (var created = await admin.PostProjectAsync("shop-api", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
+        var token = await CreateRegistrationTokenAsync(admin);
+        var id = await admin.TriggerAsync("shop-api");
+
+        await admin.WaitForRunAsync(id, r => r.Job("package").Reason == "no agent online", "the reason: no agent online");
+        await using var perf = AgentProcess.Start(server.BaseAddress, token, "perf-1", "linux,docker,perf", _directory.Combine("perf-1"));
+        await perf.WaitForOutputAsync("is waiting for jobs");
+        await admin.WaitForRunAsync(id, r => r.Job("package").Reason == "no agent has the labels linux,builder (nearest: perf-1 lacks builder)",
+            "the reason to name the nearest agent");
+
+        await using var builder = AgentProcess.Start(server.BaseAddress, token, "builder-1", "linux,docker,builder", _directory.Combine("builder-1"));
+        var run = await admin.WaitForFinishAsync(id, TimeSpan.FromSeconds(120));
+
+        Assert.True(run.Status == "succeeded", $"run {run.Status}\nserver:\n{server.Output}\nperf-1:\n{perf.Output}\nbuilder-1:\n{builder.Output}");
+        Assert.Equal(("builder-1", "perf-1"), (run.Job("package").Attempts.Single().Agent, run.Job("stress").Attempts.Single().Agent));
+        var log = await admin.LogAsync(id, "stress");
+        Assert.Contains("package built on", log, StringComparison.Ordinal);
+        Assert.Contains("stress test done", log, StringComparison.Ordinal);
+        var agents = await AgentsAsync(admin);
+        Assert.Equal(["builder-1", "perf-1"], agents.Select(a => a.GetProperty("name").GetString()));
+        Assert.All(agents, a => Assert.Equal("online", a.GetProperty("status").GetString()));
+        Assert.Equal(["linux", "docker", "perf"], agents[1].GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
+    }
+
+    [Fact]
+    public async Task KilledAgent_LosesItsAttemptWithinTheLeaseAndTheJobRunsOnAnother_ThenItRemovesItsLeftovers()
+    {
+        await DockerProbe.EnsureEngineAsync();
+        const string slow = """
+            stages: [test]
+            defaults: { image: alpine:3 }
+            jobs:
+              soak-e2e-agent:
+                stage: test
+                runs-on: [soak]
+                script: ["echo soaking", "sleep 6", "echo soaked"]
+
+            """;
+        var lease = TimeSpan.FromSeconds(3);
+        await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0,
+            settings: [$"--Pipeliner:Agent:LeaseDuration={lease}"]);
+        using var admin = server.Client();
+        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), slow);
+        using (var created = await admin.PostProjectAsync("soak", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
+        var token = await CreateRegistrationTokenAsync(admin);
+        var doomed = AgentProcess.Start(server.BaseAddress, token, "doomed", "linux,soak", _directory.Combine("doomed"));
+        await doomed.WaitForOutputAsync("is waiting for jobs");
+
+        var id = await admin.TriggerAsync("soak");
+        await admin.WaitForRunAsync(id, r => r.Job("soak-e2e-agent").Status == "running", "the job to run on the doomed agent");
+        await Poll.UntilAsync(() => admin.LogAsync(id, "soak-e2e-agent"), l => l.Contains("soaking", StringComparison.Ordinal), "the first line to arrive");
+        var doomedPid = doomed.ProcessId;
+        await doomed.KillAsync();
+        var killedAt = DateTime.UtcNow;
+        Assert.NotEmpty(await DockerProbe.ContainersOfProcessAsync(doomedPid));
+
+        var lost = await admin.WaitForRunAsync(id, r => r.Job("soak-e2e-agent").Attempts[0].Status != "running", "the attempt to be lost",
+            lease + TimeSpan.FromSeconds(30));
+        var detectedAfter = DateTime.UtcNow - killedAt;
+        Assert.Equal(("failed", "lost", "lost: its agent doomed stopped answering (lease expired)"),
+            (lost.Job("soak-e2e-agent").Attempts[0].Status, lost.Job("soak-e2e-agent").Attempts[0].Cause, lost.Job("soak-e2e-agent").Attempts[0].Message));
+        Assert.True(detectedAfter < lease + TimeSpan.FromSeconds(15), $"lost after {detectedAfter}, lease {lease}");
+        Assert.True(lost.Job("soak-e2e-agent").Status == "pending",
+            $"{System.Text.Json.JsonSerializer.Serialize(lost.Job("soak-e2e-agent"))}\n{server.Output}\n{doomed.Output}");
+
+        await using var rescuer = AgentProcess.Start(server.BaseAddress, token, "rescuer", "linux,soak", _directory.Combine("rescuer"));
+        var run = await admin.WaitForFinishAsync(id, TimeSpan.FromSeconds(120));
+        Assert.True(run.Status == "succeeded", $"run {run.Status}\n{server.Output}\n{rescuer.Output}");
+        Assert.Equal(("rescuer", 2), (run.Job("soak-e2e-agent").Attempts[1].Agent, run.Job("soak-e2e-agent").Attempts[1].Number));
+        Assert.Contains("soaked", await admin.LogAsync(id, "soak-e2e-agent", attempt: 2), StringComparison.Ordinal);
+
+        // The killed agent, started again with the same command, reconnects with its credential and removes its old containers.
+        await using var restarted = AgentProcess.Start(server.BaseAddress, token: null, "doomed", "linux,soak", _directory.Combine("doomed"));
+        await restarted.WaitForOutputAsync("is waiting for jobs");
+        Assert.Empty(await DockerProbe.ContainersOfProcessAsync(doomedPid));
+        Assert.DoesNotContain("registered as", restarted.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Agent_FinishesItsJobThenExits_WhenItIsAskedToStop()
+    {
+        await DockerProbe.EnsureEngineAsync();
+        const string pipeline = """
+            stages: [test]
+            defaults: { image: alpine:3 }
+            jobs:
+              drain:
+                stage: test
+                runs-on: [drain]
+                script: ["sleep 3", "echo drained"]
+
+            """;
+        await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0);
+        using var admin = server.Client();
+        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), pipeline);
+        using (var created = await admin.PostProjectAsync("drain", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
+        await using var agent = AgentProcess.Start(server.BaseAddress, await CreateRegistrationTokenAsync(admin), "drainer", "linux,drain", _directory.Combine("drainer"));
+        await agent.WaitForOutputAsync("is waiting for jobs");
+        var id = await admin.TriggerAsync("drain");
+        await admin.WaitForRunAsync(id, r => r.Job("drain").Status == "running", "the job to start");
+
+        await agent.SignalAsync();
+        await agent.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, agent.ExitCode);
+        var run = await admin.GetRunAsync(id);
+        Assert.Equal(("succeeded", "succeeded"), (run.Status, run.Job("drain").Status));
+        Assert.Contains("drained", await admin.LogAsync(id, "drain"), StringComparison.Ordinal);
+    }
+
+    private static async Task<string> CreateRegistrationTokenAsync(HttpClient admin)
+    {
+        using var response = await admin.PostAsJsonAsync("/api/agents/tokens", new { name = "e2e" });
+        await Api.ExpectAsync(response, HttpStatusCode.Created);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+    }
+
+    private static async Task<List<JsonElement>> AgentsAsync(HttpClient admin)
+    {
+        using var response = await admin.GetAsync("/api/agents");
+        await Api.ExpectAsync(response, HttpStatusCode.OK);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToList();
+    }
+}
