@@ -24,7 +24,7 @@ public sealed class ResourceCeilingsEndToEndTests : IDisposable
           bomb:
             stage: build
             script:
-              - "f() { f | f & }; f"
+              - "(f() { f | f & }; f) || true"
               - "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"
               - '{{ReadPids}}'
               - "exit 0"
@@ -35,6 +35,10 @@ public sealed class ResourceCeilingsEndToEndTests : IDisposable
             stage: build
             resources: { pids: 200 }
             script: ['{{ReadPids}}']
+          chatty:
+            stage: build
+            resources: { log: 1Mi }
+            script: ["yes 0123456789abcdef | head -n 200000", "echo finished-after-the-cut"]
 
         """;
 
@@ -79,6 +83,14 @@ public sealed class ResourceCeilingsEndToEndTests : IDisposable
         Assert.Contains("beside-ran", await client.LogAsync(runId, "beside"), StringComparison.Ordinal);
         Assert.Equal("200", Pids(await client.LogAsync(runId, "raised")).Max);
         Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"the run took {clock.Elapsed}");
+
+        // 3.4 MB of output against a 1 MiB log: the job goes on to its end, the log says where it was cut and how much was dropped.
+        var chatty = await client.LogAsync(runId, "chatty");
+        Assert.Equal("succeeded", run.Job("chatty").Status);
+        Assert.Contains("pipeliner: the log is cut here: the job's output reached its limit of 1Mi (resources.log)", chatty, StringComparison.Ordinal);
+        Assert.Contains("more lines", chatty, StringComparison.Ordinal);
+        Assert.DoesNotContain("finished-after-the-cut", chatty, StringComparison.Ordinal);
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(chatty), 1L << 20, (1L << 20) * 2);
     }
 
     private static (string Max, int Current) Pids(string log)
