@@ -35,7 +35,7 @@ public sealed class JobRunner(
         var job = assignment.Job;
         var logPath = layout.JobLog(assignment.RunId, job.Id, assignment.Attempt);
         var masker = new SecretMasker(assignment.MaskedValues.Concat(assignment.Secrets.Values));
-        await using var log = new JobLogWriter(logPath, masker, time, onLine);
+        await using var log = new JobLogWriter(logPath, masker, time, onLine, job.Spec.Resources.Log?.Bytes);
         log.WriteLine($"pipeliner: job '{job.Id}', attempt {assignment.Attempt}, on the {backend.Name} backend, image {job.Spec.Image}");
 
         var missing = job.Spec.Secrets.Where(s => !assignment.Secrets.ContainsKey(s)).ToList();

@@ -23,8 +23,20 @@ public sealed class JobLogWriter : IAsyncDisposable
     private readonly byte[] _timestamp = new byte[TimestampLength + 1];
     private long _timestampMillis = -1;
 
-    public JobLogWriter(string path, SecretMasker masker, TimeProvider time, Action<LogLine>? observer = null)
+    private readonly long? _maxOutputBytes;
+    private readonly LineHandler _writeOutput;
+    private long _outputBytes;
+    private long _droppedLines;
+    private long _droppedBytes;
+
+    /// <param name="maxOutputBytes">
+    /// The most bytes of output stored, timestamps included (the job's <c>resources.log</c>); past it output is read and dropped, and the log
+    /// says where it was cut and, at the end, how much was dropped. Pipeliner's own lines are always stored.
+    /// </param>
+    public JobLogWriter(string path, SecretMasker masker, TimeProvider time, Action<LogLine>? observer = null, long? maxOutputBytes = null)
     {
+        _maxOutputBytes = maxOutputBytes;
+        _writeOutput = WriteOutputLine;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
         _assembler = new LogLineAssembler(masker);
@@ -57,7 +69,7 @@ public sealed class JobLogWriter : IAsyncDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 lock (_gate)
                 {
-                    _assembler.Append(buffer.AsSpan(0, read), WriteLine);
+                    _assembler.Append(buffer.AsSpan(0, read), _writeOutput);
                     _file.Flush();
                 }
             }
@@ -67,7 +79,13 @@ public sealed class JobLogWriter : IAsyncDisposable
             // Also when the copy is stopped: lines held back to see whether a secret continues are stored.
             lock (_gate)
             {
-                _assembler.Flush(WriteLine);
+                _assembler.Flush(_writeOutput);
+                if (_droppedLines > 0)
+                {
+                    WriteOwnLocked($"pipeliner: {_droppedLines} more lines ({_droppedBytes} bytes) of output were not stored: the log's limit is {Size(_maxOutputBytes!.Value)}");
+                    _droppedLines = _droppedBytes = 0;
+                }
+
                 _file.Flush();
             }
         }
@@ -78,16 +96,44 @@ public sealed class JobLogWriter : IAsyncDisposable
     {
         lock (_gate)
         {
-            foreach (var line in text.Split('\n'))
-            {
-                _ownLines.Append(Encoding.UTF8.GetBytes(line + "\n"), WriteLine);
-            }
-
-            _ownLines.Flush(WriteLine);
-
+            WriteOwnLocked(text);
             _file.Flush();
         }
     }
+
+    private void WriteOwnLocked(string text)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            _ownLines.Append(Encoding.UTF8.GetBytes(line + "\n"), WriteLine);
+        }
+
+        _ownLines.Flush(WriteLine);
+    }
+
+    /// <summary>A line of the job's output: stored while the output stays within its limit.</summary>
+    private void WriteOutputLine(ReadOnlySpan<byte> line)
+    {
+        if (_maxOutputBytes is { } max)
+        {
+            // What the line takes in the file, its timestamp included: the limit bounds the log's size on disk.
+            var stored = TimestampLength + 1 + line.Length + 1;
+            if (_droppedLines > 0 || _outputBytes + stored > max)
+            {
+                if (_droppedLines == 0)
+                    WriteOwnLocked($"pipeliner: the log is cut here: the job's output reached its limit of {Size(max)} (resources.log); the job goes on, its further output is not stored");
+                _droppedLines++;
+                _droppedBytes += line.Length + 1;
+                return;
+            }
+
+            _outputBytes += stored;
+        }
+
+        WriteLine(line);
+    }
+
+    private static string Size(long bytes) => new Pipeliner.Core.Model.ByteSize(bytes).ToString();
 
     /// <summary>
     /// Adds a line from Pipeliner to the end of a log its writer left without closing it (the process holding it died):

@@ -31,13 +31,13 @@ public sealed class LimitsOptions
     [Description("The most a pipeline may set as resources.log; empty: no ceiling.")]
     public string? MaxLog { get; set; } = "1Gi";
 
-    [Description("Bytes a job's workspace may hold unless its pipeline sets resources.workspace; a job above it is stopped and fails saying so.")]
+    [Description("Bytes a job's workspace may hold unless its pipeline sets resources.workspace. Validated and carried to the job, not enforced yet.")]
     public string? Workspace { get; set; } = "10Gi";
 
     [Description("The most a pipeline may set as resources.workspace; empty: no ceiling.")]
     public string? MaxWorkspace { get; set; }
 
-    [Description("Bytes of artifacts a job may save unless its pipeline sets resources.artifacts; more fails the job saying so.")]
+    [Description("Bytes of artifacts a job may save unless its pipeline sets resources.artifacts. Validated and carried to the job, not enforced yet.")]
     public string? Artifacts { get; set; } = "1Gi";
 
     [Description("The most a pipeline may set as resources.artifacts; empty: no ceiling.")]

@@ -25,6 +25,26 @@ public sealed class JobLogWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task CopyFromAsync_CutsTheLogAndSaysWhere_WhenOutputPassesItsLimitButReadsItAll()
+    {
+        var path = _directory.Combine("cut", "1.log");
+        var output = new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 100).Select(i => $"line {i:000} {new string('x', 90)}\n"))));
+        await using (var log = new JobLogWriter(path, SecretMasker.None, TimeProvider.System, maxOutputBytes: 1280))
+        {
+            await log.CopyFromAsync(output, CancellationToken.None);
+            log.WriteLine("pipeliner: job succeeded");
+        }
+
+        var texts = (await File.ReadAllLinesAsync(path)).Select(l => l[(JobLogWriter.TimestampLength + 1)..]).ToList();
+        Assert.Equal(output.Length, output.Position);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"line {i:000} {new string('x', 90)}"), texts.Take(10));
+        Assert.Equal("pipeliner: the log is cut here: the job's output reached its limit of 1.25Ki (resources.log); the job goes on, its further output is not stored", texts[10]);
+        Assert.Equal("pipeliner: 90 more lines (9000 bytes) of output were not stored: the log's limit is 1.25Ki", texts[11]);
+        Assert.Equal("pipeliner: job succeeded", texts[^1]);
+        Assert.Equal(13, texts.Count);
+    }
+
+    [Fact]
     public async Task WriteLine_MasksAndReportsEachLine_WhenTextHasSeveralLines()
     {
         var seen = new List<LogLine>();
