@@ -24,6 +24,7 @@ public static class ProjectEndpoints
         projects.MapGet("/", ListAsync).RequireAuthorization(Policies.Read);
         projects.MapGet("/{project}", GetAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
         projects.MapProjectUpdate();
+        projects.MapProjectDelete();
     }
 
     private static async Task<Results<Created<ProjectResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(

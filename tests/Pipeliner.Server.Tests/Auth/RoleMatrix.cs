@@ -31,10 +31,13 @@ public static class RoleMatrix
         new("POST", "/api/projects/", "/api/projects", Needs.Admin, "{}"),
         new("GET", "/api/projects/{project}", "/api/projects/{project}", Needs.Read),
         new("PATCH", "/api/projects/{project}", "/api/projects/{project}", Needs.Admin, "{}"),
+        new("DELETE", "/api/projects/{project}", "/api/projects/{project}?confirm=not-its-name", Needs.Admin),
 
         // Runs
         new("GET", "/api/projects/{project}/runs/", "/api/projects/{project}/runs", Needs.Read),
         new("POST", "/api/projects/{project}/runs/", "/api/projects/{project}/runs", Needs.Developer, """{"commit": "not-hex"}"""),
+        new("GET", "/api/projects/{project}/runs/{number:int}", "/api/projects/{project}/runs/1", Needs.Read),
+        new("POST", "/api/projects/{project}/plan/", "/api/projects/{project}/plan", Needs.Developer, """{"commit": "not-hex"}"""),
         new("GET", "/api/runs/{id:long}/", "/api/runs/{run}", Needs.Read),
         new("POST", "/api/runs/{id:long}/cancel", "/api/runs/{run}/cancel", Needs.Developer),
         new("POST", "/api/runs/{id:long}/retry", "/api/runs/{run}/retry", Needs.Developer, """{"jobs": ["no-such-job"]}"""),
@@ -47,6 +50,7 @@ public static class RoleMatrix
         new("PUT", "/api/projects/{project}/environments/{environment}", "/api/projects/{project}/environments/qa", Needs.Admin,
             """{"approvals": -1}"""),
         new("POST", "/api/runs/{id:long}/promote", "/api/runs/{run}/promote", Needs.ReleaseManager, """{"environment": "matrix"}"""),
+        new("GET", "/api/runs/{id:long}/promotions", "/api/runs/{run}/promotions", Needs.Read),
         new("POST", "/api/projects/{project}/environments/{environment}/redeploy", "/api/projects/{project}/environments/matrix/redeploy",
             Needs.Developer, """{"deploymentId": 999999}"""),
 

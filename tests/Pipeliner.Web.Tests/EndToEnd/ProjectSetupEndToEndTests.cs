@@ -8,7 +8,7 @@ namespace Pipeliner.Web.Tests.EndToEnd;
 
 /// <summary>
 /// An admin sets a project up without curl: registers it in the page, gives the forge the webhook URL and secret the
-/// page shows (a signed delivery with that secret is accepted), changes its settings, and manages its secrets.
+/// page shows (a signed delivery with that secret is accepted), changes its settings, manages its secrets, and deletes it.
 /// </summary>
 [Collection(DashboardCollection.Name)]
 public sealed class ProjectSetupEndToEndTests(DashboardWorld world) : IDisposable
@@ -118,6 +118,18 @@ public sealed class ProjectSetupEndToEndTests(DashboardWorld world) : IDisposabl
         await phone.GetByRole(AriaRole.Row, new() { Name = "Secret DEPLOY_TOKEN, every job" }).WaitForAsync();
         await DashboardWorld.ScreenshotAsync(phone, "project-secrets-phone");
         await DashboardWorld.ExpectUrlAsync(phone, new Regex($"/projects/{Project}/secrets$"));
+
+        // Deleting asks for the name typed again, then the project and its history are gone.
+        await page.GotoAsync($"/projects/{Project}/settings");
+        var delete = page.GetByRole(AriaRole.Form, new() { Name = $"Delete {Project}" });
+        var button = delete.GetByRole(AriaRole.Button, new() { Name = "Delete project and history" });
+        await delete.GetByLabel($"Type {Project} to confirm").FillAsync("shop-setu");
+        Assert.True(await button.IsDisabledAsync());
+        await delete.GetByLabel($"Type {Project} to confirm").FillAsync(Project);
+        await DashboardWorld.ScreenshotAsync(page, "project-delete");
+        await button.ClickAsync();
+        await DashboardWorld.ExpectUrlAsync(page, new Regex(@"/$"));
+        Assert.Equal(HttpStatusCode.NotFound, (await world.Server.Api().GetAsync($"/api/projects/{Project}")).StatusCode);
     }
 
     private async Task<JsonElement> ProjectAsync() =>

@@ -125,6 +125,8 @@ export function createClient(options: ClientOptions = {}) {
       (await (await sendJson("POST", `/api/projects/${enc(project)}/plan`, request)).json()) as PlanPreview,
     startRun: async (project: string, request: RunRequest) =>
       (await (await sendJson("POST", `/api/projects/${enc(project)}/runs`, request)).json()) as { id: number; number: number; status: string },
+    /** Deletes the project with its history; `confirm` repeats its name. */
+    deleteProject: (name: string) => send(`/api/projects/${enc(name)}${query({ confirm: name })}`, { method: "DELETE" }),
     secrets: (project: string) => json<SecretInfo[]>(`/api/projects/${enc(project)}/secrets`),
     /** Adds or replaces a secret; the value goes to the server and is never read back. */
     setSecret: async (project: string, name: string, value: string, environment: string | null) =>

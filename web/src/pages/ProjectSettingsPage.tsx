@@ -4,9 +4,11 @@ import { ErrorNotice, Loading } from "../components/common/Notice";
 import { AppShell } from "../components/Layout/AppShell";
 import { ProjectTabs } from "../components/Layout/ProjectTabs";
 import { AdminOnly } from "../components/Projects/AdminOnly";
+import { DeleteProjectForm } from "../components/Projects/DeleteProjectForm";
 import { ProjectForm } from "../components/Projects/ProjectForm";
 import { WebhookInstructions } from "../components/Projects/WebhookInstructions";
 import { useAsync } from "../hooks/useAsync";
+import { navigate } from "../routing/router";
 import { paths } from "../routing/paths";
 
 /** A project's settings (admins): its webhook and how to set it on the forge, and the form that changes the rest. */
@@ -36,6 +38,13 @@ export function ProjectSettingsPage({ project }: { project: string }) {
                 const project = await api.updateProject(loaded.data!.name, input);
                 loaded.set(project);
                 setSaved({ at: Date.now(), secret: input.webhookSecret });
+              }}
+            />
+            <DeleteProjectForm
+              project={loaded.data.name}
+              onDelete={async () => {
+                await api.deleteProject(loaded.data!.name);
+                navigate(paths.projects());
               }}
             />
           </>

@@ -9,8 +9,9 @@ import { isAwaitingApproval, jobDisplayStatus } from "./jobDisplay";
 interface JobCardProps {
   run: RunRef;
   job: Job;
-  x: number;
-  y: number;
+  /** Where the card sits in the graph; none: in the flow of a list (narrow screens). */
+  x?: number;
+  y?: number;
   selected: boolean;
   now: number;
   canApprove: boolean;
@@ -31,7 +32,7 @@ export function JobCard({ run, job, x, y, selected, now, canApprove, approving, 
   return (
     <div
       className={`job-card status-${status}${selected ? " selected" : ""}`}
-      style={{ left: x, top: y, width: card.width, height: card.height }}
+      style={x === undefined || y === undefined ? undefined : { left: x, top: y, width: card.width, height: card.height }}
       data-job={job.id}
     >
       <div className="job-card-head">

@@ -1,5 +1,6 @@
 import type { Job } from "../../api/types";
 import type { RunRef } from "../../routing/paths";
+import { useMediaQuery } from "../../hooks/useMediaQuery";
 import { JobCard } from "./JobCard";
 import { layoutGraph } from "./layout";
 
@@ -14,9 +15,42 @@ interface StageGraphProps {
   onApprove: (job: string) => void;
 }
 
-/** The run's stages as columns of job cards, with an arrow for every `needs`. */
+/**
+ * The run's stages as columns of job cards, with an arrow for every `needs` (routed between cards, never across one);
+ * wider than the page, it pans. On a phone the stages are a list, each job saying what it needs.
+ */
 export function StageGraph({ run, stages, jobs, selectedJob, now, canApprove, approving, onApprove }: StageGraphProps) {
+  const narrow = useMediaQuery("(max-width: 640px)");
   const layout = layoutGraph(stages, jobs);
+  if (narrow) {
+    return (
+      <div className="stage-list" role="group" aria-label="Stages and jobs">
+        {layout.columns.map((column) => (
+          <section key={column.stage} className="stage-list-stage" aria-label={`Stage ${column.stage}`}>
+            <h3 className="stage-list-title" data-stage={column.stage}>
+              {column.stage}
+            </h3>
+            {layout.jobs
+              .filter((placed) => placed.job.stage === column.stage)
+              .map((placed) => (
+                <div key={placed.job.id} className="stage-list-job">
+                  <JobCard
+                    run={run}
+                    job={placed.job}
+                    selected={placed.job.id === selectedJob}
+                    now={now}
+                    canApprove={canApprove}
+                    approving={approving === placed.job.id}
+                    onApprove={onApprove}
+                  />
+                  {placed.job.needs.length > 0 && <small className="muted needs-line">needs {placed.job.needs.join(", ")}</small>}
+                </div>
+              ))}
+          </section>
+        ))}
+      </div>
+    );
+  }
   return (
     <div className="stage-graph-scroll">
       <div className="stage-graph" style={{ width: layout.width, height: layout.height }} role="group" aria-label="Stages and jobs">

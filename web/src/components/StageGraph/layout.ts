@@ -70,14 +70,23 @@ function arrowPath(source: PlacedJob, target: PlacedJob): string {
   const sy = source.y + card.height / 2;
   const ty = target.y + card.height / 2;
   if (source.column === target.column) {
-    // A need within one stage: out of the right side and back in, bulging to the right.
+    // A need within one stage: out of the right side and back in, bulging into the gap, never into the next stage.
     const x = source.x + card.width;
-    const bulge = 26 + 6 * Math.abs(target.row - source.row);
+    const bulge = Math.min(gap.column - 12, 26 + 6 * Math.abs(target.row - source.row));
     return `M${x},${sy} C${x + bulge},${sy} ${x + bulge},${ty} ${x + 4},${ty}`;
   }
   const forward = source.column < target.column;
   const sx = forward ? source.x + card.width : source.x;
   const tx = forward ? target.x - 4 : target.x + card.width + 4;
-  const bend = (tx - sx) / 2;
-  return `M${sx},${sy} C${sx + bend},${sy} ${tx - bend},${ty} ${tx},${ty}`;
+  if (Math.abs(target.column - source.column) === 1) {
+    // Neighbouring stages: a curve inside the gap between them.
+    const bend = (tx - sx) / 2;
+    return `M${sx},${sy} C${sx + bend},${sy} ${tx - bend},${ty} ${tx},${ty}`;
+  }
+  // Across stages: into the gap, along the lane between the rows just below the source row (where no card is, in any
+  // column), then down or up in the gap before the target. Arrows never cross a card.
+  const step = forward ? gap.column / 2 : -gap.column / 2;
+  const lane = source.y + card.height + gap.row / 2;
+  const before = (forward ? target.x : target.x + card.width) - step;
+  return `M${sx},${sy} H${sx + step} V${lane} H${before} V${ty} H${tx}`;
 }
