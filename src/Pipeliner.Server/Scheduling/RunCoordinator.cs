@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Runs;
+using Pipeliner.Server.Agents;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Environments;
@@ -86,6 +87,13 @@ public sealed class RunCoordinator(
         changed.Detect(db, context.Touched);
         await db.SaveChangesAsync(CancellationToken.None);
         forgeStatuses.Enqueue(statuses);
+        if (ready.Count > 0)
+        {
+            // Why the ready jobs wait, from the agents online now (the status published next says so).
+            await scope.ServiceProvider.GetRequiredService<PendingReasonWriter>().RewordAsync(CancellationToken.None);
+            foreach (var job in entity.Jobs.Where(j => j.Ready)) await db.Entry(job).ReloadAsync(CancellationToken.None);
+        }
+
         PublishStatus(entity);
         return (result, ready.Count);
     }
@@ -102,7 +110,7 @@ public sealed class RunCoordinator(
             if (job.Ready)
             {
                 job.Status = JobStatus.Pending.ToName();
-                job.Reason = job.RunsOn.Length == 0 ? "waiting for an agent" : $"waiting for an agent with labels {job.RunsOn.Replace(",", ", ", StringComparison.Ordinal)}";
+                job.Reason = PendingReasons.WaitingFor(job.RunsOn);
             }
         }
     }
