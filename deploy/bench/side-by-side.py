@@ -103,6 +103,7 @@ class Server:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"the server exited; see {self.log.name}")
                 time.sleep(0.1)
+        self.stop()
         raise RuntimeError("the server did not answer /healthz")
 
     def project(self, name, pipeline):

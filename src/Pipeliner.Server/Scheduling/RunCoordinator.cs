@@ -91,11 +91,26 @@ public sealed class RunCoordinator(
         {
             // Why the ready jobs wait, from the agents online now (the status published next says so).
             await scope.ServiceProvider.GetRequiredService<PendingReasonWriter>().RewordAsync(CancellationToken.None);
-            foreach (var job in entity.Jobs.Where(j => j.Ready)) await db.Entry(job).ReloadAsync(CancellationToken.None);
+            await ReloadReasonsAsync(db, entity);
         }
 
         PublishStatus(entity);
         return (result, ready.Count);
+    }
+
+    /// <summary>The ready jobs' reasons as reworded in the database: one query for the run, not one per job.</summary>
+    private static async Task ReloadReasonsAsync(PipelinerDbContext db, RunEntity entity)
+    {
+        var reasons = await db.Jobs.AsNoTracking().Where(j => j.RunId == entity.Id && j.Ready)
+            .Select(j => new { j.Id, j.Reason }).ToDictionaryAsync(j => j.Id, j => j.Reason, CancellationToken.None);
+        foreach (var job in entity.Jobs)
+        {
+            if (!reasons.TryGetValue(job.Id, out var reason) || job.Reason == reason) continue;
+            var property = db.Entry(job).Property(j => j.Reason);
+            property.CurrentValue = reason;
+            property.OriginalValue = reason;
+            property.IsModified = false;
+        }
     }
 
     public Task AdvanceAsync(long runId, CancellationToken cancellationToken) =>
