@@ -93,14 +93,17 @@ class Server:
              "--Pipeliner:Agent:Capacity=2", f"--Pipeliner:Agent:Backend={backend}", "--Pipeliner:Projects:AllowLocalRepositories=true",
              "--Logging:LogLevel:Default=Warning"], stdout=self.log, stderr=subprocess.STDOUT)
         self.pid = self.process.pid
-        for _ in range(600):
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(self.base + "/healthz", timeout=1)
+                self.start_cpu_s = cpu_s(self.pid)
                 return
             except OSError:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"the server exited; see {self.log.name}")
                 time.sleep(0.1)
+        self.stop()
         raise RuntimeError("the server did not answer /healthz")
 
     def project(self, name, pipeline):
@@ -206,10 +209,15 @@ def pipeliner_phase(work, backend, runs, idle_seconds, big_window):
             out["big_finished"] = finished
             out["big_jobs_per_s"] = finished / (t2 - t1)
             out["big_create_cpu_ms"] = 1000 * (cpu1 - cpu0)
-            out["big_cpu_per_job_ms"] = 1000 * (cpu2 - cpu1) / max(finished, 1)
+            out["big_cpu_per_job_ms"] = 1000 * (cpu2 - cpu1) / finished if finished else None
+            out["big_cpu_s"] = cpu2 - cpu1
             out["big_peak_rss"] = mem_mib(server.pid, "VmHWM")
             out["big_load_end"] = load()
-            http(server.base, "POST", f"/api/runs/{run_id}/cancel")
+            try:
+                http(server.base, "POST", f"/api/runs/{run_id}/cancel")
+            except OSError as e:  # the server is stopped next anyway
+                out["big_cancel"] = f"not answered: {e}"
+
     finally:
         server.stop()
     return out

@@ -71,6 +71,7 @@ public static class ServerSetup
         services.AddSingleton<WorkspaceJanitor>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<RunLocks>();
+        services.AddSingleton<RunAggregateCache>();
         services.AddSingleton<DispatchSignal>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<LogReadMasking>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Runs;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Data;
@@ -10,24 +11,67 @@ using Pipeliner.Server.Runs;
 namespace Pipeliner.Server.Scheduling;
 
 /// <summary>
-/// The only writer of a run's progress on the server. Every change loads the run aggregate under the run's lock,
-/// applies one guarded move, lets waiting jobs advance (ready jobs are offered to agents), saves, and publishes
-/// the new state to live viewers and (through Hangfire, never waiting for it) to the forge as commit statuses.
+/// The only writer of a run's progress on the server. Every change takes the run aggregate under the run's lock (as the
+/// last change left it, from <see cref="RunAggregateCache"/>, or loaded), applies one guarded move, lets waiting jobs
+/// advance (ready jobs are offered to agents), saves, and publishes the new state to live viewers and (through Hangfire,
+/// never waiting for it) to the forge as commit statuses.
 /// </summary>
 public sealed class RunCoordinator(
-    IServiceScopeFactory scopes, RunLocks locks, DispatchSignal dispatch, RunEvents events, TimeProvider time,
+    IServiceScopeFactory scopes, RunLocks locks, RunAggregateCache cache, DispatchSignal dispatch, RunEvents events, TimeProvider time,
     ILogger<RunCoordinator> logger)
 {
     /// <summary>Applies <paramref name="change"/> to the run (null when it does not exist) and advances it.</summary>
     public async Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, CancellationToken cancellationToken)
     {
         using var _ = await locks.AcquireAsync(runId, cancellationToken);
-        await using var scope = scopes.CreateAsyncScope();
+        var loaded = cache.Take(runId);
+        T result;
+        int ready;
+        try
+        {
+            loaded = loaded is null ? await LoadAsync(runId, cancellationToken) : await RefreshAsync(loaded, cancellationToken);
+            if (loaded is null) return default;
+            (result, ready) = await ApplyAsync(loaded, change, cancellationToken);
+        }
+        catch
+        {
+            // The aggregate or the context may hold changes that were not saved: the next change loads the run again.
+            if (loaded is not null) await loaded.Scope.DisposeAsync();
+            throw;
+        }
+
+        if (loaded.Run.Status.IsFinished()) await loaded.Scope.DisposeAsync();
+        else await cache.PutAsync(runId, loaded);
+        if (ready > 0) dispatch.Notify();
+        return result;
+    }
+
+    private async Task<LoadedRun?> LoadAsync(long runId, CancellationToken cancellationToken)
+    {
+        var scope = scopes.CreateAsyncScope();
+        // Changes are looked for only where a change can make them (ChangedJobs), not in every tracked row of the run.
+        scope.ServiceProvider.GetRequiredService<PipelinerDbContext>().ChangeTracker.AutoDetectChangesEnabled = false;
+        if (await scope.ServiceProvider.GetRequiredService<RunStore>().LoadAsync(runId, cancellationToken) is var (entity, run))
+            return new LoadedRun(scope, entity, run);
+        await scope.DisposeAsync();
+        return null;
+    }
+
+    /// <summary>The project's settings (repository, forge, default branch) may have changed since the run was cached.</summary>
+    private static async Task<LoadedRun> RefreshAsync(LoadedRun loaded, CancellationToken cancellationToken)
+    {
+        var db = loaded.Scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        await db.Entry(loaded.Entity.Project!).ReloadAsync(cancellationToken);
+        return loaded;
+    }
+
+    private async Task<(T Result, int Ready)> ApplyAsync<T>(LoadedRun loaded, Func<RunChange, T> change, CancellationToken cancellationToken)
+    {
+        var (scope, entity, run) = loaded;
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         var store = scope.ServiceProvider.GetRequiredService<RunStore>();
         var forgeStatuses = scope.ServiceProvider.GetRequiredService<ForgeStatusOutbox>();
-        if (await store.LoadAsync(runId, cancellationToken) is not var (entity, run)) return default;
-
+        var changed = ChangedJobs.Before(entity);
         var context = new RunChange(run, entity, time.GetUtcNow());
         var result = change(context);
         // Jobs pass their environment's rules before they become ready: a refused job never reaches an agent. A finished run
@@ -40,18 +84,33 @@ public sealed class RunCoordinator(
             entity.Jobs.First(j => j.JobId == jobId).Attempts.MaxBy(a => a.Number)!.LeaseExpiresAt = until;
         MarkReady(entity, ready);
         var statuses = await forgeStatuses.StageAsync(entity.Project!, entity, context.Now);
+        changed.Detect(db, context.Touched);
         await db.SaveChangesAsync(CancellationToken.None);
         forgeStatuses.Enqueue(statuses);
         if (ready.Count > 0)
         {
             // Why the ready jobs wait, from the agents online now (the status published next says so).
             await scope.ServiceProvider.GetRequiredService<PendingReasonWriter>().RewordAsync(CancellationToken.None);
-            foreach (var job in entity.Jobs.Where(j => j.Ready)) await db.Entry(job).ReloadAsync(CancellationToken.None);
+            await ReloadReasonsAsync(db, entity);
         }
 
         PublishStatus(entity);
-        if (ready.Count > 0) dispatch.Notify();
-        return result;
+        return (result, ready.Count);
+    }
+
+    /// <summary>The ready jobs' reasons as reworded in the database: one query for the run, not one per job.</summary>
+    private static async Task ReloadReasonsAsync(PipelinerDbContext db, RunEntity entity)
+    {
+        var reasons = await db.Jobs.AsNoTracking().Where(j => j.RunId == entity.Id && j.Ready)
+            .Select(j => new { j.Id, j.Reason }).ToDictionaryAsync(j => j.Id, j => j.Reason, CancellationToken.None);
+        foreach (var job in entity.Jobs)
+        {
+            if (!reasons.TryGetValue(job.Id, out var reason) || job.Reason == reason) continue;
+            var property = db.Entry(job).Property(j => j.Reason);
+            property.CurrentValue = reason;
+            property.OriginalValue = reason;
+            property.IsModified = false;
+        }
     }
 
     public Task AdvanceAsync(long runId, CancellationToken cancellationToken) =>
@@ -91,5 +150,13 @@ public sealed record RunChange(Run Run, RunEntity Entity, DateTimeOffset Now)
     /// <summary>Leases to set on the jobs' newest attempts once the change is applied (a claim by an agent).</summary>
     public Dictionary<string, DateTimeOffset> Leases { get; } = new(StringComparer.Ordinal);
 
-    public JobEntity JobEntity(string jobId) => Entity.Jobs.First(j => j.JobId == jobId);
+    /// <summary>The rows a change asked for: saved even when the job's own state did not change (its artifacts did).</summary>
+    internal HashSet<JobEntity> Touched { get; } = [];
+
+    public JobEntity JobEntity(string jobId)
+    {
+        var job = Entity.Jobs.First(j => j.JobId == jobId);
+        Touched.Add(job);
+        return job;
+    }
 }

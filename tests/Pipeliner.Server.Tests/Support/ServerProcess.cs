@@ -14,7 +14,7 @@ namespace Pipeliner.Server.Tests.Support;
 public sealed class ServerProcess : IAsyncDisposable
 {
     public const string AdminToken = "plr_end-to-end-admin-token";
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
