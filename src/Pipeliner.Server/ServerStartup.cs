@@ -5,6 +5,7 @@ using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Scheduling;
 
 namespace Pipeliner.Server;
@@ -21,7 +22,7 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<PipelinerDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
+        await services.GetRequiredService<IDatabaseProvider>().MigrateAsync(db, cancellationToken);
         await services.GetRequiredService<BootstrapAdmin>().EnsureAsync(cancellationToken);
 
         await services.GetRequiredService<LeaseSweeper>().SweepAsync(EmbeddedAgent.Name, cancellationToken);

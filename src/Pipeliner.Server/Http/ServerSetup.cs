@@ -1,6 +1,5 @@
 using Hangfire;
 using Hangfire.AspNetCore;
-using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -17,6 +16,7 @@ using Pipeliner.Server.Auth.Sessions;
 using Pipeliner.Server.Badges;
 using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Environments;
 using Pipeliner.Server.Logs;
@@ -50,7 +50,9 @@ public static class ServerSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StartupReport>();
         services.AddSingleton(new DataLayout(dataDir));
-        services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite($"Data Source={Path.Combine(dataDir, "pipeliner.db")}"));
+        var database = DatabaseProviders.For(settings, builder.Configuration, dataDir);
+        services.AddSingleton(database);
+        database.AddDbContext(services);
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys"))).SetApplicationName("Pipeliner");
 
         services.AddPipelinerAuth(settings);
@@ -95,8 +97,7 @@ public static class ServerSetup
         // JobActivator.Current), so that two servers in one process (tests) never run jobs in each other's services;
         // retries are attributes on the job methods.
         services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
-        services.AddSingleton<JobStorage>(_ => new SQLiteStorage(
-            Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval }));
+        services.AddSingleton<JobStorage>(_ => database.CreateJobStorage());
         services.AddHangfire((provider, hangfire) => hangfire
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()

@@ -15,6 +15,8 @@ public sealed class PipelinerOptions
     [Description("The first admin token, for automation; when empty a token is generated and printed on first start.")]
     public string? BootstrapToken { get; set; }
 
+    public DatabaseOptions Database { get; set; } = new();
+
     public AgentOptions Agent { get; set; } = new();
 
     public AuthOptions Auth { get; set; } = new();
@@ -25,7 +27,7 @@ public sealed class PipelinerOptions
 
     public ProjectOptions Projects { get; set; } = new();
 
-    [Description("How often Hangfire's SQLite queue is polled for new background jobs (webhook → run latency).")]
+    [Description("How often Hangfire's queue (SQLite or PostgreSQL) is polled for new background jobs (webhook → run latency).")]
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     [Description("How often Hangfire looks for background jobs that are due again (retries after their backoff, e.g. commit statuses).")]
