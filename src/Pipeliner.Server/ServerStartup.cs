@@ -12,7 +12,7 @@ namespace Pipeliner.Server;
 
 /// <summary>
 /// Runs before anything serves: applies migrations, registers the bootstrap admin, and recovers from a crash —
-/// attempts of the previous process's embedded agent are lost (queued again once), containers and workspaces of
+/// attempts of the previous process's embedded agent are lost (queued again once; with replicas, once their leases expired), containers and workspaces of
 /// dead processes are removed, unfinished runs are advanced again.
 /// </summary>
 public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend backend, StartupReport report) : IHostedService
@@ -22,10 +22,16 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<PipelinerDbContext>();
-        await services.GetRequiredService<IDatabaseProvider>().MigrateAsync(db, cancellationToken);
+        var database = services.GetRequiredService<IDatabaseProvider>();
+        await database.MigrateAsync(db, cancellationToken);
         await services.GetRequiredService<BootstrapAdmin>().EnsureAsync(cancellationToken);
 
-        await services.GetRequiredService<LeaseSweeper>().SweepAsync(EmbeddedAgent.Name, cancellationToken);
+        // One server: whatever its embedded agent was running died with the previous process. Replicas share the database
+        // and another live replica (on this machine, with the same agent name) may be running jobs: theirs are lost only
+        // when their leases expire (the sweep every minute), never because this replica started.
+        var sweeper = services.GetRequiredService<LeaseSweeper>();
+        if (database.SupportsReplicas) await sweeper.SweepExpiredAsync();
+        else await sweeper.SweepAsync(EmbeddedAgent.Name, cancellationToken);
         await RemoveLeftoversAsync(services, cancellationToken);
 
         string[] finished = [.. Enum.GetValues<RunStatus>().Where(s => s.IsFinished()).Select(s => s.ToName())];

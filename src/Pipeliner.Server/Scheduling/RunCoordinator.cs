@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Pipeliner.Core.Runs;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Environments;
 using Pipeliner.Server.ForgeStatuses;
@@ -9,12 +10,13 @@ using Pipeliner.Server.Runs;
 namespace Pipeliner.Server.Scheduling;
 
 /// <summary>
-/// The only writer of a run's progress on the server. Every change loads the run aggregate under the run's lock,
+/// The only writer of a run's progress on the server. Every change loads the run aggregate under the run's lock (this
+/// process's, then the database's, which holds across replicas),
 /// applies one guarded move, lets waiting jobs advance (ready jobs are offered to agents), saves, and publishes
 /// the new state to live viewers and (through Hangfire, never waiting for it) to the forge as commit statuses.
 /// </summary>
 public sealed class RunCoordinator(
-    IServiceScopeFactory scopes, RunLocks locks, DispatchSignal dispatch, RunEvents events, TimeProvider time,
+    IServiceScopeFactory scopes, RunLocks locks, IDatabaseProvider database, DispatchSignal dispatch, RunEvents events, TimeProvider time,
     ILogger<RunCoordinator> logger)
 {
     /// <summary>Applies <paramref name="change"/> to the run (null when it does not exist) and advances it.</summary>
@@ -25,6 +27,8 @@ public sealed class RunCoordinator(
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         var store = scope.ServiceProvider.GetRequiredService<RunStore>();
         var forgeStatuses = scope.ServiceProvider.GetRequiredService<ForgeStatusOutbox>();
+        // Other replicas change runs too: the run's lock in the database, and the run read after taking it.
+        await using var __ = await database.LockAsync(db, ClusterLock.Run, runId, cancellationToken);
         if (await store.LoadAsync(runId, cancellationToken) is not var (entity, run)) return default;
 
         var context = new RunChange(run, entity, time.GetUtcNow());

@@ -26,6 +26,23 @@ public interface IDatabaseProvider
 
     /// <summary>Hangfire's storage on this database.</summary>
     JobStorage CreateJobStorage();
+
+    /// <summary>
+    /// Holds the lock on <paramref name="id"/> of <paramref name="kind"/> for every server on this database until disposed,
+    /// on <paramref name="db"/>'s connection (kept open meanwhile). Taken after the process's own keyed lock, so a process
+    /// waits with one connection at most per key. A server that dies releases it with its connection.
+    /// </summary>
+    Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken);
+}
+
+/// <summary>What a cluster-wide lock guards; each kind has its own keys.</summary>
+public enum ClusterLock
+{
+    /// <summary>A run aggregate: every change to it (claims, reports, cancels, approvals) one at a time.</summary>
+    Run = 1,
+
+    /// <summary>A commit status context: its updates reach the forge one at a time, oldest first.</summary>
+    ForgeStatusContext = 2,
 }
 
 /// <summary>Picks the configured provider.</summary>

@@ -71,6 +71,43 @@ public sealed class PostgresDatabase(string connectionString, PipelinerOptions s
         }
     }
 
+    public async Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken)
+    {
+        // A session-level advisory lock: unlike a transaction's, it can span several saves (and a forge's answer between them).
+        var key = AdvisoryKey(kind, id);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({key})", cancellationToken);
+        }
+        catch
+        {
+            await db.Database.CloseConnectionAsync();
+            throw;
+        }
+
+        return new AdvisoryLock(db, key);
+    }
+
+    /// <summary>The kind in the top 16 bits, the id in the other 48 (ids stay far below 2^47).</summary>
+    public static long AdvisoryKey(ClusterLock kind, long id) => ((long)kind << 48) | (id & 0xFFFF_FFFF_FFFF);
+
+    private sealed class AdvisoryLock(PipelinerDbContext db, long key) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({key})", CancellationToken.None);
+            }
+            finally
+            {
+                // Closing returns the connection to the pool, whose reset (DISCARD ALL) releases any lock still held.
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+    }
+
     public JobStorage CreateJobStorage() => new PostgreSqlStorage(
         new NpgsqlConnectionFactory(connectionString, HangfireOptions(settings)), HangfireOptions(settings));
 

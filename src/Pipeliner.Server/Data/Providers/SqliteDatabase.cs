@@ -23,6 +23,17 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
     // One server per file: nothing to serialise beyond what SQLite's own write lock does.
     public Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken) => db.Database.MigrateAsync(cancellationToken);
 
+    // One server per file: the process's keyed locks are the whole story.
+    public Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken) =>
+        Task.FromResult<IAsyncDisposable>(NoLock.Instance);
+
     public JobStorage CreateJobStorage() => new SQLiteStorage(
         Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval });
+}
+
+file sealed class NoLock : IAsyncDisposable
+{
+    public static readonly NoLock Instance = new();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
