@@ -26,12 +26,20 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
         await database.MigrateAsync(db, cancellationToken);
         await services.GetRequiredService<BootstrapAdmin>().EnsureAsync(cancellationToken);
 
-        // One server: whatever its embedded agent was running died with the previous process. Replicas share the database
-        // and another live replica (on this machine, with the same agent name) may be running jobs: theirs are lost only
-        // when their leases expire (the sweep every minute), never because this replica started.
+        // One server: whatever its embedded agent was running died with the previous process, and remote agents could not
+        // extend their leases while it was down. Replicas share the database and another live replica (on this machine, with
+        // the same agent name) may be running jobs, which other replicas kept serving: attempts are lost only when their
+        // leases expire (the sweep every minute), never because this replica started.
         var sweeper = services.GetRequiredService<LeaseSweeper>();
-        if (database.SupportsReplicas) await sweeper.SweepExpiredAsync();
-        else await sweeper.SweepAsync(EmbeddedAgent.Name, cancellationToken);
+        if (database.SupportsReplicas)
+        {
+            await sweeper.SweepExpiredAsync();
+        }
+        else
+        {
+            await sweeper.SweepAsync(EmbeddedAgent.Name, cancellationToken);
+            await GiveRemoteLeasesGraceAsync(db, services, cancellationToken);
+        }
         await RemoveLeftoversAsync(services, cancellationToken);
 
         string[] finished = [.. Enum.GetValues<RunStatus>().Where(s => s.IsFinished()).Select(s => s.ToName())];
@@ -41,6 +49,19 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Remote agents kept running their jobs while this server was down and could not extend their leases: those leases
+    /// start again now, so that no attempt is declared lost for the server's own outage.
+    /// </summary>
+    private static async Task GiveRemoteLeasesGraceAsync(PipelinerDbContext db, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var running = JobStatus.Running.ToName();
+        var until = services.GetRequiredService<TimeProvider>().GetUtcNow() +
+                    services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Settings.PipelinerOptions>>().Value.Agent.LeaseDuration;
+        await db.Attempts.Where(a => a.Status == running && a.Agent != null && a.Agent != EmbeddedAgent.Name)
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.LeaseExpiresAt, until), cancellationToken);
+    }
 
     private async Task RemoveLeftoversAsync(IServiceProvider services, CancellationToken cancellationToken)
     {

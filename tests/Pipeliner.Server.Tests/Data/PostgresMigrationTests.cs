@@ -15,6 +15,21 @@ public sealed class PostgresMigrationTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
+    /// <summary>
+    /// A model change needs a migration for each provider (docs/operations.md#database-migrations says how): a change
+    /// without one fails here, before it reaches a server.
+    /// </summary>
+    [Fact]
+    public void Migrations_CoverTheModel_OnEachProvider()
+    {
+        using var sqlite = new PipelinerDbContext(new DbContextOptionsBuilder<PipelinerDbContext>().UseSqlite("Data Source=:memory:").Options);
+        using var postgres = Context("Host=127.0.0.1;Database=unused;Username=postgres");
+
+        Assert.False(sqlite.Database.HasPendingModelChanges(), "the SQLite migrations miss a model change: dotnet ef migrations add … --context PipelinerDbContext");
+        Assert.False(postgres.Database.HasPendingModelChanges(),
+            "the PostgreSQL migrations miss a model change: dotnet ef migrations add … --context PostgresPipelinerDbContext --output-dir Data/Migrations/Postgres");
+    }
+
     [Fact]
     public async Task MigrateAsync_AppliesEachMigrationOnce_WhenSeveralServersMigrateAtOnce()
     {

@@ -12,7 +12,7 @@ using Pipeliner.Server.Data;
 namespace Pipeliner.Server.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPipelinerDbContext))]
-    [Migration("20261204094039_Initial")]
+    [Migration("20261204103901_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -24,6 +24,98 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.AgentEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("Capacity")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("CredentialHash")
+                        .HasColumnType("text");
+
+                    b.Property<bool>("Disabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Embedded")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long?>("LastSeenAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("RegistrationTokenId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CredentialHash")
+                        .IsUnique();
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Agents");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.AgentRegistrationTokenEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("AgentRegistrationTokens");
+                });
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ApiTokenEntity", b =>
                 {
@@ -147,6 +239,9 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.Property<string>("Cause")
                         .HasColumnType("text");
 
+                    b.Property<string>("CredentialHash")
+                        .HasColumnType("text");
+
                     b.Property<int?>("ExitCode")
                         .HasColumnType("integer");
 
@@ -180,6 +275,11 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CredentialHash")
+                        .IsUnique();
+
+                    b.HasIndex("Agent", "Status");
 
                     b.HasIndex("JobId", "Number")
                         .IsUnique();

@@ -13,6 +13,46 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "AgentRegistrationTokens",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    TokenHash = table.Column<string>(type: "text", nullable: false),
+                    Prefix = table.Column<string>(type: "text", nullable: false),
+                    CreatedBy = table.Column<string>(type: "text", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    RevokedAt = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AgentRegistrationTokens", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Agents",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    CredentialHash = table.Column<string>(type: "text", nullable: true),
+                    Labels = table.Column<string>(type: "text", nullable: false),
+                    Capacity = table.Column<int>(type: "integer", nullable: false),
+                    Version = table.Column<string>(type: "text", nullable: false),
+                    Disabled = table.Column<bool>(type: "boolean", nullable: false),
+                    Embedded = table.Column<bool>(type: "boolean", nullable: false),
+                    RegisteredAt = table.Column<long>(type: "bigint", nullable: false),
+                    LastSeenAt = table.Column<long>(type: "bigint", nullable: true),
+                    RegistrationTokenId = table.Column<int>(type: "integer", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Agents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "AuditEntries",
                 columns: table => new
                 {
@@ -439,7 +479,8 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     Agent = table.Column<string>(type: "text", nullable: true),
                     Cause = table.Column<string>(type: "text", nullable: true),
                     LogPath = table.Column<string>(type: "text", nullable: false),
-                    LeaseExpiresAt = table.Column<long>(type: "bigint", nullable: true)
+                    LeaseExpiresAt = table.Column<long>(type: "bigint", nullable: true),
+                    CredentialHash = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -476,6 +517,24 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AgentRegistrationTokens_TokenHash",
+                table: "AgentRegistrationTokens",
+                column: "TokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Agents_CredentialHash",
+                table: "Agents",
+                column: "CredentialHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Agents_Name",
+                table: "Agents",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_ApiTokens_TokenHash",
                 table: "ApiTokens",
                 column: "TokenHash",
@@ -496,6 +555,17 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                 name: "IX_Artifacts_JobId",
                 table: "Artifacts",
                 column: "JobId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Attempts_Agent_Status",
+                table: "Attempts",
+                columns: new[] { "Agent", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Attempts_CredentialHash",
+                table: "Attempts",
+                column: "CredentialHash",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Attempts_JobId_Number",
@@ -643,6 +713,12 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "AgentRegistrationTokens");
+
+            migrationBuilder.DropTable(
+                name: "Agents");
+
             migrationBuilder.DropTable(
                 name: "ApiTokens");
 
