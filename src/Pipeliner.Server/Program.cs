@@ -29,10 +29,10 @@ catch (Exception e) when (e is OptionsValidationException
     Console.Error.WriteLine($"Pipeliner: the settings are invalid: {string.Join("; ", failures)}");
     return 2;
 }
-catch (Npgsql.NpgsqlException e)
+catch (Exception e) when (DatabaseErrors.PostgresFailure(e) is { } failure)
 {
     // PostgreSQL cannot be reached (or refused us) at start: say so, without a stack trace.
-    Console.Error.WriteLine($"Pipeliner: cannot use the PostgreSQL database (ConnectionStrings:Pipeliner): {e.Message}");
+    Console.Error.WriteLine($"Pipeliner: cannot use the PostgreSQL database (ConnectionStrings:Pipeliner): {failure.Message}");
     return 3;
 }
 catch (IOException e) when (app is not null && e.Message.StartsWith("Failed to bind", StringComparison.Ordinal))

@@ -80,6 +80,19 @@ public sealed class PostgresMigrationTests : IDisposable
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Server_ExitsThreeWithOneLine_WhenPostgresCannotBeReached()
+    {
+        var nothingListens = $"Host=127.0.0.1;Port={TestSupport.LoopbackPort.Free()};Database=pipeliner;Username=postgres;Timeout=3";
+
+        var (exitCode, output) = await ServerProcess.RunUntilExitAsync(_directory.Combine("data"),
+            "--Pipeliner:Database:Provider=postgres", $"--ConnectionStrings:Pipeliner={nothingListens}", "--Pipeliner:Database:MigrateOnly=true");
+
+        Assert.Equal(3, exitCode);
+        Assert.Contains("Pipeliner: cannot use the PostgreSQL database (ConnectionStrings:Pipeliner): ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
     private static PostgresPipelinerDbContext Context(string connectionString)
     {
         var options = new DbContextOptionsBuilder<PostgresPipelinerDbContext>();

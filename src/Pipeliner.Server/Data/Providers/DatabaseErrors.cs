@@ -16,4 +16,15 @@ public static class DatabaseErrors
         PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
         _ => false,
     };
+
+    /// <summary>PostgreSQL's own error inside <paramref name="e"/> (EF Core wraps what it takes for transient), or null.</summary>
+    public static NpgsqlException? PostgresFailure(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is NpgsqlException postgres) return postgres;
+        }
+
+        return null;
+    }
 }
