@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Pipeliner, after making sure everything the tests need is installed and running.
-# On a new machine (as root) it installs and starts a private Docker engine and builds the test images;
+# On a new machine (as root) it installs and starts a private Docker engine and builds the test images, and a private
+# PostgreSQL (deploy/dev/postgres.sh);
 # it stops the engine again if it started it. Under CI=true a missing prerequisite fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,6 +28,10 @@ bash deploy/dev/ansible.sh
 # pipeliner/server:dev and pipeliner/agent:dev, built offline (the image tests and the containerized agent's end to
 # end test use them); skipped when their inputs are unchanged. After git-prerequisites: the server image holds git and ssh.
 bash deploy/docker/build-offline.sh
+# A private PostgreSQL on 127.0.0.1 for the tests that run on both database providers (left running: it is cheap,
+# and `deploy/dev/postgres.sh stop` stops it). A PostgreSQL that cannot be installed or started fails the run.
+export PIPELINER_TEST_POSTGRES
+PIPELINER_TEST_POSTGRES=$(bash deploy/dev/postgres.sh start)
 
 # The webhook fixtures live beside the checkout, in ../shared.
 if [[ -d ../shared/fixtures ]]; then

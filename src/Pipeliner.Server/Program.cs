@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using Pipeliner.Server;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Http;
+using Pipeliner.Server.Settings;
 
 WebApplication? app = null;
 try
@@ -13,6 +15,8 @@ try
     });
     builder.AddPipeliner();
     app = builder.Build();
+    if (app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.Database.MigrateOnly)
+        return await DatabaseMigration.RunAsync(app.Services, Console.Out);
     app.UsePipeliner();
     app.Run();
     return 0;
@@ -24,6 +28,12 @@ catch (Exception e) when (e is OptionsValidationException
     var failures = e is OptionsValidationException invalid ? invalid.Failures : [e.Message];
     Console.Error.WriteLine($"Pipeliner: the settings are invalid: {string.Join("; ", failures)}");
     return 2;
+}
+catch (Exception e) when (DatabaseErrors.PostgresFailure(e) is { } failure)
+{
+    // PostgreSQL cannot be reached (or refused us) at start: say so, without a stack trace.
+    Console.Error.WriteLine($"Pipeliner: cannot use the PostgreSQL database (ConnectionStrings:Pipeliner): {failure.Message}");
+    return 3;
 }
 catch (IOException e) when (app is not null && e.Message.StartsWith("Failed to bind", StringComparison.Ordinal))
 {

@@ -5,13 +5,14 @@ using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Scheduling;
 
 namespace Pipeliner.Server;
 
 /// <summary>
 /// Runs before anything serves: applies migrations, registers the bootstrap admin, and recovers from a crash —
-/// attempts of the previous process's embedded agent are lost (queued again once), containers and workspaces of
+/// attempts of the previous process's embedded agent are lost (queued again once; with replicas, once their leases expired), containers and workspaces of
 /// dead processes are removed, unfinished runs are advanced again.
 /// </summary>
 public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend backend, StartupReport report) : IHostedService
@@ -21,11 +22,24 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<PipelinerDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
+        var database = services.GetRequiredService<IDatabaseProvider>();
+        await database.MigrateAsync(db, cancellationToken);
         await services.GetRequiredService<BootstrapAdmin>().EnsureAsync(cancellationToken);
 
-        await services.GetRequiredService<LeaseSweeper>().SweepAsync(EmbeddedAgent.Name, cancellationToken);
-        await GiveRemoteLeasesGraceAsync(db, services, cancellationToken);
+        // One server: whatever its embedded agent was running died with the previous process, and remote agents could not
+        // extend their leases while it was down. Replicas share the database and another live replica (on this machine, with
+        // the same agent name) may be running jobs, which other replicas kept serving: attempts are lost only when their
+        // leases expire (the sweep every minute), never because this replica started.
+        var sweeper = services.GetRequiredService<LeaseSweeper>();
+        if (database.SupportsReplicas)
+        {
+            await sweeper.SweepExpiredAsync();
+        }
+        else
+        {
+            await sweeper.SweepAsync(EmbeddedAgent.Name, cancellationToken);
+            await GiveRemoteLeasesGraceAsync(db, services, cancellationToken);
+        }
         await RemoveLeftoversAsync(services, cancellationToken);
 
         string[] finished = [.. Enum.GetValues<RunStatus>().Where(s => s.IsFinished()).Select(s => s.ToName())];

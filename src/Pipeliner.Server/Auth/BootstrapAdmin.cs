@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Settings;
 
@@ -32,7 +33,16 @@ public sealed class BootstrapAdmin(
             CreatedAt = now,
         });
         db.Users.Add(admin);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
+        {
+            // Another replica starting at the same time made the admin first: its token counts, this one is not registered.
+            logger.LogInformation("Another server registered the bootstrap admin first");
+            return;
+        }
         if (string.IsNullOrWhiteSpace(configured))
         {
             // Printed once, on the console only (StartupBanner): it is not stored anywhere in clear.

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Audit;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
 
@@ -65,7 +66,7 @@ public static class TokenEndpoints
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (UserEndpoints.IsUniqueViolation(e))
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
             // Another request created the user of that name between the check above and this save.
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth.Sessions;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
 
@@ -42,7 +42,7 @@ public static class UserEndpoints
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
             // Another request created the same name between the check above and this save.
             return Problems.Conflict($"a user named '{name}' exists already");
@@ -110,9 +110,7 @@ public static class UserEndpoints
 
     /// <summary>Names are unique regardless of (ASCII) case, so that "Alice" and "alice" cannot be two people.</summary>
     public static Task<UserEntity?> FindAnyCaseAsync(PipelinerDbContext db, string name, CancellationToken cancellationToken) =>
-        db.Users.FirstOrDefaultAsync(u => EF.Functions.Collate(u.Name, "NOCASE") == name, cancellationToken);
-
-    public static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is SqliteException { SqliteErrorCode: 19 };
+        db.Users.NamedAnyCase(db, name).FirstOrDefaultAsync(cancellationToken);
 
     private static UserResponse ToResponse(this UserEntity user, int tokens, int activeTokens) =>
         new(user.Name, user.Role, user.CreatedAt, user.DisabledAt, tokens, activeTokens, user.PasswordHash is not null, user.OidcSubject is not null);

@@ -3,8 +3,21 @@ using Pipeliner.Server.Data.Entities;
 
 namespace Pipeliner.Server.Data;
 
-public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> options) : DbContext(options)
+/// <summary>
+/// The server's model. On SQLite (the default) this type is the context and its migrations are <c>Data/Migrations</c>;
+/// on PostgreSQL the subclass <see cref="PostgresPipelinerDbContext"/> is, with its own migrations.
+/// </summary>
+public class PipelinerDbContext : DbContext
 {
+    public PipelinerDbContext(DbContextOptions<PipelinerDbContext> options) : base(options)
+    {
+    }
+
+    /// <summary>For a provider's subclass, which brings its own options type (and so its own migrations).</summary>
+    protected PipelinerDbContext(DbContextOptions options) : base(options)
+    {
+    }
+
     public DbSet<ProjectEntity> Projects => Set<ProjectEntity>();
     public DbSet<RunEntity> Runs => Set<RunEntity>();
     public DbSet<JobEntity> Jobs => Set<JobEntity>();
@@ -144,7 +157,8 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
-        // SQLite cannot order or compare DateTimeOffset; store UTC ticks, which sort correctly.
+        // SQLite cannot order or compare DateTimeOffset; store UTC ticks, which sort correctly — on PostgreSQL too, so that
+        // the model, and the little SQL written by hand, is the same on both.
         configuration.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToTicksConverter>();
         configuration.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToTicksConverter>();
     }

@@ -2,6 +2,7 @@ using System.Net;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Data.Entities;
 
 namespace Pipeliner.Server.ForgeStatuses;
@@ -13,7 +14,7 @@ namespace Pipeliner.Server.ForgeStatuses;
 /// state. Every try is recorded. A failure worth retrying throws, and Hangfire retries with exponential backoff.
 /// </summary>
 public sealed class ForgeStatusDelivery(
-    PipelinerDbContext db, ForgeStatusLocks locks, ForgeStatusTargets targets, IHttpClientFactory http, TimeProvider time,
+    PipelinerDbContext db, ForgeStatusLocks locks, IDatabaseProvider database, ForgeStatusTargets targets, IHttpClientFactory http, TimeProvider time,
     ILogger<ForgeStatusDelivery> logger)
 {
     public const string HttpClientName = "forge-statuses";
@@ -30,6 +31,8 @@ public sealed class ForgeStatusDelivery(
         var contextId = await db.ForgeStatusUpdates.Where(u => u.Id == updateId).Select(u => (long?)u.ContextId).FirstOrDefaultAsync();
         if (contextId is null) return;
         using var _ = await locks.AcquireAsync(contextId.Value, CancellationToken.None);
+        // Deliveries of this context may run on other replicas: their lock in the database too.
+        await using var __ = await database.LockAsync(db, ClusterLock.ForgeStatusContext, contextId.Value, CancellationToken.None);
         // Read after taking the lock: what the deliveries before this one left.
         var update = await db.ForgeStatusUpdates.Include(u => u.Context).FirstAsync(u => u.Id == updateId);
         var context = update.Context!;

@@ -1,7 +1,6 @@
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Common;
-using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -18,6 +17,7 @@ using Pipeliner.Server.Auth.Sessions;
 using Pipeliner.Server.Badges;
 using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Environments;
 using Pipeliner.Server.Logs;
@@ -51,7 +51,9 @@ public static class ServerSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StartupReport>();
         services.AddSingleton(new DataLayout(dataDir));
-        services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite($"Data Source={Path.Combine(dataDir, "pipeliner.db")}"));
+        var database = DatabaseProviders.For(settings, builder.Configuration, dataDir);
+        services.AddSingleton(database);
+        database.AddDbContext(services);
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys"))).SetApplicationName("Pipeliner");
 
         services.AddPipelinerAuth(settings);
@@ -108,9 +110,7 @@ public static class ServerSetup
         // Jobs enqueued here wake the workers at once (the doorbell), so the queue is polled only for jobs from elsewhere.
         services.AddSingleton<QueueDoorbell>();
         services.AddSingleton<IJobFilterProvider, DoorbellFilterProvider>();
-        services.AddSingleton<JobStorage>(provider => new DoorbellStorage(new SQLiteStorage(
-            Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval }),
-            provider.GetRequiredService<QueueDoorbell>()));
+        services.AddSingleton<JobStorage>(provider => new DoorbellStorage(database.CreateJobStorage(), provider.GetRequiredService<QueueDoorbell>()));
         services.AddHangfire((provider, hangfire) => hangfire
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()

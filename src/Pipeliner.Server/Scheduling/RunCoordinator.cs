@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Runs;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Environments;
 using Pipeliner.Server.ForgeStatuses;
@@ -11,49 +12,66 @@ using Pipeliner.Server.Runs;
 namespace Pipeliner.Server.Scheduling;
 
 /// <summary>
-/// The only writer of a run's progress on the server. Every change takes the run aggregate under the run's lock (as the
-/// last change left it, from <see cref="RunAggregateCache"/>, or loaded), applies one guarded move, lets waiting jobs
-/// advance (ready jobs are offered to agents), saves, and publishes the new state to live viewers and (through Hangfire,
-/// never waiting for it) to the forge as commit statuses.
+/// The only writer of a run's progress on the server. Every change takes the run aggregate under the run's lock (this
+/// process's, then the database's, which holds across replicas), as the last change left it (<see cref="RunAggregateCache"/>,
+/// single-node databases only) or loaded, applies one guarded move, lets waiting jobs advance (ready jobs are offered to
+/// agents), saves, and publishes the new state to live viewers and (through Hangfire, never waiting for it) to the forge
+/// as commit statuses.
 /// </summary>
 public sealed class RunCoordinator(
-    IServiceScopeFactory scopes, RunLocks locks, RunAggregateCache cache, DispatchSignal dispatch, RunEvents events, TimeProvider time,
+    IServiceScopeFactory scopes, RunLocks locks, RunAggregateCache cache, IDatabaseProvider database, DispatchSignal dispatch,
+    RunEvents events, TimeProvider time,
     ILogger<RunCoordinator> logger)
 {
     /// <summary>Applies <paramref name="change"/> to the run (null when it does not exist) and advances it.</summary>
     public async Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, CancellationToken cancellationToken)
     {
         using var _ = await locks.AcquireAsync(runId, cancellationToken);
-        var loaded = cache.Take(runId);
+        // Where other replicas change runs too (PostgreSQL), a cached aggregate may be stale: the run is read again under
+        // the database's lock.
+        var loaded = database.SupportsReplicas ? null : cache.Take(runId);
+        IAsyncDisposable? clusterLock = null;
         T result;
         int ready;
         try
         {
-            loaded = loaded is null ? await LoadAsync(runId, cancellationToken) : await RefreshAsync(loaded, cancellationToken);
+            if (loaded is null)
+            {
+                var scope = scopes.CreateAsyncScope();
+                clusterLock = await database.LockAsync(scope.ServiceProvider.GetRequiredService<PipelinerDbContext>(), ClusterLock.Run, runId, cancellationToken);
+                loaded = await LoadAsync(scope, runId, cancellationToken);
+                if (loaded is null)
+                {
+                    await clusterLock.DisposeAsync();
+                    await scope.DisposeAsync();
+                    return default;
+                }
+            }
+            else loaded = await RefreshAsync(loaded, cancellationToken);
             if (loaded is null) return default;
             (result, ready) = await ApplyAsync(loaded, change, cancellationToken);
         }
         catch
         {
             // The aggregate or the context may hold changes that were not saved: the next change loads the run again.
+            if (clusterLock is not null) await clusterLock.DisposeAsync();
             if (loaded is not null) await loaded.Scope.DisposeAsync();
             throw;
         }
 
-        if (loaded.Run.Status.IsFinished()) await loaded.Scope.DisposeAsync();
+        if (clusterLock is not null) await clusterLock.DisposeAsync();
+        if (loaded.Run.Status.IsFinished() || database.SupportsReplicas) await loaded.Scope.DisposeAsync();
         else await cache.PutAsync(runId, loaded);
         if (ready > 0) dispatch.Notify();
         return result;
     }
 
-    private async Task<LoadedRun?> LoadAsync(long runId, CancellationToken cancellationToken)
+    private static async Task<LoadedRun?> LoadAsync(AsyncServiceScope scope, long runId, CancellationToken cancellationToken)
     {
-        var scope = scopes.CreateAsyncScope();
         // Changes are looked for only where a change can make them (ChangedJobs), not in every tracked row of the run.
         scope.ServiceProvider.GetRequiredService<PipelinerDbContext>().ChangeTracker.AutoDetectChangesEnabled = false;
         if (await scope.ServiceProvider.GetRequiredService<RunStore>().LoadAsync(runId, cancellationToken) is var (entity, run))
             return new LoadedRun(scope, entity, run);
-        await scope.DisposeAsync();
         return null;
     }
 

@@ -15,6 +15,8 @@ public sealed class PipelinerOptions
     [Description("The first admin token, for automation; when empty a token is generated and printed on first start.")]
     public string? BootstrapToken { get; set; }
 
+    public DatabaseOptions Database { get; set; } = new();
+
     public AgentOptions Agent { get; set; } = new();
 
     public AuthOptions Auth { get; set; } = new();
@@ -27,7 +29,7 @@ public sealed class PipelinerOptions
 
     public LimitsOptions Limits { get; set; } = new();
 
-    [Description("How often Hangfire's SQLite queue is polled for background jobs enqueued by another process or come due again; " +
+    [Description("How often Hangfire's queue (SQLite or PostgreSQL) is polled for background jobs enqueued by another process or come due again; " +
                  "jobs this server enqueues (a webhook's processing) wake its workers at once.")]
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(5);
 

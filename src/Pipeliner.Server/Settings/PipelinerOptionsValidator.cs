@@ -14,6 +14,7 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
     {
         var failures = new List<string>();
         Check(PipelinerOptions.Section, options, failures);
+        Check($"{PipelinerOptions.Section}:Database", options.Database, failures);
         Check($"{PipelinerOptions.Section}:Agent", options.Agent, failures);
         Check($"{PipelinerOptions.Section}:Auth", options.Auth, failures);
         Check($"{PipelinerOptions.Section}:Auth:Session", options.Auth.Session, failures);

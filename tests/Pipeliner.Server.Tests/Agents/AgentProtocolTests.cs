@@ -12,14 +12,8 @@ namespace Pipeliner.Server.Tests.Agents;
 /// and agents that vanish — their job is lost and queued again, up to Pipeliner:Agent:MaxLostRequeues times in a row
 /// (one here), then failed.
 /// </summary>
-public class AgentProtocolTests(AgentProtocolTests.ShortLeaseApp app) : IClassFixture<AgentProtocolTests.ShortLeaseApp>
+public abstract class AgentProtocolTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : PipelinerApp
 {
-    public sealed class ShortLeaseApp() : PipelinerApp(agentCapacity: 0, new Dictionary<string, string>
-    {
-        ["Pipeliner:Agent:LeaseDuration"] = "00:00:00.300",
-        ["Pipeliner:Agent:MaxLostRequeues"] = "1",
-    });
-
     private static readonly AgentInfo Linux = new("remote-linux", ["linux", "docker"], 8);
 
     private IAgentProtocol Protocol => app.Services.GetRequiredService<IAgentProtocol>();
@@ -139,4 +133,31 @@ public class AgentProtocolTests(AgentProtocolTests.ShortLeaseApp app) : IClassFi
         var run = await client.GetRunAsync(id);
         Assert.Equal(("canceled", "canceled"), (run.Status, run.Job("build").Status));
     }
+}
+
+/// <summary>The tests above on SQLite.</summary>
+public sealed class AgentProtocolTests(ShortLeaseApp app) : AgentProtocolTests<ShortLeaseApp>(app);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+[Trait("Database", "postgres")]
+public sealed class AgentProtocolOnPostgresTests(ShortLeaseApp.OnPostgres app) : AgentProtocolTests<ShortLeaseApp.OnPostgres>(app);
+
+/// <summary>No agent; leases of 300 ms, and a lost job queued again once.</summary>
+public class ShortLeaseApp : PipelinerApp
+{
+    public ShortLeaseApp()
+        : this(null)
+    {
+    }
+
+    private ShortLeaseApp(TestDatabase? database)
+        : base(agentCapacity: 0, new Dictionary<string, string>
+        {
+            ["Pipeliner:Agent:LeaseDuration"] = "00:00:00.300",
+            ["Pipeliner:Agent:MaxLostRequeues"] = "1",
+        }, database)
+    {
+    }
+
+    public sealed class OnPostgres() : ShortLeaseApp(TestDatabase.Postgres);
 }

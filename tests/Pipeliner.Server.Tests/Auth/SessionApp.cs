@@ -9,15 +9,28 @@ namespace Pipeliner.Server.Tests.Auth;
 /// A server without agent whose clock the tests move (<see cref="Clock"/>), with a small sign-in slowdown: three
 /// failures per name, a one-minute first wait.
 /// </summary>
-public sealed class SessionApp() : PipelinerApp(agentCapacity: 0, new Dictionary<string, string>
+public class SessionApp : PipelinerApp
 {
-    ["Pipeliner:Auth:SignInThrottle:FailuresPerUser"] = "3",
-    ["Pipeliner:Auth:SignInThrottle:FailuresPerAddress"] = "10",
-    ["Pipeliner:Auth:SignInThrottle:FirstDelay"] = "00:01:00",
-    ["Pipeliner:Auth:Session:IdleTimeout"] = "00:30:00",
-    ["Pipeliner:Auth:Session:RememberFor"] = "3.00:00:00",
-})
-{
+    public SessionApp()
+        : this(null)
+    {
+    }
+
+    private SessionApp(TestDatabase? database)
+        : base(agentCapacity: 0, new Dictionary<string, string>
+        {
+            ["Pipeliner:Auth:SignInThrottle:FailuresPerUser"] = "3",
+            ["Pipeliner:Auth:SignInThrottle:FailuresPerAddress"] = "10",
+            ["Pipeliner:Auth:SignInThrottle:FirstDelay"] = "00:01:00",
+            ["Pipeliner:Auth:Session:IdleTimeout"] = "00:30:00",
+            ["Pipeliner:Auth:Session:RememberFor"] = "3.00:00:00",
+        }, database)
+    {
+    }
+
+    /// <summary>The same server on PostgreSQL.</summary>
+    public sealed class OnPostgres() : SessionApp(TestDatabase.Postgres);
+
     public ShiftedTime Clock { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -9,7 +9,7 @@ using Pipeliner.Server.Tests.Support;
 namespace Pipeliner.Server.Tests.Auth;
 
 /// <summary>Signing in with a password gives a server-side session in a cookie; signing out, disabling and expiry end it.</summary>
-public sealed class SessionEndpointsTests(SessionApp app) : IClassFixture<SessionApp>
+public abstract class SessionEndpointsTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : SessionApp
 {
     [Fact]
     public async Task SignIn_Returns204WithHttpOnlyLaxCookies_WhenThePasswordIsRight()
@@ -194,7 +194,7 @@ public sealed class SessionEndpointsTests(SessionApp app) : IClassFixture<Sessio
         var cookie = SessionApi.CookieOf(signIn, SessionCookies.SessionName)!.Value;
 
         // A second server on the same data directory: another replica, or the same one after a restart.
-        await using var replica = new ReplicaApp(app.DataDir);
+        await using var replica = new ReplicaApp(app.DataDir, app.DatabaseSettings);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
         request.Headers.Add("Cookie", $"{SessionCookies.SessionName}={cookie}");
         using var client = replica.Anonymous();
@@ -228,3 +228,10 @@ public sealed class SessionEndpointsTests(SessionApp app) : IClassFixture<Sessio
         Assert.Equal(JsonValueKind.Null, (await browser.MeAsync()).GetProperty("sso").ValueKind);
     }
 }
+
+/// <summary>The tests above on SQLite.</summary>
+public sealed class SessionEndpointsTests(SessionApp app) : SessionEndpointsTests<SessionApp>(app);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+[Trait("Database", "postgres")]
+public sealed class SessionEndpointsOnPostgresTests(SessionApp.OnPostgres app) : SessionEndpointsTests<SessionApp.OnPostgres>(app);

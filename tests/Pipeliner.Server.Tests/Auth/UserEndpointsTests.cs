@@ -8,7 +8,7 @@ using Pipeliner.Server.Tests.Support;
 namespace Pipeliner.Server.Tests.Auth;
 
 /// <summary>Admins create, list, change and disable users; a change to a user takes effect at once on all their tokens.</summary>
-public class UserEndpointsTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
+public abstract class UserEndpointsTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : PipelinerApp
 {
     [Fact]
     public async Task Create_Returns201AndListsTheUserWithItsTokenCounts_WhenTheRequestIsValid()
@@ -194,3 +194,10 @@ public class LastAdminUserTests(AppWithoutAgent app) : IClassFixture<AppWithoutA
         Assert.Null((await otherAdmin.UserAsync(other)).DisabledAt);
     }
 }
+
+/// <summary>The tests above on SQLite.</summary>
+public sealed class UserEndpointsTests(AppWithoutAgent app) : UserEndpointsTests<AppWithoutAgent>(app);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+[Trait("Database", "postgres")]
+public sealed class UserEndpointsOnPostgresTests(AppWithoutAgentOnPostgres app) : UserEndpointsTests<AppWithoutAgentOnPostgres>(app);

@@ -2,25 +2,37 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Tests.Support;
+using Pipeliner.TestSupport.Databases;
 
 namespace Pipeliner.Server.Tests.Runs;
 
 /// <summary>
-/// Run numbers on a real SQLite database, with a second server taking a number in the middle of the first one's
-/// statements: each gets its own.
+/// Run numbers on a real SQLite and PostgreSQL database, with a second server taking a number in the middle of the first
+/// one's statements: each gets its own.
 /// </summary>
-public sealed class RunNumbersTests : IDisposable
+public sealed class RunNumbersTests : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new();
+    private TestPostgresDatabase? _postgres;
+    private TestDatabase _database;
 
-    public void Dispose() => _directory.Dispose();
-
-    [Fact]
-    public async Task NextAsync_GivesEachItsOwnNumber_WhenAnotherServerTakesOneBetweenItsStatements()
+    public async ValueTask DisposeAsync()
     {
+        if (_postgres is not null) await _postgres.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task NextAsync_GivesEachItsOwnNumber_WhenAnotherServerTakesOneBetweenItsStatements(TestDatabase database)
+    {
+        _database = database;
+        if (database == TestDatabase.Postgres) _postgres = await TestPostgres.CreateDatabaseAsync("runnumbers");
         await using (var setup = Context())
         {
             await setup.Database.MigrateAsync();
@@ -47,10 +59,20 @@ public sealed class RunNumbersTests : IDisposable
         Assert.Equal(3, await RunNumbers.NextAsync(other, projectId, CancellationToken.None));
     }
 
-    private PipelinerDbContext Context(params IInterceptor[] interceptors) => new(new DbContextOptionsBuilder<PipelinerDbContext>()
-        .UseSqlite($"Data Source={_directory.Combine("pipeliner.db")};Pooling=False")
-        .AddInterceptors(interceptors)
-        .Options);
+    private PipelinerDbContext Context(params IInterceptor[] interceptors)
+    {
+        if (_database == TestDatabase.Postgres)
+        {
+            var postgres = new DbContextOptionsBuilder<PostgresPipelinerDbContext>();
+            PostgresDatabase.Configure(postgres, _postgres!.ConnectionString).AddInterceptors(interceptors);
+            return new PostgresPipelinerDbContext(postgres.Options);
+        }
+
+        return new PipelinerDbContext(new DbContextOptionsBuilder<PipelinerDbContext>()
+            .UseSqlite($"Data Source={_directory.Combine("pipeliner.db")};Pooling=False")
+            .AddInterceptors(interceptors)
+            .Options);
+    }
 
     /// <summary>Runs <paramref name="action"/> once, just before the <paramref name="number"/>th command of its context executes.</summary>
     private sealed class BeforeCommand(int number, Func<Task> action) : DbCommandInterceptor

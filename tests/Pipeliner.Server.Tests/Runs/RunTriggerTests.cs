@@ -7,7 +7,7 @@ using Pipeliner.Server.Tests.Support;
 namespace Pipeliner.Server.Tests.Runs;
 
 /// <summary><c>POST /api/projects/{project}/runs</c>, the manual trigger, without an agent: runs are created, nothing starts.</summary>
-public class RunTriggerTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
+public abstract class RunTriggerTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : PipelinerApp
 {
     [Fact]
     public async Task Trigger_Returns201WithTheQueuedRun_WhenThePipelineAllowsManualRuns()
@@ -264,3 +264,10 @@ public class RunTriggerTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgen
         Assert.Equal(0, page.Total);
     }
 }
+
+/// <summary>The tests above on SQLite.</summary>
+public sealed class RunTriggerTests(AppWithoutAgent app) : RunTriggerTests<AppWithoutAgent>(app);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+[Trait("Database", "postgres")]
+public sealed class RunTriggerOnPostgresTests(AppWithoutAgentOnPostgres app) : RunTriggerTests<AppWithoutAgentOnPostgres>(app);

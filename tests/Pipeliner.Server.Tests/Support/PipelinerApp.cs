@@ -7,26 +7,41 @@ using Microsoft.Extensions.Logging;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.TestSupport.Databases;
 
 namespace Pipeliner.Server.Tests.Support;
 
 /// <summary>
-/// The server in the test process (WebApplicationFactory) with a data directory of its own, real SQLite and
-/// Hangfire, and the embedded agent on the real Docker backend (or none, with <paramref name="agentCapacity"/> 0).
+/// The server in the test process (WebApplicationFactory) with a data directory of its own, a real database (SQLite,
+/// or a PostgreSQL database of its own on the test cluster) and Hangfire, and the embedded agent on the real Docker
+/// backend (or none, with <paramref name="agentCapacity"/> 0).
 /// One per test class: each test registers its own projects, so tests of a class do not see each other's runs.
 /// </summary>
 /// <param name="settings">More configuration, e.g. <c>Pipeliner:Auth:AnonymousRead</c>.</param>
-public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string, string>? settings = null)
+/// <param name="database">The database; null: <see cref="TestDatabases.Default"/>.</param>
+public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string, string>? settings = null, TestDatabase? database = null)
     : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminToken = "plr_test-admin-token";
     public const string LocalRepositoriesSetting = "Pipeliner:Projects:AllowLocalRepositories";
 
     private readonly TempDirectory _directory = new();
+    private TestPostgresDatabase? _postgres;
     private int _projects;
     private int _tokens;
 
     public string DataDir => _directory.Combine("data");
+
+    public TestDatabase Database { get; } = database ?? TestDatabases.Default;
+
+    /// <summary>The settings that put a server on this server's database (for a replica of it).</summary>
+    public IReadOnlyDictionary<string, string> DatabaseSettings => _postgres is null
+        ? new Dictionary<string, string>()
+        : new Dictionary<string, string>
+        {
+            ["Pipeliner:Database:Provider"] = "postgres",
+            ["ConnectionStrings:Pipeliner"] = _postgres.ConnectionString,
+        };
 
     /// <summary>Errors the server logged: an unhandled exception behind a 500 shows here.</summary>
     public CapturedErrors Errors { get; } = new();
@@ -42,6 +57,7 @@ public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string
         builder.UseSetting("Pipeliner:Agent:Capacity", agentCapacity.ToString(CultureInfo.InvariantCulture));
         // The tests register repositories by their local path, on a server with many users.
         builder.UseSetting(LocalRepositoriesSetting, "true");
+        foreach (var (key, value) in DatabaseSettings) builder.UseSetting(key, value);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(Errors));
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddress>());
@@ -50,6 +66,7 @@ public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string
     public async Task InitializeAsync()
     {
         if (agentCapacity > 0) await DockerProbe.EnsureEngineAsync();
+        if (Database == TestDatabase.Postgres) _postgres = await TestPostgres.CreateDatabaseAsync(GetType().Name);
         // Starts the host: migrations, bootstrap token, recovery and the agent.
         _ = Server;
     }
@@ -57,6 +74,7 @@ public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
+        if (_postgres is not null) await _postgres.DisposeAsync();
         _directory.Dispose();
     }
 
@@ -122,6 +140,9 @@ public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string
 
 /// <summary>No embedded agent: runs are created and planned but no job starts.</summary>
 public sealed class AppWithoutAgent() : PipelinerApp(agentCapacity: 0);
+
+/// <summary><see cref="AppWithoutAgent"/> on PostgreSQL.</summary>
+public sealed class AppWithoutAgentOnPostgres() : PipelinerApp(agentCapacity: 0, database: TestDatabase.Postgres);
 
 /// <summary>The embedded agent with two slots on the real Docker engine.</summary>
 public sealed class AppWithAgent() : PipelinerApp(agentCapacity: 2);

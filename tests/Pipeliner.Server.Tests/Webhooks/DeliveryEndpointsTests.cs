@@ -8,7 +8,7 @@ using Pipeliner.Server.Webhooks;
 namespace Pipeliner.Server.Tests.Webhooks;
 
 /// <summary>Retries that run out, redelivery by an admin, and the audit of it, on a server whose retries come quickly.</summary>
-public sealed class DeliveryEndpointsTests(AppWithQuickRetries app) : IClassFixture<AppWithQuickRetries>
+public abstract class DeliveryEndpointsTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : PipelinerApp
 {
     [Fact]
     public async Task Deliveries_ShowFailedWithTheErrorAfterEveryRetry_WhenTheRepositoryCannotBeRead()
@@ -111,9 +111,29 @@ public sealed class DeliveryEndpointsTests(AppWithQuickRetries app) : IClassFixt
 }
 
 /// <summary>No agent; a failed delivery is tried twice more, 100 ms apart, and the pick-up looks every 100 ms.</summary>
-public sealed class AppWithQuickRetries() : PipelinerApp(agentCapacity: 0, new Dictionary<string, string>
+public class AppWithQuickRetries : PipelinerApp
 {
-    ["Pipeliner:Webhooks:RetryDelays:0"] = "00:00:00.100",
-    ["Pipeliner:Webhooks:RetryDelays:1"] = "00:00:00.100",
-    ["Pipeliner:Webhooks:PickupInterval"] = "00:00:00.100",
-});
+    public AppWithQuickRetries()
+        : this(null)
+    {
+    }
+
+    private AppWithQuickRetries(TestDatabase? database)
+        : base(agentCapacity: 0, new Dictionary<string, string>
+        {
+            ["Pipeliner:Webhooks:RetryDelays:0"] = "00:00:00.100",
+            ["Pipeliner:Webhooks:RetryDelays:1"] = "00:00:00.100",
+            ["Pipeliner:Webhooks:PickupInterval"] = "00:00:00.100",
+        }, database)
+    {
+    }
+
+    public sealed class OnPostgres() : AppWithQuickRetries(TestDatabase.Postgres);
+}
+
+/// <summary>The tests above on SQLite.</summary>
+public sealed class DeliveryEndpointsTests(AppWithQuickRetries app) : DeliveryEndpointsTests<AppWithQuickRetries>(app);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+[Trait("Database", "postgres")]
+public sealed class DeliveryEndpointsOnPostgresTests(AppWithQuickRetries.OnPostgres app) : DeliveryEndpointsTests<AppWithQuickRetries.OnPostgres>(app);

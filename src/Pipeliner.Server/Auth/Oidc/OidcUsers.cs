@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Pipeliner.Server.Audit;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Settings;
 
@@ -79,7 +80,7 @@ public sealed class OidcUsers(PipelinerDbContext db, AuditTrail audit, IOptions<
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (UserEndpoints.IsUniqueViolation(e))
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
             // The same account signing in twice at once, or someone took the name: one of them wins.
             db.ChangeTracker.Clear();

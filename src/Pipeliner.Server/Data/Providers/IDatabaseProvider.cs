@@ -1,0 +1,66 @@
+using Hangfire;
+using Microsoft.Extensions.Options;
+using Pipeliner.Server.Settings;
+
+namespace Pipeliner.Server.Data.Providers;
+
+/// <summary>
+/// The one place that knows which database the server runs on (<c>Pipeliner:Database:Provider</c>). Everything outside
+/// <c>Data/Providers</c> is provider-neutral: LINQ, <c>ExecuteUpdate</c>/<c>ExecuteDelete</c>, and SQL both databases
+/// accept. What differs — the EF provider and its migrations, how migrating is serialised between replicas, Hangfire's
+/// storage, error codes, and features such as a search index — is asked of this interface (extend it for a new one).
+/// </summary>
+public interface IDatabaseProvider
+{
+    /// <summary><c>sqlite</c> or <c>postgres</c>, as configured.</summary>
+    string Name { get; }
+
+    /// <summary>Whether several server processes may share this database (replicas).</summary>
+    bool SupportsReplicas { get; }
+
+    /// <summary>Registers <see cref="PipelinerDbContext"/> (the provider's own subclass with its own migrations).</summary>
+    void AddDbContext(IServiceCollection services);
+
+    /// <summary>Applies pending migrations; when several servers start at once, one migrates while the others wait.</summary>
+    Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken);
+
+    /// <summary>Hangfire's storage on this database.</summary>
+    JobStorage CreateJobStorage();
+
+    /// <summary>
+    /// Holds the lock on <paramref name="id"/> of <paramref name="kind"/> for every server on this database until disposed,
+    /// on <paramref name="db"/>'s connection (kept open meanwhile). Taken after the process's own keyed lock, so a process
+    /// waits with one connection at most per key. A server that dies releases it with its connection.
+    /// </summary>
+    Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken);
+}
+
+/// <summary>What a cluster-wide lock guards; each kind has its own keys.</summary>
+public enum ClusterLock
+{
+    /// <summary>A run aggregate: every change to it (claims, reports, cancels, approvals) one at a time.</summary>
+    Run = 1,
+
+    /// <summary>A commit status context: its updates reach the forge one at a time, oldest first.</summary>
+    ForgeStatusContext = 2,
+}
+
+/// <summary>Picks the configured provider.</summary>
+public static class DatabaseProviders
+{
+    public static IDatabaseProvider For(PipelinerOptions settings, IConfiguration configuration, string dataDir)
+    {
+        if (settings.Database.Provider != DatabaseOptions.Postgres) return new SqliteDatabase(dataDir, settings);
+        var connectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new OptionsValidationException(PipelinerOptions.Section, typeof(PipelinerOptions),
+            [
+                $"ConnectionStrings:{DatabaseOptions.ConnectionStringName}: required when Pipeliner:Database:Provider is postgres " +
+                "(e.g. Host=db.example.com;Database=pipeliner;Username=pipeliner;Password=…)",
+            ]);
+        }
+
+        return new PostgresDatabase(connectionString, settings);
+    }
+}

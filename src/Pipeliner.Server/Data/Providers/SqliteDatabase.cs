@@ -1,0 +1,39 @@
+using Hangfire;
+using Hangfire.Storage.SQLite;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Server.Settings;
+
+namespace Pipeliner.Server.Data.Providers;
+
+/// <summary>
+/// The zero-configuration default: <c>pipeliner.db</c> and <c>hangfire.db</c> in the data directory, for one server.
+/// Its migrations are those of <see cref="PipelinerDbContext"/> itself (<c>Data/Migrations</c>).
+/// </summary>
+public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : IDatabaseProvider
+{
+    public string Name => DatabaseOptions.Sqlite;
+
+    public bool SupportsReplicas => false;
+
+    public string ConnectionString => $"Data Source={Path.Combine(dataDir, "pipeliner.db")}";
+
+    public void AddDbContext(IServiceCollection services) =>
+        services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite(ConnectionString));
+
+    // One server per file: nothing to serialise beyond what SQLite's own write lock does.
+    public Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken) => db.Database.MigrateAsync(cancellationToken);
+
+    // One server per file: the process's keyed locks are the whole story.
+    public Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken) =>
+        Task.FromResult<IAsyncDisposable>(NoLock.Instance);
+
+    public JobStorage CreateJobStorage() => new SQLiteStorage(
+        Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval });
+}
+
+file sealed class NoLock : IAsyncDisposable
+{
+    public static readonly NoLock Instance = new();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

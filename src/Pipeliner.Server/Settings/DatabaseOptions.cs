@@ -1,0 +1,23 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeliner.Server.Settings;
+
+/// <summary>Section <c>Pipeliner:Database</c>; PostgreSQL's address is the connection string <c>ConnectionStrings:Pipeliner</c>.</summary>
+public sealed class DatabaseOptions
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+    public const string ConnectionStringName = "Pipeliner";
+
+    [Description("The database: sqlite (the default, a file in the data directory, for one server) or postgres (ConnectionStrings:Pipeliner; several server replicas may share it).")]
+    [AllowedValues(Sqlite, Postgres, ErrorMessage = "must be sqlite or postgres")]
+    public string Provider { get; set; } = Sqlite;
+
+    [Description("Apply the database migrations (and the background jobs' schema), then exit: a deploy step run before the replicas start.")]
+    public bool MigrateOnly { get; set; }
+
+    [Description("PostgreSQL: how long a background job (Hangfire) fetched by a server stays invisible to the others. The server running it keeps extending it (a sliding timeout), so a job longer than this never runs twice; a job of a server that died is taken up again after it.")]
+    [Range(typeof(TimeSpan), "00:00:30", "1.00:00:00", ErrorMessage = "must be between 00:00:30 and 1.00:00:00")]
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+}
