@@ -4,10 +4,12 @@ using Microsoft.Extensions.Options;
 using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Logging;
+using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Environments;
 using Pipeliner.Server.Http;
+using Pipeliner.Server.Logs.Store;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
 using Pipeliner.Server.ProjectSecrets;
@@ -18,7 +20,7 @@ namespace Pipeliner.Server.Agents;
 /// <summary>The agent protocol served inside the server process: calls go straight to the coordinator and database.</summary>
 public sealed class InProcessAgentProtocol(
     IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, RunEvents events, ActiveAttempts active,
-    ServerMetrics metrics, IOptions<PipelinerOptions> options, TimeProvider time) : IAgentProtocol
+    ServerMetrics metrics, ILogStore logs, DataLayout layout, IOptions<PipelinerOptions> options, TimeProvider time) : IAgentProtocol
 {
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
 
@@ -78,6 +80,8 @@ public sealed class InProcessAgentProtocol(
         finally
         {
             active.Remove(key);
+            // The embedded agent wrote the last line before reporting: the log is final.
+            await logs.CompleteAsync(LogRef.For(layout, key.RunId, key.JobId, key.Attempt), CancellationToken.None);
         }
     }
 

@@ -88,6 +88,7 @@ public static class ServerSetup
         services.AddScoped<EnvironmentGate>();
         services.AddScoped<LocalRepositoryPolicy>();
         services.AddWebhooks();
+        services.AddLogs();
         services.AddDashboard();
         services.AddForgeStatuses();
 
