@@ -20,6 +20,7 @@ using Pipeliner.Server.Data;
 using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Environments;
 using Pipeliner.Server.Logs;
+using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Projects;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
@@ -136,6 +137,7 @@ public static class ServerSetup
         app.MapProjects();
         app.MapRuns();
         app.MapLogs();
+        app.MapLogSearch();
         app.MapWebhooks();
         app.MapAudit();
         app.MapTokens();

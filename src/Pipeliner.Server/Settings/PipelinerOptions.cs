@@ -25,6 +25,8 @@ public sealed class PipelinerOptions
 
     public ProjectOptions Projects { get; set; } = new();
 
+    public LogOptions Logs { get; set; } = new();
+
     [Description("How often Hangfire's SQLite queue is polled for new background jobs (webhook → run latency).")]
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 

@@ -25,6 +25,7 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
         if (options.Webhooks.RetryDelays?.Any(delay => delay < TimeSpan.Zero || delay > TimeSpan.FromDays(1)) == true)
             failures.Add($"{PipelinerOptions.Section}:Webhooks:RetryDelays: each wait must be between 00:00:00 and 1.00:00:00");
         Check($"{PipelinerOptions.Section}:Projects", options.Projects, failures);
+        Check($"{PipelinerOptions.Section}:Logs", options.Logs, failures);
         if (CronSchedule.TryParse(options.ForgeStatuses.ResendSchedule, out var error) is null)
             failures.Add($"{PipelinerOptions.Section}:ForgeStatuses:ResendSchedule: {error}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

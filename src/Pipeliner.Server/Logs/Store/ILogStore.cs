@@ -52,6 +52,9 @@ public interface ILogStore
     /// <summary>The attempt ended and its writer wrote its last line: the log is final (compressed and indexed soon after).</summary>
     Task CompleteAsync(LogRef log, CancellationToken cancellationToken);
 
+    /// <summary>Stores a final log in its compact form (false: nothing to do, or it changed meanwhile); reads stay the same.</summary>
+    Task<bool> CompressAsync(LogRef log, CancellationToken cancellationToken);
+
     /// <summary>How big the log is (null: none was written or it was removed).</summary>
     LogSize? SizeOf(LogRef log);
 
