@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeliner.Cli.Agent;
 using Pipeliner.Cli.Commands;
 using Pipeliner.Cli.Projects;
 using Pipeliner.Cli.Running;
@@ -16,6 +17,7 @@ internal static class CliApp
             PlanCommand.Create(console),
             RunCommand.Create(console),
             ProjectCommand.Create(console),
+            AgentCommand.Create(console),
         };
         var result = root.Parse(args);
         if (result.Errors.Count > 0)

@@ -25,6 +25,7 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
         await services.GetRequiredService<BootstrapAdmin>().EnsureAsync(cancellationToken);
 
         await services.GetRequiredService<LeaseSweeper>().SweepAsync(EmbeddedAgent.Name, cancellationToken);
+        await GiveRemoteLeasesGraceAsync(db, services, cancellationToken);
         await RemoveLeftoversAsync(services, cancellationToken);
 
         string[] finished = [.. Enum.GetValues<RunStatus>().Where(s => s.IsFinished()).Select(s => s.ToName())];
@@ -34,6 +35,19 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Remote agents kept running their jobs while this server was down and could not extend their leases: those leases
+    /// start again now, so that no attempt is declared lost for the server's own outage.
+    /// </summary>
+    private static async Task GiveRemoteLeasesGraceAsync(PipelinerDbContext db, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var running = JobStatus.Running.ToName();
+        var until = services.GetRequiredService<TimeProvider>().GetUtcNow() +
+                    services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Settings.PipelinerOptions>>().Value.Agent.LeaseDuration;
+        await db.Attempts.Where(a => a.Status == running && a.Agent != null && a.Agent != EmbeddedAgent.Name)
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.LeaseExpiresAt, until), cancellationToken);
+    }
 
     private async Task RemoveLeftoversAsync(IServiceProvider services, CancellationToken cancellationToken)
     {

@@ -13,9 +13,10 @@ namespace Pipeliner.Engine.Execution;
 /// exactly once, in a finally, on a token the job's cancellation does not cancel.
 /// </summary>
 /// <param name="remoteWorkspaces">Where a backend that fetches its own workspace gets it from (the agent protocol).</param>
+/// <param name="commitTrees">Where a remote agent gets the commit's tree (the server); null: the repository's mirror.</param>
 public sealed class JobRunner(
     IExecutionBackend backend, DataLayout layout, WorkspacePreparer workspaces, TimeProvider time,
-    IRemoteWorkspaceSource? remoteWorkspaces = null)
+    IRemoteWorkspaceSource? remoteWorkspaces = null, ICommitTreeSource? commitTrees = null)
 {
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);
 
@@ -139,9 +140,16 @@ public sealed class JobRunner(
 
     private async Task PrepareHostWorkspaceAsync(JobAssignment assignment, WorkflowSpec workflow, JobLogWriter log, CancellationToken cancellationToken)
     {
-        var mirror = await workspaces.EnsureCommitAsync(assignment.Project, assignment.Repository, assignment.CommitSha, cancellationToken);
         var restore = assignment.ArtifactSources.Select(id => new ArchiveFolder(layout.Artifacts(assignment.RunId, id))).ToList();
         if (assignment.Job.Spec.Cache is { } cache && RestorableCache(assignment, cache.Key, log) is { } cached) restore.Add(cached);
+        if (commitTrees is not null)
+        {
+            await commitTrees.CheckOutAsync(assignment, workflow.WorkspacePath, cancellationToken);
+            foreach (var archives in restore) await archives.RestoreAsync(workflow.WorkspacePath, cancellationToken);
+            return;
+        }
+
+        var mirror = await workspaces.EnsureCommitAsync(assignment.Project, assignment.Repository, assignment.CommitSha, cancellationToken);
         await workspaces.PrepareAsync(mirror, assignment.RunId, assignment.CommitSha, workflow.WorkspacePath, restore, cancellationToken);
     }
 

@@ -3,8 +3,8 @@ using Pipeliner.Engine.Logging;
 
 namespace Pipeliner.Server.Agents;
 
-/// <summary>An agent as the server knows it: a name and the labels jobs can ask for with <c>runs-on</c>.</summary>
-public sealed record AgentInfo(string Name, IReadOnlyList<string> Labels);
+/// <summary>The embedded agent as it registers itself: a name, the labels jobs can ask for with <c>runs-on</c>, and its slots.</summary>
+public sealed record AgentInfo(string Name, IReadOnlyList<string> Labels, int Capacity);
 
 /// <summary>Names one attempt of one job of one run.</summary>
 public sealed record AttemptKey(long RunId, string JobId, int Attempt);
@@ -14,7 +14,8 @@ public sealed record AgentWork(AttemptKey Key, JobAssignment Assignment, TimeSpa
 
 /// <summary>
 /// How agents and the server talk: next (long poll) → extend lease (periodically) → update / log → done.
-/// The embedded agent uses the in-process implementation; remote agents will use the same calls over HTTP.
+/// The embedded agent uses the in-process implementation; remote agents make the same calls over HTTP
+/// (<c>Pipeliner.Agent.Contracts</c>); both end in <see cref="AgentDispatch"/>.
 /// </summary>
 public interface IAgentProtocol
 {

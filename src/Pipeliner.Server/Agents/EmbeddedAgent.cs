@@ -20,7 +20,7 @@ public sealed class EmbeddedAgent(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var agent = new AgentInfo(Name, options.Value.Agent.Labels);
+        var agent = new AgentInfo(Name, options.Value.Agent.Labels, options.Value.Agent.Capacity);
         return Task.WhenAll(Enumerable.Range(0, options.Value.Agent.Capacity).Select(_ => WorkAsync(agent, stoppingToken)));
     }
 

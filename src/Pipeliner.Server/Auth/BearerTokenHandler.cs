@@ -31,6 +31,8 @@ public sealed class BearerTokenHandler(
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
         var token = header["Bearer ".Length..].Trim();
         if (token.Length == 0) return AuthenticateResult.Fail("empty bearer token");
+        // An agent's credentials are no user's token: the agent endpoints check them themselves.
+        if (Agents.AgentCredentials.IsAgentCredential(token)) return AuthenticateResult.NoResult();
 
         var hash = TokenHasher.Hash(token);
         var stored = await db.ApiTokens.AsNoTracking().Include(t => t.User)

@@ -23,6 +23,8 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
     public DbSet<ApprovalEntity> Approvals => Set<ApprovalEntity>();
     public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
     public DbSet<SignInThrottleEntity> SignInThrottles => Set<SignInThrottleEntity>();
+    public DbSet<AgentEntity> Agents => Set<AgentEntity>();
+    public DbSet<AgentRegistrationTokenEntity> AgentRegistrationTokens => Set<AgentRegistrationTokenEntity>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -48,7 +50,23 @@ public sealed class PipelinerDbContext(DbContextOptions<PipelinerDbContext> opti
             job.HasMany(j => j.Artifacts).WithOne().HasForeignKey(a => a.JobId);
             job.HasMany(j => j.Approvals).WithOne().HasForeignKey(a => a.JobId);
         });
-        model.Entity<AttemptEntity>().HasIndex(a => new { a.JobId, a.Number }).IsUnique();
+        model.Entity<AttemptEntity>(attempt =>
+        {
+            attempt.HasIndex(a => new { a.JobId, a.Number }).IsUnique();
+            attempt.HasIndex(a => a.CredentialHash).IsUnique();
+            attempt.HasIndex(a => new { a.Agent, a.Status });
+        });
+        model.Entity<AgentEntity>(agent =>
+        {
+            agent.HasIndex(a => a.Name).IsUnique();
+            agent.HasIndex(a => a.CredentialHash).IsUnique();
+            agent.Property(a => a.Name).HasMaxLength(100);
+        });
+        model.Entity<AgentRegistrationTokenEntity>(token =>
+        {
+            token.HasIndex(t => t.TokenHash).IsUnique();
+            token.Property(t => t.Name).HasMaxLength(100);
+        });
         model.Entity<WebhookDeliveryEntity>(delivery =>
         {
             delivery.HasIndex(d => new { d.ProjectId, d.UniqueDeliveryId }).IsUnique();

@@ -76,11 +76,16 @@ public static class ServerSetup
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<RunCoordinator>();
         services.AddSingleton<ActiveAttempts>();
+        services.AddSingleton<AgentDispatch>();
+        services.AddSingleton<AgentDirectory>();
         services.AddSingleton<IAgentProtocol, InProcessAgentProtocol>();
+        services.AddSingleton<SourceArchives>();
+        services.AddSingleton<LogMaskers>();
         services.AddScoped<RunStore>();
         services.AddScoped<RunReader>();
         services.AddScoped<RunFactory>();
         services.AddScoped<LeaseSweeper>();
+        services.AddScoped<PendingReasonWriter>();
         services.AddScoped<BootstrapAdmin>();
         services.AddHttpContextAccessor();
         services.AddScoped<AuditTrail>();
@@ -119,6 +124,7 @@ public static class ServerSetup
         // Start-up recovery first, then the embedded agent.
         services.AddHostedService<ServerStartup>();
         services.AddHostedService<DeliveryPickup>();
+        services.AddHostedService<AgentHousekeeping>();
         if (settings.Agent.Capacity > 0) services.AddHostedService<EmbeddedAgent>();
     }
 
@@ -147,6 +153,7 @@ public static class ServerSetup
         app.MapForgeStatuses();
         app.MapBadges();
         app.MapEnvironments();
+        app.MapAgents();
         app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 

@@ -55,6 +55,9 @@ public sealed class RunSecrets(IReadOnlyList<StoredSecret> secrets, string? with
 
     public static readonly RunSecrets WithheldFromFork = new([], ForkReason);
 
+    /// <summary>Every value of the run's project, to mask wherever the run's logs are stored.</summary>
+    public IReadOnlyList<string> Values => secrets.Select(s => s.Value).Distinct(StringComparer.Ordinal).ToList();
+
     /// <summary>
     /// The assignment with the secrets its job lists (an environment's value over the project-wide one) and every
     /// value of the project to mask in its log.

@@ -21,7 +21,8 @@ public sealed class LeaseSweeper(
     public const string RestartMessage = "lost: the server stopped while the attempt ran (killed, crashed or restarted)";
 
     /// <param name="agent">Only attempts of this agent, whatever their lease (an agent known to be gone).</param>
-    public async Task SweepAsync(string? agent, CancellationToken cancellationToken)
+    /// <param name="why">What the log and the attempt say about an agent known to be gone (default: the server restarted).</param>
+    public async Task SweepAsync(string? agent, CancellationToken cancellationToken, string? why = null)
     {
         var running = JobStatus.Running.ToName();
         var now = time.GetUtcNow();
@@ -31,7 +32,7 @@ public sealed class LeaseSweeper(
             .ToListAsync(cancellationToken);
         foreach (var attempt in lost)
         {
-            var message = agent is null ? $"lost: its agent {attempt.Agent} stopped answering (lease expired)" : RestartMessage;
+            var message = agent is null ? $"lost: its agent {attempt.Agent} stopped answering (lease expired)" : why ?? RestartMessage;
             var reason = await coordinator.ChangeAsync(attempt.RunId, change =>
             {
                 var job = change.Run.Job(attempt.JobId);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pipeliner.Core.Runs;
+using Pipeliner.Server.Agents;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Environments;
@@ -41,6 +42,13 @@ public sealed class RunCoordinator(
         var statuses = await forgeStatuses.StageAsync(entity.Project!, entity, context.Now);
         await db.SaveChangesAsync(CancellationToken.None);
         forgeStatuses.Enqueue(statuses);
+        if (ready.Count > 0)
+        {
+            // Why the ready jobs wait, from the agents online now (the status published next says so).
+            await scope.ServiceProvider.GetRequiredService<PendingReasonWriter>().RewordAsync(CancellationToken.None);
+            foreach (var job in entity.Jobs.Where(j => j.Ready)) await db.Entry(job).ReloadAsync(CancellationToken.None);
+        }
+
         PublishStatus(entity);
         if (ready.Count > 0) dispatch.Notify();
         return result;
@@ -58,7 +66,7 @@ public sealed class RunCoordinator(
             if (job.Ready)
             {
                 job.Status = JobStatus.Pending.ToName();
-                job.Reason = job.RunsOn.Length == 0 ? "waiting for an agent" : $"waiting for an agent with labels {job.RunsOn.Replace(",", ", ", StringComparison.Ordinal)}";
+                job.Reason = PendingReasons.WaitingFor(job.RunsOn);
             }
         }
     }

@@ -62,6 +62,13 @@ public sealed class AgentOptions
     [Description("How long an agent's claim on a job lasts without being extended.")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    [Description("An agent not heard from for this long is offline: pending jobs no longer count on it.")]
+    public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromSeconds(45);
+
+    [Description("The largest archive (artifact or cache path) an agent may upload for one attempt, in bytes.")]
+    [Range(1, long.MaxValue, ErrorMessage = "must be positive")]
+    public long MaxUploadBytes { get; set; } = 2L << 30;
+
     [Description("How often in a row a job is queued again after its attempt was lost with its server or agent (a restart, an expired lease) before it fails; such losses do not count against the job's retry.")]
     [Range(0, 100, ErrorMessage = "must be between 0 and 100")]
     public int MaxLostRequeues { get; set; } = 3;

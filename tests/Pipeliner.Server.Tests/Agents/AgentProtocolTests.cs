@@ -20,7 +20,7 @@ public class AgentProtocolTests(AgentProtocolTests.ShortLeaseApp app) : IClassFi
         ["Pipeliner:Agent:MaxLostRequeues"] = "1",
     });
 
-    private static readonly AgentInfo Linux = new("remote-linux", ["linux", "docker"]);
+    private static readonly AgentInfo Linux = new("remote-linux", ["linux", "docker"], 8);
 
     private IAgentProtocol Protocol => app.Services.GetRequiredService<IAgentProtocol>();
 
@@ -84,11 +84,11 @@ public class AgentProtocolTests(AgentProtocolTests.ShortLeaseApp app) : IClassFi
         var (client, id) = await RunAsync(gpuOnly);
         using var _ = client;
 
-        var work = await Protocol.NextAsync(new AgentInfo("no-gpu", ["linux"]), TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        var work = await Protocol.NextAsync(new AgentInfo("no-gpu", ["linux"], 8), TimeSpan.FromMilliseconds(300), CancellationToken.None);
 
         Assert.True(work is null || work.Key.RunId != id);
         Assert.Equal("pending", (await client.GetRunAsync(id)).Job("gpu").Status);
-        var gpu = await ClaimAsync(new AgentInfo("with-gpu", ["gpu", "linux"]), id);
+        var gpu = await ClaimAsync(new AgentInfo("with-gpu", ["gpu", "linux"], 8), id);
         Assert.Equal("gpu", gpu.Key.JobId);
     }
 

@@ -56,7 +56,7 @@ public class RunActionErrorTests(AppWithoutAgent app) : IClassFixture<AppWithout
         await Api.ExpectAsync(response, HttpStatusCode.Accepted);
         var run = await client.GetRunAsync(id);
         Assert.Equal("queued", run.Status);
-        Assert.Equal(("pending", "waiting for an agent"), (run.Job("build").Status, run.Job("build").Reason));
+        Assert.Equal(("pending", "no agent online"), (run.Job("build").Status, run.Job("build").Reason));
         Assert.Equal(("pending", "waiting for build"), (run.Job("test").Status, run.Job("test").Reason));
         Assert.Null(run.FinishedAt);
     }
@@ -113,7 +113,7 @@ public class RunActionErrorTests(AppWithoutAgent app) : IClassFixture<AppWithout
 
         await Api.ExpectAsync(response, HttpStatusCode.Accepted);
         var deploy = (await client.GetRunAsync(id)).Job("deploy");
-        Assert.Equal(("pending", "waiting for an agent", "admin"), (deploy.Status, deploy.Reason, deploy.ApprovedBy));
+        Assert.Equal(("pending", "no agent online", "admin"), (deploy.Status, deploy.Reason, deploy.ApprovedBy));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public class RunReadTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
         Assert.Equal(["gpu-test", "lint"], run.Job("deploy").Needs);
         Assert.Equal(["build"], run.Job("gpu-test").Needs);
         Assert.All(run.Jobs, job => Assert.Equal("pending", job.Status));
-        Assert.Equal("waiting for an agent", run.Job("build").Reason);
+        Assert.Equal("no agent online", run.Job("build").Reason);
         Assert.Equal("waiting for build", run.Job("gpu-test").Reason);
         Assert.Equal("waiting for gpu-test, lint", run.Job("deploy").Reason);
         Assert.True(run.Job("deploy").Manual);
@@ -54,7 +54,7 @@ public class RunReadTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
     }
 
     [Fact]
-    public async Task Get_SaysWhichLabelsAJobWaitsFor_WhenItNeedsAnAgentWithLabels()
+    public async Task Get_SaysNoAgentIsOnline_WhenAJobNeedsAnAgentWithLabelsAndThereIsNone()
     {
         const string pipeline = """
             stages: [test]
@@ -72,7 +72,7 @@ public class RunReadTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
 
         var run = await client.GetRunAsync(await client.TriggerAsync(project));
 
-        Assert.Equal("waiting for an agent with labels gpu, linux", run.Job("gpu-test").Reason);
+        Assert.Equal("no agent online", run.Job("gpu-test").Reason);
     }
 
     [Theory]

@@ -22,4 +22,7 @@ public sealed class AttemptEntity
 
     /// <summary>Until when the agent's claim holds; a running attempt past it is lost.</summary>
     public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>The SHA-256 of the attempt's own credential (downloads and uploads of a remote agent); it works while the attempt runs.</summary>
+    public string? CredentialHash { get; set; }
 }

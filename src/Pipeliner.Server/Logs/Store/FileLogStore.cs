@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Globalization;
+using System.Text;
 using Pipeliner.Engine.Logging;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Dashboard;
@@ -35,11 +37,61 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         {
             LogLineFormat.WriteTimestamp(line.Timestamp, buffer.GetSpan(LogLineFormat.TimestampLength + 1));
             buffer.Advance(LogLineFormat.TimestampLength + 1);
-            System.Text.EncodingExtensions.GetBytes(System.Text.Encoding.UTF8, line.Text.Replace('\n', ' '), buffer);
+            EncodingExtensions.GetBytes(Encoding.UTF8, line.Text.Replace('\n', ' '), buffer);
             buffer.Write("\n"u8);
         }
 
         await file.WriteAsync(buffer.WrittenMemory, cancellationToken);
+    }
+
+    public async Task<long> LengthAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        using var _ = await LockAsync(log, cancellationToken);
+        return await ReceivedAsync(log, cancellationToken);
+    }
+
+    public async Task<LogAppendResult> AppendAsync(
+        LogRef log, long offset, ReadOnlyMemory<byte> bytes, SecretMasker masker, CancellationToken cancellationToken)
+    {
+        using var _ = await LockAsync(log, cancellationToken);
+        var received = await ReceivedAsync(log, cancellationToken);
+        if (offset != received || bytes.Length == 0) return new LogAppendResult(offset == received, received, []);
+        if (bytes.Span[^1] != (byte)'\n') throw new ArgumentException("a log batch must end at the end of a line");
+        await ReopenAsync(log, cancellationToken);
+
+        var lines = new List<LogLine>();
+        var output = new ArrayBufferWriter<byte>(bytes.Length + 64);
+        var masked = new ArrayBufferWriter<byte>();
+        var rest = bytes.Span;
+        while (rest.Length > 0)
+        {
+            var end = rest.IndexOf((byte)'\n');
+            masked.ResetWrittenCount();
+            masker.MaskInto(rest[..end], masked);
+            output.Write(masked.WrittenSpan);
+            output.Write("\n"u8);
+            lines.Add(Parse(masked.WrittenSpan));
+            rest = rest[(end + 1)..];
+        }
+
+        var path = PlainPath(log);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using (var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+            await file.WriteAsync(output.WrittenMemory, cancellationToken);
+        }
+
+        // Written after the lines: a batch cut short by a crash is sent again rather than lost.
+        var length = received + bytes.Length;
+        await File.WriteAllTextAsync(ReceivedPath(log), length.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
+        return new LogAppendResult(true, length, lines);
+    }
+
+    public async Task<bool> CompleteAsync(LogRef log, long length, CancellationToken cancellationToken)
+    {
+        if (await LengthAsync(log, cancellationToken) != length) return false;
+        completions.Add(log);
+        return true;
     }
 
     public async Task AppendNoteAsync(LogRef log, string text, CancellationToken cancellationToken)
@@ -104,7 +156,7 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
     {
         using var _ = await LockAsync(log, cancellationToken);
         long freed = 0;
-        foreach (var path in (string[])[PlainPath(log), CompressedPath(log)])
+        foreach (var path in (string[])[PlainPath(log), CompressedPath(log), ReceivedPath(log)])
         {
             var file = new FileInfo(path);
             if (!file.Exists) continue;
@@ -158,6 +210,28 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
 
         File.Move(temporary, plain);
         File.Delete(compressed);
+    }
+
+    /// <summary>A stored line is <c>{timestamp} {text}</c>; one without a timestamp is kept whole.</summary>
+    private static LogLine Parse(ReadOnlySpan<byte> line)
+    {
+        var text = Encoding.UTF8.GetString(line);
+        return LogLineFormat.HasTimestamp(line) &&
+               DateTimeOffset.TryParse(text.AsSpan(0, LogLineFormat.TimestampLength - 1), CultureInfo.InvariantCulture,
+                   DateTimeStyles.AssumeUniversal, out var timestamp)
+            ? new LogLine(timestamp, text[(LogLineFormat.TimestampLength + 1)..])
+            : new LogLine(DateTimeOffset.UnixEpoch, text);
+    }
+
+    /// <summary>How much of a remote agent's log has arrived, kept beside it (<c>{attempt}.log.received</c>).</summary>
+    private string ReceivedPath(LogRef log) => PlainPath(log) + ".received";
+
+    private async Task<long> ReceivedAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        var path = ReceivedPath(log);
+        return File.Exists(path) && long.TryParse(await File.ReadAllTextAsync(path, cancellationToken), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+            ? length
+            : 0;
     }
 
     private static FileStream? TryOpen(string path)

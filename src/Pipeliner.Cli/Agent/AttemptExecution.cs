@@ -1,0 +1,253 @@
+using System.Net;
+using System.Security.Cryptography;
+using Pipeliner.Agent.Contracts;
+using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Execution;
+using Pipeliner.Engine.Logging;
+using Pipeliner.Engine.Storage;
+using Pipeliner.Engine.Workspaces;
+
+namespace Pipeliner.Cli.Agent;
+
+/// <summary>
+/// One attempt on a remote agent: the artifacts of its needs and its cache fetched from the server (SHA-256 checked),
+/// the job run by the same <see cref="JobRunner"/> as everywhere, its log shipped by offset while it runs, its lease
+/// extended on a timer of its own (whose answer can stop it), its artifacts and cache uploaded, and its end sent until
+/// the server acknowledges it.
+/// </summary>
+internal sealed class AttemptExecution(AgentClient client, JobRunner runner, DataLayout layout, ServerWorkspaces workspaces, Action<string> say)
+{
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
+
+    /// <param name="cancel">The agent's second signal: stop the job (it is then reported canceled).</param>
+    public async Task RunAsync(AgentAssignment work, CancellationToken cancel)
+    {
+        var name = $"job '{work.Job.Id}' of run {work.RunId} (attempt {work.Attempt})";
+        say($"{name}: started");
+        using var hold = workspaces.Hold(work);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var heartbeatDone = new CancellationTokenSource();
+        var heartbeat = KeepLeaseAsync(work, stop, heartbeatDone.Token);
+        var assignment = ToEngine(work);
+        var logPath = layout.JobLog(assignment.RunId, work.Job.Id, work.Attempt);
+        if (File.Exists(logPath)) File.Delete(logPath);
+        var shipper = new LogShipper(client, work.AttemptId, logPath, say);
+        using var finished = new CancellationTokenSource();
+        var shipping = shipper.RunAsync(finished.Token, CancellationToken.None);
+
+        JobAttemptReport report;
+        try
+        {
+            await FetchAsync(work, assignment, stop.Token);
+            report = await runner.RunAsync(assignment, null, stop.Token);
+        }
+        catch (Exception e) when (e is WorkspaceException or HttpRequestException or AgentRefusedException or IOException or InvalidDataException)
+        {
+            await JobLogWriter.AppendToAbandonedAsync(logPath, $"pipeliner: job failed before it started: {e.Message}", TimeProvider.System);
+            report = new JobAttemptReport(AttemptOutcome.Failed(null, $"infrastructure fault on the agent: {e.Message.Split('\n')[0]}"), logPath, []);
+        }
+        catch (OperationCanceledException)
+        {
+            await JobLogWriter.AppendToAbandonedAsync(logPath, "pipeliner: job canceled", TimeProvider.System);
+            report = new JobAttemptReport(AttemptOutcome.Canceled(), logPath, []);
+        }
+        finally
+        {
+            await heartbeatDone.CancelAsync();
+            await heartbeat;
+        }
+
+        await finished.CancelAsync();
+        await shipping;
+        await ReportAsync(work, assignment, report, shipper, logPath);
+        say($"{name}: {report.Outcome.Status.ToName()}");
+    }
+
+    private static JobAssignment ToEngine(AgentAssignment work) => new()
+    {
+        RunId = ServerWorkspaces.RunKey(work),
+        Project = work.Project,
+        Repository = "(the Pipeliner server)",
+        CommitSha = work.CommitSha,
+        Job = work.Job,
+        Attempt = work.Attempt,
+        // The artifacts of every job it needs, in the server's order, in one folder of the attempt's own.
+        ArtifactSources = work.Artifacts.Count == 0 ? [] : [NeedsFolder(work)],
+        CacheScopes = new CacheScopes(work.CacheRestoredFrom is { } from ? [from] : work.CacheRestoreScopes, work.CacheSaveScope),
+        Secrets = work.Secrets,
+        MaskedValues = work.MaskedValues.ToList(),
+        SecretsWithheldReason = work.SecretsWithheldReason,
+    };
+
+    private static string NeedsFolder(AgentAssignment work) => $".needs-{work.Job.Id}-{work.Attempt}";
+
+    /// <summary>The archives this attempt restores, downloaded into the agent's data layout where the runner restores from.</summary>
+    private async Task FetchAsync(AgentAssignment work, JobAssignment assignment, CancellationToken cancellationToken)
+    {
+        if (runner.Backend.FetchesWorkspace) return;
+        if (work.Artifacts.Count > 0)
+            await DownloadArchivesAsync(work, work.Artifacts, layout.Artifacts(assignment.RunId, NeedsFolder(work)), cancellationToken);
+        if (work.Job.Spec.Cache is not { } cache) return;
+        foreach (var scope in assignment.CacheScopes.Restore)
+        {
+            var local = layout.Cache(work.Project, scope, cache.Key);
+            if (Directory.Exists(local)) Directory.Delete(local, recursive: true);
+        }
+
+        if (work.CacheRestoredFrom is { } from && work.Cache.Count > 0)
+            await DownloadArchivesAsync(work, work.Cache, layout.Cache(work.Project, from, cache.Key), cancellationToken);
+    }
+
+    private async Task DownloadArchivesAsync(AgentAssignment work, IReadOnlyList<ArchiveReference> archives, string directory, CancellationToken cancellationToken)
+    {
+        var downloads = Path.Combine(layout.Root, "downloads", work.AttemptId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var files = new List<(string Path, Stream Tar)>();
+        try
+        {
+            for (var i = 0; i < archives.Count; i++)
+            {
+                var file = Path.Combine(downloads, $"{i}.tar");
+                await client.DownloadAsync(archives[i].Url, work.AttemptCredential, file, cancellationToken);
+                files.Add((archives[i].Path, File.OpenRead(file)));
+            }
+
+            var saved = await ArchiveFolder.WriteAsync(directory, files, cancellationToken);
+            for (var i = 0; i < saved.Count; i++)
+            {
+                if (string.Equals(saved[i].Sha256, archives[i].Sha256, StringComparison.OrdinalIgnoreCase)) continue;
+                Directory.Delete(directory, recursive: true);
+                throw new WorkspaceException($"'{archives[i].Path}' from the server has sha256 {saved[i].Sha256[..12]}, not the recorded {archives[i].Sha256[..12]}");
+            }
+        }
+        finally
+        {
+            foreach (var (_, tar) in files) await tar.DisposeAsync();
+            if (Directory.Exists(downloads)) Directory.Delete(downloads, recursive: true);
+        }
+    }
+
+    /// <summary>Heartbeats on their own timer, never behind uploads; the server's "cancel" (or a 409: the attempt was given up) stops the job.</summary>
+    private async Task KeepLeaseAsync(AgentAssignment work, CancellationTokenSource stop, CancellationToken done)
+    {
+        var interval = TimeSpan.FromSeconds(Math.Clamp(work.LeaseSeconds / 3.0, 0.5, 10));
+        while (!done.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, done);
+                var answer = await client.HeartbeatAsync(work.AttemptId, done);
+                if (answer.Cancel && !stop.IsCancellationRequested)
+                {
+                    say($"job '{work.Job.Id}' of run {work.RunId}: the server says stop (the run was canceled)");
+                    await stop.CancelAsync();
+                }
+            }
+            catch (OperationCanceledException) when (done.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (AgentRefusedException e)
+            {
+                say($"job '{work.Job.Id}' of run {work.RunId}: stopped: {e.Message}");
+                await stop.CancelAsync();
+                return;
+            }
+            catch (HttpRequestException e)
+            {
+                // The server may be restarting: the job goes on, and the lease is extended again once it answers.
+                say($"heartbeat of attempt {work.AttemptId}: {e.Message}");
+            }
+        }
+    }
+
+    private async Task ReportAsync(AgentAssignment work, JobAssignment assignment, JobAttemptReport report, LogShipper shipper, string logPath)
+    {
+        var succeeded = report.Outcome.Status == JobStatus.Succeeded;
+        var artifacts = succeeded ? Uploads(report.Artifacts) : [];
+        var cacheFolder = succeeded && work.Job.Spec.Cache is { } cache ? new ArchiveFolder(layout.Cache(work.Project, work.CacheSaveScope, cache.Key)) : null;
+        var caches = cacheFolder?.Exists == true ? Uploads(cacheFolder.Read()) : [];
+        var delay = TimeSpan.FromSeconds(1);
+        var uploaded = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (!uploaded)
+                {
+                    await UploadAsync(work, "artifacts", artifacts, layout.Artifacts(assignment.RunId, work.Job.Id));
+                    if (cacheFolder is not null) await UploadAsync(work, "cache", caches, cacheFolder.Directory);
+                    uploaded = true;
+                }
+
+                var (length, sha) = await DigestAsync(logPath);
+                var done = new AttemptDone(report.Outcome.Status.ToName(), report.Outcome.ExitCode, report.Outcome.Message,
+                    report.Outcome.Status == JobStatus.Succeeded ? null : report.Outcome.Cause.ToName(), report.Outcome.PeakMemoryBytes,
+                    length, sha, artifacts, caches);
+                await client.DoneAsync(work.AttemptId, done, CancellationToken.None);
+                Forget(assignment, work);
+                return;
+            }
+            catch (AgentRefusedException e) when (e.Status == HttpStatusCode.UnprocessableEntity && attempt < 5)
+            {
+                // The server lacks part of the log or an upload: send them again.
+                say($"attempt {work.AttemptId}: {e.Message}");
+                await shipper.ResyncAsync(CancellationToken.None);
+                uploaded = false;
+            }
+            catch (AgentRefusedException e)
+            {
+                say($"attempt {work.AttemptId}: its end was not recorded: {e.Message}");
+                Forget(assignment, work);
+                return;
+            }
+            catch (HttpRequestException e)
+            {
+                say($"attempt {work.AttemptId}: cannot report its end yet ({e.Message}); again in {delay.TotalSeconds:0} s");
+                await Task.Delay(delay);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+                await shipper.ResyncAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    private static List<UploadedArchive> Uploads(IReadOnlyList<ArchivedPath> archives) =>
+        archives.Select((a, i) => new UploadedArchive(a.Path, i, a.Size, a.Sha256)).ToList();
+
+    private async Task UploadAsync(AgentAssignment work, string kind, IReadOnlyList<UploadedArchive> archives, string directory)
+    {
+        var files = new ArchiveFolder(directory).Read();
+        foreach (var archive in archives)
+        {
+            var url = kind == "artifacts" ? AgentRoutes.UploadArtifact(work.AttemptId, archive.Index) : AgentRoutes.UploadCache(work.AttemptId, archive.Index);
+            await client.UploadAsync(url, work.AttemptCredential, Path.Combine(directory, files[archive.Index].File), archive.Sha256, CancellationToken.None);
+        }
+    }
+
+    private static async Task<(long Length, string Sha256)> DigestAsync(string logPath)
+    {
+        if (!File.Exists(logPath)) return (0, Convert.ToHexStringLower(SHA256.HashData([])));
+        await using var file = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return (file.Length, Convert.ToHexStringLower(await SHA256.HashDataAsync(file)));
+    }
+
+    /// <summary>Once the server has it all, the agent's copies go (the log, its artifacts, the needs it fetched).</summary>
+    private void Forget(JobAssignment assignment, AgentAssignment work)
+    {
+        TryDelete(layout.JobLog(assignment.RunId, work.Job.Id, work.Attempt));
+        TryDelete(layout.Artifacts(assignment.RunId, NeedsFolder(work)));
+        TryDelete(layout.Artifacts(assignment.RunId, work.Job.Id));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            if (File.Exists(path)) File.Delete(path);
+            else if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Removed at the agent's next start.
+        }
+    }
+}

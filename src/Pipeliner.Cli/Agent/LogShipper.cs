@@ -1,0 +1,78 @@
+namespace Pipeliner.Cli.Agent;
+
+/// <summary>
+/// Sends an attempt's log file (already masked by the job's log writer) to the server by byte offset: whole lines,
+/// batched every second or every MiB. A network error is retried from where the server says it has got to, so nothing
+/// is lost or stored twice; the file stays on the agent until the server has acknowledged its whole length.
+/// </summary>
+internal sealed class LogShipper(AgentClient client, long attemptId, string logPath, Action<string> warn)
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private const int BatchBytes = Pipeliner.Agent.Contracts.AgentRoutes.MaxLogBatchBytes;
+    private long _sent;
+
+    /// <summary>Ships what the log holds every second until <paramref name="finished"/> is cancelled, then ships the rest.</summary>
+    public async Task RunAsync(CancellationToken finished, CancellationToken abandon)
+    {
+        while (!finished.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(Interval, finished);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            await ShipAvailableAsync(abandon, untilEnd: false);
+        }
+
+        await ShipAvailableAsync(abandon, untilEnd: true);
+    }
+
+    /// <summary>Everything the file holds has been acknowledged.</summary>
+    public long Sent => _sent;
+
+    /// <summary>Starts again from where the server has got to (after it said it lacks part of the log).</summary>
+    public async Task ResyncAsync(CancellationToken cancellationToken)
+    {
+        _sent = await client.LogLengthAsync(attemptId, cancellationToken);
+        await ShipAvailableAsync(cancellationToken, untilEnd: true);
+    }
+
+    private async Task ShipAvailableAsync(CancellationToken cancellationToken, bool untilEnd)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var batch = ReadBatch();
+            if (batch.Length == 0) return;
+            try
+            {
+                _sent = await client.AppendLogAsync(attemptId, _sent, batch, cancellationToken);
+                delay = TimeSpan.FromMilliseconds(100);
+                if (!untilEnd && batch.Length < BatchBytes) return;
+            }
+            catch (HttpRequestException e)
+            {
+                warn($"log of attempt {attemptId}: {e.Message}; sending again in {delay.TotalSeconds:0.#} s");
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+    }
+
+    /// <summary>Whole lines from <see cref="_sent"/>, at most a batch.</summary>
+    private byte[] ReadBatch()
+    {
+        if (!File.Exists(logPath)) return [];
+        using var file = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (file.Length <= _sent) return [];
+        file.Position = _sent;
+        var buffer = new byte[(int)Math.Min(BatchBytes, file.Length - _sent)];
+        file.ReadExactly(buffer);
+        var end = Array.LastIndexOf(buffer, (byte)'\n');
+        return end < 0 ? [] : buffer[..(end + 1)];
+    }
+}

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Pipeliner.Agent.Contracts;
+using Pipeliner.Core.Runs;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Scheduling;
+using Pipeliner.Server.Settings;
+
+namespace Pipeliner.Server.Agents;
+
+/// <summary>A running attempt as <c>GET /api/agents</c> lists it.</summary>
+public sealed record AgentRunningJob(long RunId, string Job, int Attempt);
+
+/// <summary>An agent as <c>GET /api/agents</c> shows it; <c>status</c> is online, offline or disabled.</summary>
+public sealed record AgentResponse(
+    string Name, IReadOnlyList<string> Labels, int Capacity, string Status, DateTimeOffset? LastSeenAt, string Version,
+    IReadOnlyList<AgentRunningJob> RunningJobs);
+
+/// <summary>
+/// The agents the server knows: the embedded one (registered by itself at start, without a credential) and remote ones
+/// (registered with a registration token, then known by their own credential, stored hashed).
+/// </summary>
+public sealed class AgentDirectory(
+    IServiceScopeFactory scopes, IOptions<PipelinerOptions> options, TimeProvider time, ILogger<AgentDirectory> logger)
+{
+    public const string Version = "1";
+    private readonly ConcurrentDictionary<string, byte> _embedded = new(StringComparer.Ordinal);
+
+    /// <summary>Online: seen within <c>Pipeliner:Agent:OfflineAfter</c> and not disabled.</summary>
+    public static string StatusOf(AgentEntity agent, DateTimeOffset now, TimeSpan offlineAfter) =>
+        agent.Disabled ? "disabled" : agent.LastSeenAt is { } seen && now - seen <= offlineAfter ? "online" : "offline";
+
+    /// <summary>Records an agent inside the server (once per process): its labels and capacity as configured now.</summary>
+    public async Task EnsureEmbeddedAsync(AgentInfo agent, CancellationToken cancellationToken)
+    {
+        if (_embedded.ContainsKey(agent.Name)) return;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        var entity = await db.Agents.FirstOrDefaultAsync(a => a.Name == agent.Name, cancellationToken);
+        if (entity is null)
+        {
+            entity = new AgentEntity { Name = agent.Name, Embedded = true, RegisteredAt = time.GetUtcNow() };
+            db.Agents.Add(entity);
+        }
+
+        entity.Labels = AgentLabels.Join(agent.Labels);
+        entity.Capacity = agent.Capacity;
+        entity.Version = Version;
+        entity.LastSeenAt = time.GetUtcNow();
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Another worker of the same agent recorded it first.
+        }
+
+        _embedded.TryAdd(agent.Name, 0);
+    }
+
+    /// <summary>The agent a credential belongs to; null for anything else (a user's token among them).</summary>
+    public async Task<AgentEntity?> AuthenticateAsync(string credential, CancellationToken cancellationToken)
+    {
+        if (!credential.StartsWith(AgentCredentials.AgentPrefix, StringComparison.Ordinal)) return null;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        var hash = TokenHasher.Hash(credential);
+        var agent = await db.Agents.FirstOrDefaultAsync(a => a.CredentialHash == hash, cancellationToken);
+        if (agent is null) return null;
+        agent.LastSeenAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        return agent;
+    }
+
+    /// <summary>Registers (or registers again, with a new credential) an agent; null when the registration token does not work.</summary>
+    public async Task<string?> RegisterAsync(string registrationToken, RegisterAgentRequest request, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        var hash = TokenHasher.Hash(registrationToken);
+        var token = await db.AgentRegistrationTokens.FirstOrDefaultAsync(t => t.TokenHash == hash && t.RevokedAt == null, cancellationToken);
+        if (token is null) return null;
+
+        var agent = await db.Agents.FirstOrDefaultAsync(a => a.Name == request.Name, cancellationToken);
+        if (agent is { Embedded: true }) throw new AgentConflictException($"'{request.Name}' is the name of an agent inside the server: choose another name");
+        var now = time.GetUtcNow();
+        if (agent is null)
+        {
+            agent = new AgentEntity { Name = request.Name, RegisteredAt = now };
+            db.Agents.Add(agent);
+        }
+
+        var credential = AgentCredentials.New(AgentCredentials.AgentPrefix);
+        agent.CredentialHash = TokenHasher.Hash(credential);
+        agent.Labels = AgentLabels.Join(request.Labels);
+        agent.Capacity = request.Capacity;
+        agent.Version = request.Version;
+        agent.LastSeenAt = now;
+        agent.RegistrationTokenId = token.Id;
+        var audit = scope.ServiceProvider.GetRequiredService<Audit.AuditTrail>();
+        audit.Add(new Audit.AuditEvent("agent.register", null, $"agent {agent.Name}",
+            $"labels {agent.Labels}, capacity {agent.Capacity}, registration token {token.Prefix}… ({token.Name})"), actor: $"agent {agent.Name}");
+        await db.SaveChangesAsync(cancellationToken);
+        return credential;
+    }
+
+    /// <summary>
+    /// An agent (re)started: it offers these labels and slots, and holds no job, so the attempts the server had given it
+    /// are lost now rather than when their leases run out.
+    /// </summary>
+    public async Task<int> HelloAsync(AgentEntity agent, AgentHello hello, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        var now = time.GetUtcNow();
+        await db.Agents.Where(a => a.Id == agent.Id).ExecuteUpdateAsync(set => set
+            .SetProperty(a => a.Labels, AgentLabels.Join(hello.Labels))
+            .SetProperty(a => a.Capacity, hello.Capacity)
+            .SetProperty(a => a.Version, hello.Version)
+            .SetProperty(a => a.LastSeenAt, now), cancellationToken);
+        var running = JobStatus.Running.ToName();
+        var held = await db.Attempts.CountAsync(a => a.Agent == agent.Name && a.Status == running, cancellationToken);
+        if (held == 0) return 0;
+        logger.LogWarning("Agent {Agent} started again while holding {Count} attempt(s): they are lost", agent.Name, held);
+        await scope.ServiceProvider.GetRequiredService<LeaseSweeper>()
+            .SweepAsync(agent.Name, cancellationToken, $"lost: its agent {agent.Name} started again while the attempt ran");
+        return held;
+    }
+
+    public async Task<List<AgentResponse>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        var agents = await db.Agents.AsNoTracking().OrderBy(a => a.Name).ToListAsync(cancellationToken);
+        var running = JobStatus.Running.ToName();
+        var jobs = (await db.Attempts.AsNoTracking().Where(a => a.Status == running && a.Agent != null)
+                .Select(a => new { a.Agent, a.Job!.RunId, a.Job.JobId, a.Number }).ToListAsync(cancellationToken))
+            .ToLookup(a => a.Agent!, StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+        return agents.Select(a => new AgentResponse(a.Name, AgentLabels.Parse(a.Labels), a.Capacity,
+            StatusOf(a, now, options.Value.Agent.OfflineAfter), a.LastSeenAt, a.Version,
+            jobs[a.Name].OrderBy(j => j.RunId).ThenBy(j => j.JobId, StringComparer.Ordinal)
+                .Select(j => new AgentRunningJob(j.RunId, j.JobId, j.Number)).ToList())).ToList();
+    }
+}
+
+/// <summary>A request that cannot be carried out in the agents' current state (409).</summary>
+public sealed class AgentConflictException(string message) : Exception(message);

@@ -1,0 +1,263 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Pipeliner.Agent.Contracts;
+using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Execution;
+using Pipeliner.Engine.Storage;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Environments;
+using Pipeliner.Server.Http;
+using Pipeliner.Server.ProjectSecrets;
+using Pipeliner.Server.Runs;
+using Pipeliner.Server.Scheduling;
+using Pipeliner.Server.Settings;
+
+namespace Pipeliner.Server.Agents;
+
+/// <summary>A job an agent now holds: the wire assignment, plus what only an agent inside the server may use (its disk).</summary>
+public sealed record ClaimedAttempt(
+    AttemptKey Key, long AttemptId, AgentAssignment Assignment, string Repository, IReadOnlyList<string> ArtifactSources, CacheScopes CacheScopes);
+
+/// <summary>A claim before its attempt has its id: the upstream artifacts are named by job and index.</summary>
+internal sealed record StartedClaim(
+    AttemptKey Key, AgentAssignment Assignment, IReadOnlyList<(string Job, int Index, ArtifactEntity Artifact)> Artifacts,
+    string Repository, IReadOnlyList<string> ArtifactSources, CacheScopes CacheScopes);
+
+/// <summary>
+/// The server's side of the agent protocol, shared by both transports (the embedded agent in process, remote agents
+/// over HTTP): claims (atomic in the database: a ready job's flag is taken with one conditional update before the run
+/// aggregate starts the attempt), leases, and the recording of an attempt's end. Every write names its attempt, and
+/// only the job's running attempt is written to.
+/// </summary>
+public sealed class AgentDispatch(
+    IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, ActiveAttempts active, ServerMetrics metrics,
+    DataLayout layout, IOptions<PipelinerOptions> options, TimeProvider time)
+{
+    private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
+
+    public TimeSpan Lease => options.Value.Agent.LeaseDuration;
+
+    /// <summary>A job for the agent, waiting up to <paramref name="wait"/> for one (long poll); null when none came.</summary>
+    public async Task<ClaimedAttempt?> NextAsync(string agent, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + wait;
+        while (true)
+        {
+            var notified = dispatch.Next;
+            if (await TryClaimAsync(agent, cancellationToken) is { } work) return work;
+            var remaining = deadline - time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero) return null;
+            await DispatchSignal.WaitAsync(notified, remaining < RecheckInterval ? remaining : RecheckInterval, cancellationToken);
+        }
+    }
+
+    /// <summary>Extends the attempt's lease; false when it is no longer the job's running attempt (stop it).</summary>
+    public async Task<DateTimeOffset?> ExtendLeaseAsync(AttemptKey key, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        var running = JobStatus.Running.ToName();
+        var until = time.GetUtcNow() + Lease;
+        var updated = await db.Attempts
+            .Where(a => a.Job!.RunId == key.RunId && a.Job.JobId == key.JobId && a.Number == key.Attempt && a.Status == running)
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.LeaseExpiresAt, until), cancellationToken);
+        // A busy agent asks for no job: its heartbeats are what shows it is online.
+        var now = time.GetUtcNow();
+        await db.Agents.Where(agent => db.Attempts.Any(a => a.Job!.RunId == key.RunId && a.Job.JobId == key.JobId && a.Number == key.Attempt && a.Agent == agent.Name))
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.LastSeenAt, now), cancellationToken);
+        return updated > 0 ? until : null;
+    }
+
+    /// <summary>Records the attempt's end; a report for an attempt already given up (canceled, lost) changes nothing (false).</summary>
+    public async Task<bool> RecordDoneAsync(AttemptKey key, AttemptOutcome outcome, IReadOnlyList<ArchivedPath> artifacts, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await coordinator.ChangeAsync(key.RunId, change =>
+            {
+                var job = change.Run.Job(key.JobId);
+                if (job.Status != JobStatus.Running || job.LastAttempt?.Number != key.Attempt) return false;
+                job.Finish(outcome, change.Now);
+                metrics.ObserveJob(outcome.Status, change.Now - job.Attempts.First(a => a.Number == key.Attempt).StartedAt);
+                if (job.Status != JobStatus.Succeeded) return true;
+                // The artifacts are those of the last successful attempt, as on disk.
+                var entity = change.JobEntity(key.JobId);
+                entity.Artifacts.Clear();
+                entity.Artifacts.AddRange(artifacts.Select(a => new ArtifactEntity { Path = a.Path, File = a.File, Size = a.Size, Sha256 = a.Sha256 }));
+                if (job.Planned.Spec.Environment is { } environment)
+                    change.Entity.Deployments.Add(Deployments.Record(change, job, environment, entity.Artifacts));
+                return true;
+            }, cancellationToken);
+        }
+        finally
+        {
+            active.Remove(key);
+        }
+    }
+
+    private async Task<ClaimedAttempt?> TryClaimAsync(string agentName, CancellationToken cancellationToken)
+    {
+        List<(long Id, long RunId, string JobId, string RunsOn)> candidates;
+        IReadOnlyList<string> labels;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+            var now = time.GetUtcNow();
+            await db.Agents.Where(a => a.Name == agentName).ExecuteUpdateAsync(set => set.SetProperty(a => a.LastSeenAt, now), cancellationToken);
+            var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Name == agentName, cancellationToken);
+            if (agent is null || agent.Disabled) return null;
+            var running = JobStatus.Running.ToName();
+            var busy = await db.Attempts.CountAsync(a => a.Agent == agentName && a.Status == running, cancellationToken);
+            if (busy >= agent.Capacity) return null;
+            labels = AgentLabels.Parse(agent.Labels);
+            candidates = (await db.Jobs.AsNoTracking().Where(j => j.Ready)
+                    .OrderBy(j => j.RunId).ThenBy(j => j.Position)
+                    .Select(j => new { j.Id, j.RunId, j.JobId, j.RunsOn })
+                    .Take(200)
+                    .ToListAsync(cancellationToken))
+                .Select(j => (j.Id, j.RunId, j.JobId, j.RunsOn)).ToList();
+        }
+
+        foreach (var candidate in candidates.Where(c => AgentLabels.Fits(c.RunsOn, labels)))
+        {
+            if (!await TakeReadyAsync(candidate.Id, cancellationToken)) continue;
+            var secrets = await SecretsOfRunAsync(candidate.RunId, cancellationToken);
+            var credential = AgentCredentials.New(AgentCredentials.AttemptPrefix);
+            StartedClaim? started;
+            try
+            {
+                started = await coordinator.ChangeAsync(candidate.RunId, change => Claim(change, candidate.JobId, agentName, secrets, credential), cancellationToken);
+            }
+            catch
+            {
+                await ReleaseReadyAsync(candidate.Id);
+                throw;
+            }
+
+            if (started is null) continue;
+            var work = await CompleteClaimAsync(started, credential, cancellationToken);
+            active.Add(work.Key);
+            return work;
+        }
+
+        return null;
+    }
+
+    /// <summary>The claim itself: one conditional update, so two agents never take the same ready job.</summary>
+    private async Task<bool> TakeReadyAsync(long jobEntityId, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        return await db.Jobs.Where(j => j.Id == jobEntityId && j.Ready)
+            .ExecuteUpdateAsync(set => set.SetProperty(j => j.Ready, false), cancellationToken) == 1;
+    }
+
+    private async Task ReleaseReadyAsync(long jobEntityId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        var pending = JobStatus.Pending.ToName();
+        await db.Jobs.Where(j => j.Id == jobEntityId && j.Status == pending)
+            .ExecuteUpdateAsync(set => set.SetProperty(j => j.Ready, true), CancellationToken.None);
+    }
+
+    /// <summary>Stores the hash of the attempt's credential and names the attempt by its id in the assignment and its URLs.</summary>
+    private async Task<ClaimedAttempt> CompleteClaimAsync(StartedClaim started, string credential, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        var key = started.Key;
+        var attemptId = await db.Attempts
+            .Where(a => a.Job!.RunId == key.RunId && a.Job.JobId == key.JobId && a.Number == key.Attempt)
+            .Select(a => a.Id).FirstAsync(CancellationToken.None);
+        var hash = TokenHasher.Hash(credential);
+        await db.Attempts.Where(a => a.Id == attemptId).ExecuteUpdateAsync(set => set.SetProperty(a => a.CredentialHash, hash), CancellationToken.None);
+        var assignment = started.Assignment with
+        {
+            AttemptId = attemptId,
+            Artifacts = started.Artifacts.Select(a =>
+                new ArchiveReference(a.Artifact.Path, AgentRoutes.Artifact(attemptId, a.Job, a.Index), a.Artifact.Size, a.Artifact.Sha256)).ToList(),
+            Cache = started.Assignment.Cache.Select((a, i) => a with { Url = AgentRoutes.Cache(attemptId, i) }).ToList(),
+        };
+        return new ClaimedAttempt(key, attemptId, assignment, started.Repository, started.ArtifactSources, started.CacheScopes);
+    }
+
+    private async Task<RunSecrets> SecretsOfRunAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<SecretVault>().ForRunAsync(runId, cancellationToken);
+    }
+
+    private StartedClaim? Claim(RunChange change, string jobId, string agent, RunSecrets secrets, string credential)
+    {
+        var job = change.Run.Job(jobId);
+        if (job.Status is not (JobStatus.Pending or JobStatus.Queued)) return null;
+
+        var attempt = job.Start(change.Now, agent);
+        change.Leases[jobId] = change.Now + Lease;
+        var project = change.Entity.Project!;
+        var upstream = change.Run.Upstream(job).Select(j => j.Id).ToList();
+        var scopes = RunCacheScopes.For(change.Entity, project.DefaultBranch);
+        var engine = secrets.Apply(new JobAssignment
+        {
+            RunId = change.Run.Id, Project = project.Name, Repository = project.Repository, CommitSha = change.Entity.CommitSha,
+            Job = job.Planned, Attempt = attempt.Number, ArtifactSources = upstream, CacheScopes = scopes,
+        });
+        var (cache, cacheScope) = RestorableCache(project.Name, scopes, job.Planned.Spec.Cache?.Key);
+        var assignment = new AgentAssignment
+        {
+            AttemptId = 0,
+            RunId = change.Entity.Id,
+            Project = project.Name,
+            CommitSha = change.Entity.CommitSha,
+            Job = job.Planned,
+            Attempt = attempt.Number,
+            LeaseSeconds = (int)Math.Ceiling(Lease.TotalSeconds),
+            AttemptCredential = credential,
+            Cache = cache,
+            CacheRestoredFrom = cacheScope,
+            CacheRestoreScopes = scopes.Restore,
+            CacheSaveScope = scopes.Save,
+            Secrets = engine.Secrets,
+            MaskedValues = engine.MaskedValues.ToList(),
+            SecretsWithheldReason = engine.SecretsWithheldReason,
+        };
+        var artifacts = upstream.SelectMany(id => ArtifactsOf(change.JobEntity(id)).Select((a, i) => (id, i, a))).ToList();
+        return new StartedClaim(new AttemptKey(change.Entity.Id, jobId, attempt.Number), assignment, artifacts, project.Repository, upstream, scopes);
+    }
+
+    /// <summary>A job's artifacts in a stable order: the index in a download URL names one.</summary>
+    public static IReadOnlyList<ArtifactEntity> ArtifactsOf(JobEntity job) => job.Artifacts.OrderBy(a => a.Id).ToList();
+
+    /// <summary>The archives of the first scope, in order, that holds the cache key.</summary>
+    private (IReadOnlyList<ArchiveReference>, string?) RestorableCache(string project, CacheScopes scopes, string? key)
+    {
+        if (key is null) return ([], null);
+        foreach (var scope in scopes.Restore)
+        {
+            var folder = new ArchiveFolder(layout.Cache(project, scope, key));
+            if (!folder.Exists) continue;
+            return (folder.Read().Select(e => new ArchiveReference(e.Path, "", e.Size, e.Sha256)).ToList(), scope);
+        }
+
+        return ([], null);
+    }
+}
+
+/// <summary>Credentials of agents: random 256-bit strings with a prefix that says what they are; stored as SHA-256 hashes.</summary>
+public static class AgentCredentials
+{
+    public const string RegistrationPrefix = "plg_";
+    public const string AgentPrefix = "pla_";
+    public const string AttemptPrefix = "plj_";
+
+    public static bool IsAgentCredential(string token) =>
+        token.StartsWith(RegistrationPrefix, StringComparison.Ordinal) || token.StartsWith(AgentPrefix, StringComparison.Ordinal) ||
+        token.StartsWith(AttemptPrefix, StringComparison.Ordinal);
+
+    public static string New(string prefix) => prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
+        .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

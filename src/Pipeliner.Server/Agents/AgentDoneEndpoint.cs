@@ -1,0 +1,136 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Pipeliner.Agent.Contracts;
+using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Storage;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Http;
+using Pipeliner.Server.Logs;
+using Pipeliner.Server.Runs;
+
+using Pipeliner.Server.Logs.Store;
+
+namespace Pipeliner.Server.Agents;
+
+/// <summary>
+/// <c>POST /api/agent/attempts/{id}/done</c>: the attempt's end, sent until acknowledged. It is recorded once the server
+/// holds the whole log (else 422 saying how much it has) and, for a success, every archive the agent says it uploaded
+/// (checked by digest, then stored as the job's artifacts and cache). Sent again after being recorded it changes nothing.
+/// </summary>
+public static class AgentDoneEndpoint
+{
+    public static async Task<Results<Ok<DoneAnswer>, ValidationProblem, ProblemHttpResult>> DoneAsync(
+        long id, AttemptDone? done, HttpContext http, PipelinerDbContext db, ILogStore logs, AgentDispatch dispatch, RunStore store,
+        DataLayout layout, CancellationToken cancellationToken)
+    {
+        var (row, problem) = await AttemptAccess.OfAgentAsync(db, http.Agent(), id, cancellationToken);
+        if (row is null) return problem!;
+        var errors = Validate(done);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var status = StatusNames.ParseJobStatus(done!.Status);
+        if (!row.Current)
+        {
+            // Sent again after it was recorded (its answer was lost), or the end of an attempt the run's cancel stopped.
+            if (row.Number == row.NewestNumber && (row.Status == done.Status && row.Cause != FailureCause.Lost.ToName() || row.StoppingAfterCancel))
+                return TypedResults.Ok(new DoneAnswer(false));
+            return row.Stale();
+        }
+
+        var stored = await logs.LengthAsync(row.Log, cancellationToken);
+        if (!await logs.CompleteAsync(row.Log, done.LogLength, cancellationToken))
+            return Problems.Unprocessable($"the server holds {stored} bytes of the attempt's log, not {done.LogLength}: send the rest from offset {stored}");
+
+        var artifacts = new List<ArchivedPath>();
+        if (status == JobStatus.Succeeded && (done.Artifacts.Count > 0 || done.Cache.Count > 0))
+        {
+            if (await store.LoadAsync(row.RunId, cancellationToken) is not var (entity, run)) return Problems.NotFound($"no run {row.RunId}");
+            var missing = MissingUploads(layout, row.Id, done);
+            if (missing is not null) return Problems.Unprocessable(missing);
+            try
+            {
+                if (done.Artifacts.Count > 0)
+                    artifacts.AddRange(await StoreAsync(layout, row.Id, "artifacts", done.Artifacts, layout.Artifacts(RunStore.RunKey(row.RunId), row.JobId), cancellationToken));
+                if (done.Cache.Count > 0 && run.Job(row.JobId).Planned.Spec.Cache is { } cache)
+                {
+                    var scope = RunCacheScopes.For(entity, entity.Project!.DefaultBranch).Save;
+                    await StoreAsync(layout, row.Id, "cache", done.Cache, layout.Cache(entity.Project.Name, scope, cache.Key), cancellationToken);
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                return Problems.Unprocessable(e.Message);
+            }
+        }
+
+        var outcome = new AttemptOutcome(status, done.ExitCode, done.Message, done.PeakMemoryBytes,
+            done.Cause == FailureCause.Configuration.ToName() ? FailureCause.Configuration : FailureCause.Job);
+        var recorded = await dispatch.RecordDoneAsync(row.Key, outcome, artifacts, cancellationToken);
+        DeleteUploads(layout, row.Id);
+        return recorded ? TypedResults.Ok(new DoneAnswer(true)) : (await AttemptAccess.FindAsync(db, id, cancellationToken))!.Stale();
+    }
+
+    private static Dictionary<string, string[]> Validate(AttemptDone? done)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (done is null) return new Dictionary<string, string[]> { ["body"] = ["the attempt's end as JSON"] };
+        if (done.Status is not ("succeeded" or "failed" or "timed_out" or "canceled")) errors["status"] = ["succeeded, failed, timed_out or canceled"];
+        if (done.Cause is not (null or "job" or "configuration")) errors["cause"] = ["job, configuration or null"];
+        if (done.LogLength < 0) errors["logLength"] = ["the length of the attempt's whole log, 0 or more"];
+        foreach (var (name, list) in new[] { ("artifacts", done.Artifacts), ("cache", done.Cache) })
+        {
+            if (list is null) continue;
+            if (list.Any(a => string.IsNullOrWhiteSpace(a.Path) || a.Path.Split('/').Contains("..") || a.Path.StartsWith('/') || a.Sha256 is not { Length: 64 } || a.Size < 0) ||
+                list.Select(a => a.Index).Distinct().Count() != list.Count || list.Any(a => a.Index is < 0 or >= 1000))
+                errors[name] = ["each with a relative path (no '..'), a distinct index 0 to 999, its size and its SHA-256"];
+        }
+
+        if (done.Artifacts is null) errors["artifacts"] = ["a list (empty when the job saved none)"];
+        if (done.Cache is null) errors["cache"] = ["a list (empty when the job saved none)"];
+        return errors;
+    }
+
+    private static string? MissingUploads(DataLayout layout, long attemptId, AttemptDone done)
+    {
+        foreach (var (kind, list) in new[] { ("artifacts", done.Artifacts), ("cache", done.Cache) })
+        {
+            foreach (var archive in list)
+            {
+                var file = new FileInfo(AgentTransfers.Upload(layout, attemptId, kind, archive.Index));
+                if (!file.Exists) return $"{kind} archive {archive.Index} ('{archive.Path}') was not uploaded: upload it, then send the end again";
+                if (file.Length != archive.Size) return $"{kind} archive {archive.Index} ('{archive.Path}') has {file.Length} bytes on the server, not {archive.Size}: upload it again";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Moves the uploads into place as an archive folder; each is hashed again on the way and must match.</summary>
+    private static async Task<IReadOnlyList<ArchivedPath>> StoreAsync(
+        DataLayout layout, long attemptId, string kind, IReadOnlyList<UploadedArchive> archives, string directory, CancellationToken cancellationToken)
+    {
+        var ordered = archives.OrderBy(a => a.Index).ToList();
+        // Checked before anything is replaced: a bad archive leaves the stored artifacts as they were.
+        foreach (var archive in ordered)
+        {
+            await using var staged = File.OpenRead(AgentTransfers.Upload(layout, attemptId, kind, archive.Index));
+            var digest = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(staged, cancellationToken));
+            if (!string.Equals(digest, archive.Sha256, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"{kind} archive {archive.Index} ('{archive.Path}') has sha256 {digest[..12]}… on the server, not {archive.Sha256[..12]}…: upload it again");
+        }
+
+        var streams = ordered.Select(a => (a.Path, (Stream)File.OpenRead(AgentTransfers.Upload(layout, attemptId, kind, a.Index)))).ToList();
+        try
+        {
+            return await ArchiveFolder.WriteAsync(directory, streams, cancellationToken);
+        }
+        finally
+        {
+            foreach (var (_, stream) in streams) await stream.DisposeAsync();
+        }
+    }
+
+    private static void DeleteUploads(DataLayout layout, long attemptId)
+    {
+        var uploads = AgentTransfers.UploadsOf(layout, attemptId);
+        if (Directory.Exists(uploads)) Directory.Delete(uploads, recursive: true);
+    }
+}

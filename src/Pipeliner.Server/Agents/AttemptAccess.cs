@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Pipeliner.Agent.Contracts;
+using Pipeliner.Core.Runs;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Http;
+using Pipeliner.Server.Logs;
+
+using Pipeliner.Server.Logs.Store;
+
+namespace Pipeliner.Server.Agents;
+
+/// <summary>One attempt as an agent's call about it needs it: who holds it, whether it still runs, and whether it is the job's newest.</summary>
+public sealed record AttemptRow(
+    long Id, long RunId, string JobId, int Number, string Status, string? Cause, string? Agent, string LogPath, string? CredentialHash, int NewestNumber)
+{
+    /// <summary>Still the job's running attempt: only then may anything be written for it.</summary>
+    public bool Current => Status == JobStatus.Running.ToName() && Number == NewestNumber;
+
+    /// <summary>Canceled (the run was) while its agent still stops it: the agent may still send its last lines and its end.</summary>
+    public bool StoppingAfterCancel => Status == JobStatus.Canceled.ToName() && Number == NewestNumber;
+
+    public AttemptKey Key => new(RunId, JobId, Number);
+
+    public LogRef Log => new(RunId, JobId, Number, LogPath);
+
+    /// <summary>The 409 for a write about an attempt that is no longer the job's running one.</summary>
+    public ProblemHttpResult Stale() => Problems.Conflict(Number != NewestNumber
+        ? $"attempt {Number} of job '{JobId}' in run {RunId} is stale: attempt {NewestNumber} replaced it"
+        : $"attempt {Number} of job '{JobId}' in run {RunId} is no longer running ({Status}{(Cause is null ? "" : $", {Cause}")})");
+}
+
+/// <summary>Finds the attempt a call names, for the agent that holds it or for the holder of the attempt's credential.</summary>
+public static class AttemptAccess
+{
+    public static async Task<AttemptRow?> FindAsync(PipelinerDbContext db, long attemptId, CancellationToken cancellationToken) =>
+        await db.Attempts.AsNoTracking().Where(a => a.Id == attemptId)
+            .Select(a => new AttemptRow(a.Id, a.Job!.RunId, a.Job.JobId, a.Number, a.Status, a.Cause, a.Agent, a.LogPath, a.CredentialHash,
+                a.Job.Attempts.Max(x => x.Number)))
+            .FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>The attempt if this agent was given it (a 404 for any other, so ids of others' attempts say nothing).</summary>
+    public static async Task<(AttemptRow? Row, ProblemHttpResult? Problem)> OfAgentAsync(
+        PipelinerDbContext db, AgentEntity agent, long attemptId, CancellationToken cancellationToken)
+    {
+        var row = await FindAsync(db, attemptId, cancellationToken);
+        return row is null || row.Agent != agent.Name
+            ? (null, Problems.NotFound($"agent {agent.Name} holds no attempt {attemptId}"))
+            : (row, null);
+    }
+
+    /// <summary>The attempt when the request carries its credential (header or bearer) and the attempt still runs.</summary>
+    public static async Task<(AttemptRow? Row, IResult? Problem)> OfCredentialAsync(
+        PipelinerDbContext db, HttpContext http, long attemptId, CancellationToken cancellationToken)
+    {
+        var credential = http.Request.Headers[AgentRoutes.AttemptCredentialHeader].ToString();
+        if (credential.Length == 0 && http.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            credential = header["Bearer ".Length..].Trim();
+        if (!credential.StartsWith(AgentCredentials.AttemptPrefix, StringComparison.Ordinal))
+            return (null, Problems.Unauthorized($"the attempt's credential (from its assignment) in {AgentRoutes.AttemptCredentialHeader} or Authorization: Bearer"));
+        var row = await FindAsync(db, attemptId, cancellationToken);
+        if (row?.CredentialHash is null || row.CredentialHash != TokenHasher.Hash(credential))
+            return (null, Problems.Unauthorized($"not the credential of attempt {attemptId}"));
+        return row.Current ? (row, null) : (null, row.Stale());
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Pipeliner.Core.Runs;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Settings;
+
+namespace Pipeliner.Server.Agents;
+
+/// <summary>
+/// Words why ready jobs wait (<see cref="PendingReasons"/>) from the agents online now and their free slots: after a run
+/// change made jobs ready, and every few seconds as agents come and go. A bookkeeping field, not a status change.
+/// </summary>
+public sealed class PendingReasonWriter(PipelinerDbContext db, IOptions<PipelinerOptions> options, TimeProvider time)
+{
+    public async Task RewordAsync(CancellationToken cancellationToken)
+    {
+        var waiting = await db.Jobs.AsNoTracking().Where(j => j.Ready).Select(j => j.RunsOn).Distinct().ToListAsync(cancellationToken);
+        if (waiting.Count == 0) return;
+        var seenSince = time.GetUtcNow() - options.Value.Agent.OfflineAfter;
+        var agents = await db.Agents.AsNoTracking()
+            .Where(a => !a.Disabled && a.LastSeenAt != null && a.LastSeenAt >= seenSince).ToListAsync(cancellationToken);
+        var running = JobStatus.Running.ToName();
+        var busy = (await db.Attempts.AsNoTracking().Where(a => a.Status == running && a.Agent != null)
+                .GroupBy(a => a.Agent).Select(g => new { Agent = g.Key!, Count = g.Count() }).ToListAsync(cancellationToken))
+            .ToDictionary(b => b.Agent, b => b.Count, StringComparer.Ordinal);
+        var online = agents.Select(a => new AgentSlots(a.Name, AgentLabels.Parse(a.Labels), a.Capacity, busy.GetValueOrDefault(a.Name))).ToList();
+        var pending = JobStatus.Pending.ToName();
+        foreach (var runsOn in waiting)
+        {
+            var reason = PendingReasons.For(runsOn, online);
+            await db.Jobs.Where(j => j.Ready && j.RunsOn == runsOn && j.Status == pending && j.Reason != reason)
+                .ExecuteUpdateAsync(set => set.SetProperty(j => j.Reason, reason), cancellationToken);
+        }
+    }
+}
