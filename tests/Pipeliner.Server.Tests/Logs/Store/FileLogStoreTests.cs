@@ -43,6 +43,26 @@ public sealed class FileLogStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_StoresARemoteBatchOnce_WhenItIsResentAtTheSameOffset()
+    {
+        var log = Log();
+        var batch = "2026-12-04T12:00:00.123Z token=abc\n2026-12-04T12:00:00.124Z next\n"u8.ToArray();
+
+        var first = await _store.AppendAsync(log, 0, batch, new SecretMasker(["abc"]), CancellationToken.None);
+        var again = await _store.AppendAsync(log, 0, batch, new SecretMasker(["abc"]), CancellationToken.None);
+
+        Assert.True(first.Accepted);
+        Assert.Equal(["token=***", "next"], first.Lines.Select(l => l.Text));
+        Assert.False(again.Accepted);
+        Assert.Equal(batch.Length, again.Length);
+        Assert.Equal(batch.Length, await _store.LengthAsync(log, CancellationToken.None));
+        Assert.Equal("2026-12-04T12:00:00.123Z token=***\n2026-12-04T12:00:00.124Z next\n", Read(_store.OpenRead(log)));
+        Assert.False(await _store.CompleteAsync(log, batch.Length + 1, CancellationToken.None));
+        Assert.True(await _store.CompleteAsync(log, batch.Length, CancellationToken.None));
+        Assert.True(_completions.Reader.TryRead(out _));
+    }
+
+    [Fact]
     public void OpenRead_IsEmpty_WhenNothingWasWritten()
     {
         Assert.Equal("", Read(_store.OpenRead(Log())));
