@@ -6,6 +6,7 @@ import { getCsrfToken, getToken } from "./api/session";
 import { useSession } from "./hooks/session";
 import { DeliveriesPage } from "./pages/DeliveriesPage";
 import { EnvironmentsPage } from "./pages/EnvironmentsPage";
+import { LogSearchPage } from "./pages/LogSearchPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectRunsPage } from "./pages/ProjectRunsPage";
 import { ProjectsPage } from "./pages/ProjectsPage";
@@ -49,6 +50,8 @@ export function App() {
       return <AdminUsersPage />;
     case "account":
       return <AccountPage />;
+    case "logSearch":
+      return <LogSearchPage />;
     case "signIn":
       return <SignInPage />;
     default:

@@ -21,6 +21,7 @@ using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Environments;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Search;
+using Pipeliner.Server.Usage;
 using Pipeliner.Server.Projects;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
@@ -144,6 +145,7 @@ public static class ServerSetup
         app.MapRuns();
         app.MapLogs();
         app.MapLogSearch();
+        app.MapUsage();
         app.MapWebhooks();
         app.MapAudit();
         app.MapTokens();

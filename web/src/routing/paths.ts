@@ -13,6 +13,7 @@ export const paths = {
     `/runs/${id}/jobs/${enc(job)}${attempt !== undefined ? `?attempt=${attempt}` : ""}`,
   adminUsers: () => "/admin/users",
   account: () => "/account",
+  logSearch: (query = "") => `/search${query}`,
   signIn: (next?: string) => `/sign-in${next ? `?next=${enc(next)}` : ""}`,
 };
 
@@ -26,5 +27,6 @@ export const routes = {
   job: "/runs/:id/jobs/:job",
   adminUsers: "/admin/users",
   account: "/account",
+  logSearch: "/search",
   signIn: "/sign-in",
 };

@@ -55,7 +55,6 @@ public static class CompressedLog
             EndMagic.CopyTo(trailer[12..]);
             await file.WriteAsync(table, cancellationToken);
             await file.FlushAsync(cancellationToken);
-            file.Flush(flushToDisk: true);
         }
         finally
         {

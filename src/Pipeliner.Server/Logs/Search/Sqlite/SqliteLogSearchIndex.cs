@@ -220,6 +220,11 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
     public async Task<LogSearchIndexStats> StatsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
+        await using (var checkpoint = Command(connection, "PRAGMA wal_checkpoint(TRUNCATE)"))
+        {
+            await Guard(() => checkpoint.ExecuteNonQueryAsync(cancellationToken));
+        }
+
         await using var command = Command(connection, """
             SELECT (SELECT count(*) FROM logs), (SELECT count(*) FROM chunks), (SELECT coalesce(sum(length), 0) FROM chunks),
                    (SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size())
