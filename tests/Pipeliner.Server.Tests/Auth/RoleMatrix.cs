@@ -84,6 +84,14 @@ public static class RoleMatrix
         new("PUT", "/api/projects/{project}/secrets/{name}", "/api/projects/{project}/secrets/MATRIX", Needs.Admin, "{}"),
         new("DELETE", "/api/projects/{project}/secrets/{name}", "/api/projects/{project}/secrets/MATRIX", Needs.Admin),
 
+        // Agents and their registration tokens
+        new("GET", "/api/agents/", "/api/agents", Needs.Read),
+        new("PATCH", "/api/agents/{name}", "/api/agents/no-such-agent", Needs.Admin, """{"disabled": true}"""),
+        new("DELETE", "/api/agents/{name}", "/api/agents/no-such-agent", Needs.Admin),
+        new("GET", "/api/agents/tokens/", "/api/agents/tokens", Needs.Admin),
+        new("POST", "/api/agents/tokens/", "/api/agents/tokens", Needs.Admin, "not json"),
+        new("DELETE", "/api/agents/tokens/{id:int}", "/api/agents/tokens/999999", Needs.Admin),
+
         // Hangfire's dashboard
         new("GET", "/hangfire/{**path}", "/hangfire", Needs.Admin),
     ];
@@ -100,6 +108,17 @@ public static class RoleMatrix
         ["DELETE /api/session/"] = "signs out the caller's own session, if any",
         ["GET /api/session/oidc"] = "sends the browser to the single sign-on provider (404 when not configured)",
         ["GET /api/runs/{id:long}/jobs/{job}/log/raw"] = "the download ticket in the link",
+        ["POST /api/agent/register"] = "a registration token",
+        ["POST /api/agent/hello"] = "an agent credential (user tokens and sessions are refused)",
+        ["POST /api/agent/jobs/next"] = "an agent credential (user tokens and sessions are refused)",
+        ["POST /api/agent/attempts/{id:long}/heartbeat"] = "an agent credential (user tokens and sessions are refused)",
+        ["GET /api/agent/attempts/{id:long}/log"] = "an agent credential (user tokens and sessions are refused)",
+        ["POST /api/agent/attempts/{id:long}/log"] = "an agent credential (user tokens and sessions are refused)",
+        ["POST /api/agent/attempts/{id:long}/done"] = "an agent credential (user tokens and sessions are refused)",
+        ["GET /api/agent/attempts/{id:long}/source.tar"] = "an agent credential (user tokens and sessions are refused)",
+        ["GET /api/agent/attempts/{id:long}/artifacts/{job}/{index:int}"] = "an agent credential (user tokens and sessions are refused)",
+        ["GET /api/agent/attempts/{id:long}/cache/{index:int}"] = "an agent credential (user tokens and sessions are refused)",
+        ["PUT /api/agent/attempts/{id:long}/uploads/{kind}/{index:int}"] = "an agent credential (user tokens and sessions are refused)",
         ["GET /badge/{project}.svg"] = "shows only a branch's latest status, for README images (Pipeliner:PublicBadges=false closes it)",
     };
 }
