@@ -7,6 +7,14 @@ if (args.Contains("--phases"))
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "--logs")
+{
+    var attempts = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000;
+    var kilobytes = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100;
+    await LogBenchmark.RunAsync(Console.Out, attempts, kilobytes);
+    return 0;
+}
+
 if (args.Contains("--yaml"))
 {
     // The generated pipeline, e.g. to try it with the CLI: dotnet run -c Release --project tests/Pipeliner.Benchmarks -- --yaml > big.yml

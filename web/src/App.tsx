@@ -8,6 +8,7 @@ import { useSession } from "./hooks/session";
 import { DeliveriesPage } from "./pages/DeliveriesPage";
 import { EnvironmentsPage } from "./pages/EnvironmentsPage";
 import { NewProjectPage } from "./pages/NewProjectPage";
+import { LogSearchPage } from "./pages/LogSearchPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProjectSecretsPage } from "./pages/ProjectSecretsPage";
 import { ProjectSettingsPage } from "./pages/ProjectSettingsPage";
@@ -65,6 +66,8 @@ export function App() {
       return <AgentsPage />;
     case "account":
       return <AccountPage />;
+    case "logSearch":
+      return <LogSearchPage />;
     case "signIn":
       return <SignInPage />;
     default:

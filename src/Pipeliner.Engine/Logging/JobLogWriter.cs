@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Pipeliner.Engine.Logging;
@@ -10,7 +9,7 @@ namespace Pipeliner.Engine.Logging;
 /// </summary>
 public sealed class JobLogWriter : IAsyncDisposable
 {
-    public const int TimestampLength = 24;
+    public const int TimestampLength = LogLineFormat.TimestampLength;
 
     private readonly FileStream _file;
     private readonly LogLineAssembler _assembler;
@@ -177,7 +176,7 @@ public sealed class JobLogWriter : IAsyncDisposable
         var millis = now.ToUnixTimeMilliseconds();
         if (millis == _timestampMillis) return _timestamp;
         _timestampMillis = millis;
-        now.UtcDateTime.TryFormat(_timestamp, out _, "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ", CultureInfo.InvariantCulture);
+        LogLineFormat.WriteTimestamp(now, _timestamp);
         return _timestamp;
     }
 }

@@ -7,6 +7,8 @@ using Pipeliner.Server.Http;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Runs;
 
+using Pipeliner.Server.Logs.Store;
+
 namespace Pipeliner.Server.Agents;
 
 /// <summary>

@@ -9,6 +9,8 @@ using Pipeliner.Server.Logs;
 using Pipeliner.Server.ProjectSecrets;
 using Pipeliner.Server.Runs;
 
+using Pipeliner.Server.Logs.Store;
+
 namespace Pipeliner.Server.Agents;
 
 /// <summary>

@@ -8,6 +8,8 @@ using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Logs;
 
+using Pipeliner.Server.Logs.Store;
+
 namespace Pipeliner.Server.Agents;
 
 /// <summary>One attempt as an agent's call about it needs it: who holds it, whether it still runs, and whether it is the job's newest.</summary>
@@ -22,7 +24,7 @@ public sealed record AttemptRow(
 
     public AttemptKey Key => new(RunId, JobId, Number);
 
-    public AttemptLogRef Log => new(Id, RunId, JobId, Number, LogPath);
+    public LogRef Log => new(RunId, JobId, Number, LogPath);
 
     /// <summary>The 409 for a write about an attempt that is no longer the job's running one.</summary>
     public ProblemHttpResult Stale() => Problems.Conflict(Number != NewestNumber

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Logging;
+using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Logs;
+using Pipeliner.Server.Logs.Store;
 using Pipeliner.Server.Runs;
 
 namespace Pipeliner.Server.Agents;
@@ -11,7 +13,7 @@ namespace Pipeliner.Server.Agents;
 /// endpoints (claims, leases, the recording of an attempt's end). The embedded agent runs on the server's own disk, so
 /// its workspace comes from the server's mirror and its log, artifacts and cache are written in place.
 /// </summary>
-public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirectory directory, RunEvents events, LogReadMasking masking) : IAgentProtocol
+public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirectory directory, RunEvents events, ILogStore logs, DataLayout layout, LogReadMasking masking) : IAgentProtocol
 {
     public async Task<AgentWork?> NextAsync(AgentInfo agent, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -49,8 +51,18 @@ public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirector
         // The embedded agent writes the log file under the server's data directory itself; only live viewers need the lines.
         LiveLog.PublishAsync(events, masking, key, lines, cancellationToken);
 
-    public Task DoneAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken) =>
-        dispatch.RecordDoneAsync(key, report.Outcome, report.Artifacts, cancellationToken);
+    public async Task DoneAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dispatch.RecordDoneAsync(key, report.Outcome, report.Artifacts, cancellationToken);
+        }
+        finally
+        {
+            // The embedded agent wrote the last line before reporting: the log is final.
+            await logs.CompleteAsync(LogRef.For(layout, key.RunId, key.JobId, key.Attempt), CancellationToken.None);
+        }
+    }
 }
 
 /// <summary>Log lines to the run's live viewers (server-sent events), from whichever transport brought them, masked as every read is.</summary>

@@ -1,18 +1,18 @@
 using Microsoft.EntityFrameworkCore;
-using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Logs.Store;
 
 namespace Pipeliner.Server.Dashboard;
 
-/// <summary>An attempt of a job and where its log file is.</summary>
-public sealed record AttemptLog(AttemptEntity Attempt, string Path)
+/// <summary>An attempt of a job and its log in the log store.</summary>
+public sealed record AttemptLog(AttemptEntity Attempt, LogRef Log)
 {
     public bool Complete => Attempt.FinishedAt is not null;
 
     /// <summary>The attempt (default: the newest) of a run's job, or why there is none.</summary>
     public static async Task<(AttemptLog? Log, string? Problem)> FindAsync(
-        PipelinerDbContext db, DataLayout layout, long runId, string job, int? attempt, CancellationToken cancellationToken)
+        PipelinerDbContext db, long runId, string job, int? attempt, CancellationToken cancellationToken)
     {
         var attempts = await db.Attempts.AsNoTracking()
             .Where(a => a.Job!.RunId == runId && a.Job.JobId == job)
@@ -26,18 +26,6 @@ public sealed record AttemptLog(AttemptEntity Attempt, string Path)
 
         var chosen = attempt is { } number ? attempts.FirstOrDefault(a => a.Number == number) : attempts[^1];
         if (chosen is null) return (null, $"job '{job}' has no attempt {attempt}");
-        return (new AttemptLog(chosen, System.IO.Path.Combine(layout.Root, chosen.LogPath)), null);
+        return (new AttemptLog(chosen, LogRef.Of(runId, job, chosen)), null);
     }
-
-    /// <summary>Opens the log for reading while the agent may still append to it; an empty stream when none was written yet.</summary>
-    public Stream Open() => File.Exists(Path)
-        ? new FileStream(Path, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            BufferSize = 0,
-            Options = FileOptions.SequentialScan,
-        })
-        : new MemoryStream();
 }

@@ -6,6 +6,7 @@ using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Logs;
+using Pipeliner.Server.Logs.Store;
 
 namespace Pipeliner.Server.Dashboard;
 
@@ -37,27 +38,27 @@ public static class LogBrowseEndpoints
 
     /// <summary><c>GET …/log/pages?attempt=</c>: where each page of about 16 MiB starts (offset and line), lines and size.</summary>
     private static async Task<Results<Ok<LogPagesResponse>, ProblemHttpResult>> PagesAsync(
-        long id, string job, int? attempt, PipelinerDbContext db, DataLayout layout, LogPageIndex index, CancellationToken cancellationToken)
+        long id, string job, int? attempt, PipelinerDbContext db, ILogStore logs, LogPageIndex index, CancellationToken cancellationToken)
     {
-        var (found, problem) = await AttemptLog.FindAsync(db, layout, id, job, attempt, cancellationToken);
+        var (found, problem) = await AttemptLog.FindAsync(db, id, job, attempt, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
-        await using var stream = found.Open();
-        var (pages, lines, size) = await index.IndexAsync(found.Path, stream, cancellationToken);
+        await using var stream = logs.OpenRead(found.Log);
+        var (pages, lines, size) = await index.IndexAsync(found.Log.Path, stream, cancellationToken);
         return TypedResults.Ok(new LogPagesResponse(found.Attempt.Number, size, lines, found.Complete, LogPageIndex.PageBytes, pages));
     }
 
     /// <summary><c>GET …/log/search?q=&amp;attempt=&amp;limit=</c>: the matching lines (number, offset, text), at most limit.</summary>
     private static async Task<Results<Ok<LogSearchResponse>, ProblemHttpResult>> SearchAsync(
-        long id, string job, string? q, int? attempt, int? limit, PipelinerDbContext db, DataLayout layout, LogReadMasking masking,
+        long id, string job, string? q, int? attempt, int? limit, PipelinerDbContext db, ILogStore logs, LogReadMasking masking,
         CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(q) || q.Length > MaxQueryLength)
             return Problems.BadRequest($"q is the text to find, 1 to {MaxQueryLength} characters");
         if (limit is < 1 or > MaxSearchLimit) return Problems.BadRequest($"limit is between 1 and {MaxSearchLimit}");
-        var (found, problem) = await AttemptLog.FindAsync(db, layout, id, job, attempt, cancellationToken);
+        var (found, problem) = await AttemptLog.FindAsync(db, id, job, attempt, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
         // Searched as read: masked, so that no form of a secret is found (a match would tell it is there) or returned.
-        var log = found.Open();
+        await using var log = logs.OpenRead(found.Log);
         await using var stream = await masking.OpenAsync(id, log, 0, log.Length, cancellationToken);
         var (matches, truncated) = await LogSearcher.SearchAsync(stream, q, limit ?? DefaultSearchLimit, cancellationToken);
         return TypedResults.Ok(new LogSearchResponse(found.Attempt.Number, matches, truncated));
@@ -65,10 +66,10 @@ public static class LogBrowseEndpoints
 
     /// <summary><c>POST …/log/download?attempt=</c>: a link to the raw log, valid for a few minutes.</summary>
     private static async Task<Results<Ok<LogDownloadResponse>, ProblemHttpResult>> IssueDownloadAsync(
-        long id, string job, int? attempt, PipelinerDbContext db, DataLayout layout, LogDownloadTickets tickets, TimeProvider time,
+        long id, string job, int? attempt, PipelinerDbContext db, LogDownloadTickets tickets, TimeProvider time,
         ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        var (found, problem) = await AttemptLog.FindAsync(db, layout, id, job, attempt, cancellationToken);
+        var (found, problem) = await AttemptLog.FindAsync(db, id, job, attempt, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
         var number = found.Attempt.Number;
         var ticket = tickets.Issue(id, job, number, user);
@@ -79,7 +80,7 @@ public static class LogBrowseEndpoints
 
     /// <summary><c>GET …/log/raw?attempt=&amp;ticket=</c>: the whole stored log as a file download.</summary>
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> RawAsync(
-        long id, string job, int? attempt, string? ticket, PipelinerDbContext db, DataLayout layout, LogDownloadTickets tickets,
+        long id, string job, int? attempt, string? ticket, PipelinerDbContext db, ILogStore logs, LogDownloadTickets tickets,
         LogReadMasking masking, CancellationToken cancellationToken)
     {
         if (attempt is not { } number || !await tickets.IsValidAsync(ticket, id, job, number, cancellationToken))
@@ -88,10 +89,10 @@ public static class LogBrowseEndpoints
                 "the download link is not valid, has expired, or its token was revoked or its user disabled; ask for a new one (POST …/log/download)");
         }
 
-        var (found, problem) = await AttemptLog.FindAsync(db, layout, id, job, number, cancellationToken);
+        var (found, problem) = await AttemptLog.FindAsync(db, id, job, number, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
         var name = string.Create(CultureInfo.InvariantCulture, $"run-{id}-{PathSlug.For(job)}-attempt-{number}.log");
-        var log = found.Open();
+        var log = logs.OpenRead(found.Log);
         return TypedResults.Stream(await masking.OpenAsync(id, log, 0, log.Length, cancellationToken), "text/plain; charset=utf-8", name);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Pipeliner.Server.Logs;
 
 namespace Pipeliner.Server.Dashboard;
 
@@ -8,7 +9,7 @@ public sealed record LogMatch(long Line, long Offset, string Text);
 
 /// <summary>
 /// Finds the lines of a log holding a text, in any letter case, as the dashboard shows them: without the
-/// timestamp prefix and without ANSI escape sequences. Reads the file once, in large blocks; a block without
+/// timestamp prefix, after the last carriage return, without ANSI escape sequences (<see cref="ShownLine"/>). Reads the file once, in large blocks; a block without
 /// any candidate is only counted, so a search through a 1 GB log takes about as long as reading it.
 /// </summary>
 public static class LogSearcher
@@ -18,8 +19,6 @@ public static class LogSearcher
 
     /// <summary>Longer lines are searched in pieces of this size (a match across two pieces is missed).</summary>
     private const int MaxLineBytes = 4 * 1024 * 1024;
-
-    private const int TimestampLength = 24;
 
     public static async Task<(List<LogMatch> Matches, bool Truncated)> SearchAsync(
         Stream log, string query, int limit, CancellationToken cancellationToken)
@@ -86,7 +85,7 @@ public static class LogSearcher
         {
             var newline = lines[start..].IndexOf((byte)'\n');
             var length = newline < 0 ? lines.Length - start : newline;
-            var text = ShownText(lines.Slice(start, length), chars);
+            var text = ShownLine.Of(lines.Slice(start, length), chars);
             if (text.IndexOfAny(needle) >= 0)
             {
                 matches.Add(new LogMatch(line, offset + start, new string(text.Length > MaxTextLength ? text[..MaxTextLength] : text)));
@@ -98,15 +97,5 @@ public static class LogSearcher
         }
 
         return line + (start < lines.Length ? lines[start..].Count((byte)'\n') : 0);
-    }
-
-    /// <summary>The line as the dashboard shows it: no timestamp prefix, no escape sequences, no trailing CR.</summary>
-    private static ReadOnlySpan<char> ShownText(ReadOnlySpan<byte> line, char[] chars)
-    {
-        if (line.Length > TimestampLength && line[TimestampLength] == (byte)' ' && line[TimestampLength - 1] == (byte)'Z')
-            line = line[(TimestampLength + 1)..];
-        var count = Encoding.UTF8.GetChars(line, chars);
-        var text = chars.AsSpan(0, count).TrimEnd('\r');
-        return text.Contains('\u001b') ? text[..AnsiText.Strip(text, chars.AsSpan(0, count))] : text;
     }
 }

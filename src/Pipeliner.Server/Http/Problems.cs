@@ -16,6 +16,11 @@ public static class Problems
     public static ProblemHttpResult Unprocessable(string detail) =>
         Problem(StatusCodes.Status422UnprocessableEntity, "Unprocessable", detail);
 
+    public static ProblemHttpResult Unavailable(string detail) =>
+        Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable", detail);
+
+    public static ProblemHttpResult Gone(string detail) => Problem(StatusCodes.Status410Gone, "Gone", detail);
+
     public static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 

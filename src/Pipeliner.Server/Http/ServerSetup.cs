@@ -21,6 +21,8 @@ using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Environments;
 using Pipeliner.Server.Logs;
+using Pipeliner.Server.Logs.Search;
+using Pipeliner.Server.Usage;
 using Pipeliner.Server.Projects;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
@@ -84,9 +86,7 @@ public static class ServerSetup
         services.AddSingleton<AgentDirectory>();
         services.AddSingleton<IAgentProtocol, InProcessAgentProtocol>();
         services.AddSingleton<SourceArchives>();
-        services.AddSingleton<LogLocks>();
         services.AddSingleton<LogMaskers>();
-        services.AddSingleton<ILogStore, FileLogStore>();
         services.AddScoped<RunStore>();
         services.AddScoped<RunReader>();
         services.AddScoped<RunFactory>();
@@ -100,6 +100,7 @@ public static class ServerSetup
         services.AddScoped<EnvironmentGate>();
         services.AddScoped<LocalRepositoryPolicy>();
         services.AddWebhooks();
+        services.AddLogs();
         services.AddDashboard();
         services.AddForgeStatuses();
 
@@ -150,6 +151,8 @@ public static class ServerSetup
         app.MapProjects();
         app.MapRuns();
         app.MapLogs();
+        app.MapLogSearch();
+        app.MapUsage();
         app.MapWebhooks();
         app.MapAudit();
         app.MapTokens();

@@ -8,6 +8,7 @@ using Pipeliner.Server.Agents;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
+using Pipeliner.Server.Logs.Store;
 using Pipeliner.Server.Runs;
 
 namespace Pipeliner.Server.Logs;
@@ -36,7 +37,7 @@ public static class LogEndpoints
     /// <c>X-Next-Offset</c> says where to continue; <c>X-Log-Complete</c> whether the attempt has ended and its agent wrote the last line.
     /// </summary>
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetLogAsync(
-        long id, string job, int? attempt, long? offset, PipelinerDbContext db, DataLayout layout, ActiveAttempts active,
+        long id, string job, int? attempt, long? offset, PipelinerDbContext db, ILogStore logs, ActiveAttempts active,
         LogReadMasking masking, HttpContext http, CancellationToken cancellationToken)
     {
         if (offset is < 0) return Problems.BadRequest("offset is a byte position, 0 or more");
@@ -53,15 +54,12 @@ public static class LogEndpoints
         var chosen = attempt is { } number ? attempts.FirstOrDefault(a => a.Number == number) : attempts[^1];
         if (chosen is null) return Problems.NotFound($"job '{job}' has no attempt {attempt}");
 
-        var path = Path.Combine(layout.Root, chosen.LogPath);
-        var stream = File.Exists(path)
-            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete)
-            : (Stream)new MemoryStream();
+        var stream = logs.OpenRead(LogRef.Of(id, job, chosen));
         var start = Math.Min(offset ?? 0, stream.Length);
         var length = Math.Min(stream.Length - start, MaxChunkBytes);
         http.Response.Headers["X-Next-Offset"] = (start + length).ToString(CultureInfo.InvariantCulture);
         var final = chosen.FinishedAt is not null && !active.Contains(new AttemptKey(id, job, chosen.Number));
-        http.Response.Headers["X-Log-Complete"] = final && start + length >= stream.Length ? "true" : "false";
+        http.Response.Headers["X-Log-Complete"] = final && start + length >= slice.Total ? "true" : "false";
         http.Response.Headers["X-Attempt"] = chosen.Number.ToString(CultureInfo.InvariantCulture);
         return TypedResults.Stream(await masking.OpenAsync(id, stream, start, length, cancellationToken), "text/plain; charset=utf-8");
     }

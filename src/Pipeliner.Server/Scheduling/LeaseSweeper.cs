@@ -2,9 +2,8 @@ using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Pipeliner.Core.Runs;
-using Pipeliner.Engine.Logging;
-using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Logs.Store;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Scheduling;
@@ -16,7 +15,7 @@ namespace Pipeliner.Server.Scheduling;
 /// row (<see cref="RunJob.MarkLost"/>), and the attempt's log ends with a line saying what happened.
 /// </summary>
 public sealed class LeaseSweeper(
-    PipelinerDbContext db, RunCoordinator coordinator, DataLayout layout, IOptions<PipelinerOptions> options, TimeProvider time,
+    PipelinerDbContext db, RunCoordinator coordinator, ILogStore logs, IOptions<PipelinerOptions> options, TimeProvider time,
     Agents.ActiveAttempts active, ILogger<LeaseSweeper> logger)
 {
     public const string RestartMessage = "lost: the server stopped while the attempt ran (killed, crashed or restarted)";
@@ -46,7 +45,7 @@ public sealed class LeaseSweeper(
             active.Remove(new Agents.AttemptKey(attempt.RunId, attempt.JobId, attempt.Number));
 
             logger.LogWarning("Attempt {Attempt} of job {Job} in run {Run}: {Reason}", attempt.Number, attempt.JobId, attempt.RunId, reason);
-            await EndLogAsync(attempt.LogPath, reason);
+            await EndLogAsync(new LogRef(attempt.RunId, attempt.JobId, attempt.Number, attempt.LogPath), reason);
         }
     }
 
@@ -54,16 +53,17 @@ public sealed class LeaseSweeper(
     [AutomaticRetry(Attempts = 0)]
     public Task SweepExpiredAsync() => SweepAsync(agent: null, CancellationToken.None);
 
-    private async Task EndLogAsync(string logPath, string reason)
+    private async Task EndLogAsync(LogRef log, string reason)
     {
         try
         {
-            await JobLogWriter.AppendToAbandonedAsync(Path.Combine(layout.Root, logPath), $"pipeliner: {reason}", time);
+            await logs.AppendNoteAsync(log, $"pipeliner: {reason}", CancellationToken.None);
+            await logs.CompleteAsync(log, CancellationToken.None);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The state change is saved; a log that cannot be written to must not undo it.
-            logger.LogWarning(e, "Could not end the log {Log} with the reason the attempt was lost", logPath);
+            logger.LogWarning(e, "Could not end the log {Log} with the reason the attempt was lost", log.Path);
         }
     }
 }

@@ -27,6 +27,8 @@ public sealed class PipelinerOptions
 
     public ProjectOptions Projects { get; set; } = new();
 
+    public LogOptions Logs { get; set; } = new();
+
     public LimitsOptions Limits { get; set; } = new();
 
     [Description("How often Hangfire's queue (SQLite or PostgreSQL) is polled for background jobs enqueued by another process or come due again; " +

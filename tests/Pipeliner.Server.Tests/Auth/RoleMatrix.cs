@@ -71,6 +71,12 @@ public static class RoleMatrix
         new("GET", "/api/runs/{id:long}/jobs/{job}/log/search", "/api/runs/{run}/jobs/build/log/search?q=x", Needs.Read),
         new("POST", "/api/runs/{id:long}/jobs/{job}/log/download", "/api/runs/{run}/jobs/build/log/download", Needs.Read),
 
+        // Search across runs' logs, the index, disk usage
+        new("GET", "/api/search/logs", "/api/search/logs?q=matrix", Needs.Read),
+        new("GET", "/api/admin/search/", "/api/admin/search", Needs.Admin),
+        new("POST", "/api/admin/search/rebuild", "/api/admin/search/rebuild", Needs.Admin),
+        new("GET", "/api/usage/", "/api/usage", Needs.Admin),
+
         // Webhook deliveries
         new("GET", "/api/projects/{project}/deliveries/", "/api/projects/{project}/deliveries", Needs.Developer),
         new("POST", "/api/projects/{project}/deliveries/{id:long}/redeliver", "/api/projects/{project}/deliveries/999999/redeliver", Needs.Admin),

@@ -26,6 +26,7 @@ export const paths = {
   adminUsers: () => "/admin/users",
   agents: () => "/agents",
   account: () => "/account",
+  logSearch: (query = "") => `/search${query}`,
   signIn: (next?: string) => `/sign-in${next ? `?next=${enc(next)}` : ""}`,
 };
 
@@ -46,5 +47,6 @@ export const routes = {
   adminUsers: "/admin/users",
   agents: "/agents",
   account: "/account",
+  logSearch: "/search",
   signIn: "/sign-in",
 };

@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { useSession } from "../../hooks/session";
 import { Link, navigate } from "../../routing/router";
 import { paths } from "../../routing/paths";
+import { SearchBox } from "../LogSearch/SearchBox";
 
 export interface Crumb {
   label: string;
@@ -25,6 +26,7 @@ export function AppShell({ crumbs = [], children }: { crumbs?: Crumb[]; children
             </span>
           ))}
         </nav>
+        <SearchBox />
         <div className="who">
           {(session.signedIn || session.me?.anonymousRead) && (
             <Link to={paths.agents()} className="admin-link" aria-current={window.location.pathname === paths.agents() ? "page" : undefined}>

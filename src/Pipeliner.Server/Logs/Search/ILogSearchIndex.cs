@@ -1,0 +1,54 @@
+using Pipeliner.Server.Logs.Store;
+
+namespace Pipeliner.Server.Logs.Search;
+
+/// <summary>What the index knows of a log besides its text: the run's fixed facts, for filters and answers.</summary>
+public sealed record IndexedLog(LogRef Log, string Project, string? Branch, int Number, DateTimeOffset Created);
+
+/// <summary>A piece of a log (about 100 lines): where it is in the log and its text as shown, secrets masked.</summary>
+public sealed record IndexChunk(long FirstLine, long Offset, int Length, string Text);
+
+/// <summary>
+/// A search: <see cref="Query"/> a literal text of at least 3 characters (any case); the other fields narrow it down
+/// (null: no limit). <see cref="Since"/> and <see cref="Until"/> are about when the run was created.
+/// </summary>
+public sealed record LogSearchFilter(string Query, string? Project, string? Branch, DateTimeOffset? Since, DateTimeOffset? Until);
+
+/// <summary>A piece of a log that may hold the text (the index narrows down; the log itself decides).</summary>
+public sealed record CandidateChunk(IndexedLog Log, long FirstLine, long Offset, int Length);
+
+/// <summary>How big the index is.</summary>
+public sealed record LogSearchIndexStats(long Logs, long Chunks, long TextBytes, long IndexBytes);
+
+/// <summary>The index is unreadable (damaged or not an index); <c>POST /api/admin/search/rebuild</c> repairs it.</summary>
+public sealed class LogSearchIndexDamagedException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>
+/// The full-text index of final logs, for search across runs: a substring index (trigrams) over pieces of logs.
+/// It holds no log text a reader could get back (only what is needed to find candidates); the log store stays the
+/// source of truth, so the index can always be dropped and rebuilt from it. One implementation per database:
+/// SQLite FTS5 with the trigram tokenizer (<see cref="Sqlite.SqliteLogSearchIndex"/>); PostgreSQL's pg_trgm fits the
+/// same contract.
+/// </summary>
+public interface ILogSearchIndex
+{
+    Task<bool> ContainsAsync(LogRef log, CancellationToken cancellationToken);
+
+    /// <summary>Indexes a log's pieces, in order, replacing whatever the index held for that log.</summary>
+    Task AddAsync(IndexedLog log, IAsyncEnumerable<IndexChunk> chunks, CancellationToken cancellationToken);
+
+    Task RemoveAsync(LogRef log, CancellationToken cancellationToken);
+
+    /// <summary>Pieces that may hold the query, newest run first; within a run in the order they were indexed (each log's lines in order).</summary>
+    IAsyncEnumerable<CandidateChunk> CandidatesAsync(LogSearchFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Empties the index, whatever state it is in (also a damaged one).</summary>
+    Task ClearAsync(CancellationToken cancellationToken);
+
+    /// <summary>Attempts up to this id (in the main database) are all indexed or need no index; 0 when unknown.</summary>
+    Task<long> GetCaughtUpToAsync(CancellationToken cancellationToken);
+
+    Task SetCaughtUpToAsync(long attemptId, CancellationToken cancellationToken);
+
+    Task<LogSearchIndexStats> StatsAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,85 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Pipeliner.Engine.Logging;
+
+namespace Pipeliner.Server.Logs.Search;
+
+/// <summary>
+/// Cuts a log into the pieces the search index holds: about <see cref="LinesPerChunk"/> lines (fewer when they are
+/// long), each with its first line's number, its byte range in the log, and its lines as the viewer shows them with
+/// the secrets of <paramref name="masker"/> masked.
+/// </summary>
+public static class LogChunker
+{
+    public const int LinesPerChunk = 100;
+    public const int MaxChunkBytes = 256 * 1024;
+    private const int ReadBytes = 1024 * 1024;
+
+    public static async IAsyncEnumerable<IndexChunk> ChunksAsync(Stream log, SecretMasker masker, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxChunkBytes + ReadBytes];
+        var chars = new char[buffer.Length];
+        var text = new StringBuilder();
+        var filled = 0;
+        long offset = 0;
+        long line = 1;
+        var end = false;
+        while (true)
+        {
+            while (!end && filled < buffer.Length)
+            {
+                var read = await log.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+                end = read == 0;
+                filled += read;
+            }
+
+            if (filled == 0) yield break;
+
+            var (used, newlines, chunkText) = Cut(buffer.AsSpan(0, filled), end, chars, text, masker);
+            yield return new IndexChunk(line, offset, used, chunkText);
+            line += newlines;
+            offset += used;
+            buffer.AsSpan(used, filled - used).CopyTo(buffer);
+            filled -= used;
+        }
+    }
+
+    /// <summary>One chunk from the start of the buffer: whole lines, up to the line count or about the size.</summary>
+    private static (int Used, int Newlines, string Text) Cut(ReadOnlySpan<byte> span, bool end, char[] chars, StringBuilder text, SecretMasker masker)
+    {
+        var used = 0;
+        var newlines = 0;
+        text.Clear();
+        for (var lines = 0; lines < LinesPerChunk && used < MaxChunkBytes && used < span.Length; lines++)
+        {
+            var rest = span[used..];
+            var newline = rest.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> content;
+            if (newline >= 0)
+            {
+                content = rest[..newline];
+                used += newline + 1;
+                newlines++;
+            }
+            else if (end)
+            {
+                content = rest;
+                used += rest.Length;
+            }
+            else if (used > 0)
+            {
+                break; // the next line does not fit: it starts the next chunk
+            }
+            else
+            {
+                content = rest[..MaxChunkBytes]; // a line longer than the buffer: indexed piece by piece
+                used += MaxChunkBytes;
+            }
+
+            if (text.Length > 0) text.Append('\n');
+            text.Append(masker.Mask(ShownLine.Of(content, chars).ToString()));
+        }
+
+        return (used, newlines, text.ToString());
+    }
+}

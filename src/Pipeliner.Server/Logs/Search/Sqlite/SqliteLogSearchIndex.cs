@@ -1,0 +1,320 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using Pipeliner.Server.Logs.Store;
+
+namespace Pipeliner.Server.Logs.Search.Sqlite;
+
+/// <summary>
+/// The search index in a SQLite file of its own (<c>search.db</c> in the data directory), apart from the main
+/// database so that indexing never holds the main database's write lock and a damaged index is simply replaced.
+/// Pieces of logs are rows of a contentless FTS5 table with the trigram tokenizer and <c>detail=none</c>: it keeps
+/// which trigrams each piece holds, not the text (about a third of the text's size), and answers a query as
+/// "pieces holding every trigram of it", which the log itself then confirms. Text is indexed in upper case (the way
+/// .NET's case-insensitive comparison folds it), so that the index agrees with the check against the log.
+/// A piece's rowid is <c>run × 2³² + (2³² − 1 − n)</c> for the run's n-th piece, so that reading in descending rowid
+/// order gives the newest run first and each run's pieces in order, with no sorting.
+/// </summary>
+public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
+{
+    private const string CaughtUpKey = "caught-up-to";
+    private readonly string _path;
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly ILogger<SqliteLogSearchIndex> _logger;
+    private volatile bool _created;
+
+    public SqliteLogSearchIndex(string path, ILogger<SqliteLogSearchIndex> logger)
+    {
+        _path = path;
+        _logger = logger;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+    }
+
+    public async Task<bool> ContainsAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM logs WHERE run_id = $run AND job = $job AND attempt = $attempt";
+        Bind(command, log);
+        return await Guard(() => command.ExecuteScalarAsync(cancellationToken)) is not null;
+    }
+
+    public async Task AddAsync(IndexedLog log, IAsyncEnumerable<IndexChunk> chunks, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            await RemoveAsync(connection, log.Log, cancellationToken);
+
+            await using var addLog = Command(connection, """
+                INSERT INTO runs (run_id, next_seq) VALUES ($run, 0) ON CONFLICT (run_id) DO NOTHING;
+                INSERT INTO logs (run_id, job, attempt, path, project, branch, number, created) VALUES ($run, $job, $attempt, $path, $project, $branch, $number, $created);
+                SELECT last_insert_rowid();
+                """);
+            Bind(addLog, log.Log);
+            addLog.Parameters.AddWithValue("$path", log.Log.Path);
+            addLog.Parameters.AddWithValue("$project", log.Project);
+            addLog.Parameters.AddWithValue("$branch", (object?)log.Branch ?? DBNull.Value);
+            addLog.Parameters.AddWithValue("$number", log.Number);
+            addLog.Parameters.AddWithValue("$created", log.Created.UtcTicks);
+            var logId = (long)(await Guard(() => addLog.ExecuteScalarAsync(cancellationToken)))!;
+            await using var sequence = Command(connection, "SELECT next_seq FROM runs WHERE run_id = $run");
+            sequence.Parameters.AddWithValue("$run", log.Log.RunId);
+            var next = (long)(await sequence.ExecuteScalarAsync(cancellationToken))!;
+
+            await using var addChunk = Command(connection, """
+                INSERT INTO chunks (id, log_id, first_line, offset, length) VALUES ($id, $log, $line, $offset, $length);
+                INSERT INTO chunk_text (rowid, text) VALUES ($id, $text);
+                """);
+            var id = addChunk.Parameters.Add("$id", SqliteType.Integer);
+            addChunk.Parameters.AddWithValue("$log", logId);
+            var line = addChunk.Parameters.Add("$line", SqliteType.Integer);
+            var offset = addChunk.Parameters.Add("$offset", SqliteType.Integer);
+            var length = addChunk.Parameters.Add("$length", SqliteType.Integer);
+            var text = addChunk.Parameters.Add("$text", SqliteType.Text);
+            await foreach (var chunk in chunks.WithCancellation(cancellationToken))
+            {
+                id.Value = RowId(log.Log.RunId, next++);
+                line.Value = chunk.FirstLine;
+                offset.Value = chunk.Offset;
+                length.Value = chunk.Length;
+                text.Value = chunk.Text.ToUpperInvariant();
+                await Guard(() => addChunk.ExecuteNonQueryAsync(cancellationToken));
+            }
+
+            await using var store = Command(connection, "UPDATE runs SET next_seq = $next WHERE run_id = $run");
+            store.Parameters.AddWithValue("$next", next);
+            store.Parameters.AddWithValue("$run", log.Log.RunId);
+            await store.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    public async Task RemoveAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            await RemoveAsync(connection, log, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    public async IAsyncEnumerable<CandidateChunk> CandidatesAsync(LogSearchFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var match = TrigramQuery.Of(filter.Query.ToUpperInvariant());
+        if (match is null) yield break;
+        await using var connection = await OpenAsync(cancellationToken);
+        // The FTS table alone, in rowid order, read as far as the caller goes; the pieces' facts are looked up in batches.
+        await using var matching = Command(connection, "SELECT rowid FROM chunk_text WHERE chunk_text MATCH $match ORDER BY rowid DESC");
+        matching.Parameters.AddWithValue("$match", match);
+        await using var rows = await Guard(() => matching.ExecuteReaderAsync(cancellationToken));
+        var logs = new Dictionary<long, IndexedLog?>();
+        var batch = new List<long>(BatchSize);
+        var more = true;
+        while (more)
+        {
+            batch.Clear();
+            while (batch.Count < BatchSize && (more = await Guard(() => rows.ReadAsync(cancellationToken)))) batch.Add(rows.GetInt64(0));
+            if (batch.Count == 0) yield break;
+            foreach (var candidate in await DescribeAsync(connection, batch, logs, filter, cancellationToken)) yield return candidate;
+        }
+    }
+
+    private const int BatchSize = 256;
+
+    /// <summary>The pieces of <paramref name="ids"/> whose log passes the filter, in the order of the ids.</summary>
+    private static async Task<List<CandidateChunk>> DescribeAsync(
+        SqliteConnection connection, List<long> ids, Dictionary<long, IndexedLog?> logs, LogSearchFilter filter, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection,
+            $"SELECT id, log_id, first_line, offset, length FROM chunks WHERE id IN ({string.Join(',', ids.Select(id => id.ToString(CultureInfo.InvariantCulture)))})");
+        var chunks = new Dictionary<long, (long LogId, long Line, long Offset, int Length)>();
+        await using (var reader = await Guard(() => command.ExecuteReaderAsync(cancellationToken)))
+        {
+            while (await reader.ReadAsync(cancellationToken)) chunks[reader.GetInt64(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt32(4));
+        }
+
+        var unknown = chunks.Values.Select(c => c.LogId).Where(id => !logs.ContainsKey(id)).Distinct().ToList();
+        if (unknown.Count > 0)
+        {
+            await using var describe = Command(connection,
+                $"SELECT id, run_id, job, attempt, path, project, branch, number, created FROM logs WHERE id IN ({string.Join(',', unknown.Select(id => id.ToString(CultureInfo.InvariantCulture)))})");
+            await using var reader = await Guard(() => describe.ExecuteReaderAsync(cancellationToken));
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var log = new IndexedLog(new LogRef(reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4)), reader.GetString(5),
+                    reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt32(7), new DateTimeOffset(reader.GetInt64(8), TimeSpan.Zero));
+                logs[reader.GetInt64(0)] = Passes(log, filter) ? log : null;
+            }
+        }
+
+        var found = new List<CandidateChunk>(ids.Count);
+        foreach (var id in ids)
+        {
+            if (chunks.TryGetValue(id, out var chunk) && logs.GetValueOrDefault(chunk.LogId) is { } log)
+                found.Add(new CandidateChunk(log, chunk.Line, chunk.Offset, chunk.Length));
+        }
+
+        return found;
+    }
+
+    private static bool Passes(IndexedLog log, LogSearchFilter filter) =>
+        (filter.Project is null || log.Project == filter.Project) && (filter.Branch is null || log.Branch == filter.Branch)
+        && (filter.Since is null || log.Created >= filter.Since) && (filter.Until is null || log.Created <= filter.Until);
+
+    public async Task ClearAsync(CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var file in (string[])[_path, _path + "-wal", _path + "-shm"]) File.Delete(file);
+            _created = false;
+            _logger.LogWarning("The log search index was emptied; logs are indexed again in the background");
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    public async Task<long> GetCaughtUpToAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT value FROM meta WHERE key = $key");
+        command.Parameters.AddWithValue("$key", CaughtUpKey);
+        return await Guard(() => command.ExecuteScalarAsync(cancellationToken)) is string value ? long.Parse(value, CultureInfo.InvariantCulture) : 0;
+    }
+
+    public async Task SetCaughtUpToAsync(long attemptId, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, "INSERT INTO meta (key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = $value");
+            command.Parameters.AddWithValue("$key", CaughtUpKey);
+            command.Parameters.AddWithValue("$value", attemptId.ToString(CultureInfo.InvariantCulture));
+            await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    public async Task<LogSearchIndexStats> StatsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using (var checkpoint = Command(connection, "PRAGMA wal_checkpoint(TRUNCATE)"))
+        {
+            await Guard(() => checkpoint.ExecuteNonQueryAsync(cancellationToken));
+        }
+
+        await using var command = Command(connection, """
+            SELECT (SELECT count(*) FROM logs), (SELECT count(*) FROM chunks), (SELECT coalesce(sum(length), 0) FROM chunks),
+                   (SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size())
+            """);
+        await using var reader = await Guard(() => command.ExecuteReaderAsync(cancellationToken));
+        await reader.ReadAsync(cancellationToken);
+        var wal = new FileInfo(_path + "-wal");
+        return new LogSearchIndexStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3) + (wal.Exists ? wal.Length : 0));
+    }
+
+    public void Dispose() => _writer.Dispose();
+
+    private static long RowId(long runId, long sequence) => (runId << 32) + (uint.MaxValue - sequence);
+
+    private static async Task RemoveAsync(SqliteConnection connection, LogRef log, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, """
+            DELETE FROM chunk_text WHERE rowid IN (SELECT c.id FROM chunks c JOIN logs l ON l.id = c.log_id WHERE l.run_id = $run AND l.job = $job AND l.attempt = $attempt);
+            DELETE FROM chunks WHERE log_id IN (SELECT id FROM logs WHERE run_id = $run AND job = $job AND attempt = $attempt);
+            DELETE FROM logs WHERE run_id = $run AND job = $job AND attempt = $attempt;
+            """);
+        Bind(command, log);
+        await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
+    }
+
+    private static void Bind(SqliteCommand command, LogRef log)
+    {
+        command.Parameters.AddWithValue("$run", log.RunId);
+        command.Parameters.AddWithValue("$job", log.JobId);
+        command.Parameters.AddWithValue("$attempt", log.Attempt);
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await Guard(() => connection.OpenAsync(cancellationToken));
+            if (!_created) await CreateAsync(connection, cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task CreateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS logs (
+                id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, job TEXT NOT NULL, attempt INTEGER NOT NULL, path TEXT NOT NULL,
+                project TEXT NOT NULL, branch TEXT, number INTEGER NOT NULL, created INTEGER NOT NULL, UNIQUE (run_id, job, attempt));
+            CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, next_seq INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, log_id INTEGER NOT NULL, first_line INTEGER NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS chunks_by_log ON chunks (log_id);
+            CREATE VIRTUAL TABLE IF NOT EXISTS chunk_text USING fts5 (text, content = '', contentless_delete = 1, detail = none, tokenize = 'trigram case_sensitive 1');
+            """);
+        await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
+        _created = true;
+    }
+
+    /// <summary>A damaged, foreign or removed file is named as such, so that callers answer "rebuild the index" rather than fail.</summary>
+    private static async Task<T> Guard<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 11 or 26
+                                         || (e.SqliteErrorCode == 1 && e.Message.Contains("no such table", StringComparison.Ordinal)))
+        {
+            throw new LogSearchIndexDamagedException("the log search index is damaged; rebuild it (POST /api/admin/search/rebuild)", e);
+        }
+    }
+
+    private static async Task Guard(Func<Task> action) => await Guard(async () =>
+    {
+        await action();
+        return true;
+    });
+}

@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using ZstdSharp;
+
+namespace Pipeliner.Server.Logs.Store;
+
+/// <summary>
+/// A final log stored compressed so that any byte range is still cheap to read: the log cut into blocks of
+/// <see cref="BlockBytes"/>, each an independent zstd frame, then a table of the blocks' sizes and a trailer.
+/// <code>
+/// "PLZ1"  frame 1 … frame n  [n × (uncompressed int32, compressed int32)]  n int32  total int64  "PLZE"
+/// </code>
+/// Reading from any offset decompresses only the block holding it (<see cref="OpenRead"/>).
+/// </summary>
+public static class CompressedLog
+{
+    public const int BlockBytes = 1024 * 1024;
+    public const int Level = 3;
+    private const int TrailerBytes = 4 + 8 + 4;
+    private static readonly byte[] Magic = "PLZ1"u8.ToArray();
+    private static readonly byte[] EndMagic = "PLZE"u8.ToArray();
+
+    /// <summary>Compresses <paramref name="source"/> from its start to its current end into a new file at <paramref name="path"/>.</summary>
+    public static async Task WriteAsync(Stream source, string path, CancellationToken cancellationToken)
+    {
+        var input = ArrayPool<byte>.Shared.Rent(BlockBytes);
+        var output = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(BlockBytes));
+        var blocks = new List<(int Plain, int Packed)>();
+        long total = 0;
+        try
+        {
+            using var compressor = new Compressor(Level);
+            await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            await file.WriteAsync(Magic, cancellationToken);
+            source.Seek(0, SeekOrigin.Begin);
+            int filled;
+            while ((filled = await source.ReadAtLeastAsync(input.AsMemory(0, BlockBytes), BlockBytes, throwOnEndOfStream: false, cancellationToken)) > 0)
+            {
+                var packed = compressor.Wrap(input.AsSpan(0, filled), output);
+                await file.WriteAsync(output.AsMemory(0, packed), cancellationToken);
+                blocks.Add((filled, packed));
+                total += filled;
+            }
+
+            var table = new byte[blocks.Count * 8 + TrailerBytes];
+            for (var i = 0; i < blocks.Count; i++)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(table.AsSpan(i * 8), blocks[i].Plain);
+                BinaryPrimitives.WriteInt32LittleEndian(table.AsSpan(i * 8 + 4), blocks[i].Packed);
+            }
+
+            var trailer = table.AsSpan(blocks.Count * 8);
+            BinaryPrimitives.WriteInt32LittleEndian(trailer, blocks.Count);
+            BinaryPrimitives.WriteInt64LittleEndian(trailer[4..], total);
+            EndMagic.CopyTo(trailer[12..]);
+            await file.WriteAsync(table, cancellationToken);
+            await file.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(input);
+            ArrayPool<byte>.Shared.Return(output);
+        }
+    }
+
+    /// <summary>A seekable stream of the log's bytes; owns <paramref name="file"/>. Throws <see cref="InvalidDataException"/> for a damaged file.</summary>
+    public static Stream OpenRead(FileStream file)
+    {
+        try
+        {
+            return new Reader(file, ReadTable(file));
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private static Block[] ReadTable(FileStream file)
+    {
+        var length = file.Length;
+        if (length < Magic.Length + TrailerBytes) throw new InvalidDataException($"{file.Name} is not a compressed log (too short)");
+        Span<byte> trailer = stackalloc byte[TrailerBytes];
+        file.Seek(length - TrailerBytes, SeekOrigin.Begin);
+        file.ReadExactly(trailer);
+        if (!trailer[12..].SequenceEqual(EndMagic)) throw new InvalidDataException($"{file.Name} is not a compressed log (no trailer)");
+        var count = BinaryPrimitives.ReadInt32LittleEndian(trailer);
+        var total = BinaryPrimitives.ReadInt64LittleEndian(trailer[4..]);
+        if (count < 0 || (long)count * 8 > length - TrailerBytes - Magic.Length) throw new InvalidDataException($"{file.Name}: a damaged block table");
+        var table = new byte[count * 8];
+        file.Seek(length - TrailerBytes - table.Length, SeekOrigin.Begin);
+        file.ReadExactly(table);
+        var blocks = new Block[count];
+        long plain = 0, packed = Magic.Length;
+        for (var i = 0; i < count; i++)
+        {
+            var plainLength = BinaryPrimitives.ReadInt32LittleEndian(table.AsSpan(i * 8));
+            var packedLength = BinaryPrimitives.ReadInt32LittleEndian(table.AsSpan(i * 8 + 4));
+            if (plainLength is <= 0 or > BlockBytes || packedLength <= 0) throw new InvalidDataException($"{file.Name}: a damaged block table");
+            blocks[i] = new Block(plain, plainLength, packed, packedLength);
+            plain += plainLength;
+            packed += packedLength;
+        }
+
+        if (plain != total || packed != length - TrailerBytes - table.Length) throw new InvalidDataException($"{file.Name}: the block table does not add up");
+        return blocks;
+    }
+
+    private readonly record struct Block(long Offset, int Length, long PackedOffset, int PackedLength);
+
+    /// <summary>Reads any range of the log; the last decompressed block is kept for the next read.</summary>
+    private sealed class Reader(FileStream file, Block[] blocks) : Stream
+    {
+        private readonly Decompressor _decompressor = new();
+        private readonly long _length = blocks.Length == 0 ? 0 : blocks[^1].Offset + blocks[^1].Length;
+        private byte[]? _plain;
+        private byte[]? _packed;
+        private int _current = -1;
+        private long _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => _length;
+
+        public override long Position
+        {
+            get => _position;
+            set => _position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_position >= _length || buffer.IsEmpty) return 0;
+            var index = BlockAt(_position);
+            Load(index);
+            var block = blocks[index];
+            var from = (int)(_position - block.Offset);
+            var count = Math.Min(buffer.Length, block.Length - from);
+            _plain.AsSpan(from, count).CopyTo(buffer);
+            _position += count;
+            return count;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            Position = origin switch
+            {
+                SeekOrigin.Begin => offset,
+                SeekOrigin.Current => _position + offset,
+                _ => _length + offset,
+            };
+            return _position;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int BlockAt(long position)
+        {
+            int low = 0, high = blocks.Length - 1;
+            while (low < high)
+            {
+                var middle = (low + high + 1) / 2;
+                if (blocks[middle].Offset <= position) low = middle;
+                else high = middle - 1;
+            }
+
+            return low;
+        }
+
+        private void Load(int index)
+        {
+            if (index == _current) return;
+            var block = blocks[index];
+            _plain ??= new byte[BlockBytes];
+            if (_packed is null || _packed.Length < block.PackedLength) _packed = new byte[Math.Max(block.PackedLength, 64 * 1024)];
+            file.Seek(block.PackedOffset, SeekOrigin.Begin);
+            file.ReadExactly(_packed, 0, block.PackedLength);
+            try
+            {
+                var written = _decompressor.Unwrap(_packed.AsSpan(0, block.PackedLength), _plain);
+                if (written != block.Length) throw new InvalidDataException($"{file.Name}: block {index} holds {written} bytes, not {block.Length}");
+            }
+            catch (ZstdException e)
+            {
+                throw new InvalidDataException($"{file.Name}: block {index} is damaged: {e.Message}", e);
+            }
+
+            _current = index;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                file.Dispose();
+                _decompressor.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

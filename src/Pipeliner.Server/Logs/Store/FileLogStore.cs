@@ -1,0 +1,267 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Pipeliner.Engine.Logging;
+using Pipeliner.Engine.Storage;
+using Pipeliner.Server.Dashboard;
+
+namespace Pipeliner.Server.Logs.Store;
+
+/// <summary>
+/// Logs as files under the data directory: <c>{attempt}.log</c> while the attempt runs (append-only, readable while it
+/// grows), replaced by <c>{attempt}.log.zst</c> (independent zstd frames with an index, <see cref="CompressedLog"/>)
+/// once final. The compressed file is complete before the plain one goes, so a reader always finds one of them; a
+/// reader holding the plain file keeps reading it.
+/// </summary>
+public sealed class FileLogStore(DataLayout layout, LogCompletions completions, TimeProvider time, ILogger<FileLogStore> logger) : ILogStore
+{
+    public const string CompressedSuffix = ".zst";
+
+    /// <summary>Writers of one log take turns; logs share a fixed number of locks (by the hash of their path).</summary>
+    private readonly SemaphoreSlim[] _writers = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+
+    public string PlainPath(LogRef log) => Path.Combine(layout.Root, log.Path);
+
+    public string CompressedPath(LogRef log) => PlainPath(log) + CompressedSuffix;
+
+    public async Task AppendAsync(LogRef log, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
+    {
+        if (lines.Count == 0) return;
+        using var _ = await LockAsync(log, cancellationToken);
+        await ReopenAsync(log, cancellationToken);
+        var path = PlainPath(log);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        foreach (var line in lines)
+        {
+            LogLineFormat.WriteTimestamp(line.Timestamp, buffer.GetSpan(LogLineFormat.TimestampLength + 1));
+            buffer.Advance(LogLineFormat.TimestampLength + 1);
+            EncodingExtensions.GetBytes(Encoding.UTF8, line.Text.Replace('\n', ' '), buffer);
+            buffer.Write("\n"u8);
+        }
+
+        await file.WriteAsync(buffer.WrittenMemory, cancellationToken);
+    }
+
+    public async Task<long> LengthAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        using var _ = await LockAsync(log, cancellationToken);
+        return await ReceivedAsync(log, cancellationToken);
+    }
+
+    public async Task<LogAppendResult> AppendAsync(
+        LogRef log, long offset, ReadOnlyMemory<byte> bytes, SecretMasker masker, CancellationToken cancellationToken)
+    {
+        using var _ = await LockAsync(log, cancellationToken);
+        var received = await ReceivedAsync(log, cancellationToken);
+        if (offset != received || bytes.Length == 0) return new LogAppendResult(offset == received, received, []);
+        if (bytes.Span[^1] != (byte)'\n') throw new ArgumentException("a log batch must end at the end of a line");
+        await ReopenAsync(log, cancellationToken);
+
+        var lines = new List<LogLine>();
+        var output = new ArrayBufferWriter<byte>(bytes.Length + 64);
+        var masked = new ArrayBufferWriter<byte>();
+        var rest = bytes.Span;
+        while (rest.Length > 0)
+        {
+            var end = rest.IndexOf((byte)'\n');
+            masked.ResetWrittenCount();
+            masker.MaskInto(rest[..end], masked);
+            output.Write(masked.WrittenSpan);
+            output.Write("\n"u8);
+            lines.Add(Parse(masked.WrittenSpan));
+            rest = rest[(end + 1)..];
+        }
+
+        var path = PlainPath(log);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using (var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+            await file.WriteAsync(output.WrittenMemory, cancellationToken);
+        }
+
+        // Written after the lines: a batch cut short by a crash is sent again rather than lost.
+        var length = received + bytes.Length;
+        await File.WriteAllTextAsync(ReceivedPath(log), length.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
+        return new LogAppendResult(true, length, lines);
+    }
+
+    public async Task<bool> CompleteAsync(LogRef log, long length, CancellationToken cancellationToken)
+    {
+        if (await LengthAsync(log, cancellationToken) != length) return false;
+        completions.Add(log);
+        return true;
+    }
+
+    public async Task AppendNoteAsync(LogRef log, string text, CancellationToken cancellationToken)
+    {
+        using var _ = await LockAsync(log, cancellationToken);
+        await ReopenAsync(log, cancellationToken);
+        await JobLogWriter.AppendToAbandonedAsync(PlainPath(log), text, time);
+    }
+
+    public Stream OpenRead(LogRef log)
+    {
+        var plain = PlainPath(log);
+        // Plain first: while it exists it is the log (a compressed copy may be being written next to it).
+        var stream = TryOpen(plain);
+        if (stream is not null) return stream;
+        var compressed = TryOpen(CompressedPath(log));
+        if (compressed is not null) return CompressedLog.OpenRead(compressed);
+        // Compressed and removed between the two looks: the compressed file is there now.
+        return TryOpen(plain) ?? (TryOpen(CompressedPath(log)) is { } late ? CompressedLog.OpenRead(late) : new MemoryStream([], writable: false));
+    }
+
+    public LogSlice Read(LogRef log, long offset, long maxBytes)
+    {
+        var stream = OpenRead(log);
+        var total = stream.Length;
+        var start = Math.Clamp(offset, 0, total);
+        var length = Math.Min(total - start, maxBytes);
+        stream.Seek(start, SeekOrigin.Begin);
+        return new LogSlice(new BoundedStream(stream, length), start, length, total);
+    }
+
+    public async Task<(List<LogMatch> Matches, bool Truncated)> SearchAsync(LogRef log, string query, int limit, CancellationToken cancellationToken)
+    {
+        await using var stream = OpenRead(log);
+        return await LogSearcher.SearchAsync(stream, query, limit, cancellationToken);
+    }
+
+    public Task CompleteAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        completions.Add(log);
+        return Task.CompletedTask;
+    }
+
+    public LogSize? SizeOf(LogRef log)
+    {
+        var plain = new FileInfo(PlainPath(log));
+        if (plain.Exists) return new LogSize(plain.Length, plain.Length, Compressed: false);
+        var compressed = new FileInfo(CompressedPath(log));
+        if (!compressed.Exists) return null;
+        try
+        {
+            using var stream = CompressedLog.OpenRead(compressed.OpenRead());
+            return new LogSize(stream.Length, compressed.Length, Compressed: true);
+        }
+        catch (InvalidDataException)
+        {
+            return new LogSize(0, compressed.Length, Compressed: true);
+        }
+    }
+
+    public async Task<long> DeleteAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        using var _ = await LockAsync(log, cancellationToken);
+        long freed = 0;
+        foreach (var path in (string[])[PlainPath(log), CompressedPath(log), ReceivedPath(log)])
+        {
+            var file = new FileInfo(path);
+            if (!file.Exists) continue;
+            freed += file.Length;
+            file.Delete();
+        }
+
+        return freed;
+    }
+
+    /// <summary>
+    /// Stores a final log compressed: the compressed file is written beside it and checked, then the plain one is
+    /// removed. Nothing happens to a log that is already compressed or has no plain file.
+    /// </summary>
+    public async Task<bool> CompressAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        using var _ = await LockAsync(log, cancellationToken);
+        var plain = PlainPath(log);
+        if (!File.Exists(plain)) return false;
+        var compressed = CompressedPath(log);
+        var temporary = compressed + ".tmp";
+        await using (var source = new FileStream(plain, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            await CompressedLog.WriteAsync(source, temporary, cancellationToken);
+            // A writer that appended meanwhile would lose lines: keep the plain file then.
+            if (source.Length != new FileInfo(plain).Length)
+            {
+                File.Delete(temporary);
+                return false;
+            }
+        }
+
+        File.Move(temporary, compressed, overwrite: true);
+        File.Delete(plain);
+        return true;
+    }
+
+    /// <summary>A compressed log that receives more lines becomes a plain one again (it is compressed again when it ends).</summary>
+    private async Task ReopenAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        var compressed = CompressedPath(log);
+        var plain = PlainPath(log);
+        if (File.Exists(plain) || !File.Exists(compressed)) return;
+        logger.LogInformation("The final log {Log} receives more lines: it is stored uncompressed again", log.Path);
+        var temporary = plain + ".tmp";
+        await using (var source = CompressedLog.OpenRead(File.OpenRead(compressed)))
+        await using (var target = File.Create(temporary))
+        {
+            await source.CopyToAsync(target, cancellationToken);
+        }
+
+        File.Move(temporary, plain);
+        File.Delete(compressed);
+    }
+
+    /// <summary>A stored line is <c>{timestamp} {text}</c>; one without a timestamp is kept whole.</summary>
+    private static LogLine Parse(ReadOnlySpan<byte> line)
+    {
+        var text = Encoding.UTF8.GetString(line);
+        return LogLineFormat.HasTimestamp(line) &&
+               DateTimeOffset.TryParse(text.AsSpan(0, LogLineFormat.TimestampLength - 1), CultureInfo.InvariantCulture,
+                   DateTimeStyles.AssumeUniversal, out var timestamp)
+            ? new LogLine(timestamp, text[(LogLineFormat.TimestampLength + 1)..])
+            : new LogLine(DateTimeOffset.UnixEpoch, text);
+    }
+
+    /// <summary>How much of a remote agent's log has arrived, kept beside it (<c>{attempt}.log.received</c>).</summary>
+    private string ReceivedPath(LogRef log) => PlainPath(log) + ".received";
+
+    private async Task<long> ReceivedAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        var path = ReceivedPath(log);
+        return File.Exists(path) && long.TryParse(await File.ReadAllTextAsync(path, cancellationToken), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+            ? length
+            : 0;
+    }
+
+    private static FileStream? TryOpen(string path)
+    {
+        try
+        {
+            return new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.ReadWrite | FileShare.Delete,
+                BufferSize = 0,
+                Options = FileOptions.SequentialScan,
+            });
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<IDisposable> LockAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        var gate = _writers[(int)((uint)StringComparer.Ordinal.GetHashCode(log.Path) % (uint)_writers.Length)];
+        await gate.WaitAsync(cancellationToken);
+        return new Release(gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+}

@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeliner.Engine.Logging;
+using Pipeliner.Engine.Storage;
+using Pipeliner.Server.Agents;
+using Pipeliner.Server.Dashboard;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Logs;
+using Pipeliner.Server.Logs.Search;
+using Pipeliner.Server.Logs.Store;
+using Pipeliner.Server.Settings;
+
+namespace Pipeliner.Benchmarks;
+
+/// <summary>
+/// Logs at scale (docs/performance.md, "Logs at scale"): generated CI logs of <c>attempts</c> × ~100 KB go through the
+/// server's log store as remote agents send them (offset batches of 256 KB, masked), each is sealed when it ends (indexed
+/// in the FTS5 trigram index, compressed), then searches across all runs are timed through the same service as
+/// <c>GET /api/search/logs</c>, and a 100,000-line compressed log is opened as the dashboard does.
+/// <code>dotnet run -c Release --project tests/Pipeliner.Benchmarks -- --logs [attempts=2000] [kb-per-attempt=100]</code>
+/// </summary>
+public static class LogBenchmark
+{
+    private const string RareMarker = "E-PAYMENT-7f3c9a1d";
+
+    public static async Task RunAsync(TextWriter output, int attempts, int kilobytes)
+    {
+        var root = Directory.CreateTempSubdirectory("pipeliner-logbench-").FullName;
+        try
+        {
+            await using var services = Services(root);
+            await SeedRunsAsync(services, attempts);
+            var store = services.GetRequiredService<ILogStore>();
+            var sealer = services.GetRequiredService<LogSealer>();
+            var layout = services.GetRequiredService<DataLayout>();
+            var masker = new SecretMasker(["hunter2-secret-value", "AKIAEXAMPLEKEY123"]);
+            var random = new Random(42);
+            var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+
+            long plainBytes = 0;
+            var generate = TimeSpan.Zero;
+            var ingest = Stopwatch.StartNew();
+            ingest.Stop();
+            var seal = new Stopwatch();
+            for (var i = 1; i <= attempts; i++)
+            {
+                var generated = Stopwatch.StartNew();
+                var log = LogCorpus.Attempt(random, kilobytes * 1024, start.AddMinutes(i), i == attempts / 3 ? RareMarker : null);
+                generate += generated.Elapsed;
+                var reference = LogRef.For(layout, i, "build", 1);
+                ingest.Start();
+                for (var offset = 0; offset < log.Length;)
+                {
+                    var end = Math.Min(log.Length, offset + 256 * 1024);
+                    end = Array.LastIndexOf(log, (byte)'\n', end - 1) + 1;
+                    await store.AppendAsync(reference, offset, log.AsMemory(offset, end - offset), masker, CancellationToken.None);
+                    offset = end;
+                }
+
+                ingest.Stop();
+                seal.Start();
+                await sealer.SealAsync(reference, CancellationToken.None);
+                seal.Stop();
+                plainBytes += log.Length;
+            }
+
+            var index = await services.GetRequiredService<ILogSearchIndex>().StatsAsync(CancellationToken.None);
+            var stored = Directory.EnumerateFiles(layout.RunsDirectory, "*.zst", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+            var mb = plainBytes / 1e6;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"corpus: {attempts} attempts, {mb:F1} MB of stored log lines (generated in {generate.TotalSeconds:F1} s, not counted)"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ingestion (append through the store): {mb / ingest.Elapsed.TotalSeconds:F1} MB/s; sealing (index + compress): {mb / seal.Elapsed.TotalSeconds:F1} MB/s; " +
+                $"both: {mb / (ingest.Elapsed + seal.Elapsed).TotalSeconds:F1} MB/s"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"index: {index.IndexBytes / 1e6:F1} MB = {(double)index.IndexBytes / plainBytes:F2}x the log text ({index.Chunks} pieces); " +
+                $"compressed logs: {stored / 1e6:F1} MB, ratio {(double)plainBytes / stored:F2}:1"));
+
+            foreach (var (name, query) in new[] { ("rare", RareMarker), ("rare, lower case, part", "payment-7f3c9"), ("common (limit 100)", LogCorpus.CommonWord), ("absent", "no-such-text-anywhere") })
+            {
+                var times = new List<double>();
+                RunLogSearchResponse? last = null;
+                for (var i = 0; i < 25; i++)
+                {
+                    await using var scope = services.CreateAsyncScope();
+                    var timer = Stopwatch.StartNew();
+                    last = await scope.ServiceProvider.GetRequiredService<LogSearch>()
+                        .SearchAsync(new LogSearchFilter(query, null, null, null, null), null, 100, CancellationToken.None);
+                    times.Add(timer.Elapsed.TotalMilliseconds);
+                }
+
+                times.Sort();
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"search {name} '{query}': {last!.Matches.Count} matches{(last.Truncated ? " (truncated)" : "")}; p50 {times[times.Count / 2]:F1} ms, p95 {times[(int)(times.Count * 0.95)]:F1} ms"));
+            }
+
+            await OpenLargeLogAsync(output, store, sealer, layout, masker, random, attempts + 1);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>A 100,000-line log, compressed, read as the dashboard opens it: its pages, then all of it in 8 MiB answers.</summary>
+    private static async Task OpenLargeLogAsync(TextWriter output, ILogStore store, LogSealer sealer, DataLayout layout, SecretMasker masker, Random random, int runId)
+    {
+        var reference = LogRef.For(layout, runId, "build", 1);
+        var lines = 0;
+        var offset = 0L;
+        while (lines < 100_000)
+        {
+            var piece = LogCorpus.Attempt(random, 256 * 1024, DateTimeOffset.UnixEpoch, null);
+            var end = piece.Length;
+            var count = piece.Count(b => b == (byte)'\n');
+            if (lines + count > 100_000)
+            {
+                var keep = 100_000 - lines;
+                end = 0;
+                for (var n = 0; n < keep; n++) end = Array.IndexOf(piece, (byte)'\n', end) + 1;
+                count = keep;
+            }
+
+            await store.AppendAsync(reference, offset, piece.AsMemory(0, end), masker, CancellationToken.None);
+            offset += end;
+            lines += count;
+        }
+
+        await sealer.SealAsync(reference, CancellationToken.None);
+        var times = new List<double>();
+        for (var i = 0; i < 7; i++)
+        {
+            var timer = Stopwatch.StartNew();
+            await using (var stream = store.OpenRead(reference))
+            {
+                await new LogPageIndex().IndexAsync(reference.Path + i, stream, CancellationToken.None);
+            }
+
+            for (long at = 0; ;)
+            {
+                var slice = store.Read(reference, at, 8 * 1024 * 1024);
+                await using (slice.Content) await slice.Content.CopyToAsync(Stream.Null);
+                at = slice.Start + slice.Length;
+                if (slice.Length == 0 || at >= slice.Total) break;
+            }
+
+            times.Add(timer.Elapsed.TotalMilliseconds);
+        }
+
+        times.Sort();
+        var size = store.SizeOf(reference)!;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"100,000-line log ({size.Bytes / 1e6:F1} MB, {size.StoredBytes / 1e6:F1} MB compressed): pages + whole log read in {times[3]:F0} ms (median of 7), {times[^1]:F0} ms worst"));
+    }
+
+    private static ServiceProvider Services(string root)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new DataLayout(root));
+        services.AddSingleton(Options.Create(new PipelinerOptions { DataDir = root }));
+        services.AddSingleton<ActiveAttempts>();
+        services.AddSingleton<IHostApplicationLifetime, ApplicationLifetime>();
+        services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
+        services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite($"Data Source={Path.Combine(root, "pipeliner.db")}"));
+        services.AddLogs();
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>One project, and a run with one job and one attempt per log, as the server records them.</summary>
+    private static async Task SeedRunsAsync(ServiceProvider services, int attempts)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        await db.Database.MigrateAsync();
+        var project = new ProjectEntity
+        {
+            Name = "shop", Repository = "https://example.com/shop.git", Forge = "gitea", WebhookSecretProtected = "-",
+            PipelineFile = ".pipeliner.yml", DefaultBranch = "main", CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Projects.Add(project);
+        await db.SaveChangesAsync();
+        var layout = services.GetRequiredService<DataLayout>();
+        var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var i = 1; i <= attempts + 1; i++)
+        {
+            var run = new RunEntity
+            {
+                Id = i, ProjectId = project.Id, Number = i, Status = i % 7 == 0 ? "failed" : "succeeded", Event = "push",
+                Branch = i % 3 == 0 ? "develop" : "main", CommitSha = new string('a', 40), Trigger = "benchmark", CreatedAt = start.AddMinutes(i),
+            };
+            var job = new JobEntity { JobId = "build", Stage = "build", Status = run.Status };
+            job.Attempts.Add(new AttemptEntity
+            {
+                Number = 1, Status = run.Status, StartedAt = run.CreatedAt, FinishedAt = run.CreatedAt.AddMinutes(1),
+                LogPath = LogRef.For(layout, i, "build", 1).Path,
+            });
+            run.Jobs.Add(job);
+            db.Runs.Add(run);
+            if (i % 1000 == 0) await db.SaveChangesAsync();
+        }
+
+        await db.SaveChangesAsync();
+    }
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+using Pipeliner.Server.Auth;
+using Pipeliner.Server.Logs;
+using Pipeliner.Server.Logs.Search;
+using Pipeliner.Server.ProjectSecrets;
+using Pipeliner.Server.Tests.Support;
+
+namespace Pipeliner.Server.Tests.Logs.Search;
+
+public sealed class LogSearchEndpointsTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
+{
+    private static readonly DateTimeOffset Monday = new(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
+    private readonly LogSeed _seed = new(app);
+
+    private static string Token() => $"tok{Guid.NewGuid():N}"[..16];
+
+    private async Task<RunLogSearchResponse> SearchAsync(string query, string? token = PipelinerApp.AdminToken)
+    {
+        var response = await app.Client(token).GetAsync($"/api/search/logs?{query}");
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<RunLogSearchResponse>())!;
+    }
+
+    [Fact]
+    public async Task Search_FindsLinesAcrossRunsNewestFirst_AsTheViewerShowsThem()
+    {
+        var token = Token();
+        var project = await _seed.ProjectAsync();
+        var older = await _seed.RunAsync(project, "failed", "main", Monday,
+            ("build", ["compiling", $"error {token}: disk full", "done"]), ("test", ["ok", $"\u001b[31mERROR\u001b[0m {token.ToUpperInvariant()}"]));
+        var newer = await _seed.RunAsync(project, "succeeded", "feature/x", Monday.AddDays(1),
+            ("build", [.. Enumerable.Range(1, 250).Select(i => $"line {i}"), $"10%\r100% {token} progress\r"]));
+        await _seed.SealAllAsync();
+
+        var result = await SearchAsync($"q={token}");
+
+        Assert.False(result.Truncated);
+        Assert.True(result.TookMs >= 0);
+        Assert.Equal(
+            [
+                new RunLogMatch(newer.Id, project.Name, 2, "feature/x", "build", 1, 251, $"100% {token} progress"),
+                new RunLogMatch(older.Id, project.Name, 1, "main", "build", 1, 2, $"error {token}: disk full"),
+                new RunLogMatch(older.Id, project.Name, 1, "main", "test", 1, 2, $"ERROR {token.ToUpperInvariant()}"),
+            ],
+            result.Matches);
+    }
+
+    [Fact]
+    public async Task Search_NarrowsDown_ByProjectBranchStatusAndTime()
+    {
+        var token = Token();
+        var first = await _seed.ProjectAsync();
+        var second = await _seed.ProjectAsync();
+        var a = await _seed.RunAsync(first, "failed", "main", Monday, ("build", [$"{token} a"]));
+        var b = await _seed.RunAsync(first, "succeeded", "dev", Monday.AddDays(2), ("build", [$"{token} b"]));
+        var c = await _seed.RunAsync(second, "failed", "main", Monday.AddDays(4), ("build", [$"{token} c"]));
+        await _seed.SealAllAsync();
+
+        async Task<long[]> Runs(string filter) => [.. (await SearchAsync($"q={token}&{filter}")).Matches.Select(m => m.RunId)];
+
+        Assert.Equal([c.Id, b.Id, a.Id], await Runs(""));
+        Assert.Equal([b.Id, a.Id], await Runs($"project={first.Name}"));
+        Assert.Equal([c.Id, a.Id], await Runs("branch=main"));
+        Assert.Equal([c.Id, a.Id], await Runs("status=failed"));
+        Assert.Equal([b.Id], await Runs($"since={Monday.AddDays(1):O}&until={Monday.AddDays(3):O}".Replace("+", "%2B", StringComparison.Ordinal)));
+        var limited = await SearchAsync($"q={token}&limit=2");
+        Assert.True(limited.Truncated);
+        Assert.Equal([c.Id, b.Id], limited.Matches.Select(m => m.RunId));
+    }
+
+    [Theory]
+    [InlineData("q=", "3 to 200 characters")]
+    [InlineData("q=ab", "too short")]
+    [InlineData("q=abc&limit=0", "limit")]
+    [InlineData("q=abc&limit=5000", "limit")]
+    [InlineData("q=abc&status=green", "not a run status")]
+    [InlineData("q=abc&since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z", "since is after until")]
+    [InlineData("q=abc&since=yesterday", "since")]
+    public async Task Search_Answers400_WhenTheQueryIsNotUsable(string query, string said)
+    {
+        var response = await app.Client().GetAsync($"/api/search/logs?{query}");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(said, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Search_Answers404_ForAnUnknownProject_And401_WithoutToken()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client().GetAsync("/api/search/logs?q=abc&project=nope")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.Client(token: null).GetAsync("/api/search/logs?q=abc")).StatusCode);
+        var viewer = await app.CreateTokenAsync(Role.Viewer);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client(viewer).GetAsync("/api/search/logs?q=abc")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.Client(viewer).PostAsync("/api/admin/search/rebuild", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Search_MasksSecrets_ThatTheProjectHasNow()
+    {
+        var token = Token();
+        var secret = $"hunter{Guid.NewGuid():N}";
+        var project = await _seed.ProjectAsync();
+        await _seed.RunAsync(project, "failed", "main", Monday, ("deploy", [$"{token} password={secret} end"]));
+        var set = await app.Client().PutAsJsonAsync($"/api/projects/{project.Name}/secrets/PASSWORD", new SetSecretRequest(secret, null));
+        Assert.True(set.IsSuccessStatusCode);
+        await _seed.SealAllAsync();
+
+        var found = await SearchAsync($"q={token}");
+        Assert.Equal($"{token} password=*** end", Assert.Single(found.Matches).Text);
+        Assert.Empty((await SearchAsync($"q={secret[..12]}")).Matches);
+    }
+
+    [Fact]
+    public async Task Search_Answers503AndRebuildRepairs_WhenTheIndexIsDamaged()
+    {
+        var token = Token();
+        var project = await _seed.ProjectAsync();
+        var run = await _seed.RunAsync(project, "failed", "main", Monday, ("build", [$"{token} found"]));
+        await _seed.SealAllAsync();
+        Assert.Single((await SearchAsync($"q={token}")).Matches);
+
+        SqliteConnection.ClearAllPools();
+        var index = Path.Combine(app.DataDir, LogSetup.SearchIndexFile);
+        foreach (var file in new[] { index + "-wal", index + "-shm" }.Where(File.Exists)) File.Delete(file);
+        await File.WriteAllBytesAsync(index, [.. Enumerable.Repeat((byte)0x5a, 8192)]);
+
+        var damaged = await app.Client().GetAsync($"/api/search/logs?q={token}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, damaged.StatusCode);
+        Assert.Contains("rebuild", await damaged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await app.Client().PostAsync("/api/admin/search/rebuild", null)).StatusCode);
+        await _seed.SealAllAsync();
+        Assert.Equal(run.Id, Assert.Single((await SearchAsync($"q={token}")).Matches).RunId);
+    }
+}
