@@ -59,7 +59,7 @@ public static class LogEndpoints
         var length = Math.Min(stream.Length - start, MaxChunkBytes);
         http.Response.Headers["X-Next-Offset"] = (start + length).ToString(CultureInfo.InvariantCulture);
         var final = chosen.FinishedAt is not null && !active.Contains(new AttemptKey(id, job, chosen.Number));
-        http.Response.Headers["X-Log-Complete"] = final && start + length >= slice.Total ? "true" : "false";
+        http.Response.Headers["X-Log-Complete"] = final && start + length >= stream.Length ? "true" : "false";
         http.Response.Headers["X-Attempt"] = chosen.Number.ToString(CultureInfo.InvariantCulture);
         return TypedResults.Stream(await masking.OpenAsync(id, stream, start, length, cancellationToken), "text/plain; charset=utf-8");
     }

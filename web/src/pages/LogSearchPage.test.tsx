@@ -45,7 +45,7 @@ describe("LogSearchPage", () => {
     open("/search?q=NullReference&status=failed");
 
     const newest = await screen.findByRole("region", { name: "Run shop #3" });
-    expect(within(newest).getByRole("link", { name: "Line 12 of test" }).getAttribute("href")).toBe("/runs/9/jobs/test?attempt=1#L12");
+    expect(within(newest).getByRole("link", { name: "Line 12 of test" }).getAttribute("href")).toBe("/projects/shop/runs/3/jobs/test?attempt=1#L12");
     expect(within(newest).getAllByRole("listitem")).toHaveLength(2);
     expect(within(newest).getAllByText("NullReference", { selector: "mark" })).toHaveLength(1);
     expect(screen.getByRole("region", { name: "Run shop #1" })).toBeTruthy();

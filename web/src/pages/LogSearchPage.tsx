@@ -44,7 +44,7 @@ export function LogSearchPage() {
           {groupByRun(results.data.matches).map((run) => (
             <section key={run.runId} className="log-search-run" aria-label={`Run ${run.project} #${run.number}`}>
               <h2>
-                <Link to={paths.run(run.runId)}>
+                <Link to={paths.run({ project: run.project, number: run.number })}>
                   {run.project} #{run.number}
                 </Link>
                 {run.branch && <span className="muted"> on {run.branch}</span>}
@@ -138,7 +138,7 @@ function toServer(filters: LogSearchFilters): LogSearchFilters {
 }
 
 function lineLink(match: RunLogMatch): string {
-  return `${paths.job(match.runId, match.job, match.attempt)}#L${match.line}`;
+  return `${paths.job({ project: match.project, number: match.number }, match.job, match.attempt)}#L${match.line}`;
 }
 
 /** The text with each occurrence of the query (any case) marked. */
