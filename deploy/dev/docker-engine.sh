@@ -159,7 +159,7 @@ dockerd_flags() {
     )
     # 20.10 has --ip6tables (off by default, experimental); pass it explicitly
     # where the daemon knows it so no future default can touch ip6tables.
-    if dockerd --help 2>&1 | grep -q -- '--ip6tables'; then
+    if grep -q -- '--ip6tables' <<<"$(dockerd --help 2>&1)"; then
         flags+=(--ip6tables=false)
     fi
     printf '%s\n' "${flags[@]}"

@@ -123,7 +123,7 @@ copy_libs_for() { # rootfs files...
 
 # Path of a library by its soname, from the host's loader cache.
 host_lib() {
-    ldconfig -p | awk -v n="$1" '$1 == n && /x86-64/ { print $NF; exit }'
+    ldconfig -p | awk -v n="$1" '$1 == n && /x86-64/ && !found { print $NF; found = 1 }'  # no early exit: SIGPIPE under pipefail
 }
 
 # $1 rootfs, $2 where the app goes, $3 published files, $4 the account's home, then host programs to include.
