@@ -14,7 +14,7 @@ namespace Pipeliner.Server.Logs;
 /// </summary>
 public sealed class LogReadMasking(IServiceScopeFactory scopes, TimeProvider time)
 {
-    /// <summary>A changed secret is masked on reads at most this long after the change.</summary>
+    /// <summary>A secret set through another replica is masked on this one's reads at most this long after the change.</summary>
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
     private const int MaxCachedRuns = 256;
@@ -37,6 +37,9 @@ public sealed class LogReadMasking(IServiceScopeFactory scopes, TimeProvider tim
         _maskers[runId] = (now + CacheFor, masker);
         return masker;
     }
+
+    /// <summary>A secret was set: every run's masker is built again at its next read.</summary>
+    public void Forget() => _maskers.Clear();
 
     /// <summary>
     /// Bytes <paramref name="start"/> to <paramref name="start"/> + <paramref name="length"/> of a run's stored log

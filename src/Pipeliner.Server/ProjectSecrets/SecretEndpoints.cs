@@ -5,6 +5,7 @@ using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
+using Pipeliner.Server.Logs;
 
 namespace Pipeliner.Server.ProjectSecrets;
 
@@ -36,7 +37,7 @@ public static class SecretEndpoints
 
     private static async Task<Results<Created<SecretResponse>, Ok<SecretResponse>, ValidationProblem, ProblemHttpResult>> SetAsync(
         string project, string name, SetSecretRequest? request, PipelinerDbContext db, SecretVault vault, AuditTrail audit,
-        TimeProvider time, CancellationToken cancellationToken)
+        LogReadMasking readMasking, TimeProvider time, CancellationToken cancellationToken)
     {
         var errors = SecretContracts.Validate(name, request);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
@@ -66,6 +67,9 @@ public static class SecretEndpoints
             // Another request created the same secret at the same moment (the unique index refused the second).
             return Problems.Conflict($"secret {name} was set by another request at the same time; send it again");
         }
+
+        // Reads through this server mask the new value at once (other replicas within LogReadMasking.CacheFor).
+        readMasking.Forget();
 
         var response = secret.ToResponse();
         return created ? TypedResults.Created($"/api/projects/{project}/secrets/{name}", response) : TypedResults.Ok(response);
