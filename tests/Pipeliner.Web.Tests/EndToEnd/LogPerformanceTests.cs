@@ -236,7 +236,11 @@ public sealed class LogPerformanceTests(DashboardWorld world, ITestOutputHelper 
     /// </summary>
     private async Task<(string Path, long Lines, long Marker)> WriteGigabyteLogAsync(long runId)
     {
-        // The finished log may be stored compressed already (1.log.zst): the plain file written here replaces it.
+        // The finished log is sealed (indexed, then stored compressed as 1.log.zst) soon after its attempt ends: wait for
+        // that, so that sealing never runs over the plain file written here, which replaces it.
+        var runDir = Path.Combine(world.Server.DataDir, "runs", runId.ToString(CultureInfo.InvariantCulture));
+        for (var waited = 0; waited < 600 && !Directory.GetFiles(runDir, "1.log.zst", SearchOption.AllDirectories).Any(); waited++)
+            await Task.Delay(100);
         var stored = Directory.GetFiles(Path.Combine(world.Server.DataDir, "runs", runId.ToString(CultureInfo.InvariantCulture)), "1.log*", SearchOption.AllDirectories)
             .Single(p => Path.GetFileName(Path.GetDirectoryName(p)) == "huge");
         var path = Path.Combine(Path.GetDirectoryName(stored)!, "1.log");
