@@ -105,6 +105,48 @@ public sealed class ArchiveFolder(string directory)
     }
 
     /// <summary>
+    /// Removes the folder and everything in it (retention), waiting for a restore or a write of it to end first; returns
+    /// the bytes freed (0 when there was nothing).
+    /// </summary>
+    public async Task<long> DeleteAsync(CancellationToken cancellationToken)
+    {
+        var gate = GateOf(Directory);
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var folder = new DirectoryInfo(Directory);
+            if (!folder.Exists) return 0;
+            var bytes = SizeOf(folder);
+            folder.Delete(recursive: true);
+            return bytes;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The bytes of every file under <paramref name="folder"/> (0 when it does not exist).</summary>
+    public static long SizeOf(DirectoryInfo folder)
+    {
+        if (!folder.Exists) return 0;
+        long total = 0;
+        foreach (var file in folder.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
+        {
+            try
+            {
+                total += file.Length;
+            }
+            catch (FileNotFoundException)
+            {
+                // Removed while counting.
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>
     /// A symbolic link in the checkout (committed, so anyone who can push controls it) would send restored files
     /// anywhere on this machine: every directory on the way to the path must be a real one.
     /// </summary>

@@ -7,6 +7,7 @@ using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Store;
+using Pipeliner.Server.Retention;
 
 namespace Pipeliner.Server.Dashboard;
 
@@ -40,6 +41,7 @@ public static class LogBrowseEndpoints
     private static async Task<Results<Ok<LogPagesResponse>, ProblemHttpResult>> PagesAsync(
         long id, string job, int? attempt, PipelinerDbContext db, ILogStore logs, LogPageIndex index, CancellationToken cancellationToken)
     {
+        if (await ExpiredParts.GoneAsync(db, id, RetentionPart.Logs, cancellationToken) is { } gone) return gone;
         var (found, problem) = await AttemptLog.FindAsync(db, id, job, attempt, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
         await using var stream = logs.OpenRead(found.Log);
@@ -55,6 +57,7 @@ public static class LogBrowseEndpoints
         if (string.IsNullOrWhiteSpace(q) || q.Length > MaxQueryLength)
             return Problems.BadRequest($"q is the text to find, 1 to {MaxQueryLength} characters");
         if (limit is < 1 or > MaxSearchLimit) return Problems.BadRequest($"limit is between 1 and {MaxSearchLimit}");
+        if (await ExpiredParts.GoneAsync(db, id, RetentionPart.Logs, cancellationToken) is { } gone) return gone;
         var (found, problem) = await AttemptLog.FindAsync(db, id, job, attempt, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
         // Searched as read: masked, so that no form of a secret is found (a match would tell it is there) or returned.
@@ -69,6 +72,7 @@ public static class LogBrowseEndpoints
         long id, string job, int? attempt, PipelinerDbContext db, LogDownloadTickets tickets, TimeProvider time,
         ClaimsPrincipal user, CancellationToken cancellationToken)
     {
+        if (await ExpiredParts.GoneAsync(db, id, RetentionPart.Logs, cancellationToken) is { } gone) return gone;
         var (found, problem) = await AttemptLog.FindAsync(db, id, job, attempt, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
         var number = found.Attempt.Number;
@@ -89,6 +93,7 @@ public static class LogBrowseEndpoints
                 "the download link is not valid, has expired, or its token was revoked or its user disabled; ask for a new one (POST …/log/download)");
         }
 
+        if (await ExpiredParts.GoneAsync(db, id, RetentionPart.Logs, cancellationToken) is { } gone) return gone;
         var (found, problem) = await AttemptLog.FindAsync(db, id, job, number, cancellationToken);
         if (found is null) return Problems.NotFound(problem!);
         var name = string.Create(CultureInfo.InvariantCulture, $"run-{id}-{PathSlug.For(job)}-attempt-{number}.log");

@@ -45,12 +45,16 @@ public class PipelinerDbContext : DbContext
         {
             project.HasIndex(p => p.Name).IsUnique();
             project.Property(p => p.Name).HasMaxLength(100);
+            project.Property(p => p.RetentionJson).HasMaxLength(4000);
         });
         model.Entity<RunEntity>(run =>
         {
             run.HasIndex(r => new { r.ProjectId, r.Number }).IsUnique();
             run.HasIndex(r => new { r.ProjectId, r.Branch, r.Status });
             run.HasIndex(r => r.Status);
+            run.Property(r => r.PinnedBy).HasMaxLength(200);
+            run.Property(r => r.LogsExpiry).HasMaxLength(500);
+            run.Property(r => r.ArtifactsExpiry).HasMaxLength(500);
             run.HasMany(r => r.Jobs).WithOne(j => j.Run).HasForeignKey(j => j.RunId);
             run.HasMany(r => r.Deployments).WithOne().HasForeignKey(d => d.RunId);
         });

@@ -27,6 +27,7 @@ using Pipeliner.Server.Projects;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
 using Pipeliner.Server.ProjectSecrets;
+using Pipeliner.Server.Retention;
 using Pipeliner.Server.Settings;
 using Pipeliner.Server.Webhooks;
 using Prometheus;
@@ -101,6 +102,7 @@ public static class ServerSetup
         services.AddScoped<LocalRepositoryPolicy>();
         services.AddWebhooks();
         services.AddLogs();
+        services.AddRetention();
         services.AddDashboard();
         services.AddForgeStatuses();
 
@@ -153,6 +155,7 @@ public static class ServerSetup
         app.MapLogs();
         app.MapLogSearch();
         app.MapUsage();
+        app.MapRetention();
         app.MapWebhooks();
         app.MapAudit();
         app.MapTokens();
@@ -172,6 +175,8 @@ public static class ServerSetup
         recurring.AddOrUpdate<ForgeStatusRedelivery>(ForgeStatusRedelivery.RecurringJobId, redelivery => redelivery.ResendUnsettledAsync(),
             app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.ForgeStatuses.ResendSchedule, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         recurring.AddOrUpdate<SessionJanitor>(SessionJanitor.RecurringJobId, janitor => janitor.RemoveExpiredAsync(), Cron.Hourly());
+        recurring.AddOrUpdate<RetentionPass>(RetentionPass.RecurringJobId, pass => pass.ApplyScheduledAsync(),
+            app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.Retention.Schedule, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Write(Console.Out, app.Urls, app.Services.GetRequiredService<DataLayout>().Root,
             app.Services.GetRequiredService<IExecutionBackend>().Name, app.Services.GetRequiredService<StartupReport>()));
     }

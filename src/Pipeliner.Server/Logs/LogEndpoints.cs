@@ -5,10 +5,12 @@ using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Agents;
+using Pipeliner.Server.Artifacts;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Logs.Store;
+using Pipeliner.Server.Retention;
 using Pipeliner.Server.Runs;
 
 namespace Pipeliner.Server.Logs;
@@ -23,12 +25,12 @@ public static class LogEndpoints
         var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Logs").WithAuthProblems();
         runs.MapGet("/jobs/{job}/log", GetLogAsync).RequireAuthorization(Policies.Read)
             .Produces(StatusCodes.Status200OK, contentType: "text/plain")
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status410Gone);
         runs.MapGet("/events", RunEventStream.StreamAsync).RequireAuthorization(Policies.Read)
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").WithProblems(StatusCodes.Status404NotFound);
-        runs.MapGet("/artifacts", ListArtifactsAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
+        runs.MapGet("/artifacts", ListArtifactsAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status410Gone);
         runs.MapGet("/artifacts/{name}", GetArtifactAsync).RequireAuthorization(Policies.Read)
-            .Produces(StatusCodes.Status200OK, contentType: "application/x-tar").WithProblems(StatusCodes.Status404NotFound);
+            .Produces(StatusCodes.Status200OK, contentType: "application/x-tar").WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status410Gone);
     }
 
     /// <summary>
@@ -41,6 +43,7 @@ public static class LogEndpoints
         LogReadMasking masking, HttpContext http, CancellationToken cancellationToken)
     {
         if (offset is < 0) return Problems.BadRequest("offset is a byte position, 0 or more");
+        if (await ExpiredParts.GoneAsync(db, id, RetentionPart.Logs, cancellationToken) is { } gone) return gone;
         var attempts = await db.Attempts.AsNoTracking()
             .Where(a => a.Job!.RunId == id && a.Job.JobId == job)
             .OrderBy(a => a.Number)
@@ -68,6 +71,7 @@ public static class LogEndpoints
         long id, PipelinerDbContext db, CancellationToken cancellationToken)
     {
         if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken)) return Problems.NotFound($"no run {id}");
+        if (await ExpiredParts.GoneAsync(db, id, RetentionPart.Artifacts, cancellationToken) is { } gone) return gone;
         var artifacts = await ArtifactsOfAsync(db, id, cancellationToken);
         return TypedResults.Ok(artifacts
             .Select(a => new ArtifactResponse(ArtifactName(a.JobId, a.File), a.JobId, a.Path, a.Size, a.Sha256))
@@ -75,15 +79,16 @@ public static class LogEndpoints
     }
 
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetArtifactAsync(
-        long id, string name, PipelinerDbContext db, DataLayout layout, CancellationToken cancellationToken)
+        long id, string name, PipelinerDbContext db, IArtifactStore store, CancellationToken cancellationToken)
     {
+        if (await ExpiredParts.GoneAsync(db, id, RetentionPart.Artifacts, cancellationToken) is { } gone) return gone;
         var artifacts = await ArtifactsOfAsync(db, id, cancellationToken);
         var matches = artifacts.Where(a => ArtifactName(a.JobId, a.File) == name).ToList();
         if (matches.Count == 0) return Problems.NotFound($"run {id} has no artifact '{name}'");
         var artifact = matches[0];
-        var path = Path.Combine(layout.Artifacts(RunStore.RunKey(id), artifact.JobId), artifact.File);
-        if (!File.Exists(path)) return Problems.NotFound($"artifact '{name}' has expired or was removed");
-        return TypedResults.Stream(File.OpenRead(path), "application/x-tar", name);
+        var content = store.OpenRead(id, artifact.JobId, artifact.File);
+        if (content is null) return Problems.NotFound($"artifact '{name}' of run {id} was removed from the disk");
+        return TypedResults.Stream(content, "application/x-tar", name);
     }
 
     private static async Task<List<(string JobId, string Path, string File, long Size, string Sha256)>> ArtifactsOfAsync(

@@ -46,6 +46,7 @@ public sealed class RunReader(PipelinerDbContext db)
         var errors = run.ErrorsJson is null ? null : JsonSerializer.Deserialize<List<RunErrorResponse>>(run.ErrorsJson, JsonSerializerOptions.Web);
         return new RunResponse(run.Id, run.Project?.Name ?? "", run.Number, run.Status, run.Event, run.Branch, run.Tag, run.CommitSha,
             run.CommitMessage, run.Author, run.PullRequestNumber, run.SourceBranch, run.Trigger, run.CreatedAt, run.StartedAt,
-            run.FinishedAt, RunResponseMapping.Seconds(run.StartedAt, run.FinishedAt), run.ManualJobsAvailable, plan?.Stages ?? [], jobs, errors);
+            run.FinishedAt, RunResponseMapping.Seconds(run.StartedAt, run.FinishedAt), run.ManualJobsAvailable, plan?.Stages ?? [], jobs, errors,
+            run.PinnedAt is not null, run.PinnedBy, run.PinnedAt, Retention.ExpiredParts.Of(run));
     }
 }

@@ -1,4 +1,5 @@
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Retention;
 
 namespace Pipeliner.Server.Runs;
 
@@ -7,13 +8,17 @@ namespace Pipeliner.Server.Runs;
 public sealed record RunSummaryResponse(
     long Id, string Project, int Number, string Status, string Event, string? Branch, string? Tag, string Commit,
     string? CommitMessage, string? Author, int? PullRequest, string Trigger,
-    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds, bool ManualJobsAvailable);
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds, bool ManualJobsAvailable,
+    bool Pinned = false, RunExpiredResponse? Expired = null);
 
+/// <param name="Pinned">Retention never removes a pinned run's logs or artifacts (<c>POST /api/runs/{id}/pin</c>).</param>
+/// <param name="Expired">Which parts retention removed, when and why (null: nothing); the record and its statuses stay.</param>
 public sealed record RunResponse(
     long Id, string Project, int Number, string Status, string Event, string? Branch, string? Tag, string Commit,
     string? CommitMessage, string? Author, int? PullRequest, string? SourceBranch, string Trigger,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds, bool ManualJobsAvailable,
-    IReadOnlyList<string> Stages, IReadOnlyList<JobResponse> Jobs, IReadOnlyList<RunErrorResponse>? Errors);
+    IReadOnlyList<string> Stages, IReadOnlyList<JobResponse> Jobs, IReadOnlyList<RunErrorResponse>? Errors,
+    bool Pinned = false, string? PinnedBy = null, DateTimeOffset? PinnedAt = null, RunExpiredResponse? Expired = null);
 
 public sealed record JobResponse(
     string Id, string Stage, string Status, string? Reason, IReadOnlyList<string> Needs, bool Manual, bool AllowFailure,
@@ -38,7 +43,7 @@ public static class RunResponseMapping
     public static RunSummaryResponse ToSummary(this RunEntity run, string project) => new(
         run.Id, project, run.Number, run.Status, run.Event, run.Branch, run.Tag, run.CommitSha, run.CommitMessage, run.Author,
         run.PullRequestNumber, run.Trigger, run.CreatedAt, run.StartedAt, run.FinishedAt, Seconds(run.StartedAt, run.FinishedAt),
-        run.ManualJobsAvailable);
+        run.ManualJobsAvailable, run.PinnedAt is not null, ExpiredParts.Of(run));
 
     public static double? Seconds(DateTimeOffset? start, DateTimeOffset? end) =>
         start is { } s && end is { } e ? Math.Round((e - s).TotalSeconds, 3) : null;

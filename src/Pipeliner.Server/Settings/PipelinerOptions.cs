@@ -31,6 +31,8 @@ public sealed class PipelinerOptions
 
     public LimitsOptions Limits { get; set; } = new();
 
+    public RetentionOptions Retention { get; set; } = new();
+
     [Description("How often Hangfire's queue (SQLite or PostgreSQL) is polled for background jobs enqueued by another process or come due again; " +
                  "jobs this server enqueues (a webhook's processing) wake its workers at once.")]
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -29,6 +29,12 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
         Check($"{PipelinerOptions.Section}:Limits", options.Limits, failures);
         failures.AddRange(options.Limits.SizeProblems().Select(problem => $"{PipelinerOptions.Section}:Limits:{problem}"));
         Check($"{PipelinerOptions.Section}:Logs", options.Logs, failures);
+        Check($"{PipelinerOptions.Section}:Retention:Logs", options.Retention.Logs, failures);
+        Check($"{PipelinerOptions.Section}:Retention:Artifacts", options.Retention.Artifacts, failures);
+        Check($"{PipelinerOptions.Section}:Retention:Caches", options.Retention.Caches, failures);
+        failures.AddRange(options.Retention.SizeProblems().Select(problem => $"{PipelinerOptions.Section}:Retention:{problem}"));
+        if (CronSchedule.TryParse(options.Retention.Schedule, out var retentionError) is null)
+            failures.Add($"{PipelinerOptions.Section}:Retention:Schedule: {retentionError}");
         if (CronSchedule.TryParse(options.ForgeStatuses.ResendSchedule, out var error) is null)
             failures.Add($"{PipelinerOptions.Section}:ForgeStatuses:ResendSchedule: {error}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

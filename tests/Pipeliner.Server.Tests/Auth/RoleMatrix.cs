@@ -77,6 +77,15 @@ public static class RoleMatrix
         new("POST", "/api/admin/search/rebuild", "/api/admin/search/rebuild", Needs.Admin),
         new("GET", "/api/usage/", "/api/usage", Needs.Admin),
 
+        // Retention: a project's policy, passes, pinned runs
+        new("GET", "/api/projects/{project}/retention/", "/api/projects/{project}/retention", Needs.Read),
+        new("PUT", "/api/projects/{project}/retention/", "/api/projects/{project}/retention", Needs.Admin, """{"maxAgeDays": 0}"""),
+        new("DELETE", "/api/projects/{project}/retention/", "/api/projects/{project}/retention", Needs.Admin),
+        new("POST", "/api/retention/preview", "/api/retention/preview?limit=-1", Needs.Admin),
+        new("POST", "/api/retention/apply", "/api/retention/apply?limit=-1", Needs.Admin),
+        new("POST", "/api/runs/{id:long}/pin", "/api/runs/999999/pin", Needs.Developer),
+        new("POST", "/api/runs/{id:long}/unpin", "/api/runs/999999/unpin", Needs.Developer),
+
         // Webhook deliveries
         new("GET", "/api/projects/{project}/deliveries/", "/api/projects/{project}/deliveries", Needs.Developer),
         new("POST", "/api/projects/{project}/deliveries/{id:long}/redeliver", "/api/projects/{project}/deliveries/999999/redeliver", Needs.Admin),

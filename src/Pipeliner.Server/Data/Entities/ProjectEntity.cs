@@ -31,4 +31,7 @@ public sealed class ProjectEntity
 
     /// <summary>The repository credentials as JSON, encrypted with ASP.NET Data Protection (<c>RepositoryCredentialStore.Purpose</c>).</summary>
     public string? CredentialsProtected { get; set; }
+
+    /// <summary>The project's own retention policy as JSON (<c>Retention/ProjectRetention</c>); null: the server's default.</summary>
+    public string? RetentionJson { get; set; }
 }

@@ -35,6 +35,22 @@ public sealed class RunEntity
     /// <summary>The run finished with manual jobs nobody started; starting one reopens it.</summary>
     public bool ManualJobsAvailable { get; set; }
 
+    /// <summary>When someone pinned the run: retention never removes its logs or artifacts; null when not pinned.</summary>
+    public DateTimeOffset? PinnedAt { get; set; }
+
+    public string? PinnedBy { get; set; }
+
+    /// <summary>When retention removed the run's logs (its record and statuses stay); null while they are kept.</summary>
+    public DateTimeOffset? LogsExpiredAt { get; set; }
+
+    /// <summary>Why, in words: the rule that removed them ("the project keeps 30 days").</summary>
+    public string? LogsExpiry { get; set; }
+
+    /// <summary>When retention removed the run's artifacts; null while they are kept.</summary>
+    public DateTimeOffset? ArtifactsExpiredAt { get; set; }
+
+    public string? ArtifactsExpiry { get; set; }
+
     public List<JobEntity> Jobs { get; set; } = [];
 
     /// <summary>Deployments this run's jobs made; added when a job with an environment succeeds.</summary>

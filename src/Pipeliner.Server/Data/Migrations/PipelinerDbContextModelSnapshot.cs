@@ -608,6 +608,10 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RetentionJson")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("WebhookSecretProtected")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -663,6 +667,13 @@ namespace Pipeliner.Server.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ArtifactsExpiredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ArtifactsExpiry")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Author")
                         .HasColumnType("TEXT");
 
@@ -692,11 +703,25 @@ namespace Pipeliner.Server.Data.Migrations
                     b.Property<bool>("FromFork")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("LogsExpiredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LogsExpiry")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("ManualJobsAvailable")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Number")
                         .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PinnedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PinnedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("PlanJson")
                         .HasColumnType("TEXT");

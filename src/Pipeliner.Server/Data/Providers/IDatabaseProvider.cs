@@ -43,6 +43,9 @@ public enum ClusterLock
 
     /// <summary>A commit status context: its updates reach the forge one at a time, oldest first.</summary>
     ForgeStatusContext = 2,
+
+    /// <summary>The retention pass (one key): one pass at a time across replicas.</summary>
+    Retention = 3,
 }
 
 /// <summary>Picks the configured provider.</summary>

@@ -39,6 +39,12 @@ public interface ILogSearchIndex
 
     Task RemoveAsync(LogRef log, CancellationToken cancellationToken);
 
+    /// <summary>Removes every log of these runs from the index, in one go (retention).</summary>
+    Task RemoveRunsAsync(IReadOnlyCollection<long> runIds, CancellationToken cancellationToken);
+
+    /// <summary>Gives space freed by removals back to the disk when it is a large part of the index; returns the bytes given back.</summary>
+    Task<long> CompactAsync(CancellationToken cancellationToken);
+
     /// <summary>Pieces that may hold the query, newest run first; within a run in the order they were indexed (each log's lines in order).</summary>
     IAsyncEnumerable<CandidateChunk> CandidatesAsync(LogSearchFilter filter, CancellationToken cancellationToken);
 

@@ -50,7 +50,8 @@ public sealed class LogSearch(ILogSearchIndex index, ILogStore store, PipelinerD
                 var log = candidate.Log;
                 if (!statuses.TryGetValue(log.Log.RunId, out var run))
                 {
-                    var found = await db.Runs.AsNoTracking().Where(r => r.Id == log.Log.RunId)
+                    // A run whose logs expired is no answer, even while the index still names its pieces.
+                    var found = await db.Runs.AsNoTracking().Where(r => r.Id == log.Log.RunId && r.LogsExpiredAt == null)
                         .Select(r => new { r.Status, r.ProjectId }).FirstOrDefaultAsync(cancellationToken);
                     statuses[log.Log.RunId] = run = found is null ? null : (found.Status, found.ProjectId);
                 }

@@ -152,19 +152,52 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         }
     }
 
+    public long StoredBytes(LogRef log) => OnDisk(log).Sum(file => file.Length);
+
     public async Task<long> DeleteAsync(LogRef log, CancellationToken cancellationToken)
     {
         using var _ = await LockAsync(log, cancellationToken);
         long freed = 0;
-        foreach (var path in (string[])[PlainPath(log), CompressedPath(log), ReceivedPath(log)])
+        foreach (var file in OnDisk(log))
         {
-            var file = new FileInfo(path);
-            if (!file.Exists) continue;
             freed += file.Length;
             file.Delete();
         }
 
+        // The job's folder goes with its last log, the run's logs folder with its last job.
+        var folder = Path.GetDirectoryName(PlainPath(log))!;
+        TryRemoveEmpty(folder);
+        TryRemoveEmpty(Path.GetDirectoryName(folder)!);
         return freed;
+    }
+
+    /// <summary>The files of the attempt's logs that exist: plain, compressed, what a remote agent sent, its services' logs.</summary>
+    private List<FileInfo> OnDisk(LogRef log)
+    {
+        var plain = PlainPath(log);
+        var files = new List<FileInfo>();
+        foreach (var path in (string[])[plain, CompressedPath(log), ReceivedPath(log)])
+        {
+            var file = new FileInfo(path);
+            if (file.Exists) files.Add(file);
+        }
+
+        var folder = new DirectoryInfo(Path.GetDirectoryName(plain)!);
+        // Services' logs are {attempt}.{service}.service.log beside the attempt's own (DataLayout.ServiceLog).
+        if (folder.Exists) files.AddRange(folder.EnumerateFiles($"{log.Attempt.ToString(CultureInfo.InvariantCulture)}.*.service.log"));
+        return files;
+    }
+
+    private static void TryRemoveEmpty(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        }
+        catch (IOException)
+        {
+            // Something was written there meanwhile.
+        }
     }
 
     /// <summary>

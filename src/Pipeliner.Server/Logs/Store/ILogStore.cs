@@ -75,6 +75,9 @@ public interface ILogStore
     /// <summary>How big the log is (null: none was written or it was removed).</summary>
     LogSize? SizeOf(LogRef log);
 
-    /// <summary>Removes the log from disk (retention); returns the bytes freed.</summary>
+    /// <summary>The bytes the attempt's logs take on disk (its log, compressed or not, and its services' logs); 0 when none.</summary>
+    long StoredBytes(LogRef log);
+
+    /// <summary>Removes the attempt's logs from disk (retention: its log and its services' logs); returns the bytes freed.</summary>
     Task<long> DeleteAsync(LogRef log, CancellationToken cancellationToken);
 }

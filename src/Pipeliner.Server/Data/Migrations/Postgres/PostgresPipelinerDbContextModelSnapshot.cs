@@ -642,6 +642,10 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("RetentionJson")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
                     b.Property<string>("WebhookSecretProtected")
                         .IsRequired()
                         .HasColumnType("text");
@@ -701,6 +705,13 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<long?>("ArtifactsExpiredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ArtifactsExpiry")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<string>("Author")
                         .HasColumnType("text");
 
@@ -730,11 +741,25 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.Property<bool>("FromFork")
                         .HasColumnType("boolean");
 
+                    b.Property<long?>("LogsExpiredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LogsExpiry")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<bool>("ManualJobsAvailable")
                         .HasColumnType("boolean");
 
                     b.Property<int>("Number")
                         .HasColumnType("integer");
+
+                    b.Property<long?>("PinnedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("PinnedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.Property<string>("PlanJson")
                         .HasColumnType("text");

@@ -113,6 +113,75 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
         }
     }
 
+    public async Task RemoveRunsAsync(IReadOnlyCollection<long> runIds, CancellationToken cancellationToken)
+    {
+        if (runIds.Count == 0) return;
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            await using var command = Command(connection, """
+                DELETE FROM chunk_text WHERE rowid IN (SELECT c.id FROM chunks c JOIN logs l ON l.id = c.log_id WHERE l.run_id = $run);
+                DELETE FROM chunks WHERE log_id IN (SELECT id FROM logs WHERE run_id = $run);
+                DELETE FROM logs WHERE run_id = $run;
+                """);
+            var run = command.Parameters.Add("$run", SqliteType.Integer);
+            foreach (var id in runIds)
+            {
+                run.Value = id;
+                await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>Free pages beyond this share of the file (and at least <see cref="CompactMinBytes"/>) are given back by VACUUM.</summary>
+    private const double CompactFreeShare = 0.25;
+
+    private const long CompactMinBytes = 8L << 20;
+
+    public async Task<long> CompactAsync(CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using (var optimize = Command(connection, "INSERT INTO chunk_text (chunk_text) VALUES ('optimize')"))
+            {
+                await Guard(() => optimize.ExecuteNonQueryAsync(cancellationToken));
+            }
+
+            var (free, pages, pageSize) = await PagesAsync(connection, cancellationToken);
+            if (free * pageSize < CompactMinBytes || free < pages * CompactFreeShare) return 0;
+            await using (var vacuum = Command(connection, "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);"))
+            {
+                await Guard(() => vacuum.ExecuteNonQueryAsync(cancellationToken));
+            }
+
+            var (_, after, _) = await PagesAsync(connection, cancellationToken);
+            _logger.LogInformation("The log search index was compacted from {Before} to {After} pages", pages, after);
+            return Math.Max(0, (pages - after) * pageSize);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private static async Task<(long Free, long Pages, long PageSize)> PagesAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, "SELECT (SELECT freelist_count FROM pragma_freelist_count()), (SELECT page_count FROM pragma_page_count()), (SELECT page_size FROM pragma_page_size())");
+        await using var reader = await Guard(() => command.ExecuteReaderAsync(cancellationToken));
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
     public async IAsyncEnumerable<CandidateChunk> CandidatesAsync(LogSearchFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var match = TrigramQuery.Of(filter.Query.ToUpperInvariant());
