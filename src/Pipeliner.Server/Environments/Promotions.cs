@@ -34,6 +34,7 @@ public sealed class Promotions(PipelinerDbContext db, RunCoordinator coordinator
         long runId, string environment, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (await ContextAsync(runId, cancellationToken) is not { } context) return await MissingRunAsync(runId, cancellationToken);
+        if (await Retention.ExpiredParts.NoMoreJobsAsync(db, runId, cancellationToken) is { } expired) return expired;
         var (actor, role) = Who(user);
         var rules = context.RulesOf(environment);
         var step = await coordinator.ChangeAsync(runId, change => Promote(change.Run, context.Facts, rules, actor, role), cancellationToken);
@@ -69,6 +70,7 @@ public sealed class Promotions(PipelinerDbContext db, RunCoordinator coordinator
     public async Task<Results<Accepted, ProblemHttpResult>> ApproveAsync(long runId, string jobId, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (await ContextAsync(runId, cancellationToken) is not { } context) return await MissingRunAsync(runId, cancellationToken);
+        if (await Retention.ExpiredParts.NoMoreJobsAsync(db, runId, cancellationToken) is { } expired) return expired;
         var (actor, role) = Who(user);
         var step = await coordinator.ChangeAsync(runId, change => Approve(change, jobId, context, actor, role), cancellationToken);
         if (step is null) return await MissingRunAsync(runId, cancellationToken);
@@ -87,6 +89,7 @@ public sealed class Promotions(PipelinerDbContext db, RunCoordinator coordinator
             .FirstOrDefaultAsync(cancellationToken);
         if (deployment is null) return Problems.NotFound($"project '{project}' has no deployment {deploymentId} to {environment}");
         if (await ContextAsync(deployment.RunId, cancellationToken) is not { } context) return await MissingRunAsync(deployment.RunId, cancellationToken);
+        if (await Retention.ExpiredParts.NoMoreJobsAsync(db, deployment.RunId, cancellationToken) is { } expired) return expired;
 
         var (actor, role) = Who(user);
         var rules = context.RulesOf(environment);

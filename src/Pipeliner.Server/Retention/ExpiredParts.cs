@@ -33,6 +33,20 @@ public static class ExpiredParts
                 : null);
     }
 
+    /// <summary>
+    /// 409 when a part of the run expired: its jobs cannot run again (a retry, an approval, a promotion or a redeploy would
+    /// start a job without the artifacts it needs, or write a log nobody may read); null when nothing expired.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> NoMoreJobsAsync(PipelinerDbContext db, long runId, CancellationToken cancellationToken)
+    {
+        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId)
+            .Select(r => new { r.LogsExpiredAt, r.LogsExpiry, r.ArtifactsExpiredAt, r.ArtifactsExpiry }).FirstOrDefaultAsync(cancellationToken);
+        var why = run?.ArtifactsExpiredAt is { } artifacts ? Message(RetentionPart.Artifacts, runId, artifacts, run.ArtifactsExpiry)
+            : run?.LogsExpiredAt is { } logs ? Message(RetentionPart.Logs, runId, logs, run.LogsExpiry)
+            : null;
+        return why is null ? null : Problems.Conflict($"{why}: its jobs cannot run again (pin the runs you may still retry or promote)");
+    }
+
     /// <summary>410 when the run's <paramref name="part"/> expired; null when it is kept (or there is no such run: the caller says 404).</summary>
     public static async Task<ProblemHttpResult?> GoneAsync(PipelinerDbContext db, long runId, RetentionPart part, CancellationToken cancellationToken)
     {

@@ -50,6 +50,7 @@ public static class RunActionEndpoints
         long id, RetryRunRequest? request, RunCoordinator coordinator, PipelinerDbContext db, AuditTrail audit,
         CancellationToken cancellationToken)
     {
+        if (await Retention.ExpiredParts.NoMoreJobsAsync(db, id, cancellationToken) is { } expired) return expired;
         var outcome = await coordinator.ChangeAsync(id, change =>
             RunRetry.Apply(change.Run, request?.Jobs, request?.All ?? false) is { Length: > 0 } refusal ? Refused(Problems.Conflict(refusal)) : Done,
             cancellationToken);

@@ -132,6 +132,12 @@ public sealed class RetentionPassTests(AppWithoutAgent app) : IClassFixture<AppW
             Assert.Equal(detail, (await Api.ProblemAsync(response, HttpStatusCode.Gone)).Detail());
         }
 
+        using (var retry = await client.PostAsJsonAsync(prefix + "/retry", new { all = true }))
+        {
+            Assert.Equal($"{artifactsGone}: its jobs cannot run again (pin the runs you may still retry or promote)",
+                (await Api.ProblemAsync(retry, HttpStatusCode.Conflict)).Detail());
+        }
+
         var run = await client.GetFromJsonAsync<RunResponseView>(prefix, Api.Json);
         Assert.Equal(("succeeded", "succeeded"), (run!.Status, run.Jobs.Single().Status));
         Assert.Equal((logGone, artifactsGone), (run.Expired!.Logs!.Message, run.Expired.Artifacts!.Message));
