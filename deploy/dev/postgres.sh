@@ -8,7 +8,7 @@
 #           user when run as root (initdb refuses root), else as the current user. Idempotent: a cluster that is
 #           already running is left as it is. Prints the connection string on stdout (progress goes to stderr), so
 #           `export PIPELINER_TEST_POSTGRES="$(deploy/dev/postgres.sh start)"` works.
-#   stop    stop the cluster (its data directory stays).
+#   stop    stop the cluster (its data directory stays); a later start uses the same port again when it is free.
 #   status  exit 0 when the cluster answers.
 #   url     print the connection string of the running cluster.
 #
@@ -71,6 +71,17 @@ s.close()
 EOF
 }
 
+# Exit 0 when 127.0.0.1:$1 can be listened on (as PostgreSQL does, with SO_REUSEADDR).
+port_free() {
+    python3 - "$1" <<'EOF' 2>/dev/null
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.close()
+EOF
+}
+
 connection_string() { printf 'Host=127.0.0.1;Port=%s;Username=postgres;Database=postgres\n' "$(cat "$PORT_FILE")"; }
 
 answers() {
@@ -90,14 +101,20 @@ start() {
     mkdir -p "$BASE_DIR"
     [[ $EUID -eq 0 ]] && { id postgres >/dev/null 2>&1 || useradd --system --home-dir "$BASE_DIR" --shell /bin/bash postgres; }
     [[ $EUID -eq 0 ]] && chown postgres: "$BASE_DIR"
+    as_owner test -w "$BASE_DIR" || die "$BASE_DIR is not reachable by the cluster's owner (postgres): make its parent directories traversable (chmod o+x)"
     if [[ ! -f $DATA_DIR/PG_VERSION ]]; then
         log "initdb $DATA_DIR"
         rm -rf "$DATA_DIR"
         as_owner "$bin/initdb" -D "$DATA_DIR" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >&2
     fi
-    # A cluster killed without stopping leaves its pid file behind; pg_ctl copes with a stale one.
+    # A cluster killed without stopping leaves its pid file behind; pg_ctl copes with a stale one. A restart keeps its
+    # port when it is still free, so that clients (servers under test) reconnect to the same address.
     local port
-    port=$(free_port)
+    if [[ -f $PORT_FILE ]] && port_free "$(cat "$PORT_FILE")"; then
+        port=$(cat "$PORT_FILE")
+    else
+        port=$(free_port)
+    fi
     printf '%s\n' "$port" >"$PORT_FILE"
     log "starting on 127.0.0.1:$port"
     as_owner "$bin/pg_ctl" -D "$DATA_DIR" -l "$LOG_FILE" -w -t 60 \

@@ -25,6 +25,8 @@ bash deploy/dev/web-prerequisites.sh
 bash deploy/dev/git-prerequisites.sh
 # ansible-playbook for the Ansible hand-off sample and the agent's role.
 bash deploy/dev/ansible.sh
+# docker-compose, whose `config` validates deploy/compose/compose.yaml in the deploy tests.
+bash deploy/dev/compose.sh
 # pipeliner/server:dev and pipeliner/agent:dev, built offline (the image tests and the containerized agent's end to
 # end test use them); skipped when their inputs are unchanged. After git-prerequisites: the server image holds git and ssh.
 bash deploy/docker/build-offline.sh

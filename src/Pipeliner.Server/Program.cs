@@ -15,7 +15,10 @@ try
     });
     builder.AddPipeliner();
     app = builder.Build();
-    if (app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.Database.MigrateOnly)
+    var database = app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.Database;
+    if (!string.IsNullOrWhiteSpace(database.CopyFrom))
+        return await DatabaseCopy.RunAsync(app.Services, database.CopyFrom, Console.Out, Console.Error);
+    if (database.MigrateOnly)
         return await DatabaseMigration.RunAsync(app.Services, Console.Out);
     app.UsePipeliner();
     app.Run();

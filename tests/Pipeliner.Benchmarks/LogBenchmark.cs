@@ -13,6 +13,7 @@ using Pipeliner.Server.Agents;
 using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Logs.Store;
@@ -23,20 +24,22 @@ namespace Pipeliner.Benchmarks;
 /// <summary>
 /// Logs at scale (docs/performance.md, "Logs at scale"): generated CI logs of <c>attempts</c> × ~100 KB go through the
 /// server's log store as remote agents send them (offset batches of 256 KB, masked), each is sealed when it ends (indexed
-/// in the FTS5 trigram index, compressed), then searches across all runs are timed through the same service as
+/// in the FTS5 trigram index, or pg_trgm on PostgreSQL; compressed), then searches across all runs are timed through the same service as
 /// <c>GET /api/search/logs</c>, and a 100,000-line compressed log is opened as the dashboard does.
-/// <code>dotnet run -c Release --project tests/Pipeliner.Benchmarks -- --logs [attempts=2000] [kb-per-attempt=100]</code>
+/// <code>dotnet run -c Release --project tests/Pipeliner.Benchmarks -- --logs [attempts=2000] [kb-per-attempt=100] [sqlite|postgres]</code>
 /// </summary>
 public static class LogBenchmark
 {
     private const string RareMarker = "E-PAYMENT-7f3c9a1d";
 
-    public static async Task RunAsync(TextWriter output, int attempts, int kilobytes)
+    /// <param name="postgres">A connection string to an empty PostgreSQL database to run on (pg_trgm index), or null for SQLite (FTS5).</param>
+    public static async Task RunAsync(TextWriter output, int attempts, int kilobytes, string? postgres = null)
     {
         var root = Directory.CreateTempSubdirectory("pipeliner-logbench-").FullName;
         try
         {
-            await using var services = Services(root);
+            await using var services = Services(root, postgres);
+            output.WriteLine($"database: {services.GetRequiredService<IDatabaseProvider>().Name}");
             await SeedRunsAsync(services, attempts);
             var store = services.GetRequiredService<ILogStore>();
             var sealer = services.GetRequiredService<LogSealer>();
@@ -162,17 +165,20 @@ public static class LogBenchmark
             $"100,000-line log ({size.Bytes / 1e6:F1} MB, {size.StoredBytes / 1e6:F1} MB compressed): pages + whole log read in {times[3]:F0} ms (median of 7), {times[^1]:F0} ms worst"));
     }
 
-    private static ServiceProvider Services(string root)
+    private static ServiceProvider Services(string root, string? postgres)
     {
+        var settings = new PipelinerOptions { DataDir = root };
+        IDatabaseProvider database = postgres is null ? new SqliteDatabase(root, settings) : new PostgresDatabase(postgres, settings);
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new DataLayout(root));
-        services.AddSingleton(Options.Create(new PipelinerOptions { DataDir = root }));
+        services.AddSingleton(Options.Create(settings));
+        services.AddSingleton(database);
         services.AddSingleton<ActiveAttempts>();
         services.AddSingleton<IHostApplicationLifetime, ApplicationLifetime>();
         services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
-        services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite($"Data Source={Path.Combine(root, "pipeliner.db")}"));
+        database.AddDbContext(services);
         services.AddLogs();
         return services.BuildServiceProvider();
     }
@@ -182,7 +188,7 @@ public static class LogBenchmark
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        await db.Database.MigrateAsync();
+        await services.GetRequiredService<IDatabaseProvider>().MigrateAsync(db, CancellationToken.None);
         var project = new ProjectEntity
         {
             Name = "shop", Repository = "https://example.com/shop.git", Forge = "gitea", WebhookSecretProtected = "-",

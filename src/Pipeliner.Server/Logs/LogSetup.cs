@@ -1,6 +1,5 @@
-using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Logs.Search;
-using Pipeliner.Server.Logs.Search.Sqlite;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Logs.Store;
 
 namespace Pipeliner.Server.Logs;
@@ -14,9 +13,7 @@ public static class LogSetup
         .AddSingleton<LogCompletions>()
         .AddSingleton<FileLogStore>()
         .AddSingleton<ILogStore>(provider => provider.GetRequiredService<FileLogStore>())
-        .AddSingleton<ILogSearchIndex>(provider => new SqliteLogSearchIndex(
-            Path.Combine(provider.GetRequiredService<DataLayout>().Root, SearchIndexFile),
-            provider.GetRequiredService<ILogger<SqliteLogSearchIndex>>()))
+        .AddSingleton<ILogSearchIndex>(provider => provider.GetRequiredService<IDatabaseProvider>().CreateLogSearchIndex(provider))
         .AddSingleton<LogSealer>()
         .AddHostedService(provider => provider.GetRequiredService<LogSealer>())
         .AddScoped<ProjectSecretMasks>()

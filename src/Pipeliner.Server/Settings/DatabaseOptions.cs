@@ -17,6 +17,9 @@ public sealed class DatabaseOptions
     [Description("Apply the database migrations (and the background jobs' schema), then exit: a deploy step run before the replicas start.")]
     public bool MigrateOnly { get; set; }
 
+    [Description("Copy an existing SQLite installation (its pipeliner.db, or the data directory holding it) into the PostgreSQL database of ConnectionStrings:Pipeliner, then exit: every table, ids and sequences kept. The PostgreSQL database is migrated first and must hold no data. Stop the SQLite server before.")]
+    public string? CopyFrom { get; set; }
+
     [Description("PostgreSQL: how long a background job (Hangfire) fetched by a server stays invisible to the others. The server running it keeps extending it (a sliding timeout), so a job longer than this never runs twice; a job of a server that died is taken up again after it.")]
     [Range(typeof(TimeSpan), "00:00:30", "1.00:00:00", ErrorMessage = "must be between 00:00:30 and 1.00:00:00")]
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);

@@ -15,6 +15,12 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
         var failures = new List<string>();
         Check(PipelinerOptions.Section, options, failures);
         Check($"{PipelinerOptions.Section}:Database", options.Database, failures);
+        if (!string.IsNullOrWhiteSpace(options.Database.CopyFrom) && options.Database.Provider != DatabaseOptions.Postgres)
+        {
+            failures.Add($"{PipelinerOptions.Section}:Database:CopyFrom: copies into PostgreSQL; also set " +
+                         $"{PipelinerOptions.Section}:Database:Provider=postgres and ConnectionStrings:{DatabaseOptions.ConnectionStringName}");
+        }
+
         Check($"{PipelinerOptions.Section}:Agent", options.Agent, failures);
         Check($"{PipelinerOptions.Section}:Auth", options.Auth, failures);
         Check($"{PipelinerOptions.Section}:Auth:Session", options.Auth.Session, failures);

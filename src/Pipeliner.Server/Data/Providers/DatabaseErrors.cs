@@ -17,6 +17,21 @@ public static class DatabaseErrors
         _ => false,
     };
 
+    /// <summary>
+    /// The database cannot be reached or is not serving now (restarting, shutting down, out of connections): what a
+    /// retry a little later fixes, as opposed to an error in the request or the server. Npgsql's errors without a
+    /// server answer are all of that kind (a refused or broken connection, a timeout, an exhausted pool); of
+    /// PostgreSQL's answers, the connection exceptions (class 08), a shutdown (57P01–57P03) and too many connections.
+    /// </summary>
+    public static bool IsUnavailable(Exception e) => PostgresFailure(e) switch
+    {
+        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+                                      || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+                                          or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections,
+        not null => true,
+        null => false,
+    };
+
     /// <summary>PostgreSQL's own error inside <paramref name="e"/> (EF Core wraps what it takes for transient), or null.</summary>
     public static NpgsqlException? PostgresFailure(Exception e)
     {

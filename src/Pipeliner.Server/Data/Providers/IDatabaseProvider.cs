@@ -1,5 +1,6 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
+using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Data.Providers;
@@ -33,6 +34,9 @@ public interface IDatabaseProvider
     /// waits with one connection at most per key. A server that dies releases it with its connection.
     /// </summary>
     Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken);
+
+    /// <summary>The search index of final logs on this database (SQLite: a file of its own; PostgreSQL: a schema every replica shares).</summary>
+    ILogSearchIndex CreateLogSearchIndex(IServiceProvider services);
 }
 
 /// <summary>What a cluster-wide lock guards; each kind has its own keys.</summary>
@@ -46,6 +50,12 @@ public enum ClusterLock
 
     /// <summary>The retention pass (one key): one pass at a time across replicas.</summary>
     Retention = 3,
+
+    /// <summary>The log search index's pieces of one run (key: the run's id), while a log of it is indexed.</summary>
+    LogSearchRun = 4,
+
+    /// <summary>The log search index's schema (key 0), while it is made or dropped.</summary>
+    LogSearchSchema = 5,
 }
 
 /// <summary>Picks the configured provider.</summary>

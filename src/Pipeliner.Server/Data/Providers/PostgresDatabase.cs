@@ -5,6 +5,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
+using Pipeliner.Server.Logs.Search;
+using Pipeliner.Server.Logs.Search.Postgres;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Data.Providers;
@@ -107,6 +109,9 @@ public sealed class PostgresDatabase(string connectionString, PipelinerOptions s
             }
         }
     }
+
+    public ILogSearchIndex CreateLogSearchIndex(IServiceProvider services) =>
+        new PostgresLogSearchIndex(connectionString, services.GetRequiredService<ILogger<PostgresLogSearchIndex>>());
 
     public JobStorage CreateJobStorage() => new PostgreSqlStorage(
         new NpgsqlConnectionFactory(connectionString, HangfireOptions(settings)), HangfireOptions(settings));

@@ -1,6 +1,9 @@
 using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
+using Pipeliner.Server.Logs;
+using Pipeliner.Server.Logs.Search;
+using Pipeliner.Server.Logs.Search.Sqlite;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Data.Providers;
@@ -26,6 +29,9 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
     // One server per file: the process's keyed locks are the whole story.
     public Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken) =>
         Task.FromResult<IAsyncDisposable>(NoLock.Instance);
+
+    public ILogSearchIndex CreateLogSearchIndex(IServiceProvider services) => new SqliteLogSearchIndex(
+        Path.Combine(dataDir, LogSetup.SearchIndexFile), services.GetRequiredService<ILogger<SqliteLogSearchIndex>>());
 
     public JobStorage CreateJobStorage() => new SQLiteStorage(
         Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval });

@@ -15,6 +15,9 @@ public sealed class DeployManifestsTests
     private const string JobsNamespace = "pipeliner-jobs";
     private static readonly string[] Files = ["namespaces.yaml", "server.yaml", "agent-rbac.yaml", "agent.yaml"];
 
+    /// <summary>The scaled-out set: <c>server-replicas.yaml</c> instead of <c>server.yaml</c>.</summary>
+    private static readonly string[] ReplicaFiles = ["namespaces.yaml", "server-replicas.yaml", "agent-rbac.yaml", "agent.yaml"];
+
     [Fact]
     public void Manifests_ParseAsKubernetesObjects_WhenReadStrictly()
     {
@@ -86,6 +89,54 @@ public sealed class DeployManifestsTests
     }
 
     [Fact]
+    public void ServerReplicas_AreTwoPodsOnPostgresFromASecret_WithAMigrationJobAndTheServiceOverThem()
+    {
+        var objects = Load(ReplicaFiles);
+        Assert.Equal(
+            ["ConfigMap", "Deployment", "Deployment", "Job", "Namespace", "Namespace", "PersistentVolumeClaim", "PodDisruptionBudget", "Role", "RoleBinding", "Service", "ServiceAccount"],
+            objects.Select(o => o.Kind).Order());
+        var namespaces = objects.OfType<V1Namespace>().Select(n => n.Metadata.Name).ToHashSet();
+        Assert.All(objects.Where(o => o is not V1Namespace), o => Assert.Contains(Metadata(o).NamespaceProperty, namespaces));
+
+        var server = objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "pipeliner-server");
+        Assert.Equal((2, "RollingUpdate"), (server.Spec.Replicas, server.Spec.Strategy.Type));
+        Assert.Equal("0", server.Spec.Strategy.RollingUpdate.MaxUnavailable.Value);
+        var pod = server.Spec.Template.Spec;
+        Assert.All(pod.Volumes, v => Assert.Null(v.PersistentVolumeClaim));
+        var container = pod.Containers.Single();
+        AssertOnPostgresFromSecret(container);
+        Assert.Equal("0", container.Env.Single(e => e.Name == "Pipeliner__Agent__Capacity").Value);
+
+        var migration = objects.OfType<V1Job>().Single();
+        var migrate = migration.Spec.Template.Spec.Containers.Single();
+        Assert.Equal(["--Pipeliner:Database:MigrateOnly=true"], migrate.Args);
+        Assert.Equal("Never", migration.Spec.Template.Spec.RestartPolicy);
+        Assert.Equal(container.Image, migrate.Image);
+        AssertOnPostgresFromSecret(migrate);
+
+        // The Service and the disruption budget select the server's Pods and never the migration's.
+        var service = objects.OfType<V1Service>().Single();
+        var budget = objects.OfType<V1PodDisruptionBudget>().Single();
+        foreach (var selector in new[] { service.Spec.Selector, budget.Spec.Selector.MatchLabels })
+        {
+            Assert.All(selector, s => Assert.Equal(s.Value, server.Spec.Template.Metadata.Labels[s.Key]));
+            Assert.Contains(selector, s => !migration.Spec.Template.Metadata.Labels.TryGetValue(s.Key, out var value) || value != s.Value);
+        }
+
+        // The agent reaches the replicas through that Service.
+        var agent = objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "pipeliner-agent").Spec.Template.Spec.Containers.Single();
+        Assert.Contains($"--server=http://{service.Metadata.Name}.{service.Metadata.NamespaceProperty}.svc.cluster.local", agent.Args);
+    }
+
+    private static void AssertOnPostgresFromSecret(V1Container container)
+    {
+        Assert.Equal("postgres", container.Env.Single(e => e.Name == "Pipeliner__Database__Provider").Value);
+        var connection = container.Env.Single(e => e.Name == "ConnectionStrings__Pipeliner");
+        Assert.Null(connection.Value);
+        Assert.Equal(("pipeliner-database", "connection-string"), (connection.ValueFrom.SecretKeyRef.Name, connection.ValueFrom.SecretKeyRef.Key));
+    }
+
+    [Fact]
     public async Task AgentRole_AllowsEveryRequestTheBackendMakes_WhenAJobRunsAndPredecessorsAreRemoved()
     {
         var role = Load().OfType<V1Role>().Single();
@@ -132,8 +183,10 @@ public sealed class DeployManifestsTests
         return (resource, verb);
     }
 
-    private static List<IKubernetesObject> Load() =>
-        Files.SelectMany(file => KubernetesYaml.LoadAllFromString(File.ReadAllText(RepositoryRoot.Combine("deploy", "kubernetes", file)), strict: true))
+    private static List<IKubernetesObject> Load() => Load(Files);
+
+    private static List<IKubernetesObject> Load(string[] files) =>
+        files.SelectMany(file => KubernetesYaml.LoadAllFromString(File.ReadAllText(RepositoryRoot.Combine("deploy", "kubernetes", file)), strict: true))
             .Cast<IKubernetesObject>()
             .ToList();
 

@@ -1,15 +1,18 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Search;
+using Pipeliner.Server.Logs.Search.Postgres;
 using Pipeliner.Server.ProjectSecrets;
 using Pipeliner.Server.Tests.Support;
 
 namespace Pipeliner.Server.Tests.Logs.Search;
 
-public sealed class LogSearchEndpointsTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
+/// <summary>Search across runs through the API, on each database's index (the twins at the end).</summary>
+public abstract class LogSearchEndpointsTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : PipelinerApp
 {
     private static readonly DateTimeOffset Monday = new(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
     private readonly LogSeed _seed = new(app);
@@ -120,10 +123,7 @@ public sealed class LogSearchEndpointsTests(AppWithoutAgent app) : IClassFixture
         await _seed.SealAllAsync();
         Assert.Single((await SearchAsync($"q={token}")).Matches);
 
-        SqliteConnection.ClearAllPools();
-        var index = Path.Combine(app.DataDir, LogSetup.SearchIndexFile);
-        foreach (var file in new[] { index + "-wal", index + "-shm" }.Where(File.Exists)) File.Delete(file);
-        await File.WriteAllBytesAsync(index, [.. Enumerable.Repeat((byte)0x5a, 8192)]);
+        await DamageIndexAsync();
 
         var damaged = await app.Client().GetAsync($"/api/search/logs?q={token}");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, damaged.StatusCode);
@@ -133,4 +133,29 @@ public sealed class LogSearchEndpointsTests(AppWithoutAgent app) : IClassFixture
         await _seed.SealAllAsync();
         Assert.Equal(run.Id, Assert.Single((await SearchAsync($"q={token}")).Matches).RunId);
     }
+
+    /// <summary>Makes the index unreadable: a file of garbage on SQLite, a dropped table on PostgreSQL.</summary>
+    private async Task DamageIndexAsync()
+    {
+        if (app.Database == TestDatabase.Postgres)
+        {
+            await using var connection = new NpgsqlConnection(app.DatabaseSettings["ConnectionStrings:Pipeliner"]);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP TABLE {PostgresLogSearchIndex.Schema}.chunks", connection);
+            await drop.ExecuteNonQueryAsync();
+            return;
+        }
+
+        SqliteConnection.ClearAllPools();
+        var index = Path.Combine(app.DataDir, LogSetup.SearchIndexFile);
+        foreach (var file in new[] { index + "-wal", index + "-shm" }.Where(File.Exists)) File.Delete(file);
+        await File.WriteAllBytesAsync(index, [.. Enumerable.Repeat((byte)0x5a, 8192)]);
+    }
 }
+
+/// <summary>The tests above on SQLite (FTS5 in <c>search.db</c>).</summary>
+public sealed class LogSearchEndpointsTests(AppWithoutAgent app) : LogSearchEndpointsTests<AppWithoutAgent>(app);
+
+/// <summary>The tests above on PostgreSQL (pg_trgm in the server's database).</summary>
+[Trait("Database", "postgres")]
+public sealed class LogSearchEndpointsOnPostgresTests(AppWithoutAgentOnPostgres app) : LogSearchEndpointsTests<AppWithoutAgentOnPostgres>(app);

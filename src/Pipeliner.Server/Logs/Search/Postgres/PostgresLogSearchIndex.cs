@@ -1,0 +1,315 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using NpgsqlTypes;
+using Pipeliner.Server.Data.Providers;
+using Pipeliner.Server.Logs.Store;
+
+namespace Pipeliner.Server.Logs.Search.Postgres;
+
+/// <summary>
+/// The search index on PostgreSQL, in a schema of its own (<c>log_search</c>) of the server's database, so that every
+/// replica reads and writes the same index. Pieces of logs are rows whose text (as shown, secrets masked, upper-cased
+/// the way .NET's case-insensitive comparison folds it) carries a GIN trigram index (<c>pg_trgm</c>); a query is a
+/// literal <c>ILIKE '%…%'</c> (wildcards escaped) that the index narrows down and PostgreSQL rechecks, and the log
+/// itself still decides. Unlike the SQLite index this one keeps the masked text (the trigram index needs it for the
+/// recheck). A piece's id is <c>run × 2³² + (2³² − 1 − n)</c> for the run's n-th piece, as in SQLite, so that
+/// descending ids give the newest run first and each run's pieces in order; candidates are read in pages by id, as
+/// far as the caller goes. The schema is made (and dropped by a rebuild) by the index itself under an advisory lock;
+/// the database user needs <c>CREATE</c> on the database for <c>pg_trgm</c> (a trusted extension) unless it exists.
+/// </summary>
+public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, IDisposable
+{
+    public const string Schema = "log_search";
+    private const string CaughtUpKey = "caught-up-to";
+    private const int PageSize = 256;
+    private readonly NpgsqlDataSource _source;
+    private readonly ILogger<PostgresLogSearchIndex> _logger;
+    private volatile bool _created;
+
+    public PostgresLogSearchIndex(string connectionString, ILogger<PostgresLogSearchIndex> logger)
+    {
+        _source = NpgsqlDataSource.Create(connectionString);
+        _logger = logger;
+    }
+
+    public async Task<bool> ContainsAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, $"SELECT 1 FROM {Schema}.logs WHERE run_id = @run AND job = @job AND attempt = @attempt");
+        Bind(command, log);
+        return await Guard(() => command.ExecuteScalarAsync(cancellationToken)) is not null;
+    }
+
+    public async Task AddAsync(IndexedLog log, IAsyncEnumerable<IndexChunk> chunks, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // One writer per run across replicas: the run's piece numbers and the log's rows are read, then written.
+        await using (var lockRun = Command(connection, "SELECT pg_advisory_xact_lock(@key)"))
+        {
+            lockRun.Parameters.AddWithValue("key", PostgresDatabase.AdvisoryKey(ClusterLock.LogSearchRun, log.Log.RunId));
+            await Guard(() => lockRun.ExecuteNonQueryAsync(cancellationToken));
+        }
+
+        await RemoveAsync(connection, log.Log, cancellationToken);
+        await using var addLog = Command(connection, $"""
+            INSERT INTO {Schema}.runs (run_id, next_seq) VALUES (@run, 0) ON CONFLICT (run_id) DO NOTHING;
+            INSERT INTO {Schema}.logs (run_id, job, attempt, path, project, branch, number, created)
+                VALUES (@run, @job, @attempt, @path, @project, @branch, @number, @created) RETURNING id;
+            SELECT next_seq FROM {Schema}.runs WHERE run_id = @run;
+            """);
+        Bind(addLog, log.Log);
+        addLog.Parameters.AddWithValue("path", log.Log.Path);
+        addLog.Parameters.AddWithValue("project", log.Project);
+        addLog.Parameters.AddWithValue("branch", NpgsqlDbType.Text, (object?)log.Branch ?? DBNull.Value);
+        addLog.Parameters.AddWithValue("number", log.Number);
+        addLog.Parameters.AddWithValue("created", log.Created.UtcDateTime);
+        long logId, next;
+        await using (var reader = await Guard(() => addLog.ExecuteReaderAsync(cancellationToken)))
+        {
+            await reader.ReadAsync(cancellationToken);
+            logId = reader.GetInt64(0);
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            next = reader.GetInt64(0);
+        }
+
+        await using (var copy = await connection.BeginBinaryImportAsync(
+                         $"COPY {Schema}.chunks (id, log_id, first_line, \"offset\", length, text) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            await foreach (var chunk in chunks.WithCancellation(cancellationToken))
+            {
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(RowId(log.Log.RunId, next++), NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(logId, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(chunk.FirstLine, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(chunk.Offset, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(chunk.Length, NpgsqlDbType.Integer, cancellationToken);
+                await copy.WriteAsync(Folded(chunk.Text), NpgsqlDbType.Text, cancellationToken);
+            }
+
+            await copy.CompleteAsync(cancellationToken);
+        }
+
+        await using var store = Command(connection, $"UPDATE {Schema}.runs SET next_seq = @next WHERE run_id = @run");
+        store.Parameters.AddWithValue("next", next);
+        store.Parameters.AddWithValue("run", log.Log.RunId);
+        await store.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task RemoveAsync(LogRef log, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await RemoveAsync(connection, log, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<CandidateChunk> CandidatesAsync(LogSearchFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pattern = $"%{EscapeLike(Folded(filter.Query))}%";
+        await using var connection = await OpenAsync(cancellationToken);
+        var filters = (filter.Project is null ? "" : " AND l.project = @project") + (filter.Branch is null ? "" : " AND l.branch = @branch")
+            + (filter.Since is null ? "" : " AND l.created >= @since") + (filter.Until is null ? "" : " AND l.created <= @until");
+        // Pages by id: a rare text is found through the trigram index, a common one by walking the ids down.
+        await using var page = Command(connection, $"""
+            SELECT c.id, c.first_line, c."offset", c.length, l.run_id, l.job, l.attempt, l.path, l.project, l.branch, l.number, l.created
+            FROM {Schema}.chunks c JOIN {Schema}.logs l ON l.id = c.log_id
+            WHERE c.text ILIKE @pattern AND c.id < @before{filters}
+            ORDER BY c.id DESC LIMIT {PageSize}
+            """);
+        page.Parameters.AddWithValue("pattern", pattern);
+        var before = page.Parameters.AddWithValue("before", long.MaxValue);
+        if (filter.Project is not null) page.Parameters.AddWithValue("project", filter.Project);
+        if (filter.Branch is not null) page.Parameters.AddWithValue("branch", filter.Branch);
+        if (filter.Since is { } since) page.Parameters.AddWithValue("since", since.UtcDateTime);
+        if (filter.Until is { } until) page.Parameters.AddWithValue("until", until.UtcDateTime);
+        var logs = new Dictionary<(long, string, int), IndexedLog>();
+        while (true)
+        {
+            var found = new List<CandidateChunk>(PageSize);
+            long last = 0;
+            await using (var reader = await Guard(() => page.ExecuteReaderAsync(cancellationToken)))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    last = reader.GetInt64(0);
+                    var key = (reader.GetInt64(4), reader.GetString(5), reader.GetInt32(6));
+                    if (!logs.TryGetValue(key, out var log))
+                    {
+                        logs[key] = log = new IndexedLog(new LogRef(key.Item1, key.Item2, key.Item3, reader.GetString(7)), reader.GetString(8),
+                            reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetInt32(10),
+                            reader.GetFieldValue<DateTimeOffset>(11));
+                    }
+
+                    found.Add(new CandidateChunk(log, reader.GetInt64(1), reader.GetInt64(2), reader.GetInt32(3)));
+                }
+            }
+
+            foreach (var candidate in found) yield return candidate;
+            if (found.Count < PageSize) yield break;
+            before.Value = last;
+        }
+    }
+
+    public async Task ClearAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var drop = Command(connection, $"SELECT pg_advisory_xact_lock(@key); DROP SCHEMA IF EXISTS {Schema} CASCADE"))
+        {
+            drop.Parameters.AddWithValue("key", PostgresDatabase.AdvisoryKey(ClusterLock.LogSearchSchema, 0));
+            await drop.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Made again at once, in the same transaction: another replica never finds the schema missing.
+        await CreateAsync(connection, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        _created = true;
+        _logger.LogWarning("The log search index was emptied; logs are indexed again in the background");
+    }
+
+    public async Task<long> GetCaughtUpToAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, $"SELECT value FROM {Schema}.meta WHERE key = @key");
+        command.Parameters.AddWithValue("key", CaughtUpKey);
+        return await Guard(() => command.ExecuteScalarAsync(cancellationToken)) is long value ? value : 0;
+    }
+
+    public async Task SetCaughtUpToAsync(long attemptId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection,
+            $"INSERT INTO {Schema}.meta (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        command.Parameters.AddWithValue("key", CaughtUpKey);
+        command.Parameters.AddWithValue("value", attemptId);
+        await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
+    }
+
+    public async Task<LogSearchIndexStats> StatsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // The index's size: the trigram index and the table's text (which the recheck needs), as the SQLite figure counts its file.
+        await using var command = Command(connection, $"""
+            SELECT (SELECT count(*) FROM {Schema}.logs), (SELECT count(*) FROM {Schema}.chunks), (SELECT coalesce(sum(length), 0) FROM {Schema}.chunks)::bigint,
+                   (SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = '{Schema}' AND c.relkind = 'r')::bigint
+            """);
+        await using var reader = await Guard(() => command.ExecuteReaderAsync(cancellationToken));
+        await reader.ReadAsync(cancellationToken);
+        return new LogSearchIndexStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+    }
+
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+
+    public void Dispose() => _source.Dispose();
+
+    private static long RowId(long runId, long sequence) => (runId << 32) + (uint.MaxValue - sequence);
+
+    /// <summary>
+    /// Text as indexed and as searched: upper case as .NET folds it (so a match the log check accepts is never missed),
+    /// and what PostgreSQL's text cannot hold (NUL, a lone surrogate) replaced alike on both sides.
+    /// </summary>
+    public static string Folded(string text)
+    {
+        var upper = text.ToUpperInvariant();
+        if (!upper.Contains('\0') && !upper.Any(char.IsSurrogate)) return upper;
+        var chars = upper.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (chars[i] == '\0') chars[i] = '\uFFFD';
+            else if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1])) i++;
+            else if (char.IsSurrogate(chars[i])) chars[i] = '\uFFFD';
+        }
+
+        return new string(chars);
+    }
+
+    /// <summary>The text as a literal in a LIKE pattern (PostgreSQL's default escape character is the backslash).</summary>
+    public static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+
+    private static async Task RemoveAsync(NpgsqlConnection connection, LogRef log, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, $"""
+            DELETE FROM {Schema}.chunks WHERE log_id IN (SELECT id FROM {Schema}.logs WHERE run_id = @run AND job = @job AND attempt = @attempt);
+            DELETE FROM {Schema}.logs WHERE run_id = @run AND job = @job AND attempt = @attempt;
+            """);
+        Bind(command, log);
+        await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
+    }
+
+    private static void Bind(NpgsqlCommand command, LogRef log)
+    {
+        command.Parameters.AddWithValue("run", log.RunId);
+        command.Parameters.AddWithValue("job", log.JobId);
+        command.Parameters.AddWithValue("attempt", log.Attempt);
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql) => new(sql, connection);
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _source.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            if (!_created)
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await CreateAsync(connection, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                _created = true;
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Makes what is missing, one replica at a time (concurrent <c>CREATE … IF NOT EXISTS</c> can collide).</summary>
+    private static async Task CreateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, $"""
+            SELECT pg_advisory_xact_lock(@key);
+            CREATE EXTENSION IF NOT EXISTS pg_trgm;
+            CREATE SCHEMA IF NOT EXISTS {Schema};
+            CREATE TABLE IF NOT EXISTS {Schema}.meta (key text PRIMARY KEY, value bigint NOT NULL);
+            CREATE TABLE IF NOT EXISTS {Schema}.logs (
+                id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, run_id bigint NOT NULL, job text NOT NULL, attempt integer NOT NULL,
+                path text NOT NULL, project text NOT NULL, branch text, number integer NOT NULL, created timestamptz NOT NULL,
+                UNIQUE (run_id, job, attempt));
+            CREATE TABLE IF NOT EXISTS {Schema}.runs (run_id bigint PRIMARY KEY, next_seq bigint NOT NULL);
+            CREATE TABLE IF NOT EXISTS {Schema}.chunks (
+                id bigint PRIMARY KEY, log_id bigint NOT NULL, first_line bigint NOT NULL, "offset" bigint NOT NULL, length integer NOT NULL,
+                text text NOT NULL);
+            CREATE INDEX IF NOT EXISTS chunks_by_log ON {Schema}.chunks (log_id);
+            CREATE INDEX IF NOT EXISTS chunks_text_trigrams ON {Schema}.chunks USING gin (text gin_trgm_ops);
+            """);
+        command.Parameters.AddWithValue("key", PostgresDatabase.AdvisoryKey(ClusterLock.LogSearchSchema, 0));
+        await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
+    }
+
+    /// <summary>A dropped or altered schema is named as damage, so that callers answer "rebuild the index" rather than fail.</summary>
+    private static async Task<T> Guard<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName
+                                              or PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedFunction)
+        {
+            throw new LogSearchIndexDamagedException("the log search index is damaged; rebuild it (POST /api/admin/search/rebuild)", e);
+        }
+    }
+
+    private static async Task Guard(Func<Task> action) => await Guard(async () =>
+    {
+        await action();
+        return true;
+    });
+}

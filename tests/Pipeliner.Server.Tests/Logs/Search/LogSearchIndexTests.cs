@@ -1,0 +1,232 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Pipeliner.Engine.Logging;
+using Pipeliner.Server.Logs.Search;
+using Pipeliner.Server.Logs.Search.Postgres;
+using Pipeliner.Server.Logs.Search.Sqlite;
+using Pipeliner.Server.Logs.Store;
+using Pipeliner.Server.Tests.Support;
+using Pipeliner.TestSupport.Databases;
+
+namespace Pipeliner.Server.Tests.Logs.Search;
+
+/// <summary>The log search index's contract, on each database's implementation (the twins below).</summary>
+public abstract class LogSearchIndexTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Noon = new(2026, 12, 4, 12, 0, 0, TimeSpan.Zero);
+    private readonly List<ILogSearchIndex> _opened = [];
+
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var index in _opened) Close(index);
+        await Task.CompletedTask;
+    }
+
+    /// <summary>A new instance on the same index (a restart of the server).</summary>
+    protected abstract ILogSearchIndex Create();
+
+    /// <summary>Makes the index unreadable as a disk or an operator might.</summary>
+    protected abstract Task DamageAsync();
+
+    private ILogSearchIndex Open()
+    {
+        var index = Create();
+        _opened.Add(index);
+        return index;
+    }
+
+    private static void Close(ILogSearchIndex index) => (index as IDisposable)?.Dispose();
+
+    private static IndexedLog Log(long run, string job = "build", string project = "shop", DateTimeOffset? created = null) =>
+        new(new LogRef(run, job, 1, $"runs/{run}/logs/{job}/1.log"), project, "main", (int)run, created ?? Noon);
+
+    private static async IAsyncEnumerable<IndexChunk> Chunks(params string[] texts)
+    {
+        long line = 1;
+        foreach (var text in texts)
+        {
+            yield return new IndexChunk(line, line * 100, 100, text);
+            line += 100;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    private static async Task<List<CandidateChunk>> Candidates(ILogSearchIndex index, string query, string? project = null, DateTimeOffset? since = null) =>
+        await index.CandidatesAsync(new LogSearchFilter(query, project, null, since, null), CancellationToken.None).ToListAsync();
+
+    [Fact]
+    public async Task CandidatesAsync_GivesNewestRunFirstAndEachRunsPiecesInOrder_AfterTheIndexIsReopened()
+    {
+        var index = Open();
+        await index.AddAsync(Log(1), Chunks("a NullReferenceException here", "nothing"), CancellationToken.None);
+        await index.AddAsync(Log(2), Chunks("first nullreferenceexception", "second NULLREFERENCEEXCEPTION"), CancellationToken.None);
+        await index.AddAsync(Log(2, "test"), Chunks("third NullReferenceException"), CancellationToken.None);
+        await index.SetCaughtUpToAsync(42, CancellationToken.None);
+        _opened.Remove(index);
+        Close(index);
+
+        var reopened = Open();
+        var found = await Candidates(reopened, "nullreferenceEXCEPTION");
+
+        Assert.Equal([(2L, "build", 1L), (2L, "build", 101L), (2L, "test", 1L), (1L, "build", 1L)],
+            found.Select(c => (c.Log.Log.RunId, c.Log.Log.JobId, c.FirstLine)));
+        Assert.Equal(42, await reopened.GetCaughtUpToAsync(CancellationToken.None));
+        Assert.Empty(await Candidates(reopened, "exceptional"));
+        Assert.Empty(await Candidates(reopened, "NullReferenceException", project: "other"));
+        var stats = await reopened.StatsAsync(CancellationToken.None);
+        Assert.Equal((3L, 5L), (stats.Logs, stats.Chunks));
+        Assert.True(stats.IndexBytes > 0);
+    }
+
+    [Fact]
+    public async Task CandidatesAsync_TakesTheQueryLiterally_WithWildcardsQuotesAndAnyCase()
+    {
+        var index = Open();
+        await index.AddAsync(Log(1), Chunks("progress 100% done", "path C:\\build\\out_dir", "say \"hello\" 'there'", "Straße ÉCOLE"), CancellationToken.None);
+        await index.AddAsync(Log(2), Chunks("progress 1000 done", "path C:\\build\\outXdir", "say hello there", "strasse ecole"), CancellationToken.None);
+
+        async Task<long[]> Lines(string query) => [.. (await Candidates(index, query)).Select(c => c.Log.Log.RunId * 1000 + c.FirstLine)];
+
+        Assert.Equal(new long[] { 1001L }, await Lines("100% d"));
+        Assert.Equal(new long[] { 1101L }, await Lines("\\build\\out_"));
+        Assert.Equal(new long[] { 1201L }, await Lines("\"HELLO\" 'th"));
+        Assert.Equal(new long[] { 1301L }, await Lines("straße école"));
+        Assert.Equal(new long[] { 2001L, 1001L }, await Lines("PROGRESS 100"));
+    }
+
+    [Fact]
+    public async Task CandidatesAsync_NarrowsDown_ByProjectAndTime()
+    {
+        var index = Open();
+        await index.AddAsync(Log(1, project: "a", created: Noon), Chunks("timeout waiting"), CancellationToken.None);
+        await index.AddAsync(Log(2, project: "b", created: Noon.AddDays(1)), Chunks("timeout waiting"), CancellationToken.None);
+        await index.AddAsync(Log(3, project: "a", created: Noon.AddDays(2)), Chunks("timeout waiting"), CancellationToken.None);
+
+        Assert.Equal([3L, 1L], (await Candidates(index, "timeout", project: "a")).Select(c => c.Log.Log.RunId));
+        Assert.Equal([3L, 2L], (await Candidates(index, "timeout", since: Noon.AddHours(1))).Select(c => c.Log.Log.RunId));
+        Assert.Equal(Noon.AddDays(2), Assert.Single(await Candidates(index, "timeout", project: "a", since: Noon.AddHours(1))).Log.Created);
+    }
+
+    [Fact]
+    public async Task CandidatesAsync_ReadsEveryPiece_WhenThereAreMoreThanAPage()
+    {
+        var index = Open();
+        await index.AddAsync(Log(7), Chunks([.. Enumerable.Range(0, 700).Select(i => $"step {i} common words")]), CancellationToken.None);
+
+        var found = await Candidates(index, "COMMON WORDS");
+
+        Assert.Equal(Enumerable.Range(0, 700).Select(i => 1L + 100 * i), found.Select(c => c.FirstLine));
+    }
+
+    [Fact]
+    public async Task AddAsync_ReplacesALogsPieces_AndRemoveAsyncDropsThem()
+    {
+        var index = Open();
+        await index.AddAsync(Log(5), Chunks("old words"), CancellationToken.None);
+        await index.AddAsync(Log(5), Chunks("new words"), CancellationToken.None);
+
+        Assert.Empty(await Candidates(index, "old"));
+        Assert.Single(await Candidates(index, "new words"));
+        Assert.True(await index.ContainsAsync(Log(5).Log, CancellationToken.None));
+
+        await index.RemoveAsync(Log(5).Log, CancellationToken.None);
+        Assert.Empty(await Candidates(index, "new words"));
+        Assert.False(await index.ContainsAsync(Log(5).Log, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ClearAsync_Empties_EvenADamagedIndex()
+    {
+        var index = Open();
+        await index.AddAsync(Log(1), Chunks("something"), CancellationToken.None);
+        await DamageAsync();
+
+        await Assert.ThrowsAsync<LogSearchIndexDamagedException>(() => Candidates(index, "something"));
+        await index.ClearAsync(CancellationToken.None);
+        Assert.Empty(await Candidates(index, "something"));
+        await index.AddAsync(Log(1), Chunks("something"), CancellationToken.None);
+        Assert.Single(await Candidates(index, "something"));
+    }
+}
+
+/// <summary>The contract on SQLite FTS5 (<c>search.db</c>), and what only it has.</summary>
+public sealed class SqliteLogSearchIndexTests : LogSearchIndexTests
+{
+    private readonly TempDirectory _directory = new();
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    protected override ILogSearchIndex Create() => new SqliteLogSearchIndex(_directory.Combine("search.db"), NullLogger<SqliteLogSearchIndex>.Instance);
+
+    protected override async Task DamageAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await File.WriteAllTextAsync(_directory.Combine("search.db"), new string('x', 10_000));
+    }
+
+    [Theory]
+    [InlineData("abc", "\"abc\"")]
+    [InlineData("abcd", "\"abc\" AND \"bcd\"")]
+    [InlineData("aaaa", "\"aaa\"")]
+    [InlineData("a\"b\"", "\"a\"\"b\" AND \"\"\"b\"\"\"")]
+    [InlineData("ab", null)]
+    [InlineData("a😀", null)]
+    public void TrigramQuery_Of_QuotesEveryDistinctPiece(string text, string? query) => Assert.Equal(query, TrigramQuery.Of(text));
+
+    [Fact]
+    public async Task LogChunker_CutsIntoPiecesWithLineNumbersAndOffsets_MaskingSecrets()
+    {
+        var lines = Enumerable.Range(1, 250).Select(i => $"2026-12-04T12:00:00.000Z line {i} s3cr3t \u001b[1mbold\u001b[0m").ToList();
+        var bytes = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines));
+        var chunks = await LogChunker.ChunksAsync(new MemoryStream(bytes), new SecretMasker(["s3cr3t"]), CancellationToken.None).ToListAsync();
+
+        Assert.Equal([1L, 101L, 201L], chunks.Select(c => c.FirstLine));
+        Assert.Equal(bytes.Length, chunks.Sum(c => c.Length));
+        Assert.Equal(0, chunks[0].Offset);
+        Assert.Equal(chunks[0].Length, chunks[1].Offset);
+        Assert.Equal("line 101 *** bold", chunks[1].Text.Split('\n')[0]);
+        Assert.Equal(50, chunks[2].Text.Split('\n').Length);
+    }
+}
+
+/// <summary>The contract on PostgreSQL pg_trgm (schema <c>log_search</c> of a database of its own).</summary>
+[Trait("Database", "postgres")]
+public sealed class PostgresLogSearchIndexTests : LogSearchIndexTests
+{
+    private TestPostgresDatabase? _database;
+
+    public override async Task InitializeAsync() => _database = await TestPostgres.CreateDatabaseAsync(nameof(PostgresLogSearchIndexTests));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_database is not null) await _database.DisposeAsync();
+    }
+
+    protected override ILogSearchIndex Create() => new PostgresLogSearchIndex(_database!.ConnectionString, NullLogger<PostgresLogSearchIndex>.Instance);
+
+    protected override async Task DamageAsync()
+    {
+        await using var connection = new NpgsqlConnection(_database!.ConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP TABLE {PostgresLogSearchIndex.Schema}.chunks", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    [Theory]
+    [InlineData("100%", "100\\%")]
+    [InlineData("a_b\\c", "a\\_b\\\\c")]
+    [InlineData("plain", "plain")]
+    public void EscapeLike_QuotesWildcardsAndTheEscape(string text, string pattern) => Assert.Equal(pattern, PostgresLogSearchIndex.EscapeLike(text));
+
+    [Fact]
+    public void Folded_UpperCasesAndReplacesWhatPostgresCannotHold() =>
+        Assert.Equal("A\uFFFDB\uFFFD😀", PostgresLogSearchIndex.Folded("a\0b\ud800😀"));
+}
