@@ -52,13 +52,15 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
 
     /// <summary>
     /// Remote agents kept running their jobs while this server was down and could not extend their leases: those leases
-    /// start again now, so that no attempt is declared lost for the server's own outage.
+    /// start again now, for <c>RestartGrace</c> or the lease if longer, so that no attempt is declared lost for the
+    /// server's own outage (an agent that does not come back within it loses its attempts as usual).
     /// </summary>
     private static async Task GiveRemoteLeasesGraceAsync(PipelinerDbContext db, IServiceProvider services, CancellationToken cancellationToken)
     {
         var running = JobStatus.Running.ToName();
+        var agent = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Settings.PipelinerOptions>>().Value.Agent;
         var until = services.GetRequiredService<TimeProvider>().GetUtcNow() +
-                    services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Settings.PipelinerOptions>>().Value.Agent.LeaseDuration;
+                    (agent.RestartGrace > agent.LeaseDuration ? agent.RestartGrace : agent.LeaseDuration);
         await db.Attempts.Where(a => a.Status == running && a.Agent != null && a.Agent != EmbeddedAgent.Name)
             .ExecuteUpdateAsync(set => set.SetProperty(a => a.LeaseExpiresAt, until), cancellationToken);
     }

@@ -8,11 +8,27 @@ namespace Pipeliner.Server.Agents;
 /// <summary>
 /// The commit trees remote agents get instead of a clone: a tar of the commit's tree, made once per commit from the
 /// server's mirror (fetched with the project's credentials, which never leave the server) and kept under
-/// <c>sources/{project}/{commit}.tar</c>.
+/// <c>sources/{project}/{commit}.tar</c>. It is made when a run is created (<see cref="Prepare"/>), while the run's
+/// first jobs wait for an agent, so that an agent's download of it answers at once; an agent that asks while it is being
+/// made waits for that one.
 /// </summary>
-public sealed class SourceArchives(DataLayout layout, WorkspacePreparer workspaces)
+public sealed class SourceArchives(DataLayout layout, WorkspacePreparer workspaces, ILogger<SourceArchives> logger)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+
+    /// <summary>Starts making the commit's tar in the background (a failure is logged; the download tries again).</summary>
+    public void Prepare(string project, string repository, string commitSha) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await PathOfAsync(project, repository, commitSha, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Could not make the source archive of {Project} at {Commit} ahead of its jobs; agents' downloads try again", project, commitSha);
+            }
+        });
 
     public async Task<string> PathOfAsync(string project, string repository, string commitSha, CancellationToken cancellationToken)
     {

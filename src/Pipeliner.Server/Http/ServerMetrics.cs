@@ -15,6 +15,8 @@ public sealed class ServerMetrics
     private readonly Gauge _jobs;
     private readonly Histogram _webhookSeconds;
     private readonly Histogram _jobSeconds;
+    private readonly Counter _agentBytes;
+    private readonly Counter _agentRequests;
 
     public ServerMetrics(IServiceScopeFactory scopes)
     {
@@ -25,12 +27,22 @@ public sealed class ServerMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
         _jobSeconds = metrics.CreateHistogram("pipeliner_job_duration_seconds", "How long job attempts ran, by how they ended.",
             new HistogramConfiguration { LabelNames = ["status"], Buckets = Histogram.ExponentialBuckets(0.25, 2, 16) });
+        _agentBytes = metrics.CreateCounter("pipeliner_agent_protocol_bytes_total",
+            "Bytes of the agent protocol (requests under /api/agent: bodies, request and status lines, headers), by direction (in: from agents).", ["direction"]);
+        _agentRequests = metrics.CreateCounter("pipeliner_agent_protocol_requests_total", "Requests of the agent protocol.");
         Registry.AddBeforeCollectCallback(cancellationToken => CountJobsAsync(scopes, cancellationToken));
     }
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
 
     public void ObserveWebhook(TimeSpan elapsed) => _webhookSeconds.Observe(elapsed.TotalSeconds);
+
+    public void ObserveAgentTraffic(long received, long sent)
+    {
+        _agentRequests.Inc();
+        _agentBytes.WithLabels("in").Inc(received);
+        _agentBytes.WithLabels("out").Inc(sent);
+    }
 
     public void ObserveJob(JobStatus status, TimeSpan duration) => _jobSeconds.WithLabels(status.ToName()).Observe(duration.TotalSeconds);
 

@@ -146,6 +146,7 @@ public static class ServerSetup
         app.UseUnknownCharsetGuard();
         var metrics = app.Services.GetRequiredService<ServerMetrics>();
         app.UseHttpMetrics(options => options.SetMetricFactory(Metrics.WithCustomRegistry(metrics.Registry)));
+        app.UseAgentTrafficMeter(metrics);
         app.UsePipelinerAuth();
 
         app.MapOpenApi();

@@ -21,7 +21,7 @@ namespace Pipeliner.Server.Runs;
 /// </summary>
 public sealed class RunFactory(
     PipelinerDbContext db, WorkspacePreparer workspaces, RunCoordinator coordinator, ForgeStatusOutbox forgeStatuses, TimeProvider time,
-    IOptions<PipelinerOptions> options, ILogger<RunFactory> logger)
+    IOptions<PipelinerOptions> options, Agents.SourceArchives sources, ILogger<RunFactory> logger)
 {
     public async Task<RunCreation> CreateAsync(ProjectEntity project, TriggerRequest trigger, CancellationToken cancellationToken)
     {
@@ -104,7 +104,19 @@ public sealed class RunFactory(
         forgeStatuses.Enqueue(stored.Statuses);
         if (stored.Creation is not RunCreation.Created created) return;
         if (stored.CancelsOlderThan is { } newer) await CancelPreviousAsync(stored.Project, newer, cancellationToken);
+        await PrepareSourceAsync(stored.Project, created.RunId, cancellationToken);
         await coordinator.AdvanceAsync(created.RunId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Remote agents get the commit as a tar from the server: made now, while the run's first jobs wait for an agent, and
+    /// only when an agent other than the embedded one (which clones from the mirror) may take them.
+    /// </summary>
+    private async Task PrepareSourceAsync(ProjectEntity project, long runId, CancellationToken cancellationToken)
+    {
+        if (!await db.Agents.AnyAsync(a => a.Name != Agents.EmbeddedAgent.Name && !a.Disabled, cancellationToken)) return;
+        var commit = await db.Runs.Where(r => r.Id == runId).Select(r => r.CommitSha).FirstAsync(cancellationToken);
+        sources.Prepare(project.Name, project.Repository, commit);
     }
 
     private async Task<RunEntity> ReserveAsync(ProjectEntity project, TriggerRequest trigger, TriggerContext context, RunStatus status, CancellationToken cancellationToken)

@@ -69,6 +69,10 @@ public sealed class AgentOptions
     [Description("How long an agent's claim on a job lasts without being extended.")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    [Description("After the server starts (one server, SQLite), remote agents' running attempts keep their lease at least this long, the lease if longer: their agents could not extend it while the server was down, and reconnect within it.")]
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "must be between 00:00:00 and 1.00:00:00")]
+    public TimeSpan RestartGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     [Description("An agent not heard from for this long is offline: pending jobs no longer count on it.")]
     public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromSeconds(45);
 

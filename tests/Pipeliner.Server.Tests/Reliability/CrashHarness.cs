@@ -14,13 +14,19 @@ internal sealed class CrashHarness : IAsyncDisposable
 {
     public const string Project = "crashy";
 
+    /// <summary>The remote agent of <see cref="KillTarget.Agent"/> scenarios.</summary>
+    public const string AgentName = "crash-agent";
+
     private readonly TempDirectory _directory = new("pipeliner-reliability-");
     private readonly RequestCounter _requests = new();
     private readonly List<int> _killed = [];
     private readonly List<long> _triggered = [];
     private readonly Stopwatch _elapsed = Stopwatch.StartNew();
+    private readonly System.Text.StringBuilder _agentOutput = new();
     private ServerProcess? _server;
     private HttpClient? _client;
+    private AgentProcess? _agent;
+    private int _agentCapacity;
 
     private CrashHarness(string pipeline) => Repository = GitRepository.WithPipeline(_directory.Combine("repo"), pipeline);
 
@@ -28,19 +34,44 @@ internal sealed class CrashHarness : IAsyncDisposable
 
     public string DataDir => _directory.Combine("data");
 
+    private string AgentWorkDir => _directory.Combine("agent");
+
     public HttpClient Client => _client ?? throw new InvalidOperationException("no server is running");
 
     public ServerProcess Server => _server ?? throw new InvalidOperationException("no server is running");
 
-    /// <summary>Starts the first server on a fresh data directory and registers the project for the pipeline.</summary>
-    public static async Task<CrashHarness> StartAsync(string pipeline, int agentCapacity = 2)
+    /// <summary>What the server and the remote agents (killed ones too) printed, for failure messages.</summary>
+    public string Output => $"server:\n{Server.Output}\nagents:\n{_agentOutput}{_agent?.Output}";
+
+    /// <summary>
+    /// Starts the first server on a fresh data directory and registers the project for the pipeline. For
+    /// <see cref="KillTarget.Agent"/> the jobs run on a remote agent with <paramref name="agentCapacity"/> slots (the
+    /// server's embedded agent off); 0 starts none yet.
+    /// </summary>
+    public static async Task<CrashHarness> StartAsync(string pipeline, int agentCapacity = 2, KillTarget target = KillTarget.Server)
     {
         await DockerProbe.EnsureEngineAsync();
         var harness = new CrashHarness(pipeline);
-        await harness.StartServerAsync(agentCapacity);
+        await harness.StartServerAsync(target == KillTarget.Agent ? 0 : agentCapacity);
         using var created = await harness.Client.PostProjectAsync(Project, harness.Repository.Path);
         await Api.ExpectAsync(created, HttpStatusCode.Created);
+        if (target == KillTarget.Agent && agentCapacity > 0)
+        {
+            using var response = await harness.Client.PostAsJsonAsync("/api/agents/tokens", new { name = "reliability" });
+            await Api.ExpectAsync(response, HttpStatusCode.Created);
+            var token = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("token").GetString();
+            harness._agentCapacity = agentCapacity;
+            await harness.StartAgentAsync(token);
+        }
+
         return harness;
+    }
+
+    /// <summary>The remote agent, with the registration token the first time and its kept credential after.</summary>
+    private async Task StartAgentAsync(string? token)
+    {
+        _agent = AgentProcess.Start(Server.BaseAddress, token, AgentName, "linux,docker", AgentWorkDir, _agentCapacity);
+        await _agent.WaitForOutputAsync("is waiting for jobs", TimeSpan.FromSeconds(120));
     }
 
     public async Task StartServerAsync(int agentCapacity = 2)
@@ -67,6 +98,14 @@ internal sealed class CrashHarness : IAsyncDisposable
             case KillTarget.Server:
                 await KillServerAsync();
                 await StartServerAsync(agentCapacity);
+                break;
+            case KillTarget.Agent:
+                var agent = _agent ?? throw new InvalidOperationException("no remote agent is running");
+                _killed.Add(agent.ProcessId);
+                await agent.KillAsync();
+                _agentOutput.Append(agent.Output);
+                await agent.DisposeAsync();
+                await StartAgentAsync(token: null);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(target), target, "no way to kill this yet");
@@ -136,6 +175,7 @@ internal sealed class CrashHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_agent is not null) await _agent.DisposeAsync();
         _client?.Dispose();
         if (_server is not null) await _server.DisposeAsync();
         _requests.Dispose();
@@ -173,11 +213,11 @@ internal sealed class CrashHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Workspace folders left under the data directory once every attempt ended.</summary>
+    /// <summary>Workspace folders left under the data directory, and the remote agent's work directory, once every attempt ended.</summary>
     private async Task<int> LeftoverWorkspacesAsync()
     {
-        var workspaces = Path.Combine(DataDir, "workspaces");
-        int Count() => Directory.Exists(workspaces) ? Directory.GetFileSystemEntries(workspaces).Length : 0;
+        string[] workspaces = [Path.Combine(DataDir, "workspaces"), Path.Combine(AgentWorkDir, "workspaces")];
+        int Count() => workspaces.Where(Directory.Exists).Sum(w => Directory.GetFileSystemEntries(w).Length);
         try
         {
             return await Poll.UntilAsync(() => Task.FromResult(Count()), count => count == 0, "the workspaces to be removed", TimeSpan.FromSeconds(30));

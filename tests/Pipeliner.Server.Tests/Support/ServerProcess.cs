@@ -42,11 +42,12 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <param name="bootstrapToken">The first admin token to register; null lets the server generate and print one.</param>
     /// <param name="settings">More arguments, e.g. <c>--Pipeliner:Agent:Backend=shell</c>.</param>
     /// <param name="environment">Environment variables to set (null value: remove), e.g. DOCKER_HOST.</param>
+    /// <param name="port">The port to listen on (a restarted server on its old address, where its agents look for it); null: a free one.</param>
     public static async Task<ServerProcess> StartAsync(
         string dataDir, int agentCapacity = 2, string? bootstrapToken = AdminToken, IEnumerable<string>? settings = null,
-        IReadOnlyDictionary<string, string?>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var info = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
@@ -68,7 +69,7 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var setting in settings ?? []) info.ArgumentList.Add(setting);
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>()) info.Environment[name] = value;
         Directory.CreateDirectory(dataDir);
-        var server = new ServerProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, port);
+        var server = new ServerProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, port.Value);
         server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
         server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         server._process.Start();
