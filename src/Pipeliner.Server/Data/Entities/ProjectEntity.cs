@@ -31,4 +31,10 @@ public sealed class ProjectEntity
 
     /// <summary>The repository credentials as JSON, encrypted with ASP.NET Data Protection (<c>RepositoryCredentialStore.Purpose</c>).</summary>
     public string? CredentialsProtected { get; set; }
+
+    /// <summary>
+    /// When an admin archived the project; null: active. An archived project keeps its history (readable as before) but
+    /// takes no webhooks and no new runs, and is left out of the default project list.
+    /// </summary>
+    public DateTimeOffset? ArchivedAt { get; set; }
 }
