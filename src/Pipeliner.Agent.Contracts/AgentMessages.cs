@@ -83,10 +83,11 @@ public sealed record UploadedArchive(string Path, int Index, long Size, string S
 /// <param name="Cause">For a failure: job, configuration (not retried) or null.</param>
 /// <param name="LogLength">The full length of the agent's log: the server must have all of it.</param>
 /// <param name="LogSha256">The SHA-256 of the agent's whole log, as it sent it.</param>
+/// <param name="CpuTimeMs">CPU time the script used (user + system, milliseconds) as the engine sampled it; optional (older agents leave it out).</param>
 public sealed record AttemptDone(
     string Status, int? ExitCode, string? Message, string? Cause, long? PeakMemoryBytes,
     long LogLength, string LogSha256,
-    IReadOnlyList<UploadedArchive> Artifacts, IReadOnlyList<UploadedArchive> Cache);
+    IReadOnlyList<UploadedArchive> Artifacts, IReadOnlyList<UploadedArchive> Cache, long? CpuTimeMs = null);
 
 /// <param name="Recorded">The server recorded this outcome now, or had already.</param>
 public sealed record DoneAnswer(bool Recorded);

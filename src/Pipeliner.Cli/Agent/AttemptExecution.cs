@@ -182,7 +182,7 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
                 var (length, sha) = await DigestAsync(logPath);
                 var done = new AttemptDone(report.Outcome.Status.ToName(), report.Outcome.ExitCode, report.Outcome.Message,
                     report.Outcome.Status == JobStatus.Succeeded ? null : report.Outcome.Cause.ToName(), report.Outcome.PeakMemoryBytes,
-                    length, sha, artifacts, caches);
+                    length, sha, artifacts, caches, report.Outcome.CpuTimeMs);
                 await client.DoneAsync(work.AttemptId, done, CancellationToken.None);
                 Forget(assignment, work);
                 return;

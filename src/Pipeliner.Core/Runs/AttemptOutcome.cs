@@ -4,6 +4,9 @@ namespace Pipeliner.Core.Runs;
 /// <param name="Cause">For a failure: whose fault it was, which decides whether the job's <c>retry</c> applies.</param>
 public sealed record AttemptOutcome(JobStatus Status, int? ExitCode, string? Message, long? PeakMemoryBytes, FailureCause Cause = FailureCause.Job)
 {
+    /// <summary>CPU time (user + system) the job's script used, in milliseconds, as the engine last sampled it; null when not measured.</summary>
+    public long? CpuTimeMs { get; init; }
+
     public static AttemptOutcome Succeeded(long? peakMemory = null) => new(JobStatus.Succeeded, 0, null, peakMemory);
 
     public static AttemptOutcome Failed(int? exitCode, string message, long? peakMemory = null) =>

@@ -14,6 +14,9 @@ public sealed class JobAttempt
 
     public long? PeakMemoryBytes { get; internal set; }
 
+    /// <summary>CPU time (user + system) the script used, in milliseconds, as the engine last sampled it; null when not measured.</summary>
+    public long? CpuTimeMs { get; internal set; }
+
     /// <summary>For a failed attempt: whose fault it was (the job's own, its configuration, or a lost agent).</summary>
     public FailureCause Cause { get; internal set; }
 
@@ -23,7 +26,7 @@ public sealed class JobAttempt
 
     /// <summary>Rebuilds an attempt from storage.</summary>
     public static JobAttempt Restore(int number, JobStatus status, DateTimeOffset startedAt, DateTimeOffset? finishedAt,
-        int? exitCode, string? message, long? peakMemoryBytes, string? agent, FailureCause cause = FailureCause.Job) => new()
+        int? exitCode, string? message, long? peakMemoryBytes, string? agent, FailureCause cause = FailureCause.Job, long? cpuTimeMs = null) => new()
     {
         Number = number,
         Status = status,
@@ -32,6 +35,7 @@ public sealed class JobAttempt
         ExitCode = exitCode,
         Message = message,
         PeakMemoryBytes = peakMemoryBytes,
+        CpuTimeMs = cpuTimeMs,
         Agent = agent,
         Cause = cause,
     };

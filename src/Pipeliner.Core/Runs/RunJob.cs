@@ -178,6 +178,7 @@ public sealed class RunJob
         attempt.ExitCode = outcome.ExitCode;
         attempt.Message = outcome.Message;
         attempt.PeakMemoryBytes = outcome.PeakMemoryBytes;
+        attempt.CpuTimeMs = outcome.CpuTimeMs;
         attempt.Cause = outcome.Cause;
         attempt.FinishedAt = now;
 

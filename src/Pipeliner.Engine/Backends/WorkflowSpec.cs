@@ -45,4 +45,8 @@ public sealed record StepSpec
 }
 
 /// <summary>How a step ended.</summary>
-public sealed record StepExit(int ExitCode, bool OutOfMemory, long? PeakMemoryBytes);
+public sealed record StepExit(int ExitCode, bool OutOfMemory, long? PeakMemoryBytes)
+{
+    /// <summary>CPU time (user + system) the step used, in milliseconds, as last sampled; null when not measured.</summary>
+    public long? CpuTimeMs { get; init; }
+}

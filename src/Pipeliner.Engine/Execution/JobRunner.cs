@@ -163,12 +163,12 @@ public sealed class JobRunner(
         if (exit.OutOfMemory)
         {
             var limit = resources.Memory is { } memory ? $", limit {memory}" : "";
-            return AttemptOutcome.Failed(exit.ExitCode, $"killed: out of memory{limit}", exit.PeakMemoryBytes);
+            return AttemptOutcome.Failed(exit.ExitCode, $"killed: out of memory{limit}", exit.PeakMemoryBytes) with { CpuTimeMs = exit.CpuTimeMs };
         }
 
-        return exit.ExitCode == 0
+        return (exit.ExitCode == 0
             ? AttemptOutcome.Succeeded(exit.PeakMemoryBytes)
-            : AttemptOutcome.Failed(exit.ExitCode, $"exit code {exit.ExitCode}", exit.PeakMemoryBytes);
+            : AttemptOutcome.Failed(exit.ExitCode, $"exit code {exit.ExitCode}", exit.PeakMemoryBytes)) with { CpuTimeMs = exit.CpuTimeMs };
     }
 
     private async Task CollectAsync(

@@ -62,7 +62,10 @@ public static class AgentDoneEndpoint
         }
 
         var outcome = new AttemptOutcome(status, done.ExitCode, done.Message, done.PeakMemoryBytes,
-            done.Cause == FailureCause.Configuration.ToName() ? FailureCause.Configuration : FailureCause.Job);
+            done.Cause == FailureCause.Configuration.ToName() ? FailureCause.Configuration : FailureCause.Job)
+        {
+            CpuTimeMs = done.CpuTimeMs is >= 0 ? done.CpuTimeMs : null,
+        };
         var recorded = await dispatch.RecordDoneAsync(row.Key, outcome, artifacts, cancellationToken);
         DeleteUploads(layout, row.Id);
         return recorded ? TypedResults.Ok(new DoneAnswer(true)) : (await AttemptAccess.FindAsync(db, id, cancellationToken))!.Stale();

@@ -154,6 +154,7 @@ public static class ServerSetup
         app.MapMetrics("/metrics", metrics.Registry);
         app.MapProjects();
         app.MapRuns();
+        app.MapJobTrend();
         app.MapLogs();
         app.MapLogSearch();
         app.MapUsage();

@@ -25,7 +25,7 @@ public sealed record UpdateProjectRequest(
 public sealed record ProjectResponse(
     string Name, string Repository, string Forge, string PipelineFile, string DefaultBranch, DateTimeOffset CreatedAt,
     string WebhookUrl, bool AllowSecretsForForks, ProjectRunInfo? LatestDefaultBranchRun, string? ForgeApiUrl, bool HasForgeToken,
-    string? CredentialsKind);
+    string? CredentialsKind, DateTimeOffset? ArchivedAt = null);
 
 public sealed record ProjectRunInfo(long Id, int Number, string Status, string? Branch, string Commit, DateTimeOffset CreatedAt, bool ManualJobsAvailable);
 
@@ -107,5 +107,10 @@ public static partial class ProjectContracts
         project.Name, project.Repository, project.Forge, project.PipelineFile, project.DefaultBranch, project.CreatedAt,
         $"{baseUrl.TrimEnd('/')}/hooks/{project.Name}", project.AllowSecretsForForks,
         latest is null ? null : new ProjectRunInfo(latest.Id, latest.Number, latest.Status, latest.Branch, latest.CommitSha, latest.CreatedAt, latest.ManualJobsAvailable),
-        project.ForgeApiUrl, project.ForgeTokenProtected is not null, project.CredentialsKind);
+        project.ForgeApiUrl, project.ForgeTokenProtected is not null, project.CredentialsKind, project.ArchivedAt);
+
+    /// <summary>Why a new run of <paramref name="project"/> cannot start (the answer of a refused webhook or trigger); null when it can.</summary>
+    public static string? WhyNoNewRuns(this ProjectEntity project) => project.ArchivedAt is { } archived
+        ? $"project '{project.Name}' is archived (since {archived:yyyy-MM-dd HH:mm} UTC): it takes no webhooks and no new runs; an admin can unarchive it"
+        : null;
 }

@@ -21,10 +21,11 @@ public static class ProjectEndpoints
         var projects = app.MapGroup("/api/projects").WithTags("Projects").WithAuthProblems();
         projects.MapPost("/", CreateAsync).RequireAuthorization(Policies.Admin)
             .ProducesValidationProblem().WithProblems(StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
-        projects.MapGet("/", ListAsync).RequireAuthorization(Policies.Read);
+        projects.MapGet("/", ListAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status400BadRequest);
         projects.MapGet("/{project}", GetAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
         projects.MapProjectUpdate();
         projects.MapProjectDelete();
+        projects.MapProjectArchive();
     }
 
     private static async Task<Results<Created<ProjectResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
@@ -66,9 +67,26 @@ public static class ProjectEndpoints
         return TypedResults.Created($"/api/projects/{project.Name}", project.ToResponse(http.BaseUrl(), null));
     }
 
-    private static async Task<Ok<List<ProjectResponse>>> ListAsync(PipelinerDbContext db, HttpContext http, CancellationToken cancellationToken)
+    /// <param name="archived">false (the default): active projects; true: archived ones only; all: both.</param>
+    private static async Task<Results<Ok<List<ProjectResponse>>, ProblemHttpResult>> ListAsync(
+        string? archived, PipelinerDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
-        var projects = await db.Projects.AsNoTracking().OrderBy(p => p.Name).ToListAsync(cancellationToken);
+        var query = db.Projects.AsNoTracking();
+        switch (archived)
+        {
+            case null or "false":
+                query = query.Where(p => p.ArchivedAt == null);
+                break;
+            case "true":
+                query = query.Where(p => p.ArchivedAt != null);
+                break;
+            case "all":
+                break;
+            default:
+                return Problems.BadRequest($"archived is false (active projects, the default), true (archived ones) or all, not '{archived}'");
+        }
+
+        var projects = await query.OrderBy(p => p.Name).ToListAsync(cancellationToken);
         var latest = await LatestDefaultBranchRunsAsync(db, projects, cancellationToken);
         return TypedResults.Ok(projects.Select(p => p.ToResponse(http.BaseUrl(), latest.GetValueOrDefault(p.Id))).ToList());
     }

@@ -7,6 +7,8 @@ using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
 
+using Pipeliner.Server.Projects;
+
 namespace Pipeliner.Server.Runs;
 
 /// <summary>What a manual run would do, before it starts: each job's decision and why.</summary>
@@ -28,7 +30,7 @@ public static class PlanPreviewEndpoint
     public static void MapPlanPreview(this IEndpointRouteBuilder app) =>
         app.MapGroup("/api/projects/{project}/plan").WithTags("Runs").WithAuthProblems()
             .MapPost("/", PreviewAsync).RequireAuthorization(Policies.Developer)
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
 
     private static async Task<Results<Ok<PlanPreviewResponse>, ProblemHttpResult>> PreviewAsync(
         string project, TriggerRunRequest? request, PipelinerDbContext db, RunFactory factory, ClaimsPrincipal user,
@@ -36,6 +38,7 @@ public static class PlanPreviewEndpoint
     {
         var entity = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Name == project, cancellationToken);
         if (entity is null) return Problems.NotFound($"no project '{project}'");
+        if (entity.WhyNoNewRuns() is { } archived) return Problems.Conflict(archived);
         if (RunEndpoints.WhyInvalid(request) is { } invalid) return Problems.BadRequest(invalid);
 
         var trigger = RunEndpoints.ManualTrigger(entity, request, user);

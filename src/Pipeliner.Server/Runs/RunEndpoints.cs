@@ -9,6 +9,8 @@ using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Scheduling;
 
+using Pipeliner.Server.Projects;
+
 namespace Pipeliner.Server.Runs;
 
 public sealed record TriggerRunRequest(string? Branch, string? Commit, Dictionary<string, string>? Variables);
@@ -27,7 +29,7 @@ public static class RunEndpoints
         projectRuns.MapGet("/", ListAsync).RequireAuthorization(Policies.Read)
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         projectRuns.MapPost("/", TriggerAsync).RequireAuthorization(Policies.Developer)
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
         // The number people see (#14 of shop-api), as the dashboard's address /projects/shop-api/runs/14 names it.
         projectRuns.MapGet("/{number:int}", GetByNumberAsync).RequireAuthorization(Policies.Read).WithProblems(StatusCodes.Status404NotFound);
 
@@ -68,6 +70,7 @@ public static class RunEndpoints
     {
         var entity = await db.Projects.FirstOrDefaultAsync(p => p.Name == project, cancellationToken);
         if (entity is null) return Problems.NotFound($"no project '{project}'");
+        if (entity.WhyNoNewRuns() is { } archived) return Problems.Conflict(archived);
         if (WhyInvalid(request) is { } malformed) return Problems.BadRequest(malformed);
 
         var trigger = ManualTrigger(entity, request, user);

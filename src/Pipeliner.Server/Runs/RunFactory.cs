@@ -12,6 +12,8 @@ using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Scheduling;
 using Pipeliner.Server.Settings;
 
+using Pipeliner.Server.Projects;
+
 namespace Pipeliner.Server.Runs;
 
 /// <summary>
@@ -43,6 +45,8 @@ public sealed class RunFactory(
     /// <exception cref="WorkspaceException">The repository or the commit cannot be read.</exception>
     public async Task<RunPreparation> PrepareAsync(ProjectEntity project, TriggerRequest trigger, CancellationToken cancellationToken)
     {
+        // A delivery accepted before its project was archived makes no run after.
+        if (project.WhyNoNewRuns() is { } archived) return new RunPreparation.NoRun(new RunCreation.NotTriggered(archived));
         var commit = trigger.CommitSha;
         GitRepositoryMirror mirror;
         if (commit is null)

@@ -32,7 +32,7 @@ public sealed record JobApprovalResponse(string RequestedBy, int Required, IRead
 /// <param name="Cause">For a failed attempt: <c>job</c> (retried while <c>retry</c> allows), <c>configuration</c> (never retried) or <c>lost</c> (its server or agent died).</param>
 public sealed record AttemptResponse(
     int Number, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, double? DurationSeconds,
-    int? ExitCode, string? Message, long? PeakMemoryBytes, string? Agent, string Log, string? Cause);
+    int? ExitCode, string? Message, long? PeakMemoryBytes, string? Agent, string Log, string? Cause, long? CpuTimeMs = null);
 
 public sealed record RunErrorResponse(int Line, int Column, string Message);
 
@@ -51,5 +51,5 @@ public static class RunResponseMapping
     public static AttemptResponse ToResponse(this AttemptEntity attempt, long runId, string jobId) => new(
         attempt.Number, attempt.Status, attempt.StartedAt, attempt.FinishedAt, Seconds(attempt.StartedAt, attempt.FinishedAt),
         attempt.ExitCode, attempt.Message, attempt.PeakMemoryBytes, attempt.Agent,
-        $"/api/runs/{runId}/jobs/{Uri.EscapeDataString(jobId)}/log?attempt={attempt.Number}", attempt.Cause);
+        $"/api/runs/{runId}/jobs/{Uri.EscapeDataString(jobId)}/log?attempt={attempt.Number}", attempt.Cause, attempt.CpuTimeMs);
 }

@@ -32,7 +32,7 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
             var stored = jobsById[planned.Id];
             return RunJob.Restore(planned, StatusNames.ParseJobStatus(stored.Status), stored.Reason, stored.ApprovedBy, stored.FinishedAt,
                 stored.Attempts.Select(a => JobAttempt.Restore(a.Number, StatusNames.ParseJobStatus(a.Status), a.StartedAt,
-                    a.FinishedAt, a.ExitCode, a.Message, a.PeakMemoryBytes, a.Agent, FailureCauseNames.ParseFailureCause(a.Cause))),
+                    a.FinishedAt, a.ExitCode, a.Message, a.PeakMemoryBytes, a.Agent, FailureCauseNames.ParseFailureCause(a.Cause), a.CpuTimeMs)),
                 ApprovalsOf(stored));
         }).ToList();
         var run = Run.Restore(RunKey(entity.Id), plan, entity.CreatedAt, StatusNames.ParseRunStatus(entity.Status),
@@ -91,6 +91,7 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
                 storedAttempt.ExitCode = attempt.ExitCode;
                 storedAttempt.Message = attempt.Message;
                 storedAttempt.PeakMemoryBytes = attempt.PeakMemoryBytes;
+                storedAttempt.CpuTimeMs = attempt.CpuTimeMs;
                 storedAttempt.Cause = attempt.Status is JobStatus.Failed or JobStatus.TimedOut ? attempt.Cause.ToName() : null;
                 if (attempt.FinishedAt is not null) storedAttempt.LeaseExpiresAt = null;
             }

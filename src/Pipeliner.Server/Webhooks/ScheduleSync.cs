@@ -21,9 +21,13 @@ public sealed class ScheduleSync(PipelinerDbContext db, WorkspacePreparer worksp
         IReadOnlyList<string> crons = [];
         try
         {
-            var mirror = await workspaces.UpdateAsync(project.Name, project.Repository, cancellationToken);
-            var pipeline = PipelineText.Load(mirror, mirror.ResolveCommit(project.DefaultBranch), project.PipelineFile, PipelineLimits.Default)?.Pipeline;
-            crons = pipeline?.Triggers.Schedules.Select(s => s.Expression).ToList() ?? [];
+            // An archived project has no schedules; unarchiving syncs them again.
+            if (project.ArchivedAt is null)
+            {
+                var mirror = await workspaces.UpdateAsync(project.Name, project.Repository, cancellationToken);
+                var pipeline = PipelineText.Load(mirror, mirror.ResolveCommit(project.DefaultBranch), project.PipelineFile, PipelineLimits.Default)?.Pipeline;
+                crons = pipeline?.Triggers.Schedules.Select(s => s.Expression).ToList() ?? [];
+            }
         }
         catch (WorkspaceException e)
         {

@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Model;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Projects;
 using Pipeliner.Server.Runs;
 
 namespace Pipeliner.Server.Webhooks;
@@ -14,6 +15,12 @@ public sealed class ScheduledRunJob(PipelinerDbContext db, RunFactory factory, I
     {
         var project = await db.Projects.FirstOrDefaultAsync(p => p.Id == projectId);
         if (project is null) return;
+        if (project.WhyNoNewRuns() is { } archived)
+        {
+            logger.LogInformation("Scheduled run of {Project} not started: {Reason}", project.Name, archived);
+            return;
+        }
+
         var creation = await factory.CreateAsync(project,
             new TriggerRequest { Event = EventKind.Schedule, Branch = project.DefaultBranch, Trigger = "schedule" }, CancellationToken.None);
         logger.LogInformation("Scheduled run of {Project}: {Creation}", project.Name, creation);

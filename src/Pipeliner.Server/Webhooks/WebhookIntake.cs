@@ -108,6 +108,14 @@ public sealed class WebhookIntake(
             Outcome = DeliveryOutcomes.Ignored,
             ReceivedAt = time.GetUtcNow(),
         };
+        if (project.WhyNoNewRuns() is { } archived)
+        {
+            // Verified first, so only the forge (who knows the secret) learns that the project is archived.
+            delivery.Message = archived;
+            await log.TryAddAsync(delivery, cancellationToken);
+            return Problems.Conflict(archived);
+        }
+
         switch (parsed)
         {
             case WebhookParseResult.Invalid invalid:

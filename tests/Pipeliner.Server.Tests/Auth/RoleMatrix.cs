@@ -32,12 +32,15 @@ public static class RoleMatrix
         new("GET", "/api/projects/{project}", "/api/projects/{project}", Needs.Read),
         new("PATCH", "/api/projects/{project}", "/api/projects/{project}", Needs.Admin, "{}"),
         new("DELETE", "/api/projects/{project}", "/api/projects/{project}?confirm=not-its-name", Needs.Admin),
+        new("POST", "/api/projects/{project}/archive", "/api/projects/no-such-project/archive", Needs.Admin),
+        new("POST", "/api/projects/{project}/unarchive", "/api/projects/no-such-project/unarchive", Needs.Admin),
 
         // Runs
         new("GET", "/api/projects/{project}/runs/", "/api/projects/{project}/runs", Needs.Read),
         new("POST", "/api/projects/{project}/runs/", "/api/projects/{project}/runs", Needs.Developer, """{"commit": "not-hex"}"""),
         new("GET", "/api/projects/{project}/runs/{number:int}", "/api/projects/{project}/runs/1", Needs.Read),
         new("POST", "/api/projects/{project}/plan/", "/api/projects/{project}/plan", Needs.Developer, """{"commit": "not-hex"}"""),
+        new("GET", "/api/projects/{project}/jobs/{job}/trend", "/api/projects/{project}/jobs/build/trend", Needs.Read),
         new("GET", "/api/runs/{id:long}/", "/api/runs/{run}", Needs.Read),
         new("POST", "/api/runs/{id:long}/cancel", "/api/runs/{run}/cancel", Needs.Developer),
         new("POST", "/api/runs/{id:long}/retry", "/api/runs/{run}/retry", Needs.Developer, """{"jobs": ["no-such-job"]}"""),

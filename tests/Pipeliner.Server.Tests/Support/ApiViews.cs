@@ -30,7 +30,7 @@ public sealed record JobView(
 
 public sealed record AttemptView(
     int Number, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, int? ExitCode, string? Message, string? Agent,
-    long? PeakMemoryBytes, string Log, string? Cause = null);
+    long? PeakMemoryBytes, string Log, string? Cause = null, long? CpuTimeMs = null);
 
 public sealed record RunErrorView(int Line, int Column, string Message);
 

@@ -80,6 +80,22 @@ public sealed class EnvironmentsEndToEndTests(DashboardWorld world) : IDisposabl
         Assert.Equal(artifactName, download.SuggestedFilename);
         Assert.Equal(sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(await download.PathAsync()))));
 
+        // On a phone: the artifact downloads, and the promotion dialog names the same things (canceled here).
+        var phone = await world.NewPageAsync(390, 844);
+        await phone.GotoAsync($"/projects/{Project}/runs/{number}");
+        var phoneRow = phone.GetByRole(AriaRole.Region, new() { Name = "Artifacts" }).GetByRole(AriaRole.Row, new() { Name = $"Artifact {artifactName}" });
+        await phoneRow.ScrollIntoViewIfNeededAsync();
+        await DashboardWorld.ScreenshotAsync(phone, "artifacts-phone");
+        var phoneDownload = await phone.RunAndWaitForDownloadAsync(() => phoneRow.GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync());
+        Assert.Equal(sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(await phoneDownload.PathAsync()))));
+        await phone.GetByLabel("Promotion").GetByRole(AriaRole.Button, new() { Name = "Promote to qa" }).ClickAsync();
+        var phoneDialog = phone.GetByRole(AriaRole.Dialog, new() { Name = $"Promote run #{number} to qa?" });
+        await phoneDialog.GetByText(artifactName).WaitForAsync();
+        Assert.True(await phone.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), "the dialog is wider than the phone");
+        await DashboardWorld.ScreenshotAsync(phone, "promotion-dialog-phone");
+        await phoneDialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await phoneDialog.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+
         // Promoting asks first, naming the run, its commit, the job it starts and the archive it deploys.
         await promotion.GetByRole(AriaRole.Button, new() { Name = "Promote to qa" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = $"Promote run #{number} to qa?" });

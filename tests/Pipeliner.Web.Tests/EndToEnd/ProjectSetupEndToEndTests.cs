@@ -109,8 +109,12 @@ public sealed class ProjectSetupEndToEndTests(DashboardWorld world) : IDisposabl
         var html = await page.ContentAsync();
         Assert.DoesNotContain("deploy-token-value", html, StringComparison.Ordinal);
 
-        // The same pages on a phone.
+        // The same pages on a phone, the new project form included.
         var phone = await world.NewPageAsync(width: 390, height: 844);
+        await phone.GotoAsync("/new-project");
+        await phone.GetByRole(AriaRole.Form, new() { Name = "New project" }).WaitForAsync();
+        Assert.True(await phone.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), "the new project form is wider than the phone");
+        await DashboardWorld.ScreenshotAsync(phone, "project-new-phone");
         await phone.GotoAsync($"/projects/{Project}/settings");
         await phone.GetByRole(AriaRole.Region, new() { Name = "Webhook setup" }).WaitForAsync();
         await DashboardWorld.ScreenshotAsync(phone, "project-settings-phone");

@@ -88,6 +88,26 @@ public sealed class StageGraphEndToEndTests(DashboardWorld world) : IDisposable
             }
             """);
         Assert.Empty(crossings);
+
+        // No card overlaps another, and each stage's cards sit in its column, under its title (bounding boxes).
+        var boxes = new List<(string Job, LocatorBoundingBoxResult Box)>();
+        foreach (var card in await graph.Locator(".job-card").AllAsync())
+            boxes.Add((await card.GetAttributeAsync("data-job") ?? "?", (await card.BoundingBoxAsync())!));
+        var overlaps = (from a in boxes
+                        from b in boxes
+                        where string.CompareOrdinal(a.Job, b.Job) < 0 && Overlap(a.Box, b.Box)
+                        select $"{a.Job} overlaps {b.Job}").ToList();
+        Assert.Empty(overlaps);
+        for (var s = 1; s <= Stages; s++)
+        {
+            var title = (await graph.Locator($".stage-title[data-stage='stage{s}']").BoundingBoxAsync())!;
+            Assert.True(title.Width > 0 && title.Height > 0, $"stage{s}'s title is hidden");
+            foreach (var (job, box) in boxes.Where(b => b.Job.StartsWith($"s{s}-", StringComparison.Ordinal)))
+            {
+                Assert.True(box.Y >= title.Y + title.Height - 1, $"{job} is above its stage's title");
+                Assert.True(box.X < title.X + title.Width && box.X + box.Width > title.X, $"{job} is not in the column of stage{s}");
+            }
+        }
         Assert.Equal(Stages * JobsPerStage - JobsPerStage + (Stages - 2), await graph.Locator("path.needs-arrow").CountAsync());
 
         // Wider than the page, the graph pans: the last stage comes into view, and every stage has its title.
@@ -108,6 +128,14 @@ public sealed class StageGraphEndToEndTests(DashboardWorld world) : IDisposable
         await list.Locator(".stage-list-job", new() { Has = phone.Locator(".job-card[data-job='s3-job1']") }).GetByText("needs s2-job1, s1-job5").WaitForAsync();
         Assert.True(await phone.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
             "the run page is wider than the phone's screen");
+        // Usable: every card is as wide as fits the screen, none overlaps the next,.
+        var phoneBoxes = new List<LocatorBoundingBoxResult>();
+        foreach (var card in await list.Locator(".job-card").AllAsync()) phoneBoxes.Add((await card.BoundingBoxAsync())!);
+        Assert.All(phoneBoxes, box => Assert.InRange(box.X + box.Width, 100, 390));
+        Assert.DoesNotContain(phoneBoxes.Zip(phoneBoxes.Skip(1)), pair => Overlap(pair.First, pair.Second));
         await DashboardWorld.ScreenshotAsync(phone, "stage-graph-big-phone");
     }
+
+    private static bool Overlap(LocatorBoundingBoxResult a, LocatorBoundingBoxResult b) =>
+        a.X < b.X + b.Width - 0.5 && b.X < a.X + a.Width - 0.5 && a.Y < b.Y + b.Height - 0.5 && b.Y < a.Y + a.Height - 0.5;
 }

@@ -9,6 +9,7 @@ import type {
   ForgeStatuses,
   Environment,
   EnvironmentRulesInput,
+  JobTrend,
   LogPages,
   LogSearchResult,
   Me,
@@ -116,7 +117,12 @@ export function createClient(options: ClientOptions = {}) {
     changePassword: (current: string, next: string) => sendJson("PUT", "/api/me/password", { current, new: next }),
     /** Where the browser goes to sign in with single sign-on; it comes back to `next`. */
     singleSignOnUrl: (next: string, remember: boolean) => `${base}/api/session/oidc${query({ next, remember: remember ? "true" : undefined })}`,
-    projects: () => json<Project[]>("/api/projects"),
+    /** Active projects, or the archived ones. */
+    projects: (archived = false) => json<Project[]>(`/api/projects${query({ archived: archived ? "true" : undefined })}`),
+    archiveProject: async (name: string) => (await (await post(`/api/projects/${enc(name)}/archive`)).json()) as Project,
+    unarchiveProject: async (name: string) => (await (await post(`/api/projects/${enc(name)}/unarchive`)).json()) as Project,
+    jobTrend: (project: string, job: string, signal?: AbortSignal) =>
+      json<JobTrend>(`/api/projects/${enc(project)}/jobs/${enc(job)}/trend`, { signal }),
     project: (name: string) => json<Project>(`/api/projects/${enc(name)}`),
     createProject: async (project: ProjectInput) => (await (await sendJson("POST", "/api/projects", project)).json()) as Project,
     updateProject: async (name: string, change: ProjectInput) =>

@@ -81,6 +81,29 @@ export interface Project {
   hasForgeToken?: boolean;
   /** Which clone credentials are stored ("password", "ssh"), never the credentials themselves. */
   credentialsKind?: "password" | "ssh" | null;
+  /** When an admin archived it (no webhooks or new runs, history kept); null while active. */
+  archivedAt?: string | null;
+}
+
+/** One finished attempt of a job in `GET /api/projects/{p}/jobs/{job}/trend`. */
+export interface JobTrendPoint {
+  runId: number;
+  number: number;
+  branch: string | null;
+  attempt: number;
+  status: RunStatus;
+  startedAt: string;
+  durationSeconds: number | null;
+  peakMemoryBytes: number | null;
+  cpuTimeMs: number | null;
+}
+
+export interface JobTrend {
+  project: string;
+  job: string;
+  branch: string | null;
+  /** Oldest first. */
+  points: JobTrendPoint[];
 }
 
 export const forges = ["github", "gitlab", "gitea", "bitbucket"] as const;
@@ -190,6 +213,8 @@ export interface Attempt {
   exitCode: number | null;
   message: string | null;
   peakMemoryBytes: number | null;
+  /** CPU time (user + system) the script used, as the engine sampled it; null when not measured. */
+  cpuTimeMs?: number | null;
   agent: string | null;
   /** For a failed attempt: its own failure (retried), a configuration fault (never retried) or lost with its server or agent. */
   cause?: "job" | "configuration" | "lost" | null;

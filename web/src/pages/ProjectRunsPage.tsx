@@ -7,6 +7,7 @@ import { AppShell } from "../components/Layout/AppShell";
 import { ProjectTabs } from "../components/Layout/ProjectTabs";
 import { RunFiltersForm } from "../components/Runs/RunFiltersForm";
 import { RunsTable } from "../components/Runs/RunsTable";
+import { ArchiveNotice } from "../components/Projects/ArchiveNotice";
 import { RunPipelineForm } from "../components/RunPipeline/RunPipelineForm";
 import { useSession } from "../hooks/session";
 import { useAsync } from "../hooks/useAsync";
@@ -36,7 +37,8 @@ export function ProjectRunsPage({ project }: { project: string }) {
 
   const session = useSession();
   const [running, setRunning] = useState(false);
-  const details = useAsync(() => (running ? api.project(project) : Promise.resolve(null)), [project, running]);
+  const details = useAsync(() => api.project(project), [project]);
+  const archived = !!details.data?.archivedAt;
 
   const change = (next: RunFilters) => navigate(paths.projectRuns(project, query({ ...next, page: next.page === 1 ? undefined : next.page })));
 
@@ -44,14 +46,15 @@ export function ProjectRunsPage({ project }: { project: string }) {
     <AppShell crumbs={[{ label: "Projects", to: paths.projects() }, { label: project }]}>
       <div className="page-title">
         <h1>{project}</h1>
-        {session.can("developer") && !running && (
+        {session.can("developer") && !running && details.data && !archived && (
           <button type="button" className="primary" onClick={() => setRunning(true)}>
             Run pipeline
           </button>
         )}
       </div>
       <ProjectTabs project={project} current="runs" />
-      {running && details.data && (
+      {details.data && <ArchiveNotice project={details.data} onChange={details.set} />}
+      {running && details.data && !archived && (
         <RunPipelineForm
           defaultBranch={details.data.defaultBranch}
           onPreview={(request) => api.planRun(project, request)}

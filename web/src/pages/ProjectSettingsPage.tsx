@@ -4,6 +4,7 @@ import { ErrorNotice, Loading } from "../components/common/Notice";
 import { AppShell } from "../components/Layout/AppShell";
 import { ProjectTabs } from "../components/Layout/ProjectTabs";
 import { AdminOnly } from "../components/Projects/AdminOnly";
+import { ArchiveNotice, ArchiveProjectForm } from "../components/Projects/ArchiveNotice";
 import { DeleteProjectForm } from "../components/Projects/DeleteProjectForm";
 import { ProjectForm } from "../components/Projects/ProjectForm";
 import { WebhookInstructions } from "../components/Projects/WebhookInstructions";
@@ -24,6 +25,7 @@ export function ProjectSettingsPage({ project }: { project: string }) {
         {!loaded.data && !loaded.error && <Loading what="Loading the project" />}
         {loaded.data && (
           <>
+            <ArchiveNotice project={loaded.data} onChange={loaded.set} />
             <WebhookInstructions project={loaded.data} secret={saved?.secret} />
             <h2>Settings</h2>
             {saved && (
@@ -40,10 +42,16 @@ export function ProjectSettingsPage({ project }: { project: string }) {
                 setSaved({ at: Date.now(), secret: input.webhookSecret });
               }}
             />
+            <ArchiveProjectForm project={loaded.data} onArchive={async () => loaded.set(await api.archiveProject(loaded.data!.name))} />
             <DeleteProjectForm
               project={loaded.data.name}
+              archived={!!loaded.data.archivedAt}
               onDelete={async () => {
                 await api.deleteProject(loaded.data!.name);
+                navigate(paths.projects());
+              }}
+              onArchive={async () => {
+                await api.archiveProject(loaded.data!.name);
                 navigate(paths.projects());
               }}
             />

@@ -28,7 +28,7 @@ public sealed class DockerBackend : IExecutionBackend
     private readonly string _shellBackendSetting;
     private readonly OwnerIdentity _owner;
     private readonly ConcurrentDictionary<(string Workflow, string Step), string> _containers = new();
-    private readonly ConcurrentDictionary<(string Workflow, string Step), long> _peakMemory = new();
+    private readonly ConcurrentDictionary<(string Workflow, string Step), StepUsage> _usage = new();
     private readonly ConcurrentDictionary<(string Workflow, string Step), MultiplexedStream> _outputs = new();
     private readonly ConcurrentDictionary<(string Workflow, string Step), OutputPipe> _pipes = new();
     // Workflows whose every container this backend knows by id: their destruction needs no search by label.
@@ -155,14 +155,17 @@ public sealed class DockerBackend : IExecutionBackend
     {
         var id = ContainerOf(workflow, step);
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var sampler = SamplePeakMemoryAsync(workflow, step, id, sampling.Token);
+        var sampler = SampleUsageAsync(workflow, step, id, sampling.Token);
         try
         {
             var response = await _client.Containers.WaitContainerAsync(id, cancellationToken);
             // A step that exited 0 was not killed; only a failure needs a look at why.
             var outOfMemory = response.StatusCode != 0 && await WasKilledForMemoryAsync(id, response.StatusCode, step, cancellationToken);
-            return new StepExit((int)response.StatusCode, outOfMemory,
-                _peakMemory.TryGetValue((workflow.Id, step.Name), out var peak) && peak > 0 ? peak : null);
+            var usage = _usage.GetValueOrDefault((workflow.Id, step.Name));
+            return new StepExit((int)response.StatusCode, outOfMemory, usage.PeakMemoryBytes > 0 ? usage.PeakMemoryBytes : null)
+            {
+                CpuTimeMs = usage.CpuNanoseconds > 0 ? usage.CpuNanoseconds / 1_000_000 : null,
+            };
         }
         finally
         {
@@ -194,7 +197,7 @@ public sealed class DockerBackend : IExecutionBackend
     {
         if (_containers.TryRemove((workflow.Id, step.Name), out var id))
             await RemoveContainerAsync(id, cancellationToken);
-        _peakMemory.TryRemove((workflow.Id, step.Name), out _);
+        _usage.TryRemove((workflow.Id, step.Name), out _);
         if (_outputs.TryRemove((workflow.Id, step.Name), out var untailed)) untailed.Dispose();
         if (_pipes.TryRemove((workflow.Id, step.Name), out var pipe)) pipe.Dispose();
     }
@@ -378,18 +381,21 @@ public sealed class DockerBackend : IExecutionBackend
         new DateTimeOffset(utc, TimeSpan.Zero).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Samples the container's memory with one-shot stats requests: each answers at once, so sampling stops as soon
-    /// as the step ends (a streaming request may not notice a cancellation while the engine sends nothing). The
-    /// engine's figure is the peak since the container started, so sparse samples still catch the peak.
+    /// Samples the container's memory and CPU time with one-shot stats requests: each answers at once, so sampling stops
+    /// as soon as the step ends (a streaming request may not notice a cancellation while the engine sends nothing). The
+    /// engine's memory figure is the peak since the container started, so sparse samples still catch the peak; its CPU
+    /// figure is the container's total so far, so the last sample is the step's CPU time up to then (within one interval).
     /// </summary>
-    private async Task SamplePeakMemoryAsync(WorkflowSpec workflow, StepSpec step, string id, CancellationToken cancellationToken)
+    private async Task SampleUsageAsync(WorkflowSpec workflow, StepSpec step, string id, CancellationToken cancellationToken)
     {
         var key = (workflow.Id, step.Name);
         var progress = new InlineProgress<ContainerStatsResponse>(stats =>
         {
             if (!_containers.ContainsKey(key)) return;
-            var usage = (long)Math.Max(stats.MemoryStats?.MaxUsage ?? 0, stats.MemoryStats?.Usage ?? 0);
-            _peakMemory.AddOrUpdate(key, usage, (_, old) => Math.Max(old, usage));
+            var sample = new StepUsage(
+                (long)Math.Max(stats.MemoryStats?.MaxUsage ?? 0, stats.MemoryStats?.Usage ?? 0),
+                (long)Math.Min(stats.CPUStats?.CPUUsage?.TotalUsage ?? 0, long.MaxValue));
+            _usage.AddOrUpdate(key, sample, (_, old) => old.Max(sample));
         });
         try
         {
@@ -428,4 +434,10 @@ public sealed class DockerBackend : IExecutionBackend
         _containers.TryGetValue((workflow.Id, step.Name), out var id)
             ? id
             : throw new InvalidOperationException($"step '{step.Name}' of {workflow.Id} was not started");
+}
+
+/// <summary>What sampling saw of a step: its peak memory and its CPU time so far (both only grow).</summary>
+internal readonly record struct StepUsage(long PeakMemoryBytes, long CpuNanoseconds)
+{
+    public StepUsage Max(StepUsage other) => new(Math.Max(PeakMemoryBytes, other.PeakMemoryBytes), Math.Max(CpuNanoseconds, other.CpuNanoseconds));
 }

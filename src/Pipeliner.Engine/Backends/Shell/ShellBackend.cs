@@ -11,6 +11,7 @@ namespace Pipeliner.Engine.Backends.Shell;
 public sealed class ShellBackend : IExecutionBackend
 {
     private static readonly string[] InheritedVariables = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "TERM"];
+    private static readonly TimeSpan CpuSampleInterval = TimeSpan.FromMilliseconds(500);
     private readonly ConcurrentDictionary<(string Workflow, string Step), Process> _processes = new();
 
     public string Name => "shell";
@@ -63,10 +64,19 @@ public sealed class ShellBackend : IExecutionBackend
     public async Task<StepExit> WaitStepAsync(WorkflowSpec workflow, StepSpec step, CancellationToken cancellationToken)
     {
         var process = ProcessOf(workflow, step);
-        await process.WaitForExitAsync(cancellationToken);
+        long? cpu = null;
+        var exited = process.WaitForExitAsync(cancellationToken);
+        // CPU time is read while the process lives (its /proc entry goes when it is reaped): every half second.
+        while (!exited.IsCompleted)
+        {
+            cpu = ProcessCpuTime.Milliseconds(process.Id) ?? cpu;
+            await Task.WhenAny(exited, Task.Delay(CpuSampleInterval, cancellationToken));
+        }
+
+        await exited;
         // As when a container ends: what the script left running stops with it, which also ends its output.
         MarkedProcesses.Kill(Marker(workflow, step));
-        return new StepExit(process.ExitCode, OutOfMemory: false, PeakMemoryBytes: null);
+        return new StepExit(process.ExitCode, OutOfMemory: false, PeakMemoryBytes: null) { CpuTimeMs = cpu };
     }
 
     public async Task<Stream?> CopyFromStepAsync(WorkflowSpec workflow, StepSpec step, string path, CancellationToken cancellationToken)

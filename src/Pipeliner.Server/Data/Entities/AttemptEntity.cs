@@ -12,6 +12,9 @@ public sealed class AttemptEntity
     public int? ExitCode { get; set; }
     public string? Message { get; set; }
     public long? PeakMemoryBytes { get; set; }
+
+    /// <summary>CPU time the attempt's script used (user + system, milliseconds) as the engine last sampled it; null: not measured.</summary>
+    public long? CpuTimeMs { get; set; }
     public string? Agent { get; set; }
 
     /// <summary>For a failed attempt, whose fault it was: <c>job</c>, <c>configuration</c> or <c>lost</c> (null otherwise).</summary>

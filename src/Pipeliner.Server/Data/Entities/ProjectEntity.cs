@@ -34,4 +34,10 @@ public sealed class ProjectEntity
 
     /// <summary>The project's own retention policy as JSON (<c>Retention/ProjectRetention</c>); null: the server's default.</summary>
     public string? RetentionJson { get; set; }
+
+    /// <summary>
+    /// When an admin archived the project; null: active. An archived project keeps its history (readable as before) but
+    /// takes no webhooks and no new runs, and is left out of the default project list.
+    /// </summary>
+    public DateTimeOffset? ArchivedAt { get; set; }
 }

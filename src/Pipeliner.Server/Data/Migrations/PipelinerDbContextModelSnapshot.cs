@@ -218,6 +218,9 @@ namespace Pipeliner.Server.Data.Migrations
                     b.Property<string>("Cause")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("CpuTimeMs")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("CredentialHash")
                         .HasColumnType("TEXT");
 
@@ -567,6 +570,9 @@ namespace Pipeliner.Server.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("AllowSecretsForForks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ArchivedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")

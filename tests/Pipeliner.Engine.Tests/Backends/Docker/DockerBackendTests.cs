@@ -127,12 +127,35 @@ public sealed class DockerBackendTests(DockerEngineFixture engine) : IDisposable
         Assert.Equal((repository, tag), DockerBackend.SplitReference(image));
     }
 
-    private WorkflowSpec Workflow()
+    [Fact]
+    public async Task WaitStepAsync_ReportsCpuTimeAndPeakMemory_WhenTheStepKeepsACoreBusy()
+    {
+        await using var backend = new DockerBackend(engine.Endpoint);
+        // Two seconds of a busy shell loop: several samples, each with the container's CPU time so far.
+        var workflow = Workflow(["sh", "-c", "end=$(( $(date +%s) + 3 )); while [ $(date +%s) -lt $end ]; do :; done"]);
+        await backend.SetupWorkflowAsync(workflow, CancellationToken.None);
+        try
+        {
+            await backend.StartStepAsync(workflow, workflow.Steps[0], CancellationToken.None);
+            var exit = await backend.WaitStepAsync(workflow, workflow.Steps[0], CancellationToken.None);
+
+            Assert.Equal(0, exit.ExitCode);
+            Assert.True(exit.PeakMemoryBytes > 0, "no peak memory sampled");
+            // At least one sample a second after the start; the loop keeps a core busy (less on a loaded machine).
+            Assert.InRange(exit.CpuTimeMs ?? 0, 100, 10_000);
+        }
+        finally
+        {
+            await backend.DestroyWorkflowAsync(workflow, CancellationToken.None);
+        }
+    }
+
+    private WorkflowSpec Workflow(string[]? command = null)
     {
         var runId = Plans.NewRunId();
         return new WorkflowSpec($"{runId}-job-1", runId, "job", _workspace.Path,
         [
-            new StepSpec { Name = "script", Kind = StepKind.Script, Image = DockerEngineFixture.Image, Command = ["sleep", "300"] },
+            new StepSpec { Name = "script", Kind = StepKind.Script, Image = DockerEngineFixture.Image, Command = command ?? ["sleep", "300"] },
         ]);
     }
 }

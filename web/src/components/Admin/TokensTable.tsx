@@ -1,6 +1,6 @@
-import { useState } from "react";
 import type { TokenInfo } from "../../api/types";
 import { formatTime } from "../common/format";
+import { TokenTable, type TokenColumn } from "../common/TokenTable";
 
 interface TokensTableProps {
   tokens: TokenInfo[];
@@ -10,119 +10,36 @@ interface TokensTableProps {
   onRevoke: (token: TokenInfo) => Promise<unknown>;
 }
 
-type TokenState = "revoked" | "expired" | "user-disabled" | "working";
+const columns: TokenColumn<TokenInfo>[] = [
+  { header: "User", cell: (token) => <span>{token.user}</span> },
+  { header: "Role", cell: (token) => <span>{token.role}</span> },
+  { header: "Prefix", cell: (token) => <code>{token.prefix}…</code> },
+  { header: "Created", cell: (token) => <span>{formatTime(token.createdAt)}</span> },
+  { header: "Expires", cell: (token) => <span>{token.expiresAt ? formatTime(token.expiresAt) : "never"}</span> },
+];
 
-function stateOf(token: TokenInfo, now: number, disabledUsers: ReadonlySet<string>): TokenState {
-  if (token.revokedAt) return "revoked";
-  if (token.expiresAt && Date.parse(token.expiresAt) <= now) return "expired";
-  if (disabledUsers.has(token.user)) return "user-disabled";
-  return "working";
+function stateOf(token: TokenInfo, now: number, disabledUsers: ReadonlySet<string>): { key: string; words: string } {
+  if (token.revokedAt) return { key: "revoked", words: `Revoked ${formatTime(token.revokedAt)}` };
+  if (token.expiresAt && Date.parse(token.expiresAt) <= now) return { key: "expired", words: "Expired" };
+  if (disabledUsers.has(token.user)) return { key: "user-disabled", words: "Refused: user disabled" };
+  return { key: "working", words: "Working" };
 }
 
-function stateInWords(token: TokenInfo, state: TokenState): string {
-  switch (state) {
-    case "revoked":
-      return `Revoked ${formatTime(token.revokedAt)}`;
-    case "expired":
-      return "Expired";
-    case "user-disabled":
-      return "Refused: user disabled";
-    default:
-      return "Working";
-  }
-}
-
-/** Every token (never its value) with whose it is and whether it works; revoking asks for a confirmation first. */
+/** Every API token (never its value) with whose it is and whether it works. */
 export function TokensTable({ tokens, now, disabledUsers, onRevoke }: TokensTableProps) {
-  const [confirming, setConfirming] = useState<number | null>(null);
-  const [busy, setBusy] = useState<number | null>(null);
-  const [error, setError] = useState<{ id: number; error: Error } | null>(null);
-
-  const revoke = async (token: TokenInfo) => {
-    setBusy(token.id);
-    setError(null);
-    try {
-      await onRevoke(token);
-      setConfirming(null);
-    } catch (reason) {
-      setError({ id: token.id, error: reason instanceof Error ? reason : new Error(String(reason)) });
-    } finally {
-      setBusy(null);
-    }
-  };
-
-  if (tokens.length === 0) return <p className="notice hint">No token yet.</p>;
   return (
-    <table className="admin-table" aria-label="Tokens">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">User</th>
-          <th scope="col">Role</th>
-          <th scope="col">Prefix</th>
-          <th scope="col">Created</th>
-          <th scope="col">Expires</th>
-          <th scope="col">State</th>
-          <th scope="col">Actions</th>
-        </tr>
-      </thead>
-      <tbody>
-        {tokens.map((token) => {
-          const state = stateOf(token, now, disabledUsers);
-          return (
-            <tr key={token.id} aria-label={`Token ${token.name} of ${token.user}`}>
-              <th scope="row" data-label="Name">
-                <span>{token.name}</span>
-              </th>
-              <td data-label="User">
-                <span>{token.user}</span>
-              </td>
-              <td data-label="Role">
-                <span>{token.role}</span>
-              </td>
-              <td data-label="Prefix">
-                <code>{token.prefix}…</code>
-              </td>
-              <td data-label="Created">
-                <span>{formatTime(token.createdAt)}</span>
-              </td>
-              <td data-label="Expires">
-                <span>{token.expiresAt ? formatTime(token.expiresAt) : "never"}</span>
-              </td>
-              <td data-label="State">
-                <span className={`state-${state}`}>
-                  {stateInWords(token, state)}
-                </span>
-              </td>
-              <td data-label="Actions">
-                {state !== "revoked" && confirming !== token.id && (
-                  <span>
-                    <button type="button" className="danger" onClick={() => (setConfirming(token.id), setError(null))}>
-                      Revoke
-                    </button>
-                  </span>
-                )}
-                {confirming === token.id && (
-                  <span className="confirm" role="group" aria-label={`Revoke token ${token.name}?`}>
-                    <span>Revoke “{token.name}” of {token.user}? It is refused from then on.</span>
-                    <button type="button" className="danger" disabled={busy === token.id} onClick={() => void revoke(token)}>
-                      {busy === token.id ? "Revoking…" : "Yes, revoke"}
-                    </button>
-                    <button type="button" disabled={busy === token.id} onClick={() => setConfirming(null)}>
-                      Keep it
-                    </button>
-                  </span>
-                )}
-                {error?.id === token.id && (
-                  <small className="field-error" role="alert">
-                    {error.error.message}
-                  </small>
-                )}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <TokenTable
+      label="Tokens"
+      tokens={tokens}
+      empty="No token yet."
+      columns={columns}
+      rowLabel={(token) => `Token ${token.name} of ${token.user}`}
+      state={(token) => stateOf(token, now, disabledUsers)}
+      confirmation={(token) => ({
+        label: `Revoke token ${token.name}?`,
+        text: `Revoke “${token.name}” of ${token.user}? It is refused from then on.`,
+      })}
+      onRevoke={onRevoke}
+    />
   );
 }

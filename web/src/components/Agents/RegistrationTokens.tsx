@@ -3,6 +3,7 @@ import type { CreatedRegistrationToken, RegistrationToken } from "../../api/agen
 import { useAction } from "../../hooks/useAction";
 import { Field, fieldErrorsOf, FormError } from "../common/Field";
 import { formatTime } from "../common/format";
+import { TokenTable, type TokenColumn } from "../common/TokenTable";
 
 /** Names a new registration token; the token itself comes back once, to the panel below. */
 export function NewRegistrationTokenForm({ onCreate }: { onCreate: (name: string) => Promise<unknown> }) {
@@ -77,73 +78,35 @@ export function CreatedRegistrationTokenPanel({ created, onDismiss }: { created:
   );
 }
 
-/** Every registration token (never its value) and whether it still registers agents; revoking asks first. */
-export function RegistrationTokensTable({ tokens, onRevoke }: { tokens: RegistrationToken[]; onRevoke: (token: RegistrationToken) => Promise<unknown> }) {
-  const [confirming, setConfirming] = useState<number | null>(null);
-  const { busy, error, run } = useAction();
+const registrationColumns: TokenColumn<RegistrationToken>[] = [
+  { header: "Prefix", cell: (token) => <code>{token.prefix}…</code> },
+  {
+    header: "Created",
+    cell: (token) => (
+      <span>
+        {formatTime(token.createdAt)} by {token.createdBy}
+      </span>
+    ),
+  },
+];
 
-  if (tokens.length === 0) return <p className="notice hint">No registration token yet.</p>;
+/** Every registration token (never its value) and whether it still registers agents. */
+export function RegistrationTokensTable({ tokens, onRevoke }: { tokens: RegistrationToken[]; onRevoke: (token: RegistrationToken) => Promise<unknown> }) {
   return (
-    <table className="admin-table" aria-label="Registration tokens">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Prefix</th>
-          <th scope="col">Created</th>
-          <th scope="col">State</th>
-          <th scope="col">Actions</th>
-        </tr>
-      </thead>
-      <tbody>
-        {tokens.map((token) => (
-          <tr key={token.id} aria-label={`Registration token ${token.name} (${token.prefix})`}>
-            <th scope="row" data-label="Name">
-              <span>{token.name}</span>
-            </th>
-            <td data-label="Prefix">
-              <code>{token.prefix}…</code>
-            </td>
-            <td data-label="Created">
-              <span>
-                {formatTime(token.createdAt)} by {token.createdBy}
-              </span>
-            </td>
-            <td data-label="State">
-              <span className={token.revokedAt ? "state-revoked" : "state-working"}>
-                {token.revokedAt ? `Revoked ${formatTime(token.revokedAt)}` : "Registers agents"}
-              </span>
-            </td>
-            <td data-label="Actions">
-              {!token.revokedAt && confirming !== token.id && (
-                <button type="button" className="danger" onClick={() => setConfirming(token.id)}>
-                  Revoke
-                </button>
-              )}
-              {confirming === token.id && (
-                <span className="confirm" role="group" aria-label={`Revoke registration token ${token.name}?`}>
-                  <span>Revoke “{token.name}”? No new agent registers with it; agents registered with it keep working.</span>
-                  <button
-                    type="button"
-                    className="danger"
-                    disabled={busy !== null}
-                    onClick={() => void run(`revoke-${token.id}`, () => onRevoke(token)).then((done) => done && setConfirming(null))}
-                  >
-                    {busy ? "Revoking…" : "Yes, revoke"}
-                  </button>
-                  <button type="button" disabled={busy !== null} onClick={() => setConfirming(null)}>
-                    Keep it
-                  </button>
-                </span>
-              )}
-              {error && confirming === token.id && (
-                <small className="field-error" role="alert">
-                  {error.message}
-                </small>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <TokenTable
+      label="Registration tokens"
+      tokens={tokens}
+      empty="No registration token yet."
+      columns={registrationColumns}
+      rowLabel={(token) => `Registration token ${token.name} (${token.prefix})`}
+      state={(token) =>
+        token.revokedAt ? { key: "revoked", words: `Revoked ${formatTime(token.revokedAt)}` } : { key: "working", words: "Registers agents" }
+      }
+      confirmation={(token) => ({
+        label: `Revoke registration token ${token.name}?`,
+        text: `Revoke “${token.name}”? No new agent registers with it; agents registered with it keep working.`,
+      })}
+      onRevoke={onRevoke}
+    />
   );
 }

@@ -6,6 +6,7 @@ import { elapsedSeconds, formatBytesShort, formatDuration } from "../common/form
 import { JobStatus } from "../JobStatus/JobStatus";
 import { LogViewer } from "../LogViewer/LogViewer";
 import { jobDisplayStatus } from "../StageGraph/jobDisplay";
+import { JobTrends } from "../Trends/JobTrends";
 
 interface JobPanelProps {
   run: RunRef & { id: number };
@@ -58,6 +59,10 @@ export function JobPanel({ run, job, attempt, now, logLines }: JobPanelProps) {
             <dt>Peak memory</dt>
             <dd>{formatBytesShort(chosen.peakMemoryBytes)}</dd>
           </div>
+          <div>
+            <dt>CPU time</dt>
+            <dd>{chosen.cpuTimeMs === null || chosen.cpuTimeMs === undefined ? "—" : formatDuration(chosen.cpuTimeMs / 1000)}</dd>
+          </div>
           {chosen.message && (
             <div className="wide">
               <dt>Outcome</dt>
@@ -69,6 +74,15 @@ export function JobPanel({ run, job, attempt, now, logLines }: JobPanelProps) {
         <p className="notice">
           Not started{job.reason ? `: ${job.reason}` : ""}.
         </p>
+      )}
+      {chosen && (
+        <JobTrends
+          project={run.project}
+          job={job.id}
+          runId={run.id}
+          attempt={chosen.number}
+          refresh={`${chosen.number}:${chosen.finishedAt ?? ""}`}
+        />
       )}
       {chosen && (
         <LogViewer

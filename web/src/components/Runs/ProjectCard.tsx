@@ -17,6 +17,7 @@ export function ProjectCard({ project }: { project: Project }) {
       <header>
         <h2>
           <Link to={paths.projectRuns(project.name)}>{project.name}</Link>
+          {project.archivedAt && <span className="badge archived-badge">Archived</span>}
         </h2>
         <div className="project-default">
           {latest ? (

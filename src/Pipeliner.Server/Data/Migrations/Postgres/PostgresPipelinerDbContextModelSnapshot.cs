@@ -236,6 +236,9 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.Property<string>("Cause")
                         .HasColumnType("text");
 
+                    b.Property<long?>("CpuTimeMs")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("CredentialHash")
                         .HasColumnType("text");
 
@@ -602,6 +605,9 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
 
                     b.Property<bool>("AllowSecretsForForks")
                         .HasColumnType("boolean");
+
+                    b.Property<long?>("ArchivedAt")
+                        .HasColumnType("bigint");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
