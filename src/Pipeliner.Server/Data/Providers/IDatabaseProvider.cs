@@ -24,6 +24,12 @@ public interface IDatabaseProvider
     /// <summary>Applies pending migrations; when several servers start at once, one migrates while the others wait.</summary>
     Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Registers the run events' bus (<see cref="Runs.IRunEvents"/>): in memory for one server, in the database with a
+    /// doorbell for replicas.
+    /// </summary>
+    void AddRunEvents(IServiceCollection services);
+
     /// <summary>Hangfire's storage on this database.</summary>
     JobStorage CreateJobStorage();
 

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
+using Pipeliner.Server.Runs;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Data.Providers;
@@ -106,6 +107,17 @@ public sealed class PostgresDatabase(string connectionString, PipelinerOptions s
                 await db.Database.CloseConnectionAsync();
             }
         }
+    }
+
+    /// <summary>Events in the database, rung through <c>LISTEN</c>/<c>NOTIFY</c> (<see cref="PostgresDoorbell"/>).</summary>
+    public void AddRunEvents(IServiceCollection services)
+    {
+        services.AddSingleton(provider => new PostgresDoorbell(connectionString, provider.GetRequiredService<ILogger<PostgresDoorbell>>()));
+        services.AddSingleton<IRunEventDoorbell>(provider => provider.GetRequiredService<PostgresDoorbell>());
+        services.AddHostedService(provider => provider.GetRequiredService<PostgresDoorbell>());
+        services.AddSingleton<DatabaseRunEvents>();
+        services.AddSingleton<IRunEvents>(provider => provider.GetRequiredService<DatabaseRunEvents>());
+        services.AddHostedService(provider => provider.GetRequiredService<DatabaseRunEvents>());
     }
 
     public JobStorage CreateJobStorage() => new PostgreSqlStorage(

@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
+using Pipeliner.Server.Runs;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Data.Providers;
@@ -26,6 +27,8 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
     // One server per file: the process's keyed locks are the whole story.
     public Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken) =>
         Task.FromResult<IAsyncDisposable>(NoLock.Instance);
+
+    public void AddRunEvents(IServiceCollection services) => services.AddSingleton<IRunEvents, InMemoryRunEvents>();
 
     public JobStorage CreateJobStorage() => new SQLiteStorage(
         Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval });
