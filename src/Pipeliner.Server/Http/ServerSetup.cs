@@ -104,7 +104,7 @@ public static class ServerSetup
         services.AddScoped<EnvironmentGate>();
         services.AddScoped<LocalRepositoryPolicy>();
         services.AddWebhooks();
-        services.AddLogs();
+        services.AddLogs(settings.Storage);
         services.AddDashboard();
         services.AddForgeStatuses();
 

@@ -2,6 +2,7 @@ using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Logs.Search.Sqlite;
 using Pipeliner.Server.Logs.Store;
+using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Logs;
 
@@ -10,10 +11,14 @@ public static class LogSetup
 {
     public const string SearchIndexFile = "search.db";
 
-    public static IServiceCollection AddLogs(this IServiceCollection services) => services
+    /// <summary>The store is chosen by <c>Pipeliner:Storage:Provider</c>: files in the data directory, or the database.</summary>
+    public static IServiceCollection AddLogs(this IServiceCollection services, StorageOptions storage) => services
         .AddSingleton<LogCompletions>()
         .AddSingleton<FileLogStore>()
-        .AddSingleton<ILogStore>(provider => provider.GetRequiredService<FileLogStore>())
+        .AddSingleton<DatabaseLogStore>()
+        .AddSingleton<ILogStore>(provider => storage.Provider == StorageOptions.Database
+            ? provider.GetRequiredService<DatabaseLogStore>()
+            : provider.GetRequiredService<FileLogStore>())
         .AddSingleton<ILogSearchIndex>(provider => new SqliteLogSearchIndex(
             Path.Combine(provider.GetRequiredService<DataLayout>().Root, SearchIndexFile),
             provider.GetRequiredService<ILogger<SqliteLogSearchIndex>>()))

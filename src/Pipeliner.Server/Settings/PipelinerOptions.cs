@@ -29,6 +29,8 @@ public sealed class PipelinerOptions
 
     public LogOptions Logs { get; set; } = new();
 
+    public StorageOptions Storage { get; set; } = new();
+
     public LimitsOptions Limits { get; set; } = new();
 
     [Description("How often Hangfire's queue (SQLite or PostgreSQL) is polled for background jobs enqueued by another process or come due again; " +

@@ -29,6 +29,7 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
         Check($"{PipelinerOptions.Section}:Limits", options.Limits, failures);
         failures.AddRange(options.Limits.SizeProblems().Select(problem => $"{PipelinerOptions.Section}:Limits:{problem}"));
         Check($"{PipelinerOptions.Section}:Logs", options.Logs, failures);
+        Check($"{PipelinerOptions.Section}:Storage", options.Storage, failures);
         if (CronSchedule.TryParse(options.ForgeStatuses.ResendSchedule, out var error) is null)
             failures.Add($"{PipelinerOptions.Section}:ForgeStatuses:ResendSchedule: {error}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
