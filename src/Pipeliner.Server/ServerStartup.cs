@@ -26,7 +26,8 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
         await database.MigrateAsync(db, cancellationToken);
         if (database.SupportsReplicas)
         {
-            await DataProtectionKeyImport.ImportAsync(db, services.GetRequiredService<Engine.Storage.DataLayout>().Root,
+            await DataProtectionKeyImport.PrepareAsync(db, database, services.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>(),
+                services.GetRequiredService<TimeProvider>(), services.GetRequiredService<Engine.Storage.DataLayout>().Root,
                 services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DataProtectionKeyImport)), cancellationToken);
         }
 

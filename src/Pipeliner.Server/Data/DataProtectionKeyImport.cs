@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Data.Providers;
 
@@ -13,6 +14,25 @@ namespace Pipeliner.Server.Data;
 public static class DataProtectionKeyImport
 {
     public const string KeysFolder = "keys";
+
+    /// <summary>
+    /// Under a cluster-wide lock: imports the key files, then makes the first key when there is none. Replicas that start
+    /// together on a new database would otherwise each make a key of their own and, until their key rings refresh, fail to
+    /// decrypt what the others encrypted.
+    /// </summary>
+    public static async Task PrepareAsync(
+        PipelinerDbContext db, IDatabaseProvider database, IKeyManager keys, TimeProvider time, string dataDir, ILogger logger, CancellationToken cancellationToken)
+    {
+        await using (await database.LockAsync(db, ClusterLock.DataProtectionKeys, 0, cancellationToken))
+        {
+            await ImportAsync(db, dataDir, logger, cancellationToken);
+            if (!await db.DataProtectionKeys.AnyAsync(cancellationToken))
+            {
+                var now = time.GetUtcNow();
+                keys.CreateNewKey(now, now.AddDays(90));
+            }
+        }
+    }
 
     /// <summary>Copies the key files of <paramref name="dataDir"/> missing from the database; returns how many.</summary>
     public static async Task<int> ImportAsync(PipelinerDbContext db, string dataDir, ILogger logger, CancellationToken cancellationToken)

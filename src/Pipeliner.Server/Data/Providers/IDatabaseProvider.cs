@@ -49,6 +49,9 @@ public enum ClusterLock
 
     /// <summary>A commit status context: its updates reach the forge one at a time, oldest first.</summary>
     ForgeStatusContext = 2,
+
+    /// <summary>The Data Protection key ring at start: keys imported and the first key made by one replica at a time.</summary>
+    DataProtectionKeys = 3,
 }
 
 /// <summary>Picks the configured provider.</summary>
