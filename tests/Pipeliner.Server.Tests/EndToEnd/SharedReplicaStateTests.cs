@@ -121,6 +121,49 @@ public sealed class SharedReplicaStateTests : IDisposable
         Assert.DoesNotContain(" 500 ", replicaA.Output + replicaB.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ReplicaStart_LeavesAnotherLiveReplicasJobRunning_WhenItStartsAndRestartsMidJob()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync("replicastart");
+        var gate = _directory.Combine("gate-start");
+        var pipeline = $$"""
+            stages: [build]
+            defaults: { image: alpine:3 }
+            jobs:
+              build:
+                stage: build
+                script: ["echo started", "while [ ! -f '{{gate}}' ]; do sleep 0.1; done", "echo finished"]
+
+            """;
+        var repository = GitRepository.WithPipeline(_directory.Combine("repo-start"), pipeline);
+        string[] settings =
+        [
+            "--Pipeliner:Database:Provider=postgres", $"--ConnectionStrings:Pipeliner={database.ConnectionString}",
+            "--Pipeliner:Storage:Provider=database", "--Pipeliner:Agent:Backend=shell",
+        ];
+        await using var replicaA = await ServerProcess.StartAsync(_directory.Combine("start-a"), agentCapacity: 1, settings: settings);
+        using var a = replicaA.Client();
+        using (var created = await a.PostProjectAsync("busy", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
+        var id = await a.TriggerAsync("busy", new { branch = "main" });
+        await Poll.UntilAsync(() => a.LogAsync(id, "build"), log => log.Contains("Z started\n", StringComparison.Ordinal), "the job to start on A");
+        var workspaces = Directory.GetDirectories(Path.Combine(_directory.Combine("start-a"), "workspaces"));
+
+        // B starts (recovery: lease sweep, orphan sweep, advancing unfinished runs), is killed, and starts again.
+        await using (var replicaB = await ServerProcess.StartAsync(_directory.Combine("start-b"), agentCapacity: 0, settings: settings))
+            await replicaB.KillAsync();
+        await using var restartedB = await ServerProcess.StartAsync(_directory.Combine("start-b"), agentCapacity: 0, settings: settings);
+        using var b = restartedB.Client();
+
+        var during = await b.GetRunAsync(id);
+        Assert.Equal(("running", 1), (during.Job("build").Status, during.Job("build").Attempts.Count));
+        Assert.All(workspaces, w => Assert.True(Directory.Exists(w), $"{w} was removed"));
+        await File.WriteAllTextAsync(gate, "go");
+        var run = await b.WaitForFinishAsync(id, TimeSpan.FromMinutes(2));
+        Assert.True(run.Status == "succeeded", $"run {run.Status}\nA:\n{replicaA.Output}\nB:\n{restartedB.Output}");
+        Assert.Single(run.Job("build").Attempts);
+        Assert.Contains("Z finished\n", await b.LogAsync(id, "build"), StringComparison.Ordinal);
+    }
+
     private static async Task<ServerSentEvents> ConnectAsync(HttpClient client, long id, long? lastEventId = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{id}/events");
