@@ -24,6 +24,13 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
         var db = services.GetRequiredService<PipelinerDbContext>();
         var database = services.GetRequiredService<IDatabaseProvider>();
         await database.MigrateAsync(db, cancellationToken);
+        if (database.SupportsReplicas)
+        {
+            await DataProtectionKeyImport.PrepareAsync(db, database, services.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>(),
+                services.GetRequiredService<TimeProvider>(), services.GetRequiredService<Engine.Storage.DataLayout>().Root,
+                services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DataProtectionKeyImport)), cancellationToken);
+        }
+
         await services.GetRequiredService<BootstrapAdmin>().EnsureAsync(cancellationToken);
 
         // One server: whatever its embedded agent was running died with the previous process, and remote agents could not

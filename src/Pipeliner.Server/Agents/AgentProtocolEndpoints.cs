@@ -119,7 +119,7 @@ public static class AgentProtocolEndpoints
     /// (the agent resends from there), so a batch resent after a network error is never stored twice.
     /// </summary>
     private static async Task<IResult> AppendLogAsync(
-        long id, long? offset, HttpContext http, PipelinerDbContext db, ILogStore logs, LogMaskers maskers, RunEvents events,
+        long id, long? offset, HttpContext http, PipelinerDbContext db, ILogStore logs, LogMaskers maskers, IRunEvents events,
         LogReadMasking masking, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfAgentAsync(db, http.Agent(), id, cancellationToken);

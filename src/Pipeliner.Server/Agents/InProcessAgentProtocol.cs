@@ -13,7 +13,7 @@ namespace Pipeliner.Server.Agents;
 /// endpoints (claims, leases, the recording of an attempt's end). The embedded agent runs on the server's own disk, so
 /// its workspace comes from the server's mirror and its log, artifacts and cache are written in place.
 /// </summary>
-public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirectory directory, RunEvents events, ILogStore logs, DataLayout layout, LogReadMasking masking) : IAgentProtocol
+public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirectory directory, IRunEvents events, ILogStore logs, DataLayout layout, LogReadMasking masking) : IAgentProtocol
 {
     public async Task<AgentWork?> NextAsync(AgentInfo agent, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -47,9 +47,13 @@ public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirector
         return Task.CompletedTask;
     }
 
-    public Task LogAsync(AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken) =>
-        // The embedded agent writes the log file under the server's data directory itself; only live viewers need the lines.
-        LiveLog.PublishAsync(events, masking, key, lines, cancellationToken);
+    public async Task LogAsync(AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
+    {
+        // The embedded agent writes the log file under the server's data directory itself: with the file store that is the
+        // log; any other store is given the lines (already masked) as a remote agent's are.
+        if (!logs.HoldsEmbeddedAgentFiles) await logs.AppendAsync(LogRef.For(layout, key.RunId, key.JobId, key.Attempt), lines, cancellationToken);
+        await LiveLog.PublishAsync(events, masking, key, lines, cancellationToken);
+    }
 
     public async Task DoneAsync(AttemptKey key, JobAttemptReport report, CancellationToken cancellationToken)
     {
@@ -60,7 +64,9 @@ public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirector
         finally
         {
             // The embedded agent wrote the last line before reporting: the log is final.
-            await logs.CompleteAsync(LogRef.For(layout, key.RunId, key.JobId, key.Attempt), CancellationToken.None);
+            var log = LogRef.For(layout, key.RunId, key.JobId, key.Attempt);
+            await logs.CompleteAsync(log, CancellationToken.None);
+            if (!logs.HoldsEmbeddedAgentFiles) File.Delete(Path.Combine(layout.Root, log.Path));
         }
     }
 }
@@ -68,7 +74,7 @@ public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirector
 /// <summary>Log lines to the run's live viewers (server-sent events), from whichever transport brought them, masked as every read is.</summary>
 public static class LiveLog
 {
-    public static async Task PublishAsync(RunEvents events, LogReadMasking masking, AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
+    public static async Task PublishAsync(IRunEvents events, LogReadMasking masking, AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
     {
         if (!events.IsWatched(key.RunId)) return;
         foreach (var line in lines)

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Data.Entities;
 
@@ -7,7 +8,7 @@ namespace Pipeliner.Server.Data;
 /// The server's model. On SQLite (the default) this type is the context and its migrations are <c>Data/Migrations</c>;
 /// on PostgreSQL the subclass <see cref="PostgresPipelinerDbContext"/> is, with its own migrations.
 /// </summary>
-public class PipelinerDbContext : DbContext
+public class PipelinerDbContext : DbContext, IDataProtectionKeyContext
 {
     public PipelinerDbContext(DbContextOptions<PipelinerDbContext> options) : base(options)
     {
@@ -38,6 +39,12 @@ public class PipelinerDbContext : DbContext
     public DbSet<SignInThrottleEntity> SignInThrottles => Set<SignInThrottleEntity>();
     public DbSet<AgentEntity> Agents => Set<AgentEntity>();
     public DbSet<AgentRegistrationTokenEntity> AgentRegistrationTokens => Set<AgentRegistrationTokenEntity>();
+    public DbSet<RunEventEntity> RunEvents => Set<RunEventEntity>();
+    public DbSet<StoredLogEntity> StoredLogs => Set<StoredLogEntity>();
+    public DbSet<LogChunkEntity> LogChunks => Set<LogChunkEntity>();
+
+    /// <summary>The Data Protection key ring (which encrypts secrets, webhook secrets, forge tokens), shared by every replica.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -110,6 +117,25 @@ public class PipelinerDbContext : DbContext
             throttle.Property(t => t.Key).HasMaxLength(200);
         });
         model.Entity<ApiTokenEntity>().HasIndex(t => t.TokenHash).IsUnique();
+        // One row per key: replicas importing the same key file at once (DataProtectionKeyImport) store it once.
+        model.Entity<DataProtectionKey>().HasIndex(k => k.FriendlyName).IsUnique();
+        model.Entity<RunEventEntity>(runEvent =>
+        {
+            runEvent.HasIndex(e => new { e.RunId, e.Id });
+            runEvent.HasIndex(e => e.CreatedAt);
+            runEvent.Property(e => e.Type).HasMaxLength(20);
+        });
+        model.Entity<StoredLogEntity>(log =>
+        {
+            log.HasKey(l => l.Path);
+            log.Property(l => l.Path).HasMaxLength(400);
+        });
+        model.Entity<LogChunkEntity>(chunk =>
+        {
+            chunk.HasKey(c => new { c.Path, c.Offset });
+            chunk.Property(c => c.Path).HasMaxLength(400);
+            chunk.HasOne<StoredLogEntity>().WithMany().HasForeignKey(c => c.Path).OnDelete(DeleteBehavior.Cascade);
+        });
         model.Entity<AuditEntryEntity>().HasIndex(e => e.Project);
         model.Entity<ProjectSecretEntity>(secret =>
         {

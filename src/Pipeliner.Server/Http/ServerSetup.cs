@@ -57,7 +57,11 @@ public static class ServerSetup
         var database = DatabaseProviders.For(settings, builder.Configuration, dataDir);
         services.AddSingleton(database);
         database.AddDbContext(services);
-        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys"))).SetApplicationName("Pipeliner");
+        // The keys that encrypt secrets, webhook secrets and forge tokens: in the data directory for one server, in the
+        // database when replicas share it (an existing keys/ folder is imported at start, DataProtectionKeyImport).
+        var protection = services.AddDataProtection().SetApplicationName("Pipeliner");
+        if (database.SupportsReplicas) protection.PersistKeysToDbContext<PipelinerDbContext>();
+        else protection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, DataProtectionKeyImport.KeysFolder)));
 
         services.AddPipelinerAuth(settings);
         services.AddProblemDetails();
@@ -79,7 +83,7 @@ public static class ServerSetup
         services.AddSingleton<RunLocks>();
         services.AddSingleton<RunAggregateCache>();
         services.AddSingleton<DispatchSignal>();
-        services.AddSingleton<RunEvents>();
+        database.AddRunEvents(services);
         services.AddSingleton<LogReadMasking>();
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<RunCoordinator>();
@@ -102,7 +106,7 @@ public static class ServerSetup
         services.AddScoped<EnvironmentGate>();
         services.AddScoped<LocalRepositoryPolicy>();
         services.AddWebhooks();
-        services.AddLogs();
+        services.AddLogs(settings.Storage);
         services.AddRetention();
         services.AddDashboard();
         services.AddForgeStatuses();

@@ -1,6 +1,7 @@
 using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Logs.Store;
+using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Logs;
 
@@ -9,10 +10,14 @@ public static class LogSetup
 {
     public const string SearchIndexFile = "search.db";
 
-    public static IServiceCollection AddLogs(this IServiceCollection services) => services
+    /// <summary>The store is chosen by <c>Pipeliner:Storage:Provider</c>: files in the data directory, or the database.</summary>
+    public static IServiceCollection AddLogs(this IServiceCollection services, StorageOptions storage) => services
         .AddSingleton<LogCompletions>()
         .AddSingleton<FileLogStore>()
-        .AddSingleton<ILogStore>(provider => provider.GetRequiredService<FileLogStore>())
+        .AddSingleton<DatabaseLogStore>()
+        .AddSingleton<ILogStore>(provider => storage.Provider == StorageOptions.Database
+            ? provider.GetRequiredService<DatabaseLogStore>()
+            : provider.GetRequiredService<FileLogStore>())
         .AddSingleton<ILogSearchIndex>(provider => provider.GetRequiredService<IDatabaseProvider>().CreateLogSearchIndex(provider))
         .AddSingleton<LogSealer>()
         .AddHostedService(provider => provider.GetRequiredService<LogSealer>())

@@ -15,15 +15,15 @@ public static class RunEventStream
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     public static async Task<Results<EmptyHttpResult, ProblemHttpResult>> StreamAsync(
-        long id, HttpContext http, RunReader reader, RunEvents events, CancellationToken cancellationToken)
+        long id, HttpContext http, RunReader reader, IRunEvents events, CancellationToken cancellationToken)
     {
         var run = await reader.GetAsync(id, cancellationToken);
         if (run is null) return Problems.NotFound($"no run {id}");
 
         long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var lastSeen);
-        var (backlog, live, subscription) = events.Subscribe(id, lastSeen);
-        using (subscription)
+        using (var subscription = await events.SubscribeAsync(id, lastSeen, cancellationToken))
         {
+            var (backlog, live) = (subscription.Backlog, subscription.Live);
             http.Response.Headers.ContentType = "text/event-stream";
             http.Response.Headers.CacheControl = "no-cache";
             http.Response.Headers["X-Accel-Buffering"] = "no";

@@ -37,8 +37,12 @@ public static class ProjectDeleteEndpoint
             return Problems.Conflict($"project '{project}' has unfinished runs (#{string.Join(", #", unfinished)}): cancel them first");
 
         var runIds = await db.Runs.Where(r => r.ProjectId == entity.Id).Select(r => r.Id).ToListAsync(cancellationToken);
+        var logPaths = await db.Attempts.Where(a => a.Job!.Run!.ProjectId == entity.Id).Select(a => a.LogPath).ToListAsync(cancellationToken);
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
+            // Logs kept in the database (Pipeliner:Storage:Provider=database) are named by their attempts' paths.
+            await db.LogChunks.Where(c => logPaths.Contains(c.Path)).ExecuteDeleteAsync(cancellationToken);
+            await db.StoredLogs.Where(l => logPaths.Contains(l.Path)).ExecuteDeleteAsync(cancellationToken);
             // Deliveries name the project without a foreign key; everything else goes with the project row (cascades).
             await db.WebhookDeliveries.Where(d => d.ProjectId == entity.Id).ExecuteDeleteAsync(cancellationToken);
             db.Projects.Remove(entity);

@@ -20,7 +20,7 @@ namespace Pipeliner.Server.Scheduling;
 /// </summary>
 public sealed class RunCoordinator(
     IServiceScopeFactory scopes, RunLocks locks, RunAggregateCache cache, IDatabaseProvider database, DispatchSignal dispatch,
-    RunEvents events, TimeProvider time,
+    IRunEvents events, TimeProvider time,
     ILogger<RunCoordinator> logger)
 {
     /// <summary>Applies <paramref name="change"/> to the run (null when it does not exist) and advances it.</summary>

@@ -29,6 +29,8 @@ public sealed class PipelinerOptions
 
     public LogOptions Logs { get; set; } = new();
 
+    public StorageOptions Storage { get; set; } = new();
+
     public LimitsOptions Limits { get; set; } = new();
 
     public RetentionOptions Retention { get; set; } = new();

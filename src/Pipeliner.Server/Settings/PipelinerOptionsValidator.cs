@@ -41,6 +41,7 @@ public sealed class PipelinerOptionsValidator : IValidateOptions<PipelinerOption
         failures.AddRange(options.Retention.SizeProblems().Select(problem => $"{PipelinerOptions.Section}:Retention:{problem}"));
         if (CronSchedule.TryParse(options.Retention.Schedule, out var retentionError) is null)
             failures.Add($"{PipelinerOptions.Section}:Retention:Schedule: {retentionError}");
+        Check($"{PipelinerOptions.Section}:Storage", options.Storage, failures);
         if (CronSchedule.TryParse(options.ForgeStatuses.ResendSchedule, out var error) is null)
             failures.Add($"{PipelinerOptions.Section}:ForgeStatuses:ResendSchedule: {error}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -146,3 +146,6 @@ public sealed class AppWithoutAgentOnPostgres() : PipelinerApp(agentCapacity: 0,
 
 /// <summary>The embedded agent with two slots on the real Docker engine.</summary>
 public sealed class AppWithAgent() : PipelinerApp(agentCapacity: 2);
+
+/// <summary><see cref="AppWithAgent"/> on PostgreSQL.</summary>
+public sealed class AppWithAgentOnPostgres() : PipelinerApp(agentCapacity: 2, database: TestDatabase.Postgres);

@@ -16,6 +16,26 @@ namespace Pipeliner.Server.Data.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FriendlyName")
+                        .IsUnique();
+
+                    b.ToTable("DataProtectionKeys");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.AgentEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -563,6 +583,30 @@ namespace Pipeliner.Server.Data.Migrations
                     b.ToTable("Jobs");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.LogChunkEntity", b =>
+                {
+                    b.Property<string>("Path")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Offset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Compressed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Length")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Path", "Offset");
+
+                    b.ToTable("LogChunks");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ProjectEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -767,6 +811,36 @@ namespace Pipeliner.Server.Data.Migrations
                     b.ToTable("Runs");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.RunEventEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("RunId", "Id");
+
+                    b.ToTable("RunEvents");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.SessionEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -841,6 +915,29 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("SignInThrottles");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.StoredLogEntity", b =>
+                {
+                    b.Property<string>("Path")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Final")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Length")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Received")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Path");
+
+                    b.ToTable("StoredLogs");
                 });
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.UserEntity", b =>
@@ -1068,6 +1165,15 @@ namespace Pipeliner.Server.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Run");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.LogChunkEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.StoredLogEntity", null)
+                        .WithMany()
+                        .HasForeignKey("Path")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ProjectSecretEntity", b =>

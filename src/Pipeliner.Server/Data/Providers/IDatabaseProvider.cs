@@ -25,6 +25,12 @@ public interface IDatabaseProvider
     /// <summary>Applies pending migrations; when several servers start at once, one migrates while the others wait.</summary>
     Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Registers the run events' bus (<see cref="Runs.IRunEvents"/>): in memory for one server, in the database with a
+    /// doorbell for replicas.
+    /// </summary>
+    void AddRunEvents(IServiceCollection services);
+
     /// <summary>Hangfire's storage on this database.</summary>
     JobStorage CreateJobStorage();
 
@@ -56,6 +62,9 @@ public enum ClusterLock
 
     /// <summary>The log search index's schema (key 0), while it is made or dropped.</summary>
     LogSearchSchema = 5,
+
+    /// <summary>The Data Protection key ring at start: keys imported and the first key made by one replica at a time.</summary>
+    DataProtectionKeys = 6,
 }
 
 /// <summary>Picks the configured provider.</summary>

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Logs.Search.Postgres;
+using Pipeliner.Server.Runs;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Data.Providers;
@@ -112,6 +113,17 @@ public sealed class PostgresDatabase(string connectionString, PipelinerOptions s
 
     public ILogSearchIndex CreateLogSearchIndex(IServiceProvider services) =>
         new PostgresLogSearchIndex(connectionString, services.GetRequiredService<ILogger<PostgresLogSearchIndex>>());
+
+    /// <summary>Events in the database, rung through <c>LISTEN</c>/<c>NOTIFY</c> (<see cref="PostgresDoorbell"/>).</summary>
+    public void AddRunEvents(IServiceCollection services)
+    {
+        services.AddSingleton(provider => new PostgresDoorbell(connectionString, provider.GetRequiredService<ILogger<PostgresDoorbell>>()));
+        services.AddSingleton<IRunEventDoorbell>(provider => provider.GetRequiredService<PostgresDoorbell>());
+        services.AddHostedService(provider => provider.GetRequiredService<PostgresDoorbell>());
+        services.AddSingleton<DatabaseRunEvents>();
+        services.AddSingleton<IRunEvents>(provider => provider.GetRequiredService<DatabaseRunEvents>());
+        services.AddHostedService(provider => provider.GetRequiredService<DatabaseRunEvents>());
+    }
 
     public JobStorage CreateJobStorage() => new PostgreSqlStorage(
         new NpgsqlConnectionFactory(connectionString, HangfireOptions(settings)), HangfireOptions(settings));

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Logs.Search.Sqlite;
+using Pipeliner.Server.Runs;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Data.Providers;
@@ -32,6 +33,8 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
 
     public ILogSearchIndex CreateLogSearchIndex(IServiceProvider services) => new SqliteLogSearchIndex(
         Path.Combine(dataDir, LogSetup.SearchIndexFile), services.GetRequiredService<ILogger<SqliteLogSearchIndex>>());
+
+    public void AddRunEvents(IServiceCollection services) => services.AddSingleton<IRunEvents, InMemoryRunEvents>();
 
     public JobStorage CreateJobStorage() => new SQLiteStorage(
         Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval });

@@ -22,6 +22,28 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FriendlyName")
+                        .IsUnique();
+
+                    b.ToTable("DataProtectionKeys");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.AgentEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -595,6 +617,30 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.ToTable("Jobs");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.LogChunkEntity", b =>
+                {
+                    b.Property<string>("Path")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<long>("Offset")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Compressed")
+                        .HasColumnType("boolean");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("Length")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Path", "Offset");
+
+                    b.ToTable("LogChunks");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ProjectEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -805,6 +851,38 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.ToTable("Runs");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.RunEventEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("RunId", "Id");
+
+                    b.ToTable("RunEvents");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.SessionEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -883,6 +961,29 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("SignInThrottles");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.StoredLogEntity", b =>
+                {
+                    b.Property<string>("Path")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<bool>("Final")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("Length")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Received")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Path");
+
+                    b.ToTable("StoredLogs");
                 });
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.UserEntity", b =>
@@ -1114,6 +1215,15 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Run");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.LogChunkEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.StoredLogEntity", null)
+                        .WithMany()
+                        .HasForeignKey("Path")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ProjectSecretEntity", b =>

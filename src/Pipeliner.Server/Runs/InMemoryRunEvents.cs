@@ -3,15 +3,13 @@ using System.Threading.Channels;
 
 namespace Pipeliner.Server.Runs;
 
-/// <summary>One server-sent event of a run: <c>status</c> (the run and its jobs), <c>log</c> (a log line) or <c>note</c>.</summary>
-public sealed record RunEvent(long Sequence, string Type, string Data);
-
 /// <summary>
 /// Live events per run for the SSE endpoint. A run is watched from its first subscriber on: from then its events
 /// are kept (the most recent ones) even while nobody is connected, so a client that reconnects with Last-Event-ID
-/// gets exactly what it missed. A run nobody has watched for <see cref="RetainFor"/> is forgotten.
+/// gets exactly what it missed. A run nobody has watched for <see cref="RetainFor"/> is forgotten. Ids count per run in
+/// this process: the bus of a single server (SQLite).
 /// </summary>
-public sealed class RunEvents(TimeProvider time)
+public sealed class InMemoryRunEvents(TimeProvider time) : IRunEvents
 {
     public static readonly TimeSpan RetainFor = TimeSpan.FromMinutes(10);
     private const int Retained = 2000;
@@ -26,10 +24,11 @@ public sealed class RunEvents(TimeProvider time)
     }
 
     /// <summary>Events after <paramref name="lastSeen"/> that are still retained, then every new one.</summary>
-    public (IReadOnlyList<RunEvent> Backlog, ChannelReader<RunEvent> Live, IDisposable Subscription) Subscribe(long runId, long lastSeen)
+    public Task<RunEventSubscription> SubscribeAsync(long runId, long lastSeen, CancellationToken cancellationToken)
     {
         ForgetIdle();
-        return _streams.GetOrAdd(runId, _ => new RunEventStream(time)).Subscribe(lastSeen);
+        var (backlog, live, handle) = _streams.GetOrAdd(runId, _ => new RunEventStream(time)).Subscribe(lastSeen);
+        return Task.FromResult(new RunEventSubscription(backlog, live, handle));
     }
 
     private void ForgetIdle()
