@@ -179,7 +179,7 @@ public static class LogBenchmark
         services.AddSingleton<IHostApplicationLifetime, ApplicationLifetime>();
         services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         database.AddDbContext(services);
-        services.AddLogs();
+        services.AddLogs(settings.Storage);
         return services.BuildServiceProvider();
     }
 

@@ -197,6 +197,8 @@ public sealed class DatabaseLogStore(IServiceScopeFactory scopes, LogCompletions
         return new LogSize(row.Length, chunks?.Stored ?? 0, Compressed: chunks is { Plain: 0 });
     }
 
+    public long StoredBytes(LogRef log) => SizeOf(log)?.StoredBytes ?? 0;
+
     public async Task<long> DeleteAsync(LogRef log, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();

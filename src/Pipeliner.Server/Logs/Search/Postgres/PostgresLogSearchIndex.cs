@@ -104,6 +104,25 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
         await RemoveAsync(connection, log, cancellationToken);
     }
 
+    public async Task RemoveRunsAsync(IReadOnlyCollection<long> runIds, CancellationToken cancellationToken)
+    {
+        if (runIds.Count == 0) return;
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, $"""
+            DELETE FROM {Schema}.chunks WHERE log_id IN (SELECT id FROM {Schema}.logs WHERE run_id = ANY(@runs));
+            DELETE FROM {Schema}.logs WHERE run_id = ANY(@runs);
+            DELETE FROM {Schema}.runs WHERE run_id = ANY(@runs);
+            """);
+        command.Parameters.AddWithValue("runs", runIds.ToArray());
+        await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// PostgreSQL's autovacuum makes the rows that removals freed reusable by later pieces; giving the space back to the
+    /// disk would take <c>VACUUM FULL</c>, which locks the index for every replica, so nothing is done here.
+    /// </summary>
+    public Task<long> CompactAsync(CancellationToken cancellationToken) => Task.FromResult(0L);
+
     public async IAsyncEnumerable<CandidateChunk> CandidatesAsync(LogSearchFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pattern = $"%{EscapeLike(Folded(filter.Query))}%";
