@@ -143,7 +143,10 @@ public sealed class DeployManifestsTests
         await using var harness = await KubernetesJobHarness.StartAsync(o => o with { Namespace = JobsNamespace });
         harness.Api.Kubelet = async pod =>
         {
-            await Task.Delay(200); // the backend reads the pending Pod, then watches it
+            // The backend reads the pending Pod, then watches it: start it only once the watch is open, however slow the machine.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!harness.Api.Requests.Any(r => Permission(r) == ("pods", "watch")) && DateTime.UtcNow < deadline)
+                await Task.Delay(20);
             pod.Start();
             pod.Write("job", "ok\n");
             await Task.Delay(200);
