@@ -145,6 +145,7 @@ public sealed class SharedReplicaStateTests : IDisposable
         using var a = replicaA.Client();
         using (var created = await a.PostProjectAsync("busy", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
         var id = await a.TriggerAsync("busy", new { branch = "main" });
+        await a.WaitForJobAsync(id, "build", "running", TimeSpan.FromMinutes(2));
         await Poll.UntilAsync(() => a.LogAsync(id, "build"), log => log.Contains("Z started\n", StringComparison.Ordinal), "the job to start on A");
         var workspaces = Directory.GetDirectories(Path.Combine(_directory.Combine("start-a"), "workspaces"));
 
