@@ -36,6 +36,8 @@ server.listen(0, "127.0.0.1", () => {
         client_id: values["client-id"],
         client_secret: values["client-secret"],
         redirect_uris: [values["redirect-uri"]],
+        // Signing out of Pipeliner ends the session here too, then comes back to its sign-in page.
+        post_logout_redirect_uris: [new URL("/sign-in", values["redirect-uri"]).href],
         response_types: ["code"],
         grant_types: ["authorization_code"],
         token_endpoint_auth_method: "client_secret_post",

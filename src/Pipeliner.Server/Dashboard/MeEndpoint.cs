@@ -13,11 +13,12 @@ namespace Pipeliner.Server.Dashboard;
 /// session's user (also given as <c>user</c>); <c>token</c> is what the token is for; <c>role</c> what the request may
 /// do (for a token the lower of the token's and the user's role). And whether reading needs a sign-in at all, whether
 /// the caller came with a session cookie (<c>session</c>, with the anti-forgery proof its writes must carry as
-/// <c>csrfToken</c>), and the single sign-on button's label (<c>sso</c>; null when it is not configured).
+/// <c>csrfToken</c>), and the single sign-on button's label (<c>sso</c>; null when it is not configured). <c>signIn</c> is how
+/// the session began (<c>password</c> or <c>oidc</c>: signing out of the latter also ends the provider's session).
 /// </summary>
 public sealed record MeResponse(
     string? Name, string? User, string? Token, string? Role, bool AnonymousRead, bool Session = false, string? CsrfToken = null,
-    string? Sso = null);
+    string? Sso = null, string? SignIn = null);
 
 /// <summary><c>GET /api/me</c>: lets the dashboard check a sign-in and show only the actions the role allows.</summary>
 public static class MeEndpoint
@@ -35,7 +36,8 @@ public static class MeEndpoint
             var session = http.User.SessionId() is not null;
             return TypedResults.Ok(new MeResponse(user, user, http.User.FindFirstValue(BearerTokenHandler.TokenNameClaim),
                 http.User.FindFirstValue(ClaimTypes.Role), auth.AnonymousRead, session,
-                session ? http.User.FindFirstValue(SessionHandler.CsrfClaim) : null, sso));
+                session ? http.User.FindFirstValue(SessionHandler.CsrfClaim) : null, sso,
+                session ? http.User.FindFirstValue(SessionHandler.MethodClaim) : null));
         }
         // A token was sent but not accepted: say so, rather than answer as if none was sent. An ended session is
         // simply nobody: the dashboard shows its sign-in page.

@@ -129,6 +129,7 @@ public static class RoleMatrix
         ["POST /api/session/"] = "signing in: the password, slowed down after failures",
         ["DELETE /api/session/"] = "signs out the caller's own session, if any",
         ["GET /api/session/oidc"] = "sends the browser to the single sign-on provider (404 when not configured)",
+        ["GET /api/session/oidc/sign-out"] = "sends the browser to the provider's end-session page (or the sign-in page); signs nobody out itself",
         ["GET /api/runs/{id:long}/jobs/{job}/log/raw"] = "the download ticket in the link",
         ["POST /api/agent/register"] = "a registration token",
         ["POST /api/agent/hello"] = "an agent credential (user tokens and sessions are refused)",

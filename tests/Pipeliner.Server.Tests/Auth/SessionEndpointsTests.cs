@@ -38,6 +38,7 @@ public abstract class SessionEndpointsTests<TApp>(TApp app) : IClassFixture<TApp
         var me = await browser.MeAsync();
         Assert.Equal((name, "developer", true, csrf.Value), (me.GetProperty("name").GetString(), me.GetProperty("role").GetString(),
             me.GetProperty("session").GetBoolean(), me.GetProperty("csrfToken").GetString()));
+        Assert.Equal("password", me.GetProperty("signIn").GetString());
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/projects")).StatusCode);
         var audit = await app.Client().AuditOfAsync($"user {name}");
         Assert.Contains(audit, e => e.GetProperty("action").GetString() == "session.create" && e.GetProperty("actor").GetString() == name);
@@ -226,6 +227,8 @@ public abstract class SessionEndpointsTests<TApp>(TApp app) : IClassFixture<TApp
         using var response = await browser.GetAsync("/api/session/oidc?next=/runs/1");
         await Api.ProblemAsync(response, HttpStatusCode.NotFound);
         Assert.Equal(JsonValueKind.Null, (await browser.MeAsync()).GetProperty("sso").ValueKind);
+        using var signOut = await browser.GetAsync("/api/session/oidc/sign-out");
+        await Api.ProblemAsync(signOut, HttpStatusCode.NotFound);
     }
 }
 

@@ -160,6 +160,34 @@ public sealed class SignInEndToEndTests(DashboardWorld world)
         await DashboardWorld.ScreenshotAsync(phone, "signed-in-with-sso-phone");
     }
 
+    [Fact]
+    public async Task SingleSignOn_SignOut_EndsOurSessionAndTheProvidersToo()
+    {
+        var login = $"sven-{Interlocked.Increment(ref _users)}-{Guid.NewGuid():N}"[..22];
+        var page = await NewSignedOutPageAsync();
+        await page.GotoAsync($"/projects/{DashboardWorld.Project}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Sign in with Test SSO" }).ClickAsync();
+        await SignInAtTheProviderAsync(page, login);
+        await page.Locator(".who-name").GetByText(login).WaitForAsync();
+        var cookie = (await page.Context.CookiesAsync()).Single(c => c.Name == "pipeliner_session").Value;
+
+        // Signing out goes through the provider's end-session page (it asks), then back to the sign-in page.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await DashboardWorld.ExpectUrlAsync(page, new Regex($"^{Regex.Escape(world.Oidc.Issuer)}/"));
+        await DashboardWorld.ScreenshotAsync(page, "sign-out-at-the-provider");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, sign me out" }).ClickAsync();
+        await DashboardWorld.ExpectUrlAsync(page, new Regex($"^{Regex.Escape(world.Server.BaseUrl.TrimEnd('/'))}/sign-in"));
+
+        // Ours ended on the server...
+        using var replay = new HttpClient { BaseAddress = new Uri(world.Server.BaseUrl) };
+        replay.DefaultRequestHeaders.Add("Cookie", $"pipeliner_session={cookie}");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await replay.GetAsync($"/api/projects/{DashboardWorld.Project}")).StatusCode);
+        // ...and so did the provider's: signing in again asks for the login, where a live provider session would not.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Sign in with Test SSO" }).ClickAsync();
+        await page.Locator("input[name='login']").WaitForAsync();
+        await DashboardWorld.ScreenshotAsync(page, "sso-sign-in-again-asks-the-login");
+    }
+
     /// <summary>The provider's development pages: any login with any password, then consent.</summary>
     private static async Task SignInAtTheProviderAsync(IPage page, string login)
     {

@@ -116,6 +116,8 @@ export function createClient(options: ClientOptions = {}) {
     signOut: () => send("/api/session", { method: "DELETE" }),
     changePassword: (current: string, next: string) => sendJson("PUT", "/api/me/password", { current, new: next }),
     /** Where the browser goes to sign in with single sign-on; it comes back to `next`. */
+    /** Where the browser goes after signing out of a single sign-on session: the provider's end-session page, then back. */
+    singleSignOutUrl: () => `${base}/api/session/oidc/sign-out`,
     singleSignOnUrl: (next: string, remember: boolean) => `${base}/api/session/oidc${query({ next, remember: remember ? "true" : undefined })}`,
     /** Active projects, or the archived ones. */
     projects: (archived = false) => json<Project[]>(`/api/projects${query({ archived: archived ? "true" : undefined })}`),

@@ -55,6 +55,8 @@ export interface Me {
   csrfToken?: string | null;
   /** The single sign-on button's label; null when single sign-on is not configured. */
   sso?: string | null;
+  /** How the session began: "password" or "oidc" (single sign-on, whose provider session ends too at sign-out). */
+  signIn?: "password" | "oidc" | null;
 }
 
 export interface RunInfo {

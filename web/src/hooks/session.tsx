@@ -21,8 +21,11 @@ export interface Session {
   signInWithPassword: (user: string, password: string, remember: boolean) => Promise<Me>;
   /** Checks the token with the server and keeps it (in this tab) when it is valid; throws the server's refusal otherwise. */
   signInWithToken: (token: string) => Promise<Me>;
-  /** Ends the session on the server (or forgets the token) in every tab. */
-  signOut: () => Promise<void>;
+  /**
+   * Ends the session on the server (or forgets the token) in every tab; true when the browser is on its way to the
+   * single sign-on provider to end its session too (it comes back to the sign-in page).
+   */
+  signOut: () => Promise<boolean>;
   /** The signed-in role includes this one. */
   can: (role: Role) => boolean;
 }
@@ -77,11 +80,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (getToken()) {
       setToken(null);
     } else {
+      const singleSignOn = me?.signIn === "oidc";
       await api.signOut();
       announceSessionChange();
+      // The provider's session ends too (where it offers that); it sends the browser back to the sign-in page.
+      if (singleSignOn) {
+        window.location.assign(api.singleSignOutUrl());
+        return true;
+      }
     }
     setMe(await api.me().catch((): Me | null => null) ?? nobody(null));
-  }, []);
+    return false;
+  }, [me]);
 
   const value = useMemo<Session>(
     () => ({

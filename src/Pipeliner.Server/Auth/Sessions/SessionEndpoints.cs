@@ -25,6 +25,7 @@ public static class SessionEndpoints
             .WithProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests);
         session.MapDelete("/", SignOutAsync).WithProblems(StatusCodes.Status403Forbidden);
         session.MapGet("/oidc", SingleSignOn).WithProblems(StatusCodes.Status404NotFound);
+        session.MapGet("/oidc/sign-out", OidcSignOut.EndProviderSessionAsync).WithProblems(StatusCodes.Status404NotFound);
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SignInAsync(

@@ -22,6 +22,9 @@ public sealed class SessionHandler(
     /// <summary>The anti-forgery proof the session's writes must carry.</summary>
     public const string CsrfClaim = "pipeliner:csrf";
 
+    /// <summary>How the session began: <c>password</c> or <c>oidc</c>.</summary>
+    public const string MethodClaim = "pipeliner:sign-in";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (SessionCookies.Read(Request) is not { } cookie) return AuthenticateResult.NoResult();
@@ -36,6 +39,7 @@ public sealed class SessionHandler(
             new Claim(ClaimTypes.Role, role.ToName()),
             new Claim(SessionIdClaim, session.Id.ToString(CultureInfo.InvariantCulture)),
             new Claim(CsrfClaim, session.CsrfToken),
+            new Claim(MethodClaim, session.Method),
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

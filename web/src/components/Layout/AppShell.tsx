@@ -54,9 +54,10 @@ export function AppShell({ crumbs = [], children }: { crumbs?: Crumb[]; children
               <button
                 type="button"
                 onClick={() =>
-                  void session.signOut().finally(() => {
-                    if (!me.anonymousRead) navigate(paths.signIn());
-                  })
+                  void session.signOut().then(
+                    (leaving) => leaving || me.anonymousRead || navigate(paths.signIn()),
+                    () => me.anonymousRead || navigate(paths.signIn()),
+                  )
                 }
               >
                 Sign out
