@@ -19,6 +19,5 @@ public static class LogSetup
             provider.GetRequiredService<ILogger<SqliteLogSearchIndex>>()))
         .AddSingleton<LogSealer>()
         .AddHostedService(provider => provider.GetRequiredService<LogSealer>())
-        .AddScoped<ProjectSecretMasks>()
         .AddScoped<LogSearch>();
 }
