@@ -228,23 +228,16 @@ public sealed class JobRunner(
         WorkflowSpec workflow, StepSpec script, IReadOnlyList<string> paths, string directory, JobLogWriter log,
         string what, CancellationToken cancellationToken, long? maxBytes = null)
     {
-        var archives = new List<(string, Stream)>();
-        try
+        // One archive at a time: the engine serves a container's archives one after the other.
+        var sources = paths.Select(path => (path, (Func<CancellationToken, Task<Stream?>>)(async token =>
         {
-            foreach (var path in paths)
-            {
-                if (await backend.CopyFromStepAsync(workflow, script, path, cancellationToken) is { } tar) archives.Add((path, tar));
-                else log.WriteLine($"pipeliner: warning: {what} '{path}' does not exist; nothing saved for it");
-            }
-
-            var saved = await ArchiveFolder.WriteAsync(directory, archives, cancellationToken, maxBytes);
-            foreach (var entry in saved) log.WriteLine($"pipeliner: saved {what} '{entry.Path}' ({entry.Size} bytes, sha256 {entry.Sha256[..12]})");
-            return saved;
-        }
-        finally
-        {
-            foreach (var (_, stream) in archives) await stream.DisposeAsync();
-        }
+            var tar = await backend.CopyFromStepAsync(workflow, script, path, token);
+            if (tar is null) log.WriteLine($"pipeliner: warning: {what} '{path}' does not exist; nothing saved for it");
+            return tar;
+        }))).ToList();
+        var saved = await ArchiveFolder.WriteAsync(directory, sources, cancellationToken, maxBytes);
+        foreach (var entry in saved) log.WriteLine($"pipeliner: saved {what} '{entry.Path}' ({entry.Size} bytes, sha256 {entry.Sha256[..12]})");
+        return saved;
     }
 
     private async Task TailAsync(WorkflowSpec workflow, StepSpec step, JobLogWriter log, CancellationToken cancellationToken)

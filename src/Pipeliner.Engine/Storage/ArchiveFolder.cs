@@ -40,8 +40,19 @@ public sealed class ArchiveFolder(string directory)
     /// <paramref name="maxBytes"/>, archives that together hold more are refused (<see cref="ArchiveTooLargeException"/>)
     /// as soon as the limit is passed, and nothing of them is kept: the folder keeps what it had.
     /// </summary>
+    public static Task<IReadOnlyList<ArchivedPath>> WriteAsync(
+        string directory, IReadOnlyList<(string Path, Stream Tar)> archives, CancellationToken cancellationToken, long? maxBytes = null) =>
+        WriteAsync(directory, archives.Select(a => (a.Path, (Func<CancellationToken, Task<Stream?>>)(_ => Task.FromResult<Stream?>(a.Tar)))).ToList(),
+            cancellationToken, maxBytes);
+
+    /// <summary>
+    /// As above, each archive opened only once the one before it is written and closed (the Docker engine holds a
+    /// container's lock while one of its archives is read, so a second one cannot be asked for meanwhile); a path whose
+    /// opener answers null is left out. Each opened stream is disposed here.
+    /// </summary>
     public static async Task<IReadOnlyList<ArchivedPath>> WriteAsync(
-        string directory, IReadOnlyList<(string Path, Stream Tar)> archives, CancellationToken cancellationToken, long? maxBytes = null)
+        string directory, IReadOnlyList<(string Path, Func<CancellationToken, Task<Stream?>> Open)> sources, CancellationToken cancellationToken,
+        long? maxBytes = null)
     {
         var staging = directory + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         System.IO.Directory.CreateDirectory(staging);
@@ -49,14 +60,16 @@ public sealed class ArchiveFolder(string directory)
         try
         {
             long total = 0;
-            for (var i = 0; i < archives.Count; i++)
+            foreach (var (path, open) in sources)
             {
-                var file = $"{i}.tar";
+                await using var tar = await open(cancellationToken);
+                if (tar is null) continue;
+                var file = $"{entries.Count}.tar";
                 await using (var output = File.Create(System.IO.Path.Combine(staging, file)))
-                    total = await CopyWithinAsync(archives[i].Tar, output, total, maxBytes, cancellationToken);
+                    total = await CopyWithinAsync(tar, output, total, maxBytes, cancellationToken);
                 await using var written = File.OpenRead(System.IO.Path.Combine(staging, file));
                 var digest = Convert.ToHexStringLower(await SHA256.HashDataAsync(written, cancellationToken));
-                entries.Add(new ArchivedPath(archives[i].Path, file, written.Length, digest));
+                entries.Add(new ArchivedPath(path, file, written.Length, digest));
             }
 
             await File.WriteAllTextAsync(System.IO.Path.Combine(staging, ManifestName), JsonSerializer.Serialize(entries, Json), cancellationToken);
