@@ -78,7 +78,11 @@ public sealed class JobRunner(
         var script = workflow.Steps[^1];
         var tails = new List<Task>();
         var serviceLogs = new List<JobLogWriter>();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // The workspace is measured where it is on this machine (a backend that fetches its own has it elsewhere).
+        await using var workspaceWatch = backend.FetchesWorkspace
+            ? null
+            : WorkspaceWatch.Start(workflow.WorkspacePath, job.Spec.Resources.Workspace, log.WriteLine);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, workspaceWatch?.Token ?? CancellationToken.None);
         timeout.CancelAfter(job.Spec.Timeout);
         try
         {
@@ -102,7 +106,7 @@ public sealed class JobRunner(
             await scriptTail.WaitAsync(timeout.Token);
             var outcome = Outcome(exit, job.Spec.Resources);
             if (outcome.Status == JobStatus.Succeeded)
-                await CollectAsync(assignment, workflow, script, log, artifacts, timeout.Token);
+                outcome = await CollectAsync(assignment, workflow, script, log, artifacts, timeout.Token) ?? outcome;
             // The script ended and its output is stored: only removing what it ran in is left.
             finished(outcome);
             return outcome;
@@ -115,6 +119,12 @@ public sealed class JobRunner(
         catch (Exception e) when (e is WorkspaceException or BackendUnavailableException)
         {
             return AttemptOutcome.Failed(null, e.Message);
+        }
+        // The workspace outgrew its limit (the watch said so in the log): the job's own doing, like running out of memory.
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException or StepDeadlineExceededException
+                                  && workspaceWatch?.Reason is { } reason && !cancellationToken.IsCancellationRequested)
+        {
+            return AttemptOutcome.Failed(null, reason);
         }
         catch (StepDeadlineExceededException)
         {
@@ -171,20 +181,32 @@ public sealed class JobRunner(
             : AttemptOutcome.Failed(exit.ExitCode, $"exit code {exit.ExitCode}", exit.PeakMemoryBytes)) with { CpuTimeMs = exit.CpuTimeMs };
     }
 
-    private async Task CollectAsync(
+    /// <summary>Saves the job's artifacts and cache; the outcome to report instead when its artifacts are over their limit.</summary>
+    private async Task<AttemptOutcome?> CollectAsync(
         JobAssignment assignment, WorkflowSpec workflow, StepSpec script, JobLogWriter log,
         List<ArchivedPath> artifacts, CancellationToken cancellationToken)
     {
         var spec = assignment.Job.Spec;
         if (spec.Artifacts is { } wanted)
         {
-            var saved = await ArchivePathsAsync(workflow, script, wanted.Paths, layout.Artifacts(assignment.RunId, assignment.Job.Id), log, "artifact", cancellationToken);
-            artifacts.AddRange(saved);
+            try
+            {
+                var saved = await ArchivePathsAsync(workflow, script, wanted.Paths, layout.Artifacts(assignment.RunId, assignment.Job.Id), log, "artifact",
+                    cancellationToken, spec.Resources.Artifacts?.Bytes);
+                artifacts.AddRange(saved);
+            }
+            catch (ArchiveTooLargeException e)
+            {
+                var limit = new ByteSize(e.MaxBytes);
+                log.WriteLine($"pipeliner: artifacts refused: together they hold more than their limit of {limit} (resources.artifacts); none of them was stored");
+                return AttemptOutcome.Failed(null, $"artifacts over their limit of {limit} (resources.artifacts)");
+            }
         }
 
         if (spec.Cache is { } cache)
             await ArchivePathsAsync(workflow, script, cache.Paths, layout.Cache(assignment.Project, assignment.CacheScopes.Save, cache.Key), log,
                 $"cache path (scope {assignment.CacheScopes.Save})", cancellationToken);
+        return null;
     }
 
     /// <summary>The cache of the first scope, in the assignment's order, that holds <paramref name="key"/>.</summary>
@@ -204,25 +226,18 @@ public sealed class JobRunner(
 
     private async Task<IReadOnlyList<ArchivedPath>> ArchivePathsAsync(
         WorkflowSpec workflow, StepSpec script, IReadOnlyList<string> paths, string directory, JobLogWriter log,
-        string what, CancellationToken cancellationToken)
+        string what, CancellationToken cancellationToken, long? maxBytes = null)
     {
-        var archives = new List<(string, Stream)>();
-        try
+        // One archive at a time: the engine serves a container's archives one after the other.
+        var sources = paths.Select(path => (path, (Func<CancellationToken, Task<Stream?>>)(async token =>
         {
-            foreach (var path in paths)
-            {
-                if (await backend.CopyFromStepAsync(workflow, script, path, cancellationToken) is { } tar) archives.Add((path, tar));
-                else log.WriteLine($"pipeliner: warning: {what} '{path}' does not exist; nothing saved for it");
-            }
-
-            var saved = await ArchiveFolder.WriteAsync(directory, archives, cancellationToken);
-            foreach (var entry in saved) log.WriteLine($"pipeliner: saved {what} '{entry.Path}' ({entry.Size} bytes, sha256 {entry.Sha256[..12]})");
-            return saved;
-        }
-        finally
-        {
-            foreach (var (_, stream) in archives) await stream.DisposeAsync();
-        }
+            var tar = await backend.CopyFromStepAsync(workflow, script, path, token);
+            if (tar is null) log.WriteLine($"pipeliner: warning: {what} '{path}' does not exist; nothing saved for it");
+            return tar;
+        }))).ToList();
+        var saved = await ArchiveFolder.WriteAsync(directory, sources, cancellationToken, maxBytes);
+        foreach (var entry in saved) log.WriteLine($"pipeliner: saved {what} '{entry.Path}' ({entry.Size} bytes, sha256 {entry.Sha256[..12]})");
+        return saved;
     }
 
     private async Task TailAsync(WorkflowSpec workflow, StepSpec step, JobLogWriter log, CancellationToken cancellationToken)

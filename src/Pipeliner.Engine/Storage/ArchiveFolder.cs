@@ -35,24 +35,52 @@ public sealed class ArchiveFolder(string directory)
             : [];
     }
 
-    /// <summary>Replaces the folder's content with the given archives, atomically for readers of the manifest.</summary>
+    /// <summary>
+    /// Replaces the folder's content with the given archives, atomically for readers of the manifest. With
+    /// <paramref name="maxBytes"/>, archives that together hold more are refused (<see cref="ArchiveTooLargeException"/>)
+    /// as soon as the limit is passed, and nothing of them is kept: the folder keeps what it had.
+    /// </summary>
+    public static Task<IReadOnlyList<ArchivedPath>> WriteAsync(
+        string directory, IReadOnlyList<(string Path, Stream Tar)> archives, CancellationToken cancellationToken, long? maxBytes = null) =>
+        WriteAsync(directory, archives.Select(a => (a.Path, (Func<CancellationToken, Task<Stream?>>)(_ => Task.FromResult<Stream?>(a.Tar)))).ToList(),
+            cancellationToken, maxBytes);
+
+    /// <summary>
+    /// As above, each archive opened only once the one before it is written and closed (the Docker engine holds a
+    /// container's lock while one of its archives is read, so a second one cannot be asked for meanwhile); a path whose
+    /// opener answers null is left out. Each opened stream is disposed here.
+    /// </summary>
     public static async Task<IReadOnlyList<ArchivedPath>> WriteAsync(
-        string directory, IReadOnlyList<(string Path, Stream Tar)> archives, CancellationToken cancellationToken)
+        string directory, IReadOnlyList<(string Path, Func<CancellationToken, Task<Stream?>> Open)> sources, CancellationToken cancellationToken,
+        long? maxBytes = null)
     {
         var staging = directory + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         System.IO.Directory.CreateDirectory(staging);
         var entries = new List<ArchivedPath>();
-        for (var i = 0; i < archives.Count; i++)
+        try
         {
-            var file = $"{i}.tar";
-            await using (var output = File.Create(System.IO.Path.Combine(staging, file)))
-                await archives[i].Tar.CopyToAsync(output, cancellationToken);
-            await using var written = File.OpenRead(System.IO.Path.Combine(staging, file));
-            var digest = Convert.ToHexStringLower(await SHA256.HashDataAsync(written, cancellationToken));
-            entries.Add(new ArchivedPath(archives[i].Path, file, written.Length, digest));
+            long total = 0;
+            foreach (var (path, open) in sources)
+            {
+                await using var tar = await open(cancellationToken);
+                if (tar is null) continue;
+                var file = $"{entries.Count}.tar";
+                await using (var output = File.Create(System.IO.Path.Combine(staging, file)))
+                    total = await CopyWithinAsync(tar, output, total, maxBytes, cancellationToken);
+                await using var written = File.OpenRead(System.IO.Path.Combine(staging, file));
+                var digest = Convert.ToHexStringLower(await SHA256.HashDataAsync(written, cancellationToken));
+                entries.Add(new ArchivedPath(path, file, written.Length, digest));
+            }
+
+            await File.WriteAllTextAsync(System.IO.Path.Combine(staging, ManifestName), JsonSerializer.Serialize(entries, Json), cancellationToken);
+        }
+        catch
+        {
+            // Nothing partial is kept: the staging folder goes, the folder itself was not touched.
+            if (System.IO.Directory.Exists(staging)) System.IO.Directory.Delete(staging, recursive: true);
+            throw;
         }
 
-        await File.WriteAllTextAsync(System.IO.Path.Combine(staging, ManifestName), JsonSerializer.Serialize(entries, Json), cancellationToken);
         var gate = GateOf(directory);
         await gate.WaitAsync(CancellationToken.None);
         try
@@ -67,6 +95,22 @@ public sealed class ArchiveFolder(string directory)
         }
 
         return entries;
+    }
+
+    /// <summary>Copies <paramref name="source"/> on; throws once the bytes copied so far, <paramref name="before"/> included, pass <paramref name="maxBytes"/>.</summary>
+    private static async Task<long> CopyWithinAsync(Stream source, Stream target, long before, long? maxBytes, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[81920];
+        var total = before;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+            if (total > maxBytes) throw new ArchiveTooLargeException(maxBytes.Value);
+            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+
+        return total;
     }
 
     /// <summary>Extracts every archive into <paramref name="workspace"/> at its path's parent, after checking its digest.</summary>
@@ -164,4 +208,11 @@ public sealed class ArchiveFolder(string directory)
 
     private static SemaphoreSlim GateOf(string directory) =>
         Gates.GetOrAdd(System.IO.Path.GetFullPath(directory), _ => new SemaphoreSlim(1, 1));
+}
+
+/// <summary>Archives that together hold more than their limit; nothing of them was kept.</summary>
+public sealed class ArchiveTooLargeException(long maxBytes)
+    : Exception($"more than {new Pipeliner.Core.Model.ByteSize(maxBytes)}")
+{
+    public long MaxBytes { get; } = maxBytes;
 }

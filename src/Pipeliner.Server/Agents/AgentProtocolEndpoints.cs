@@ -119,8 +119,8 @@ public static class AgentProtocolEndpoints
     /// (the agent resends from there), so a batch resent after a network error is never stored twice.
     /// </summary>
     private static async Task<IResult> AppendLogAsync(
-        long id, long? offset, HttpContext http, PipelinerDbContext db, ILogStore logs, LogMaskers maskers, IRunEvents events,
-        LogReadMasking masking, CancellationToken cancellationToken)
+        long id, long? offset, HttpContext http, PipelinerDbContext db, ILogStore logs, IRunEvents events,
+        LogMasking masking, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfAgentAsync(db, http.Agent(), id, cancellationToken);
         if (row is null) return problem!;
@@ -133,7 +133,7 @@ public static class AgentProtocolEndpoints
             return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"a log batch carries at most {AgentRoutes.MaxLogBatchBytes} bytes");
         if (body.Length > 0 && body[^1] != (byte)'\n') return Problems.BadRequest("a log batch ends at the end of a line (a line feed)");
 
-        var masker = await maskers.ForRunAsync(row.RunId, cancellationToken);
+        var masker = await masking.ForRunAsync(row.RunId, cancellationToken);
         var result = await logs.AppendAsync(row.Log, offset.Value, body, masker, cancellationToken);
         if (!result.Accepted)
             return TypedResults.Json(new LogPosition(result.Length), statusCode: StatusCodes.Status416RangeNotSatisfiable);

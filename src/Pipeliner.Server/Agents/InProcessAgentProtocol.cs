@@ -13,7 +13,7 @@ namespace Pipeliner.Server.Agents;
 /// endpoints (claims, leases, the recording of an attempt's end). The embedded agent runs on the server's own disk, so
 /// its workspace comes from the server's mirror and its log, artifacts and cache are written in place.
 /// </summary>
-public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirectory directory, IRunEvents events, ILogStore logs, DataLayout layout, LogReadMasking masking) : IAgentProtocol
+public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirectory directory, IRunEvents events, ILogStore logs, DataLayout layout, LogMasking masking) : IAgentProtocol
 {
     public async Task<AgentWork?> NextAsync(AgentInfo agent, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -74,7 +74,7 @@ public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirector
 /// <summary>Log lines to the run's live viewers (server-sent events), from whichever transport brought them, masked as every read is.</summary>
 public static class LiveLog
 {
-    public static async Task PublishAsync(IRunEvents events, LogReadMasking masking, AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
+    public static async Task PublishAsync(IRunEvents events, LogMasking masking, AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
     {
         if (!events.IsWatched(key.RunId)) return;
         foreach (var line in lines)

@@ -51,7 +51,7 @@ public static class LogBrowseEndpoints
 
     /// <summary><c>GET …/log/search?q=&amp;attempt=&amp;limit=</c>: the matching lines (number, offset, text), at most limit.</summary>
     private static async Task<Results<Ok<LogSearchResponse>, ProblemHttpResult>> SearchAsync(
-        long id, string job, string? q, int? attempt, int? limit, PipelinerDbContext db, ILogStore logs, LogReadMasking masking,
+        long id, string job, string? q, int? attempt, int? limit, PipelinerDbContext db, ILogStore logs, LogMasking masking,
         CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(q) || q.Length > MaxQueryLength)
@@ -85,7 +85,7 @@ public static class LogBrowseEndpoints
     /// <summary><c>GET …/log/raw?attempt=&amp;ticket=</c>: the whole stored log as a file download.</summary>
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> RawAsync(
         long id, string job, int? attempt, string? ticket, PipelinerDbContext db, ILogStore logs, LogDownloadTickets tickets,
-        LogReadMasking masking, CancellationToken cancellationToken)
+        LogMasking masking, CancellationToken cancellationToken)
     {
         if (attempt is not { } number || !await tickets.IsValidAsync(ticket, id, job, number, cancellationToken))
         {

@@ -84,7 +84,7 @@ public static class ServerSetup
         services.AddSingleton<RunAggregateCache>();
         services.AddSingleton<DispatchSignal>();
         database.AddRunEvents(services);
-        services.AddSingleton<LogReadMasking>();
+        services.AddSingleton<LogMasking>();
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<RunCoordinator>();
         services.AddSingleton<ActiveAttempts>();
@@ -92,7 +92,6 @@ public static class ServerSetup
         services.AddSingleton<AgentDirectory>();
         services.AddSingleton<IAgentProtocol, InProcessAgentProtocol>();
         services.AddSingleton<SourceArchives>();
-        services.AddSingleton<LogMaskers>();
         services.AddScoped<RunStore>();
         services.AddScoped<RunReader>();
         services.AddScoped<RunFactory>();

@@ -35,12 +35,12 @@ public static class LogEndpoints
 
     /// <summary>
     /// The stored log of an attempt (default: the newest) from <paramref name="offset"/>, at most 8 MiB per answer,
-    /// masked (<see cref="LogReadMasking"/>: the same bytes, secrets overwritten by <c>*</c>).
+    /// masked (<see cref="LogMasking"/>: the same bytes, secrets overwritten by <c>*</c>).
     /// <c>X-Next-Offset</c> says where to continue; <c>X-Log-Complete</c> whether the attempt has ended and its agent wrote the last line.
     /// </summary>
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetLogAsync(
         long id, string job, int? attempt, long? offset, PipelinerDbContext db, ILogStore logs, ActiveAttempts active,
-        LogReadMasking masking, HttpContext http, CancellationToken cancellationToken)
+        LogMasking masking, HttpContext http, CancellationToken cancellationToken)
     {
         if (offset is < 0) return Problems.BadRequest("offset is a byte position, 0 or more");
         if (await ExpiredParts.GoneAsync(db, id, RetentionPart.Logs, cancellationToken) is { } gone) return gone;

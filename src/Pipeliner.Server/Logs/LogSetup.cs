@@ -21,6 +21,5 @@ public static class LogSetup
         .AddSingleton<ILogSearchIndex>(provider => provider.GetRequiredService<IDatabaseProvider>().CreateLogSearchIndex(provider))
         .AddSingleton<LogSealer>()
         .AddHostedService(provider => provider.GetRequiredService<LogSealer>())
-        .AddScoped<ProjectSecretMasks>()
         .AddScoped<LogSearch>();
 }

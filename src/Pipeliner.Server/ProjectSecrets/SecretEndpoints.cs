@@ -37,7 +37,7 @@ public static class SecretEndpoints
 
     private static async Task<Results<Created<SecretResponse>, Ok<SecretResponse>, ValidationProblem, ProblemHttpResult>> SetAsync(
         string project, string name, SetSecretRequest? request, PipelinerDbContext db, SecretVault vault, AuditTrail audit,
-        LogReadMasking readMasking, TimeProvider time, CancellationToken cancellationToken)
+        LogMasking masking, TimeProvider time, CancellationToken cancellationToken)
     {
         var errors = SecretContracts.Validate(name, request);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
@@ -68,8 +68,8 @@ public static class SecretEndpoints
             return Problems.Conflict($"secret {name} was set by another request at the same time; send it again");
         }
 
-        // Reads through this server mask the new value at once (other replicas within LogReadMasking.CacheFor).
-        readMasking.Forget();
+        // Reads through this server mask the new value at once (other replicas within LogMasking.CacheFor).
+        masking.Forget();
 
         var response = secret.ToResponse();
         return created ? TypedResults.Created($"/api/projects/{project}/secrets/{name}", response) : TypedResults.Ok(response);

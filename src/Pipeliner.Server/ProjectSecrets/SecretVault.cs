@@ -18,25 +18,24 @@ public sealed class SecretVault(PipelinerDbContext db, IDataProtectionProvider p
     public string Protect(string value) => protection.CreateProtector(Purpose).Protect(value);
 
     /// <summary>
-    /// Every value of the run's project's secrets, whatever the run's trust and environment: what reads of its logs
-    /// mask. Values that cannot be decrypted are left out (and logged by <see cref="ForRunAsync"/>).
+    /// Every value of the project's secrets, whatever a run's trust and environment: what its logs are masked with
+    /// (<c>LogMasking</c>). A value that cannot be decrypted is left out, and logged: it is not masked.
     /// </summary>
-    public async Task<IReadOnlyList<string>> AllValuesOfRunProjectAsync(long runId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> AllValuesOfProjectAsync(int projectId, CancellationToken cancellationToken)
     {
-        var projectId = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => (int?)r.ProjectId).FirstOrDefaultAsync(cancellationToken);
-        if (projectId is null) return [];
         var protector = protection.CreateProtector(Purpose);
-        var stored = await db.ProjectSecrets.AsNoTracking().Where(s => s.ProjectId == projectId).Select(s => s.ValueProtected).ToListAsync(cancellationToken);
+        var stored = await db.ProjectSecrets.AsNoTracking().Where(s => s.ProjectId == projectId).Select(s => new { s.Name, s.ValueProtected }).ToListAsync(cancellationToken);
         var values = new List<string>();
-        foreach (var value in stored)
+        foreach (var secret in stored)
         {
             try
             {
-                values.Add(protector.Unprotect(value));
+                values.Add(protector.Unprotect(secret.ValueProtected));
             }
-            catch (CryptographicException)
+            catch (CryptographicException e)
             {
                 // Keys lost: the value is unknown, and so is what to mask.
+                logger.LogWarning(e, "Secret {Name} of project {ProjectId} cannot be decrypted and is not masked in logs or search; set it again", secret.Name, projectId);
             }
         }
 

@@ -31,13 +31,13 @@ public sealed class LimitsOptions
     [Description("The most a pipeline may set as resources.log; empty: no ceiling.")]
     public string? MaxLog { get; set; } = "1Gi";
 
-    [Description("Bytes a job's workspace may hold unless its pipeline sets resources.workspace. Validated and carried to the job, not enforced yet.")]
+    [Description("Bytes a job's workspace may hold unless its pipeline sets resources.workspace; measured every few seconds while the job runs, and a job whose workspace holds more is stopped and fails, its log saying why. Empty: unlimited.")]
     public string? Workspace { get; set; } = "10Gi";
 
     [Description("The most a pipeline may set as resources.workspace; empty: no ceiling.")]
     public string? MaxWorkspace { get; set; }
 
-    [Description("Bytes of artifacts a job may save unless its pipeline sets resources.artifacts. Validated and carried to the job, not enforced yet.")]
+    [Description("Bytes of artifacts (their archives together) a job may save unless its pipeline sets resources.artifacts; a job whose artifacts hold more fails, its log saying so, and none of them is stored. Empty: unlimited.")]
     public string? Artifacts { get; set; } = "1Gi";
 
     [Description("The most a pipeline may set as resources.artifacts; empty: no ceiling.")]

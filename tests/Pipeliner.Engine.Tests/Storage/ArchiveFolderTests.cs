@@ -51,6 +51,38 @@ public sealed class ArchiveFolderTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteAsync_RefusesAndKeepsNothingNew_WhenArchivesTogetherPassTheLimit()
+    {
+        var source = _temp.Combine("source");
+        Write(source, "small/a.txt", "kept from before");
+        Write(source, "big/one.bin", new string('x', 40_000));
+        Write(source, "big2/two.bin", new string('y', 40_000));
+        var folder = _temp.Combine("artifacts", "capped");
+        var before = await ArchiveFolder.WriteAsync(folder, [("small", DirectoryTar(Path.Combine(source, "small")))], CancellationToken.None);
+
+        // Each archive alone is within 64 KiB; together they are not.
+        var refused = await Assert.ThrowsAsync<ArchiveTooLargeException>(() => ArchiveFolder.WriteAsync(folder,
+            [("big", DirectoryTar(Path.Combine(source, "big"))), ("big2", DirectoryTar(Path.Combine(source, "big2")))],
+            CancellationToken.None, maxBytes: 64 * 1024));
+
+        Assert.Equal(64 * 1024, refused.MaxBytes);
+        Assert.Equal(before, new ArchiveFolder(folder).Read());
+        Assert.Equal([folder], Directory.GetDirectories(Path.GetDirectoryName(folder)!));
+    }
+
+    [Fact]
+    public async Task WriteAsync_SavesArchives_WhenTheyAreWithinTheLimit()
+    {
+        var source = _temp.Combine("source");
+        Write(source, "dist/a.txt", new string('a', 10_000));
+        var folder = _temp.Combine("artifacts", "within");
+
+        var saved = await ArchiveFolder.WriteAsync(folder, [("dist", DirectoryTar(Path.Combine(source, "dist")))], CancellationToken.None, maxBytes: 64 * 1024);
+
+        Assert.Equal(saved, new ArchiveFolder(folder).Read());
+    }
+
+    [Fact]
     public async Task WriteAsync_ReplacesEarlierContent_WhenFolderIsWrittenAgain()
     {
         var source = _temp.Combine("source");

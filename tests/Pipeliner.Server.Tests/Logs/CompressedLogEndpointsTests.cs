@@ -3,13 +3,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Logs.Store;
 using Pipeliner.Server.Tests.Support;
+using Pipeliner.TestSupport.Seeding;
 
 namespace Pipeliner.Server.Tests.Logs;
 
 /// <summary>Every log endpoint answers the same before and after the log is stored compressed.</summary>
 public sealed class CompressedLogEndpointsTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
 {
-    private readonly LogSeed _seed = new(app);
+    private readonly RunSeed _seed = new(app);
 
     private async Task<List<string>> AnswersAsync(long runId)
     {
@@ -41,7 +42,7 @@ public sealed class CompressedLogEndpointsTests(AppWithoutAgent app) : IClassFix
             ? $"needle {i} \u001b[1mbold text\u001b[0m\r"
             : $"[{i:D6}] at Pipeliner.Engine.Execution.JobRunner.RunAsync() in JobRunner.cs:line {i % 500} {Guid.NewGuid()}").ToArray();
         // Finished "now": the background pass leaves it alone for a while, so the test decides when it is compressed.
-        var run = await _seed.RunAsync(project, "failed", "main", DateTimeOffset.UtcNow, ("build", lines));
+        var run = await _seed.FinishedRunAsync(project, "failed", "main", DateTimeOffset.UtcNow, ("build", lines));
         var before = await AnswersAsync(run.Id);
 
         var store = app.Services.GetRequiredService<FileLogStore>();

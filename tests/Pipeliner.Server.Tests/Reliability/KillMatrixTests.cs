@@ -124,7 +124,8 @@ public sealed partial class KillMatrixTests(ITestOutputHelper output)
         foreach (var attempt in new[] { 2, 3 })
         {
             var log = await harness.LogLinesAsync(id, stream, attempt);
-            Assert.Equal(30, log.Count(IsNumberedLine));
+            // The whole log in the message: which line went missing says where it was lost.
+            Assert.True(log.Count(IsNumberedLine) == 30, $"attempt {attempt} logged {log.Count(IsNumberedLine)} of 30 numbered lines:\n{string.Join('\n', log)}\n--- server output ---\n{harness.Server.Output}");
             Assert.EndsWith(" pipeliner: job failed: exit code 3", log[^1], StringComparison.Ordinal);
         }
 

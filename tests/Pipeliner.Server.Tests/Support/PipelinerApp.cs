@@ -7,7 +7,9 @@ using Microsoft.Extensions.Logging;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Logs.Search;
 using Pipeliner.TestSupport.Databases;
+using Pipeliner.TestSupport.Seeding;
 
 namespace Pipeliner.Server.Tests.Support;
 
@@ -20,7 +22,7 @@ namespace Pipeliner.Server.Tests.Support;
 /// <param name="settings">More configuration, e.g. <c>Pipeliner:Auth:AnonymousRead</c>.</param>
 /// <param name="database">The database; null: <see cref="TestDatabases.Default"/>.</param>
 public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string, string>? settings = null, TestDatabase? database = null)
-    : WebApplicationFactory<Program>, IAsyncLifetime
+    : WebApplicationFactory<Program>, IAsyncLifetime, ISeedTarget
 {
     public const string AdminToken = "plr_test-admin-token";
     public const string LocalRepositoriesSetting = "Pipeliner:Projects:AllowLocalRepositories";
@@ -129,6 +131,9 @@ public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string
         await use(db);
         return true;
     });
+
+    /// <summary>Indexes (and compresses) every ended attempt's log now, as the background pass would.</summary>
+    public Task<int> SealAllLogsAsync() => Services.GetRequiredService<LogSealer>().CatchUpAsync(CancellationToken.None);
 
     /// <summary>A project name no other test of this server uses.</summary>
     public string NewProjectName(string hint) => $"{hint}-{Interlocked.Increment(ref _projects)}";

@@ -75,7 +75,17 @@ public sealed class ServerProcess : IAsyncDisposable
         server._process.Start();
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
-        await server.WaitUntilHealthyAsync();
+        try
+        {
+            await server.WaitUntilHealthyAsync();
+        }
+        catch
+        {
+            // A server that never became healthy must not outlive the test (and load the machine for the next ones).
+            await server.DisposeAsync();
+            throw;
+        }
+
         return server;
     }
 

@@ -3,19 +3,20 @@ using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Dashboard;
+using Pipeliner.TestSupport.Seeding;
 using Pipeliner.Web.Tests.Support;
 
 namespace Pipeliner.Web.Tests.Endpoints;
 
 public sealed class LogBrowseEndpointsTests(DashboardApp app) : IClassFixture<DashboardApp>
 {
-    private readonly Seed _seed = new(app);
+    private readonly RunSeed _seed = new(app);
 
     private async Task<(long RunId, string Log)> RunWithLogAsync(string log, bool finished = true)
     {
         var project = await _seed.ProjectAsync();
         var run = await _seed.RunAsync(project, "failed", "main", null, ("unit tests", "failed"));
-        await _seed.AttemptAsync(run, "unit tests", 1, Seed.Log("first attempt"));
+        await _seed.AttemptAsync(run, "unit tests", 1, RunSeed.Log("first attempt"));
         await _seed.AttemptAsync(run, "unit tests", 2, log, finished);
         return (run.Id, log);
     }
@@ -23,7 +24,7 @@ public sealed class LogBrowseEndpointsTests(DashboardApp app) : IClassFixture<Da
     [Fact]
     public async Task Search_finds_lines_in_any_case_with_their_numbers_and_offsets()
     {
-        var (runId, log) = await RunWithLogAsync(Seed.Log("compiling", "Error: disk full", "retrying", "\u001b[31mERROR\u001b[0m: still full"));
+        var (runId, log) = await RunWithLogAsync(RunSeed.Log("compiling", "Error: disk full", "retrying", "\u001b[31mERROR\u001b[0m: still full"));
 
         var result = await app.Client().GetFromJsonAsync<LogSearchResponse>($"/api/runs/{runId}/jobs/unit%20tests/log/search?q=error");
 
@@ -38,7 +39,7 @@ public sealed class LogBrowseEndpointsTests(DashboardApp app) : IClassFixture<Da
     [Fact]
     public async Task Search_of_an_earlier_attempt_and_a_capped_one()
     {
-        var (runId, _) = await RunWithLogAsync(Seed.Log([.. Enumerable.Range(1, 50).Select(i => $"match {i}")]));
+        var (runId, _) = await RunWithLogAsync(RunSeed.Log([.. Enumerable.Range(1, 50).Select(i => $"match {i}")]));
 
         var first = await app.Client().GetFromJsonAsync<LogSearchResponse>($"/api/runs/{runId}/jobs/unit%20tests/log/search?q=first&attempt=1");
         Assert.Equal(1, first!.Attempt);
@@ -55,7 +56,7 @@ public sealed class LogBrowseEndpointsTests(DashboardApp app) : IClassFixture<Da
     [InlineData("q=x&limit=100000")]
     public async Task Search_needs_a_query_and_a_sane_limit(string query)
     {
-        var (runId, _) = await RunWithLogAsync(Seed.Log("x"));
+        var (runId, _) = await RunWithLogAsync(RunSeed.Log("x"));
         var response = await app.Client().GetAsync($"/api/runs/{runId}/jobs/unit%20tests/log/search?{query}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
@@ -63,7 +64,7 @@ public sealed class LogBrowseEndpointsTests(DashboardApp app) : IClassFixture<Da
     [Fact]
     public async Task Pages_of_a_short_log_are_one_page()
     {
-        var (runId, log) = await RunWithLogAsync(Seed.Log("a", "b", "c"), finished: false);
+        var (runId, log) = await RunWithLogAsync(RunSeed.Log("a", "b", "c"), finished: false);
         var pages = await app.Client().GetFromJsonAsync<LogPagesResponse>($"/api/runs/{runId}/jobs/unit%20tests/log/pages");
         Assert.Equal(new LogPageStart(0, 1), Assert.Single(pages!.Pages));
         Assert.Equal(3, pages.Lines);
@@ -86,7 +87,7 @@ public sealed class LogBrowseEndpointsTests(DashboardApp app) : IClassFixture<Da
     [Fact]
     public async Task A_download_link_serves_the_raw_log_without_a_header_and_only_that_log()
     {
-        var (runId, log) = await RunWithLogAsync(Seed.Log("raw \u001b[32mcolour\u001b[0m", "end"));
+        var (runId, log) = await RunWithLogAsync(RunSeed.Log("raw \u001b[32mcolour\u001b[0m", "end"));
         var issued = await app.Client().PostAsync($"/api/runs/{runId}/jobs/unit%20tests/log/download", null);
         Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
         var link = await issued.Content.ReadFromJsonAsync<LogDownloadResponse>();
@@ -111,7 +112,7 @@ public sealed class LogBrowseEndpointsTests(DashboardApp app) : IClassFixture<Da
     [Fact]
     public async Task Raw_Returns401_WhenTheTicketsTokenWasRevokedOrItsUserDisabled()
     {
-        var (runId, log) = await RunWithLogAsync(Seed.Log("secret-ish build output"));
+        var (runId, log) = await RunWithLogAsync(RunSeed.Log("secret-ish build output"));
         var revoked = await app.CreateTokenAsync(Role.Viewer);
         var disabled = await app.CreateTokenAsync(Role.Viewer);
         var revokedLink = await LinkAsync(runId, revoked);
@@ -140,7 +141,7 @@ public sealed class LogBrowseEndpointsTests(DashboardApp app) : IClassFixture<Da
     [Fact]
     public async Task Raw_ServesASessionsTicket_UntilTheSessionSignsOut()
     {
-        var (runId, log) = await RunWithLogAsync(Seed.Log("read from the dashboard"));
+        var (runId, log) = await RunWithLogAsync(RunSeed.Log("read from the dashboard"));
         var (browser, csrf) = await app.SignInAsync(Role.Viewer);
         using var issue = new HttpRequestMessage(HttpMethod.Post, $"/api/runs/{runId}/jobs/unit%20tests/log/download");
         issue.Headers.Add("X-Pipeliner-Csrf", csrf);

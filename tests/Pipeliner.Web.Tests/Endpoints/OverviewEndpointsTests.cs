@@ -4,13 +4,14 @@ using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Webhooks;
+using Pipeliner.TestSupport.Seeding;
 using Pipeliner.Web.Tests.Support;
 
 namespace Pipeliner.Web.Tests.Endpoints;
 
 public sealed class OverviewEndpointsTests(DashboardApp app) : IClassFixture<DashboardApp>
 {
-    private readonly Seed _seed = new(app);
+    private readonly RunSeed _seed = new(app);
 
     [Fact]
     public async Task The_overview_has_the_latest_run_of_each_branch_and_pull_request()
@@ -76,8 +77,8 @@ public sealed class OverviewEndpointsTests(DashboardApp app) : IClassFixture<Das
     {
         var project = await _seed.ProjectAsync();
         var run = await _seed.RunAsync(project, "failed", "main", null, ("build", "succeeded"), ("test", "failed"), ("slow", "timed_out"));
-        await _seed.AttemptAsync(run, "test", 1, Seed.Log("boom"));
-        await _seed.AttemptAsync(run, "test", 2, Seed.Log("boom again"));
+        await _seed.AttemptAsync(run, "test", 1, RunSeed.Log("boom"));
+        await _seed.AttemptAsync(run, "test", 2, RunSeed.Log("boom again"));
         var green = await _seed.RunAsync(project, "succeeded", "main", null, ("build", "succeeded"));
 
         var failures = await app.Client().GetFromJsonAsync<List<RunFailuresResponse>>($"/api/runs/failures?ids={run.Id},{green.Id}");

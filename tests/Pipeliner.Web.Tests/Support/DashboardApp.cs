@@ -7,11 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.TestSupport.Seeding;
 
 namespace Pipeliner.Web.Tests.Support;
 
 /// <summary>The server in the test process with a data directory of its own and no agent: runs are written by the tests.</summary>
-public class DashboardApp : WebApplicationFactory<Program>
+public class DashboardApp : WebApplicationFactory<Program>, ISeedTarget
 {
     public const string AdminToken = "plr_dashboard-test-admin";
 

@@ -15,7 +15,7 @@ namespace Pipeliner.Server.Logs.Search;
 /// A damaged index is emptied and rebuilt from the logs.
 /// </summary>
 public sealed class LogSealer(
-    LogCompletions completions, ILogStore store, ILogSearchIndex index, IServiceScopeFactory scopes, ActiveAttempts active,
+    LogCompletions completions, ILogStore store, ILogSearchIndex index, IServiceScopeFactory scopes, ActiveAttempts active, LogMasking masking,
     IOptions<PipelinerOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<LogSealer> logger) : BackgroundService
 {
     /// <summary>An attempt that ended this recently may still be receiving its last lines from a remote agent.</summary>
@@ -184,7 +184,7 @@ public sealed class LogSealer(
                 .Select(r => new { r.ProjectId, Project = r.Project!.Name, r.Branch, r.Number, r.CreatedAt })
                 .FirstOrDefaultAsync(cancellationToken);
             if (run is null) return;
-            var masker = await scope.ServiceProvider.GetRequiredService<ProjectSecretMasks>().ForProjectAsync(run.ProjectId, cancellationToken);
+            var masker = await masking.ForProjectAsync(run.ProjectId, cancellationToken);
             await using var content = store.OpenRead(log);
             await index.AddAsync(new IndexedLog(log, run.Project, run.Branch, run.Number, run.CreatedAt),
                 LogChunker.ChunksAsync(content, masker, cancellationToken), cancellationToken);

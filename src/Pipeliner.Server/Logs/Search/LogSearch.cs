@@ -21,7 +21,7 @@ public sealed record RunLogSearchResponse(IReadOnlyList<RunLogMatch> Matches, bo
 /// carriage-return rules), the project's current secrets masked, so the index decides only where to look.
 /// Stops at the limit (one more match tells that there are more), and at <c>Logs:SearchTimeout</c>.
 /// </summary>
-public sealed class LogSearch(ILogSearchIndex index, ILogStore store, PipelinerDbContext db, ProjectSecretMasks masks, IOptions<PipelinerOptions> options)
+public sealed class LogSearch(ILogSearchIndex index, ILogStore store, PipelinerDbContext db, LogMasking masks, IOptions<PipelinerOptions> options)
 {
     public const int MinQueryLength = 3;
     public const int MaxQueryLength = 200;

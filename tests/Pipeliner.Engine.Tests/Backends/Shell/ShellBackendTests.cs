@@ -21,6 +21,30 @@ public sealed class ShellBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExecuteAsync_StopsTheJobSayingWhy_WhenItsWorkspaceGrowsPastItsLimit()
+    {
+        const string yaml = """
+            stages: [main]
+            jobs:
+              filler:
+                stage: main
+                image: alpine:3
+                resources: { workspace: 4Mi }
+                script: ["head -c 12582912 /dev/zero > big.bin", "sleep 60", "echo not-stopped"]
+            """;
+
+        var clock = Stopwatch.StartNew();
+        var run = await _harness.RunAsync(yaml);
+
+        var attempt = run.Job("filler").Attempts.Single();
+        Assert.Equal(JobStatus.Failed, attempt.Status);
+        Assert.Matches(@"^the workspace holds \d+(\.\d+)?Mi, more than its limit of 4Mi \(resources\.workspace\)$", attempt.Message);
+        Assert.Contains($"pipeliner: {attempt.Message}: the job is stopped", _harness.LogText(run, "filler"));
+        Assert.DoesNotContain("not-stopped", _harness.ScriptOutput(run, "filler"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(50), $"the run took {clock.Elapsed}: the job was not stopped while it slept");
+    }
+
+    [Fact]
     public async Task ExecuteAsync_RunsScriptInFreshCheckout_WhenJobStarts()
     {
         const string yaml = """

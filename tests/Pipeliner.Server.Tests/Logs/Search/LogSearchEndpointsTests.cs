@@ -8,6 +8,7 @@ using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Logs.Search.Postgres;
 using Pipeliner.Server.ProjectSecrets;
 using Pipeliner.Server.Tests.Support;
+using Pipeliner.TestSupport.Seeding;
 
 namespace Pipeliner.Server.Tests.Logs.Search;
 
@@ -15,7 +16,7 @@ namespace Pipeliner.Server.Tests.Logs.Search;
 public abstract class LogSearchEndpointsTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : PipelinerApp
 {
     private static readonly DateTimeOffset Monday = new(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
-    private readonly LogSeed _seed = new(app);
+    private readonly RunSeed _seed = new(app);
 
     private static string Token() => $"tok{Guid.NewGuid():N}"[..16];
 
@@ -31,11 +32,11 @@ public abstract class LogSearchEndpointsTests<TApp>(TApp app) : IClassFixture<TA
     {
         var token = Token();
         var project = await _seed.ProjectAsync();
-        var older = await _seed.RunAsync(project, "failed", "main", Monday,
+        var older = await _seed.FinishedRunAsync(project, "failed", "main", Monday,
             ("build", ["compiling", $"error {token}: disk full", "done"]), ("test", ["ok", $"\u001b[31mERROR\u001b[0m {token.ToUpperInvariant()}"]));
-        var newer = await _seed.RunAsync(project, "succeeded", "feature/x", Monday.AddDays(1),
+        var newer = await _seed.FinishedRunAsync(project, "succeeded", "feature/x", Monday.AddDays(1),
             ("build", [.. Enumerable.Range(1, 250).Select(i => $"line {i}"), $"10%\r100% {token} progress\r"]));
-        await _seed.SealAllAsync();
+        await app.SealAllLogsAsync();
 
         var result = await SearchAsync($"q={token}");
 
@@ -56,10 +57,10 @@ public abstract class LogSearchEndpointsTests<TApp>(TApp app) : IClassFixture<TA
         var token = Token();
         var first = await _seed.ProjectAsync();
         var second = await _seed.ProjectAsync();
-        var a = await _seed.RunAsync(first, "failed", "main", Monday, ("build", [$"{token} a"]));
-        var b = await _seed.RunAsync(first, "succeeded", "dev", Monday.AddDays(2), ("build", [$"{token} b"]));
-        var c = await _seed.RunAsync(second, "failed", "main", Monday.AddDays(4), ("build", [$"{token} c"]));
-        await _seed.SealAllAsync();
+        var a = await _seed.FinishedRunAsync(first, "failed", "main", Monday, ("build", [$"{token} a"]));
+        var b = await _seed.FinishedRunAsync(first, "succeeded", "dev", Monday.AddDays(2), ("build", [$"{token} b"]));
+        var c = await _seed.FinishedRunAsync(second, "failed", "main", Monday.AddDays(4), ("build", [$"{token} c"]));
+        await app.SealAllLogsAsync();
 
         async Task<long[]> Runs(string filter) => [.. (await SearchAsync($"q={token}&{filter}")).Matches.Select(m => m.RunId)];
 
@@ -104,10 +105,10 @@ public abstract class LogSearchEndpointsTests<TApp>(TApp app) : IClassFixture<TA
         var token = Token();
         var secret = $"hunter{Guid.NewGuid():N}";
         var project = await _seed.ProjectAsync();
-        await _seed.RunAsync(project, "failed", "main", Monday, ("deploy", [$"{token} password={secret} end"]));
+        await _seed.FinishedRunAsync(project, "failed", "main", Monday, ("deploy", [$"{token} password={secret} end"]));
         var set = await app.Client().PutAsJsonAsync($"/api/projects/{project.Name}/secrets/PASSWORD", new SetSecretRequest(secret, null));
         Assert.True(set.IsSuccessStatusCode);
-        await _seed.SealAllAsync();
+        await app.SealAllLogsAsync();
 
         var found = await SearchAsync($"q={token}");
         Assert.Equal($"{token} password=*** end", Assert.Single(found.Matches).Text);
@@ -119,8 +120,8 @@ public abstract class LogSearchEndpointsTests<TApp>(TApp app) : IClassFixture<TA
     {
         var token = Token();
         var project = await _seed.ProjectAsync();
-        var run = await _seed.RunAsync(project, "failed", "main", Monday, ("build", [$"{token} found"]));
-        await _seed.SealAllAsync();
+        var run = await _seed.FinishedRunAsync(project, "failed", "main", Monday, ("build", [$"{token} found"]));
+        await app.SealAllLogsAsync();
         Assert.Single((await SearchAsync($"q={token}")).Matches);
 
         await DamageIndexAsync();
@@ -130,7 +131,7 @@ public abstract class LogSearchEndpointsTests<TApp>(TApp app) : IClassFixture<TA
         Assert.Contains("rebuild", await damaged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.Accepted, (await app.Client().PostAsync("/api/admin/search/rebuild", null)).StatusCode);
-        await _seed.SealAllAsync();
+        await app.SealAllLogsAsync();
         Assert.Equal(run.Id, Assert.Single((await SearchAsync($"q={token}")).Matches).RunId);
     }
 

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Pipeliner.Server.Tests.Support;
+
+namespace Pipeliner.Server.Tests.EndToEnd;
+
+/// <summary>
+/// The workspace and artifact ceilings on a real server process and the real Docker engine: the server's defaults
+/// (<c>Pipeliner:Limits:Workspace</c>, <c>Artifacts</c>) stop a job that fills its workspace and refuse artifacts too
+/// large, saying so in the job's log and storing nothing; a job that raises its limits in the pipeline file succeeds.
+/// </summary>
+public sealed class WorkspaceAndArtifactCeilingsEndToEndTests : IDisposable
+{
+    private const string Pipeline = """
+        stages: [build]
+        defaults: { image: alpine:3, timeout: 2m }
+        jobs:
+          filler:
+            stage: build
+            script: ["dd if=/dev/zero of=big.bin bs=1M count=16 2>/dev/null", "sleep 90", "echo not-stopped"]
+          packer:
+            stage: build
+            script: ["mkdir -p dist", "dd if=/dev/urandom of=dist/app.bin bs=1M count=2 2>/dev/null"]
+            artifacts: { paths: [dist/] }
+          raised:
+            stage: build
+            resources: { workspace: 64Mi, artifacts: 8Mi }
+            script: ["dd if=/dev/zero of=big.bin bs=1M count=16 2>/dev/null", "mkdir -p dist", "dd if=/dev/urandom of=dist/app.bin bs=1M count=2 2>/dev/null"]
+            artifacts: { paths: [dist/] }
+
+        """;
+
+    private readonly TempDirectory _directory = new("pipeliner-ceilings-");
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Run_StopsTheFillerAndRefusesTheArtifacts_WhenJobsPassTheServersDefaults()
+    {
+        await DockerProbe.EnsureEngineAsync();
+        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), Pipeline);
+        await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 3,
+            settings: ["--Pipeliner:Limits:Workspace=4Mi", "--Pipeliner:Limits:Artifacts=1Mi"]);
+        using var client = server.Client();
+        using (var created = await client.PostProjectAsync("ceilings", repository.Path))
+            await Api.ExpectAsync(created, HttpStatusCode.Created);
+
+        var runId = await client.TriggerAsync("ceilings");
+        var run = await client.WaitForFinishAsync(runId, TimeSpan.FromMinutes(3));
+
+        var filler = run.Job("filler").Attempts.Last();
+        var fillerLog = await client.LogAsync(runId, "filler");
+        Assert.True(filler.Status == "failed", fillerLog);
+        Assert.Matches(@"^the workspace holds \d+(\.\d+)?Mi, more than its limit of 4Mi \(resources\.workspace\)$", filler.Message);
+        Assert.Contains($" pipeliner: {filler.Message}: the job is stopped\n", fillerLog, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-stopped", fillerLog, StringComparison.Ordinal);
+        Assert.True(filler.FinishedAt - filler.StartedAt < TimeSpan.FromSeconds(60), $"the filler ran {filler.FinishedAt - filler.StartedAt}: it was not stopped");
+
+        var packer = run.Job("packer").Attempts.Last();
+        var packerLog = await client.LogAsync(runId, "packer");
+        Assert.True(packer.Status == "failed", packerLog);
+        Assert.Equal("artifacts over their limit of 1Mi (resources.artifacts)", packer.Message);
+        Assert.Contains(" pipeliner: artifacts refused: together they hold more than their limit of 1Mi (resources.artifacts); none of them was stored\n",
+            packerLog, StringComparison.Ordinal);
+
+        Assert.True(run.Job("raised").Status == "succeeded", await client.LogAsync(runId, "raised"));
+        var artifacts = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/artifacts");
+        var jobs = artifacts.EnumerateArray().Select(a => a.GetProperty("job").GetString()).ToList();
+        Assert.Equal(["raised"], jobs);
+        Assert.False(Directory.Exists(Path.Combine(_directory.Combine("data"), "runs", runId.ToString(System.Globalization.CultureInfo.InvariantCulture), "artifacts", "packer")));
+    }
+}
