@@ -10,6 +10,7 @@ using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.ProjectSecrets;
 using Pipeliner.Server.Tests.Support;
 using Pipeliner.TestSupport.Databases;
+using Pipeliner.TestSupport.Seeding;
 
 namespace Pipeliner.Server.Tests.Data;
 
@@ -51,16 +52,16 @@ public sealed class DatabaseCopyTests : IAsyncLifetime
         var secret = $"s3cr3t-{Guid.NewGuid():N}";
         await source.SetSecretAsync(project, "DEPLOY_TOKEN", secret);
         var entity = await _sqlite.WithDbAsync(db => db.Projects.SingleAsync(p => p.Name == project));
-        var seed = new LogSeed(_sqlite);
+        var seed = new RunSeed(_sqlite);
         var runs = new List<long>();
         for (var i = 0; i < 3; i++)
         {
-            var run = await seed.RunAsync(entity, i == 1 ? "failed" : "succeeded", "main", Monday.AddHours(i),
+            var run = await seed.FinishedRunAsync(entity, i == 1 ? "failed" : "succeeded", "main", Monday.AddHours(i),
                 ("build", [$"compiling {i}", $"marker-{project}-{i} done"]), ("test", ["ok"]));
             runs.Add(run.Id);
         }
 
-        await seed.SealAllAsync();
+        await _sqlite.SealAllLogsAsync();
         var listed = await source.GetStringAsync($"/api/projects/{project}/runs");
         var shown = await source.GetStringAsync($"/api/runs/{runs[1]}");
         var log = await source.LogAsync(runs[2], "build");

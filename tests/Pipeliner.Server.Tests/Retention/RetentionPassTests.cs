@@ -8,6 +8,7 @@ using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Retention;
 using Pipeliner.Server.Tests.Support;
 using Pipeliner.Server.Usage;
+using Pipeliner.TestSupport.Seeding;
 
 namespace Pipeliner.Server.Tests.Retention;
 
@@ -24,7 +25,7 @@ public sealed class RetentionPassTests(AppWithoutAgent app) : IClassFixture<AppW
 
     private async Task<Seeded> SeedAsync(string hint)
     {
-        var seed = new LogSeed(app);
+        var seed = new RunSeed(app);
         var project = await seed.ProjectAsync(hint);
         var expiring = await RunAsync(seed, project, "main", LongAgo, "expiring");
         var pinned = await RunAsync(seed, project, "main", LongAgo.AddHours(1), "pinned");
@@ -49,9 +50,9 @@ public sealed class RetentionPassTests(AppWithoutAgent app) : IClassFixture<AppW
         return new Seeded(project, expiring, pinned, deployed, latestMain, recent, freshCache, oldCache);
     }
 
-    private async Task<RunEntity> RunAsync(LogSeed seed, ProjectEntity project, string branch, DateTimeOffset at, string marker)
+    private async Task<RunEntity> RunAsync(RunSeed seed, ProjectEntity project, string branch, DateTimeOffset at, string marker)
     {
-        var run = await seed.RunAsync(project, "succeeded", branch, at, ("build", [$"compiling {marker}-{project.Name}", "done"]));
+        var run = await seed.FinishedRunAsync(project, "succeeded", branch, at, ("build", [$"compiling {marker}-{project.Name}", "done"]));
         var folder = Path.Combine(app.DataDir, "runs", Id(run), "artifacts", "build");
         Directory.CreateDirectory(folder);
         await File.WriteAllBytesAsync(Path.Combine(folder, "0.tar"), new byte[4096]);
@@ -92,7 +93,7 @@ public sealed class RetentionPassTests(AppWithoutAgent app) : IClassFixture<AppW
         using (var put = await client.PutAsync($"/api/projects/{s.Project.Name}/retention", Json("""{"maxAgeDays": 30, "caches": {"maxAgeDays": 7}}""")))
             await Api.ExpectAsync(put, HttpStatusCode.OK);
         using (var pin = await client.PostAsync($"/api/runs/{s.Pinned.Id}/pin", null)) await Api.ExpectAsync(pin, HttpStatusCode.OK);
-        await new LogSeed(app).SealAllAsync();
+        await app.SealAllLogsAsync();
         Assert.NotEmpty(await SearchAsync(client, $"expiring-{s.Project.Name}"));
         var usageBefore = await UsageAsync(client, s.Project.Name);
 

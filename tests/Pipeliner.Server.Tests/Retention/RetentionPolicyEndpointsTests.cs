@@ -7,6 +7,7 @@ using Hangfire.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeliner.Server.Retention;
 using Pipeliner.Server.Tests.Support;
+using Pipeliner.TestSupport.Seeding;
 
 namespace Pipeliner.Server.Tests.Retention;
 
@@ -18,7 +19,7 @@ public sealed class RetentionPolicyEndpointsTests(AppWithoutAgent app) : IClassF
     [Fact]
     public async Task PutRetention_StoresTheProjectsPolicy_AndGetShowsItWithTheLimitsInEffect()
     {
-        var project = (await new LogSeed(app).ProjectAsync("policy")).Name;
+        var project = (await new RunSeed(app).ProjectAsync("policy")).Name;
         using var client = app.Client();
 
         using var put = await client.PutAsync($"/api/projects/{project}/retention",
@@ -36,7 +37,7 @@ public sealed class RetentionPolicyEndpointsTests(AppWithoutAgent app) : IClassF
     [Fact]
     public async Task GetRetention_ShowsTheServersDefault_UntilTheProjectHasItsOwn_AndAgainAfterDelete()
     {
-        var project = (await new LogSeed(app).ProjectAsync("default")).Name;
+        var project = (await new RunSeed(app).ProjectAsync("default")).Name;
         using var client = app.Client();
 
         var before = (await client.GetFromJsonAsync<RetentionResponse>($"/api/projects/{project}/retention", Api.Json))!;
@@ -75,7 +76,7 @@ public sealed class RetentionPolicyEndpointsTests(AppWithoutAgent app) : IClassF
     [InlineData("""{"maxAgeDays": }""", "the body is not valid JSON (line 1, byte 16); send e.g. {\"keepLastPerBranch\": 20, \"maxAgeDays\": 30}")]
     public async Task PutRetention_Returns400NamingTheField_WhenTheBodyIsWrong(string body, string detail)
     {
-        var project = (await new LogSeed(app).ProjectAsync("bad")).Name;
+        var project = (await new RunSeed(app).ProjectAsync("bad")).Name;
         using var client = app.Client();
 
         using var response = await client.PutAsync($"/api/projects/{project}/retention", Json(body));
