@@ -77,12 +77,18 @@ public sealed class RetentionPass(
         var clock = Stopwatch.StartNew();
         var now = time.GetUtcNow();
         await RemoveLeftoversAsync(now, cancellationToken);
+        var leftovers = clock.Elapsed;
         var plan = await scanner.PlanAsync(project, now, cancellationToken);
+        var planned = clock.Elapsed;
+        TimeSpan marking = TimeSpan.Zero, files = TimeSpan.Zero, indexing = TimeSpan.Zero;
         var done = new List<RetentionRunItem>();
         foreach (var batch in plan.Runs.Chunk(Batch))
         {
+            var phase = Stopwatch.StartNew();
             var logsGone = await MarkAsync(batch.Where(r => r.LogsReason is not null).ToList(), RetentionPart.Logs, now, cancellationToken);
             var artifactsGone = await MarkAsync(batch.Where(r => r.ArtifactsReason is not null).ToList(), RetentionPart.Artifacts, now, cancellationToken);
+            marking += phase.Elapsed;
+            phase.Restart();
             foreach (var run in batch)
             {
                 long logBytes = 0, artifactBytes = 0;
@@ -100,15 +106,23 @@ public sealed class RetentionPass(
                 }
             }
 
+            files += phase.Elapsed;
+            phase.Restart();
             await index.RemoveRunsAsync(logsGone, cancellationToken);
+            indexing += phase.Elapsed;
         }
 
+        var removed = clock.Elapsed;
         var cachesDone = new List<RetentionCacheItem>();
         foreach (var cache in plan.Caches) cachesDone.Add(CacheItem(cache, await caches.DeleteAsync(cache.Cache, cancellationToken)));
         var indexFreed = done.Any(r => r.Logs is not null) ? await index.CompactAsync(cancellationToken) : 0;
 
         var report = Report(applied: true, now, clock, done, cachesDone, limit, indexFreed);
         await AuditAsync(report, done, cachesDone, project, cancellationToken);
+        logger.LogInformation("Retention pass phases: leftovers {Leftovers} ms, plan {Plan} ms, marking {Marking} ms, files {Files} ms, " +
+                              "search index {Index} ms, caches and compaction {Rest} ms",
+            (long)leftovers.TotalMilliseconds, (long)(planned - leftovers).TotalMilliseconds, (long)marking.TotalMilliseconds,
+            (long)files.TotalMilliseconds, (long)indexing.TotalMilliseconds, (long)(clock.Elapsed - removed).TotalMilliseconds);
         logger.LogInformation("Retention removed the logs of {Logs} runs, the artifacts of {Artifacts} runs and {Caches} caches: {Bytes} bytes in {Ms} ms",
             report.Totals.Logs, report.Totals.Artifacts, report.Totals.Caches, report.Totals.Bytes, report.TookMs);
         return report;
