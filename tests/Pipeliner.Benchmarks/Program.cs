@@ -19,6 +19,13 @@ if (args.Length > 0 && args[0] == "--logs")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "--retention")
+{
+    var runs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
+    await RetentionBenchmark.RunAsync(Console.Out, runs);
+    return 0;
+}
+
 if (args.Contains("--yaml"))
 {
     // The generated pipeline, e.g. to try it with the CLI: dotnet run -c Release --project tests/Pipeliner.Benchmarks -- --yaml > big.yml

@@ -16,7 +16,7 @@ namespace Pipeliner.Server.Tests.Retention;
 /// <c>POST /api/retention/preview</c> and <c>/apply</c> over runs written straight into a server (logs, artifacts,
 /// deployments, caches on disk), and <c>POST /api/runs/{id}/pin</c>: what goes, what never goes, and what reads say after.
 /// </summary>
-public sealed class RetentionPassTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
+public abstract class RetentionPassTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : PipelinerApp
 {
     private static readonly DateTimeOffset LongAgo = DateTimeOffset.UtcNow.AddDays(-60);
 
@@ -226,3 +226,10 @@ public sealed class RetentionPassTests(AppWithoutAgent app) : IClassFixture<AppW
 
     private sealed record RunResponseView(long Id, string Status, List<JobStatusView> Jobs, bool Pinned, ExpiredPartsView? Expired);
 }
+
+/// <summary>The tests above on SQLite.</summary>
+public sealed class RetentionPassTests(AppWithoutAgent app) : RetentionPassTests<AppWithoutAgent>(app);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+[Trait("Database", "postgres")]
+public sealed class RetentionPassOnPostgresTests(AppWithoutAgentOnPostgres app) : RetentionPassTests<AppWithoutAgentOnPostgres>(app);
