@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Pipeliner.Server.Tests.Support;
 using Pipeliner.TestSupport.Databases;
+using Xunit.Abstractions;
 
 namespace Pipeliner.Server.Tests.EndToEnd;
 
@@ -14,7 +15,8 @@ namespace Pipeliner.Server.Tests.EndToEnd;
 /// On a cluster of this test's own: stopping the shared one would break every other test.
 /// </summary>
 [Trait("Database", "postgres")]
-public sealed class PostgresRestartTests : IDisposable
+[Trait("Category", "Reliability")]
+public sealed class PostgresRestartTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempDirectory _directory = new("pipeliner-pgrestart-");
 
@@ -96,6 +98,13 @@ public sealed class PostgresRestartTests : IDisposable
         await load;
 
         var all = outcomes.ToList();
+        foreach (var group in all.GroupBy(o => o.Phase))
+        {
+            output.WriteLine($"{group.Key}: {group.Count()} requests, " +
+                             string.Join(", ", group.GroupBy(o => o.Status?.ToString() ?? "no answer").Select(s => $"{s.Count()} × {s.Key}")) +
+                             $", slowest {group.Max(o => o.Took).TotalMilliseconds:F0} ms");
+        }
+
         string Describe(IEnumerable<Outcome> some) => string.Join("\n", some.Take(10).Select(o => $"{o.Replica} {o.Phase} {o.Request}: {(int?)o.Status} in {o.Took.TotalMilliseconds:F0} ms {o.Body[..Math.Min(300, o.Body.Length)]}"));
         // Never a 500 (or any 5xx but 503), never a request left without an answer: the server process always answers.
         var failures = all.Where(o => o.Status is null || ((int)o.Status >= 500 && o.Status != HttpStatusCode.ServiceUnavailable)).ToList();
