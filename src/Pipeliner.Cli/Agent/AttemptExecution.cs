@@ -126,16 +126,22 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         }
     }
 
-    /// <summary>Heartbeats on their own timer, never behind uploads; the server's "cancel" (or a 409: the attempt was given up) stops the job.</summary>
+    /// <summary>
+    /// Heartbeats on their own timer, never behind uploads; the server's "cancel" (or a 409: the attempt was given up) stops
+    /// the job. A heartbeat the network or a restarting server lost is sent again soon (from a quarter second, doubling up
+    /// to the usual interval), so that a short outage never costs the lease.
+    /// </summary>
     private async Task KeepLeaseAsync(AgentAssignment work, CancellationTokenSource stop, CancellationToken done)
     {
         var interval = TimeSpan.FromSeconds(Math.Clamp(work.LeaseSeconds / 3.0, 0.5, 10));
+        var wait = interval;
         while (!done.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(interval, done);
+                await Task.Delay(wait, done);
                 var answer = await client.HeartbeatAsync(work.AttemptId, done);
+                wait = interval;
                 if (answer.Cancel && !stop.IsCancellationRequested)
                 {
                     say($"job '{work.Job.Id}' of run {work.RunId}: the server says stop (the run was canceled)");
@@ -152,10 +158,12 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
                 await stop.CancelAsync();
                 return;
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or IOException)
             {
-                // The server may be restarting: the job goes on, and the lease is extended again once it answers.
-                say($"heartbeat of attempt {work.AttemptId}: {e.Message}");
+                // The server may be restarting, or the network down for a moment: the job goes on, and the lease is
+                // extended again once it answers.
+                wait = wait >= interval ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, interval.Ticks));
+                say($"heartbeat of attempt {work.AttemptId}: {e.Message}; again in {wait.TotalSeconds:0.##} s");
             }
         }
     }
