@@ -176,10 +176,19 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         var caches = cacheFolder?.Exists == true ? Uploads(cacheFolder.Read()) : [];
         var delay = TimeSpan.FromSeconds(1);
         var uploaded = false;
-        for (var attempt = 1; ; attempt++)
+        var resync = false;
+        var refusals = 0;
+        while (true)
         {
             try
             {
+                // Inside the try: asking the server where its copy of the log ends can meet the same outage.
+                if (resync)
+                {
+                    await shipper.ResyncAsync(CancellationToken.None);
+                    resync = false;
+                }
+
                 if (!uploaded)
                 {
                     await UploadAsync(work, "artifacts", artifacts, layout.Artifacts(assignment.RunId, work.Job.Id));
@@ -195,11 +204,11 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
                 Forget(assignment, work);
                 return;
             }
-            catch (AgentRefusedException e) when (e.Status == HttpStatusCode.UnprocessableEntity && attempt < 5)
+            catch (AgentRefusedException e) when (e.Status == HttpStatusCode.UnprocessableEntity && ++refusals < 5)
             {
                 // The server lacks part of the log or an upload: send them again.
                 say($"attempt {work.AttemptId}: {e.Message}");
-                await shipper.ResyncAsync(CancellationToken.None);
+                resync = true;
                 uploaded = false;
             }
             catch (AgentRefusedException e)
@@ -208,12 +217,12 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
                 Forget(assignment, work);
                 return;
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or HttpIOException)
             {
                 say($"attempt {work.AttemptId}: cannot report its end yet ({e.Message}); again in {delay.TotalSeconds:0} s");
                 await Task.Delay(delay);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
-                await shipper.ResyncAsync(CancellationToken.None);
+                resync = true;
             }
         }
     }
