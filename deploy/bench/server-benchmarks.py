@@ -12,7 +12,8 @@ registration token, and the server's embedded agent is off: the 50 pushes on one
 also reports the bytes of agent protocol traffic per job, as the server counts them (`pipeliner_agent_protocol_bytes_total`
 on /metrics: bodies, request and status lines, headers). The server's CPU time per job is reported in both modes.
 
-Usage: python3 deploy/bench/server-benchmarks.py [--agents N]   (needs DOCKER_HOST; builds the server and CLI in Release)
+Usage: python3 deploy/bench/server-benchmarks.py [--agents N] [--no-build]
+(needs DOCKER_HOST; builds the server and CLI in Release first unless --no-build)
 """
 import datetime, hashlib, hmac, json, os, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 
@@ -117,8 +118,10 @@ def start_agents(base, work, first, count, token=None):
 
 def main():
     agent_count = int(sys.argv[sys.argv.index("--agents") + 1]) if "--agents" in sys.argv else 0
-    subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Server"), "-c", "Release", "-nologo", "-v", "q"], check=True)
-    if agent_count:
+    build = "--no-build" not in sys.argv
+    if build:
+        subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Server"), "-c", "Release", "-nologo", "-v", "q"], check=True)
+    if agent_count and build:
         subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Cli"), "-c", "Release", "-nologo", "-v", "q"], check=True)
     work = tempfile.mkdtemp(prefix="pipeliner-bench-")
     repo = os.path.join(work, "repo")

@@ -35,32 +35,37 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         using var finished = new CancellationTokenSource();
         var shipping = shipper.RunAsync(finished.Token, CancellationToken.None);
 
-        JobAttemptReport report;
         try
         {
-            await FetchAsync(work, assignment, stop.Token);
-            report = await runner.RunAsync(assignment, null, stop.Token);
-        }
-        catch (Exception e) when (e is WorkspaceException or HttpRequestException or AgentRefusedException or IOException or InvalidDataException)
-        {
-            await JobLogWriter.AppendToAbandonedAsync(logPath, $"pipeliner: job failed before it started: {e.Message}", TimeProvider.System);
-            report = new JobAttemptReport(AttemptOutcome.Failed(null, $"infrastructure fault on the agent: {e.Message.Split('\n')[0]}"), logPath, []);
-        }
-        catch (OperationCanceledException)
-        {
-            await JobLogWriter.AppendToAbandonedAsync(logPath, "pipeliner: job canceled", TimeProvider.System);
-            report = new JobAttemptReport(AttemptOutcome.Canceled(), logPath, []);
+            JobAttemptReport report;
+            try
+            {
+                await FetchAsync(work, assignment, stop.Token);
+                report = await runner.RunAsync(assignment, null, stop.Token);
+            }
+            catch (Exception e) when (e is WorkspaceException or HttpRequestException or AgentRefusedException or IOException or InvalidDataException)
+            {
+                await JobLogWriter.AppendToAbandonedAsync(logPath, $"pipeliner: job failed before it started: {e.Message}", TimeProvider.System);
+                report = new JobAttemptReport(AttemptOutcome.Failed(null, $"infrastructure fault on the agent: {e.Message.Split('\n')[0]}"), logPath, []);
+            }
+            catch (OperationCanceledException)
+            {
+                await JobLogWriter.AppendToAbandonedAsync(logPath, "pipeliner: job canceled", TimeProvider.System);
+                report = new JobAttemptReport(AttemptOutcome.Canceled(), logPath, []);
+            }
+
+            await finished.CancelAsync();
+            await shipping;
+            // Still under the lease: the heartbeats go on until the server acknowledged the end, however long an outage
+            // makes the uploads and the report wait.
+            await ReportAsync(work, assignment, report, shipper, logPath);
+            say($"{name}: {report.Outcome.Status.ToName()}");
         }
         finally
         {
             await heartbeatDone.CancelAsync();
             await heartbeat;
         }
-
-        await finished.CancelAsync();
-        await shipping;
-        await ReportAsync(work, assignment, report, shipper, logPath);
-        say($"{name}: {report.Outcome.Status.ToName()}");
     }
 
     private static JobAssignment ToEngine(AgentAssignment work) => new()
