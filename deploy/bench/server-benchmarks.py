@@ -153,12 +153,15 @@ def main():
 
     threading.Thread(target=sample, daemon=True).start()
     try:
-        for _ in range(200):
+        deadline = time.time() + 300  # a loaded machine starts the server slowly
+        while True:
             try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
+                urllib.request.urlopen(base + "/healthz", timeout=5)
                 break
             except OSError:
-                time.sleep(0.1)
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
         token = None
         if agent_count:
             agents, token = start_agents(base, work, 0, 1)
