@@ -7,10 +7,13 @@
 2. Burst: 100 pushes to 100 branches sent at once; waits until every run has finished; reports how many
    completed, none lost, the wall time and the server's peak resident memory (RSS).
 
-With --agents N, the jobs run on N remote agents (`pipeliner agent`, capacity 2 each, docker backend) registered with a
-registration token, and the server's embedded agent is off; the burst then also reports the server's CPU time per job.
+With --agents N, the jobs run on remote agents (`pipeliner agent`, capacity 2 each, docker backend) registered with a
+registration token, and the server's embedded agent is off: the 50 pushes on one agent, the burst on N. The burst then
+also reports the bytes of agent protocol traffic per job, as the server counts them (`pipeliner_agent_protocol_bytes_total`
+on /metrics: bodies, request and status lines, headers). The server's CPU time per job is reported in both modes.
 
-Usage: python3 deploy/bench/server-benchmarks.py [--agents N]   (needs DOCKER_HOST; builds the server and CLI in Release)
+Usage: python3 deploy/bench/server-benchmarks.py [--agents N] [--no-build]
+(needs DOCKER_HOST; builds the server and CLI in Release first unless --no-build)
 """
 import datetime, hashlib, hmac, json, os, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 
@@ -82,10 +85,23 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_agents(base, work, count):
-    token = request(base, "POST", "/api/agents/tokens", {"name": "bench"})["token"]
+def agent_traffic(base):
+    """(bytes in, bytes out, requests) of the agent protocol so far, from the server's /metrics."""
+    values = {"in": 0.0, "out": 0.0, "requests": 0.0}
+    for line in request(base, "GET", "/metrics").splitlines():
+        if line.startswith('pipeliner_agent_protocol_bytes_total{direction="in"}'):
+            values["in"] = float(line.split()[-1])
+        elif line.startswith('pipeliner_agent_protocol_bytes_total{direction="out"}'):
+            values["out"] = float(line.split()[-1])
+        elif line.startswith("pipeliner_agent_protocol_requests_total "):
+            values["requests"] = float(line.split()[-1])
+    return values
+
+
+def start_agents(base, work, first, count, token=None):
+    token = token or request(base, "POST", "/api/agents/tokens", {"name": "bench"})["token"]
     agents = []
-    for n in range(count):
+    for n in range(first, first + count):
         env = dict(os.environ, PIPELINER_AGENT_TOKEN=token)
         agents.append(subprocess.Popen(
             ["dotnet", os.path.join(ROOT, "src/Pipeliner.Cli/bin/Release/net10.0/pipeliner.dll"), "agent", "--server", base,
@@ -94,16 +110,18 @@ def start_agents(base, work, count):
     deadline = time.time() + 120
     while time.time() < deadline:
         online = [a for a in request(base, "GET", "/api/agents") if a["status"] == "online"]
-        if len(online) == count:
-            return agents
+        if len(online) == first + count:
+            return agents, token
         time.sleep(0.2)
     raise TimeoutError("the agents did not come online")
 
 
 def main():
     agent_count = int(sys.argv[sys.argv.index("--agents") + 1]) if "--agents" in sys.argv else 0
-    subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Server"), "-c", "Release", "-nologo", "-v", "q"], check=True)
-    if agent_count:
+    build = "--no-build" not in sys.argv
+    if build:
+        subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Server"), "-c", "Release", "-nologo", "-v", "q"], check=True)
+    if agent_count and build:
         subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Cli"), "-c", "Release", "-nologo", "-v", "q"], check=True)
     work = tempfile.mkdtemp(prefix="pipeliner-bench-")
     repo = os.path.join(work, "repo")
@@ -135,14 +153,18 @@ def main():
 
     threading.Thread(target=sample, daemon=True).start()
     try:
-        for _ in range(200):
+        deadline = time.time() + 300  # a loaded machine starts the server slowly
+        while True:
             try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
+                urllib.request.urlopen(base + "/healthz", timeout=5)
                 break
             except OSError:
-                time.sleep(0.1)
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        token = None
         if agent_count:
-            agents = start_agents(base, work, agent_count)
+            agents, token = start_agents(base, work, 0, 1)
         request(base, "POST", "/api/projects", {"name": "bench", "repository": repo, "forge": "github",
                                                  "webhookSecret": SECRET.decode(), "defaultBranch": "main"})
 
@@ -175,8 +197,12 @@ def main():
         print(f"   the webhook's 202 answer, seen by the client over loopback: p50 {statistics.median(answers):.1f} ms, "
               f"p95 {answers[int(0.95 * len(answers)) - 1]:.1f} ms, max {answers[-1]:.1f} ms")
 
+        if agent_count > 1:
+            more, _ = start_agents(base, work, 1, agent_count - 1, token)
+            agents += more
         shas = [commit(f"burst/{n}", 1000 + n) for n in range(100)]
         git(repo, "checkout", "-q", "main")
+        traffic_before = agent_traffic(base)
         started = time.time()
         cpu_before = cpu_seconds(server.pid)
         threads = [threading.Thread(target=push_webhook, args=(base, repo, f"burst/{n}", sha, f"burst-{n}")) for n, sha in enumerate(shas)]
@@ -192,6 +218,14 @@ def main():
         print(f"2. burst of 100 pushes to 100 branches on {where}: {len(finished)} runs finished ({succeeded} succeeded, "
               f"{100 - len(finished)} lost) in {elapsed:.1f} s; server CPU {cpu * 1000 / 100:.0f} ms per job; "
               f"server peak RSS {peak[0] / 1024:.0f} MiB")
+        if agent_count:
+            traffic = agent_traffic(base)
+            sent, received = traffic["out"] - traffic_before["out"], traffic["in"] - traffic_before["in"]
+            calls = traffic["requests"] - traffic_before["requests"]
+            print(f"   agent protocol traffic per job: {(sent + received) / 100 / 1024:.1f} KiB "
+                  f"({received / 100 / 1024:.1f} KiB from agents, {sent / 100 / 1024:.1f} KiB to them), {calls / 100:.1f} requests")
+        with open("/proc/loadavg") as load:
+            print(f"   load average at the end: {load.read().split()[0:3]}")
     finally:
         sampling[0] = False
         for agent in agents:

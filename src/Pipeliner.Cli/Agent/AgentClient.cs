@@ -25,78 +25,125 @@ internal sealed class AgentClient(HttpClient http)
 
     public async Task<RegisterAgentResponse> RegisterAsync(string registrationToken, RegisterAgentRequest request, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, AgentRoutes.Register) { Content = JsonContent.Create(request, options: AgentJson.Options) };
-        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", registrationToken);
-        using var response = await http.SendAsync(message, cancellationToken);
-        return await ReadAsync<RegisterAgentResponse>(response, cancellationToken);
+        return await NetworkAsync(async () =>
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, AgentRoutes.Register) { Content = JsonContent.Create(request, options: AgentJson.Options) };
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", registrationToken);
+            using var response = await http.SendAsync(message, cancellationToken);
+            return await ReadAsync<RegisterAgentResponse>(response, cancellationToken);
+        });
     }
 
     public async Task<AgentWelcome> HelloAsync(AgentHello hello, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Post, AgentRoutes.Hello, JsonContent.Create(hello, options: AgentJson.Options), cancellationToken);
-        return await ReadAsync<AgentWelcome>(response, cancellationToken);
+        return await NetworkAsync(async () =>
+        {
+            using var response = await SendAsync(HttpMethod.Post, AgentRoutes.Hello, JsonContent.Create(hello, options: AgentJson.Options), cancellationToken);
+            return await ReadAsync<AgentWelcome>(response, cancellationToken);
+        });
     }
 
     /// <summary>The next job, or null when the server had none within the wait.</summary>
     public async Task<AgentAssignment?> NextAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Post, $"{AgentRoutes.Next}?wait={(int)wait.TotalSeconds}", null, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NoContent) return null;
-        return await ReadAsync<AgentAssignment>(response, cancellationToken);
+        return await NetworkAsync(async () =>
+        {
+            using var response = await SendAsync(HttpMethod.Post, $"{AgentRoutes.Next}?wait={(int)wait.TotalSeconds}", null, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NoContent) return null;
+            return await ReadAsync<AgentAssignment>(response, cancellationToken);
+        });
     }
 
     public async Task<HeartbeatAnswer> HeartbeatAsync(long attemptId, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Post, AgentRoutes.Heartbeat(attemptId), null, cancellationToken);
-        return await ReadAsync<HeartbeatAnswer>(response, cancellationToken);
+        return await NetworkAsync(async () =>
+        {
+            using var response = await SendAsync(HttpMethod.Post, AgentRoutes.Heartbeat(attemptId), null, cancellationToken);
+            return await ReadAsync<HeartbeatAnswer>(response, cancellationToken);
+        });
     }
 
     public async Task<long> LogLengthAsync(long attemptId, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Get, AgentRoutes.Log(attemptId), null, cancellationToken);
-        return (await ReadAsync<LogPosition>(response, cancellationToken)).Length;
+        return await NetworkAsync(async () =>
+        {
+            using var response = await SendAsync(HttpMethod.Get, AgentRoutes.Log(attemptId), null, cancellationToken);
+            return (await ReadAsync<LogPosition>(response, cancellationToken)).Length;
+        });
     }
 
     /// <summary>Appends at <paramref name="offset"/>; answers the server's length (which differs when it had another offset).</summary>
     public async Task<long> AppendLogAsync(long attemptId, long offset, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        var content = new ReadOnlyMemoryContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var response = await SendAsync(HttpMethod.Post, $"{AgentRoutes.Log(attemptId)}?offset={offset}", content, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
-            return (await response.Content.ReadFromJsonAsync<LogPosition>(AgentJson.Options, cancellationToken))!.Length;
-        return (await ReadAsync<LogPosition>(response, cancellationToken)).Length;
+        return await NetworkAsync(async () =>
+        {
+            var content = new ReadOnlyMemoryContent(bytes);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            using var response = await SendAsync(HttpMethod.Post, $"{AgentRoutes.Log(attemptId)}?offset={offset}", content, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+                return (await response.Content.ReadFromJsonAsync<LogPosition>(AgentJson.Options, cancellationToken))!.Length;
+            return (await ReadAsync<LogPosition>(response, cancellationToken)).Length;
+        });
     }
 
     /// <summary>The end of the attempt; 422 (the server lacks part of the log or an upload) throws <see cref="AgentRefusedException"/>.</summary>
     public async Task<DoneAnswer> DoneAsync(long attemptId, AttemptDone done, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Post, AgentRoutes.Done(attemptId), JsonContent.Create(done, options: AgentJson.Options), cancellationToken);
-        return await ReadAsync<DoneAnswer>(response, cancellationToken);
+        return await NetworkAsync(async () =>
+        {
+            using var response = await SendAsync(HttpMethod.Post, AgentRoutes.Done(attemptId), JsonContent.Create(done, options: AgentJson.Options), cancellationToken);
+            return await ReadAsync<DoneAnswer>(response, cancellationToken);
+        });
     }
 
     /// <summary>Downloads a file of the attempt (source, artifact, cache) with the attempt's credential into <paramref name="target"/>.</summary>
     public async Task DownloadAsync(string url, string attemptCredential, string target, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Get, url);
-        message.Headers.Add(AgentRoutes.AttemptCredentialHeader, attemptCredential);
-        using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        await EnsureAsync(response, cancellationToken);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        await using var file = File.Create(target);
-        await response.Content.CopyToAsync(file, cancellationToken);
+        await NetworkAsync(async () =>
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Get, url);
+            message.Headers.Add(AgentRoutes.AttemptCredentialHeader, attemptCredential);
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            await EnsureAsync(response, cancellationToken);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            await using var file = File.Create(target);
+            await response.Content.CopyToAsync(file, cancellationToken);
+            return true;
+        });
     }
 
     public async Task UploadAsync(string url, string attemptCredential, string file, string sha256, CancellationToken cancellationToken)
     {
+        // Opened outside: a file the agent cannot read is its own fault, not the network's.
         await using var stream = File.OpenRead(file);
-        using var message = new HttpRequestMessage(HttpMethod.Put, url) { Content = new StreamContent(stream) };
-        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
-        message.Content.Headers.ContentLength = stream.Length;
-        message.Headers.Add(AgentRoutes.AttemptCredentialHeader, attemptCredential);
-        message.Headers.Add(AgentRoutes.Sha256Header, sha256);
-        using var response = await http.SendAsync(message, cancellationToken);
-        await EnsureAsync(response, cancellationToken);
+        await NetworkAsync(async () =>
+        {
+            stream.Position = 0;
+            using var message = new HttpRequestMessage(HttpMethod.Put, url) { Content = new StreamContent(stream) };
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+            message.Content.Headers.ContentLength = stream.Length;
+            message.Headers.Add(AgentRoutes.AttemptCredentialHeader, attemptCredential);
+            message.Headers.Add(AgentRoutes.Sha256Header, sha256);
+            using var response = await http.SendAsync(message, cancellationToken);
+            await EnsureAsync(response, cancellationToken);
+            return true;
+        });
+    }
+
+    /// <summary>
+    /// The contract above: a network error — however the runtime words it (a reset while sending or reading,
+    /// "transport endpoint is not connected") — is an <see cref="HttpRequestException"/>, which callers retry.
+    /// </summary>
+    private static async Task<T> NetworkAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+        {
+            throw new HttpRequestException($"network error: {e.Message}", e);
+        }
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, HttpContent? content, CancellationToken cancellationToken)

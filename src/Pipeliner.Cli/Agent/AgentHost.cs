@@ -72,7 +72,7 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
                     }
                     catch (Exception e)
                     {
-                        Say($"job '{work.Job.Id}' of run {work.RunId}: the agent failed: {e.Message}");
+                        Say($"job '{work.Job.Id}' of run {work.RunId}: the agent failed: {e.GetType().Name}: {e.Message}");
                     }
                     finally
                     {

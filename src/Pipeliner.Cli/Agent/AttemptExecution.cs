@@ -35,32 +35,37 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         using var finished = new CancellationTokenSource();
         var shipping = shipper.RunAsync(finished.Token, CancellationToken.None);
 
-        JobAttemptReport report;
         try
         {
-            await FetchAsync(work, assignment, stop.Token);
-            report = await runner.RunAsync(assignment, null, stop.Token);
-        }
-        catch (Exception e) when (e is WorkspaceException or HttpRequestException or AgentRefusedException or IOException or InvalidDataException)
-        {
-            await JobLogWriter.AppendToAbandonedAsync(logPath, $"pipeliner: job failed before it started: {e.Message}", TimeProvider.System);
-            report = new JobAttemptReport(AttemptOutcome.Failed(null, $"infrastructure fault on the agent: {e.Message.Split('\n')[0]}"), logPath, []);
-        }
-        catch (OperationCanceledException)
-        {
-            await JobLogWriter.AppendToAbandonedAsync(logPath, "pipeliner: job canceled", TimeProvider.System);
-            report = new JobAttemptReport(AttemptOutcome.Canceled(), logPath, []);
+            JobAttemptReport report;
+            try
+            {
+                await FetchAsync(work, assignment, stop.Token);
+                report = await runner.RunAsync(assignment, null, stop.Token);
+            }
+            catch (Exception e) when (e is WorkspaceException or HttpRequestException or AgentRefusedException or IOException or InvalidDataException)
+            {
+                await JobLogWriter.AppendToAbandonedAsync(logPath, $"pipeliner: job failed before it started: {e.Message}", TimeProvider.System);
+                report = new JobAttemptReport(AttemptOutcome.Failed(null, $"infrastructure fault on the agent: {e.Message.Split('\n')[0]}"), logPath, []);
+            }
+            catch (OperationCanceledException)
+            {
+                await JobLogWriter.AppendToAbandonedAsync(logPath, "pipeliner: job canceled", TimeProvider.System);
+                report = new JobAttemptReport(AttemptOutcome.Canceled(), logPath, []);
+            }
+
+            await finished.CancelAsync();
+            await shipping;
+            // Still under the lease: the heartbeats go on until the server acknowledged the end, however long an outage
+            // makes the uploads and the report wait.
+            await ReportAsync(work, assignment, report, shipper, logPath);
+            say($"{name}: {report.Outcome.Status.ToName()}");
         }
         finally
         {
             await heartbeatDone.CancelAsync();
             await heartbeat;
         }
-
-        await finished.CancelAsync();
-        await shipping;
-        await ReportAsync(work, assignment, report, shipper, logPath);
-        say($"{name}: {report.Outcome.Status.ToName()}");
     }
 
     private static JobAssignment ToEngine(AgentAssignment work) => new()
@@ -126,16 +131,22 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         }
     }
 
-    /// <summary>Heartbeats on their own timer, never behind uploads; the server's "cancel" (or a 409: the attempt was given up) stops the job.</summary>
+    /// <summary>
+    /// Heartbeats on their own timer, never behind uploads; the server's "cancel" (or a 409: the attempt was given up) stops
+    /// the job. A heartbeat the network or a restarting server lost is sent again soon (from a quarter second, doubling up
+    /// to the usual interval), so that a short outage never costs the lease.
+    /// </summary>
     private async Task KeepLeaseAsync(AgentAssignment work, CancellationTokenSource stop, CancellationToken done)
     {
         var interval = TimeSpan.FromSeconds(Math.Clamp(work.LeaseSeconds / 3.0, 0.5, 10));
+        var wait = interval;
         while (!done.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(interval, done);
+                await Task.Delay(wait, done);
                 var answer = await client.HeartbeatAsync(work.AttemptId, done);
+                wait = interval;
                 if (answer.Cancel && !stop.IsCancellationRequested)
                 {
                     say($"job '{work.Job.Id}' of run {work.RunId}: the server says stop (the run was canceled)");
@@ -152,10 +163,12 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
                 await stop.CancelAsync();
                 return;
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or IOException)
             {
-                // The server may be restarting: the job goes on, and the lease is extended again once it answers.
-                say($"heartbeat of attempt {work.AttemptId}: {e.Message}");
+                // The server may be restarting, or the network down for a moment: the job goes on, and the lease is
+                // extended again once it answers.
+                wait = wait >= interval ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, interval.Ticks));
+                say($"heartbeat of attempt {work.AttemptId}: {e.Message}; again in {wait.TotalSeconds:0.##} s");
             }
         }
     }
@@ -168,10 +181,19 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         var caches = cacheFolder?.Exists == true ? Uploads(cacheFolder.Read()) : [];
         var delay = TimeSpan.FromSeconds(1);
         var uploaded = false;
-        for (var attempt = 1; ; attempt++)
+        var resync = false;
+        var refusals = 0;
+        while (true)
         {
             try
             {
+                // Inside the try: asking the server where its copy of the log ends can meet the same outage.
+                if (resync)
+                {
+                    await shipper.ResyncAsync(CancellationToken.None);
+                    resync = false;
+                }
+
                 if (!uploaded)
                 {
                     await UploadAsync(work, "artifacts", artifacts, layout.Artifacts(assignment.RunId, work.Job.Id));
@@ -187,11 +209,11 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
                 Forget(assignment, work);
                 return;
             }
-            catch (AgentRefusedException e) when (e.Status == HttpStatusCode.UnprocessableEntity && attempt < 5)
+            catch (AgentRefusedException e) when (e.Status == HttpStatusCode.UnprocessableEntity && ++refusals < 5)
             {
                 // The server lacks part of the log or an upload: send them again.
                 say($"attempt {work.AttemptId}: {e.Message}");
-                await shipper.ResyncAsync(CancellationToken.None);
+                resync = true;
                 uploaded = false;
             }
             catch (AgentRefusedException e)
@@ -200,12 +222,12 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
                 Forget(assignment, work);
                 return;
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or HttpIOException)
             {
                 say($"attempt {work.AttemptId}: cannot report its end yet ({e.Message}); again in {delay.TotalSeconds:0} s");
                 await Task.Delay(delay);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
-                await shipper.ResyncAsync(CancellationToken.None);
+                resync = true;
             }
         }
     }

@@ -54,7 +54,7 @@ internal sealed class LogShipper(AgentClient client, long attemptId, string logP
                 delay = TimeSpan.FromMilliseconds(100);
                 if (!untilEnd && batch.Length < BatchBytes) return;
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or IOException)
             {
                 warn($"log of attempt {attemptId}: {e.Message}; sending again in {delay.TotalSeconds:0.#} s");
                 await Task.Delay(delay, cancellationToken);

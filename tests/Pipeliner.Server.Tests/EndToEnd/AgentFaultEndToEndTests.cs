@@ -42,7 +42,8 @@ public sealed partial class AgentFaultEndToEndTests : IDisposable
                 script: ['for i in $(seq 1 {{lines}}); do echo "line $i"; sleep 0.5; done']
 
             """;
-        var lease = TimeSpan.FromSeconds(3);
+        // Short enough to outlast it in a test, long enough that agents starved of CPU on a loaded machine keep it.
+        var lease = TimeSpan.FromSeconds(10);
         string[] settings = [$"--Pipeliner:Agent:LeaseDuration={lease}"];
         var data = _directory.Combine("data");
         var server = await ServerProcess.StartAsync(data, agentCapacity: 0, settings: settings);
@@ -110,7 +111,7 @@ public sealed partial class AgentFaultEndToEndTests : IDisposable
                 artifacts: { paths: [dist/] }
 
             """;
-        var lease = TimeSpan.FromSeconds(8);
+        var lease = TimeSpan.FromSeconds(15);
         await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0,
             settings: [$"--Pipeliner:Agent:LeaseDuration={lease}"]);
         using var admin = server.Client();
@@ -122,11 +123,12 @@ public sealed partial class AgentFaultEndToEndTests : IDisposable
         var id = await admin.TriggerAsync("cut");
         await Poll.UntilAsync(() => LogSoFarAsync(admin, id, "flaky-link"), log => NumberedLines(log).Count >= 2, "the job's first lines");
 
-        // Cut for 1.5 s (well within the lease) every 3 s until the run ends: while lines stream, while the artifact
-        // uploads, while the end is reported.
+        // Cut for 1.5 s (well within the lease) every 3 s until the attempt ends: while lines stream, while the artifact
+        // uploads, while the end is reported. (A cut that swallows the answer to a claim is not among them: that attempt is
+        // lost when its lease runs out, and queued again; see docs/operations.md.)
         var cuts = 0;
         RunView run;
-        while (!(run = await admin.GetRunAsync(id)).IsFinished && cuts < 20)
+        while ((run = await admin.GetRunAsync(id)).Job("flaky-link").Attempts is [{ Status: "running" }] && cuts < 20)
         {
             proxy.Cut();
             cuts++;
@@ -138,7 +140,9 @@ public sealed partial class AgentFaultEndToEndTests : IDisposable
         run = await admin.WaitForFinishAsync(id, TimeSpan.FromSeconds(90));
         Assert.True(run.Status == "succeeded", $"run {run.Status}: {JsonSerializer.Serialize(run.Jobs)}\nserver:\n{server.Output}\nagent:\n{agent.Output}");
         Assert.True(cuts >= 2 && proxy.Resets > 0, $"{cuts} cut(s), {proxy.Resets} reset(s): the link was not cut while the job ran");
-        var attempt = Assert.Single(run.Job("flaky-link").Attempts);
+        Assert.True(run.Job("flaky-link").Attempts.Count == 1,
+            $"{JsonSerializer.Serialize(run.Job("flaky-link").Attempts)}\nserver:\n{server.Output}\nagent:\n{agent.Output}");
+        var attempt = run.Job("flaky-link").Attempts[0];
         Assert.Equal(("succeeded", "cut-1"), (attempt.Status, attempt.Agent));
 
         var log = await admin.LogAsync(id, "flaky-link", attempt: 1);

@@ -53,6 +53,29 @@ public class MetricsTests(AppWithAgent app) : IClassFixture<AppWithAgent>
         Assert.True(Value(text, "pipeliner_jobs{state=\"pending\"}") >= 1, text);
     }
 
+    [Fact]
+    public async Task Metrics_CountAgentProtocolBytes_WhenAnAgentCalls()
+    {
+        using var client = app.Client();
+        var before = await client.GetStringAsync("/metrics");
+        using var agent = app.Client(token: null);
+
+        using (var refused = await agent.GetAsync(Pipeliner.Agent.Contracts.AgentRoutes.Log(1)))
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+        using (await agent.GetAsync("/api/projects")) { }
+
+        var after = await client.GetStringAsync("/metrics");
+        Assert.Equal(1, Counter(after, "pipeliner_agent_protocol_requests_total") - Counter(before, "pipeliner_agent_protocol_requests_total"));
+        // The request line and headers in; the status line, headers and problem document out (the /api call is not counted).
+        var received = Counter(after, "pipeliner_agent_protocol_bytes_total{direction=\"in\"}") - Counter(before, "pipeliner_agent_protocol_bytes_total{direction=\"in\"}");
+        var sent = Counter(after, "pipeliner_agent_protocol_bytes_total{direction=\"out\"}") - Counter(before, "pipeliner_agent_protocol_bytes_total{direction=\"out\"}");
+        Assert.InRange(received, 40, 1000);
+        Assert.InRange(sent, 100, 3000);
+    }
+
+    private static double Counter(string text, string series) =>
+        Regex.IsMatch(text, $"^{Regex.Escape(series)} ", RegexOptions.Multiline) ? Value(text, series) : 0;
+
     private static double Value(string text, string series)
     {
         var match = Regex.Match(text, $"^{Regex.Escape(series)} (\\S+)$", RegexOptions.Multiline);
