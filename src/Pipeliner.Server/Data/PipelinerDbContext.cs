@@ -38,6 +38,9 @@ public class PipelinerDbContext : DbContext
     public DbSet<SignInThrottleEntity> SignInThrottles => Set<SignInThrottleEntity>();
     public DbSet<AgentEntity> Agents => Set<AgentEntity>();
     public DbSet<AgentRegistrationTokenEntity> AgentRegistrationTokens => Set<AgentRegistrationTokenEntity>();
+    public DbSet<ReportEntity> Reports => Set<ReportEntity>();
+    public DbSet<ReportFailureEntity> ReportFailures => Set<ReportFailureEntity>();
+    public DbSet<ReportFindingEntity> ReportFindings => Set<ReportFindingEntity>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -68,6 +71,13 @@ public class PipelinerDbContext : DbContext
             attempt.HasIndex(a => new { a.JobId, a.Number }).IsUnique();
             attempt.HasIndex(a => a.CredentialHash).IsUnique();
             attempt.HasIndex(a => new { a.Agent, a.Status });
+        });
+        model.Entity<ReportEntity>(report =>
+        {
+            report.HasIndex(r => new { r.RunId, r.JobId, r.Attempt }).IsUnique();
+            report.HasOne<RunEntity>().WithMany().HasForeignKey(r => r.RunId).OnDelete(DeleteBehavior.Cascade);
+            report.HasMany(r => r.Failures).WithOne().HasForeignKey(f => f.ReportId).OnDelete(DeleteBehavior.Cascade);
+            report.HasMany(r => r.Findings).WithOne().HasForeignKey(f => f.ReportId).OnDelete(DeleteBehavior.Cascade);
         });
         model.Entity<AgentEntity>(agent =>
         {

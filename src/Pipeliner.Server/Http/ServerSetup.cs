@@ -24,6 +24,7 @@ using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Usage;
 using Pipeliner.Server.Projects;
+using Pipeliner.Server.Reports;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
 using Pipeliner.Server.ProjectSecrets;
@@ -86,6 +87,7 @@ public static class ServerSetup
         services.AddSingleton<AgentDirectory>();
         services.AddSingleton<IAgentProtocol, InProcessAgentProtocol>();
         services.AddSingleton<SourceArchives>();
+        services.AddSingleton<ReportRecorder>();
         services.AddSingleton<LogMaskers>();
         services.AddScoped<RunStore>();
         services.AddScoped<RunReader>();
@@ -162,6 +164,7 @@ public static class ServerSetup
         app.MapForgeStatuses();
         app.MapBadges();
         app.MapEnvironments();
+        app.MapReports();
         app.MapAgents();
         app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
