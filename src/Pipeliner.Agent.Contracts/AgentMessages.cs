@@ -73,7 +73,7 @@ public sealed record HeartbeatAnswer(bool Cancel, DateTimeOffset LeaseExpiresAt)
 /// <summary>Where the server has got to in an attempt's log (bytes of the agent's log it has).</summary>
 public sealed record LogPosition(long Length);
 
-/// <summary>An archive the agent uploaded for the attempt (artifact or cache), named by its index in the upload.</summary>
+/// <summary>An archive the agent uploaded for the attempt (artifact, cache or reports), named by its index in the upload.</summary>
 public sealed record UploadedArchive(string Path, int Index, long Size, string Sha256);
 
 /// <summary>
@@ -84,10 +84,15 @@ public sealed record UploadedArchive(string Path, int Index, long Size, string S
 /// <param name="LogLength">The full length of the agent's log: the server must have all of it.</param>
 /// <param name="LogSha256">The SHA-256 of the agent's whole log, as it sent it.</param>
 /// <param name="CpuTimeMs">CPU time the script used (user + system, milliseconds) as the engine sampled it; optional (older agents leave it out).</param>
+/// <param name="Reports">
+/// The archive of the job's test and static analysis report files (<c>reports:</c>), uploaded like artifacts but
+/// whatever the status (reports matter most when tests failed); the server reads them itself. Null or empty: none.
+/// </param>
 public sealed record AttemptDone(
     string Status, int? ExitCode, string? Message, string? Cause, long? PeakMemoryBytes,
     long LogLength, string LogSha256,
-    IReadOnlyList<UploadedArchive> Artifacts, IReadOnlyList<UploadedArchive> Cache, long? CpuTimeMs = null);
+    IReadOnlyList<UploadedArchive> Artifacts, IReadOnlyList<UploadedArchive> Cache, long? CpuTimeMs = null,
+    IReadOnlyList<UploadedArchive>? Reports = null);
 
 /// <param name="Recorded">The server recorded this outcome now, or had already.</param>
 public sealed record DoneAnswer(bool Recorded);

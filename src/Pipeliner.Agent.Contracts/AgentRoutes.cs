@@ -50,6 +50,10 @@ public static class AgentRoutes
     public static string UploadCache(long attemptId, int index) =>
         Attempt(attemptId) + "/uploads/cache/" + index.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>PUT a tar → 204 (attempt credential, <see cref="Sha256Header"/>): the archive of the job's report files.</summary>
+    public static string UploadReports(long attemptId, int index) =>
+        Attempt(attemptId) + "/uploads/reports/" + index.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>GET → the tar of an artifact of a job the attempt needs (attempt credential).</summary>
     public static string Artifact(long attemptId, string jobId, int index) =>
         Attempt(attemptId) + "/artifacts/" + Uri.EscapeDataString(jobId) + "/" + index.ToString(CultureInfo.InvariantCulture);

@@ -179,6 +179,9 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         var artifacts = succeeded ? Uploads(report.Artifacts) : [];
         var cacheFolder = succeeded && work.Job.Spec.Cache is { } cache ? new ArchiveFolder(layout.Cache(work.Project, work.CacheSaveScope, cache.Key)) : null;
         var caches = cacheFolder?.Exists == true ? Uploads(cacheFolder.Read()) : [];
+        // Reports whatever the status: they matter most when the tests failed.
+        var reports = Uploads(report.Reports);
+        var reportsFolder = layout.Reports(assignment.RunId, work.Job.Id, work.Attempt);
         var delay = TimeSpan.FromSeconds(1);
         var uploaded = false;
         var resync = false;
@@ -198,13 +201,14 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
                 {
                     await UploadAsync(work, "artifacts", artifacts, layout.Artifacts(assignment.RunId, work.Job.Id));
                     if (cacheFolder is not null) await UploadAsync(work, "cache", caches, cacheFolder.Directory);
+                    await UploadAsync(work, "reports", reports, reportsFolder);
                     uploaded = true;
                 }
 
                 var (length, sha) = await DigestAsync(logPath);
                 var done = new AttemptDone(report.Outcome.Status.ToName(), report.Outcome.ExitCode, report.Outcome.Message,
                     report.Outcome.Status == JobStatus.Succeeded ? null : report.Outcome.Cause.ToName(), report.Outcome.PeakMemoryBytes,
-                    length, sha, artifacts, caches, report.Outcome.CpuTimeMs);
+                    length, sha, artifacts, caches, report.Outcome.CpuTimeMs, reports);
                 await client.DoneAsync(work.AttemptId, done, CancellationToken.None);
                 Forget(assignment, work);
                 return;
@@ -240,7 +244,12 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         var files = new ArchiveFolder(directory).Read();
         foreach (var archive in archives)
         {
-            var url = kind == "artifacts" ? AgentRoutes.UploadArtifact(work.AttemptId, archive.Index) : AgentRoutes.UploadCache(work.AttemptId, archive.Index);
+            var url = kind switch
+            {
+                "artifacts" => AgentRoutes.UploadArtifact(work.AttemptId, archive.Index),
+                "reports" => AgentRoutes.UploadReports(work.AttemptId, archive.Index),
+                _ => AgentRoutes.UploadCache(work.AttemptId, archive.Index),
+            };
             await client.UploadAsync(url, work.AttemptCredential, Path.Combine(directory, files[archive.Index].File), archive.Sha256, CancellationToken.None);
         }
     }
@@ -258,6 +267,7 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         TryDelete(layout.JobLog(assignment.RunId, work.Job.Id, work.Attempt));
         TryDelete(layout.Artifacts(assignment.RunId, NeedsFolder(work)));
         TryDelete(layout.Artifacts(assignment.RunId, work.Job.Id));
+        TryDelete(layout.Reports(assignment.RunId, work.Job.Id, work.Attempt));
     }
 
     private static void TryDelete(string path)

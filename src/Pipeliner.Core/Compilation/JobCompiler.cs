@@ -47,6 +47,7 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
                 ? new CacheDefinition(parse.NonEmpty(c.Key, new NodePath(path, "cache.key")) ?? "default",
                     CompilePaths(c, c.Paths, c.Location, new NodePath(path, "cache.paths")))
                 : null,
+            Reports = CompileReports(syntax.Reports, new NodePath(path, "reports")),
             Variables = parse.Variables(syntax.Variables, new NodePath(path, "variables")),
             Secrets = CompileSecrets(syntax.Secrets, new NodePath(path, "secrets")),
             Timeout = parse.Duration(syntax.Timeout, new NodePath(path, "timeout")) ?? defaults.Timeout,
@@ -160,6 +161,20 @@ internal sealed class JobCompiler(ValueParser parse, IReadOnlyList<string> stage
     /// <summary>Artifact or cache paths; when <c>paths</c> is written but rejected, that is already reported.</summary>
     private IReadOnlyList<string> CompilePaths(MappingSyntax owner, ScalarList? paths, SourceLocation location, NodePath path) =>
         paths is null && !owner.Lacks("paths") ? [] : parse.WorkspacePaths(paths, path, location);
+
+    private ReportsDefinition? CompileReports(ReportsSyntax? reports, NodePath path)
+    {
+        if (reports is null) return null;
+        if (!reports.IsMalformed && reports.Junit is null && reports.Sarif is null)
+        {
+            if (reports.WrittenKeys.Count == 0) parse.Error(reports.Location, $"{path}: list report files under 'junit' or 'sarif', e.g. reports: {{ junit: [build/test-results/**/*.xml] }}");
+            return null;
+        }
+
+        var junit = parse.WorkspaceGlobs(reports.Junit, path.Child("junit"));
+        var sarif = parse.WorkspaceGlobs(reports.Sarif, path.Child("sarif"));
+        return junit.Count + sarif.Count == 0 ? null : new ReportsDefinition(junit, sarif);
+    }
 
     private List<string> CompileSecrets(ScalarList? secrets, NodePath path)
     {

@@ -145,6 +145,30 @@ internal sealed class ValueParser(DiagnosticBag diagnostics, ResourceLimits? max
         return paths;
     }
 
+    /// <summary>Globs of files inside the workspace (relative, no '..'); a key written without any is reported.</summary>
+    public IReadOnlyList<string> WorkspaceGlobs(ScalarList? list, NodePath path)
+    {
+        if (list is null) return [];
+        if (list.Items.Count == 0)
+        {
+            Error(list.Location, $"{path}: list at least one glob, e.g. reports/*.xml");
+            return [];
+        }
+
+        var globs = new List<string>();
+        foreach (var item in list.Items)
+        {
+            var value = item.Value.Trim();
+            if (value.Length == 0 || value.StartsWith('/') || value.Split('/').Contains(".."))
+                Error(item.Location, $"{path}: '{item.Value}' must be a glob inside the workspace (relative, without '..')");
+            else if (GlobPattern.TryParse(value, out var error) is null)
+                Error(item.Location, $"{path}: {error}");
+            else globs.Add(value);
+        }
+
+        return globs;
+    }
+
     public ResourceLimits Resources(ResourcesSyntax? syntax, NodePath path, ResourceLimits fallback)
     {
         if (syntax is null) return fallback;

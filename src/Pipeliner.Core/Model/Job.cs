@@ -25,6 +25,7 @@ public sealed record Job
     public IReadOnlyList<ServiceDefinition> Services { get; init; } = [];
     public ArtifactsDefinition? Artifacts { get; init; }
     public CacheDefinition? Cache { get; init; }
+    public ReportsDefinition? Reports { get; init; }
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
 
     /// <summary>This instance's matrix values, in axis order.</summary>
@@ -62,6 +63,12 @@ public sealed record ServiceDefinition(
 public sealed record ArtifactsDefinition(IReadOnlyList<string> Paths, TimeSpan Expire);
 
 public sealed record CacheDefinition(string Key, IReadOnlyList<string> Paths);
+
+/// <summary>
+/// Report files collected from the workspace after the script, whether it succeeded or failed: JUnit XML test results
+/// and SARIF static analysis findings, each a list of globs relative to the workspace (see <see cref="GlobPattern"/>).
+/// </summary>
+public sealed record ReportsDefinition(IReadOnlyList<string> Junit, IReadOnlyList<string> Sarif);
 
 /// <summary>
 /// What a job may consume; null means unlimited. <paramref name="Pids"/>: processes and threads in its container;

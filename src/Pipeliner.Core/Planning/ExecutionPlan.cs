@@ -47,6 +47,10 @@ public sealed record JobSpec
     public IReadOnlyList<ServiceDefinition> Services { get; init; } = [];
     public ArtifactsDefinition? Artifacts { get; init; }
     public CacheDefinition? Cache { get; init; }
+
+    /// <summary>Test and static analysis reports to collect after the script (also when it failed); null: none.</summary>
+    public ReportsDefinition? Reports { get; init; }
+
     public IReadOnlyList<string> Secrets { get; init; } = [];
     public required TimeSpan Timeout { get; init; }
     public int Retry { get; init; }

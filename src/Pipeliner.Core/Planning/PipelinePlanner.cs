@@ -121,6 +121,7 @@ public static class PipelinePlanner
             Services = job.Services,
             Artifacts = job.Artifacts,
             Cache = job.Cache,
+            Reports = job.Reports,
             Secrets = job.Secrets,
             Timeout = job.Timeout,
             Retry = job.Retry,

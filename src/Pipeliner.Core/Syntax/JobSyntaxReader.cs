@@ -32,6 +32,7 @@ internal static class JobSyntaxReader
                 case "services": job.Services = ReadServices(reader, value, path); break;
                 case "artifacts": job.Artifacts = ReadArtifacts(reader, value, path); break;
                 case "cache": job.Cache = ReadCache(reader, value, path); break;
+                case "reports": job.Reports = ReadReports(reader, value, path); break;
                 case "variables": job.Variables = reader.Map(value, path); break;
                 case "secrets": job.Secrets = reader.List(value, path); break;
                 case "timeout": job.Timeout = reader.Scalar(value, path); break;
@@ -119,6 +120,18 @@ internal static class JobSyntaxReader
         }
 
         return cache;
+    }
+
+    private static ReportsSyntax ReadReports(NodeReader reader, YamlNode node, NodePath path)
+    {
+        var reports = new ReportsSyntax { Location = node.Location };
+        foreach (var (key, value) in reader.Entries(node, path, PipelineSyntaxReader.ReportsKeys, reports))
+        {
+            if (key.Value == "junit") reports.Junit = reader.List(value, path.Child("junit"));
+            else reports.Sarif = reader.List(value, path.Child("sarif"));
+        }
+
+        return reports;
     }
 
     internal static ResourcesSyntax ReadResources(NodeReader reader, YamlNode node, NodePath path)

@@ -87,6 +87,7 @@ public sealed class JobSyntax : MappingSyntax
     public List<ServiceSyntax>? Services { get; set; }
     public ArtifactsSyntax? Artifacts { get; set; }
     public CacheSyntax? Cache { get; set; }
+    public ReportsSyntax? Reports { get; set; }
     public ScalarMap? Variables { get; set; }
     public ScalarList? Secrets { get; set; }
     public Scalar? Timeout { get; set; }
@@ -127,6 +128,14 @@ public sealed class CacheSyntax : MappingSyntax
     public required SourceLocation Location { get; init; }
     public Scalar? Key { get; set; }
     public ScalarList? Paths { get; set; }
+}
+
+/// <summary>A job's <c>reports:</c> test results (JUnit XML) and static analysis findings (SARIF) to collect, as globs.</summary>
+public sealed class ReportsSyntax : MappingSyntax
+{
+    public required SourceLocation Location { get; init; }
+    public ScalarList? Junit { get; set; }
+    public ScalarList? Sarif { get; set; }
 }
 
 public sealed class MatrixSyntax : MappingSyntax

@@ -19,11 +19,12 @@ public static class PipelineSyntaxReader
     public static readonly string[] ServiceKeys = ["name", "image", "command", "env"];
     public static readonly string[] ArtifactsKeys = ["paths", "expire"];
     public static readonly string[] CacheKeys = ["key", "paths"];
+    public static readonly string[] ReportsKeys = ["junit", "sarif"];
 
     public static readonly string[] JobKeys =
     [
         "stage", "image", "script", "needs", "if", "when", "environment", "services", "artifacts", "cache",
-        "variables", "secrets", "timeout", "retry", "allow_failure", "blocking", "runs-on", "resources", "matrix",
+        "reports", "variables", "secrets", "timeout", "retry", "allow_failure", "blocking", "runs-on", "resources", "matrix",
     ];
 
     /// <summary>Parses the text; returns null when it is not a YAML mapping at all (the reason is in the bag).</summary>

@@ -2,6 +2,7 @@ using Pipeliner.Core.Model;
 using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Backends;
 using Pipeliner.Engine.Logging;
+using Pipeliner.Engine.Reports;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Engine.Workspaces;
 
@@ -16,8 +17,10 @@ namespace Pipeliner.Engine.Execution;
 /// <param name="commitTrees">Where a remote agent gets the commit's tree (the server); null: the repository's mirror.</param>
 public sealed class JobRunner(
     IExecutionBackend backend, DataLayout layout, WorkspacePreparer workspaces, TimeProvider time,
-    IRemoteWorkspaceSource? remoteWorkspaces = null, ICommitTreeSource? commitTrees = null)
+    IRemoteWorkspaceSource? remoteWorkspaces = null, ICommitTreeSource? commitTrees = null, ReportLimits? reportLimits = null)
 {
+    private readonly ReportLimits _reportLimits = reportLimits ?? ReportLimits.Default;
+
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);
 
     public IExecutionBackend Backend => backend;
@@ -53,8 +56,9 @@ public sealed class JobRunner(
 
         var workflow = BuildWorkflow(assignment);
         var artifacts = new List<ArchivedPath>();
+        var reports = new List<ArchivedPath>();
         JobAttemptReport? report = null;
-        var outcome = await RunWorkflowAsync(assignment, workflow, masker, log, artifacts, known => Report(known), cancellationToken);
+        var outcome = await RunWorkflowAsync(assignment, workflow, masker, log, artifacts, reports, known => Report(known), cancellationToken);
         return Report(outcome);
 
         JobAttemptReport Report(AttemptOutcome known)
@@ -64,7 +68,7 @@ public sealed class JobRunner(
                 ? "pipeliner: job succeeded"
                 : $"pipeliner: job {known.Status.ToName().Replace('_', ' ')}: {known.Message}" +
                   (known.Cause == FailureCause.Configuration ? " (a configuration fault: not retried)" : ""));
-            report = new JobAttemptReport(known, logPath, artifacts);
+            report = new JobAttemptReport(known, logPath, artifacts) { Reports = reports };
             onOutcome?.Invoke(report);
             return report;
         }
@@ -72,7 +76,7 @@ public sealed class JobRunner(
 
     private async Task<AttemptOutcome> RunWorkflowAsync(
         JobAssignment assignment, WorkflowSpec workflow, SecretMasker masker, JobLogWriter log,
-        List<ArchivedPath> artifacts, Action<AttemptOutcome> finished, CancellationToken cancellationToken)
+        List<ArchivedPath> artifacts, List<ArchivedPath> reports, Action<AttemptOutcome> finished, CancellationToken cancellationToken)
     {
         var job = assignment.Job;
         var script = workflow.Steps[^1];
@@ -105,6 +109,8 @@ public sealed class JobRunner(
             var exit = await backend.WaitStepAsync(workflow, script, timeout.Token);
             await scriptTail.WaitAsync(timeout.Token);
             var outcome = Outcome(exit, job.Spec.Resources);
+            // Reports are wanted most when the tests failed: collected whatever the script's exit.
+            if (job.Spec.Reports is { } wanted) reports.AddRange(await CollectReportsAsync(assignment, workflow, script, wanted, log, timeout.Token));
             if (outcome.Status == JobStatus.Succeeded)
                 outcome = await CollectAsync(assignment, workflow, script, log, artifacts, timeout.Token) ?? outcome;
             // The script ended and its output is stored: only removing what it ran in is left.
@@ -207,6 +213,25 @@ public sealed class JobRunner(
             await ArchivePathsAsync(workflow, script, cache.Paths, layout.Cache(assignment.Project, assignment.CacheScopes.Save, cache.Key), log,
                 $"cache path (scope {assignment.CacheScopes.Save})", cancellationToken);
         return null;
+    }
+
+    /// <summary>The job's report files, archived for the server, each said in the log; a report never fails the job.</summary>
+    private async Task<IReadOnlyList<ArchivedPath>> CollectReportsAsync(
+        JobAssignment assignment, WorkflowSpec workflow, StepSpec script, ReportsDefinition wanted, JobLogWriter log, CancellationToken cancellationToken)
+    {
+        var directory = layout.Reports(assignment.RunId, assignment.Job.Id, assignment.Attempt);
+        try
+        {
+            var saved = await ReportCollector.CollectAsync(backend, workflow, script, wanted, directory, _reportLimits, log.WriteLine, cancellationToken);
+            if (saved.Count == 0) return saved;
+            foreach (var file in await ReportArchive.ReadAsync(directory, _reportLimits, cancellationToken)) log.WriteLine(ReportArchive.Describe(file));
+            return saved;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            log.WriteLine($"pipeliner: warning: reports not collected: {e.Message.Split('\n')[0]}");
+            return [];
+        }
     }
 
     /// <summary>The cache of the first scope, in the assignment's order, that holds <paramref name="key"/>.</summary>

@@ -9,6 +9,7 @@ namespace Pipeliner.Engine.Storage;
 /// runs/{run}/logs/{job}/{attempt}.log       one append-only log per attempt
 /// runs/{run}/logs/{job}/{attempt}.{service}.service.log
 /// runs/{run}/artifacts/{job}/               archives and manifest.json
+/// runs/{run}/reports/{job}/{attempt}/       the attempt's test and static analysis report files (one archive)
 /// cache/{project}/{scope}/{key}/            archives and manifest.json, per cache scope (branch, pull request…)
 /// repos/{project}.git                       bare mirror of the repository
 /// workspaces/{run}/{job}-{attempt}/         a job attempt's checkout, removed when it ends
@@ -33,6 +34,9 @@ public sealed class DataLayout(string root)
             $"{attempt.ToString(CultureInfo.InvariantCulture)}.{PathSlug.For(service)}.service.log");
 
     public string Artifacts(string runId, string jobId) => Path.Combine(RunDirectory(runId), "artifacts", PathSlug.For(jobId));
+
+    public string Reports(string runId, string jobId, int attempt) =>
+        Path.Combine(RunDirectory(runId), "reports", PathSlug.For(jobId), attempt.ToString(CultureInfo.InvariantCulture));
 
     public string Cache(string project, string scope, string key) =>
         Path.Combine(Root, "cache", PathSlug.For(project), PathSlug.For(scope), PathSlug.For(key));

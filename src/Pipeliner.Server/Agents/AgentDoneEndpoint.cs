@@ -8,6 +8,7 @@ using Pipeliner.Server.Logs;
 using Pipeliner.Server.Runs;
 
 using Pipeliner.Server.Logs.Store;
+using Pipeliner.Server.Reports;
 
 namespace Pipeliner.Server.Agents;
 
@@ -20,7 +21,7 @@ public static class AgentDoneEndpoint
 {
     public static async Task<Results<Ok<DoneAnswer>, ValidationProblem, ProblemHttpResult>> DoneAsync(
         long id, AttemptDone? done, HttpContext http, PipelinerDbContext db, ILogStore logs, AgentDispatch dispatch, RunStore store,
-        DataLayout layout, CancellationToken cancellationToken)
+        DataLayout layout, ReportRecorder reports, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfAgentAsync(db, http.Agent(), id, cancellationToken);
         if (row is null) return problem!;
@@ -43,7 +44,7 @@ public static class AgentDoneEndpoint
         if (status == JobStatus.Succeeded && (done.Artifacts.Count > 0 || done.Cache.Count > 0))
         {
             if (await store.LoadAsync(row.RunId, cancellationToken) is not var (entity, run)) return Problems.NotFound($"no run {row.RunId}");
-            var missing = MissingUploads(layout, row.Id, done);
+            var missing = MissingUploads(layout, row.Id, "artifacts", done.Artifacts) ?? MissingUploads(layout, row.Id, "cache", done.Cache);
             if (missing is not null) return Problems.Unprocessable(missing);
             try
             {
@@ -59,6 +60,23 @@ public static class AgentDoneEndpoint
             {
                 return Problems.Unprocessable(e.Message);
             }
+        }
+
+        if (done.Reports is { Count: > 0 } uploadedReports)
+        {
+            var missing = MissingUploads(layout, row.Id, "reports", uploadedReports);
+            if (missing is not null) return Problems.Unprocessable(missing);
+            try
+            {
+                await StoreAsync(layout, row.Id, "reports", uploadedReports, layout.Reports(RunStore.RunKey(row.RunId), row.JobId, row.Number), cancellationToken);
+            }
+            catch (InvalidDataException e)
+            {
+                return Problems.Unprocessable(e.Message);
+            }
+
+            // Stored before the end, which the commit status reports with the tests' counts.
+            await reports.RecordAsync(row.Key, cancellationToken);
         }
 
         var outcome = new AttemptOutcome(status, done.ExitCode, done.Message, done.PeakMemoryBytes,
@@ -78,7 +96,7 @@ public static class AgentDoneEndpoint
         if (done.Status is not ("succeeded" or "failed" or "timed_out" or "canceled")) errors["status"] = ["succeeded, failed, timed_out or canceled"];
         if (done.Cause is not (null or "job" or "configuration")) errors["cause"] = ["job, configuration or null"];
         if (done.LogLength < 0) errors["logLength"] = ["the length of the attempt's whole log, 0 or more"];
-        foreach (var (name, list) in new[] { ("artifacts", done.Artifacts), ("cache", done.Cache) })
+        foreach (var (name, list) in new[] { ("artifacts", done.Artifacts), ("cache", done.Cache), ("reports", done.Reports) })
         {
             if (list is null) continue;
             if (list.Any(a => string.IsNullOrWhiteSpace(a.Path) || a.Path.Split('/').Contains("..") || a.Path.StartsWith('/') || a.Sha256 is not { Length: 64 } || a.Size < 0) ||
@@ -91,16 +109,13 @@ public static class AgentDoneEndpoint
         return errors;
     }
 
-    private static string? MissingUploads(DataLayout layout, long attemptId, AttemptDone done)
+    private static string? MissingUploads(DataLayout layout, long attemptId, string kind, IReadOnlyList<UploadedArchive> archives)
     {
-        foreach (var (kind, list) in new[] { ("artifacts", done.Artifacts), ("cache", done.Cache) })
+        foreach (var archive in archives)
         {
-            foreach (var archive in list)
-            {
-                var file = new FileInfo(AgentTransfers.Upload(layout, attemptId, kind, archive.Index));
-                if (!file.Exists) return $"{kind} archive {archive.Index} ('{archive.Path}') was not uploaded: upload it, then send the end again";
-                if (file.Length != archive.Size) return $"{kind} archive {archive.Index} ('{archive.Path}') has {file.Length} bytes on the server, not {archive.Size}: upload it again";
-            }
+            var file = new FileInfo(AgentTransfers.Upload(layout, attemptId, kind, archive.Index));
+            if (!file.Exists) return $"{kind} archive {archive.Index} ('{archive.Path}') was not uploaded: upload it, then send the end again";
+            if (file.Length != archive.Size) return $"{kind} archive {archive.Index} ('{archive.Path}') has {file.Length} bytes on the server, not {archive.Size}: upload it again";
         }
 
         return null;

@@ -31,7 +31,7 @@ public static class AgentTransfers
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge);
     }
 
-    /// <summary>Where an attempt's uploads wait for its end: <c>uploads/{attempt}/{artifacts|cache}/{index}.tar</c>.</summary>
+    /// <summary>Where an attempt's uploads wait for its end: <c>uploads/{attempt}/{artifacts|cache|reports}/{index}.tar</c>.</summary>
     public static string Upload(DataLayout layout, long attemptId, string kind, int index) =>
         Path.Combine(UploadsOf(layout, attemptId), kind, index.ToString(CultureInfo.InvariantCulture) + ".tar");
 
@@ -98,7 +98,7 @@ public static class AgentTransfers
     {
         var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
         if (row is null) return problem!;
-        if (kind is not ("artifacts" or "cache")) return Problems.NotFound("uploads are artifacts or cache");
+        if (kind is not ("artifacts" or "cache" or "reports")) return Problems.NotFound("uploads are artifacts, cache or reports");
         if (index is < 0 or >= 1000) return Problems.BadRequest("index: 0 to 999, the path's position in the job's list");
         var expected = http.Request.Headers[AgentRoutes.Sha256Header].ToString().ToLowerInvariant();
         if (expected.Length != 64 || !expected.All(Uri.IsHexDigit))

@@ -4,6 +4,7 @@ using Pipeliner.Engine.Logging;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Store;
+using Pipeliner.Server.Reports;
 using Pipeliner.Server.Runs;
 
 namespace Pipeliner.Server.Agents;
@@ -13,7 +14,9 @@ namespace Pipeliner.Server.Agents;
 /// endpoints (claims, leases, the recording of an attempt's end). The embedded agent runs on the server's own disk, so
 /// its workspace comes from the server's mirror and its log, artifacts and cache are written in place.
 /// </summary>
-public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirectory directory, IRunEvents events, ILogStore logs, DataLayout layout, LogMasking masking) : IAgentProtocol
+public sealed class InProcessAgentProtocol(
+    AgentDispatch dispatch, AgentDirectory directory, IRunEvents events, ILogStore logs, DataLayout layout, LogMasking masking, ReportRecorder reports)
+    : IAgentProtocol
 {
     public async Task<AgentWork?> NextAsync(AgentInfo agent, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -59,6 +62,8 @@ public sealed class InProcessAgentProtocol(AgentDispatch dispatch, AgentDirector
     {
         try
         {
+            // The reports are in place (written by the job runner): stored before the end, which the commit status reports.
+            if (report.Reports.Count > 0) await reports.RecordAsync(key, cancellationToken);
             await dispatch.RecordDoneAsync(key, report.Outcome, report.Artifacts, cancellationToken);
         }
         finally

@@ -45,6 +45,9 @@ public class PipelinerDbContext : DbContext, IDataProtectionKeyContext
 
     /// <summary>The Data Protection key ring (which encrypts secrets, webhook secrets, forge tokens), shared by every replica.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<ReportEntity> Reports => Set<ReportEntity>();
+    public DbSet<ReportFailureEntity> ReportFailures => Set<ReportFailureEntity>();
+    public DbSet<ReportFindingEntity> ReportFindings => Set<ReportFindingEntity>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -79,6 +82,13 @@ public class PipelinerDbContext : DbContext, IDataProtectionKeyContext
             attempt.HasIndex(a => new { a.JobId, a.Number }).IsUnique();
             attempt.HasIndex(a => a.CredentialHash).IsUnique();
             attempt.HasIndex(a => new { a.Agent, a.Status });
+        });
+        model.Entity<ReportEntity>(report =>
+        {
+            report.HasIndex(r => new { r.RunId, r.JobId, r.Attempt }).IsUnique();
+            report.HasOne<RunEntity>().WithMany().HasForeignKey(r => r.RunId).OnDelete(DeleteBehavior.Cascade);
+            report.HasMany(r => r.Failures).WithOne().HasForeignKey(f => f.ReportId).OnDelete(DeleteBehavior.Cascade);
+            report.HasMany(r => r.Findings).WithOne().HasForeignKey(f => f.ReportId).OnDelete(DeleteBehavior.Cascade);
         });
         model.Entity<AgentEntity>(agent =>
         {

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Runs;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Reports;
 
 namespace Pipeliner.Server.ForgeStatuses;
 
@@ -56,7 +57,9 @@ public sealed class ForgeStatusOutbox(PipelinerDbContext db, IBackgroundJobClien
         }
 
         var runStatus = StatusNames.ParseRunStatus(run.Status);
-        Stage(RunContext, null, CommitStates.Of(runStatus), RunDescription(run, runStatus));
+        var tests = await RunReportReader.CountsPerJobAsync(db, run.Id, CancellationToken.None);
+        var runTests = tests.Count == 0 ? null : RunReportReader.Describe(tests.Values.Sum(t => t.Total), tests.Values.Sum(t => t.Failing));
+        Stage(RunContext, null, CommitStates.Of(runStatus), WithTests(RunDescription(run, runStatus), runStatus.IsFinished() ? runTests : null, ": "));
         foreach (var job in run.Jobs.OrderBy(j => j.Position))
         {
             var status = StatusNames.ParseJobStatus(job.Status);
@@ -64,7 +67,8 @@ public sealed class ForgeStatusOutbox(PipelinerDbContext db, IBackgroundJobClien
             if (run.ManualJobsAvailable && !status.IsFinished())
                 Stage(JobContext(job.JobId), job.JobId, CommitState.Manual, $"manual: {job.Reason ?? "waiting for someone to start it"}");
             else
-                Stage(JobContext(job.JobId), job.JobId, CommitStates.Of(status), JobDescription(job));
+                Stage(JobContext(job.JobId), job.JobId, CommitStates.Of(status),
+                    WithTests(JobDescription(job), status.IsFinished() && tests.TryGetValue(job.JobId, out var t) ? RunReportReader.Describe(t.Total, t.Failing) : null, "; "));
         }
         return staged;
     }
@@ -96,6 +100,10 @@ public sealed class ForgeStatusOutbox(PipelinerDbContext db, IBackgroundJobClien
         RunStatus.Canceled => $"Run #{run.Number} was canceled",
         _ => $"Run #{run.Number}: the pipeline file is invalid",
     };
+
+    /// <summary>"Run #12 failed: 3 of 412 tests failed" — the tests' counts where the run or job has a test report.</summary>
+    private static string WithTests(string description, string? tests, string separator) =>
+        tests is null ? description : description + separator + tests;
 
     private static string ManualJobsNote(RunEntity run) => run.ManualJobsAvailable ? "; manual jobs available" : "";
 

@@ -24,6 +24,7 @@ using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Usage;
 using Pipeliner.Server.Projects;
+using Pipeliner.Server.Reports;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Scheduling;
 using Pipeliner.Server.ProjectSecrets;
@@ -92,6 +93,7 @@ public static class ServerSetup
         services.AddSingleton<AgentDirectory>();
         services.AddSingleton<IAgentProtocol, InProcessAgentProtocol>();
         services.AddSingleton<SourceArchives>();
+        services.AddSingleton<ReportRecorder>();
         services.AddScoped<RunStore>();
         services.AddScoped<RunReader>();
         services.AddScoped<RunFactory>();
@@ -171,6 +173,7 @@ public static class ServerSetup
         app.MapForgeStatuses();
         app.MapBadges();
         app.MapEnvironments();
+        app.MapReports();
         app.MapAgents();
         app.MapDashboard();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });

@@ -104,6 +104,9 @@ public sealed class SamplePipelinesTests
         // Ansible hand-off: the same package to DIT at once, to QA and production when promoted; production from release branches only.
         { "ansible-deploy.pipeliner.yml", "--event push --branch release/1.4", "package=run; deploy-dit=run; deploy-qa=manual; deploy-prod=manual" },
         { "ansible-deploy.pipeliner.yml", "--event push --branch develop", "package=run; deploy-dit=run; deploy-qa=manual; deploy-prod=skip" },
+
+        // Test reports: every check runs for pushes and pull requests (the reports are collected also when they fail).
+        { "test-reports.pipeliner.yml", "--event pull_request --branch main", "unit-tests=run; integration-tests=run; lint=run" },
     };
 
     /// <summary>Sample, plan arguments, and a fragment of the reason why the event creates no run.</summary>
@@ -121,6 +124,7 @@ public sealed class SamplePipelinesTests
         { "delivery.pipeliner.yml", "--event tag --tag nightly-2025-01-01", "on.push.tags" },
         { "promotion.pipeliner.yml", "--event push --branch feature/login", "on.push.branches" },
         { "ansible-deploy.pipeliner.yml", "--event tag --tag v1.4.0", "tag pushes" },
+        { "test-reports.pipeliner.yml", "--event schedule", "no schedule" },
     };
 
     [Fact]
@@ -135,6 +139,7 @@ public sealed class SamplePipelinesTests
         Assert.Contains("matrix.pipeliner.yml", names);
         Assert.Contains("promotion.pipeliner.yml", names);
         Assert.Contains("ansible-deploy.pipeliner.yml", names);
+        Assert.Contains("test-reports.pipeliner.yml", names);
     }
 
     [Theory]

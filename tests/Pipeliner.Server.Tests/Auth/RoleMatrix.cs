@@ -57,6 +57,12 @@ public static class RoleMatrix
         new("POST", "/api/projects/{project}/environments/{environment}/redeploy", "/api/projects/{project}/environments/matrix/redeploy",
             Needs.Developer, """{"deploymentId": 999999}"""),
 
+        // Test and static analysis reports
+        new("GET", "/api/runs/{id:long}/tests", "/api/runs/{run}/tests", Needs.Read),
+        new("GET", "/api/runs/{id:long}/jobs/{job}/tests", "/api/runs/{run}/jobs/build/tests", Needs.Read),
+        new("GET", "/api/runs/{id:long}/findings", "/api/runs/{run}/findings", Needs.Read),
+        new("GET", "/api/runs/{id:long}/reports/comparison", "/api/runs/{run}/reports/comparison", Needs.Read),
+
         // Commit statuses sent to the forge
         new("GET", "/api/runs/{id:long}/statuses", "/api/runs/{run}/statuses", Needs.Read),
 

@@ -71,6 +71,42 @@ public sealed class RemoteAgentEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Agent_UploadsTheJobsTestReport_WhenItsScriptFailed()
+    {
+        await DockerProbe.EnsureEngineAsync();
+        const string tests = """
+            stages: [test]
+            defaults: { image: alpine:3 }
+            jobs:
+              unit:
+                stage: test
+                runs-on: [reports]
+                script:
+                  - mkdir -p out
+                  - printf '<testsuite><testcase name="adds" classname="Calc"/><testcase name="divides" classname="Calc"><failure message="expected 2">at Calc</failure></testcase></testsuite>' > out/TEST-calc.xml
+                  - exit 1
+                reports: { junit: [out/*.xml] }
+
+            """;
+        await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0);
+        using var admin = server.Client();
+        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), tests);
+        using (var created = await admin.PostProjectAsync("reports", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
+        var token = await CreateRegistrationTokenAsync(admin);
+        var id = await admin.TriggerAsync("reports");
+        await using var agent = AgentProcess.Start(server.BaseAddress, token, "reporter-1", "linux,docker,reports", _directory.Combine("reporter-1"));
+
+        var run = await admin.WaitForFinishAsync(id, TimeSpan.FromSeconds(120));
+
+        Assert.True(run.Status == "failed", $"run {run.Status}\nserver:\n{server.Output}\nagent:\n{agent.Output}");
+        Assert.Equal("reporter-1", run.Job("unit").Attempts.Single().Agent);
+        var report = await admin.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/tests");
+        Assert.Equal((2, 1), (report.GetProperty("total").GetInt32(), report.GetProperty("failed").GetInt32()));
+        Assert.Equal("divides", report.GetProperty("jobs")[0].GetProperty("failures")[0].GetProperty("name").GetString());
+        Assert.Contains("pipeliner: test report 'out/TEST-calc.xml': 2 tests, 1 failed, 0 errored, 0 skipped", await admin.LogAsync(id, "unit"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task KilledAgent_LosesItsAttemptWithinTheLeaseAndTheJobRunsOnAnother_ThenItRemovesItsLeftovers()
     {
         await DockerProbe.EnsureEngineAsync();

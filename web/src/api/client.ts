@@ -18,6 +18,10 @@ import type {
   ProjectInput,
   PromotionOption,
   Artifact,
+  JobTestReport,
+  ReportComparison,
+  RunFindings,
+  RunTests,
   PlanPreview,
   RunRequest,
   SecretInfo,
@@ -156,6 +160,10 @@ export function createClient(options: ClientOptions = {}) {
       (await (await post(`/api/projects/${enc(project)}/deliveries/${id}/redeliver`)).json()) as Delivery,
     forgeStatuses: (id: number, signal?: AbortSignal) => json<ForgeStatuses>(`/api/runs/${id}/statuses`, { signal }),
 
+    tests: (id: number) => json<RunTests>(`/api/runs/${id}/tests`),
+    jobTests: (id: number, job: string) => json<JobTestReport>(`${jobPath(id, job)}/tests`),
+    findings: (id: number) => json<RunFindings>(`/api/runs/${id}/findings`),
+    reportComparison: (id: number) => json<ReportComparison>(`/api/runs/${id}/reports/comparison`),
     artifacts: (id: number) => json<Artifact[]>(`/api/runs/${id}/artifacts`),
     artifactUrl: (id: number, name: string) => `${base}/api/runs/${id}/artifacts/${enc(name)}`,
     /** The archive's bytes, read with the token a download link could not send. */

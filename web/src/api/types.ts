@@ -471,3 +471,76 @@ export interface CreateTokenInput {
   /** ISO 8601; left out: the token does not expire. */
   expiresAt?: string;
 }
+
+/** A failing test as GET /api/runs/{id}/tests lists it. */
+export interface TestFailure {
+  name: string;
+  className: string;
+  message: string;
+}
+
+/** One job's tests (its newest attempt with a test report). */
+export interface JobTests {
+  job: string;
+  total: number;
+  failed: number;
+  errored: number;
+  skipped: number;
+  failures: TestFailure[];
+}
+
+/** GET /api/runs/{id}/tests */
+export interface RunTests {
+  total: number;
+  failed: number;
+  errored: number;
+  skipped: number;
+  jobs: JobTests[];
+}
+
+/** GET /api/runs/{id}/jobs/{job}/tests: one job's report in full (stack traces, duration, files left out). */
+export interface JobTestReport {
+  job: string;
+  attempt: number;
+  total: number;
+  failed: number;
+  errored: number;
+  skipped: number;
+  durationMs: number;
+  problems: string[];
+  failures: (TestFailure & { stackTrace: string; errored: boolean })[];
+}
+
+export interface Finding {
+  severity: "error" | "warning" | "note";
+  rule: string;
+  message: string;
+  path: string | null;
+  line: number | null;
+  column: number | null;
+  tool: string;
+}
+
+/** GET /api/runs/{id}/findings */
+export interface RunFindings {
+  errors: number;
+  warnings: number;
+  notes: number;
+  jobs: { job: string; errors: number; warnings: number; notes: number; findings: Finding[] }[];
+}
+
+export interface ComparedFailure {
+  job: string;
+  name: string;
+  className: string;
+  message: string;
+}
+
+/** GET /api/runs/{id}/reports/comparison: against the newest finished run of the target branch. */
+export interface ReportComparison {
+  base: { id: number; number: number; branch: string; status: string } | null;
+  newFailures: ComparedFailure[];
+  alreadyFailing: ComparedFailure[];
+  newFindings: { job: string; severity: Finding["severity"]; rule: string; message: string; path: string | null; line: number | null }[];
+  knownFindings: number;
+}

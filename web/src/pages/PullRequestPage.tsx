@@ -7,6 +7,7 @@ import { Pager } from "../components/common/Pager";
 import { JobStatus } from "../components/JobStatus/JobStatus";
 import { runStatusLabel } from "../components/JobStatus/statusLabels";
 import { AppShell } from "../components/Layout/AppShell";
+import { PullRequestReports } from "../components/Reports/PullRequestReports";
 import { CheckList } from "../components/Runs/CheckList";
 import { RunsTable } from "../components/Runs/RunsTable";
 import { useAsync } from "../hooks/useAsync";
@@ -58,6 +59,7 @@ export function PullRequestPage({ project, number }: { project: string; number: 
           <CheckList run={run} />
         </section>
       )}
+      {run && <PullRequestReports project={project} runId={run.id} version={run.status} />}
       {runs.data && runs.data.total > 0 && (
         <>
           <h2>Runs of this pull request</h2>

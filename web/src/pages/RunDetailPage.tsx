@@ -9,6 +9,8 @@ import { PromoteButtons } from "../components/Environments/PromoteButtons";
 import { PromotionDialog } from "../components/Environments/PromotionDialog";
 import { AppShell } from "../components/Layout/AppShell";
 import { RunActions } from "../components/RunActions/RunActions";
+import { FindingsSection } from "../components/Reports/FindingsSection";
+import { TestReportSection } from "../components/Reports/TestReportSection";
 import { JobPanel } from "../components/Runs/JobPanel";
 import { RunErrors } from "../components/Runs/RunErrors";
 import { RunHeader } from "../components/Runs/RunHeader";
@@ -118,6 +120,8 @@ export function RunDetailPage({ address, job }: { address: RunAddress; job?: str
       ) : (
         !job && run.jobs.length > 0 && <p className="notice hint">Choose a job in the graph to see its log.</p>
       )}
+      <TestReportSection runId={runId} version={version} />
+      <FindingsSection runId={runId} version={version} />
       <ArtifactsSection
         runId={runId}
         job={selected?.id}

@@ -711,6 +711,136 @@ namespace Pipeliner.Server.Data.Migrations
                     b.ToTable("ProjectSecrets");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("FindingErrors")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("FindingNotes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("FindingWarnings")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Problems")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("TestsDurationMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TestsErrored")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TestsFailed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TestsSkipped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("TestsTotal")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "JobId", "Attempt")
+                        .IsUnique();
+
+                    b.ToTable("Reports");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportFailureEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClassName")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Errored")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReportId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StackTrace")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReportId");
+
+                    b.ToTable("ReportFailures");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportFindingEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Column")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Line")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Path")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReportId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Rule")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Tool")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReportId");
+
+                    b.ToTable("ReportFindings");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.RunEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -1187,6 +1317,33 @@ namespace Pipeliner.Server.Data.Migrations
                     b.Navigation("Project");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.RunEntity", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportFailureEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.ReportEntity", null)
+                        .WithMany("Failures")
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportFindingEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.ReportEntity", null)
+                        .WithMany("Findings")
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.RunEntity", b =>
                 {
                     b.HasOne("Pipeliner.Server.Data.Entities.ProjectEntity", "Project")
@@ -1226,6 +1383,13 @@ namespace Pipeliner.Server.Data.Migrations
                     b.Navigation("Artifacts");
 
                     b.Navigation("Attempts");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportEntity", b =>
+                {
+                    b.Navigation("Failures");
+
+                    b.Navigation("Findings");
                 });
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.RunEntity", b =>

@@ -749,6 +749,142 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.ToTable("ProjectSecrets");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("FindingErrors")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("FindingNotes")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("FindingWarnings")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Problems")
+                        .HasColumnType("text");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("TestsDurationMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("TestsErrored")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("TestsFailed")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("TestsSkipped")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("TestsTotal")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "JobId", "Attempt")
+                        .IsUnique();
+
+                    b.ToTable("Reports");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportFailureEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ClassName")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<bool>("Errored")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("ReportId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("StackTrace")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReportId");
+
+                    b.ToTable("ReportFailures");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportFindingEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int?>("Column")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("Line")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Path")
+                        .HasColumnType("text");
+
+                    b.Property<long>("ReportId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Rule")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Tool")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReportId");
+
+                    b.ToTable("ReportFindings");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.RunEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -1237,6 +1373,33 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.Navigation("Project");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.RunEntity", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportFailureEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.ReportEntity", null)
+                        .WithMany("Failures")
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportFindingEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.ReportEntity", null)
+                        .WithMany("Findings")
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.RunEntity", b =>
                 {
                     b.HasOne("Pipeliner.Server.Data.Entities.ProjectEntity", "Project")
@@ -1276,6 +1439,13 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.Navigation("Artifacts");
 
                     b.Navigation("Attempts");
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ReportEntity", b =>
+                {
+                    b.Navigation("Failures");
+
+                    b.Navigation("Findings");
                 });
 
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.RunEntity", b =>
