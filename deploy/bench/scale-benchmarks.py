@@ -96,7 +96,7 @@ def phase_perjob(work, args):
 
         a, b = (int(x) for x in args.matrix.split("x"))
         jobs, width = a, b
-        side = int(b ** 0.5)
+        side = max(d for d in range(1, int(b ** 0.5) + 1) if b % d == 0)  # a matrix of side x (b / side) instances
         big = server.project("big", big_pipeline(jobs, side, b // side))
         sha = sbs.commit(big, "big", 1)
         cpu0, t0 = sbs.cpu_s(server.pid), time.monotonic()

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Runs;
@@ -23,6 +25,10 @@ public sealed class RunCoordinator(
     RunEvents events, TimeProvider time,
     ILogger<RunCoordinator> logger)
 {
+    public static readonly TimeSpan StatusInterval = TimeSpan.FromMilliseconds(250);
+    private readonly ConcurrentDictionary<long, long> _statusSentAt = new();
+    private readonly ConcurrentDictionary<long, byte> _statusPending = new();
+
     /// <summary>Applies <paramref name="change"/> to the run (null when it does not exist) and advances it.</summary>
     public async Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, CancellationToken cancellationToken)
     {
@@ -133,16 +139,47 @@ public sealed class RunCoordinator(
         }
     }
 
+    /// <summary>
+    /// The run's state to its live viewers: the whole run, so at most one every <see cref="StatusInterval"/> per run while
+    /// it changes faster than that (a run of thousands of jobs changes many times a second). The change that comes too soon
+    /// schedules one advance at the end of the interval, which publishes the state as it is then: the last state is
+    /// always sent. A run that finished is sent at once.
+    /// </summary>
     private void PublishStatus(RunEntity entity)
     {
         if (!events.IsWatched(entity.Id)) return;
+        var now = Stopwatch.GetTimestamp();
+        var finished = StatusNames.ParseRunStatus(entity.Status).IsFinished();
+        if (!finished && _statusSentAt.TryGetValue(entity.Id, out var sent) && Stopwatch.GetElapsedTime(sent, now) is var since && since < StatusInterval)
+        {
+            if (_statusPending.TryAdd(entity.Id, 0)) _ = PublishLaterAsync(entity.Id, StatusInterval - since);
+            return;
+        }
+
+        _statusSentAt[entity.Id] = now;
+        if (finished) _statusSentAt.TryRemove(entity.Id, out _);
         try
         {
-            events.Publish(entity.Id, "status", JsonSerializer.Serialize(RunReader.ToResponse(entity), JsonSerializerOptions.Web));
+            events.Publish(entity.Id, RunEvents.StatusType, JsonSerializer.Serialize(RunReader.ToResponse(entity), JsonSerializerOptions.Web));
         }
         catch (JsonException e)
         {
             logger.LogWarning(e, "Could not publish the status of run {RunId}", entity.Id);
+        }
+    }
+
+    private async Task PublishLaterAsync(long runId, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay);
+            _statusPending.TryRemove(runId, out _);
+            await AdvanceAsync(runId, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _statusPending.TryRemove(runId, out _);
+            logger.LogWarning(e, "Could not publish the status of run {RunId}", runId);
         }
     }
 }
