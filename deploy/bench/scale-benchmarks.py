@@ -137,7 +137,7 @@ def phase_perjob(work, args):
 
 
 def request_durations(lines, path_prefix):
-    pattern = re.compile(r"Request finished HTTP/\S+ GET \S+?(/\S+) .*? - (\d+) .*? ([\d.]+)ms")
+    pattern = re.compile(r"Request finished HTTP/\S+ GET https?://[^/\s]+(/\S*) - (\d+) .*?([\d.]+)ms")
     found = []
     for line in lines:
         m = pattern.search(line)
