@@ -37,6 +37,7 @@ BIG = ("stages: [s]\njobs:\n" + "".join(
     f"  j{n:02d}:\n    stage: s\n    image: alpine:3\n    matrix:\n      A: [{', '.join(f'a{i}' for i in range(16))}]\n"
     f"      B: [{', '.join(f'b{i}' for i in range(16))}]\n    script: [\"true\"]\n" for n in range(40)))
 FINISHED = ("succeeded", "failed", "canceled", "invalid")
+SERVER_DLL = os.path.join(ROOT, "src/Pipeliner.Server/bin/Release/net10.0/Pipeliner.Server.dll")
 
 
 def load():
@@ -83,15 +84,14 @@ def http(base, method, path, body=None, headers=None, token=TOKEN):
 class Server:
     """One Pipeliner server process with its own data directory and repositories."""
 
-    def __init__(self, work, backend):
+    def __init__(self, work, backend, extra=()):
         self.work = tempfile.mkdtemp(prefix=f"{backend}-", dir=work)
         self.base = f"http://127.0.0.1:{free_port()}"
         self.log = open(os.path.join(self.work, "server.log"), "w")
-        dll = os.path.join(ROOT, "src/Pipeliner.Server/bin/Release/net10.0/Pipeliner.Server.dll")
         self.process = subprocess.Popen(
-            ["dotnet", dll, "--urls", self.base, f"--Pipeliner:DataDir={self.work}/data", f"--Pipeliner:BootstrapToken={TOKEN}",
+            ["dotnet", SERVER_DLL, "--urls", self.base, f"--Pipeliner:DataDir={self.work}/data", f"--Pipeliner:BootstrapToken={TOKEN}",
              "--Pipeliner:Agent:Capacity=2", f"--Pipeliner:Agent:Backend={backend}", "--Pipeliner:Projects:AllowLocalRepositories=true",
-             "--Logging:LogLevel:Default=Warning"], stdout=self.log, stderr=subprocess.STDOUT)
+             "--Logging:LogLevel:Default=Warning", *extra], stdout=self.log, stderr=subprocess.STDOUT)
         self.pid = self.process.pid
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:

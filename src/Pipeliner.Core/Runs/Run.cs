@@ -4,11 +4,18 @@ namespace Pipeliner.Core.Runs;
 
 /// <summary>
 /// One run of a pipeline: its plan's jobs and their progress. The run's status follows from its jobs
-/// (<see cref="Refresh"/>); cancelling is the only direct move.
+/// (<see cref="Refresh"/>); cancelling is the only direct move. The run hears of every change to its jobs, so that
+/// what follows a change (advancing waiting jobs, saving) visits the jobs that changed and those that need them, not
+/// every job of the run: a state change costs the same in a run of one job and in one of ten thousand.
 /// </summary>
 public sealed class Run
 {
+    private static readonly IReadOnlyList<RunJob> NoJobs = [];
     private readonly Dictionary<string, RunJob> _jobsById;
+    private readonly HashSet<RunJob> _unfinished;
+    private readonly HashSet<RunJob> _toAdvance;
+    private readonly HashSet<RunJob> _changed = [];
+    private Dictionary<string, List<RunJob>>? _dependents;
 
     public Run(string id, ExecutionPlan plan, DateTimeOffset createdAt)
         : this(id, plan, createdAt, plan.Jobs.Select(j => new RunJob(j)).ToList())
@@ -28,6 +35,10 @@ public sealed class Run
         CreatedAt = createdAt;
         Jobs = jobs;
         _jobsById = Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
+        for (var i = 0; i < jobs.Count; i++) jobs[i].JoinRun(this, i);
+        _unfinished = [.. jobs.Where(j => !j.Status.IsFinished())];
+        // A run just made or loaded has every job to look at once.
+        _toAdvance = [.. jobs];
     }
 
     public string Id { get; }
@@ -47,7 +58,48 @@ public sealed class Run
     /// <summary>
     /// The run finished while manual jobs nobody started are left (as in GitLab): starting one reopens the run.
     /// </summary>
-    public bool ManualJobsAvailable => Status.IsFinished() && Jobs.Any(j => !j.Status.IsFinished());
+    public bool ManualJobsAvailable => Status.IsFinished() && _unfinished.Count > 0;
+
+    /// <summary>Whether any job has not finished (without visiting every job).</summary>
+    public bool HasUnfinishedJobs => _unfinished.Count > 0;
+
+    /// <summary>
+    /// The jobs that changed (status, reason, attempts, approvals) since the last call, in plan order, and forgets them:
+    /// what a store writes back after a change.
+    /// </summary>
+    public IReadOnlyList<RunJob> TakeChangedJobs()
+    {
+        if (_changed.Count == 0) return NoJobs;
+        var changed = _changed.OrderBy(j => j.Index).ToList();
+        _changed.Clear();
+        return changed;
+    }
+
+    /// <summary>The jobs that changed since the last advance (all of them in a run just made or loaded), and forgets them.</summary>
+    internal IReadOnlyList<RunJob> TakeJobsToAdvance()
+    {
+        if (_toAdvance.Count == 0) return NoJobs;
+        var jobs = _toAdvance.ToList();
+        _toAdvance.Clear();
+        return jobs;
+    }
+
+    /// <summary>The jobs that name <paramref name="job"/> in their needs.</summary>
+    internal IReadOnlyList<RunJob> Dependents(RunJob job)
+    {
+        _dependents ??= Jobs.SelectMany(j => j.Planned.Needs.Select(need => (need, j)))
+            .GroupBy(e => e.need, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.j).ToList(), StringComparer.Ordinal);
+        return _dependents.TryGetValue(job.Id, out var dependents) ? dependents : NoJobs;
+    }
+
+    internal void OnJobChanged(RunJob job)
+    {
+        _changed.Add(job);
+        _toAdvance.Add(job);
+        if (job.Status.IsFinished()) _unfinished.Remove(job);
+        else _unfinished.Add(job);
+    }
 
     /// <summary>
     /// Recomputes the run's status from its jobs; call after every job change. Jobs that wait for a person do not hold
@@ -57,9 +109,9 @@ public sealed class Run
     public void Refresh(DateTimeOffset now)
     {
         if (Status is RunStatus.Canceled or RunStatus.Invalid) return;
-        var unfinished = Jobs.Where(j => !j.Status.IsFinished()).ToList();
+        var unfinished = _unfinished;
         if (Status.IsFinished() && unfinished.Count == 0) return;
-        if (Jobs.Any(j => j.Status == JobStatus.Running || j.Attempts.Count > 0)) StartedAt ??= now;
+        if (StartedAt is null && Jobs.Any(j => j.Status == JobStatus.Running || j.Attempts.Count > 0)) StartedAt = now;
 
         if (!unfinished.All(j => j.Status == JobStatus.Pending && IsWaitingForPerson(j)))
         {
@@ -112,7 +164,7 @@ public sealed class Run
             }
         }
 
-        return Jobs.Where(j => all.Contains(j.Id)).ToList();
+        return all.Select(Job).OrderBy(j => j.Index).ToList();
     }
 
     private bool IsWaitingForPerson(RunJob job) =>

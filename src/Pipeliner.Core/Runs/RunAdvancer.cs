@@ -1,10 +1,13 @@
 namespace Pipeliner.Core.Runs;
 
 /// <summary>
-/// Moves a run's waiting jobs on after any change: each queued or pending job passes its gate and is marked
-/// pending (with why), skipped, or returned as ready. Manual jobs (and requested starts) are ready only once approved. A job
-/// about to be ready passes <c>admit</c> last (the server's environment rules), which may skip it or hold it for a person.
-/// Jobs are visited in plan order, so a skip reaches the jobs after it in the same pass. Shared by the local executor and the server.
+/// Moves a run's waiting jobs on after a change: each queued or pending job that changed, or whose needs changed, passes
+/// its gate and is marked pending (with why), skipped, or returned as ready. Manual jobs (and requested starts) are ready
+/// only once approved. A job about to be ready passes <c>admit</c> last (the server's environment rules), which may skip
+/// it or hold it for a person. Jobs are visited in plan order, and a job whose status moves has the jobs that need it
+/// visited after it, so a skip reaches them in the same pass. Only those jobs are visited (all of them the first time
+/// after the run is made or loaded), so a job is returned as ready when it becomes ready, not again at every later
+/// change while it waits for an agent or a slot. Shared by the local executor and the server.
 /// </summary>
 public static class RunAdvancer
 {
@@ -13,8 +16,24 @@ public static class RunAdvancer
     public static IReadOnlyList<RunJob> Advance(Run run, DateTimeOffset now, Action<RunJob>? onSkipped = null, JobAdmission? admit = null)
     {
         var ready = new List<RunJob>();
-        foreach (var job in run.Jobs.Where(j => j.Status is JobStatus.Queued or JobStatus.Pending))
+        var toVisit = new PriorityQueue<RunJob, int>();
+        var queued = new HashSet<RunJob>();
+        void Visit(RunJob job)
         {
+            if (queued.Add(job)) toVisit.Enqueue(job, job.Index);
+        }
+
+        foreach (var changed in run.TakeJobsToAdvance())
+        {
+            Visit(changed);
+            foreach (var dependent in run.Dependents(changed)) Visit(dependent);
+        }
+
+        while (toVisit.TryDequeue(out var job, out _))
+        {
+            queued.Remove(job);
+            if (job.Status is not (JobStatus.Queued or JobStatus.Pending)) continue;
+            var before = job.Status;
             var gate = JobGate.Evaluate(job, run);
             switch (gate.Verdict)
             {
@@ -34,9 +53,17 @@ public static class RunAdvancer
                     Admit(job, admit?.Invoke(job) ?? Admission.Admit, now, ready, onSkipped);
                     break;
             }
+
+            if (job.Status != before)
+            {
+                foreach (var dependent in run.Dependents(job)) Visit(dependent);
+            }
         }
 
+        // What this pass changed, it has looked at already.
+        run.TakeJobsToAdvance();
         run.Refresh(now);
+        ready.Sort((a, b) => a.Index.CompareTo(b.Index));
         return ready;
     }
 

@@ -23,6 +23,7 @@ public sealed class RunJob
 
     private readonly List<JobAttempt> _attempts = [];
     private readonly List<JobApproval> _approvals = [];
+    private Run? _run;
 
     public RunJob(PlannedJob planned)
     {
@@ -48,6 +49,20 @@ public sealed class RunJob
 
         return job;
     }
+
+    /// <summary>Joins the run that holds the job, which then hears of every change to it (<see cref="Run.TakeChangedJobs"/>).</summary>
+    internal void JoinRun(Run run, int index)
+    {
+        if (_run is not null && _run != run) throw new InvalidOperationException($"job '{Id}' belongs to another run");
+        _run = run;
+        Index = index;
+    }
+
+    /// <summary>The job's place in its run's plan order.</summary>
+    internal int Index { get; private set; }
+
+    /// <summary>Tells the run that holds the job that it changed (its status, reason, attempts or approvals).</summary>
+    private void Changed() => _run?.OnJobChanged(this);
 
     public PlannedJob Planned { get; }
     public string Id => Planned.Id;
@@ -108,6 +123,7 @@ public sealed class RunJob
         if (Status.IsFinished() || Status == JobStatus.Running)
             throw new InvalidTransitionException($"job '{Id}' is {Status.ToName()} and cannot be approved");
         ApprovedBy = approvedBy;
+        Changed();
     }
 
     /// <summary>Rules outside the pipeline hold the job, about to be ready, until a person starts it (<see cref="RequestStart"/>).</summary>
@@ -118,6 +134,7 @@ public sealed class RunJob
         if (ApprovedBy is not null) throw new InvalidTransitionException($"job '{Id}' was started already by {ApprovedBy}");
         HoldReason = reason;
         MarkPending(reason);
+        Changed();
     }
 
     /// <summary>
@@ -134,6 +151,7 @@ public sealed class RunJob
         RequestedBy = requester;
         RequiredApprovals = requiredApprovals;
         if (requiredApprovals == 0) ApprovedBy = requester;
+        Changed();
     }
 
     /// <summary>One approval of a requested start; the job is approved (may start) once enough are given.</summary>
@@ -147,6 +165,7 @@ public sealed class RunJob
         if (_approvals.Any(a => a.Approver == approver))
             throw new InvalidTransitionException($"job '{Id}' was approved already by {approver}");
         _approvals.Add(new JobApproval(approver, now));
+        Changed();
         if (_approvals.Count < RequiredApprovals) return false;
         ApprovedBy = approver;
         return true;
@@ -159,6 +178,7 @@ public sealed class RunJob
         SetStatus(JobStatus.Running, null);
         var attempt = new JobAttempt { Number = _attempts.Count + 1, StartedAt = now, Agent = agent };
         _attempts.Add(attempt);
+        Changed();
         return attempt;
     }
 
@@ -181,6 +201,7 @@ public sealed class RunJob
         attempt.CpuTimeMs = outcome.CpuTimeMs;
         attempt.Cause = outcome.Cause;
         attempt.FinishedAt = now;
+        Changed();
 
         var failed = outcome.Status is JobStatus.Failed or JobStatus.TimedOut;
         if (failed && outcome.Cause == FailureCause.Job && HasRetriesLeft)
@@ -197,6 +218,7 @@ public sealed class RunJob
     {
         SetStatus(JobStatus.Skipped, reason);
         FinishedAt = now;
+        Changed();
     }
 
     /// <summary>Cancels a job that has not finished; the caller stops a running attempt first.</summary>
@@ -208,6 +230,7 @@ public sealed class RunJob
             attempt.Status = JobStatus.Canceled;
             attempt.Message = reason;
             attempt.FinishedAt = now;
+            Changed();
         }
 
         SetStatus(JobStatus.Canceled, reason);
@@ -228,6 +251,7 @@ public sealed class RunJob
         attempt.Message = message;
         attempt.Cause = FailureCause.Lost;
         attempt.FinishedAt = now;
+        Changed();
         var lost = LostInARow;
         if (lost <= maxLostInARow)
         {
@@ -245,6 +269,7 @@ public sealed class RunJob
         if (!Status.IsFinished()) throw new InvalidTransitionException($"job '{Id}' is {Status.ToName()} and cannot be retried");
         SetStatus(JobStatus.Queued, null);
         FinishedAt = null;
+        Changed();
         // Deploying again is a new decision: a deployment job that waited for people waits for them again.
         if (Planned.Spec.Environment is not null && (StartsByPerson || RequestedBy is not null)) ResetApprovals();
     }
@@ -258,6 +283,7 @@ public sealed class RunJob
         HoldReason = null;
         _approvals.Clear();
         ApprovalRound++;
+        Changed();
     }
 
     private void SetStatus(JobStatus to, string? reason)
@@ -267,6 +293,7 @@ public sealed class RunJob
         if (to == JobStatus.Pending && Status == JobStatus.Pending && reason == Reason) return;
         Status = to;
         Reason = reason;
+        Changed();
     }
 }
 

@@ -15,6 +15,8 @@ public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimePro
         // Keyed by the attempt's outcome, known before its containers are removed; the attempts themselves end after.
         var running = new Dictionary<Task<JobAttemptReport>, (RunJob Job, JobAttempt Attempt)>();
         var attempts = new List<Task>();
+        // Ready jobs not started yet for want of a slot, oldest first: the advancer returns a job once, when it becomes ready.
+        var waiting = new List<RunJob>();
         try
         {
             while (true)
@@ -24,13 +26,17 @@ public sealed class RunExecutor(JobRunner runner, IRunObserver observer, TimePro
                     ApproveFromOptions(run, options);
                     var ready = RunAdvancer.Advance(run, time.GetUtcNow(), observer.JobSkipped);
                     SayHowToApprove(run);
-                    foreach (var job in ready)
+                    waiting.AddRange(ready.Where(j => !waiting.Contains(j)));
+                    waiting.RemoveAll(j => j.Status is not (JobStatus.Queued or JobStatus.Pending));
+                    foreach (var job in waiting.ToList())
                     {
                         if (running.Count >= options.Parallel)
                         {
                             job.MarkPending($"waiting for a free slot ({options.Parallel} jobs run at once)");
                             continue;
                         }
+
+                        waiting.Remove(job);
 
                         var attempt = job.Start(time.GetUtcNow(), runner.Backend.Name);
                         observer.JobStarted(job, attempt);

@@ -7,8 +7,9 @@ using Pipeliner.Server.Settings;
 namespace Pipeliner.Server.Agents;
 
 /// <summary>
-/// Words why ready jobs wait (<see cref="PendingReasons"/>) from the agents online now and their free slots: after a run
-/// change made jobs ready, and every few seconds as agents come and go. A bookkeeping field, not a status change.
+/// Words why ready jobs wait (<see cref="PendingReasons"/>) from the agents online now and their free slots: for the jobs
+/// a run change made ready (<see cref="ReasonsAsync"/>, saved with the change), and every few seconds for every ready job
+/// as agents come and go and slots fill (<see cref="RewordAsync"/>). A bookkeeping field, not a status change.
 /// </summary>
 public sealed class PendingReasonWriter(PipelinerDbContext db, IOptions<PipelinerOptions> options, TimeProvider time)
 {
@@ -16,6 +17,19 @@ public sealed class PendingReasonWriter(PipelinerDbContext db, IOptions<Pipeline
     {
         var waiting = await db.Jobs.AsNoTracking().Where(j => j.Ready).Select(j => j.RunsOn).Distinct().ToListAsync(cancellationToken);
         if (waiting.Count == 0) return;
+        var reasons = await ReasonsAsync(cancellationToken);
+        var pending = JobStatus.Pending.ToName();
+        foreach (var runsOn in waiting)
+        {
+            var reason = reasons(runsOn);
+            await db.Jobs.Where(j => j.Ready && j.RunsOn == runsOn && j.Status == pending && j.Reason != reason)
+                .ExecuteUpdateAsync(set => set.SetProperty(j => j.Reason, reason), cancellationToken);
+        }
+    }
+
+    /// <summary>Why a ready job with these labels (<c>runs-on</c>, comma-separated) waits, from the agents online now: two queries.</summary>
+    public async Task<Func<string, string>> ReasonsAsync(CancellationToken cancellationToken)
+    {
         var seenSince = time.GetUtcNow() - options.Value.Agent.OfflineAfter;
         var agents = await db.Agents.AsNoTracking()
             .Where(a => !a.Disabled && a.LastSeenAt != null && a.LastSeenAt >= seenSince).ToListAsync(cancellationToken);
@@ -24,12 +38,11 @@ public sealed class PendingReasonWriter(PipelinerDbContext db, IOptions<Pipeline
                 .GroupBy(a => a.Agent).Select(g => new { Agent = g.Key!, Count = g.Count() }).ToListAsync(cancellationToken))
             .ToDictionary(b => b.Agent, b => b.Count, StringComparer.Ordinal);
         var online = agents.Select(a => new AgentSlots(a.Name, AgentLabels.Parse(a.Labels), a.Capacity, busy.GetValueOrDefault(a.Name))).ToList();
-        var pending = JobStatus.Pending.ToName();
-        foreach (var runsOn in waiting)
+        var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
+        return runsOn =>
         {
-            var reason = PendingReasons.For(runsOn, online);
-            await db.Jobs.Where(j => j.Ready && j.RunsOn == runsOn && j.Status == pending && j.Reason != reason)
-                .ExecuteUpdateAsync(set => set.SetProperty(j => j.Reason, reason), cancellationToken);
-        }
+            if (!reasons.TryGetValue(runsOn, out var reason)) reasons[runsOn] = reason = PendingReasons.For(runsOn, online);
+            return reason;
+        };
     }
 }

@@ -19,6 +19,9 @@ public sealed record RunEventSubscription(IReadOnlyList<RunEvent> Backlog, Chann
 /// </summary>
 public interface IRunEvents
 {
+    /// <summary>The type of the event that carries the whole run (its status and its jobs').</summary>
+    const string StatusType = "status";
+
     /// <summary>True when events of the run may be wanted: publishers skip the work of building them otherwise.</summary>
     bool IsWatched(long runId);
 

@@ -6,8 +6,8 @@ namespace Pipeliner.Server.Runs;
 /// <summary>
 /// Live events per run for the SSE endpoint. A run is watched from its first subscriber on: from then its events
 /// are kept (the most recent ones) even while nobody is connected, so a client that reconnects with Last-Event-ID
-/// gets exactly what it missed. A run nobody has watched for <see cref="RetainFor"/> is forgotten. Ids count per run in
-/// this process: the bus of a single server (SQLite).
+/// gets exactly what it missed (of the run's statuses, the newest one: each is the whole run). A run nobody has watched
+/// for <see cref="RetainFor"/> is forgotten. Ids count per run in this process: the bus of a single server (SQLite).
 /// </summary>
 public sealed class InMemoryRunEvents(TimeProvider time) : IRunEvents
 {
@@ -44,6 +44,7 @@ public sealed class InMemoryRunEvents(TimeProvider time) : IRunEvents
     {
         private readonly Lock _gate = new();
         private readonly Queue<RunEvent> _recent = new();
+        private RunEvent? _status;
         private readonly List<Channel<RunEvent>> _subscribers = [];
         private long _sequence;
         private DateTimeOffset _lastActivity;
@@ -58,8 +59,15 @@ public sealed class InMemoryRunEvents(TimeProvider time) : IRunEvents
             lock (_gate)
             {
                 var item = new RunEvent(++_sequence, type, data);
-                _recent.Enqueue(item);
-                if (_recent.Count > Retained) _recent.Dequeue();
+                // A status is the whole run: only the newest one is worth keeping for a client that reconnects (a big run's
+                // status is megabytes; two thousand of them were gigabytes).
+                if (type == IRunEvents.StatusType) _status = item;
+                else
+                {
+                    _recent.Enqueue(item);
+                    if (_recent.Count > Retained) _recent.Dequeue();
+                }
+
                 _lastActivity = time.GetUtcNow();
                 foreach (var subscriber in _subscribers) subscriber.Writer.TryWrite(item);
             }
@@ -73,7 +81,10 @@ public sealed class InMemoryRunEvents(TimeProvider time) : IRunEvents
             {
                 _subscribers.Add(channel);
                 _lastActivity = time.GetUtcNow();
-                return (_recent.Where(e => e.Sequence > lastSeen).ToList(), channel.Reader, new Unsubscriber(this, channel));
+                var backlog = _recent.Where(e => e.Sequence > lastSeen).ToList();
+                if (_status is { } status && status.Sequence > lastSeen)
+                    backlog.Insert(backlog.FindIndex(e => e.Sequence > status.Sequence) is var i and >= 0 ? i : backlog.Count, status);
+                return (backlog, channel.Reader, new Unsubscriber(this, channel));
             }
         }
 

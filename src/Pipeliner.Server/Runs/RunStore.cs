@@ -44,57 +44,60 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
         stored.Approvals.Where(a => a.Round == stored.ApprovalRound).OrderBy(a => a.Id).Select(a => new JobApproval(a.Approver, a.At)).ToList(),
         stored.HoldReason);
 
-    /// <summary>Copies the aggregate's state into the tracked entities; the caller saves the context.</summary>
-    public void Apply(Run run, RunEntity entity)
+    /// <summary>
+    /// Copies the run's state and that of <paramref name="jobs"/> (those a change touched) into the tracked entities; the
+    /// caller saves the context.
+    /// </summary>
+    public void Apply(Run run, RunEntity entity, IEnumerable<RunJob> jobs, IReadOnlyDictionary<string, JobEntity> jobsById)
     {
         entity.Status = run.Status.ToName();
         entity.StartedAt = run.StartedAt;
         entity.FinishedAt = run.FinishedAt;
         entity.ManualJobsAvailable = run.ManualJobsAvailable;
-        var jobsById = entity.Jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
-        foreach (var job in run.Jobs)
+        foreach (var job in jobs) Apply(run, job, jobsById[job.Id]);
+    }
+
+    private void Apply(Run run, RunJob job, JobEntity stored)
+    {
+        stored.Status = job.Status.ToName();
+        stored.Reason = job.Reason;
+        stored.ApprovedBy = job.ApprovedBy;
+        stored.RequestedBy = job.RequestedBy;
+        stored.RequiredApprovals = job.RequiredApprovals;
+        stored.ApprovalRound = job.ApprovalRound;
+        stored.HoldReason = job.HoldReason;
+        foreach (var approval in job.Approvals)
         {
-            var stored = jobsById[job.Id];
-            stored.Status = job.Status.ToName();
-            stored.Reason = job.Reason;
-            stored.ApprovedBy = job.ApprovedBy;
-            stored.RequestedBy = job.RequestedBy;
-            stored.RequiredApprovals = job.RequiredApprovals;
-            stored.ApprovalRound = job.ApprovalRound;
-            stored.HoldReason = job.HoldReason;
-            foreach (var approval in job.Approvals)
-            {
-                // Approvals are only ever added within a round; earlier rounds' rows stay as history.
-                if (!stored.Approvals.Any(a => a.Round == job.ApprovalRound && a.Approver == approval.Approver))
-                    stored.Approvals.Add(new ApprovalEntity { Round = job.ApprovalRound, Approver = approval.Approver, At = approval.At });
-            }
+            // Approvals are only ever added within a round; earlier rounds' rows stay as history.
+            if (!stored.Approvals.Any(a => a.Round == job.ApprovalRound && a.Approver == approval.Approver))
+                stored.Approvals.Add(new ApprovalEntity { Round = job.ApprovalRound, Approver = approval.Approver, At = approval.At });
+        }
 
-            stored.FinishedAt = job.FinishedAt;
-            foreach (var attempt in job.Attempts)
+        stored.FinishedAt = job.FinishedAt;
+        foreach (var attempt in job.Attempts)
+        {
+            var storedAttempt = stored.Attempts.FirstOrDefault(a => a.Number == attempt.Number);
+            if (storedAttempt is null)
             {
-                var storedAttempt = stored.Attempts.FirstOrDefault(a => a.Number == attempt.Number);
-                if (storedAttempt is null)
+                storedAttempt = new AttemptEntity
                 {
-                    storedAttempt = new AttemptEntity
-                    {
-                        Number = attempt.Number,
-                        Status = attempt.Status.ToName(),
-                        StartedAt = attempt.StartedAt,
-                        LogPath = layout.Relative(layout.JobLog(run.Id, job.Id, attempt.Number)),
-                        Agent = attempt.Agent,
-                    };
-                    stored.Attempts.Add(storedAttempt);
-                }
-
-                storedAttempt.Status = attempt.Status.ToName();
-                storedAttempt.FinishedAt = attempt.FinishedAt;
-                storedAttempt.ExitCode = attempt.ExitCode;
-                storedAttempt.Message = attempt.Message;
-                storedAttempt.PeakMemoryBytes = attempt.PeakMemoryBytes;
-                storedAttempt.CpuTimeMs = attempt.CpuTimeMs;
-                storedAttempt.Cause = attempt.Status is JobStatus.Failed or JobStatus.TimedOut ? attempt.Cause.ToName() : null;
-                if (attempt.FinishedAt is not null) storedAttempt.LeaseExpiresAt = null;
+                    Number = attempt.Number,
+                    Status = attempt.Status.ToName(),
+                    StartedAt = attempt.StartedAt,
+                    LogPath = layout.Relative(layout.JobLog(run.Id, job.Id, attempt.Number)),
+                    Agent = attempt.Agent,
+                };
+                stored.Attempts.Add(storedAttempt);
             }
+
+            storedAttempt.Status = attempt.Status.ToName();
+            storedAttempt.FinishedAt = attempt.FinishedAt;
+            storedAttempt.ExitCode = attempt.ExitCode;
+            storedAttempt.Message = attempt.Message;
+            storedAttempt.PeakMemoryBytes = attempt.PeakMemoryBytes;
+            storedAttempt.CpuTimeMs = attempt.CpuTimeMs;
+            storedAttempt.Cause = attempt.Status is JobStatus.Failed or JobStatus.TimedOut ? attempt.Cause.ToName() : null;
+            if (attempt.FinishedAt is not null) storedAttempt.LeaseExpiresAt = null;
         }
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.ForgeStatuses;
@@ -6,57 +7,61 @@ using Pipeliner.Server.ForgeStatuses;
 namespace Pipeliner.Server.Scheduling;
 
 /// <summary>
-/// Which of a run's job rows one change touched, so that only those are compared with what was loaded and saved. The
-/// coordinator's database context does not scan every tracked entity before saving (its automatic change detection is
-/// off): for a run of 10,000 jobs that scan, done twice per save, was most of the server's CPU per state change.
-/// A job counts as changed when any stored field of it or of its newest attempt differs from before the change, when it
-/// gained an attempt or an approval, or when the change asked for its row (<see cref="RunChange.JobEntity"/>).
+/// Marks what one change wrote as modified, added or deleted, looking only at those rows and only at their own fields.
+/// The coordinator's database context does not scan every tracked entity before saving (its automatic change detection is
+/// off), and EF's detection is not used on the run's rows either: detecting one job row's changes, or the run row's, costs
+/// in proportion to the run's jobs (7 ms per job row in a run of 10,240 under load, the run's collection compared every
+/// time). The rows are the run's, those of the jobs the change and the advance after it touched
+/// (<see cref="Pipeliner.Core.Runs.Run.TakeChangedJobs"/>) or that the change asked for (<see cref="RunChange.JobEntity"/>:
+/// their artifacts may have been replaced), with their attempts and approvals, and the commit statuses staged with it.
 /// </summary>
-public sealed class ChangedJobs
+public static class ChangedJobs
 {
-    private readonly RunEntity _run;
-    private readonly JobState[] _before;
-
-    private ChangedJobs(RunEntity run)
+    /// <param name="touched">Rows the change asked for, with their artifacts as they were before it.</param>
+    public static void Detect(
+        PipelinerDbContext db, RunEntity run, IEnumerable<JobEntity> jobs, IReadOnlyDictionary<JobEntity, ArtifactEntity[]> touched)
     {
-        _run = run;
-        _before = [.. run.Jobs.Select(JobState.Of)];
-    }
-
-    /// <summary>Remembers the state of the run's jobs before a change.</summary>
-    public static ChangedJobs Before(RunEntity run) => new(run);
-
-    /// <summary>Marks what changed since <see cref="Before"/> as modified, added or deleted in <paramref name="db"/>.</summary>
-    public void Detect(PipelinerDbContext db, IReadOnlySet<JobEntity> touched)
-    {
-        db.Entry(_run).DetectChanges();
-        for (var i = 0; i < _run.Jobs.Count; i++)
+        DetectFields(db.Entry(run));
+        foreach (var deployment in run.Deployments) AddIfNew(db, deployment, () => deployment.RunId = run.Id);
+        foreach (var job in jobs.Concat(touched.Keys).Distinct())
         {
-            var job = _run.Jobs[i];
-            if (!touched.Contains(job) && JobState.Of(job) == _before[i]) continue;
-            db.Entry(job).DetectChanges();
-            foreach (var attempt in job.Attempts) db.Entry(attempt).DetectChanges();
+            DetectFields(db.Entry(job));
+            foreach (var attempt in job.Attempts)
+            {
+                if (!AddIfNew(db, attempt, () => attempt.JobId = job.Id)) DetectFields(db.Entry(attempt));
+            }
+
+            foreach (var approval in job.Approvals) AddIfNew(db, approval, () => approval.JobId = job.Id);
+        }
+
+        foreach (var (job, before) in touched)
+        {
+            foreach (var artifact in before.Except(job.Artifacts)) db.Entry(artifact).State = EntityState.Deleted;
+            foreach (var artifact in job.Artifacts) AddIfNew(db, artifact, () => artifact.JobId = job.Id);
         }
 
         // The commit statuses staged with the change (ForgeStatusOutbox changes the contexts it loaded).
         foreach (var context in db.ChangeTracker.Entries<ForgeStatusContextEntity>()) context.DetectChanges();
     }
 
-    private readonly record struct JobState(
-        string Status, string? Reason, bool Ready, string? ApprovedBy, string? RequestedBy, int RequiredApprovals, int ApprovalRound,
-        string? HoldReason, DateTimeOffset? FinishedAt, int Attempts, int Approvals, int Artifacts, AttemptState? Newest)
+    /// <summary>Marks the row's fields that differ from what was loaded or last saved as modified.</summary>
+    private static void DetectFields(EntityEntry entry)
     {
-        public static JobState Of(JobEntity job)
+        if (entry.State is not (EntityState.Unchanged or EntityState.Modified)) return;
+        foreach (var property in entry.Properties)
         {
-            var newest = job.Attempts.Count == 0 ? null : job.Attempts.MaxBy(a => a.Number);
-            return new JobState(job.Status, job.Reason, job.Ready, job.ApprovedBy, job.RequestedBy, job.RequiredApprovals, job.ApprovalRound,
-                job.HoldReason, job.FinishedAt, job.Attempts.Count, job.Approvals.Count, job.Artifacts.Count,
-                newest is null ? null : new AttemptState(newest.Status, newest.FinishedAt, newest.ExitCode, newest.Message,
-                    newest.PeakMemoryBytes, newest.Cause, newest.LeaseExpiresAt));
+            if (!property.IsModified && !property.Metadata.IsPrimaryKey() && !Equals(property.OriginalValue, property.CurrentValue))
+                property.IsModified = true;
         }
     }
 
-    private readonly record struct AttemptState(
-        string Status, DateTimeOffset? FinishedAt, int? ExitCode, string? Message, long? PeakMemoryBytes, string? Cause,
-        DateTimeOffset? LeaseExpiresAt);
+    /// <summary>Starts tracking a row the change created (its foreign key set first); false when it is tracked already.</summary>
+    private static bool AddIfNew(PipelinerDbContext db, object row, Action setForeignKey)
+    {
+        var entry = db.Entry(row);
+        if (entry.State != EntityState.Detached) return false;
+        setForeignKey();
+        entry.State = EntityState.Added;
+        return true;
+    }
 }

@@ -9,7 +9,11 @@ namespace Pipeliner.Server.Scheduling;
 /// progress and changes a run under its lock, so the next change can start from this instead of loading the run (all
 /// its jobs, attempts and its plan) again: a change then costs the same whatever the run's size, bar the save.
 /// </summary>
-public sealed record LoadedRun(AsyncServiceScope Scope, RunEntity Entity, Run Run);
+public sealed record LoadedRun(AsyncServiceScope Scope, RunEntity Entity, Run Run)
+{
+    /// <summary>The run's job rows by job id.</summary>
+    public IReadOnlyDictionary<string, JobEntity> JobsById { get; } = Entity.Jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
+}
 
 /// <summary>
 /// The most recently changed unfinished runs (<see cref="Capacity"/> at most). An entry is taken out while a change uses

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Runs;
@@ -23,6 +25,10 @@ public sealed class RunCoordinator(
     IRunEvents events, TimeProvider time,
     ILogger<RunCoordinator> logger)
 {
+    public static readonly TimeSpan StatusInterval = TimeSpan.FromMilliseconds(250);
+    private readonly ConcurrentDictionary<long, long> _statusSentAt = new();
+    private readonly ConcurrentDictionary<long, byte> _statusPending = new();
+
     /// <summary>Applies <paramref name="change"/> to the run (null when it does not exist) and advances it.</summary>
     public async Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, CancellationToken cancellationToken)
     {
@@ -89,75 +95,91 @@ public sealed class RunCoordinator(
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         var store = scope.ServiceProvider.GetRequiredService<RunStore>();
         var forgeStatuses = scope.ServiceProvider.GetRequiredService<ForgeStatusOutbox>();
-        var changed = ChangedJobs.Before(entity);
-        var context = new RunChange(run, entity, time.GetUtcNow());
+        var context = new RunChange(run, entity, time.GetUtcNow()) { JobsById = loaded.JobsById };
         var result = change(context);
         // Jobs pass their environment's rules before they become ready: a refused job never reaches an agent. A finished run
         // advances too: one with manual jobs left reopens when a person starts one.
-        var admission = run.Jobs.All(j => j.Status.IsFinished()) ? null
+        var admission = !run.HasUnfinishedJobs ? null
             : await scope.ServiceProvider.GetRequiredService<EnvironmentGate>().ForRunAsync(entity, run, CancellationToken.None);
         var ready = RunAdvancer.Advance(run, time.GetUtcNow(), admit: admission);
-        store.Apply(run, entity);
+        // Only what the change and the advance touched is written back and compared: the cost of a change does not grow
+        // with the run's size.
+        var jobs = run.TakeChangedJobs().Union(ready).ToList();
+        store.Apply(run, entity, jobs, loaded.JobsById);
         foreach (var (jobId, until) in context.Leases)
-            entity.Jobs.First(j => j.JobId == jobId).Attempts.MaxBy(a => a.Number)!.LeaseExpiresAt = until;
-        MarkReady(entity, ready);
+            loaded.JobsById[jobId].Attempts.MaxBy(a => a.Number)!.LeaseExpiresAt = until;
+        await MarkReadyAsync(scope, loaded, jobs, ready);
         var statuses = await forgeStatuses.StageAsync(entity.Project!, entity, context.Now);
-        changed.Detect(db, context.Touched);
+        ChangedJobs.Detect(db, entity, jobs.Select(j => loaded.JobsById[j.Id]), context.Touched);
         await db.SaveChangesAsync(CancellationToken.None);
         forgeStatuses.Enqueue(statuses);
-        if (ready.Count > 0)
-        {
-            // Why the ready jobs wait, from the agents online now (the status published next says so).
-            await scope.ServiceProvider.GetRequiredService<PendingReasonWriter>().RewordAsync(CancellationToken.None);
-            await ReloadReasonsAsync(db, entity);
-        }
-
         PublishStatus(entity);
         return (result, ready.Count);
-    }
-
-    /// <summary>The ready jobs' reasons as reworded in the database: one query for the run, not one per job.</summary>
-    private static async Task ReloadReasonsAsync(PipelinerDbContext db, RunEntity entity)
-    {
-        var reasons = await db.Jobs.AsNoTracking().Where(j => j.RunId == entity.Id && j.Ready)
-            .Select(j => new { j.Id, j.Reason }).ToDictionaryAsync(j => j.Id, j => j.Reason, CancellationToken.None);
-        foreach (var job in entity.Jobs)
-        {
-            if (!reasons.TryGetValue(job.Id, out var reason) || job.Reason == reason) continue;
-            var property = db.Entry(job).Property(j => j.Reason);
-            property.CurrentValue = reason;
-            property.OriginalValue = reason;
-            property.IsModified = false;
-        }
     }
 
     public Task AdvanceAsync(long runId, CancellationToken cancellationToken) =>
         ChangeAsync(runId, _ => true, cancellationToken);
 
-    private static void MarkReady(RunEntity entity, IReadOnlyList<RunJob> ready)
+    /// <summary>
+    /// The ready flag agents claim by, on the jobs this change wrote: set on those that became ready, with why they wait
+    /// (from the agents online now, saved with the change), cleared on the others (started, skipped, canceled).
+    /// </summary>
+    private static async Task MarkReadyAsync(AsyncServiceScope scope, LoadedRun loaded, IReadOnlyList<RunJob> jobs, IReadOnlyList<RunJob> ready)
     {
         var readyIds = ready.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
-        foreach (var job in entity.Jobs)
+        var reasons = ready.Count == 0 ? null
+            : await scope.ServiceProvider.GetRequiredService<PendingReasonWriter>().ReasonsAsync(CancellationToken.None);
+        foreach (var job in jobs)
         {
-            job.Ready = readyIds.Contains(job.JobId);
-            if (job.Ready)
-            {
-                job.Status = JobStatus.Pending.ToName();
-                job.Reason = PendingReasons.WaitingFor(job.RunsOn);
-            }
+            var stored = loaded.JobsById[job.Id];
+            stored.Ready = readyIds.Contains(job.Id);
+            if (!stored.Ready) continue;
+            stored.Status = JobStatus.Pending.ToName();
+            stored.Reason = reasons!(stored.RunsOn);
         }
     }
 
+    /// <summary>
+    /// The run's state to its live viewers: the whole run, so at most one every <see cref="StatusInterval"/> per run while
+    /// it changes faster than that (a run of thousands of jobs changes many times a second). The change that comes too soon
+    /// schedules one advance at the end of the interval, which publishes the state as it is then: the last state is
+    /// always sent. A run that finished is sent at once.
+    /// </summary>
     private void PublishStatus(RunEntity entity)
     {
         if (!events.IsWatched(entity.Id)) return;
+        var now = Stopwatch.GetTimestamp();
+        var finished = StatusNames.ParseRunStatus(entity.Status).IsFinished();
+        if (!finished && _statusSentAt.TryGetValue(entity.Id, out var sent) && Stopwatch.GetElapsedTime(sent, now) is var since && since < StatusInterval)
+        {
+            if (_statusPending.TryAdd(entity.Id, 0)) _ = PublishLaterAsync(entity.Id, StatusInterval - since);
+            return;
+        }
+
+        _statusSentAt[entity.Id] = now;
+        if (finished) _statusSentAt.TryRemove(entity.Id, out _);
         try
         {
-            events.Publish(entity.Id, "status", JsonSerializer.Serialize(RunReader.ToResponse(entity), JsonSerializerOptions.Web));
+            events.Publish(entity.Id, IRunEvents.StatusType, JsonSerializer.Serialize(RunReader.ToResponse(entity), JsonSerializerOptions.Web));
         }
         catch (JsonException e)
         {
             logger.LogWarning(e, "Could not publish the status of run {RunId}", entity.Id);
+        }
+    }
+
+    private async Task PublishLaterAsync(long runId, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay);
+            _statusPending.TryRemove(runId, out _);
+            await AdvanceAsync(runId, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _statusPending.TryRemove(runId, out _);
+            logger.LogWarning(e, "Could not publish the status of run {RunId}", runId);
         }
     }
 }
@@ -168,13 +190,19 @@ public sealed record RunChange(Run Run, RunEntity Entity, DateTimeOffset Now)
     /// <summary>Leases to set on the jobs' newest attempts once the change is applied (a claim by an agent).</summary>
     public Dictionary<string, DateTimeOffset> Leases { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The rows a change asked for: saved even when the job's own state did not change (its artifacts did).</summary>
-    internal HashSet<JobEntity> Touched { get; } = [];
+    /// <summary>
+    /// The rows a change asked for, with their artifacts before it: saved even when the job's own state did not change (its
+    /// artifacts did).
+    /// </summary>
+    internal Dictionary<JobEntity, ArtifactEntity[]> Touched { get; } = [];
+
+    /// <summary>The run's job rows by job id (the coordinator's index of <see cref="RunEntity.Jobs"/>).</summary>
+    internal IReadOnlyDictionary<string, JobEntity>? JobsById { get; init; }
 
     public JobEntity JobEntity(string jobId)
     {
-        var job = Entity.Jobs.First(j => j.JobId == jobId);
-        Touched.Add(job);
+        var job = JobsById is { } byId ? byId[jobId] : Entity.Jobs.First(j => j.JobId == jobId);
+        Touched.TryAdd(job, [.. job.Artifacts]);
         return job;
     }
 }

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Issue 15's scale figures: cost per job in a big run against a one-job run, a 1,000-run queue, the idle server.
+
+Usage:  python3 deploy/bench/scale-benchmarks.py [--phases perjob,queue,idle,burst] [--no-build] [--server-dll PATH]
+                                                 [--jobs 40x256] [--window 90] [--queue-runs 1000] [--idle 60]
+
+Builds on side-by-side.py (its Server: a fresh Release server per phase, SQLite, Hangfire, the embedded agent with
+capacity 2, a temporary data directory, ports chosen at run time). Figures are CPU time of the server process
+(utime + stime from /proc), allocations and query counts, never wall time alone: the machine is shared, and the load
+average is printed with every phase.
+
+Phases (each on a fresh server, shell backend unless said otherwise):
+  perjob  --one-job-runs one-job runs sent one after another and awaited (polled once a second; the polls' own cost is
+          measured and taken off): server CPU and SQL commands per run (= per job);
+          then one run of --jobs (40x256 = 10,240 jobs by default, or e.g. 40x250 = 10,000) watched for --window
+          seconds: jobs finished per second, server CPU and SQL commands per finished job, and the ratio of the two.
+          SQL commands are counted from EF Core's command log (Microsoft.EntityFrameworkCore.Database.Command at
+          Information); the log itself costs CPU, equally in both.
+  queue   --queue-runs one-job runs sent as webhooks one after another (capacity 2, so they queue), then, while the
+          queue drains, the runs list of the API (GET /api/projects/{p}/runs, as the dashboard's list asks it) is read
+          every 0.2 s for --queue-window seconds: the server's own request duration (ASP.NET Core's "Request finished"
+          log line) p50/p95, and RSS every 0.5 s (first, last, max: flat or growing).
+  idle    after one warm-up run, --idle seconds of nothing: CPU share of one core, RSS at the end, and the threads that
+          woke up (context switches per thread from /proc/<pid>/task/*/status).
+  burst   --burst-runs one-job runs, webhooks sent one after another while runs execute, every run awaited: CPU per run,
+          peak RSS (VmHWM) and the GC's view (dotnet-counters, when installed under /tmp/perf-tools).
+"""
+import argparse, datetime, importlib.util, json, os, re, statistics, subprocess, sys, tempfile, threading, time, shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("side_by_side", os.path.join(HERE, "side-by-side.py"))
+sbs = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(sbs)
+
+QUERY_LOG = "--Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Information"
+REQUEST_LOG = "--Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics=Information"
+FINISHED_JOB = ("succeeded", "failed", "skipped", "canceled", "timed_out")
+
+
+def big_pipeline(jobs, a, b):
+    return ("stages: [s]\njobs:\n" + "".join(
+        f"  j{n:02d}:\n    stage: s\n    image: alpine:3\n    matrix:\n      A: [{', '.join(f'a{i}' for i in range(a))}]\n"
+        f"      B: [{', '.join(f'b{i}' for i in range(b))}]\n    script: [\"true\"]\n" for n in range(jobs)))
+
+
+def log_lines(server):
+    server.log.flush()
+    with open(server.log.name, errors="replace") as f:
+        return f.readlines()
+
+
+def queries_since(server, mark):
+    lines = log_lines(server)
+    return sum(1 for line in lines[mark:] if "Executed DbCommand" in line), len(lines)
+
+
+def start(work, backend, extra=()):
+    server = sbs.Server(work, backend, extra=list(extra))
+    return server
+
+
+def phase_perjob(work, args):
+    out = {"load_start": sbs.load()}
+    # A run holds at most Pipeliner:Limits:JobsPerRun jobs (1,000 by default) and an 8 MiB plan: raised for the big run.
+    server = start(work, "shell", [QUERY_LOG, "--Pipeliner:Limits:JobsPerRun=20000",
+                                          f"--Pipeliner:Limits:PlanBytes={64 * 1024 * 1024}"])
+    try:
+        repo = server.project("one", sbs.ONE_JOB)
+        for n in range(3):  # warm-up: the mirror, the JIT, the first pages
+            sha = sbs.commit(repo, f"warm/{n}", n)
+            server.push("one", f"warm/{n}", sha, f"warm-{n}")
+            server.wait_finished("one", n + 1, 300, poll=0.05)
+        runs = args.one_job_runs
+        shas = [sbs.commit(repo, f"seq/{n}", 100 + n) for n in range(runs)]
+        mark = len(log_lines(server))
+        cpu0 = sbs.cpu_s(server.pid)
+        for n, sha in enumerate(shas):
+            server.push("one", f"seq/{n}", sha, f"seq-{n}")
+        polls = 0
+        while sum(server.count("one", s) for s in sbs.FINISHED) < 3 + runs:
+            polls += 1
+            time.sleep(1)
+        cpu1 = sbs.cpu_s(server.pid)
+        queries, mark = queries_since(server, mark)
+        # The benchmark's own polls (4 counts each) are measured alone and taken off.
+        poll_cpu0 = sbs.cpu_s(server.pid)
+        for _ in range(40):
+            sum(server.count("one", s) for s in sbs.FINISHED)
+        poll_cpu = (sbs.cpu_s(server.pid) - poll_cpu0) / 40
+        poll_queries, mark = queries_since(server, mark)
+        out["one_job_runs"] = runs
+        out["one_job_cpu_ms"] = 1000 * (cpu1 - cpu0 - (polls + 1) * poll_cpu) / runs
+        out["one_job_queries"] = (queries - (polls + 1) * poll_queries / 40) / runs
+        out["poll_cpu_ms"] = 1000 * poll_cpu
+        out["load_one_job"] = sbs.load()
+
+        a, b = (int(x) for x in args.matrix.split("x"))
+        jobs, width = a, b
+        side = max(d for d in range(1, int(b ** 0.5) + 1) if b % d == 0)  # a matrix of side x (b / side) instances
+        big = server.project("big", big_pipeline(jobs, side, b // side))
+        sha = sbs.commit(big, "big", 1)
+        cpu0, t0 = sbs.cpu_s(server.pid), time.monotonic()
+        server.push("big", "big", sha, "big")
+        while not (items := sbs.http(server.base, "GET", "/api/projects/big/runs?pageSize=1")["items"]):
+            time.sleep(0.2)
+        run_id = items[0]["id"]
+        out["big_created_s"] = time.monotonic() - t0
+        # Let the first wave settle (all jobs ready), then measure a window of steady state.
+        time.sleep(5)
+        run = sbs.http(server.base, "GET", f"/api/runs/{run_id}")
+        done0 = sum(1 for j in run["jobs"] if j["status"] in FINISHED_JOB)
+        out["big_jobs"] = len(run["jobs"])
+        if not run["jobs"]:
+            raise RuntimeError(f"the big run has no jobs: {json.dumps(run)[:2000]}")
+        mark = len(log_lines(server))
+        cpu1, t1 = sbs.cpu_s(server.pid), time.monotonic()
+        out["big_create_cpu_ms"] = 1000 * (cpu1 - cpu0)
+        out["big_load_start"] = sbs.load()
+        time.sleep(args.window)
+        t2, cpu2 = time.monotonic(), sbs.cpu_s(server.pid)
+        queries, mark = queries_since(server, mark)
+        run = sbs.http(server.base, "GET", f"/api/runs/{run_id}")
+        done = sum(1 for j in run["jobs"] if j["status"] in FINISHED_JOB) - done0
+        out["big_finished_in_window"] = done
+        out["big_jobs_per_s"] = done / (t2 - t1)
+        out["big_cpu_per_job_ms"] = 1000 * (cpu2 - cpu1) / done if done else None
+        out["big_queries_per_job"] = queries / done if done else None
+        out["big_peak_rss"] = sbs.mem_mib(server.pid, "VmHWM")
+        out["big_load_end"] = sbs.load()
+        try:
+            sbs.http(server.base, "POST", f"/api/runs/{run_id}/cancel")
+        except OSError as e:  # the server is stopped next anyway
+            out["big_cancel"] = str(e)
+    finally:
+        server.stop()
+    return out
+
+
+def request_durations(lines, path_prefix):
+    pattern = re.compile(r"Request finished HTTP/\S+ GET https?://[^/\s]+(/\S*) - (\d+) .*?([\d.]+)ms")
+    found = []
+    for line in lines:
+        m = pattern.search(line)
+        if m and m.group(1).startswith(path_prefix):
+            found.append(float(m.group(3)))
+    return found
+
+
+def phase_queue(work, args):
+    out = {"load_start": sbs.load()}
+    server = start(work, "shell", [REQUEST_LOG])
+    try:
+        repo = server.project("q", sbs.ONE_JOB)
+        sha = sbs.commit(repo, "warm", 0)
+        server.push("q", "warm", sha, "warm")
+        server.wait_finished("q", 1, 300)
+        n = args.queue_runs
+        shas = [sbs.commit(repo, f"q/{i}", 10 + i) for i in range(n)]
+        rss = []
+        sampling = [True]
+
+        def sample():
+            while sampling[0]:
+                try:
+                    rss.append(sbs.mem_mib(server.pid, "VmRSS"))
+                except (OSError, StopIteration):
+                    pass
+                time.sleep(0.5)
+
+        threading.Thread(target=sample, daemon=True).start()
+        t0, cpu0 = time.monotonic(), sbs.cpu_s(server.pid)
+        for i, s in enumerate(shas):
+            server.push("q", f"q/{i}", s, f"q-{i}")
+        out["webhooks_s"] = time.monotonic() - t0
+        mark = len(log_lines(server))
+        client = []
+        t1 = time.monotonic()
+        while time.monotonic() - t1 < args.queue_window:
+            sent = time.perf_counter()
+            page = sbs.http(server.base, "GET", "/api/projects/q/runs?pageSize=25")
+            client.append((time.perf_counter() - sent) * 1000)
+            time.sleep(0.2)
+        lines = log_lines(server)[mark:]
+        server_side = request_durations(lines, "/api/projects/q/runs")
+        queued = {s: server.count("q", s) for s in ("queued", "running", "succeeded")}
+        sampling[0] = False
+        out["runs_list_server_p50_ms"] = statistics.median(server_side) if server_side else None
+        out["runs_list_server_p95_ms"] = sbs.p95(server_side) if server_side else None
+        out["runs_list_client_p50_ms"], out["runs_list_client_p95_ms"] = statistics.median(client), sbs.p95(client)
+        out["runs_list_requests"] = len(server_side)
+        out["total_runs"] = page["total"]
+        out["after_window"] = queued
+        out["rss_first"], out["rss_last"], out["rss_max"] = rss[0], rss[-1], max(rss)
+        out["cpu_s"] = sbs.cpu_s(server.pid) - cpu0
+        out["load_end"] = sbs.load()
+    finally:
+        server.stop()
+    return out
+
+
+def threads_of(pid):
+    found = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            found[tid] = (status["Name"], int(status["voluntary_ctxt_switches"]) + int(status["nonvoluntary_ctxt_switches"]),
+                          (int(fields[11]) + int(fields[12])) / sbs.CLK_TCK)
+        except (OSError, KeyError):
+            pass
+    return found
+
+
+def phase_idle(work, args, backend="docker"):
+    out = {"load_start": sbs.load()}
+    server = start(work, backend)
+    try:
+        repo = server.project("idle", sbs.ONE_JOB)
+        sha = sbs.commit(repo, "warm", 0)
+        server.push("idle", "warm", sha, "warm")
+        server.wait_finished("idle", 1, 300)
+        time.sleep(5)
+        before, cpu0, t0 = threads_of(server.pid), sbs.cpu_s(server.pid), time.monotonic()
+        time.sleep(args.idle)
+        after, cpu1, t1 = threads_of(server.pid), sbs.cpu_s(server.pid), time.monotonic()
+        out["idle_cpu_pct"] = 100 * (cpu1 - cpu0) / (t1 - t0)
+        out["idle_rss"] = sbs.mem_mib(server.pid, "VmRSS")
+        wakes = {}
+        for tid, (name, switches, cpu) in after.items():
+            b = before.get(tid, (name, 0, 0.0))
+            key = name
+            w, c = wakes.get(key, (0, 0.0))
+            wakes[key] = (w + switches - b[1], c + cpu - b[2])
+        out["wakeups_per_s"] = {k: round(w / (t1 - t0), 2) for k, (w, c) in sorted(wakes.items(), key=lambda kv: -kv[1][0]) if w}
+        out["load_end"] = sbs.load()
+    finally:
+        server.stop()
+    return out
+
+
+def phase_burst(work, args, backend="docker"):
+    out = {"load_start": sbs.load()}
+    server = start(work, backend)
+    counters = None
+    try:
+        repo = server.project("bench", sbs.ONE_JOB)
+        sha = sbs.commit(repo, "warm", 0)
+        server.push("bench", "warm", sha, "warm")
+        server.wait_finished("bench", 1, 300)
+        tool = "/tmp/perf-tools/dotnet-counters"
+        csv = os.path.join(server.work, "counters.csv")
+        if os.path.exists(tool):
+            counters = subprocess.Popen([tool, "collect", "-p", str(server.pid), "--refresh-interval", "1", "--format", "csv",
+                                         "-o", csv, "--counters", "System.Runtime"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        n = args.burst_runs
+        shas = [sbs.commit(repo, f"b/{i}", 10 + i) for i in range(n)]
+        cpu0, t0 = sbs.cpu_s(server.pid), time.monotonic()
+        for i, s in enumerate(shas):
+            server.push("bench", f"b/{i}", s, f"b-{i}")
+        end, done = server.wait_finished("bench", n + 1, 600 + 10 * n)
+        out["makespan_s"] = end - t0
+        out["cpu_per_run_ms"] = 1000 * (sbs.cpu_s(server.pid) - cpu0) / n
+        out["peak_rss"] = sbs.mem_mib(server.pid, "VmHWM")
+        out["rss_after"] = sbs.mem_mib(server.pid, "VmRSS")
+        out["succeeded"] = done["succeeded"] - 1
+        out["load_end"] = sbs.load()
+        if counters:
+            counters.terminate()
+            counters.wait(timeout=30)
+            out["counters_csv"] = csv
+            keep = os.path.join(tempfile.gettempdir(), f"pipeliner-burst-counters-{os.getpid()}.csv")
+            shutil.copy(csv, keep)
+            out["counters_kept"] = keep
+    finally:
+        if counters and counters.poll() is None:
+            counters.kill()
+        server.stop()
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--phases", default="perjob,queue,idle,burst")
+    parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--server-dll", help="another build of Pipeliner.Server.dll (e.g. a copy of main's, for before/after)")
+    parser.add_argument("--one-job-runs", type=int, default=20)
+    parser.add_argument("--jobs", dest="matrix", default="40x256", help="jobs x matrix instances of the big run (40x250 = 10,000)")
+    parser.add_argument("--window", type=int, default=90, help="seconds the big run is watched")
+    parser.add_argument("--queue-runs", type=int, default=1000)
+    parser.add_argument("--queue-window", type=int, default=60)
+    parser.add_argument("--idle", type=int, default=60)
+    parser.add_argument("--burst-runs", type=int, default=100)
+    parser.add_argument("--backend", default="docker", help="backend of the idle and burst phases")
+    args = parser.parse_args()
+    os.environ.setdefault("DOCKER_HOST", "unix:///tmp/pipeliner-docker/docker.sock")
+    if args.server_dll:
+        sbs.SERVER_DLL = os.path.abspath(args.server_dll)
+    commit_id = subprocess.run(["git", "-C", sbs.ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, Pipeliner {commit_id}"
+          f"{' (server ' + sbs.SERVER_DLL + ')' if args.server_dll else ''}, {os.cpu_count()} cores, load average {sbs.load()}", flush=True)
+    if not args.no_build and not args.server_dll:
+        subprocess.run(["dotnet", "build", os.path.join(sbs.ROOT, "src/Pipeliner.Server"), "-c", "Release", "-nologo", "-v", "q"],
+                       check=True, stdout=subprocess.DEVNULL)
+    work = tempfile.mkdtemp(prefix="pipeliner-scale-")
+    try:
+        for phase in filter(None, args.phases.split(",")):
+            result = {"perjob": phase_perjob, "queue": phase_queue,
+                      "idle": lambda w, a: phase_idle(w, a, a.backend), "burst": lambda w, a: phase_burst(w, a, a.backend)}[phase](work, args)
+            if phase == "perjob" and result.get("big_cpu_per_job_ms"):
+                result["ratio_cpu_big_to_one_job"] = result["big_cpu_per_job_ms"] / result["one_job_cpu_ms"]
+            print(f"# {phase}: {json.dumps(result)}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"# load average {sbs.load()} at the end")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
