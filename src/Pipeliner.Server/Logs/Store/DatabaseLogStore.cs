@@ -101,15 +101,7 @@ public sealed class DatabaseLogStore(IServiceScopeFactory scopes, LogCompletions
 
     public Stream OpenRead(LogRef log) => DatabaseLogStream.Open(scopes, log.Path);
 
-    public LogSlice Read(LogRef log, long offset, long maxBytes)
-    {
-        var stream = OpenRead(log);
-        var total = stream.Length;
-        var start = Math.Clamp(offset, 0, total);
-        var length = Math.Min(total - start, maxBytes);
-        stream.Seek(start, SeekOrigin.Begin);
-        return new LogSlice(new BoundedStream(stream, length), start, length, total);
-    }
+    public LogSlice Read(LogRef log, long offset, long maxBytes) => LogSlice.Of(OpenRead(log), offset, maxBytes);
 
     public async Task<(List<LogMatch> Matches, bool Truncated)> SearchAsync(LogRef log, string query, int limit, CancellationToken cancellationToken)
     {

@@ -23,7 +23,18 @@ public sealed record LogRef(long RunId, string JobId, int Attempt, string Path)
 public sealed record LogAppendResult(bool Accepted, long Length, IReadOnlyList<LogLine> Lines);
 
 /// <summary>The bytes of a log that an answer covers: <see cref="Content"/> holds <see cref="Length"/> bytes from <see cref="Start"/>.</summary>
-public sealed record LogSlice(Stream Content, long Start, long Length, long Total);
+public sealed record LogSlice(Stream Content, long Start, long Length, long Total)
+{
+    /// <summary>At most <paramref name="maxBytes"/> of a whole log's <paramref name="stream"/> from <paramref name="offset"/> (clamped to its end).</summary>
+    public static LogSlice Of(Stream stream, long offset, long maxBytes)
+    {
+        var total = stream.Length;
+        var start = Math.Clamp(offset, 0, total);
+        var length = Math.Min(total - start, maxBytes);
+        stream.Seek(start, SeekOrigin.Begin);
+        return new LogSlice(new BoundedStream(stream, length), start, length, total);
+    }
+}
 
 /// <summary>What a log takes: its bytes as served, its bytes on disk, whether it is stored compressed.</summary>
 public sealed record LogSize(long Bytes, long StoredBytes, bool Compressed);
