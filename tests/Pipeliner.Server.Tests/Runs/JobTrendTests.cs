@@ -48,7 +48,8 @@ public class JobTrendTests(AppWithAgent app) : IClassFixture<AppWithAgent>
         foreach (var point in points)
         {
             Assert.Equal(("succeeded", 1, "main"), (point.GetProperty("status").GetString(), point.GetProperty("attempt").GetInt32(), point.GetProperty("branch").GetString()));
-            Assert.InRange(point.GetProperty("durationSeconds").GetDouble(), 1.5, 120);
+            // The loop ends 2 s after the second it started in: between 1 and 2 s of busy work.
+            Assert.InRange(point.GetProperty("durationSeconds").GetDouble(), 1.0, 120);
             Assert.True(point.GetProperty("peakMemoryBytes").GetInt64() > 0, $"no peak memory: {point}");
             Assert.InRange(point.GetProperty("cpuTimeMs").GetInt64(), 1, 60_000);
         }
