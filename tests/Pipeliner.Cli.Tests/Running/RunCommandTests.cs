@@ -203,7 +203,7 @@ public sealed class RunCommandTests(CliDockerEngine engine) : IDisposable
             {
                 ["io.pipeliner.managed"] = "true",
                 // This machine, a process id no process has: its owner died.
-                ["io.pipeliner.owner"] = $"{Environment.MachineName}/{int.MaxValue}/1",
+                ["io.pipeliner.owner"] = $"{Pipeliner.Engine.Backends.OwnerIdentity.LocalHost}/{int.MaxValue}/1",
             },
         });
         try

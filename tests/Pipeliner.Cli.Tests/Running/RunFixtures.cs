@@ -38,7 +38,7 @@ public sealed class CliDockerEngine : IAsyncLifetime
             {
                 ["label"] = new Dictionary<string, bool> { ["io.pipeliner.managed=true"] = true },
             },
-        })).Where(c => c.Labels["io.pipeliner.owner"].StartsWith($"{Environment.MachineName}/{Environment.ProcessId}/", StringComparison.Ordinal)).ToList();
+        })).Where(c => c.Labels["io.pipeliner.owner"].StartsWith($"{Pipeliner.Engine.Backends.OwnerIdentity.LocalHost}/{Environment.ProcessId}/", StringComparison.Ordinal)).ToList();
 
     public Task DisposeAsync()
     {

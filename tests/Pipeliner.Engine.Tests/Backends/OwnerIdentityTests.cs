@@ -43,7 +43,7 @@ public sealed class OwnerIdentityTests
     public async Task IsAlive_IsFalse_WhenTheProcessHasExited()
     {
         using var process = Process.Start(new ProcessStartInfo("/bin/true"))!;
-        var identity = new OwnerIdentity(Environment.MachineName, process.Id, 0);
+        var identity = new OwnerIdentity(OwnerIdentity.LocalHost, process.Id, 0);
         await process.WaitForExitAsync();
 
         Assert.False(identity.IsAlive());
@@ -67,7 +67,7 @@ public sealed class OwnerIdentityTests
         {
             var zombie = int.Parse((await parent.StandardOutput.ReadLineAsync())!, CultureInfo.InvariantCulture);
             using var child = Process.GetProcessById(zombie);
-            var identity = new OwnerIdentity(Environment.MachineName, zombie, child.StartTime.ToUniversalTime().Ticks / TimeSpan.TicksPerSecond);
+            var identity = new OwnerIdentity(OwnerIdentity.LocalHost, zombie, child.StartTime.ToUniversalTime().Ticks / TimeSpan.TicksPerSecond);
             Assert.True(identity.IsAlive());
             while (!File.ReadAllText($"/proc/{zombie}/stat").Contains(") Z ", StringComparison.Ordinal)) await Task.Delay(20);
 
@@ -83,5 +83,12 @@ public sealed class OwnerIdentityTests
     public void IsAlive_IsTrue_WhenOwnerIsOnAnotherHost()
     {
         Assert.True(new OwnerIdentity("some-other-host", 1, 1).IsAlive());
+    }
+
+    [Fact]
+    public void IsAlive_IsTrue_WhenTheOwnerHasThisMachinesNameButAnotherPidNamespace()
+    {
+        // A container with the host's name (--network host) has its own pids: it cannot tell whether a host process lives.
+        Assert.True(new OwnerIdentity(Environment.MachineName + "@1", 999_999_999, 1).IsAlive());
     }
 }

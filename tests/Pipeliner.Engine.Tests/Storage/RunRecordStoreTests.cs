@@ -1,4 +1,5 @@
 using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Backends;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Engine.Tests.Support;
 
@@ -66,7 +67,7 @@ public sealed class RunRecordStoreTests : IDisposable
     [Fact]
     public async Task MarkInterruptedAsync_MarksRunsOfDeadProcessesAndEndsTheirLogs_WhenTheyNeverFinished()
     {
-        var dead = await SaveRunningAsync("1", owner: $"{Environment.MachineName}/999999999/1");
+        var dead = await SaveRunningAsync("1", owner: $"{OwnerIdentity.LocalHost}/999999999/1");
         await File.WriteAllTextAsync(_layout.JobLog("1", "build", 1), "2026-12-04T10:00:00.000Z compiling\n2026-12-04T10:00:01.000Z half a li");
         await SaveRunningAsync("2", owner: null);
         var finished = Plans.Run(OneJob, runId: "3");

@@ -1,5 +1,6 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Pipeliner.Engine.Backends;
 
 namespace Pipeliner.Engine.Tests.Support;
 
@@ -68,7 +69,7 @@ public sealed class DockerEngineFixture : IAsyncLifetime
     public async Task<IReadOnlyList<ContainerListResponse>> ContainersOfProcessAsync(int processId)
     {
         var managed = await ContainersWithLabelAsync("io.pipeliner.managed", "true");
-        var prefix = $"{Environment.MachineName}/{processId}/";
+        var prefix = $"{OwnerIdentity.LocalHost}/{processId}/";
         return managed.Where(c => c.Labels.TryGetValue("io.pipeliner.owner", out var owner) && owner.StartsWith(prefix, StringComparison.Ordinal))
             .ToList();
     }

@@ -52,7 +52,7 @@ internal static class DockerProbe
             All = true,
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { ["io.pipeliner.owner"] = true } },
         });
-        var prefix = $"{Environment.MachineName}/{processId}/";
+        var prefix = $"{Pipeliner.Engine.Backends.OwnerIdentity.LocalHost}/{processId}/";
         return owned.Where(c => c.Labels["io.pipeliner.owner"].StartsWith(prefix, StringComparison.Ordinal)).ToList();
     }
 
