@@ -1,11 +1,10 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Pipeliner.Agent.Contracts;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Engine.Workspaces;
+using Pipeliner.Server.Artifacts;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Runs;
@@ -16,7 +15,8 @@ namespace Pipeliner.Server.Agents;
 /// <summary>
 /// What a job attempt downloads and uploads through the server, with the attempt's own credential (which stops working
 /// when the attempt ends): the commit's tree, the artifacts of the jobs it needs, its cache, and its own artifacts and
-/// cache (each upload's SHA-256 checked against the bytes received; kept aside until the attempt's end is recorded).
+/// cache (each upload's SHA-256 checked against the bytes received; kept aside in <see cref="IAttemptUploads"/> until the
+/// attempt's end is recorded), all through the stores, so any replica serves them.
 /// </summary>
 public static class AgentTransfers
 {
@@ -30,13 +30,6 @@ public static class AgentTransfers
         group.MapPut("/attempts/{id:long}/uploads/{kind}/{index:int}", UploadAsync)
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge);
     }
-
-    /// <summary>Where an attempt's uploads wait for its end: <c>uploads/{attempt}/{artifacts|cache|reports}/{index}.tar</c>.</summary>
-    public static string Upload(DataLayout layout, long attemptId, string kind, int index) =>
-        Path.Combine(UploadsOf(layout, attemptId), kind, index.ToString(CultureInfo.InvariantCulture) + ".tar");
-
-    public static string UploadsOf(DataLayout layout, long attemptId) =>
-        Path.Combine(layout.Root, "uploads", attemptId.ToString(CultureInfo.InvariantCulture));
 
     private static async Task<IResult> SourceAsync(
         long id, HttpContext http, PipelinerDbContext db, SourceArchives sources, CancellationToken cancellationToken)
@@ -57,7 +50,7 @@ public static class AgentTransfers
     }
 
     private static async Task<IResult> ArtifactAsync(
-        long id, string job, int index, HttpContext http, PipelinerDbContext db, RunStore store, DataLayout layout, CancellationToken cancellationToken)
+        long id, string job, int index, HttpContext http, PipelinerDbContext db, RunStore store, IArtifactStore artifacts, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
         if (row is null) return problem!;
@@ -65,14 +58,15 @@ public static class AgentTransfers
         // Scoped to the attempt: only the artifacts of jobs its job needs.
         if (!run.Upstream(run.Job(row.JobId)).Any(j => j.Id == job))
             return Problems.NotFound($"job '{row.JobId}' does not need a job '{job}' in run {row.RunId}");
-        var artifacts = AgentDispatch.ArtifactsOf(entity.Jobs.First(j => j.JobId == job));
-        if (index < 0 || index >= artifacts.Count) return Problems.NotFound($"job '{job}' has no artifact {index}");
-        var file = Path.Combine(layout.Artifacts(RunStore.RunKey(row.RunId), job), artifacts[index].File);
-        return File.Exists(file) ? TypedResults.PhysicalFile(file, "application/x-tar") : Problems.NotFound($"the archive of artifact {index} of job '{job}' is gone");
+        var listed = AgentDispatch.ArtifactsOf(entity.Jobs.First(j => j.JobId == job));
+        if (index < 0 || index >= listed.Count) return Problems.NotFound($"job '{job}' has no artifact {index}");
+        return await artifacts.OpenReadAsync(row.RunId, job, listed[index].File, cancellationToken) is { } content
+            ? TypedResults.Stream(content, "application/x-tar")
+            : Problems.NotFound($"the archive of artifact {index} of job '{job}' is gone");
     }
 
     private static async Task<IResult> CacheAsync(
-        long id, int index, HttpContext http, PipelinerDbContext db, RunStore store, DataLayout layout, CancellationToken cancellationToken)
+        long id, int index, HttpContext http, PipelinerDbContext db, RunStore store, ICacheStore caches, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
         if (row is null) return problem!;
@@ -81,19 +75,18 @@ public static class AgentTransfers
         var scopes = RunCacheScopes.For(entity, entity.Project!.DefaultBranch);
         foreach (var scope in scopes.Restore)
         {
-            var folder = new ArchiveFolder(layout.Cache(entity.Project.Name, scope, cache.Key));
-            if (!folder.Exists) continue;
-            var entries = folder.Read();
-            return index >= 0 && index < entries.Count
-                ? TypedResults.PhysicalFile(Path.Combine(folder.Directory, entries[index].File), "application/x-tar")
-                : Problems.NotFound($"the cache '{cache.Key}' has no archive {index}");
+            if (await caches.ReadAsync(entity.Project.Name, scope, cache.Key, cancellationToken) is not { } entries) continue;
+            var content = index >= 0 && index < entries.Count
+                ? await caches.OpenReadAsync(entity.Project.Name, scope, cache.Key, entries[index].File, cancellationToken)
+                : null;
+            return content is null ? Problems.NotFound($"the cache '{cache.Key}' has no archive {index}") : TypedResults.Stream(content, "application/x-tar");
         }
 
         return Problems.NotFound($"no cache '{cache.Key}' in scopes {string.Join(", ", scopes.Restore)}");
     }
 
     private static async Task<IResult> UploadAsync(
-        long id, string kind, int index, HttpContext http, PipelinerDbContext db, DataLayout layout, IOptions<PipelinerOptions> options,
+        long id, string kind, int index, HttpContext http, PipelinerDbContext db, IAttemptUploads uploads, IOptions<PipelinerOptions> options,
         CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
@@ -104,42 +97,22 @@ public static class AgentTransfers
         if (expected.Length != 64 || !expected.All(Uri.IsHexDigit))
             return Problems.BadRequest($"{AgentRoutes.Sha256Header}: the archive's SHA-256, 64 hexadecimal digits");
         var max = options.Value.Agent.MaxUploadBytes;
-        if (http.Request.ContentLength > max)
-            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"an upload carries at most {max} bytes (Pipeliner:Agent:MaxUploadBytes)");
+        var tooLarge = Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"an upload carries at most {max} bytes (Pipeliner:Agent:MaxUploadBytes)");
+        if (http.Request.ContentLength > max) return tooLarge;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = max;
 
-        var target = Upload(layout, row.Id, kind, index);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var partial = target + "." + Guid.NewGuid().ToString("N")[..8] + ".partial";
+        string digest;
         try
         {
-            string digest;
-            await using (var file = File.Create(partial))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            {
-                var buffer = new byte[81920];
-                long total = 0;
-                int read;
-                while ((read = await http.Request.Body.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    total += read;
-                    if (total > max)
-                        return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"an upload carries at most {max} bytes (Pipeliner:Agent:MaxUploadBytes)");
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-
-                digest = Convert.ToHexStringLower(hash.GetHashAndReset());
-            }
-
-            if (digest != expected)
-                return Problems.BadRequest($"the archive received has sha256 {digest[..12]}…, not the {expected[..12]}… sent in {AgentRoutes.Sha256Header}: send it again");
-            File.Move(partial, target, overwrite: true);
-            return TypedResults.NoContent();
+            digest = await uploads.SaveAsync(row.Id, kind, index, http.Request.Body, max, expected, cancellationToken);
         }
-        finally
+        catch (ArchiveTooLargeException)
         {
-            if (File.Exists(partial)) File.Delete(partial);
+            return tooLarge;
         }
+
+        return digest == expected
+            ? TypedResults.NoContent()
+            : Problems.BadRequest($"the archive received has sha256 {digest[..12]}…, not the {expected[..12]}… sent in {AgentRoutes.Sha256Header}: send it again");
     }
 }
