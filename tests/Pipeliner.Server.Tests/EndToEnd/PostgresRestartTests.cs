@@ -135,6 +135,8 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IDisposable
 
         Assert.True(accepted.Count > 0, "no run was accepted");
         await AssertEveryRunFinishesAsync(a, b, accepted.ToHashSet(), back);
+        output.WriteLine("revived by the stalled-run recovery: " +
+                         string.Join("; ", (first.Output + second.Output).Split('\n').Where(l => l.Contains("stalled (", StringComparison.Ordinal)).Select(l => l.Trim())));
     }
 
     /// <summary>
@@ -166,6 +168,8 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IDisposable
             string.Join("\n", unfinished.Take(10).Select(run => $"run {run.Id} #{run.Number} {run.Status} (201: {accepted.Contains(run.Id)}): " +
                 string.Join("; ", run.Jobs.Select(j => $"{j.Id} {j.Status} '{j.Reason}' attempts [{string.Join(", ", j.Attempts.Select(t => $"{t.Number} {t.Status} {t.Agent} {t.Message}"))}]")))));
         var runs = await Task.WhenAll(listed.Select(id => b.GetRunAsync(id)));
+        var lost = runs.SelectMany(r => r.Jobs.SelectMany(j => j.Attempts.Where(t => t.Cause == "lost").Select(t => $"run {r.Id} {j.Id} #{t.Number}: {t.Message}"))).ToList();
+        output.WriteLine($"{lost.Count} attempts lost: {string.Join("; ", lost)}");
         Assert.All(runs, run => Assert.True(run.Status == "succeeded", $"run {run.Id}: {run.Status}"));
     }
 
