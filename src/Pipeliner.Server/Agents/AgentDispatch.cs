@@ -35,7 +35,7 @@ internal sealed record StartedClaim(
 /// </summary>
 public sealed class AgentDispatch(
     IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, ActiveAttempts active, ServerMetrics metrics,
-    ICacheStore caches, IOptions<PipelinerOptions> options, TimeProvider time)
+    ICacheStore caches, IOptions<PipelinerOptions> options, TimeProvider time, ILogger<AgentDispatch> logger)
 {
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
 
@@ -129,17 +129,19 @@ public sealed class AgentDispatch(
 
         foreach (var candidate in candidates.Where(c => AgentLabels.Fits(c.RunsOn, labels)))
         {
-            if (!await TakeReadyAsync(candidate.Id, cancellationToken)) continue;
-            var secrets = await SecretsOfRunAsync(candidate.RunId, cancellationToken);
+            if (await TakeReadyAsync(candidate.Id, cancellationToken) is not { } takenAt) continue;
             var credential = AgentCredentials.New(AgentCredentials.AttemptPrefix);
             StartedClaim? started;
             try
             {
+                var secrets = await SecretsOfRunAsync(candidate.RunId, cancellationToken);
                 started = await coordinator.ChangeAsync(candidate.RunId, change => Claim(change, candidate.JobId, agentName, secrets, credential), cancellationToken);
             }
             catch
             {
-                await ReleaseReadyAsync(candidate.Id);
+                // Given back at once where the database still answers; else (an outage, a failing release) the flag's claim
+                // time tells StalledRunRecovery to decide the job again a lease later, on whichever replica.
+                await ReleaseReadyAsync(candidate.Id, takenAt);
                 throw;
             }
 
@@ -152,22 +154,36 @@ public sealed class AgentDispatch(
         return null;
     }
 
-    /// <summary>The claim itself: one conditional update, so two agents never take the same ready job.</summary>
-    private async Task<bool> TakeReadyAsync(long jobEntityId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The claim itself: one conditional update, so two agents never take the same ready job. It records when the flag was
+    /// taken (the time, or null when another agent took it first): a claim that never starts its attempt is found by it.
+    /// </summary>
+    private async Task<DateTimeOffset?> TakeReadyAsync(long jobEntityId, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        return await db.Jobs.Where(j => j.Id == jobEntityId && j.Ready)
-            .ExecuteUpdateAsync(set => set.SetProperty(j => j.Ready, false), cancellationToken) == 1;
+        DateTimeOffset? now = time.GetUtcNow();
+        var taken = await db.Jobs.Where(j => j.Id == jobEntityId && j.Ready)
+            .ExecuteUpdateAsync(set => set.SetProperty(j => j.Ready, false).SetProperty(j => j.ClaimedAt, now), cancellationToken);
+        return taken == 1 ? now : null;
     }
 
-    private async Task ReleaseReadyAsync(long jobEntityId)
+    /// <summary>Gives a flag this claim took back, unless the job moved on meanwhile; a failure is logged, not thrown.</summary>
+    private async Task ReleaseReadyAsync(long jobEntityId, DateTimeOffset takenAt)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        var pending = JobStatus.Pending.ToName();
-        await db.Jobs.Where(j => j.Id == jobEntityId && j.Status == pending)
-            .ExecuteUpdateAsync(set => set.SetProperty(j => j.Ready, true), CancellationToken.None);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+            var pending = JobStatus.Pending.ToName();
+            DateTimeOffset? taken = takenAt;
+            await db.Jobs.Where(j => j.Id == jobEntityId && j.Status == pending && !j.Ready && j.ClaimedAt == taken)
+                .ExecuteUpdateAsync(set => set.SetProperty(j => j.Ready, true).SetProperty(j => j.ClaimedAt, (DateTimeOffset?)null), CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Could not give back the claim on job row {Job} ({Message}); it is decided again after a lease", jobEntityId, e.Message);
+        }
     }
 
     /// <summary>Stores the hash of the attempt's credential and names the attempt by its id in the assignment and its URLs.</summary>

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Logging;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Agents;
@@ -19,6 +21,9 @@ public sealed class EmbeddedAgent(
 {
     public static readonly string Name = $"embedded@{Environment.MachineName}";
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an attempt's lines and end are sent again while the database is unreachable.</summary>
+    private static readonly TimeSpan ReportPatience = TimeSpan.FromMinutes(2);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -77,11 +82,35 @@ public sealed class EmbeddedAgent(
         try
         {
             if (stoppingToken.IsCancellationRequested) return;
-            await protocol.DoneAsync(work.Key, report, CancellationToken.None);
+            await WhileUnavailableAsync(() => protocol.DoneAsync(work.Key, report, CancellationToken.None), $"the end of job {work.Key.JobId} of run {work.Key.RunId}",
+                ReportPatience, stoppingToken);
         }
         finally
         {
             await archives.ForgetAsync(assignment);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/>, again every second while the database is unreachable (PostgreSQL restarting), for up
+    /// to <paramref name="patience"/>: an outage shorter than that loses neither an attempt's end nor its lines. Other
+    /// errors, and the last one, are thrown.
+    /// </summary>
+    private async Task WhileUnavailableAsync(Func<Task> call, string what, TimeSpan patience, CancellationToken stoppingToken)
+    {
+        var since = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                await call();
+                return;
+            }
+            catch (Exception e) when (DatabaseErrors.IsUnavailable(e) && Stopwatch.GetElapsedTime(since) < patience && !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("The database is unavailable ({Message}); sending {What} again in a second", e.Message, what);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
         }
     }
 
@@ -94,7 +123,16 @@ public sealed class EmbeddedAgent(
             while (!stop.IsCancellationRequested)
             {
                 await Task.Delay(interval, stop.Token);
-                if (!await protocol.ExtendLeaseAsync(work.Key, stop.Token)) await stop.CancelAsync();
+                try
+                {
+                    if (!await protocol.ExtendLeaseAsync(work.Key, stop.Token)) await stop.CancelAsync();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The database is out of reach for a moment: the job runs on, and the next beat extends the lease (one that
+                    // ran out meanwhile is refused then, and the job stopped).
+                    logger.LogWarning("Could not extend the lease of job {Job} of run {Run} ({Message}); trying again", work.Key.JobId, work.Key.RunId, e.Message);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -109,7 +147,17 @@ public sealed class EmbeddedAgent(
         while (await lines.WaitToReadAsync())
         {
             while (batch.Count < 500 && lines.TryRead(out var line)) batch.Add(line);
-            await protocol.LogAsync(key, batch, CancellationToken.None);
+            try
+            {
+                await WhileUnavailableAsync(() => protocol.LogAsync(key, batch, CancellationToken.None), $"log lines of job {key.JobId} of run {key.RunId}",
+                    ReportPatience, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // The job goes on, and its end is still reported.
+                logger.LogError(e, "Lost {Count} log lines of job {Job} of run {Run}", batch.Count, key.JobId, key.RunId);
+            }
+
             batch.Clear();
         }
     }

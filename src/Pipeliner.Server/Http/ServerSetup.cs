@@ -99,6 +99,7 @@ public static class ServerSetup
         services.AddScoped<RunReader>();
         services.AddScoped<RunFactory>();
         services.AddScoped<LeaseSweeper>();
+        services.AddScoped<StalledRunRecovery>();
         services.AddScoped<PendingReasonWriter>();
         services.AddScoped<BootstrapAdmin>();
         services.AddHttpContextAccessor();

@@ -30,12 +30,15 @@ public sealed class RunCoordinator(
     private readonly ConcurrentDictionary<long, byte> _statusPending = new();
 
     /// <summary>Applies <paramref name="change"/> to the run (null when it does not exist) and advances it.</summary>
-    public async Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, CancellationToken cancellationToken)
+    public Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, CancellationToken cancellationToken) =>
+        ChangeAsync(runId, change, fresh: false, cancellationToken);
+
+    private async Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, bool fresh, CancellationToken cancellationToken)
     {
         using var _ = await locks.AcquireAsync(runId, cancellationToken);
         // Where other replicas change runs too (PostgreSQL), a cached aggregate may be stale: the run is read again under
-        // the database's lock.
-        var loaded = database.SupportsReplicas ? null : cache.Take(runId);
+        // the database's lock. A fresh change reads it again anyway (its cached aggregate, if any, is replaced after).
+        var loaded = database.SupportsReplicas || fresh ? null : cache.Take(runId);
         IAsyncDisposable? clusterLock = null;
         T result;
         int ready;
@@ -121,18 +124,36 @@ public sealed class RunCoordinator(
         ChangeAsync(runId, _ => true, cancellationToken);
 
     /// <summary>
+    /// Reads the run from the database, whatever this process has cached, and advances it: every waiting job is decided
+    /// again (ready, pending and why, skipped), as at start-up. For runs a fault left behind (a claim or a first advance
+    /// cut short), where the cached aggregate may not know what the database holds.
+    /// </summary>
+    public Task ReviseAsync(long runId, CancellationToken cancellationToken) =>
+        ChangeAsync(runId, _ => true, fresh: true, cancellationToken);
+
+    /// <summary>
     /// The ready flag agents claim by, on the jobs this change wrote: set on those that became ready, with why they wait
-    /// (from the agents online now, saved with the change), cleared on the others (started, skipped, canceled).
+    /// (from the agents online now, saved with the change), cleared on the others (started, skipped, canceled). Any claim
+    /// time on them is cleared too: this change decided the job (a claim's own change started it). Written whatever the
+    /// context last saw: claims take the flag outside the aggregate.
     /// </summary>
     private static async Task MarkReadyAsync(AsyncServiceScope scope, LoadedRun loaded, IReadOnlyList<RunJob> jobs, IReadOnlyList<RunJob> ready)
     {
         var readyIds = ready.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
         var reasons = ready.Count == 0 ? null
             : await scope.ServiceProvider.GetRequiredService<PendingReasonWriter>().ReasonsAsync(CancellationToken.None);
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         foreach (var job in jobs)
         {
             var stored = loaded.JobsById[job.Id];
+            stored.ClaimedAt = null;
             stored.Ready = readyIds.Contains(job.Id);
+            if (db.Entry(stored) is { State: EntityState.Unchanged or EntityState.Modified } entry)
+            {
+                entry.Property(j => j.ClaimedAt).IsModified = true;
+                entry.Property(j => j.Ready).IsModified = true;
+            }
+
             if (!stored.Ready) continue;
             stored.Status = JobStatus.Pending.ToName();
             stored.Reason = reasons!(stored.RunsOn);

@@ -78,7 +78,7 @@ public sealed class WebhookIntake(
         catch (CryptographicException e)
         {
             keyAlarm.Raise(project.Name, e);
-            return (null, (DeliveryOutcomes.Failed, WebhookKeyAlarm.Message(project.Name)));
+            return (null, (DeliveryOutcomes.Failed, keyAlarm.Describe(project.Name)));
         }
     }
 

@@ -30,6 +30,13 @@ public sealed class JobEntity
     /// <summary>The job may be handed to an agent now: its needs are done and its gate said run.</summary>
     public bool Ready { get; set; }
 
+    /// <summary>
+    /// When an agent's claim took <see cref="Ready"/>; cleared when the run coordinator next writes the job (the claim
+    /// started its attempt, or the job was decided again). A flag taken longer than a lease ago by a claim that never
+    /// started the attempt (its server failed or died in between) is what <c>StalledRunRecovery</c> looks for.
+    /// </summary>
+    public DateTimeOffset? ClaimedAt { get; set; }
+
     /// <summary>The labels an agent must have (comma-separated), from <c>runs-on</c>.</summary>
     public string RunsOn { get; set; } = "";
 

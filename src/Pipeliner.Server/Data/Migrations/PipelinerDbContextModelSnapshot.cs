@@ -548,6 +548,9 @@ namespace Pipeliner.Server.Data.Migrations
                     b.Property<string>("ApprovedBy")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ClaimedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("INTEGER");
 

@@ -582,6 +582,9 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.Property<string>("ApprovedBy")
                         .HasColumnType("text");
 
+                    b.Property<long?>("ClaimedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("bigint");
 
