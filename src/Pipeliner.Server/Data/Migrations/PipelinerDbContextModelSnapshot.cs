@@ -573,12 +573,12 @@ namespace Pipeliner.Server.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Ready");
-
                     b.HasIndex("Status");
 
                     b.HasIndex("RunId", "JobId")
                         .IsUnique();
+
+                    b.HasIndex("Ready", "RunId", "Position");
 
                     b.ToTable("Jobs");
                 });
@@ -933,10 +933,14 @@ namespace Pipeliner.Server.Data.Migrations
 
                     b.HasIndex("Status");
 
+                    b.HasIndex("ProjectId", "Id");
+
                     b.HasIndex("ProjectId", "Number")
                         .IsUnique();
 
                     b.HasIndex("ProjectId", "Branch", "Status");
+
+                    b.HasIndex("ProjectId", "Status", "Id");
 
                     b.ToTable("Runs");
                 });

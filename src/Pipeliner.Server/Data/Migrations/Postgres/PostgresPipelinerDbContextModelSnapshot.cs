@@ -607,12 +607,12 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Ready");
-
                     b.HasIndex("Status");
 
                     b.HasIndex("RunId", "JobId")
                         .IsUnique();
+
+                    b.HasIndex("Ready", "RunId", "Position");
 
                     b.ToTable("Jobs");
                 });
@@ -979,10 +979,14 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
 
                     b.HasIndex("Status");
 
+                    b.HasIndex("ProjectId", "Id");
+
                     b.HasIndex("ProjectId", "Number")
                         .IsUnique();
 
                     b.HasIndex("ProjectId", "Branch", "Status");
+
+                    b.HasIndex("ProjectId", "Status", "Id");
 
                     b.ToTable("Runs");
                 });
