@@ -17,9 +17,10 @@ Phases (each on a fresh server, shell backend unless said otherwise):
           SQL commands are counted from EF Core's command log (Microsoft.EntityFrameworkCore.Database.Command at
           Information); the log itself costs CPU, equally in both.
   queue   --queue-runs one-job runs sent as webhooks one after another (capacity 2, so they queue), then, while the
-          queue drains, the runs list of the API (GET /api/projects/{p}/runs, as the dashboard's list asks it) is read
-          every 0.2 s for --queue-window seconds: the server's own request duration (ASP.NET Core's "Request finished"
-          log line) p50/p95, and RSS every 0.5 s (first, last, max: flat or growing).
+          queue drains, the dashboard's runs page is read every 0.2 s for --queue-window seconds as the page asks it
+          (GET /api/projects/{p}/runs?pageSize=20, then GET /api/runs/failures?ids= of those runs): each request's
+          duration in the server (ASP.NET Core's "Request finished" log line) and at the client, p50/p95, and RSS every
+          0.5 s (first, last, max: flat or growing).
   idle    after one warm-up run, --idle seconds of nothing: CPU share of one core, RSS at the end, and the threads that
           woke up (context switches per thread from /proc/<pid>/task/*/status).
   burst   --burst-runs one-job runs, webhooks sent one after another while runs execute, every run awaited: CPU per run,
@@ -173,15 +174,24 @@ def phase_queue(work, args):
             server.push("q", f"q/{i}", s, f"q-{i}")
         out["webhooks_s"] = time.monotonic() - t0
         mark = len(log_lines(server))
-        client = []
+        client, client_failures = [], []
         t1 = time.monotonic()
         while time.monotonic() - t1 < args.queue_window:
+            # What the dashboard's runs page asks: a page of 20 runs, then the failed jobs of those runs.
             sent = time.perf_counter()
-            page = sbs.http(server.base, "GET", "/api/projects/q/runs?pageSize=25")
+            page = sbs.http(server.base, "GET", "/api/projects/q/runs?pageSize=20")
             client.append((time.perf_counter() - sent) * 1000)
+            ids = ",".join(str(r["id"]) for r in page["items"])
+            sent = time.perf_counter()
+            sbs.http(server.base, "GET", f"/api/runs/failures?ids={ids}")
+            client_failures.append((time.perf_counter() - sent) * 1000)
             time.sleep(0.2)
         lines = log_lines(server)[mark:]
         server_side = request_durations(lines, "/api/projects/q/runs")
+        server_failures = request_durations(lines, "/api/runs/failures")
+        out["failures_server_p50_ms"] = statistics.median(server_failures) if server_failures else None
+        out["failures_server_p95_ms"] = sbs.p95(server_failures) if server_failures else None
+        out["failures_client_p50_ms"], out["failures_client_p95_ms"] = statistics.median(client_failures), sbs.p95(client_failures)
         queued = {s: server.count("q", s) for s in ("queued", "running", "succeeded")}
         sampling[0] = False
         out["runs_list_server_p50_ms"] = statistics.median(server_side) if server_side else None

@@ -51,7 +51,7 @@ public static class OverviewEndpoints
             .OrderByDescending(id => id).Take(take).ToListAsync(cancellationToken);
 
         var wanted = branchRunIds.Concat(pullRunIds).ToList();
-        var byId = await db.Runs.AsNoTracking().Where(r => wanted.Contains(r.Id)).ToDictionaryAsync(r => r.Id, cancellationToken);
+        var byId = await db.Runs.AsNoTracking().Where(r => wanted.Contains(r.Id)).SummaryColumns().ToDictionaryAsync(r => r.Id, cancellationToken);
         List<RunSummaryResponse> Summaries(List<long> ids) => ids.Select(id => byId[id].ToSummary(project)).ToList();
         var lastDelivery = await DeliveryEndpoints.NewestAsync(db, entity.Id, cancellationToken);
         var failure = lastDelivery?.Outcome is DeliveryOutcomes.Failed or DeliveryOutcomes.InvalidSignature ? lastDelivery : null;
@@ -70,7 +70,7 @@ public static class OverviewEndpoints
         var current = page ?? 1;
         var query = db.Runs.AsNoTracking().Where(r => r.ProjectId == entity.Id && r.PullRequestNumber == number);
         var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderByDescending(r => r.Id).Skip((current - 1) * size).Take(size).ToListAsync(cancellationToken);
+        var items = await query.OrderByDescending(r => r.Id).Skip((current - 1) * size).Take(size).SummaryColumns().ToListAsync(cancellationToken);
         return TypedResults.Ok(new PagedResponse<RunSummaryResponse>(items.Select(r => r.ToSummary(project)).ToList(), total, current, size));
     }
 

@@ -64,6 +64,9 @@ public class PipelinerDbContext : DbContext, IDataProtectionKeyContext
             run.HasIndex(r => new { r.ProjectId, r.Number }).IsUnique();
             run.HasIndex(r => new { r.ProjectId, r.Branch, r.Status });
             run.HasIndex(r => r.Status);
+            // A project's runs newest first, all of them or of one status (the runs list, its counts): read in index order.
+            run.HasIndex(r => new { r.ProjectId, r.Id });
+            run.HasIndex(r => new { r.ProjectId, r.Status, r.Id });
             run.Property(r => r.PinnedBy).HasMaxLength(200);
             run.Property(r => r.LogsExpiry).HasMaxLength(500);
             run.Property(r => r.ArtifactsExpiry).HasMaxLength(500);
@@ -74,7 +77,8 @@ public class PipelinerDbContext : DbContext, IDataProtectionKeyContext
         {
             job.HasIndex(j => new { j.RunId, j.JobId }).IsUnique();
             job.HasIndex(j => j.Status);
-            job.HasIndex(j => j.Ready);
+            // The claim reads ready jobs oldest run first, in plan order: in index order, however long the queue.
+            job.HasIndex(j => new { j.Ready, j.RunId, j.Position });
             job.HasMany(j => j.Attempts).WithOne(a => a.Job).HasForeignKey(a => a.JobId);
             job.HasMany(j => j.Artifacts).WithOne().HasForeignKey(a => a.JobId);
             job.HasMany(j => j.Approvals).WithOne().HasForeignKey(a => a.JobId);

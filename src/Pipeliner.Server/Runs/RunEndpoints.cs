@@ -60,7 +60,7 @@ public static class RunEndpoints
         var number = page ?? 1;
         var total = await query.CountAsync(cancellationToken);
         var skip = (long)(number - 1) * size;
-        var items = skip >= total ? [] : await query.OrderByDescending(r => r.Id).Skip((int)skip).Take(size).ToListAsync(cancellationToken);
+        var items = skip >= total ? [] : await query.OrderByDescending(r => r.Id).Skip((int)skip).Take(size).SummaryColumns().ToListAsync(cancellationToken);
         return TypedResults.Ok(new PagedResponse<RunSummaryResponse>(items.Select(r => r.ToSummary(project)).ToList(), total, number, size));
     }
 

@@ -40,6 +40,19 @@ public sealed record PagedResponse<T>(IReadOnlyList<T> Items, int Total, int Pag
 
 public static class RunResponseMapping
 {
+    /// <summary>
+    /// Only the columns a list row shows (<see cref="ToSummary"/>): not the plan's JSON, the errors or the pin's author,
+    /// which a list of many runs would otherwise read and parse for every row.
+    /// </summary>
+    public static IQueryable<RunEntity> SummaryColumns(this IQueryable<RunEntity> runs) => runs.Select(r => new RunEntity
+    {
+        Id = r.Id, ProjectId = r.ProjectId, Number = r.Number, Status = r.Status, Event = r.Event, Branch = r.Branch, Tag = r.Tag,
+        CommitSha = r.CommitSha, CommitMessage = r.CommitMessage, Author = r.Author, PullRequestNumber = r.PullRequestNumber,
+        Trigger = r.Trigger, CreatedAt = r.CreatedAt, StartedAt = r.StartedAt, FinishedAt = r.FinishedAt,
+        ManualJobsAvailable = r.ManualJobsAvailable, PinnedAt = r.PinnedAt, LogsExpiredAt = r.LogsExpiredAt, LogsExpiry = r.LogsExpiry,
+        ArtifactsExpiredAt = r.ArtifactsExpiredAt, ArtifactsExpiry = r.ArtifactsExpiry,
+    });
+
     public static RunSummaryResponse ToSummary(this RunEntity run, string project) => new(
         run.Id, project, run.Number, run.Status, run.Event, run.Branch, run.Tag, run.CommitSha, run.CommitMessage, run.Author,
         run.PullRequestNumber, run.Trigger, run.CreatedAt, run.StartedAt, run.FinishedAt, Seconds(run.StartedAt, run.FinishedAt),

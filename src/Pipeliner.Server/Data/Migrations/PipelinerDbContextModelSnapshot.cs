@@ -593,12 +593,12 @@ namespace Pipeliner.Server.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Ready");
-
                     b.HasIndex("Status");
 
                     b.HasIndex("RunId", "JobId")
                         .IsUnique();
+
+                    b.HasIndex("Ready", "RunId", "Position");
 
                     b.ToTable("Jobs");
                 });
@@ -953,10 +953,14 @@ namespace Pipeliner.Server.Data.Migrations
 
                     b.HasIndex("Status");
 
+                    b.HasIndex("ProjectId", "Id");
+
                     b.HasIndex("ProjectId", "Number")
                         .IsUnique();
 
                     b.HasIndex("ProjectId", "Branch", "Status");
+
+                    b.HasIndex("ProjectId", "Status", "Id");
 
                     b.ToTable("Runs");
                 });

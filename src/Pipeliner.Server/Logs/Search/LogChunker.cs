@@ -14,10 +14,22 @@ public static class LogChunker
     public const int LinesPerChunk = 100;
     public const int MaxChunkBytes = 256 * 1024;
     private const int ReadBytes = 1024 * 1024;
+    private const int MaxBufferBytes = MaxChunkBytes + ReadBytes;
+    private const int SmallestBufferBytes = 4096;
+
+    /// <summary>Room for the whole rest of the log and one more byte (so its end is seen without growing), at most <see cref="MaxBufferBytes"/>.</summary>
+    private static int InitialBytes(Stream log)
+    {
+        if (!log.CanSeek) return MaxBufferBytes;
+        var rest = Math.Max(0, log.Length - log.Position) + 1;
+        return (int)Math.Clamp(rest, SmallestBufferBytes, MaxBufferBytes);
+    }
 
     public static async IAsyncEnumerable<IndexChunk> ChunksAsync(Stream log, SecretMasker masker, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var buffer = new byte[MaxChunkBytes + ReadBytes];
+        // Sized to the log (most logs are a few KiB): a fixed 1.25 MiB buffer and 2.5 MiB of chars per log were large
+        // objects that only a full collection returns, the largest part of the server's memory in a burst of runs.
+        var buffer = new byte[InitialBytes(log)];
         var chars = new char[buffer.Length];
         var text = new StringBuilder();
         var filled = 0;
@@ -26,8 +38,15 @@ public static class LogChunker
         var end = false;
         while (true)
         {
-            while (!end && filled < buffer.Length)
+            while (!end)
             {
+                if (filled == buffer.Length)
+                {
+                    if (buffer.Length == MaxBufferBytes) break;
+                    Array.Resize(ref buffer, (int)Math.Min(MaxBufferBytes, 2L * buffer.Length)); // longer than it said (it grew)
+                    chars = new char[buffer.Length];
+                }
+
                 var read = await log.ReadAsync(buffer.AsMemory(filled), cancellationToken);
                 end = read == 0;
                 filled += read;
@@ -72,8 +91,8 @@ public static class LogChunker
             }
             else
             {
-                content = rest[..MaxChunkBytes]; // a line longer than the buffer: indexed piece by piece
-                used += MaxChunkBytes;
+                content = rest[..Math.Min(MaxChunkBytes, rest.Length)]; // a line longer than the buffer: indexed piece by piece
+                used += content.Length;
             }
 
             if (text.Length > 0) text.Append('\n');

@@ -23,8 +23,10 @@ public static class CompressedLog
     /// <summary>Compresses <paramref name="source"/> from its start to its current end into a new file at <paramref name="path"/>.</summary>
     public static async Task WriteAsync(Stream source, string path, CancellationToken cancellationToken)
     {
-        var input = ArrayPool<byte>.Shared.Rent(BlockBytes);
-        var output = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(BlockBytes));
+        // Blocks are at most the log's size: a 200-byte log needs no 1 MiB buffers (large objects, kept by the shared pool).
+        var blockBytes = (int)Math.Clamp(source.Length, 1, BlockBytes);
+        var input = ArrayPool<byte>.Shared.Rent(blockBytes);
+        var output = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(blockBytes));
         var blocks = new List<(int Plain, int Packed)>();
         long total = 0;
         try
@@ -34,7 +36,7 @@ public static class CompressedLog
             await file.WriteAsync(Magic, cancellationToken);
             source.Seek(0, SeekOrigin.Begin);
             int filled;
-            while ((filled = await source.ReadAtLeastAsync(input.AsMemory(0, BlockBytes), BlockBytes, throwOnEndOfStream: false, cancellationToken)) > 0)
+            while ((filled = await source.ReadAtLeastAsync(input.AsMemory(0, blockBytes), blockBytes, throwOnEndOfStream: false, cancellationToken)) > 0)
             {
                 var packed = compressor.Wrap(input.AsSpan(0, filled), output);
                 await file.WriteAsync(output.AsMemory(0, packed), cancellationToken);
@@ -114,6 +116,7 @@ public static class CompressedLog
     {
         private readonly Decompressor _decompressor = new();
         private readonly long _length = blocks.Length == 0 ? 0 : blocks[^1].Offset + blocks[^1].Length;
+        private readonly int _largestBlock = blocks.Length == 0 ? 0 : blocks.Max(b => b.Length);
         private byte[]? _plain;
         private byte[]? _packed;
         private int _current = -1;
@@ -186,8 +189,8 @@ public static class CompressedLog
         {
             if (index == _current) return;
             var block = blocks[index];
-            _plain ??= new byte[BlockBytes];
-            if (_packed is null || _packed.Length < block.PackedLength) _packed = new byte[Math.Max(block.PackedLength, 64 * 1024)];
+            _plain ??= new byte[_largestBlock]; // the log's largest block, not always BlockBytes
+            if (_packed is null || _packed.Length < block.PackedLength) _packed = new byte[Math.Max(block.PackedLength, Math.Min(64 * 1024, _largestBlock))];
             file.Seek(block.PackedOffset, SeekOrigin.Begin);
             file.ReadExactly(_packed, 0, block.PackedLength);
             try

@@ -627,12 +627,12 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Ready");
-
                     b.HasIndex("Status");
 
                     b.HasIndex("RunId", "JobId")
                         .IsUnique();
+
+                    b.HasIndex("Ready", "RunId", "Position");
 
                     b.ToTable("Jobs");
                 });
@@ -999,10 +999,14 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
 
                     b.HasIndex("Status");
 
+                    b.HasIndex("ProjectId", "Id");
+
                     b.HasIndex("ProjectId", "Number")
                         .IsUnique();
 
                     b.HasIndex("ProjectId", "Branch", "Status");
+
+                    b.HasIndex("ProjectId", "Status", "Id");
 
                     b.ToTable("Runs");
                 });
