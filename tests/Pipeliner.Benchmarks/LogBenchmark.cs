@@ -17,6 +17,7 @@ using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Logs.Store;
+using Pipeliner.Server.ProjectSecrets;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Benchmarks;
@@ -176,6 +177,8 @@ public static class LogBenchmark
         services.AddSingleton(Options.Create(settings));
         services.AddSingleton(database);
         services.AddSingleton<ActiveAttempts>();
+        services.AddSingleton<LogMasking>();
+        services.AddScoped<SecretVault>();
         services.AddSingleton<IHostApplicationLifetime, ApplicationLifetime>();
         services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         database.AddDbContext(services);
