@@ -169,6 +169,8 @@ export function createClient(options: ClientOptions = {}) {
     /** The archive's bytes, read with the token a download link could not send. */
     artifactBlob: async (id: number, name: string) => (await send(`/api/runs/${id}/artifacts/${enc(name)}`)).blob(),
     cancel: (id: number) => post(`/api/runs/${id}/cancel`),
+    pin: (id: number) => post(`/api/runs/${id}/pin`),
+    unpin: (id: number) => post(`/api/runs/${id}/unpin`),
     retry: (id: number, jobs?: string[]) => post(`/api/runs/${id}/retry`, jobs ? { jobs } : {}),
     approve: (id: number, job: string) => post(`${jobPath(id, job)}/approve`),
     environments: (project: string) => json<Environment[]>(`/api/projects/${enc(project)}/environments`),

@@ -197,6 +197,8 @@ export interface RunSummary {
   durationSeconds: number | null;
   /** The run finished with manual jobs nobody started; starting one reopens it. */
   manualJobsAvailable?: boolean;
+  /** Retention never removes a pinned run's logs or artifacts (POST /api/runs/{id}/pin). */
+  pinned?: boolean;
 }
 
 export interface Paged<T> {
@@ -249,6 +251,9 @@ export interface RunError {
 
 export interface Run extends Omit<RunSummary, "pullRequest"> {
   pullRequest: number | null;
+  /** Who pinned the run, and when (null while it is not pinned). */
+  pinnedBy?: string | null;
+  pinnedAt?: string | null;
   sourceBranch: string | null;
   stages: string[];
   jobs: Job[];

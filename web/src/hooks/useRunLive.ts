@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api/client";
 import { subscribeRunEvents } from "../api/runEvents";
 import { finishedStatuses, type LogLineEvent, type Run } from "../api/types";
@@ -28,11 +28,15 @@ export function useRunLive(address: RunAddress): LiveRun {
   const logLines = useMemo(() => new Emitter<LogLineEvent>(), []);
   const { set } = state;
   const unfinished = state.data !== undefined && !finishedStatuses.has(state.data.status);
+  // Pinning is no step of the run's progress: status events may carry the pin of when the run last changed, so the pin
+  // stays as the last full read (or the pin action's reload) gave it.
+  const pin = useRef<Pick<Run, "pinned" | "pinnedBy" | "pinnedAt">>({});
+  if (state.data) pin.current = { pinned: state.data.pinned, pinnedBy: state.data.pinnedBy, pinnedAt: state.data.pinnedAt };
 
   useEffect(() => {
     if (!unfinished || runId === undefined) return;
     const stop = subscribeRunEvents(api, runId, {
-      onStatus: (run) => set(run),
+      onStatus: (run) => set({ ...run, ...pin.current }),
       onLog: (line) => logLines.emit(line),
       onConnection: setConnected,
     });

@@ -78,6 +78,7 @@ export function RunDetailPage({ address, job }: { address: RunAddress; job?: str
         busy={action.busy}
         onCancel={() => act("cancel", () => api.cancel(runId))}
         onRetry={() => act("retry", () => api.retry(runId))}
+        onPin={(pin) => act("pin", () => (pin ? api.pin(runId) : api.unpin(runId)))}
       />
       <PromoteButtons
         project={run.project}

@@ -32,6 +32,9 @@ public sealed class LogSearchIndexDamagedException(string message, Exception inn
 /// </summary>
 public interface ILogSearchIndex
 {
+    /// <summary>How many lines a piece holds at most (<see cref="LogChunker"/>): what suits this index's size and speed.</summary>
+    int LinesPerChunk { get; }
+
     Task<bool> ContainsAsync(LogRef log, CancellationToken cancellationToken);
 
     /// <summary>Indexes a log's pieces, in order, replacing whatever the index held for that log.</summary>

@@ -5,8 +5,8 @@ using Pipeliner.Engine.Logging;
 namespace Pipeliner.Server.Logs.Search;
 
 /// <summary>
-/// Cuts a log into the pieces the search index holds: about <see cref="LinesPerChunk"/> lines (fewer when they are
-/// long), each with its first line's number, its byte range in the log, and its lines as the viewer shows them with
+/// Cuts a log into the pieces the search index holds: about <c>linesPerChunk</c> lines (fewer when they are
+/// long; <see cref="LinesPerChunk"/> by default), each with its first line's number, its byte range in the log, and its lines as the viewer shows them with
 /// the secrets of <paramref name="masker"/> masked.
 /// </summary>
 public static class LogChunker
@@ -25,8 +25,13 @@ public static class LogChunker
         return (int)Math.Clamp(rest, SmallestBufferBytes, MaxBufferBytes);
     }
 
-    public static async IAsyncEnumerable<IndexChunk> ChunksAsync(Stream log, SecretMasker masker, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static IAsyncEnumerable<IndexChunk> ChunksAsync(Stream log, SecretMasker masker, CancellationToken cancellationToken) =>
+        ChunksAsync(log, masker, LinesPerChunk, cancellationToken);
+
+    public static async IAsyncEnumerable<IndexChunk> ChunksAsync(
+        Stream log, SecretMasker masker, int linesPerChunk, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(linesPerChunk, 1);
         // Sized to the log (most logs are a few KiB): a fixed 1.25 MiB buffer and 2.5 MiB of chars per log were large
         // objects that only a full collection returns, the largest part of the server's memory in a burst of runs.
         var buffer = new byte[InitialBytes(log)];
@@ -54,7 +59,7 @@ public static class LogChunker
 
             if (filled == 0) yield break;
 
-            var (used, newlines, chunkText) = Cut(buffer.AsSpan(0, filled), end, chars, text, masker);
+            var (used, newlines, chunkText) = Cut(buffer.AsSpan(0, filled), end, chars, text, masker, linesPerChunk);
             yield return new IndexChunk(line, offset, used, chunkText);
             line += newlines;
             offset += used;
@@ -64,12 +69,13 @@ public static class LogChunker
     }
 
     /// <summary>One chunk from the start of the buffer: whole lines, up to the line count or about the size.</summary>
-    private static (int Used, int Newlines, string Text) Cut(ReadOnlySpan<byte> span, bool end, char[] chars, StringBuilder text, SecretMasker masker)
+    private static (int Used, int Newlines, string Text) Cut(
+        ReadOnlySpan<byte> span, bool end, char[] chars, StringBuilder text, SecretMasker masker, int linesPerChunk)
     {
         var used = 0;
         var newlines = 0;
         text.Clear();
-        for (var lines = 0; lines < LinesPerChunk && used < MaxChunkBytes && used < span.Length; lines++)
+        for (var lines = 0; lines < linesPerChunk && used < MaxChunkBytes && used < span.Length; lines++)
         {
             var rest = span[used..];
             var newline = rest.IndexOf((byte)'\n');

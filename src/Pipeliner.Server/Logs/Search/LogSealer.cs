@@ -187,7 +187,7 @@ public sealed class LogSealer(
             var masker = await masking.ForProjectAsync(run.ProjectId, cancellationToken);
             await using var content = store.OpenRead(log);
             await index.AddAsync(new IndexedLog(log, run.Project, run.Branch, run.Number, run.CreatedAt),
-                LogChunker.ChunksAsync(content, masker, cancellationToken), cancellationToken);
+                LogChunker.ChunksAsync(content, masker, index.LinesPerChunk, cancellationToken), cancellationToken);
         }
 
         if (options.Value.Logs.CompressFinished) await store.CompressAsync(log, cancellationToken);

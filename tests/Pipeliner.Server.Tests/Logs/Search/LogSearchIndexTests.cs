@@ -122,6 +122,22 @@ public abstract class LogSearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CandidatesAsync_FindsEachRareMatchOnceInOrder_AmongManyPiecesOfACommonText()
+    {
+        var index = Open();
+        int[] needles = [16, 17, 90, 399];
+        await index.AddAsync(Log(8), Chunks([.. Enumerable.Range(0, 400).Select(i => $"step {i} common words{(needles.Contains(i) ? " needle" : "")}")]),
+            CancellationToken.None);
+        await index.AddAsync(Log(9), Chunks("newer common words"), CancellationToken.None);
+
+        var rare = await Candidates(index, "NEEDLE");
+        var common = await Candidates(index, "common words", project: "shop");
+
+        Assert.Equal(needles.Select(i => (8L, 1L + 100 * i)), rare.Select(c => (c.Log.Log.RunId, c.FirstLine)));
+        Assert.Equal([(9L, 1L), .. Enumerable.Range(0, 400).Select(i => (8L, 1L + 100 * i))], common.Select(c => (c.Log.Log.RunId, c.FirstLine)));
+    }
+
+    [Fact]
     public async Task AddAsync_ReplacesALogsPieces_AndRemoveAsyncDropsThem()
     {
         var index = Open();
@@ -185,7 +201,7 @@ public sealed class SqliteLogSearchIndexTests : LogSearchIndexTests
     {
         var lines = Enumerable.Range(1, 250).Select(i => $"2026-12-04T12:00:00.000Z line {i} s3cr3t \u001b[1mbold\u001b[0m").ToList();
         var bytes = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines));
-        var chunks = await LogChunker.ChunksAsync(new MemoryStream(bytes), new SecretMasker(["s3cr3t"]), CancellationToken.None).ToListAsync();
+        var chunks = await LogChunker.ChunksAsync(new MemoryStream(bytes), new SecretMasker(["s3cr3t"]), 100, CancellationToken.None).ToListAsync();
 
         Assert.Equal([1L, 101L, 201L], chunks.Select(c => c.FirstLine));
         Assert.Equal(bytes.Length, chunks.Sum(c => c.Length));
