@@ -12,7 +12,15 @@ registration token, and the server's embedded agent is off: the 50 pushes on one
 also reports the bytes of agent protocol traffic per job, as the server counts them (`pipeliner_agent_protocol_bytes_total`
 on /metrics: bodies, request and status lines, headers). The server's CPU time per job is reported in both modes.
 
-Usage: python3 deploy/bench/server-benchmarks.py [--agents N] [--no-build]
+With --compare, the embedded agent and one remote agent serve the same server, in the same sitting: the sequential
+pushes alternate between them (each commit's `runs-on` names `embedded` or `remote`, a label only that agent has), so
+that the machine's load weighs on both alike; p50 and p95 are reported for each. No burst.
+
+With --phases, the sequential pushes also report where each one's time went, as p50 / p95 of each step (all clocks are
+this machine's): webhook sent -> run created (the run's createdAt) -> job claimed by the agent (the attempt's startedAt)
+-> the job runner started on the agent (its first log line, "pipeliner: job ...") -> first output of the container.
+
+Usage: python3 deploy/bench/server-benchmarks.py [--agents N | --compare] [--pushes N] [--no-burst] [--phases] [--keep-output] [--no-build]
 (needs DOCKER_HOST; builds the server and CLI in Release first unless --no-build)
 """
 import datetime, hashlib, hmac, json, os, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
@@ -65,13 +73,42 @@ def wait_run(base, sha, timeout=300):
     raise TimeoutError(f"no finished run for {sha}")
 
 
-def first_line_time(base, run_id):
+def stamp(text):
+    """Seconds since the epoch of an ISO 8601 UTC time as the server writes it (log lines, API fields)."""
+    text = text.rstrip("Z").split("+")[0]
+    if "." in text:
+        head, fraction = text.split(".")
+        text = f"{head}.{fraction[:6]}"
+    else:
+        text += ".0"
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def log_time(base, run_id, marker):
     log = request(base, "GET", f"/api/runs/{run_id}/jobs/build/log")
     for line in log.splitlines():
-        if "$ echo start" in line:
-            stamp = line.split(" ", 1)[0]
-            return datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
-    raise ValueError("no start line in the log")
+        if marker in line:
+            return stamp(line.split(" ", 1)[0])
+    raise ValueError(f"no line with {marker!r} in the log")
+
+
+def first_line_time(base, run_id):
+    return log_time(base, run_id, "$ echo start")
+
+
+def phases(base, run_id, sent):
+    """The steps of one push, in ms: sent -> created -> claimed -> runner started -> first output."""
+    run = request(base, "GET", f"/api/runs/{run_id}")
+    created = stamp(run["createdAt"])
+    claimed = stamp(run["jobs"][0]["attempts"][0]["startedAt"])
+    runner = log_time(base, run_id, "pipeliner: job 'build'")
+    first = first_line_time(base, run_id)
+    return [(created - sent) * 1000, (claimed - created) * 1000, (runner - claimed) * 1000, (first - runner) * 1000]
+
+
+def load_average():
+    with open("/proc/loadavg") as load:
+        return " ".join(load.read().split()[0:3])
 
 
 def rss_kib(pid):
@@ -98,15 +135,20 @@ def agent_traffic(base):
     return values
 
 
-def start_agents(base, work, first, count, token=None):
+def output(work, name):
+    """Where a process's standard error goes: a file in the work directory with --keep-output, else nowhere."""
+    return open(os.path.join(work, f"{name}.err"), "w") if "--keep-output" in sys.argv else subprocess.DEVNULL
+
+
+def start_agents(base, work, first, count, token=None, labels="linux,docker"):
     token = token or request(base, "POST", "/api/agents/tokens", {"name": "bench"})["token"]
     agents = []
     for n in range(first, first + count):
         env = dict(os.environ, PIPELINER_AGENT_TOKEN=token)
         agents.append(subprocess.Popen(
             ["dotnet", os.path.join(ROOT, "src/Pipeliner.Cli/bin/Release/net10.0/pipeliner.dll"), "agent", "--server", base,
-             "--name", f"bench-{n}", "--labels", "linux,docker", "--capacity", "2", "--work-dir", os.path.join(work, f"agent-{n}")],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+             "--name", f"bench-{n}", "--labels", labels, "--capacity", "2", "--work-dir", os.path.join(work, f"agent-{n}")],
+            env=env, stdout=subprocess.DEVNULL, stderr=output(work, f"agent-{n}")))
     deadline = time.time() + 120
     while time.time() < deadline:
         online = [a for a in request(base, "GET", "/api/agents") if a["status"] == "online"]
@@ -116,9 +158,23 @@ def start_agents(base, work, first, count, token=None):
     raise TimeoutError("the agents did not come online")
 
 
+def pipeline(runs_on):
+    where = f"    runs-on: [{runs_on}]\n" if runs_on else ""
+    return f"stages: [build]\njobs:\n  build:\n    stage: build\n    image: alpine:3\n{where}    script: [\"echo start\"]\n"
+
+
+def percentiles(values):
+    values = sorted(values)
+    return statistics.median(values), values[max(0, int(0.95 * len(values)) - 1)]
+
+
 def main():
-    agent_count = int(sys.argv[sys.argv.index("--agents") + 1]) if "--agents" in sys.argv else 0
+    compare = "--compare" in sys.argv
+    agent_count = int(sys.argv[sys.argv.index("--agents") + 1]) if "--agents" in sys.argv else 1 if compare else 0
     build = "--no-build" not in sys.argv
+    pushes = int(sys.argv[sys.argv.index("--pushes") + 1]) if "--pushes" in sys.argv else 50
+    burst = "--no-burst" not in sys.argv and not compare
+    trace = "--phases" in sys.argv
     if build:
         subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Server"), "-c", "Release", "-nologo", "-v", "q"], check=True)
     if agent_count and build:
@@ -127,7 +183,7 @@ def main():
     repo = os.path.join(work, "repo")
     os.makedirs(repo)
     with open(os.path.join(repo, ".pipeliner.yml"), "w") as f:
-        f.write("stages: [build]\njobs:\n  build:\n    stage: build\n    image: alpine:3\n    script: [\"echo start\"]\n")
+        f.write(pipeline(None))
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", "init")
@@ -136,9 +192,12 @@ def main():
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(["dotnet", os.path.join(ROOT, "src/Pipeliner.Server/bin/Release/net10.0/Pipeliner.Server.dll"),
                                "--urls", base, f"--Pipeliner:DataDir={work}/data", f"--Pipeliner:BootstrapToken={TOKEN}",
-                               f"--Pipeliner:Agent:Capacity={0 if agent_count else 2}", "--Pipeliner:Projects:AllowLocalRepositories=true",
+                               f"--Pipeliner:Agent:Capacity={2 if compare or not agent_count else 0}",
+                               *(["--Pipeliner:Agent:Labels:0=linux", "--Pipeliner:Agent:Labels:1=docker", "--Pipeliner:Agent:Labels:2=embedded"] if compare else []), "--Pipeliner:Projects:AllowLocalRepositories=true",
                                "--Logging:LogLevel:Default=Warning"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=output(work, "server"))
+    if "--keep-output" in sys.argv:
+        print(f"standard error of the server and agents: {work}/*.err")
     peak = [0]
     sampling = [True]
     agents = []
@@ -164,38 +223,65 @@ def main():
                 time.sleep(0.2)
         token = None
         if agent_count:
-            agents, token = start_agents(base, work, 0, 1)
+            agents, token = start_agents(base, work, 0, 1, labels="linux,docker,remote" if compare else "linux,docker")
+            if compare:  # the embedded agent is listed too
+                while len([a for a in request(base, "GET", "/api/agents") if a["status"] == "online"]) < 2:
+                    time.sleep(0.2)
         request(base, "POST", "/api/projects", {"name": "bench", "repository": repo, "forge": "github",
                                                  "webhookSecret": SECRET.decode(), "defaultBranch": "main"})
 
-        def commit(branch, n):
+        def commit(branch, n, runs_on=None):
             git(repo, "checkout", "-q", "-B", branch)
             with open(os.path.join(repo, "n.txt"), "w") as f:
                 f.write(str(n))
+            with open(os.path.join(repo, ".pipeliner.yml"), "w") as f:
+                f.write(pipeline(runs_on))
             git(repo, "add", "-A")
             git(repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", f"c{n}")
             return git(repo, "rev-parse", "HEAD")
 
-        # Warm-up: clone the mirror, JIT the paths.
-        sha = commit("main", 0)
-        push_webhook(base, repo, "main", sha, "warm")
-        wait_run(base, sha)
+        # Warm-up: clone the mirror, JIT the paths (of both agents when comparing).
+        for n, runs_on in enumerate(["embedded", "remote"] if compare else [None]):
+            sha = commit("main", -1 - n, runs_on)
+            push_webhook(base, repo, "main", sha, f"warm-{n}")
+            wait_run(base, sha)
 
-        latencies, answers = [], []
-        for n in range(1, 51):
-            sha = commit("main", n)
+        latencies, answers, steps = [], [], []
+        by_agent = {"embedded": [], "remote": []}
+        load_before = load_average()
+        for n in range(1, pushes + 1):
+            runs_on = ("remote" if n % 2 else "embedded") if compare else None
+            sha = commit("main", n, runs_on)
             sent = time.time()
             answers.append(push_webhook(base, repo, "main", sha, f"seq-{n}"))
             run = wait_run(base, sha)
             latencies.append((first_line_time(base, run["id"]) - sent) * 1000)
+            if trace:
+                steps.append((runs_on, phases(base, run["id"], sent)))
+            if compare:
+                by_agent[runs_on].append(latencies[-1])
+        if compare:
+            for name, values in by_agent.items():
+                p50, p95 = percentiles(values)
+                print(f"1. webhook -> first job container output on the {name} agent, {len(values)} of {pushes} alternating pushes: "
+                      f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, min {min(values):.0f} ms, max {max(values):.0f} ms")
         latencies.sort()
         p50 = statistics.median(latencies)
-        p95 = latencies[int(0.95 * len(latencies)) - 1]
-        print(f"1. webhook -> first job container output, 50 sequential pushes (warm mirror): "
-              f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, min {latencies[0]:.0f} ms, max {latencies[-1]:.0f} ms")
+        p95 = latencies[max(0, int(0.95 * len(latencies)) - 1)]
+        where = "both agents, alternating" if compare else "one remote agent" if agent_count else "the embedded agent"
+        print(f"1. webhook -> first job container output, {pushes} sequential pushes on {where} (warm mirror): "
+              f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, min {latencies[0]:.0f} ms, max {latencies[-1]:.0f} ms "
+              f"(load average before {load_before}, after {load_average()})")
         answers.sort()
         print(f"   the webhook's 202 answer, seen by the client over loopback: p50 {statistics.median(answers):.1f} ms, "
-              f"p95 {answers[int(0.95 * len(answers)) - 1]:.1f} ms, max {answers[-1]:.1f} ms")
+              f"p95 {answers[max(0, int(0.95 * len(answers)) - 1)]:.1f} ms, max {answers[-1]:.1f} ms")
+        for i, name in enumerate(["webhook sent -> run created", "run created -> job claimed", "job claimed -> runner started",
+                                  "runner started -> first output"] if trace else []):
+            for who in ["embedded", "remote"] if compare else [None]:
+                p50, p95 = percentiles([s[i] for w, s in steps if w == who])
+                print(f"   {name}{f' ({who})' if who else ''}: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+        if not burst:
+            return 0
 
         if agent_count > 1:
             more, _ = start_agents(base, work, 1, agent_count - 1, token)

@@ -112,6 +112,24 @@ internal sealed class AgentClient(HttpClient http)
         });
     }
 
+    /// <summary>
+    /// Opens a file of the attempt (source, artifact, cache) with the attempt's credential and gives its body to
+    /// <paramref name="read"/> as it arrives (nothing is buffered here).
+    /// </summary>
+    public async Task ReceiveAsync(string url, string attemptCredential, Func<Stream, Task> read, CancellationToken cancellationToken)
+    {
+        await NetworkAsync(async () =>
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Get, url);
+            message.Headers.Add(AgentRoutes.AttemptCredentialHeader, attemptCredential);
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            await EnsureAsync(response, cancellationToken);
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await read(body);
+            return true;
+        });
+    }
+
     public async Task UploadAsync(string url, string attemptCredential, string file, string sha256, CancellationToken cancellationToken)
     {
         // Opened outside: a file the agent cannot read is its own fault, not the network's.

@@ -33,25 +33,14 @@ internal sealed class ServerWorkspaces(AgentClient client, DataLayout layout) : 
         var held = Find(assignment);
         var tar = Path.Combine(layout.Root, "sources", PathSlug.For(held.CommitSha) + ".tar");
         var gate = _gates.GetOrAdd(tar, _ => new SemaphoreSlim(1, 1));
+        Directory.CreateDirectory(directory);
         await gate.WaitAsync(cancellationToken);
         try
         {
             if (!File.Exists(tar))
             {
-                var partial = tar + "." + Guid.NewGuid().ToString("N")[..8] + ".partial";
-                try
-                {
-                    await client.DownloadAsync(AgentRoutes.Source(held.AttemptId), held.AttemptCredential, partial, cancellationToken);
-                    File.Move(partial, tar, overwrite: true);
-                }
-                catch (Exception e) when (e is HttpRequestException or AgentRefusedException)
-                {
-                    throw new WorkspaceException($"cannot get commit {held.CommitSha[..Math.Min(12, held.CommitSha.Length)]} from the server: {e.Message}", e);
-                }
-                finally
-                {
-                    if (File.Exists(partial)) File.Delete(partial);
-                }
+                await ReceiveAsync(held, tar, directory, cancellationToken);
+                return;
             }
         }
         finally
@@ -59,8 +48,34 @@ internal sealed class ServerWorkspaces(AgentClient client, DataLayout layout) : 
             gate.Release();
         }
 
-        Directory.CreateDirectory(directory);
+        // Another job of the commit brought it already: extracted outside the gate, alongside other jobs.
         await TarFile.ExtractToDirectoryAsync(tar, directory, overwriteFiles: true, cancellationToken);
+    }
+
+    /// <summary>The commit's tar from the server, extracted as it arrives and kept for the commit's other jobs at the same time.</summary>
+    private async Task ReceiveAsync(AgentAssignment held, string tar, string directory, CancellationToken cancellationToken)
+    {
+        var partial = tar + "." + Guid.NewGuid().ToString("N")[..8] + ".partial";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(tar)!);
+            await client.ReceiveAsync(AgentRoutes.Source(held.AttemptId), held.AttemptCredential, async body =>
+            {
+                await using var copy = File.Create(partial);
+                await using var tee = new TeeReadStream(body, copy);
+                await TarFile.ExtractToDirectoryAsync(tee, directory, overwriteFiles: true, cancellationToken);
+                await tee.DrainAsync(cancellationToken);
+            }, cancellationToken);
+            File.Move(partial, tar, overwrite: true);
+        }
+        catch (Exception e) when (e is HttpRequestException or AgentRefusedException)
+        {
+            throw new WorkspaceException($"cannot get commit {held.CommitSha[..Math.Min(12, held.CommitSha.Length)]} from the server: {e.Message}", e);
+        }
+        finally
+        {
+            if (File.Exists(partial)) File.Delete(partial);
+        }
     }
 
     public Task<WorkspaceFetch> ResolveAsync(JobAssignment assignment, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Formats.Tar;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Engine.Workspaces;
 
@@ -8,9 +7,9 @@ namespace Pipeliner.Server.Agents;
 /// <summary>
 /// The commit trees remote agents get instead of a clone: a tar of the commit's tree, made once per commit from the
 /// server's mirror (fetched with the project's credentials, which never leave the server) and kept under
-/// <c>sources/{project}/{commit}.tar</c>. It is made when a run is created (<see cref="Prepare"/>), while the run's
-/// first jobs wait for an agent, so that an agent's download of it answers at once; an agent that asks while it is being
-/// made waits for that one.
+/// <c>sources/{project}/{commit}.tar</c> (<see cref="CommitTreeTar"/>: read from the mirror's objects, nothing checked
+/// out). It is made when a run is created (<see cref="Prepare"/>), while the run's first jobs wait for an agent, so that
+/// an agent's download of it answers at once; an agent that asks while it is being made waits for that one.
 /// </summary>
 public sealed class SourceArchives(DataLayout layout, WorkspacePreparer workspaces, ILogger<SourceArchives> logger)
 {
@@ -40,18 +39,21 @@ public sealed class SourceArchives(DataLayout layout, WorkspacePreparer workspac
         {
             if (File.Exists(path)) return path;
             var mirror = await workspaces.EnsureCommitAsync(project, repository, commitSha, cancellationToken);
-            var tree = Path.Combine(layout.Root, "sources", ".tmp-" + Guid.NewGuid().ToString("N"));
+            var partial = path + "." + Guid.NewGuid().ToString("N")[..8] + ".partial";
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             try
             {
-                await Task.Run(() => mirror.CheckOut(commitSha, tree), cancellationToken);
-                var partial = path + "." + Guid.NewGuid().ToString("N")[..8] + ".partial";
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                await WriteTarAsync(tree, partial, cancellationToken);
+                // Straight from the mirror's objects: no clone of it and no checkout on disk to pack up again.
+                await Task.Run(() =>
+                {
+                    using var output = File.Create(partial);
+                    CommitTreeTar.Write(mirror, commitSha, output, Path.Combine(layout.Root, "sources", ".tmp-" + Guid.NewGuid().ToString("N")));
+                }, cancellationToken);
                 File.Move(partial, path, overwrite: true);
             }
             finally
             {
-                if (Directory.Exists(tree)) Directory.Delete(tree, recursive: true);
+                if (File.Exists(partial)) File.Delete(partial);
             }
 
             return path;
@@ -59,32 +61,6 @@ public sealed class SourceArchives(DataLayout layout, WorkspacePreparer workspac
         finally
         {
             gate.Release();
-        }
-    }
-
-    /// <summary>The tree without its <c>.git</c> folder (which names the server's mirror): files, folders and links as they are.</summary>
-    private static async Task WriteTarAsync(string tree, string tarPath, CancellationToken cancellationToken)
-    {
-        await using var output = File.Create(tarPath);
-        await using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            foreach (var entry in Entries(tree, tree))
-                await writer.WriteEntryAsync(entry, Path.GetRelativePath(tree, entry).Replace('\\', '/'), cancellationToken);
-        }
-
-        await output.FlushAsync(cancellationToken);
-    }
-
-    private static IEnumerable<string> Entries(string root, string directory)
-    {
-        foreach (var entry in Directory.EnumerateFileSystemEntries(directory).Order(StringComparer.Ordinal))
-        {
-            if (directory == root && Path.GetFileName(entry) == ".git") continue;
-            yield return entry;
-            if (Directory.Exists(entry) && new FileInfo(entry).LinkTarget is null)
-            {
-                foreach (var inner in Entries(root, entry)) yield return inner;
-            }
         }
     }
 }

@@ -118,9 +118,10 @@ public sealed class RunFactory(
     /// </summary>
     private async Task PrepareSourceAsync(ProjectEntity project, long runId, CancellationToken cancellationToken)
     {
-        if (!await db.Agents.AnyAsync(a => a.Name != Agents.EmbeddedAgent.Name && !a.Disabled, cancellationToken)) return;
-        var commit = await db.Runs.Where(r => r.Id == runId).Select(r => r.CommitSha).FirstAsync(cancellationToken);
-        sources.Prepare(project.Name, project.Repository, commit);
+        // One query: it is on the way to the run's first jobs becoming ready.
+        var commit = await db.Runs.Where(r => r.Id == runId && db.Agents.Any(a => a.Name != Agents.EmbeddedAgent.Name && !a.Disabled))
+            .Select(r => r.CommitSha).FirstOrDefaultAsync(cancellationToken);
+        if (commit is not null) sources.Prepare(project.Name, project.Repository, commit);
     }
 
     private async Task<RunEntity> ReserveAsync(ProjectEntity project, TriggerRequest trigger, TriggerContext context, RunStatus status, CancellationToken cancellationToken)
