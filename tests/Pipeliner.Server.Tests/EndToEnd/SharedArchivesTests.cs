@@ -84,6 +84,14 @@ public sealed class SharedArchivesTests : IDisposable
         Assert.Contains("artifact intact", await a.LogAsync(second, "check"), StringComparison.Ordinal);
         await AssertDownloadableAsync(a, second);
 
+        // Usage counts what the database holds, on any replica.
+        var usage = (await b.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/usage")).GetProperty("projects")[0];
+        var artifactBytes = (await a.GetFromJsonAsync<List<ArtifactView>>($"/api/runs/{first}/artifacts", Api.Json))!.Single().Size +
+                            (await a.GetFromJsonAsync<List<ArtifactView>>($"/api/runs/{second}/artifacts", Api.Json))!.Single().Size;
+        Assert.Equal(("shared", artifactBytes), (usage.GetProperty("project").GetString(), usage.GetProperty("artifactBytes").GetInt64()));
+        Assert.InRange(usage.GetProperty("cacheBytes").GetInt64(), 1, 100_000);
+        Assert.True(usage.GetProperty("logBytes").GetInt64() > 0);
+
         // Nothing of them is on either replica's disk.
         foreach (var replica in new[] { "a", "b" })
         {
