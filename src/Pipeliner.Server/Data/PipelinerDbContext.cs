@@ -77,8 +77,10 @@ public class PipelinerDbContext : DbContext, IDataProtectionKeyContext
         {
             job.HasIndex(j => new { j.RunId, j.JobId }).IsUnique();
             job.HasIndex(j => j.Status);
-            // The claim reads ready jobs oldest run first, in plan order: in index order, however long the queue.
-            job.HasIndex(j => new { j.Ready, j.RunId, j.Position });
+            // The claim reads ready jobs oldest run first, in plan order: in this index's order, however long the queue. Only
+            // ready jobs are in it (a partial index: the databases use an index for a bare boolean condition, WHERE "Ready",
+            // only when the index has that condition), so it stays as small as the queue.
+            job.HasIndex(j => new { j.RunId, j.Position }, "IX_Jobs_Ready_RunId_Position").HasFilter("\"Ready\"");
             job.HasMany(j => j.Attempts).WithOne(a => a.Job).HasForeignKey(a => a.JobId);
             job.HasMany(j => j.Artifacts).WithOne().HasForeignKey(a => a.JobId);
             job.HasMany(j => j.Approvals).WithOne().HasForeignKey(a => a.JobId);

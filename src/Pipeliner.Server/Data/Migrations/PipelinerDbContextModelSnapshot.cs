@@ -598,7 +598,8 @@ namespace Pipeliner.Server.Data.Migrations
                     b.HasIndex("RunId", "JobId")
                         .IsUnique();
 
-                    b.HasIndex("Ready", "RunId", "Position");
+                    b.HasIndex(new[] { "RunId", "Position" }, "IX_Jobs_Ready_RunId_Position")
+                        .HasFilter("\"Ready\"");
 
                     b.ToTable("Jobs");
                 });

@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace Pipeliner.Server.Data.Migrations.Postgres
+namespace Pipeliner.Server.Data.Migrations
 {
     /// <inheritdoc />
     public partial class RunListAndClaimIndexes : Migration
@@ -27,7 +27,8 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
             migrationBuilder.CreateIndex(
                 name: "IX_Jobs_Ready_RunId_Position",
                 table: "Jobs",
-                columns: new[] { "Ready", "RunId", "Position" });
+                columns: new[] { "RunId", "Position" },
+                filter: "\"Ready\"");
         }
 
         /// <inheritdoc />
