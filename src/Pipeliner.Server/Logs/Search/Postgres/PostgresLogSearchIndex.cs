@@ -24,7 +24,7 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
     private const int PageSize = 256;
 
     /// <summary>Pieces looked at per step when walking the ids down (a common text).</summary>
-    private const int WalkWindow = 16;
+    private const int WalkWindow = 8;
 
     /// <summary>Matching pieces a search is taken to want beyond a window, when choosing between walking and the index.</summary>
     private const int WalkWanted = 64;
