@@ -16,6 +16,7 @@ using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Search;
+using Pipeliner.Server.Logs.Search.Postgres;
 using Pipeliner.Server.Logs.Store;
 using Pipeliner.Server.ProjectSecrets;
 using Pipeliner.Server.Settings;
@@ -32,6 +33,48 @@ namespace Pipeliner.Benchmarks;
 public static class LogBenchmark
 {
     private const string RareMarker = "E-PAYMENT-7f3c9a1d";
+    private const int Searches = 25;
+
+    private static readonly (string Name, string Query)[] Queries =
+        [("rare", RareMarker), ("rare, lower case, part", "payment-7f3c9"), ("common (limit 100)", LogCorpus.CommonWord), ("absent", "no-such-text-anywhere")];
+
+    private static string Percentiles(List<double> times)
+    {
+        times.Sort();
+        return string.Create(CultureInfo.InvariantCulture, $"p50 {times[times.Count / 2]:F1} ms, p95 {times[(int)(times.Count * 0.95)]:F1} ms");
+    }
+
+    /// <summary>
+    /// The PostgreSQL index alone, on a database a full run filled (its log files gone): the candidates a search takes
+    /// (up to 100 pieces), for each query, <see cref="Searches"/> times.
+    /// <code>dotnet run -c Release --project tests/Pipeliner.Benchmarks -- --logs-index postgres</code>
+    /// </summary>
+    public static async Task IndexOnlyAsync(TextWriter output, string postgres)
+    {
+        var cpu = new CpuClock(new Npgsql.NpgsqlConnectionStringBuilder(postgres).Database);
+        await using var index = new PostgresLogSearchIndex(postgres, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresLogSearchIndex>.Instance);
+        var stats = await index.StatsAsync(CancellationToken.None);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"index: {stats.Logs} logs, {stats.Chunks} pieces, {stats.TextBytes / 1e6:F1} MB of log text, {stats.IndexBytes / 1e6:F1} MB; load average {CpuClock.LoadAverage()}"));
+        foreach (var (name, query) in Queries)
+        {
+            var times = new List<double>();
+            var found = 0;
+            var (processBefore, databaseBefore) = (cpu.ProcessSeconds, cpu.DatabaseSeconds);
+            for (var i = 0; i < Searches; i++)
+            {
+                var timer = Stopwatch.StartNew();
+                found = await index.CandidatesAsync(new LogSearchFilter(query, null, null, null, null), CancellationToken.None).Take(100).CountAsync();
+                times.Add(timer.Elapsed.TotalMilliseconds);
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"candidates {name} '{query}': {found} pieces; {Percentiles(times)}; " +
+                $"CPU per search {(cpu.ProcessSeconds - processBefore) * 1000 / Searches:F1} ms here + {(cpu.DatabaseSeconds - databaseBefore) * 1000 / Searches:F1} ms in PostgreSQL"));
+        }
+
+        output.WriteLine($"load average now {CpuClock.LoadAverage()}");
+    }
 
     /// <param name="postgres">A connection string to an empty PostgreSQL database to run on (pg_trgm index), or null for SQLite (FTS5).</param>
     public static async Task RunAsync(TextWriter output, int attempts, int kilobytes, string? postgres = null)
@@ -99,11 +142,12 @@ public static class LogBenchmark
                 $"index: {index.IndexBytes / 1e6:F1} MB = {(double)index.IndexBytes / plainBytes:F2}x the log text ({index.Chunks} pieces); " +
                 $"compressed logs: {stored / 1e6:F1} MB, ratio {(double)plainBytes / stored:F2}:1"));
 
-            foreach (var (name, query) in new[] { ("rare", RareMarker), ("rare, lower case, part", "payment-7f3c9"), ("common (limit 100)", LogCorpus.CommonWord), ("absent", "no-such-text-anywhere") })
+            foreach (var (name, query) in Queries)
             {
                 var times = new List<double>();
                 RunLogSearchResponse? last = null;
-                for (var i = 0; i < 25; i++)
+                var (processBefore, databaseBefore) = (cpu.ProcessSeconds, cpu.DatabaseSeconds);
+                for (var i = 0; i < Searches; i++)
                 {
                     await using var scope = services.CreateAsyncScope();
                     var timer = Stopwatch.StartNew();
@@ -112,9 +156,9 @@ public static class LogBenchmark
                     times.Add(timer.Elapsed.TotalMilliseconds);
                 }
 
-                times.Sort();
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"search {name} '{query}': {last!.Matches.Count} matches{(last.Truncated ? " (truncated)" : "")}; p50 {times[times.Count / 2]:F1} ms, p95 {times[(int)(times.Count * 0.95)]:F1} ms"));
+                    $"search {name} '{query}': {last!.Matches.Count} matches{(last.Truncated ? " (truncated)" : "")}; {Percentiles(times)}; " +
+                    $"CPU per search {(cpu.ProcessSeconds - processBefore) * 1000 / Searches:F1} ms here + {(cpu.DatabaseSeconds - databaseBefore) * 1000 / Searches:F1} ms in PostgreSQL"));
             }
 
             await OpenLargeLogAsync(output, store, sealer, layout, masker, random, attempts + 1);

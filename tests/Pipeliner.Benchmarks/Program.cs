@@ -19,6 +19,14 @@ if (args.Length > 0 && args[0] == "--logs")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "--logs-index")
+{
+    // --logs-index: the PostgreSQL index that a --logs ... postgres run filled in $PIPELINER_BENCH_POSTGRES, searched again.
+    await LogBenchmark.IndexOnlyAsync(Console.Out,
+        Environment.GetEnvironmentVariable("PIPELINER_BENCH_POSTGRES") ?? throw new InvalidOperationException("set PIPELINER_BENCH_POSTGRES"));
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "--retention")
 {
     var runs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
