@@ -38,40 +38,23 @@ public sealed class AgentDispatch(
 {
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>How finely an agent's last sighting is kept: far finer than any offline threshold, far coarser than its claims.</summary>
+    private static readonly TimeSpan LastSeenResolution = TimeSpan.FromSeconds(1);
+
     public TimeSpan Lease => options.Value.Agent.LeaseDuration;
 
-    /// <summary>
-    /// A job for the agent, waiting up to <paramref name="wait"/> for one (long poll); null when none came. The wait ends
-    /// at once when jobs become ready (<see cref="DispatchSignal"/>); it also looks again every few seconds, which is when
-    /// the agent's last-seen time is written (not at every wake-up: many pollers woken for one job would all write).
-    /// </summary>
+    /// <summary>A job for the agent, waiting up to <paramref name="wait"/> for one (long poll); null when none came.</summary>
     public async Task<ClaimedAttempt?> NextAsync(string agent, TimeSpan wait, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + wait;
-        DateTimeOffset? seen = null;
         while (true)
         {
             var notified = dispatch.Next;
-            if (seen is null || time.GetUtcNow() - seen >= RecheckInterval)
-            {
-                await TouchAsync(agent, cancellationToken);
-                seen = time.GetUtcNow();
-            }
-
             if (await TryClaimAsync(agent, cancellationToken) is { } work) return work;
             var remaining = deadline - time.GetUtcNow();
             if (remaining <= TimeSpan.Zero) return null;
             await DispatchSignal.WaitAsync(notified, remaining < RecheckInterval ? remaining : RecheckInterval, cancellationToken);
         }
-    }
-
-    /// <summary>Records that the agent asked for work: it is online.</summary>
-    private async Task TouchAsync(string agentName, CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        var now = time.GetUtcNow();
-        await db.Agents.Where(a => a.Name == agentName).ExecuteUpdateAsync(set => set.SetProperty(a => a.LastSeenAt, now), cancellationToken);
     }
 
     /// <summary>Extends the attempt's lease; false when it is no longer the job's running attempt (stop it).</summary>
@@ -125,20 +108,22 @@ public sealed class AgentDispatch(
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-            // The ready jobs first: a wake-up whose job another agent took already ends here, after one read.
+            var now = time.GetUtcNow();
+            var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Name == agentName, cancellationToken);
+            if (agent is null || agent.Disabled) return null;
+            // An agent asks again at every change of any run: its last sighting is written at most once per resolution.
+            if (agent.LastSeenAt is not { } seen || now - seen >= LastSeenResolution)
+                await db.Agents.Where(a => a.Name == agentName).ExecuteUpdateAsync(set => set.SetProperty(a => a.LastSeenAt, now), cancellationToken);
+            var running = JobStatus.Running.ToName();
+            var busy = await db.Attempts.CountAsync(a => a.Agent == agentName && a.Status == running, cancellationToken);
+            if (busy >= agent.Capacity) return null;
+            labels = AgentLabels.Parse(agent.Labels);
             candidates = (await db.Jobs.AsNoTracking().Where(j => j.Ready)
                     .OrderBy(j => j.RunId).ThenBy(j => j.Position)
                     .Select(j => new { j.Id, j.RunId, j.JobId, j.RunsOn })
                     .Take(200)
                     .ToListAsync(cancellationToken))
                 .Select(j => (j.Id, j.RunId, j.JobId, j.RunsOn)).ToList();
-            if (candidates.Count == 0) return null;
-            var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Name == agentName, cancellationToken);
-            if (agent is null || agent.Disabled) return null;
-            var running = JobStatus.Running.ToName();
-            var busy = await db.Attempts.CountAsync(a => a.Agent == agentName && a.Status == running, cancellationToken);
-            if (busy >= agent.Capacity) return null;
-            labels = AgentLabels.Parse(agent.Labels);
         }
 
         foreach (var candidate in candidates.Where(c => AgentLabels.Fits(c.RunsOn, labels)))
