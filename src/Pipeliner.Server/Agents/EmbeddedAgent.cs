@@ -5,6 +5,7 @@ using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Logging;
 using Pipeliner.Server.Data.Providers;
+using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Agents;
@@ -16,8 +17,8 @@ namespace Pipeliner.Server.Agents;
 /// stopped and cleaned up but not reported: they count as lost and are queued again at the next start.
 /// </summary>
 public sealed class EmbeddedAgent(
-    IAgentProtocol protocol, JobRunner runner, EmbeddedAgentArchives archives, IOptions<PipelinerOptions> options, ILogger<EmbeddedAgent> logger)
-    : BackgroundService
+    IAgentProtocol protocol, JobRunner runner, EmbeddedAgentArchives archives, DataLayout layout, IOptions<PipelinerOptions> options,
+    ILogger<EmbeddedAgent> logger) : BackgroundService
 {
     public static readonly string Name = $"embedded@{Environment.MachineName}";
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(30);
@@ -25,9 +26,19 @@ public sealed class EmbeddedAgent(
     /// <summary>How long an attempt's lines and end are sent again while the database is unreachable.</summary>
     private static readonly TimeSpan ReportPatience = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Where the embedded agent's job runner writes its attempts' log files: its own copy, apart from the log store's
+    /// (which gets the lines through <see cref="IAgentProtocol.LogAsync"/>, as a remote agent's); removed when the attempt
+    /// is reported, and at the next start after a crash.
+    /// </summary>
+    public static DataLayout LogLayout(DataLayout server) => new(Path.Combine(server.Root, "embedded-agent"));
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var agent = new AgentInfo(Name, options.Value.Agent.Labels, options.Value.Agent.Capacity);
+        // Copies of logs from before a crash: their lines are in the log store, as far as they got.
+        var copies = LogLayout(layout).Root;
+        if (Directory.Exists(copies)) Directory.Delete(copies, recursive: true);
         return Task.WhenAll(Enumerable.Range(0, options.Value.Agent.Capacity).Select(_ => WorkAsync(agent, stoppingToken)));
     }
 

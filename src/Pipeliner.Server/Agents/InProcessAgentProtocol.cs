@@ -12,8 +12,9 @@ namespace Pipeliner.Server.Agents;
 /// <summary>
 /// The agent protocol's in-process transport, for the embedded agent: the same <see cref="AgentDispatch"/> as the HTTP
 /// endpoints (claims, leases, the recording of an attempt's end). The embedded agent runs on the server's own disk, so
-/// its workspace comes from the server's mirror; its log, artifacts and cache are written in place with the file stores,
-/// and go through the stores otherwise (<see cref="EmbeddedAgentArchives"/> for artifacts and caches).
+/// its workspace comes from the server's mirror; its artifacts and cache are written in place with the file stores, and
+/// go through the stores otherwise (<see cref="EmbeddedAgentArchives"/>); its log lines are stored through
+/// <see cref="ILogStore"/>, as a remote agent's are.
 /// </summary>
 public sealed class InProcessAgentProtocol(
     AgentDispatch dispatch, AgentDirectory directory, IRunEvents events, ILogStore logs, DataLayout layout, LogMasking masking, ReportRecorder reports)
@@ -53,9 +54,8 @@ public sealed class InProcessAgentProtocol(
 
     public async Task LogAsync(AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
     {
-        // The embedded agent writes the log file under the server's data directory itself: with the file store that is the
-        // log; any other store is given the lines (already masked) as a remote agent's are.
-        if (!logs.HoldsEmbeddedAgentFiles) await logs.AppendAsync(LogRef.For(layout, key.RunId, key.JobId, key.Attempt), lines, cancellationToken);
+        // Stored as a remote agent's lines are, through the log store (already masked); the runner's file is the agent's copy.
+        await logs.AppendAsync(LogRef.For(layout, key.RunId, key.JobId, key.Attempt), lines, cancellationToken);
         await LiveLog.PublishAsync(events, masking, key, lines, cancellationToken);
     }
 
@@ -69,10 +69,9 @@ public sealed class InProcessAgentProtocol(
         }
         finally
         {
-            // The embedded agent wrote the last line before reporting: the log is final.
-            var log = LogRef.For(layout, key.RunId, key.JobId, key.Attempt);
-            await logs.CompleteAsync(log, CancellationToken.None);
-            if (!logs.HoldsEmbeddedAgentFiles) File.Delete(Path.Combine(layout.Root, log.Path));
+            // The embedded agent handed over its last line before reporting: the log is final, and the agent's copy goes.
+            await logs.CompleteAsync(LogRef.For(layout, key.RunId, key.JobId, key.Attempt), CancellationToken.None);
+            if (report.LogPath.Length > 0 && File.Exists(report.LogPath)) File.Delete(report.LogPath);
         }
     }
 }

@@ -81,7 +81,11 @@ public static class ServerSetup
         services.AddSingleton<IRepositoryCredentialSource>(provider => provider.GetRequiredService<RepositoryCredentialStore>());
         services.AddSingleton<WorkspacePreparer>();
         services.AddSingleton<WorkspaceJanitor>();
-        services.AddSingleton<JobRunner>();
+        // The embedded agent's log files are its own copy (like a remote agent's): its lines are stored through ILogStore.
+        services.AddSingleton(provider => new JobRunner(
+            provider.GetRequiredService<IExecutionBackend>(), provider.GetRequiredService<DataLayout>(),
+            provider.GetRequiredService<WorkspacePreparer>(), provider.GetRequiredService<TimeProvider>(),
+            logLayout: EmbeddedAgent.LogLayout(provider.GetRequiredService<DataLayout>())));
         services.AddSingleton<RunLocks>();
         services.AddSingleton<RunAggregateCache>();
         services.AddSingleton<DispatchSignal>();

@@ -21,8 +21,6 @@ namespace Pipeliner.Server.Logs.Store;
 /// </summary>
 public sealed class DatabaseLogStore(IServiceScopeFactory scopes, LogCompletions completions, TimeProvider time, ILogger<DatabaseLogStore> logger) : ILogStore
 {
-    public bool HoldsEmbeddedAgentFiles => false;
-
     public async Task AppendAsync(LogRef log, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
     {
         if (lines.Count == 0) return;

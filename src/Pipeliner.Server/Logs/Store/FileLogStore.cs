@@ -20,8 +20,6 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
     /// <summary>Writers of one log take turns; logs share a fixed number of locks (by the hash of their path).</summary>
     private readonly SemaphoreSlim[] _writers = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
-    public bool HoldsEmbeddedAgentFiles => true;
-
     public string PlainPath(LogRef log) => Path.Combine(layout.Root, log.Path);
 
     public string CompressedPath(LogRef log) => PlainPath(log) + CompressedSuffix;

@@ -44,19 +44,11 @@ public sealed record LogSize(long Bytes, long StoredBytes, bool Compressed);
 /// appended while its attempt runs and final once <see cref="CompleteAsync"/> was called (then it may be stored
 /// compressed and is indexed for search); every read answers the same bytes whatever the storage. Implementations: files
 /// in the data directory (<see cref="FileLogStore"/>, the default) and the database (<see cref="DatabaseLogStore"/>, shared
-/// by replicas), chosen by <c>Pipeliner:Storage:Provider</c>. With the file store the embedded agent writes its attempts'
-/// logs at the same place itself (<c>JobRunner</c>, <c>DataLayout.JobLog</c>) and says when one ends; everything else — batches from remote agents (by byte offset), Pipeliner's own notes, reads, deletion — goes
-/// through here.
+/// by replicas), chosen by <c>Pipeliner:Storage:Provider</c>. Everything goes through here, whatever the store: the embedded
+/// agent's lines as it hears them, remote agents' batches (by byte offset), Pipeliner's own notes, reads, deletion.
 /// </summary>
 public interface ILogStore
 {
-    /// <summary>
-    /// True when the store's logs are the files the embedded agent writes in the data directory itself (the file store);
-    /// otherwise the embedded agent's lines are stored through <see cref="AppendAsync(LogRef, IReadOnlyList{LogLine}, CancellationToken)"/>
-    /// and its file is removed once the attempt ended.
-    /// </summary>
-    bool HoldsEmbeddedAgentFiles { get; }
-
     /// <summary>Lines from an agent, already masked, stored after what is there (a final log is reopened first).</summary>
     Task AppendAsync(LogRef log, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken);
 

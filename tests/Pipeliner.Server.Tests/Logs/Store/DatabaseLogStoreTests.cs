@@ -70,7 +70,6 @@ public abstract class DatabaseLogStoreTests(TestDatabase database) : IAsyncLifet
 
         Assert.Equal("2026-12-04T12:00:00.123Z compiling\n2026-12-04T12:00:01.123Z multi line\n", Read(_store.OpenRead(log)));
         Assert.Equal(new LogSize(71, 71, Compressed: false), _store.SizeOf(log));
-        Assert.False(_store.HoldsEmbeddedAgentFiles);
     }
 
     [Fact]
