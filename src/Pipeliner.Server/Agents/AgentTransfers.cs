@@ -92,9 +92,15 @@ public static class AgentTransfers
         return Problems.NotFound($"no cache '{cache.Key}' in scopes {string.Join(", ", scopes.Restore)}");
     }
 
+    /// <summary>
+    /// Receives one archive, counted while it streams: at most <c>Pipeliner:Agent:MaxUploadBytes</c>, and at most what is
+    /// left of the job's ceiling for its kind (<see cref="UploadCeiling"/>) beside the attempt's other uploads of that
+    /// kind. Past either the server stops reading (Kestrel closes the connection) and answers 413 saying which limit;
+    /// over the job's ceiling the attempt's uploads of that kind are removed too, so none of them can be stored.
+    /// </summary>
     private static async Task<IResult> UploadAsync(
-        long id, string kind, int index, HttpContext http, PipelinerDbContext db, DataLayout layout, IOptions<PipelinerOptions> options,
-        CancellationToken cancellationToken)
+        long id, string kind, int index, HttpContext http, PipelinerDbContext db, DataLayout layout, RunStore store,
+        IOptions<PipelinerOptions> options, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
         if (row is null) return problem!;
@@ -103,13 +109,27 @@ public static class AgentTransfers
         var expected = http.Request.Headers[AgentRoutes.Sha256Header].ToString().ToLowerInvariant();
         if (expected.Length != 64 || !expected.All(Uri.IsHexDigit))
             return Problems.BadRequest($"{AgentRoutes.Sha256Header}: the archive's SHA-256, 64 hexadecimal digits");
-        var max = options.Value.Agent.MaxUploadBytes;
-        if (http.Request.ContentLength > max)
-            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"an upload carries at most {max} bytes (Pipeliner:Agent:MaxUploadBytes)");
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = max;
+        if (await store.LoadAsync(row.RunId, cancellationToken) is not var (_, run)) return Problems.NotFound($"no run {row.RunId}");
 
         var target = Upload(layout, row.Id, kind, index);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var kindDirectory = Path.GetDirectoryName(target)!;
+        var ceiling = UploadCeiling.Of(kind, run.Job(row.JobId).Planned.Spec.Resources);
+        var maxUpload = options.Value.Agent.MaxUploadBytes;
+        var left = ceiling is null ? long.MaxValue : Math.Max(0, ceiling.Limit.Bytes - UploadCeiling.HeldBesides(kindDirectory, index));
+        var max = Math.Min(maxUpload, left);
+        IResult TooLarge()
+        {
+            if (left > maxUpload || ceiling is null)
+                return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"an upload carries at most {maxUpload} bytes (Pipeliner:Agent:MaxUploadBytes)");
+            // None of the kind is kept: the end can then only be recorded without them.
+            if (Directory.Exists(kindDirectory)) Directory.Delete(kindDirectory, recursive: true);
+            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", ceiling.Refusal);
+        }
+
+        if (http.Request.ContentLength > max) return TooLarge();
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = max;
+
+        Directory.CreateDirectory(kindDirectory);
         var partial = target + "." + Guid.NewGuid().ToString("N")[..8] + ".partial";
         try
         {
@@ -120,15 +140,15 @@ public static class AgentTransfers
                 var buffer = new byte[81920];
                 long total = 0;
                 int read;
-                while ((read = await http.Request.Body.ReadAsync(buffer, cancellationToken)) > 0)
+                while ((read = await ReadAsync(http.Request.Body, buffer, cancellationToken)) > 0)
                 {
                     total += read;
-                    if (total > max)
-                        return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"an upload carries at most {max} bytes (Pipeliner:Agent:MaxUploadBytes)");
+                    if (total > max) return TooLarge();
                     hash.AppendData(buffer, 0, read);
                     await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
 
+                if (read < 0) return TooLarge();
                 digest = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
 
@@ -140,6 +160,19 @@ public static class AgentTransfers
         finally
         {
             if (File.Exists(partial)) File.Delete(partial);
+        }
+    }
+
+    /// <summary>A read of the body; -1 when the server refused to read more of it (over <c>MaxRequestBodySize</c>).</summary>
+    private static async Task<int> ReadAsync(Stream body, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body.ReadAsync(buffer, cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return -1;
         }
     }
 }
