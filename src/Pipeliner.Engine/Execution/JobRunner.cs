@@ -136,6 +136,12 @@ public sealed class JobRunner(
         {
             return AttemptOutcome.TimedOut(job.Spec.Timeout);
         }
+        // The backend enforces a ceiling itself (Kubernetes evicts a Pod whose workspace outgrew its sizeLimit).
+        catch (StepLimitExceededException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            log.WriteLine($"pipeliner: {e.Message}: {e.Detail}");
+            return AttemptOutcome.Failed(null, e.Message);
+        }
         // Once stopping was asked for, whatever the backend throws while being interrupted (an I/O error from a cut
         // stream as well as a cancellation) means the job timed out or was canceled, not an infrastructure fault.
         catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException
