@@ -216,8 +216,20 @@ public sealed class JobRunner(
         }
 
         if (spec.Cache is { } cache)
-            await ArchivePathsAsync(workflow, script, cache.Paths, layout.Cache(assignment.Project, assignment.CacheScopes.Save, cache.Key), log,
-                $"cache path (scope {assignment.CacheScopes.Save})", cancellationToken);
+        {
+            // A cache is archived from the workspace: it is bounded by the workspace's limit (the server checks the same
+            // on remote agents' uploads). Only a speed-up: over it, it is not saved and the job keeps its status.
+            try
+            {
+                await ArchivePathsAsync(workflow, script, cache.Paths, layout.Cache(assignment.Project, assignment.CacheScopes.Save, cache.Key), log,
+                    $"cache path (scope {assignment.CacheScopes.Save})", cancellationToken, spec.Resources.Workspace?.Bytes);
+            }
+            catch (ArchiveTooLargeException e)
+            {
+                log.WriteLine($"pipeliner: warning: cache not saved: its archives together hold more than the job's workspace limit of {new ByteSize(e.MaxBytes)} (resources.workspace)");
+            }
+        }
+
         return null;
     }
 
