@@ -91,7 +91,8 @@ class Server:
         self.process = subprocess.Popen(
             ["dotnet", SERVER_DLL, "--urls", self.base, f"--Pipeliner:DataDir={self.work}/data", f"--Pipeliner:BootstrapToken={TOKEN}",
              "--Pipeliner:Agent:Capacity=2", f"--Pipeliner:Agent:Backend={backend}", "--Pipeliner:Projects:AllowLocalRepositories=true",
-             "--Logging:LogLevel:Default=Warning", *extra], stdout=self.log, stderr=subprocess.STDOUT)
+             # The big phase's run has 10,240 jobs: above the default ceilings (1,000 jobs per run, an 8 MiB plan).
+             "--Pipeliner:Limits:JobsPerRun=20000", f"--Pipeliner:Limits:PlanBytes={64 * 1024 * 1024}", "--Logging:LogLevel:Default=Warning", *extra], stdout=self.log, stderr=subprocess.STDOUT)
         self.pid = self.process.pid
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:

@@ -14,6 +14,9 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath, Reposi
 {
     private static readonly string[] MirrorRefSpecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
 
+    /// <summary>The one ref a job's working copy holds: the commit it was checked out at.</summary>
+    private const string CheckedOutRef = "refs/pipeliner/checkout";
+
     public string Source { get; } = source;
     public string MirrorPath { get; } = mirrorPath;
 
@@ -77,8 +80,12 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath, Reposi
         try
         {
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-            Repository.Clone(MirrorPath, directory, new CloneOptions { Checkout = false });
+            // Only the commit (and its history) is fetched, under one ref: a clone would write a remote-tracking ref and
+            // its log for every branch of the mirror, in every job's workspace.
+            Repository.Init(directory);
             using var repository = new Repository(directory);
+            repository.Network.Remotes.Add("origin", MirrorPath);
+            Commands.Fetch(repository, "origin", [$"+{commitSha}:{CheckedOutRef}"], new FetchOptions { TagFetchMode = TagFetchMode.None }, null);
             var commit = repository.Lookup<Commit>(commitSha) ?? throw new WorkspaceException($"no commit '{commitSha}' in {Describe()}");
             Commands.Checkout(repository, commit, new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
         }

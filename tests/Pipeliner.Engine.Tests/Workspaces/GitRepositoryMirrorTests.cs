@@ -32,6 +32,29 @@ public sealed class GitRepositoryMirrorTests : IDisposable
     }
 
     [Fact]
+    public void CheckOut_WritesNoRefOfOtherBranches_WhenTheMirrorHasMany()
+    {
+        var first = _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "first" });
+        var second = _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "second" });
+        using (var source = new LibGit2Sharp.Repository(_repository.Path))
+        {
+            for (var i = 0; i < 50; i++) source.Branches.Add($"feature/{i}", first);
+        }
+        var mirror = new GitRepositoryMirror(_repository.Path, _temp.Combine("mirror.git"));
+        mirror.Update();
+
+        mirror.CheckOut(second, _temp.Combine("workspace"));
+
+        // One checkout per job: a clone of every branch would write a ref (and its log) per branch, per job.
+        var refs = Directory.GetFiles(_temp.Combine("workspace", ".git", "refs"), "*", SearchOption.AllDirectories);
+        Assert.True(refs.Length <= 2, $"{refs.Length} refs written: {string.Join(", ", refs.Take(5))}");
+        using var workspace = new LibGit2Sharp.Repository(_temp.Combine("workspace"));
+        Assert.Equal(second, workspace.Head.Tip.Sha);
+        Assert.Equal(first, workspace.Head.Tip.Parents.Single().Sha);
+        Assert.Equal("second", File.ReadAllText(_temp.Combine("workspace", "a.txt")));
+    }
+
+    [Fact]
     public void Update_FetchesNewCommits_WhenMirrorAlreadyExists()
     {
         _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "1" });

@@ -1,30 +1,11 @@
 import type { Client } from "./client";
+import { nextFrame } from "../hooks/nextFrame";
 import { takePrefetchedLog } from "./logPrefetch";
 
 /** The server answers at most this many bytes per log request (docs/api.md). */
 export const maxResponseBytes = 8 * 1024 * 1024;
 
 const yieldEveryMs = 50;
-
-/** A browser gives a hidden tab no frames, and a busy one may give few: never wait longer than this for one. */
-const longestFrameWaitMs = 100;
-
-/**
- * Resolves after the browser has had the chance to render and paint a frame. A log opened in a background tab
- * would otherwise not be read until the tab is shown: there, nothing is painted and the read goes on at once.
- */
-function nextFrame(): Promise<void> {
-  if (document.visibilityState === "hidden") return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, longestFrameWaitMs);
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        clearTimeout(timer);
-        resolve();
-      }, 0),
-    );
-  });
-}
 
 export interface LogReadResult {
   /** The byte offset after the last byte read. */
