@@ -38,6 +38,9 @@ public sealed class AgentDispatch(
 {
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>How finely an agent's last sighting is kept: far finer than any offline threshold, far coarser than its claims.</summary>
+    private static readonly TimeSpan LastSeenResolution = TimeSpan.FromSeconds(1);
+
     public TimeSpan Lease => options.Value.Agent.LeaseDuration;
 
     /// <summary>A job for the agent, waiting up to <paramref name="wait"/> for one (long poll); null when none came.</summary>
@@ -106,9 +109,11 @@ public sealed class AgentDispatch(
         {
             var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
             var now = time.GetUtcNow();
-            await db.Agents.Where(a => a.Name == agentName).ExecuteUpdateAsync(set => set.SetProperty(a => a.LastSeenAt, now), cancellationToken);
             var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Name == agentName, cancellationToken);
             if (agent is null || agent.Disabled) return null;
+            // An agent asks again at every change of any run: its last sighting is written at most once per resolution.
+            if (agent.LastSeenAt is not { } seen || now - seen >= LastSeenResolution)
+                await db.Agents.Where(a => a.Name == agentName).ExecuteUpdateAsync(set => set.SetProperty(a => a.LastSeenAt, now), cancellationToken);
             var running = JobStatus.Running.ToName();
             var busy = await db.Attempts.CountAsync(a => a.Agent == agentName && a.Status == running, cancellationToken);
             if (busy >= agent.Capacity) return null;

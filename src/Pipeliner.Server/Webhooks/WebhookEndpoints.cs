@@ -14,7 +14,8 @@ public static class WebhookEndpoints
 {
     public static IServiceCollection AddWebhooks(this IServiceCollection services) =>
         services.AddScoped<WebhookIntake>().AddScoped<DeliveryLog>().AddScoped<DeliveryProcessor>().AddScoped<DeliveryRetention>()
-            .AddSingleton<DeliveryQueue>().AddSingleton<UnverifiedBodies>().AddSingleton<WebhookKeyAlarm>()
+            .AddSingleton<DeliveryQueue>().AddHostedService(services => services.GetRequiredService<DeliveryQueue>())
+            .AddSingleton<UnverifiedBodies>().AddSingleton<WebhookKeyAlarm>()
             .AddScoped<ScheduleSync>().AddScoped<ScheduledRunJob>();
 
     public static void MapWebhooks(this IEndpointRouteBuilder app)
