@@ -5,6 +5,7 @@ using Pipeliner.Agent.Contracts;
 using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Storage;
+using Pipeliner.Server.Artifacts;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
@@ -34,7 +35,7 @@ internal sealed record StartedClaim(
 /// </summary>
 public sealed class AgentDispatch(
     IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, ActiveAttempts active, ServerMetrics metrics,
-    DataLayout layout, IOptions<PipelinerOptions> options, TimeProvider time)
+    ICacheStore caches, IOptions<PipelinerOptions> options, TimeProvider time)
 {
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
 
@@ -180,12 +181,14 @@ public sealed class AgentDispatch(
             .Select(a => a.Id).FirstAsync(CancellationToken.None);
         var hash = TokenHasher.Hash(credential);
         await db.Attempts.Where(a => a.Id == attemptId).ExecuteUpdateAsync(set => set.SetProperty(a => a.CredentialHash, hash), CancellationToken.None);
+        var (cache, cacheScope) = await RestorableCacheAsync(started.Assignment.Project, started.CacheScopes, started.Assignment.Job.Spec.Cache?.Key, CancellationToken.None);
         var assignment = started.Assignment with
         {
             AttemptId = attemptId,
             Artifacts = started.Artifacts.Select(a =>
                 new ArchiveReference(a.Artifact.Path, AgentRoutes.Artifact(attemptId, a.Job, a.Index), a.Artifact.Size, a.Artifact.Sha256)).ToList(),
-            Cache = started.Assignment.Cache.Select((a, i) => a with { Url = AgentRoutes.Cache(attemptId, i) }).ToList(),
+            Cache = cache.Select((a, i) => a with { Url = AgentRoutes.Cache(attemptId, i) }).ToList(),
+            CacheRestoredFrom = cacheScope,
         };
         return new ClaimedAttempt(key, attemptId, assignment, started.Repository, started.ArtifactSources, started.CacheScopes);
     }
@@ -211,7 +214,6 @@ public sealed class AgentDispatch(
             RunId = change.Run.Id, Project = project.Name, Repository = project.Repository, CommitSha = change.Entity.CommitSha,
             Job = job.Planned, Attempt = attempt.Number, ArtifactSources = upstream, CacheScopes = scopes,
         });
-        var (cache, cacheScope) = RestorableCache(project.Name, scopes, job.Planned.Spec.Cache?.Key);
         var assignment = new AgentAssignment
         {
             AttemptId = 0,
@@ -222,8 +224,8 @@ public sealed class AgentDispatch(
             Attempt = attempt.Number,
             LeaseSeconds = (int)Math.Ceiling(Lease.TotalSeconds),
             AttemptCredential = credential,
-            Cache = cache,
-            CacheRestoredFrom = cacheScope,
+            Cache = [],
+            CacheRestoredFrom = null,
             CacheRestoreScopes = scopes.Restore,
             CacheSaveScope = scopes.Save,
             Secrets = engine.Secrets,
@@ -237,15 +239,15 @@ public sealed class AgentDispatch(
     /// <summary>A job's artifacts in a stable order: the index in a download URL names one.</summary>
     public static IReadOnlyList<ArtifactEntity> ArtifactsOf(JobEntity job) => job.Artifacts.OrderBy(a => a.Id).ToList();
 
-    /// <summary>The archives of the first scope, in order, that holds the cache key.</summary>
-    private (IReadOnlyList<ArchiveReference>, string?) RestorableCache(string project, CacheScopes scopes, string? key)
+    /// <summary>The archives of the first scope, in order, that holds the cache key (in the cache store).</summary>
+    private async Task<(IReadOnlyList<ArchiveReference>, string?)> RestorableCacheAsync(
+        string project, CacheScopes scopes, string? key, CancellationToken cancellationToken)
     {
         if (key is null) return ([], null);
         foreach (var scope in scopes.Restore)
         {
-            var folder = new ArchiveFolder(layout.Cache(project, scope, key));
-            if (!folder.Exists) continue;
-            return (folder.Read().Select(e => new ArchiveReference(e.Path, "", e.Size, e.Sha256)).ToList(), scope);
+            if (await caches.ReadAsync(project, scope, key, cancellationToken) is not { } saved) continue;
+            return (saved.Select(e => new ArchiveReference(e.Path, "", e.Size, e.Sha256)).ToList(), scope);
         }
 
         return ([], null);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Pipeliner.Agent.Contracts;
 using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Storage;
+using Pipeliner.Server.Artifacts;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Logs;
@@ -21,7 +22,8 @@ public static class AgentDoneEndpoint
 {
     public static async Task<Results<Ok<DoneAnswer>, ValidationProblem, ProblemHttpResult>> DoneAsync(
         long id, AttemptDone? done, HttpContext http, PipelinerDbContext db, ILogStore logs, AgentDispatch dispatch, RunStore store,
-        DataLayout layout, ReportRecorder reports, CancellationToken cancellationToken)
+        DataLayout layout, IAttemptUploads uploads, IArtifactStore artifactStore, ICacheStore caches, ReportRecorder reports,
+        CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfAgentAsync(db, http.Agent(), id, cancellationToken);
         if (row is null) return problem!;
@@ -45,7 +47,8 @@ public static class AgentDoneEndpoint
         if (status == JobStatus.Succeeded && (done.Artifacts.Count > 0 || done.Cache.Count > 0))
         {
             if (await store.LoadAsync(row.RunId, cancellationToken) is not var (entity, run)) return Problems.NotFound($"no run {row.RunId}");
-            var missing = MissingUploads(layout, row.Id, "artifacts", done.Artifacts) ?? MissingUploads(layout, row.Id, "cache", done.Cache);
+            var missing = await MissingUploadsAsync(uploads, row.Id, "artifacts", done.Artifacts, cancellationToken)
+                          ?? await MissingUploadsAsync(uploads, row.Id, "cache", done.Cache, cancellationToken);
             if (missing is not null) return Problems.Unprocessable(missing);
             // The uploads were counted as they came; checked again together (uploads sent at once may each have fit).
             var spec = run.Job(row.JobId).Planned.Spec;
@@ -62,11 +65,15 @@ public static class AgentDoneEndpoint
             try
             {
                 if (done.Artifacts.Count > 0 && artifactsOver is null)
-                    artifacts.AddRange(await StoreAsync(layout, row.Id, "artifacts", done.Artifacts, layout.Artifacts(RunStore.RunKey(row.RunId), row.JobId), cancellationToken));
+                {
+                    var sources = await CheckedAsync(uploads, row.Id, "artifacts", done.Artifacts, cancellationToken);
+                    artifacts.AddRange(await artifactStore.SaveAsync(row.RunId, row.JobId, sources, null, cancellationToken));
+                }
+
                 if (done.Cache.Count > 0 && artifactsOver is null && cacheOver is null && spec.Cache is { } cache)
                 {
                     var scope = RunCacheScopes.For(entity, entity.Project!.DefaultBranch).Save;
-                    await StoreAsync(layout, row.Id, "cache", done.Cache, layout.Cache(entity.Project.Name, scope, cache.Key), cancellationToken);
+                    await caches.SaveAsync(entity.Project.Name, scope, cache.Key, await CheckedAsync(uploads, row.Id, "cache", done.Cache, cancellationToken), cancellationToken);
                 }
             }
             catch (InvalidDataException e)
@@ -77,11 +84,13 @@ public static class AgentDoneEndpoint
 
         if (done.Reports is { Count: > 0 } uploadedReports)
         {
-            var missing = MissingUploads(layout, row.Id, "reports", uploadedReports);
+            var missing = await MissingUploadsAsync(uploads, row.Id, "reports", uploadedReports, cancellationToken);
             if (missing is not null) return Problems.Unprocessable(missing);
             try
             {
-                await StoreAsync(layout, row.Id, "reports", uploadedReports, layout.Reports(RunStore.RunKey(row.RunId), row.JobId, row.Number), cancellationToken);
+                // Read into rows by this replica at once (ReportRecorder), from its own data directory.
+                var sources = await CheckedAsync(uploads, row.Id, "reports", uploadedReports, cancellationToken);
+                await ArchiveFolder.WriteAsync(layout.Reports(RunStore.RunKey(row.RunId), row.JobId, row.Number), ArchiveSource.Tuples(sources), cancellationToken);
             }
             catch (InvalidDataException e)
             {
@@ -100,7 +109,7 @@ public static class AgentDoneEndpoint
                 CpuTimeMs = done.CpuTimeMs is >= 0 ? done.CpuTimeMs : null,
             };
         var recorded = await dispatch.RecordDoneAsync(row.Key, outcome, artifacts, cancellationToken);
-        DeleteUploads(layout, row.Id);
+        await uploads.DeleteAsync(row.Id, CancellationToken.None);
         return recorded ? TypedResults.Ok(new DoneAnswer(true)) : (await AttemptAccess.FindAsync(db, id, cancellationToken))!.Stale();
     }
 
@@ -127,46 +136,36 @@ public static class AgentDoneEndpoint
     private static UploadCeiling? Over(UploadCeiling? ceiling, IReadOnlyList<UploadedArchive> archives) =>
         ceiling is not null && archives.Sum(a => a.Size) > ceiling.Limit.Bytes ? ceiling : null;
 
-    private static string? MissingUploads(DataLayout layout, long attemptId, string kind, IReadOnlyList<UploadedArchive> archives)
+    private static async Task<string?> MissingUploadsAsync(
+        IAttemptUploads uploads, long attemptId, string kind, IReadOnlyList<UploadedArchive> archives, CancellationToken cancellationToken)
     {
         foreach (var archive in archives)
         {
-            var file = new FileInfo(AgentTransfers.Upload(layout, attemptId, kind, archive.Index));
-            if (!file.Exists) return $"{kind} archive {archive.Index} ('{archive.Path}') was not uploaded: upload it, then send the end again";
-            if (file.Length != archive.Size) return $"{kind} archive {archive.Index} ('{archive.Path}') has {file.Length} bytes on the server, not {archive.Size}: upload it again";
+            var size = await uploads.SizeOfAsync(attemptId, kind, archive.Index, cancellationToken);
+            if (size is null) return $"{kind} archive {archive.Index} ('{archive.Path}') was not uploaded: upload it, then send the end again";
+            if (size != archive.Size) return $"{kind} archive {archive.Index} ('{archive.Path}') has {size} bytes on the server, not {archive.Size}: upload it again";
         }
 
         return null;
     }
 
-    /// <summary>Moves the uploads into place as an archive folder; each is hashed again on the way and must match.</summary>
-    private static async Task<IReadOnlyList<ArchivedPath>> StoreAsync(
-        DataLayout layout, long attemptId, string kind, IReadOnlyList<UploadedArchive> archives, string directory, CancellationToken cancellationToken)
+    /// <summary>
+    /// The uploads as archives to store, in order, each hashed again first (streamed, as it is kept) and matching the digest
+    /// the agent sent: a bad archive leaves the stored artifacts and cache as they were.
+    /// </summary>
+    private static async Task<IReadOnlyList<ArchiveSource>> CheckedAsync(
+        IAttemptUploads uploads, long attemptId, string kind, IReadOnlyList<UploadedArchive> archives, CancellationToken cancellationToken)
     {
         var ordered = archives.OrderBy(a => a.Index).ToList();
-        // Checked before anything is replaced: a bad archive leaves the stored artifacts as they were.
         foreach (var archive in ordered)
         {
-            await using var staged = File.OpenRead(AgentTransfers.Upload(layout, attemptId, kind, archive.Index));
+            await using var staged = await uploads.OpenReadAsync(attemptId, kind, archive.Index, cancellationToken)
+                                     ?? throw new InvalidDataException($"{kind} archive {archive.Index} ('{archive.Path}') was not uploaded: upload it again");
             var digest = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(staged, cancellationToken));
             if (!string.Equals(digest, archive.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new InvalidDataException($"{kind} archive {archive.Index} ('{archive.Path}') has sha256 {digest[..12]}… on the server, not {archive.Sha256[..12]}…: upload it again");
         }
 
-        var streams = ordered.Select(a => (a.Path, (Stream)File.OpenRead(AgentTransfers.Upload(layout, attemptId, kind, a.Index)))).ToList();
-        try
-        {
-            return await ArchiveFolder.WriteAsync(directory, streams, cancellationToken);
-        }
-        finally
-        {
-            foreach (var (_, stream) in streams) await stream.DisposeAsync();
-        }
-    }
-
-    private static void DeleteUploads(DataLayout layout, long attemptId)
-    {
-        var uploads = AgentTransfers.UploadsOf(layout, attemptId);
-        if (Directory.Exists(uploads)) Directory.Delete(uploads, recursive: true);
+        return ordered.Select(a => new ArchiveSource(a.Path, token => uploads.OpenReadAsync(attemptId, kind, a.Index, token))).ToList();
     }
 }

@@ -1,11 +1,10 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Pipeliner.Agent.Contracts;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Engine.Workspaces;
+using Pipeliner.Server.Artifacts;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Runs;
@@ -16,7 +15,8 @@ namespace Pipeliner.Server.Agents;
 /// <summary>
 /// What a job attempt downloads and uploads through the server, with the attempt's own credential (which stops working
 /// when the attempt ends): the commit's tree, the artifacts of the jobs it needs, its cache, and its own artifacts and
-/// cache (each upload's SHA-256 checked against the bytes received; kept aside until the attempt's end is recorded).
+/// cache (each upload's SHA-256 checked against the bytes received; kept aside in <see cref="IAttemptUploads"/> until the
+/// attempt's end is recorded), all through the stores, so any replica serves them.
 /// </summary>
 public static class AgentTransfers
 {
@@ -30,13 +30,6 @@ public static class AgentTransfers
         group.MapPut("/attempts/{id:long}/uploads/{kind}/{index:int}", UploadAsync)
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge);
     }
-
-    /// <summary>Where an attempt's uploads wait for its end: <c>uploads/{attempt}/{artifacts|cache|reports}/{index}.tar</c>.</summary>
-    public static string Upload(DataLayout layout, long attemptId, string kind, int index) =>
-        Path.Combine(UploadsOf(layout, attemptId), kind, index.ToString(CultureInfo.InvariantCulture) + ".tar");
-
-    public static string UploadsOf(DataLayout layout, long attemptId) =>
-        Path.Combine(layout.Root, "uploads", attemptId.ToString(CultureInfo.InvariantCulture));
 
     private static async Task<IResult> SourceAsync(
         long id, HttpContext http, PipelinerDbContext db, SourceArchives sources, CancellationToken cancellationToken)
@@ -57,7 +50,7 @@ public static class AgentTransfers
     }
 
     private static async Task<IResult> ArtifactAsync(
-        long id, string job, int index, HttpContext http, PipelinerDbContext db, RunStore store, DataLayout layout, CancellationToken cancellationToken)
+        long id, string job, int index, HttpContext http, PipelinerDbContext db, RunStore store, IArtifactStore artifacts, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
         if (row is null) return problem!;
@@ -65,14 +58,15 @@ public static class AgentTransfers
         // Scoped to the attempt: only the artifacts of jobs its job needs.
         if (!run.Upstream(run.Job(row.JobId)).Any(j => j.Id == job))
             return Problems.NotFound($"job '{row.JobId}' does not need a job '{job}' in run {row.RunId}");
-        var artifacts = AgentDispatch.ArtifactsOf(entity.Jobs.First(j => j.JobId == job));
-        if (index < 0 || index >= artifacts.Count) return Problems.NotFound($"job '{job}' has no artifact {index}");
-        var file = Path.Combine(layout.Artifacts(RunStore.RunKey(row.RunId), job), artifacts[index].File);
-        return File.Exists(file) ? TypedResults.PhysicalFile(file, "application/x-tar") : Problems.NotFound($"the archive of artifact {index} of job '{job}' is gone");
+        var listed = AgentDispatch.ArtifactsOf(entity.Jobs.First(j => j.JobId == job));
+        if (index < 0 || index >= listed.Count) return Problems.NotFound($"job '{job}' has no artifact {index}");
+        return await artifacts.OpenReadAsync(row.RunId, job, listed[index].File, cancellationToken) is { } content
+            ? TypedResults.Stream(content, "application/x-tar")
+            : Problems.NotFound($"the archive of artifact {index} of job '{job}' is gone");
     }
 
     private static async Task<IResult> CacheAsync(
-        long id, int index, HttpContext http, PipelinerDbContext db, RunStore store, DataLayout layout, CancellationToken cancellationToken)
+        long id, int index, HttpContext http, PipelinerDbContext db, RunStore store, ICacheStore caches, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
         if (row is null) return problem!;
@@ -81,12 +75,11 @@ public static class AgentTransfers
         var scopes = RunCacheScopes.For(entity, entity.Project!.DefaultBranch);
         foreach (var scope in scopes.Restore)
         {
-            var folder = new ArchiveFolder(layout.Cache(entity.Project.Name, scope, cache.Key));
-            if (!folder.Exists) continue;
-            var entries = folder.Read();
-            return index >= 0 && index < entries.Count
-                ? TypedResults.PhysicalFile(Path.Combine(folder.Directory, entries[index].File), "application/x-tar")
-                : Problems.NotFound($"the cache '{cache.Key}' has no archive {index}");
+            if (await caches.ReadAsync(entity.Project.Name, scope, cache.Key, cancellationToken) is not { } entries) continue;
+            var content = index >= 0 && index < entries.Count
+                ? await caches.OpenReadAsync(entity.Project.Name, scope, cache.Key, entries[index].File, cancellationToken)
+                : null;
+            return content is null ? Problems.NotFound($"the cache '{cache.Key}' has no archive {index}") : TypedResults.Stream(content, "application/x-tar");
         }
 
         return Problems.NotFound($"no cache '{cache.Key}' in scopes {string.Join(", ", scopes.Restore)}");
@@ -99,7 +92,7 @@ public static class AgentTransfers
     /// over the job's ceiling the attempt's uploads of that kind are removed too, so none of them can be stored.
     /// </summary>
     private static async Task<IResult> UploadAsync(
-        long id, string kind, int index, HttpContext http, PipelinerDbContext db, DataLayout layout, RunStore store,
+        long id, string kind, int index, HttpContext http, PipelinerDbContext db, RunStore store, IAttemptUploads uploads,
         IOptions<PipelinerOptions> options, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
@@ -111,68 +104,41 @@ public static class AgentTransfers
             return Problems.BadRequest($"{AgentRoutes.Sha256Header}: the archive's SHA-256, 64 hexadecimal digits");
         if (await store.LoadAsync(row.RunId, cancellationToken) is not var (_, run)) return Problems.NotFound($"no run {row.RunId}");
 
-        var target = Upload(layout, row.Id, kind, index);
-        var kindDirectory = Path.GetDirectoryName(target)!;
         var ceiling = UploadCeiling.Of(kind, run.Job(row.JobId).Planned.Spec.Resources);
         var maxUpload = options.Value.Agent.MaxUploadBytes;
-        var left = ceiling is null ? long.MaxValue : Math.Max(0, ceiling.Limit.Bytes - UploadCeiling.HeldBesides(kindDirectory, index));
+        var left = ceiling is null
+            ? long.MaxValue
+            : Math.Max(0, ceiling.Limit.Bytes - await uploads.HeldBesidesAsync(row.Id, kind, index, cancellationToken));
         var max = Math.Min(maxUpload, left);
-        IResult TooLarge()
+        async Task<IResult> TooLargeAsync()
         {
             if (left > maxUpload || ceiling is null)
                 return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"an upload carries at most {maxUpload} bytes (Pipeliner:Agent:MaxUploadBytes)");
             // None of the kind is kept: the end can then only be recorded without them.
-            if (Directory.Exists(kindDirectory)) Directory.Delete(kindDirectory, recursive: true);
+            await uploads.DeleteKindAsync(row.Id, kind, CancellationToken.None);
             return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", ceiling.Refusal);
         }
 
-        if (http.Request.ContentLength > max) return TooLarge();
+        if (http.Request.ContentLength > max) return await TooLargeAsync();
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = max;
 
-        Directory.CreateDirectory(kindDirectory);
-        var partial = target + "." + Guid.NewGuid().ToString("N")[..8] + ".partial";
+        string digest;
         try
         {
-            string digest;
-            await using (var file = File.Create(partial))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            {
-                var buffer = new byte[81920];
-                long total = 0;
-                int read;
-                while ((read = await ReadAsync(http.Request.Body, buffer, cancellationToken)) > 0)
-                {
-                    total += read;
-                    if (total > max) return TooLarge();
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-
-                if (read < 0) return TooLarge();
-                digest = Convert.ToHexStringLower(hash.GetHashAndReset());
-            }
-
-            if (digest != expected)
-                return Problems.BadRequest($"the archive received has sha256 {digest[..12]}…, not the {expected[..12]}… sent in {AgentRoutes.Sha256Header}: send it again");
-            File.Move(partial, target, overwrite: true);
-            return TypedResults.NoContent();
+            digest = await uploads.SaveAsync(row.Id, kind, index, http.Request.Body, max, expected, cancellationToken);
         }
-        finally
+        catch (ArchiveTooLargeException)
         {
-            if (File.Exists(partial)) File.Delete(partial);
-        }
-    }
-
-    /// <summary>A read of the body; -1 when the server refused to read more of it (over <c>MaxRequestBodySize</c>).</summary>
-    private static async Task<int> ReadAsync(Stream body, byte[] buffer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await body.ReadAsync(buffer, cancellationToken);
+            return await TooLargeAsync();
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return -1;
+            // The server refused to read more of the body (over MaxRequestBodySize); the store kept nothing of it.
+            return await TooLargeAsync();
         }
+
+        return digest == expected
+            ? TypedResults.NoContent()
+            : Problems.BadRequest($"the archive received has sha256 {digest[..12]}…, not the {expected[..12]}… sent in {AgentRoutes.Sha256Header}: send it again");
     }
 }

@@ -9,11 +9,13 @@ namespace Pipeliner.Server.Agents;
 
 /// <summary>
 /// The agent inside the server: <c>Capacity</c> workers, each asking the protocol for the next job, running it
-/// with the job runner while extending its lease, and reporting it done. When the server stops, running jobs are
+/// with the job runner while extending its lease (what it restores and saves through the artifact and cache stores,
+/// <see cref="EmbeddedAgentArchives"/>), and reporting it done. When the server stops, running jobs are
 /// stopped and cleaned up but not reported: they count as lost and are queued again at the next start.
 /// </summary>
 public sealed class EmbeddedAgent(
-    IAgentProtocol protocol, JobRunner runner, IOptions<PipelinerOptions> options, ILogger<EmbeddedAgent> logger) : BackgroundService
+    IAgentProtocol protocol, JobRunner runner, EmbeddedAgentArchives archives, IOptions<PipelinerOptions> options, ILogger<EmbeddedAgent> logger)
+    : BackgroundService
 {
     public static readonly string Name = $"embedded@{Environment.MachineName}";
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(30);
@@ -52,9 +54,12 @@ public sealed class EmbeddedAgent(
         var lines = Channel.CreateUnbounded<LogLine>(new UnboundedChannelOptions { SingleReader = true });
         var forwarding = ForwardLogsAsync(work.Key, lines.Reader);
         JobAttemptReport report;
+        var assignment = work.Assignment;
         try
         {
-            report = await runner.RunAsync(work.Assignment, line => lines.Writer.TryWrite(line), stop.Token);
+            assignment = await archives.FetchAsync(work.Key, work.Assignment, stop.Token);
+            report = await runner.RunAsync(assignment, line => lines.Writer.TryWrite(line), stop.Token);
+            report = report with { Artifacts = await archives.SaveAsync(work.Key, assignment, report, stop.Token) };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -69,8 +74,15 @@ public sealed class EmbeddedAgent(
             await forwarding;
         }
 
-        if (stoppingToken.IsCancellationRequested) return;
-        await protocol.DoneAsync(work.Key, report, CancellationToken.None);
+        try
+        {
+            if (stoppingToken.IsCancellationRequested) return;
+            await protocol.DoneAsync(work.Key, report, CancellationToken.None);
+        }
+        finally
+        {
+            await archives.ForgetAsync(assignment);
+        }
     }
 
     /// <summary>Extends the lease every few seconds; a refusal (run canceled) stops the job.</summary>

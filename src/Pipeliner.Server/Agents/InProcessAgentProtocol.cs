@@ -12,7 +12,8 @@ namespace Pipeliner.Server.Agents;
 /// <summary>
 /// The agent protocol's in-process transport, for the embedded agent: the same <see cref="AgentDispatch"/> as the HTTP
 /// endpoints (claims, leases, the recording of an attempt's end). The embedded agent runs on the server's own disk, so
-/// its workspace comes from the server's mirror and its log, artifacts and cache are written in place.
+/// its workspace comes from the server's mirror; its log, artifacts and cache are written in place with the file stores,
+/// and go through the stores otherwise (<see cref="EmbeddedAgentArchives"/> for artifacts and caches).
 /// </summary>
 public sealed class InProcessAgentProtocol(
     AgentDispatch dispatch, AgentDirectory directory, IRunEvents events, ILogStore logs, DataLayout layout, LogMasking masking, ReportRecorder reports)

@@ -24,12 +24,4 @@ public sealed record UploadCeiling(string Kind, ByteSize Limit)
 
     /// <summary>The attempt's end as the server records it when the artifacts it was told of are over the limit.</summary>
     public string Message => $"artifacts over their limit of {Limit} (resources.artifacts)";
-
-    /// <summary>Bytes of the attempt's other uploads of this kind (the one at <paramref name="index"/> is replaced).</summary>
-    public static long HeldBesides(string directory, int index)
-    {
-        if (!Directory.Exists(directory)) return 0;
-        var own = index.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".tar";
-        return new DirectoryInfo(directory).EnumerateFiles("*.tar").Where(f => f.Name != own).Sum(f => f.Length);
-    }
 }

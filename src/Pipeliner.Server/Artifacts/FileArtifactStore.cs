@@ -3,23 +3,36 @@ using Pipeliner.Server.Runs;
 
 namespace Pipeliner.Server.Artifacts;
 
-/// <summary>Artifacts as folders of archives in the data layout (<c>runs/{run}/artifacts/{job}/</c>).</summary>
+/// <summary>Artifacts as folders of archives in the data layout (<c>runs/{run}/artifacts/{job}/</c>): one server's disk.</summary>
 public sealed class FileArtifactStore(DataLayout layout) : IArtifactStore
 {
-    public Stream? OpenRead(long runId, string jobId, string file)
+    public bool HoldsEmbeddedAgentFiles => true;
+
+    public Task<IReadOnlyList<ArchivedPath>> SaveAsync(
+        long runId, string jobId, IReadOnlyList<ArchiveSource> archives, long? maxBytes, CancellationToken cancellationToken) =>
+        ArchiveFolder.WriteAsync(Folder(runId, jobId).Directory, ArchiveSource.Tuples(archives), cancellationToken, maxBytes);
+
+    public Task<IReadOnlyList<ArchivedPath>?> ReadAsync(long runId, string jobId, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(layout.Artifacts(RunStore.RunKey(runId), jobId), file);
+        var folder = Folder(runId, jobId);
+        return Task.FromResult(folder.Exists ? folder.Read() : null);
+    }
+
+    public Task<Stream?> OpenReadAsync(long runId, string jobId, string file, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Folder(runId, jobId).Directory, file);
         try
         {
-            return File.OpenRead(path);
+            return Task.FromResult<Stream?>(File.OpenRead(path));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return null;
+            return Task.FromResult<Stream?>(null);
         }
     }
 
-    public long SizeOf(long runId) => ArchiveFolder.SizeOf(new DirectoryInfo(RunArtifacts(runId)));
+    public Task<long> SizeOfAsync(long runId, CancellationToken cancellationToken) =>
+        Task.FromResult(ArchiveFolder.SizeOf(new DirectoryInfo(RunArtifacts(runId))));
 
     public async Task<long> DeleteAsync(long runId, CancellationToken cancellationToken)
     {
@@ -32,6 +45,8 @@ public sealed class FileArtifactStore(DataLayout layout) : IArtifactStore
         root.Delete(recursive: true);
         return freed;
     }
+
+    private ArchiveFolder Folder(long runId, string jobId) => new(layout.Artifacts(RunStore.RunKey(runId), jobId));
 
     private string RunArtifacts(long runId) => Path.Combine(layout.RunDirectory(RunStore.RunKey(runId)), "artifacts");
 }

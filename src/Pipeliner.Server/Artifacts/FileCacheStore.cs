@@ -2,13 +2,37 @@ using Pipeliner.Engine.Storage;
 
 namespace Pipeliner.Server.Artifacts;
 
-/// <summary>Caches as folders of archives in the data layout (<c>cache/{project}/{scope}/{key}/</c>).</summary>
+/// <summary>Caches as folders of archives in the data layout (<c>cache/{project}/{scope}/{key}/</c>): one server's disk.</summary>
 public sealed class FileCacheStore(DataLayout layout) : ICacheStore
 {
-    public IReadOnlyList<CacheEntry> List(string project)
+    public bool HoldsEmbeddedAgentFiles => true;
+
+    public Task<IReadOnlyList<ArchivedPath>> SaveAsync(
+        string project, string scope, string key, IReadOnlyList<ArchiveSource> archives, CancellationToken cancellationToken) =>
+        ArchiveFolder.WriteAsync(layout.Cache(project, scope, key), ArchiveSource.Tuples(archives), cancellationToken);
+
+    public Task<IReadOnlyList<ArchivedPath>?> ReadAsync(string project, string scope, string key, CancellationToken cancellationToken)
+    {
+        var folder = new ArchiveFolder(layout.Cache(project, scope, key));
+        return Task.FromResult(folder.Exists ? folder.Read() : null);
+    }
+
+    public Task<Stream?> OpenReadAsync(string project, string scope, string key, string file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Task.FromResult<Stream?>(File.OpenRead(Path.Combine(layout.Cache(project, scope, key), file)));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+    }
+
+    public Task<IReadOnlyList<CacheEntry>> ListAsync(string project, CancellationToken cancellationToken)
     {
         var root = new DirectoryInfo(ProjectCaches(project));
-        if (!root.Exists) return [];
+        if (!root.Exists) return Task.FromResult<IReadOnlyList<CacheEntry>>([]);
         var entries = new List<CacheEntry>();
         foreach (var scope in root.EnumerateDirectories())
         foreach (var key in scope.EnumerateDirectories())
@@ -20,7 +44,7 @@ public sealed class FileCacheStore(DataLayout layout) : ICacheStore
             entries.Add(new CacheEntry(project, scope.Name, key.Name, ArchiveFolder.SizeOf(key), new DateTimeOffset(saved, TimeSpan.Zero)));
         }
 
-        return entries;
+        return Task.FromResult<IReadOnlyList<CacheEntry>>(entries);
     }
 
     public async Task<long> DeleteAsync(CacheEntry entry, CancellationToken cancellationToken)

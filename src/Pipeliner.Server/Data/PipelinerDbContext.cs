@@ -42,6 +42,8 @@ public class PipelinerDbContext : DbContext, IDataProtectionKeyContext
     public DbSet<RunEventEntity> RunEvents => Set<RunEventEntity>();
     public DbSet<StoredLogEntity> StoredLogs => Set<StoredLogEntity>();
     public DbSet<LogChunkEntity> LogChunks => Set<LogChunkEntity>();
+    public DbSet<StoredArchiveEntity> StoredArchives => Set<StoredArchiveEntity>();
+    public DbSet<ArchiveChunkEntity> ArchiveChunks => Set<ArchiveChunkEntity>();
 
     /// <summary>The Data Protection key ring (which encrypts secrets, webhook secrets, forge tokens), shared by every replica.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -145,6 +147,22 @@ public class PipelinerDbContext : DbContext, IDataProtectionKeyContext
             chunk.HasKey(c => new { c.Path, c.Offset });
             chunk.Property(c => c.Path).HasMaxLength(400);
             chunk.HasOne<StoredLogEntity>().WithMany().HasForeignKey(c => c.Path).OnDelete(DeleteBehavior.Cascade);
+        });
+        model.Entity<StoredArchiveEntity>(archive =>
+        {
+            archive.HasIndex(a => new { a.Kind, a.Owner, a.Name, a.Complete });
+            archive.Property(a => a.Kind).HasMaxLength(16);
+            archive.Property(a => a.Owner).HasMaxLength(200);
+            archive.Property(a => a.Name).HasMaxLength(400);
+            archive.Property(a => a.Generation).HasMaxLength(32);
+            archive.Property(a => a.Path).HasMaxLength(1000);
+            archive.Property(a => a.File).HasMaxLength(64);
+            archive.Property(a => a.Sha256).HasMaxLength(64);
+        });
+        model.Entity<ArchiveChunkEntity>(chunk =>
+        {
+            chunk.HasKey(c => new { c.ArchiveId, c.Index });
+            chunk.HasOne<StoredArchiveEntity>().WithMany().HasForeignKey(c => c.ArchiveId).OnDelete(DeleteBehavior.Cascade);
         });
         model.Entity<AuditEntryEntity>().HasIndex(e => e.Project);
         model.Entity<ProjectSecretEntity>(secret =>

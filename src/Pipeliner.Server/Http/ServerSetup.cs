@@ -9,6 +9,7 @@ using Pipeliner.Engine.Backends.Docker;
 using Pipeliner.Engine.Backends.Shell;
 using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Storage;
+using Pipeliner.Server.Artifacts;
 using Pipeliner.Engine.Workspaces;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Audit;
@@ -108,6 +109,7 @@ public static class ServerSetup
         services.AddScoped<LocalRepositoryPolicy>();
         services.AddWebhooks();
         services.AddLogs(settings.Storage);
+        services.AddArchiveStores(settings.Storage);
         services.AddRetention();
         services.AddDashboard();
         services.AddForgeStatuses();

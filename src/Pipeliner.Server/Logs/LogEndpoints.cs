@@ -86,8 +86,8 @@ public static class LogEndpoints
         var matches = artifacts.Where(a => ArtifactName(a.JobId, a.File) == name).ToList();
         if (matches.Count == 0) return Problems.NotFound($"run {id} has no artifact '{name}'");
         var artifact = matches[0];
-        var content = store.OpenRead(id, artifact.JobId, artifact.File);
-        if (content is null) return Problems.NotFound($"artifact '{name}' of run {id} was removed from the disk");
+        var content = await store.OpenReadAsync(id, artifact.JobId, artifact.File, cancellationToken);
+        if (content is null) return Problems.NotFound($"artifact '{name}' of run {id} was removed from the store");
         return TypedResults.Stream(content, "application/x-tar", name);
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Storage;
+using Pipeliner.Server.Artifacts;
 using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
@@ -24,8 +25,8 @@ public static class ProjectDeleteEndpoint
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string project, string? confirm, PipelinerDbContext db, DataLayout layout, IRecurringJobManager recurring, JobStorage storage,
-        AuditTrail audit, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string project, string? confirm, PipelinerDbContext db, DataLayout layout, IArtifactStore artifacts, ICacheStore caches,
+        IRecurringJobManager recurring, JobStorage storage, AuditTrail audit, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var entity = await db.Projects.FirstOrDefaultAsync(p => p.Name == project, cancellationToken);
         if (entity is null) return Problems.NotFound($"no project '{project}'");
@@ -57,8 +58,11 @@ public static class ProjectDeleteEndpoint
                 recurring.RemoveIfExists(schedule.Id);
         }
 
-        // The files go last: a failure here leaves files nobody reads, never rows without their files.
+        // The files go last: a failure here leaves files nobody reads, never rows without their files. Artifacts and caches
+        // through their stores (in the database with Pipeliner:Storage:Provider=database), then whatever is left on disk.
         var logger = loggers.CreateLogger(typeof(ProjectDeleteEndpoint));
+        foreach (var id in runIds) await artifacts.DeleteAsync(id, CancellationToken.None);
+        foreach (var cache in await caches.ListAsync(project, CancellationToken.None)) await caches.DeleteAsync(cache, CancellationToken.None);
         var directories = runIds.Select(id => layout.RunDirectory(RunStore.RunKey(id)))
             .Append(layout.Mirror(project)).Append(Path.GetDirectoryName(Path.GetDirectoryName(layout.Cache(project, "scope", "key")))!);
         foreach (var directory in directories)

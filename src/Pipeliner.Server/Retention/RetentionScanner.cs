@@ -57,26 +57,30 @@ public sealed class RetentionScanner(PipelinerDbContext db, ILogStore logs, IArt
             long LogBytes(long runId) => attempts[runId].Sum(logs.StoredBytes);
             var logSizes = new Dictionary<long, long>();
             var artifactSizes = new Dictionary<long, long>();
+            foreach (var r in own.Where(r => policy.Artifacts.MaxSize is not null && !r.ArtifactsExpired))
+                artifactSizes[r.Id] = await artifacts.SizeOfAsync(r.Id, cancellationToken);
             var goneLogs = RetentionPlanner.PlanRuns(
                 own.Select(r => new RetainedRun(r.Id, r.Number, Group(r), r.FinishedAt ?? r.CreatedAt, Removable(r), r.LogsExpired,
                     policy.Logs.MaxSize is null || r.LogsExpired ? 0 : logSizes[r.Id] = LogBytes(r.Id))).ToList(),
                 policy.Logs, RetentionPart.Logs, now).ToDictionary(e => e.RunId, e => e.Reason);
             var goneArtifacts = RetentionPlanner.PlanRuns(
                 own.Select(r => new RetainedRun(r.Id, r.Number, Group(r), r.FinishedAt ?? r.CreatedAt, Removable(r), r.ArtifactsExpired,
-                    policy.Artifacts.MaxSize is null || r.ArtifactsExpired ? 0 : artifactSizes[r.Id] = artifacts.SizeOf(r.Id))).ToList(),
+                    policy.Artifacts.MaxSize is null || r.ArtifactsExpired ? 0 : artifactSizes[r.Id])).ToList(),
                 policy.Artifacts, RetentionPart.Artifacts, now).ToDictionary(e => e.RunId, e => e.Reason);
 
             foreach (var run in own.Where(r => goneLogs.ContainsKey(r.Id) || goneArtifacts.ContainsKey(r.Id)).OrderBy(r => r.Number))
             {
                 var logsReason = goneLogs.GetValueOrDefault(run.Id);
                 var artifactsReason = goneArtifacts.GetValueOrDefault(run.Id);
+                var artifactBytes = artifactsReason is null ? 0
+                    : artifactSizes.TryGetValue(run.Id, out var a) ? a : await artifacts.SizeOfAsync(run.Id, cancellationToken);
                 planned.Add(new PlannedRun(run.Id, entity.Name, run.Number, run.Branch, run.FinishedAt,
                     logsReason is null ? [] : [.. attempts[run.Id]],
                     logsReason, logsReason is null ? 0 : logSizes.TryGetValue(run.Id, out var l) ? l : LogBytes(run.Id),
-                    artifactsReason, artifactsReason is null ? 0 : artifactSizes.TryGetValue(run.Id, out var a) ? a : artifacts.SizeOf(run.Id)));
+                    artifactsReason, artifactBytes));
             }
 
-            goneCaches.AddRange(RetentionPlanner.PlanCaches(caches.List(entity.Name), policy.Caches, now));
+            goneCaches.AddRange(RetentionPlanner.PlanCaches(await caches.ListAsync(entity.Name, cancellationToken), policy.Caches, now));
         }
 
         return new RetentionPlan(planned, goneCaches);

@@ -195,6 +195,23 @@ namespace Pipeliner.Server.Data.Migrations
                     b.ToTable("Approvals");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ArchiveChunkEntity", b =>
+                {
+                    b.Property<long>("ArchiveId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("ArchiveId", "Index");
+
+                    b.ToTable("ArchiveChunks");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ArtifactEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -1047,6 +1064,66 @@ namespace Pipeliner.Server.Data.Migrations
                     b.ToTable("SignInThrottles");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.StoredArchiveEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Complete")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("File")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Generation")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SavedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Kind", "Owner", "Name", "Complete");
+
+                    b.ToTable("StoredArchives");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.StoredLogEntity", b =>
                 {
                     b.Property<string>("Path")
@@ -1207,6 +1284,15 @@ namespace Pipeliner.Server.Data.Migrations
                     b.HasOne("Pipeliner.Server.Data.Entities.JobEntity", null)
                         .WithMany("Approvals")
                         .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ArchiveChunkEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.StoredArchiveEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ArchiveId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -211,6 +211,23 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.ToTable("Approvals");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ArchiveChunkEntity", b =>
+                {
+                    b.Property<long>("ArchiveId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("ArchiveId", "Index");
+
+                    b.ToTable("ArchiveChunks");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.ArtifactEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -1099,6 +1116,68 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.ToTable("SignInThrottles");
                 });
 
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.StoredArchiveEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Complete")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("File")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Generation")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("SavedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Kind", "Owner", "Name", "Complete");
+
+                    b.ToTable("StoredArchives");
+                });
+
             modelBuilder.Entity("Pipeliner.Server.Data.Entities.StoredLogEntity", b =>
                 {
                     b.Property<string>("Path")
@@ -1263,6 +1342,15 @@ namespace Pipeliner.Server.Data.Migrations.Postgres
                     b.HasOne("Pipeliner.Server.Data.Entities.JobEntity", null)
                         .WithMany("Approvals")
                         .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Pipeliner.Server.Data.Entities.ArchiveChunkEntity", b =>
+                {
+                    b.HasOne("Pipeliner.Server.Data.Entities.StoredArchiveEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ArchiveId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
