@@ -91,7 +91,7 @@ internal sealed class PodBuilder(KubernetesBackendOptions options, string ownerL
                 ImagePullSecrets = options.ImagePullSecrets.Count > 0 ? options.ImagePullSecrets.Select(s => new V1LocalObjectReference { Name = s }).ToList() : null,
                 NodeSelector = placement.NodeSelector.Count > 0 ? placement.NodeSelector.ToDictionary() : null,
                 Tolerations = placement.Tolerations.Count > 0 ? placement.Tolerations.ToList() : null,
-                Volumes = [new V1Volume { Name = WorkspaceVolume, EmptyDir = new V1EmptyDirVolumeSource() }],
+                Volumes = [new V1Volume { Name = WorkspaceVolume, EmptyDir = WorkspaceDirectory(workflow) }],
                 InitContainers =
                 [
                     Helper(FetchContainer, ["/bin/sh", "-c", HelperScripts.Fetch],
@@ -146,15 +146,33 @@ internal sealed class PodBuilder(KubernetesBackendOptions options, string ownerL
         };
     }
 
-    /// <summary>The job's limits, requested as well: a job gets on its node what it may use, as on Docker.</summary>
+    /// <summary>
+    /// The workspace's volume: its <c>sizeLimit</c> is the job's workspace limit (<c>resources.workspace</c>), which the
+    /// kubelet enforces by evicting the Pod (<see cref="PodStates"/> turns that into the job's failure).
+    /// </summary>
+    private static V1EmptyDirVolumeSource WorkspaceDirectory(WorkflowSpec workflow) =>
+        workflow.Steps.LastOrDefault(s => s.Kind == StepKind.Script)?.Resources.Workspace is { } workspace
+            ? new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity(workspace.Bytes.ToString(CultureInfo.InvariantCulture)) }
+            : new V1EmptyDirVolumeSource();
+
+    /// <summary>
+    /// The job's limits, requested as well: a job gets on its node what it may use, as on Docker. The script's
+    /// container also requests its workspace as <c>ephemeral-storage</c>, so that the scheduler places the Pod on a node
+    /// with room for it; no ephemeral-storage limit: the kubelet would count the containers' own layers and logs in it,
+    /// and the workspace's own limit is the volume's <c>sizeLimit</c>.
+    /// </summary>
     private static V1ResourceRequirements? Resources(StepSpec step)
     {
-        var quantities = new Dictionary<string, ResourceQuantity>(StringComparer.Ordinal);
+        var limits = new Dictionary<string, ResourceQuantity>(StringComparer.Ordinal);
         if (step.Resources.Cpus is { } cpus)
-            quantities["cpu"] = new ResourceQuantity(((long)Math.Ceiling(cpus * 1000)).ToString(CultureInfo.InvariantCulture) + "m");
+            limits["cpu"] = new ResourceQuantity(((long)Math.Ceiling(cpus * 1000)).ToString(CultureInfo.InvariantCulture) + "m");
         if (step.Resources.Memory is { } memory)
-            quantities["memory"] = new ResourceQuantity(memory.Bytes.ToString(CultureInfo.InvariantCulture));
-        return quantities.Count == 0 ? null : new V1ResourceRequirements { Limits = quantities, Requests = quantities };
+            limits["memory"] = new ResourceQuantity(memory.Bytes.ToString(CultureInfo.InvariantCulture));
+        var requests = new Dictionary<string, ResourceQuantity>(limits, StringComparer.Ordinal);
+        if (step.Kind == StepKind.Script && step.Resources.Workspace is { } workspace)
+            requests["ephemeral-storage"] = new ResourceQuantity(workspace.Bytes.ToString(CultureInfo.InvariantCulture));
+        if (requests.Count == 0) return null;
+        return new V1ResourceRequirements { Limits = limits.Count > 0 ? limits : null, Requests = requests };
     }
 
     private V1Container Helper(string name, List<string> command, List<V1EnvVar> environment) => new()

@@ -6,9 +6,12 @@ using Pipeliner.Agent.Contracts;
 namespace Pipeliner.Cli.Agent;
 
 /// <summary>A call the server refused for good (4xx other than the ones the caller handles): retrying cannot help.</summary>
-internal sealed class AgentRefusedException(HttpStatusCode status, string message) : Exception(message)
+internal sealed class AgentRefusedException(HttpStatusCode status, string message, string? detail = null) : Exception(message)
 {
     public HttpStatusCode Status { get; } = status;
+
+    /// <summary>The server's own words (its problem's detail).</summary>
+    public string Detail { get; } = detail ?? message;
 }
 
 /// <summary>
@@ -185,7 +188,7 @@ internal sealed class AgentClient(HttpClient http)
         var detail = ProblemDetail(body);
         if ((int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout)
             throw new HttpRequestException($"the server answered {(int)response.StatusCode}: {detail}", null, response.StatusCode);
-        throw new AgentRefusedException(response.StatusCode, $"the server refused ({(int)response.StatusCode}): {detail}");
+        throw new AgentRefusedException(response.StatusCode, $"the server refused ({(int)response.StatusCode}): {detail}", detail);
     }
 
     private static string ProblemDetail(string body)

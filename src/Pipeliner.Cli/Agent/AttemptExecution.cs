@@ -58,8 +58,8 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
             await shipping;
             // Still under the lease: the heartbeats go on until the server acknowledged the end, however long an outage
             // makes the uploads and the report wait.
-            await ReportAsync(work, assignment, report, shipper, logPath);
-            say($"{name}: {report.Outcome.Status.ToName()}");
+            var outcome = await ReportAsync(work, assignment, report, shipper, logPath);
+            say($"{name}: {outcome.Status.ToName()}");
         }
         finally
         {
@@ -173,9 +173,11 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         }
     }
 
-    private async Task ReportAsync(AgentAssignment work, JobAssignment assignment, JobAttemptReport report, LogShipper shipper, string logPath)
+    /// <summary>Uploads and reports the end until the server acknowledges it; the outcome reported (a refused upload can fail it).</summary>
+    private async Task<AttemptOutcome> ReportAsync(AgentAssignment work, JobAssignment assignment, JobAttemptReport report, LogShipper shipper, string logPath)
     {
-        var succeeded = report.Outcome.Status == JobStatus.Succeeded;
+        var outcome = report.Outcome;
+        var succeeded = outcome.Status == JobStatus.Succeeded;
         var artifacts = succeeded ? Uploads(report.Artifacts) : [];
         var cacheFolder = succeeded && work.Job.Spec.Cache is { } cache ? new ArchiveFolder(layout.Cache(work.Project, work.CacheSaveScope, cache.Key)) : null;
         var caches = cacheFolder?.Exists == true ? Uploads(cacheFolder.Read()) : [];
@@ -199,19 +201,42 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
 
                 if (!uploaded)
                 {
-                    await UploadAsync(work, "artifacts", artifacts, layout.Artifacts(assignment.RunId, work.Job.Id));
-                    if (cacheFolder is not null) await UploadAsync(work, "cache", caches, cacheFolder.Directory);
-                    await UploadAsync(work, "reports", reports, reportsFolder);
+                    // A refusal (413: over the job's ceiling or the server's upload limit) is said in the log, which is
+                    // then shipped again; the list is emptied, so a retry neither uploads nor says it again.
+                    if (await UploadAsync(work, "artifacts", artifacts, layout.Artifacts(assignment.RunId, work.Job.Id)) is { } refused)
+                    {
+                        await JobLogWriter.AppendToAbandonedAsync(logPath, $"pipeliner: artifacts refused by the server: {refused}", TimeProvider.System);
+                        outcome = AttemptOutcome.Failed(null, $"artifacts refused by the server: {refused}", outcome.PeakMemoryBytes) with { CpuTimeMs = outcome.CpuTimeMs };
+                        artifacts = [];
+                        caches = [];
+                        cacheFolder = null;
+                        await shipper.ResyncAsync(CancellationToken.None);
+                    }
+
+                    if (cacheFolder is not null && await UploadAsync(work, "cache", caches, cacheFolder.Directory) is { } cacheRefused)
+                    {
+                        await JobLogWriter.AppendToAbandonedAsync(logPath, $"pipeliner: warning: cache not saved, refused by the server: {cacheRefused}", TimeProvider.System);
+                        caches = [];
+                        await shipper.ResyncAsync(CancellationToken.None);
+                    }
+
+                    if (await UploadAsync(work, "reports", reports, reportsFolder) is { } reportsRefused)
+                    {
+                        await JobLogWriter.AppendToAbandonedAsync(logPath, $"pipeliner: warning: reports not kept, refused by the server: {reportsRefused}", TimeProvider.System);
+                        reports = [];
+                        await shipper.ResyncAsync(CancellationToken.None);
+                    }
+
                     uploaded = true;
                 }
 
                 var (length, sha) = await DigestAsync(logPath);
-                var done = new AttemptDone(report.Outcome.Status.ToName(), report.Outcome.ExitCode, report.Outcome.Message,
-                    report.Outcome.Status == JobStatus.Succeeded ? null : report.Outcome.Cause.ToName(), report.Outcome.PeakMemoryBytes,
-                    length, sha, artifacts, caches, report.Outcome.CpuTimeMs, reports);
+                var done = new AttemptDone(outcome.Status.ToName(), outcome.ExitCode, outcome.Message,
+                    outcome.Status == JobStatus.Succeeded ? null : outcome.Cause.ToName(), outcome.PeakMemoryBytes,
+                    length, sha, artifacts, caches, outcome.CpuTimeMs, reports);
                 await client.DoneAsync(work.AttemptId, done, CancellationToken.None);
                 Forget(assignment, work);
-                return;
+                return outcome;
             }
             catch (AgentRefusedException e) when (e.Status == HttpStatusCode.UnprocessableEntity && ++refusals < 5)
             {
@@ -224,7 +249,7 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
             {
                 say($"attempt {work.AttemptId}: its end was not recorded: {e.Message}");
                 Forget(assignment, work);
-                return;
+                return outcome;
             }
             catch (Exception e) when (e is HttpRequestException or HttpIOException)
             {
@@ -239,7 +264,8 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
     private static List<UploadedArchive> Uploads(IReadOnlyList<ArchivedPath> archives) =>
         archives.Select((a, i) => new UploadedArchive(a.Path, i, a.Size, a.Sha256)).ToList();
 
-    private async Task UploadAsync(AgentAssignment work, string kind, IReadOnlyList<UploadedArchive> archives, string directory)
+    /// <summary>Uploads the archives of a kind; the server's words when it refused them as too large (413), else null.</summary>
+    private async Task<string?> UploadAsync(AgentAssignment work, string kind, IReadOnlyList<UploadedArchive> archives, string directory)
     {
         var files = new ArchiveFolder(directory).Read();
         foreach (var archive in archives)
@@ -250,8 +276,17 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
                 "reports" => AgentRoutes.UploadReports(work.AttemptId, archive.Index),
                 _ => AgentRoutes.UploadCache(work.AttemptId, archive.Index),
             };
-            await client.UploadAsync(url, work.AttemptCredential, Path.Combine(directory, files[archive.Index].File), archive.Sha256, CancellationToken.None);
+            try
+            {
+                await client.UploadAsync(url, work.AttemptCredential, Path.Combine(directory, files[archive.Index].File), archive.Sha256, CancellationToken.None);
+            }
+            catch (AgentRefusedException e) when (e.Status == HttpStatusCode.RequestEntityTooLarge)
+            {
+                return e.Detail;
+            }
         }
+
+        return null;
     }
 
     private static async Task<(long Length, string Sha256)> DigestAsync(string logPath)

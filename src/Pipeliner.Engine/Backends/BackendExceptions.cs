@@ -8,3 +8,12 @@ public sealed class StepStartException(string message, Exception? inner = null) 
 
 /// <summary>The backend stopped the step because the job's time ran out on its side (Kubernetes: the Pod's deadline).</summary>
 public sealed class StepDeadlineExceededException(string message) : Exception(message);
+
+/// <summary>
+/// The backend stopped the job because it outgrew a ceiling the backend enforces (Kubernetes: the kubelet evicted the
+/// Pod for its workspace). <see cref="Exception.Message"/> is the job's failure; <see cref="Detail"/> what the backend said.
+/// </summary>
+public sealed class StepLimitExceededException(string message, string detail) : Exception(message)
+{
+    public string Detail { get; } = detail;
+}

@@ -141,6 +141,12 @@ public sealed class JobRunner(
         {
             return AttemptOutcome.TimedOut(job.Spec.Timeout);
         }
+        // The backend enforces a ceiling itself (Kubernetes evicts a Pod whose workspace outgrew its sizeLimit).
+        catch (StepLimitExceededException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            log.WriteLine($"pipeliner: {e.Message}: {e.Detail}");
+            return AttemptOutcome.Failed(null, e.Message);
+        }
         // Once stopping was asked for, whatever the backend throws while being interrupted (an I/O error from a cut
         // stream as well as a cancellation) means the job timed out or was canceled, not an infrastructure fault.
         catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException
@@ -215,8 +221,20 @@ public sealed class JobRunner(
         }
 
         if (spec.Cache is { } cache)
-            await ArchivePathsAsync(workflow, script, cache.Paths, layout.Cache(assignment.Project, assignment.CacheScopes.Save, cache.Key), log,
-                $"cache path (scope {assignment.CacheScopes.Save})", cancellationToken);
+        {
+            // A cache is archived from the workspace: it is bounded by the workspace's limit (the server checks the same
+            // on remote agents' uploads). Only a speed-up: over it, it is not saved and the job keeps its status.
+            try
+            {
+                await ArchivePathsAsync(workflow, script, cache.Paths, layout.Cache(assignment.Project, assignment.CacheScopes.Save, cache.Key), log,
+                    $"cache path (scope {assignment.CacheScopes.Save})", cancellationToken, spec.Resources.Workspace?.Bytes);
+            }
+            catch (ArchiveTooLargeException e)
+            {
+                log.WriteLine($"pipeliner: warning: cache not saved: its archives together hold more than the job's workspace limit of {new ByteSize(e.MaxBytes)} (resources.workspace)");
+            }
+        }
+
         return null;
     }
 

@@ -43,21 +43,34 @@ public static class AgentDoneEndpoint
             return Problems.Unprocessable($"the server holds {stored} bytes of the attempt's log, not {done.LogLength}: send the rest from offset {stored}");
 
         var artifacts = new List<ArchivedPath>();
+        string? refused = null;
         if (status == JobStatus.Succeeded && (done.Artifacts.Count > 0 || done.Cache.Count > 0))
         {
             if (await store.LoadAsync(row.RunId, cancellationToken) is not var (entity, run)) return Problems.NotFound($"no run {row.RunId}");
             var missing = await MissingUploadsAsync(uploads, row.Id, "artifacts", done.Artifacts, cancellationToken)
                           ?? await MissingUploadsAsync(uploads, row.Id, "cache", done.Cache, cancellationToken);
             if (missing is not null) return Problems.Unprocessable(missing);
+            // The uploads were counted as they came; checked again together (uploads sent at once may each have fit).
+            var spec = run.Job(row.JobId).Planned.Spec;
+            var artifactsOver = Over(UploadCeiling.Of("artifacts", spec.Resources), done.Artifacts);
+            var cacheOver = artifactsOver ?? Over(UploadCeiling.Of("cache", spec.Resources), done.Cache);
+            if (artifactsOver is not null)
+            {
+                await logs.AppendNoteAsync(row.Log, "pipeliner: artifacts refused: " + artifactsOver.Refusal, cancellationToken);
+                refused = artifactsOver.Message;
+            }
+            else if (cacheOver is not null)
+                await logs.AppendNoteAsync(row.Log, "pipeliner: warning: cache not saved: " + cacheOver.Refusal, cancellationToken);
+
             try
             {
-                if (done.Artifacts.Count > 0)
+                if (done.Artifacts.Count > 0 && artifactsOver is null)
                 {
                     var sources = await CheckedAsync(uploads, row.Id, "artifacts", done.Artifacts, cancellationToken);
                     artifacts.AddRange(await artifactStore.SaveAsync(row.RunId, row.JobId, sources, null, cancellationToken));
                 }
 
-                if (done.Cache.Count > 0 && run.Job(row.JobId).Planned.Spec.Cache is { } cache)
+                if (done.Cache.Count > 0 && artifactsOver is null && cacheOver is null && spec.Cache is { } cache)
                 {
                     var scope = RunCacheScopes.For(entity, entity.Project!.DefaultBranch).Save;
                     await caches.SaveAsync(entity.Project.Name, scope, cache.Key, await CheckedAsync(uploads, row.Id, "cache", done.Cache, cancellationToken), cancellationToken);
@@ -88,11 +101,13 @@ public static class AgentDoneEndpoint
             await reports.RecordAsync(row.Key, cancellationToken);
         }
 
-        var outcome = new AttemptOutcome(status, done.ExitCode, done.Message, done.PeakMemoryBytes,
-            done.Cause == FailureCause.Configuration.ToName() ? FailureCause.Configuration : FailureCause.Job)
-        {
-            CpuTimeMs = done.CpuTimeMs is >= 0 ? done.CpuTimeMs : null,
-        };
+        var outcome = refused is not null
+            ? AttemptOutcome.Failed(null, refused, done.PeakMemoryBytes) with { CpuTimeMs = done.CpuTimeMs is >= 0 ? done.CpuTimeMs : null }
+            : new AttemptOutcome(status, done.ExitCode, done.Message, done.PeakMemoryBytes,
+                done.Cause == FailureCause.Configuration.ToName() ? FailureCause.Configuration : FailureCause.Job)
+            {
+                CpuTimeMs = done.CpuTimeMs is >= 0 ? done.CpuTimeMs : null,
+            };
         var recorded = await dispatch.RecordDoneAsync(row.Key, outcome, artifacts, cancellationToken);
         await uploads.DeleteAsync(row.Id, CancellationToken.None);
         return recorded ? TypedResults.Ok(new DoneAnswer(true)) : (await AttemptAccess.FindAsync(db, id, cancellationToken))!.Stale();
@@ -117,6 +132,9 @@ public static class AgentDoneEndpoint
         if (done.Cache is null) errors["cache"] = ["a list (empty when the job saved none)"];
         return errors;
     }
+
+    private static UploadCeiling? Over(UploadCeiling? ceiling, IReadOnlyList<UploadedArchive> archives) =>
+        ceiling is not null && archives.Sum(a => a.Size) > ceiling.Limit.Bytes ? ceiling : null;
 
     private static async Task<string?> MissingUploadsAsync(
         IAttemptUploads uploads, long attemptId, string kind, IReadOnlyList<UploadedArchive> archives, CancellationToken cancellationToken)

@@ -85,9 +85,15 @@ public static class AgentTransfers
         return Problems.NotFound($"no cache '{cache.Key}' in scopes {string.Join(", ", scopes.Restore)}");
     }
 
+    /// <summary>
+    /// Receives one archive, counted while it streams: at most <c>Pipeliner:Agent:MaxUploadBytes</c>, and at most what is
+    /// left of the job's ceiling for its kind (<see cref="UploadCeiling"/>) beside the attempt's other uploads of that
+    /// kind. Past either the server stops reading (Kestrel closes the connection) and answers 413 saying which limit;
+    /// over the job's ceiling the attempt's uploads of that kind are removed too, so none of them can be stored.
+    /// </summary>
     private static async Task<IResult> UploadAsync(
-        long id, string kind, int index, HttpContext http, PipelinerDbContext db, IAttemptUploads uploads, IOptions<PipelinerOptions> options,
-        CancellationToken cancellationToken)
+        long id, string kind, int index, HttpContext http, PipelinerDbContext db, RunStore store, IAttemptUploads uploads,
+        IOptions<PipelinerOptions> options, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
         if (row is null) return problem!;
@@ -96,9 +102,24 @@ public static class AgentTransfers
         var expected = http.Request.Headers[AgentRoutes.Sha256Header].ToString().ToLowerInvariant();
         if (expected.Length != 64 || !expected.All(Uri.IsHexDigit))
             return Problems.BadRequest($"{AgentRoutes.Sha256Header}: the archive's SHA-256, 64 hexadecimal digits");
-        var max = options.Value.Agent.MaxUploadBytes;
-        var tooLarge = Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"an upload carries at most {max} bytes (Pipeliner:Agent:MaxUploadBytes)");
-        if (http.Request.ContentLength > max) return tooLarge;
+        if (await store.LoadAsync(row.RunId, cancellationToken) is not var (_, run)) return Problems.NotFound($"no run {row.RunId}");
+
+        var ceiling = UploadCeiling.Of(kind, run.Job(row.JobId).Planned.Spec.Resources);
+        var maxUpload = options.Value.Agent.MaxUploadBytes;
+        var left = ceiling is null
+            ? long.MaxValue
+            : Math.Max(0, ceiling.Limit.Bytes - await uploads.HeldBesidesAsync(row.Id, kind, index, cancellationToken));
+        var max = Math.Min(maxUpload, left);
+        async Task<IResult> TooLargeAsync()
+        {
+            if (left > maxUpload || ceiling is null)
+                return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"an upload carries at most {maxUpload} bytes (Pipeliner:Agent:MaxUploadBytes)");
+            // None of the kind is kept: the end can then only be recorded without them.
+            await uploads.DeleteKindAsync(row.Id, kind, CancellationToken.None);
+            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", ceiling.Refusal);
+        }
+
+        if (http.Request.ContentLength > max) return await TooLargeAsync();
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = max;
 
         string digest;
@@ -108,7 +129,12 @@ public static class AgentTransfers
         }
         catch (ArchiveTooLargeException)
         {
-            return tooLarge;
+            return await TooLargeAsync();
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // The server refused to read more of the body (over MaxRequestBodySize); the store kept nothing of it.
+            return await TooLargeAsync();
         }
 
         return digest == expected

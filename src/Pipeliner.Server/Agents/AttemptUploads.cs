@@ -24,6 +24,15 @@ public interface IAttemptUploads
 
     Task<Stream?> OpenReadAsync(long attemptId, string kind, int index, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The bytes of the attempt's stored uploads of <paramref name="kind"/> but the one at <paramref name="index"/> (which
+    /// an upload at that index replaces): what counts against the job's ceiling for the kind beside a new upload.
+    /// </summary>
+    Task<long> HeldBesidesAsync(long attemptId, string kind, int index, CancellationToken cancellationToken);
+
+    /// <summary>Removes the attempt's uploads of <paramref name="kind"/> (over the job's ceiling none of them may be stored).</summary>
+    Task DeleteKindAsync(long attemptId, string kind, CancellationToken cancellationToken);
+
     /// <summary>Removes every upload of the attempt (its end is recorded).</summary>
     Task DeleteAsync(long attemptId, CancellationToken cancellationToken);
 }
@@ -78,6 +87,22 @@ public sealed class FileAttemptUploads(DataLayout layout) : IAttemptUploads
         return Task.FromResult<Stream?>(File.Exists(path) ? File.OpenRead(path) : null);
     }
 
+    public Task<long> HeldBesidesAsync(long attemptId, string kind, int index, CancellationToken cancellationToken)
+    {
+        var directory = new DirectoryInfo(KindDirectory(attemptId, kind));
+        if (!directory.Exists) return Task.FromResult(0L);
+        // Partial files (an upload still arriving) end in .partial, so only stored uploads count.
+        var own = FileName(index);
+        return Task.FromResult(directory.EnumerateFiles("*.tar").Where(f => f.Name != own).Sum(f => f.Length));
+    }
+
+    public Task DeleteKindAsync(long attemptId, string kind, CancellationToken cancellationToken)
+    {
+        var directory = KindDirectory(attemptId, kind);
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
     public Task DeleteAsync(long attemptId, CancellationToken cancellationToken)
     {
         var uploads = Path.Combine(layout.Root, "uploads", Id(attemptId));
@@ -85,8 +110,11 @@ public sealed class FileAttemptUploads(DataLayout layout) : IAttemptUploads
         return Task.CompletedTask;
     }
 
-    private string PathOf(long attemptId, string kind, int index) =>
-        Path.Combine(layout.Root, "uploads", Id(attemptId), kind, index.ToString(CultureInfo.InvariantCulture) + ".tar");
+    private string KindDirectory(long attemptId, string kind) => Path.Combine(layout.Root, "uploads", Id(attemptId), kind);
+
+    private string PathOf(long attemptId, string kind, int index) => Path.Combine(KindDirectory(attemptId, kind), FileName(index));
+
+    private static string FileName(int index) => index.ToString(CultureInfo.InvariantCulture) + ".tar";
 
     private static string Id(long attemptId) => attemptId.ToString(CultureInfo.InvariantCulture);
 }
@@ -112,9 +140,20 @@ public sealed class DatabaseAttemptUploads(DatabaseArchives archives) : IAttempt
     public Task<Stream?> OpenReadAsync(long attemptId, string kind, int index, CancellationToken cancellationToken) =>
         archives.OpenReadAsync(Folder(attemptId, kind, index), "0.tar", cancellationToken);
 
+    public Task<long> HeldBesidesAsync(long attemptId, string kind, int index, CancellationToken cancellationToken) =>
+        archives.SavedBytesAsync(Kind, Owner(attemptId), KindPrefix(kind), Folder(attemptId, kind, index).Name, cancellationToken);
+
+    public Task DeleteKindAsync(long attemptId, string kind, CancellationToken cancellationToken) =>
+        archives.DeleteFoldersAsync(Kind, Owner(attemptId), KindPrefix(kind), cancellationToken);
+
     public Task DeleteAsync(long attemptId, CancellationToken cancellationToken) =>
-        archives.DeleteOwnerAsync(Kind, attemptId.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        archives.DeleteOwnerAsync(Kind, Owner(attemptId), cancellationToken);
 
     private static ArchiveFolderKey Folder(long attemptId, string kind, int index) =>
-        new(Kind, attemptId.ToString(CultureInfo.InvariantCulture), $"{kind}/{index.ToString(CultureInfo.InvariantCulture)}");
+        new(Kind, Owner(attemptId), KindPrefix(kind) + index.ToString(CultureInfo.InvariantCulture));
+
+    private static string Owner(long attemptId) => attemptId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The start of the folder names of one kind of upload (<c>{kind}/</c>).</summary>
+    private static string KindPrefix(string kind) => kind + "/";
 }

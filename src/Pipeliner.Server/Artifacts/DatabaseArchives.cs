@@ -122,6 +122,19 @@ public sealed class DatabaseArchives(IServiceScopeFactory scopes, TimeProvider t
         return await db.StoredArchives.Where(a => a.Kind == kind && a.Owner == owner).SumAsync(a => a.Size, cancellationToken);
     }
 
+    /// <summary>
+    /// The bytes the saved content of the owner's folders whose name starts with <paramref name="namePrefix"/> holds, the
+    /// folder <paramref name="exceptName"/> left out.
+    /// </summary>
+    public async Task<long> SavedBytesAsync(string kind, string owner, string namePrefix, string exceptName, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        return await db.StoredArchives
+            .Where(a => a.Kind == kind && a.Owner == owner && a.Complete && a.Name.StartsWith(namePrefix) && a.Name != exceptName)
+            .SumAsync(a => a.Size, cancellationToken);
+    }
+
     /// <summary>The owner's folders with a saved content.</summary>
     public async Task<IReadOnlyList<StoredFolder>> ListAsync(string kind, string owner, CancellationToken cancellationToken)
     {
@@ -140,6 +153,10 @@ public sealed class DatabaseArchives(IServiceScopeFactory scopes, TimeProvider t
     /// <summary>Removes every folder of the owner; returns the bytes freed.</summary>
     public Task<long> DeleteOwnerAsync(string kind, string owner, CancellationToken cancellationToken) =>
         DeleteWhereAsync(db => db.StoredArchives.Where(a => a.Kind == kind && a.Owner == owner), cancellationToken);
+
+    /// <summary>Removes the owner's folders whose name starts with <paramref name="namePrefix"/> (every generation); returns the bytes freed.</summary>
+    public Task<long> DeleteFoldersAsync(string kind, string owner, string namePrefix, CancellationToken cancellationToken) =>
+        DeleteWhereAsync(db => db.StoredArchives.Where(a => a.Kind == kind && a.Owner == owner && a.Name.StartsWith(namePrefix)), cancellationToken);
 
     private async Task<long> DeleteWhereAsync(Func<PipelinerDbContext, IQueryable<StoredArchiveEntity>> rows, CancellationToken cancellationToken)
     {

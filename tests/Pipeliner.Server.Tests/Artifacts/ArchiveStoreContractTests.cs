@@ -220,6 +220,30 @@ public abstract class ArchiveStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HeldBesidesAsync_CountsTheAttemptsOtherUploadsOfTheKind_AndDeleteKindAsyncRemovesOnlyThem()
+    {
+        await SaveUploadAsync(_store, 9, "artifacts", 0, Bytes(DatabaseArchives.ChunkBytes + 5, 20));
+        await SaveUploadAsync(_store, 9, "artifacts", 1, Bytes(300, 21));
+        await SaveUploadAsync(_store, 9, "artifacts", 10, Bytes(40, 22));
+        await SaveUploadAsync(_store, 9, "cache", 0, Bytes(7, 23));
+        await SaveUploadAsync(_store, 10, "artifacts", 2, Bytes(1000, 24));
+        await Assert.ThrowsAsync<ArchiveTooLargeException>(() =>
+            _store.Uploads.SaveAsync(9, "artifacts", 2, new OneWayStream(Bytes(100, 25)), 99, Sha(Bytes(100, 25)), CancellationToken.None));
+
+        Assert.Equal(300 + 40, await _replica.Uploads.HeldBesidesAsync(9, "artifacts", 0, CancellationToken.None));
+        Assert.Equal(DatabaseArchives.ChunkBytes + 5 + 40, await _replica.Uploads.HeldBesidesAsync(9, "artifacts", 1, CancellationToken.None));
+        Assert.Equal(DatabaseArchives.ChunkBytes + 5 + 300 + 40, await _replica.Uploads.HeldBesidesAsync(9, "artifacts", 2, CancellationToken.None));
+        Assert.Equal(0, await _replica.Uploads.HeldBesidesAsync(9, "cache", 0, CancellationToken.None));
+        Assert.Equal(0, await _replica.Uploads.HeldBesidesAsync(9, "reports", 0, CancellationToken.None));
+
+        await _replica.Uploads.DeleteKindAsync(9, "artifacts", CancellationToken.None);
+        Assert.Equal(0, await _store.Uploads.HeldBesidesAsync(9, "artifacts", 5, CancellationToken.None));
+        Assert.Null(await _store.Uploads.SizeOfAsync(9, "artifacts", 1, CancellationToken.None));
+        Assert.Equal(7, await _store.Uploads.SizeOfAsync(9, "cache", 0, CancellationToken.None));
+        Assert.Equal(1000, await _store.Uploads.SizeOfAsync(10, "artifacts", 2, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task SaveAsync_LeavesOneWholeGeneration_WhenTwoReplicasSaveTheSameCacheAtOnce()
     {
         var first = Bytes(DatabaseArchives.ChunkBytes + 3, 18);
@@ -236,6 +260,9 @@ public abstract class ArchiveStoreContractTests : IAsyncLifetime
         foreach (var archive in read)
             Assert.Equal(winner, await ReadAllAsync(await _store.Caches.OpenReadAsync("shop", "branch/main", "deps", archive.File, CancellationToken.None)));
     }
+
+    private static async Task SaveUploadAsync(Stores stores, long attemptId, string kind, int index, byte[] bytes) =>
+        Assert.Equal(Sha(bytes), await stores.Uploads.SaveAsync(attemptId, kind, index, new OneWayStream(bytes), long.MaxValue, Sha(bytes), CancellationToken.None));
 
     /// <summary>A stream that cannot seek and answers reads in small pieces, as a request body or a container's archive does.</summary>
     private sealed class OneWayStream(byte[] bytes) : Stream

@@ -1,10 +1,14 @@
 using System.Diagnostics;
 using Pipeliner.Core.Runs;
+using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Tests.Support;
 
 namespace Pipeliner.Engine.Tests.Execution.Docker;
 
-/// <summary><c>resources.workspace</c> stops a job whose workspace grows past it; <c>resources.artifacts</c> refuses artifacts past it.</summary>
+/// <summary>
+/// <c>resources.workspace</c> stops a job whose workspace grows past it and bounds its cache; <c>resources.artifacts</c>
+/// refuses artifacts past it.
+/// </summary>
 [Collection(DockerCollection.Name)]
 public sealed class WorkspaceAndArtifactLimitsOnDockerTests(DockerEngineFixture engine) : DockerTest(engine)
 {
@@ -81,6 +85,31 @@ public sealed class WorkspaceAndArtifactLimitsOnDockerTests(DockerEngineFixture 
 
         Assert.Equal(JobStatus.Succeeded, run.Job("light").Status);
         Assert.Single(Harness.Records.Load(run.Id)!.Jobs.Single(j => j.Id == "light").Artifacts);
+        await AssertNoContainersLeftAsync(run);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_SavesNoCacheAndKeepsTheJobsSuccess_WhenTheCachesArchivePassesTheWorkspaceLimit()
+    {
+        // 6,000 empty files: the workspace holds no bytes, their archive (a 512-byte header each) about 3 MiB.
+        const string yaml = """
+            stages: [main]
+            jobs:
+              cached:
+                stage: main
+                image: alpine:3
+                resources: { workspace: 2Mi }
+                script: ["mkdir -p deps", "cd deps && i=0 && while [ $i -lt 6000 ]; do : > f$i; i=$((i+1)); done"]
+                cache: { key: deps, paths: [deps/] }
+            """;
+
+        var run = await Harness.RunAsync(yaml);
+
+        Assert.Equal(JobStatus.Succeeded, run.Job("cached").Status);
+        var log = Harness.LogText(run, "cached");
+        Assert.Contains("pipeliner: warning: cache not saved: its archives together hold more than the job's workspace limit of 2Mi (resources.workspace)", log);
+        Assert.DoesNotContain(log, line => line.StartsWith("pipeliner: saved cache path", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Harness.Layout.Cache(Harness.Project, CacheScopes.Local.Save, "deps")));
         await AssertNoContainersLeftAsync(run);
     }
 }

@@ -13,6 +13,7 @@ public sealed class OutcomeOnKubernetesTests
           unit-tests: { stage: test, image: alpine:3, timeout: 10m, resources: { memory: 64Mi }, secrets: [TOKEN], script: ["make test"] }
           slow: { stage: test, image: alpine:3, timeout: 2s, script: ["sleep 300"] }
           plain: { stage: test, image: alpine:3, script: ["true"] }
+          filler: { stage: test, image: alpine:3, resources: { workspace: 8Mi }, script: ["dd if=/dev/zero of=big.bin bs=1M count=64"] }
         """;
 
     private static readonly Dictionary<string, string> Secrets = new() { ["TOKEN"] = "tok-9f8e7d" };
@@ -90,6 +91,50 @@ public sealed class OutcomeOnKubernetesTests
         Assert.Equal(JobStatus.Failed, report.Outcome.Status);
         Assert.Equal(137, report.Outcome.ExitCode);
         Assert.Equal("killed: out of memory, limit 64Mi", report.Outcome.Message);
+    }
+
+    [Fact]
+    public async Task RunAsync_FailsSayingTheWorkspaceExceededItsLimit_WhenTheKubeletEvictsThePodForIt()
+    {
+        await using var harness = await KubernetesJobHarness.StartAsync();
+        harness.Api.Kubelet = async pod =>
+        {
+            pod.Start();
+            pod.Write("job", "$ dd if=/dev/zero of=big.bin bs=1M count=64\n");
+            await Task.Delay(200);
+            // As the kubelet words it for the sizeLimit the Pod was given (8Mi).
+            pod.Evict("Usage of EmptyDir volume \"workspace\" exceeds the limit \"8Mi\". ");
+        };
+
+        var report = await harness.RunAsync(KubernetesJobHarness.Assignment(Yaml, "filler"));
+
+        Assert.Equal(JobStatus.Failed, report.Outcome.Status);
+        Assert.Null(report.Outcome.ExitCode);
+        Assert.Equal("the workspace exceeded its limit of 8Mi (resources.workspace)", report.Outcome.Message);
+        var log = KubernetesJobHarness.LogText(report);
+        Assert.Contains(log, line => line.StartsWith("pipeliner: the workspace exceeded its limit of 8Mi (resources.workspace): the kubelet evicted the Pod pipeliner-17-filler-1-", StringComparison.Ordinal) &&
+                                     line.EndsWith(": Usage of EmptyDir volume \"workspace\" exceeds the limit \"8Mi\".", StringComparison.Ordinal));
+        Assert.Equal("pipeliner: job failed: the workspace exceeded its limit of 8Mi (resources.workspace)", log[^1]);
+        Assert.Empty(harness.Api.Pods);
+        var sent = System.Text.Json.Nodes.JsonNode.Parse(harness.Api.Requests.Single(r => r.Method == "POST" && r.PathAndQuery.EndsWith("/pods", StringComparison.Ordinal)).Body)!;
+        Assert.Equal("""[{"emptyDir":{"sizeLimit":"8388608"},"name":"workspace"}]""", sent["spec"]!["volumes"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task RunAsync_FailsSayingTheWorkspaceExceededItsLimit_WhenThePodIsEvictedWhileItsWorkspaceIsFetched()
+    {
+        await using var harness = await KubernetesJobHarness.StartAsync();
+        harness.Api.Kubelet = pod =>
+        {
+            pod.Evict("Usage of EmptyDir volume \"workspace\" exceeds the limit \"8Mi\". ");
+            return Task.CompletedTask;
+        };
+
+        var report = await harness.RunAsync(KubernetesJobHarness.Assignment(Yaml, "filler"));
+
+        Assert.Equal(JobStatus.Failed, report.Outcome.Status);
+        Assert.Equal("the workspace exceeded its limit of 8Mi (resources.workspace)", report.Outcome.Message);
+        Assert.Empty(harness.Api.Pods);
     }
 
     [Fact]

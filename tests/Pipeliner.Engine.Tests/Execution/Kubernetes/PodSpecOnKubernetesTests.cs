@@ -18,7 +18,7 @@ public sealed class PodSpecOnKubernetesTests
             image: mcr.microsoft.com/dotnet/sdk:10.0
             runs-on: [linux, gpu]
             timeout: 10m
-            resources: { cpus: 1.5, memory: 512Mi }
+            resources: { cpus: 1.5, memory: 512Mi, workspace: 2Gi }
             variables: { ASPNETCORE_ENVIRONMENT: Testing }
             secrets: [NUGET_TOKEN]
             services:
@@ -71,7 +71,8 @@ public sealed class PodSpecOnKubernetesTests
         Assert.Equal("registry-example-com", spec["imagePullSecrets"]![0]!["name"]!.GetValue<string>());
         Assert.Equal("""{"nvidia.com/gpu.present":"true"}""", spec["nodeSelector"]!.ToJsonString());
         Assert.Equal("""[{"effect":"NoSchedule","key":"nvidia.com/gpu","operator":"Exists"}]""", spec["tolerations"]!.ToJsonString());
-        Assert.Equal("""[{"emptyDir":{},"name":"workspace"}]""", spec["volumes"]!.ToJsonString());
+        // The workspace's limit: the kubelet evicts the Pod when the volume holds more.
+        Assert.Equal("""[{"emptyDir":{"sizeLimit":"2147483648"},"name":"workspace"}]""", spec["volumes"]!.ToJsonString());
         Assert.Equal(["svc-postgres", "job", "helper"], spec["containers"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));
         AssertFetchContainer(spec["initContainers"]!.AsArray().Single()!, name);
         AssertService(spec["containers"]![0]!);
@@ -148,7 +149,8 @@ public sealed class PodSpecOnKubernetesTests
         var command = script["command"]!.AsArray().Select(c => c!.GetValue<string>()).ToArray();
         Assert.Equal(["/bin/sh", "-c"], command[..2]);
         Assert.Contains("dotnet test --logger trx", command[2], StringComparison.Ordinal);
-        Assert.Equal("""{"limits":{"cpu":"1500m","memory":"536870912"},"requests":{"cpu":"1500m","memory":"536870912"}}""", script["resources"]!.ToJsonString());
+        Assert.Equal("""{"limits":{"cpu":"1500m","memory":"536870912"},"requests":{"cpu":"1500m","memory":"536870912","ephemeral-storage":"2147483648"}}""",
+            script["resources"]!.ToJsonString());
         var env = script["env"]!.AsArray();
         Assert.Equal("Testing", Env(env, "ASPNETCORE_ENVIRONMENT")!["value"]!.GetValue<string>());
         Assert.Equal($$$"""{"secretKeyRef":{"key":"env-1","name":"{{{podName}}}"}}""", Env(env, "NUGET_TOKEN")!["valueFrom"]!.ToJsonString());

@@ -106,6 +106,22 @@ public sealed class FakePod
         }
     });
 
+    /// <summary>
+    /// The kubelet's eviction as it reports it: the Pod failed with reason <c>Evicted</c> and the eviction manager's
+    /// message, its containers killed (137); e.g. for a workspace over its <c>sizeLimit</c>.
+    /// </summary>
+    public void Evict(string message) => Update(pod =>
+    {
+        pod.Status.Phase = "Failed";
+        pod.Status.Reason = "Evicted";
+        pod.Status.Message = message;
+        foreach (var status in pod.Status.ContainerStatuses ?? [])
+        {
+            status.State = new V1ContainerState { Terminated = Terminated(status.Name, 137, "Error", null).State.Terminated };
+            LogOf(status.Name).Complete();
+        }
+    });
+
     internal ContainerLog LogOf(string container) =>
         _logs.TryGetValue(container, out var log) ? log : throw new InvalidOperationException($"the Pod {Name} has no container '{container}'");
 
