@@ -120,6 +120,16 @@ public sealed class RunCoordinator(
         return (result, ready.Count);
     }
 
+    /// <summary>
+    /// Drops the run's cached aggregate, after a write made beside the coordinator (a pin): its next change reads the run
+    /// again, so that what it publishes is not the aggregate's older copy.
+    /// </summary>
+    public async Task ForgetAsync(long runId, CancellationToken cancellationToken)
+    {
+        using var _ = await locks.AcquireAsync(runId, cancellationToken);
+        if (cache.Take(runId) is { } loaded) await loaded.Scope.DisposeAsync();
+    }
+
     public Task AdvanceAsync(long runId, CancellationToken cancellationToken) =>
         ChangeAsync(runId, _ => true, cancellationToken);
 
