@@ -42,6 +42,8 @@ public sealed class PipelinerProcessTests(DockerEngineFixture engine) : IDisposa
         _repository.CommitPipeline(Pipeline);
         using var killed = Start("--job", "hang");
         await WaitForContainersAsync(killed, count: 2);
+        // Its first line written (a container running is no proof that its output reached the log yet).
+        await WaitForOutputAsync(killed, "hanging");
 
         killed.KillHard();
         await killed.WaitForExitAsync(Patience);
@@ -89,6 +91,17 @@ public sealed class PipelinerProcessTests(DockerEngineFixture engine) : IDisposa
     private PipelinerProcess Start(params string[] arguments) =>
         PipelinerProcess.Start(new Dictionary<string, string> { ["DOCKER_HOST"] = engine.Endpoint },
             ["run", "--repo", _repository.Path, "--data", _data.Path, .. arguments]);
+
+    private static async Task WaitForOutputAsync(PipelinerProcess process, string text)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!process.Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"pipeliner printed no '{text}' within {Patience}\nstdout:\n{process.Output}\nstderr:\n{process.Error}");
+            await Task.Delay(100);
+        }
+    }
 
     private async Task WaitForContainersAsync(PipelinerProcess process, int count)
     {
