@@ -20,7 +20,10 @@ With --phases, the sequential pushes also report where each one's time went, as 
 this machine's): webhook sent -> run created (the run's createdAt) -> job claimed by the agent (the attempt's startedAt)
 -> the job runner started on the agent (its first log line, "pipeliner: job ...") -> first output of the container.
 
-Usage: python3 deploy/bench/server-benchmarks.py [--agents N | --compare] [--pushes N] [--no-burst] [--phases] [--keep-output] [--no-build]
+With --postgres, the server runs on PostgreSQL instead of SQLite: a new database in the private cluster of
+deploy/dev/postgres.sh (started if needed), named after the run.
+
+Usage: python3 deploy/bench/server-benchmarks.py [--agents N | --compare] [--pushes N] [--no-burst] [--phases] [--postgres] [--keep-output] [--no-build]
 (needs DOCKER_HOST; builds the server and CLI in Release first unless --no-build)
 """
 import datetime, hashlib, hmac, json, os, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
@@ -29,6 +32,17 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TOKEN = "plr_benchmark_token_0123456789"
 SECRET = b"benchmark-secret"
 FIXTURE = os.path.join(ROOT, "..", "shared", "fixtures", "webhooks", "github", "push-branch-update.json")
+
+
+def postgres_arguments(work):
+    """The server's settings for a fresh database in the private PostgreSQL cluster; none without --postgres."""
+    if "--postgres" not in sys.argv:
+        return []
+    server = subprocess.run(["bash", os.path.join(ROOT, "deploy/dev/postgres.sh"), "start"], check=True, capture_output=True, text=True).stdout.strip()
+    settings = dict(part.split("=", 1) for part in server.split(";") if part)
+    database = "bench_" + os.path.basename(work).replace("-", "_").lower()
+    subprocess.run(["/usr/lib/postgresql/15/bin/createdb", "-h", settings["Host"], "-p", settings["Port"], "-U", settings["Username"], database], check=True)
+    return ["--Pipeliner:Database:Provider=postgres", f"--ConnectionStrings:Pipeliner={server.replace('Database=postgres', 'Database=' + database)}"]
 
 
 def free_port():
@@ -194,7 +208,7 @@ def main():
                                "--urls", base, f"--Pipeliner:DataDir={work}/data", f"--Pipeliner:BootstrapToken={TOKEN}",
                                f"--Pipeliner:Agent:Capacity={2 if compare or not agent_count else 0}",
                                *(["--Pipeliner:Agent:Labels:0=linux", "--Pipeliner:Agent:Labels:1=docker", "--Pipeliner:Agent:Labels:2=embedded"] if compare else []), "--Pipeliner:Projects:AllowLocalRepositories=true",
-                               "--Logging:LogLevel:Default=Warning"],
+                               "--Logging:LogLevel:Default=Warning", *postgres_arguments(work)],
                               stdout=subprocess.DEVNULL, stderr=output(work, "server"))
     if "--keep-output" in sys.argv:
         print(f"standard error of the server and agents: {work}/*.err")
