@@ -12,14 +12,27 @@ internal sealed class FakeProjectServer : IDisposable
 
     public FakeProjectServer(HttpStatusCode status, string body)
     {
-        var port = FreePort();
-        Url = $"http://127.0.0.1:{port}";
-        _listener.Prefixes.Add(Url + "/");
-        _listener.Start();
+        // A free port may be taken by another process between the look and the listen (test assemblies run at once):
+        // another port is tried then.
+        for (var attempt = 1; ; attempt++)
+        {
+            Url = $"http://127.0.0.1:{FreePort()}";
+            _listener.Prefixes.Add(Url + "/");
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                _listener.Prefixes.Clear();
+            }
+        }
+
         _serving = ServeOnceAsync(status, body);
     }
 
-    public string Url { get; }
+    public string Url { get; private set; } = "";
     public string? Method { get; private set; }
     public string? Path { get; private set; }
     public string? Authorization { get; private set; }
