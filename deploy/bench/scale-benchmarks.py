@@ -25,6 +25,8 @@ Phases (each on a fresh server, shell backend unless said otherwise):
           woke up (context switches per thread from /proc/<pid>/task/*/status).
   burst   --burst-runs one-job runs, webhooks sent one after another while runs execute, every run awaited: CPU per run,
           peak RSS (VmHWM) and the GC's view (dotnet-counters, when installed under /tmp/perf-tools).
+  webhooks --burst-runs one-job runs, webhooks sent one after another while runs execute: each 202 at the client and
+          in the server (p50/p95/max), and the database commands of that span that took >= 20 ms (EF Core's log).
 """
 import argparse, datetime, importlib.util, json, os, re, statistics, subprocess, sys, tempfile, threading, time, shutil
 
@@ -137,8 +139,8 @@ def phase_perjob(work, args):
     return out
 
 
-def request_durations(lines, path_prefix):
-    pattern = re.compile(r"Request finished HTTP/\S+ GET https?://[^/\s]+(/\S*) - (\d+) .*?([\d.]+)ms")
+def request_durations(lines, path_prefix, method="GET"):
+    pattern = re.compile(r"Request finished HTTP/\S+ " + method + r" https?://[^/\s]+(/\S*) - (\d+) .*?([\d.]+)ms")
     found = []
     for line in lines:
         m = pattern.search(line)
@@ -202,6 +204,57 @@ def phase_queue(work, args):
         out["after_window"] = queued
         out["rss_first"], out["rss_last"], out["rss_max"] = rss[0], rss[-1], max(rss)
         out["cpu_s"] = sbs.cpu_s(server.pid) - cpu0
+        out["load_end"] = sbs.load()
+    finally:
+        server.stop()
+    return out
+
+
+def slow_commands(lines, threshold_ms):
+    """EF Core's "Executed DbCommand (N ms)" lines at or above the threshold: what a slow request waited on."""
+    pattern = re.compile(r"Executed DbCommand \((\d+)ms\)")
+    slow = []
+    for i, line in enumerate(lines):
+        m = pattern.search(line)
+        if m and int(m.group(1)) >= threshold_ms:
+            text = " ".join(l.strip() for l in lines[i + 1:i + 3])
+            slow.append((int(m.group(1)), text[:90]))
+    return slow
+
+
+def phase_webhooks(work, args, backend):
+    """--burst-runs signed push webhooks sent one after another while the runs execute: each 202 at the client and in
+    the server (ASP.NET Core's request duration), and the database commands that took 20 ms or more meanwhile."""
+    out = {"backend": backend, "load_start": sbs.load()}
+    server = start(work, backend, [REQUEST_LOG, QUERY_LOG])
+    try:
+        repo = server.project("bench", sbs.ONE_JOB)
+        for i in range(3):
+            sha = sbs.commit(repo, f"warm/{i}", i)
+            server.push("bench", f"warm/{i}", sha, f"warm-{i}")
+        server.wait_finished("bench", 3, 300)
+        n = args.burst_runs
+        shas = [sbs.commit(repo, f"w/{i}", 10 + i) for i in range(n)]
+        mark = len(log_lines(server))
+        cpu0, t0 = sbs.cpu_s(server.pid), time.monotonic()
+        client = [server.push("bench", f"w/{i}", s, f"w-{i}") for i, s in enumerate(shas)]
+        out["webhooks_s"] = time.monotonic() - t0
+        out["load_after_webhooks"] = sbs.load()
+        end, done = server.wait_finished("bench", n + 3, 600 + 10 * n)
+        out["makespan_s"] = end - t0
+        out["cpu_per_run_ms"] = 1000 * (sbs.cpu_s(server.pid) - cpu0) / n
+        lines = log_lines(server)[mark:]
+        hooks = request_durations(lines, "/hooks/", "POST")
+        out["client_p50_ms"], out["client_p95_ms"], out["client_max_ms"] = statistics.median(client), sbs.p95(client), max(client)
+        if hooks:
+            out["server_p50_ms"], out["server_p95_ms"], out["server_max_ms"] = statistics.median(hooks), sbs.p95(hooks), max(hooks)
+            out["server_over_20ms"] = sum(1 for h in hooks if h > 20)
+        slow = slow_commands(lines, 20)
+        out["commands_20ms_or_more"] = len(slow)
+        out["commands_150ms_or_more"] = sum(1 for ms, _ in slow if ms >= 150)
+        out["slow_command_ms"] = sorted(ms for ms, _ in slow)
+        out["slowest_commands"] = sorted(slow, reverse=True)[:5]
+        out["succeeded"] = done["succeeded"] - 3
         out["load_end"] = sbs.load()
     finally:
         server.stop()
@@ -317,7 +370,8 @@ def main():
     try:
         for phase in filter(None, args.phases.split(",")):
             result = {"perjob": phase_perjob, "queue": phase_queue,
-                      "idle": lambda w, a: phase_idle(w, a, a.backend), "burst": lambda w, a: phase_burst(w, a, a.backend)}[phase](work, args)
+                      "idle": lambda w, a: phase_idle(w, a, a.backend), "burst": lambda w, a: phase_burst(w, a, a.backend),
+                      "webhooks": lambda w, a: phase_webhooks(w, a, a.backend)}[phase](work, args)
             if phase == "perjob" and result.get("big_cpu_per_job_ms"):
                 result["ratio_cpu_big_to_one_job"] = result["big_cpu_per_job_ms"] / result["one_job_cpu_ms"]
             print(f"# {phase}: {json.dumps(result)}", flush=True)

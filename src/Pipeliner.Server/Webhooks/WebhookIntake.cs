@@ -33,6 +33,20 @@ public sealed class WebhookIntake(
     public async Task<Results<Accepted<WebhookResponse>, ProblemHttpResult>> ReceiveAsync(
         string projectName, HttpRequest request, CancellationToken cancellationToken)
     {
+        var timings = logger.IsEnabled(LogLevel.Debug) ? new IntakeTimings() : null;
+        var answer = await ReceiveAsync(projectName, request, timings, cancellationToken);
+        if (timings is not null)
+        {
+            logger.LogDebug("Webhook to {Project} answered {Status} in {Total:0.0} ms: {Steps}", projectName,
+                answer.Result is IStatusCodeHttpResult { StatusCode: { } status } ? status : 0, timings.TotalMilliseconds, timings);
+        }
+
+        return answer;
+    }
+
+    private async Task<Results<Accepted<WebhookResponse>, ProblemHttpResult>> ReceiveAsync(
+        string projectName, HttpRequest request, IntakeTimings? timings, CancellationToken cancellationToken)
+    {
         if (request.ContentLength > WebhookBody.MaxBytes) return TooLarge();
         string? Header(string name) => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
         if (ForgeDetector.Detect(Header) is not { } forge)
@@ -40,13 +54,16 @@ public sealed class WebhookIntake(
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = WebhookBody.MaxBytes;
 
         var project = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Name == projectName, cancellationToken);
+        timings?.Mark("project");
         var (secret, refusal) = SecretOf(project, forge);
+        timings?.Mark("secret");
         // Without a secret the body still goes through a check that cannot match: the same work, the same answer.
         using var check = WebhookSignature.Start(forge, Header, secret ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
         var incoming = new Incoming(project, forge, WebhookParser.ReadHeaders(forge, Header));
         if (!check.CanMatch) return await RefuseAsync(incoming, refusal ?? (DeliveryOutcomes.InvalidSignature, SignatureMismatch), cancellationToken);
 
         var (result, body) = await WebhookBody.ReadAsync(request, check, bodies, keep: secret is not null, cancellationToken);
+        timings?.Mark("body");
         await using (body)
         {
             if (result == BodyReadResult.TooLarge) return TooLarge();
@@ -56,7 +73,9 @@ public sealed class WebhookIntake(
                 return await RefuseAsync(incoming, refusal ?? (DeliveryOutcomes.InvalidSignature, SignatureMismatch), cancellationToken);
 
             var bytes = await body!.ReadAllAsync(cancellationToken);
-            return await AcceptAsync(incoming, WebhookParser.Parse(forge, Header, bytes), cancellationToken);
+            var parsed = WebhookParser.Parse(forge, Header, bytes);
+            timings?.Mark("parsed");
+            return await AcceptAsync(incoming, parsed, timings, cancellationToken);
         }
     }
 
@@ -95,7 +114,7 @@ public sealed class WebhookIntake(
     }
 
     private async Task<Results<Accepted<WebhookResponse>, ProblemHttpResult>> AcceptAsync(
-        Incoming incoming, WebhookParseResult parsed, CancellationToken cancellationToken)
+        Incoming incoming, WebhookParseResult parsed, IntakeTimings? timings, CancellationToken cancellationToken)
     {
         var project = incoming.Project!;
         var delivery = new WebhookDeliveryEntity
@@ -128,14 +147,14 @@ public sealed class WebhookIntake(
                 await log.TryAddAsync(delivery, cancellationToken);
                 return TypedResults.Accepted((string?)null, new WebhookResponse("ignored", ignored.Reason));
             case WebhookParseResult.Event { ForgeEvent: var forgeEvent }:
-                return await AcceptEventAsync(project, delivery, forgeEvent, cancellationToken);
+                return await AcceptEventAsync(project, delivery, forgeEvent, timings, cancellationToken);
             default:
                 throw new InvalidOperationException("unknown parse result");
         }
     }
 
     private async Task<Results<Accepted<WebhookResponse>, ProblemHttpResult>> AcceptEventAsync(
-        ProjectEntity project, WebhookDeliveryEntity delivery, ForgeEvent forgeEvent, CancellationToken cancellationToken)
+        ProjectEntity project, WebhookDeliveryEntity delivery, ForgeEvent forgeEvent, IntakeTimings? timings, CancellationToken cancellationToken)
     {
         delivery.DeliveryId = delivery.UniqueDeliveryId = forgeEvent.DeliveryId;
         delivery.Ref = forgeEvent.Ref;
@@ -160,6 +179,7 @@ public sealed class WebhookIntake(
         }
 
         var id = await log.TryAddAsync(delivery, cancellationToken);
+        timings?.Mark("stored");
         if (delivery.Outcome != DeliveryOutcomes.Received) return TypedResults.Accepted((string?)null, answer);
         if (id is null)
         {

@@ -22,10 +22,15 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
     public string ConnectionString => $"Data Source={Path.Combine(dataDir, "pipeliner.db")}";
 
     public void AddDbContext(IServiceCollection services) =>
-        services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite(ConnectionString));
+        services.AddHttpContextAccessor().AddSingleton<SqliteConnectionSettings>().AddDbContext<PipelinerDbContext>((provider, db) =>
+            db.UseSqlite(ConnectionString).AddInterceptors(provider.GetRequiredService<SqliteConnectionSettings>()));
 
     // One server per file: nothing to serialise beyond what SQLite's own write lock does.
-    public Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken) => db.Database.MigrateAsync(cancellationToken);
+    public async Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken)
+    {
+        await SqliteConnectionSettings.UseWriteAheadLogAsync(db, cancellationToken);
+        await db.Database.MigrateAsync(cancellationToken);
+    }
 
     // One server per file: the process's keyed locks are the whole story.
     public Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken) =>

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Pipeliner.Server.Webhooks;
+
+/// <summary>
+/// Where one webhook's answer spent its time, step by step (project looked up, secret unprotected, body read and its
+/// signature checked, parsed, delivery row stored, handed to the queue): logged at Debug by <see cref="WebhookIntake"/>
+/// (<c>--Logging:LogLevel:Pipeliner.Server.Webhooks.WebhookIntake=Debug</c>) to find what a slow <c>202</c> waited on.
+/// Only made when that level is on.
+/// </summary>
+public sealed class IntakeTimings
+{
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly StringBuilder _steps = new();
+    private long _last;
+
+    public IntakeTimings() => _last = _started;
+
+    /// <summary>Ends the step called <paramref name="step"/>, begun at the previous mark.</summary>
+    public void Mark(string step)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (_steps.Length > 0) _steps.Append(", ");
+        _steps.Append(step).Append(' ').Append(Stopwatch.GetElapsedTime(_last, now).TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)).Append(" ms");
+        _last = now;
+    }
+
+    public double TotalMilliseconds => Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
+
+    public override string ToString() => _steps.ToString();
+}
