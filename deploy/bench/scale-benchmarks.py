@@ -19,8 +19,8 @@ Phases (each on a fresh server, shell backend unless said otherwise):
   queue   --queue-runs one-job runs sent as webhooks one after another (capacity 2, so they queue), then, while the
           queue drains, the dashboard's runs page is read every 0.2 s for --queue-window seconds as the page asks it
           (GET /api/projects/{p}/runs?pageSize=20, then GET /api/runs/failures?ids= of those runs): each request's
-          duration in the server (ASP.NET Core's "Request finished" log line) and at the client, p50/p95, and RSS every
-          0.5 s (first, last, max: flat or growing).
+          duration in the server (ASP.NET Core's "Request finished" log line) and at the client, p50/p95, RSS every
+          0.5 s (first, last, max: flat or growing), and the database commands of the window that took >= 20 ms.
   idle    after one warm-up run, --idle seconds of nothing: CPU share of one core, RSS at the end, and the threads that
           woke up (context switches per thread from /proc/<pid>/task/*/status).
   burst   --burst-runs one-job runs, webhooks sent one after another while runs execute, every run awaited: CPU per run,
@@ -151,7 +151,7 @@ def request_durations(lines, path_prefix, method="GET"):
 
 def phase_queue(work, args):
     out = {"load_start": sbs.load()}
-    server = start(work, "shell", [REQUEST_LOG])
+    server = start(work, "shell", [REQUEST_LOG, QUERY_LOG])
     try:
         repo = server.project("q", sbs.ONE_JOB)
         sha = sbs.commit(repo, "warm", 0)
@@ -191,6 +191,10 @@ def phase_queue(work, args):
         lines = log_lines(server)[mark:]
         server_side = request_durations(lines, "/api/projects/q/runs")
         server_failures = request_durations(lines, "/api/runs/failures")
+        slow = slow_commands(lines, 20)
+        out["window_commands_20ms_or_more"] = len(slow)
+        out["window_commands_150ms_or_more"] = sum(1 for ms, _ in slow if ms >= 150)
+        out["window_slow_reads"] = sum(1 for ms, text in slow if text.lstrip().startswith("SELECT"))
         out["failures_server_p50_ms"] = statistics.median(server_failures) if server_failures else None
         out["failures_server_p95_ms"] = sbs.p95(server_failures) if server_failures else None
         out["failures_client_p50_ms"], out["failures_client_p95_ms"] = statistics.median(client_failures), sbs.p95(client_failures)
