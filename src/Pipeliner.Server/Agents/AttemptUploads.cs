@@ -33,8 +33,11 @@ public interface IAttemptUploads
     /// <summary>Removes the attempt's uploads of <paramref name="kind"/> (over the job's ceiling none of them may be stored).</summary>
     Task DeleteKindAsync(long attemptId, string kind, CancellationToken cancellationToken);
 
-    /// <summary>Removes every upload of the attempt (its end is recorded).</summary>
+    /// <summary>Removes every upload of the attempt (its end is recorded, or it will never report them).</summary>
     Task DeleteAsync(long attemptId, CancellationToken cancellationToken);
+
+    /// <summary>The attempts that hold uploads, stored or arriving (for <see cref="UploadSweeper"/>).</summary>
+    Task<IReadOnlyList<long>> AttemptsAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Uploads in the data directory: <c>uploads/{attempt}/{kind}/{index}.tar</c>.</summary>
@@ -110,6 +113,14 @@ public sealed class FileAttemptUploads(DataLayout layout) : IAttemptUploads
         return Task.CompletedTask;
     }
 
+    public Task<IReadOnlyList<long>> AttemptsAsync(CancellationToken cancellationToken)
+    {
+        var root = new DirectoryInfo(Path.Combine(layout.Root, "uploads"));
+        IReadOnlyList<long> attempts = !root.Exists ? []
+            : [.. root.EnumerateDirectories().Select(d => long.TryParse(d.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1).Where(id => id >= 0)];
+        return Task.FromResult(attempts);
+    }
+
     private string KindDirectory(long attemptId, string kind) => Path.Combine(layout.Root, "uploads", Id(attemptId), kind);
 
     private string PathOf(long attemptId, string kind, int index) => Path.Combine(KindDirectory(attemptId, kind), FileName(index));
@@ -148,6 +159,9 @@ public sealed class DatabaseAttemptUploads(DatabaseArchives archives) : IAttempt
 
     public Task DeleteAsync(long attemptId, CancellationToken cancellationToken) =>
         archives.DeleteOwnerAsync(Kind, Owner(attemptId), cancellationToken);
+
+    public async Task<IReadOnlyList<long>> AttemptsAsync(CancellationToken cancellationToken) =>
+        [.. (await archives.OwnersAsync(Kind, cancellationToken)).Select(o => long.Parse(o, CultureInfo.InvariantCulture))];
 
     private static ArchiveFolderKey Folder(long attemptId, string kind, int index) =>
         new(Kind, Owner(attemptId), KindPrefix(kind) + index.ToString(CultureInfo.InvariantCulture));

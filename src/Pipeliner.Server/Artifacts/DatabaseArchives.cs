@@ -146,6 +146,14 @@ public sealed class DatabaseArchives(IServiceScopeFactory scopes, TimeProvider t
             .Select(g => new StoredFolder(g.Key, g.Sum(r => r.Size), g.Max(r => r.SavedAt))).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The owners with archives of <paramref name="kind"/> (those being written too).</summary>
+    public async Task<IReadOnlyList<string>> OwnersAsync(string kind, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        return await db.StoredArchives.Where(a => a.Kind == kind).Select(a => a.Owner).Distinct().ToListAsync(cancellationToken);
+    }
+
     /// <summary>Removes the folder (every generation); returns the bytes freed.</summary>
     public Task<long> DeleteAsync(ArchiveFolderKey folder, CancellationToken cancellationToken) =>
         DeleteWhereAsync(db => InFolder(db, folder), cancellationToken);

@@ -103,6 +103,7 @@ public static class ServerSetup
         services.AddScoped<RunReader>();
         services.AddScoped<RunFactory>();
         services.AddScoped<LeaseSweeper>();
+        services.AddScoped<UploadSweeper>();
         services.AddScoped<StalledRunRecovery>();
         services.AddScoped<PendingReasonWriter>();
         services.AddScoped<BootstrapAdmin>();
@@ -187,6 +188,7 @@ public static class ServerSetup
 
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
         recurring.AddOrUpdate<LeaseSweeper>("sweep-expired-leases", sweeper => sweeper.SweepExpiredAsync(), Cron.Minutely());
+        recurring.AddOrUpdate<UploadSweeper>(UploadSweeper.RecurringJobId, sweeper => sweeper.SweepScheduledAsync(), UploadSweeper.Schedule);
         recurring.AddOrUpdate<DeliveryRetention>(DeliveryRetention.RecurringJobId, retention => retention.RemoveOldAsync(), Cron.Hourly());
         recurring.AddOrUpdate<ForgeStatusRedelivery>(ForgeStatusRedelivery.RecurringJobId, redelivery => redelivery.ResendUnsettledAsync(),
             app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.ForgeStatuses.ResendSchedule, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });

@@ -65,6 +65,9 @@ public sealed class AgentUploadCeilingTests(AgentUploadCeilingTests.Server serve
 
     private string Uploads(long attemptId, string kind) => Path.Combine(server.DataDir, "uploads", attemptId.ToString(System.Globalization.CultureInfo.InvariantCulture), kind);
 
+    private void AssertNothingKept(long attemptId, string kind) =>
+        Assert.False(Directory.Exists(Uploads(attemptId, kind)) && Directory.EnumerateFileSystemEntries(Uploads(attemptId, kind)).Any(), $"the attempt's {kind} uploads were kept");
+
     private static HttpRequestMessage Put(AgentAssignment work, string url, HttpContent content, byte[] bytes)
     {
         var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = content };
@@ -96,8 +99,8 @@ public sealed class AgentUploadCeilingTests(AgentUploadCeilingTests.Server serve
             "the cache's archives together hold more than the job's workspace limit of 2Mi (resources.workspace; the server's default is Pipeliner:Limits:Workspace); none of it was stored",
             (await Api.ProblemAsync(cache, HttpStatusCode.RequestEntityTooLarge)).Detail());
         // The archive that fitted went with the one that did not: none of the attempt's artifacts can be stored.
-        Assert.False(Directory.Exists(Uploads(work.AttemptId, "artifacts")) && Directory.EnumerateFileSystemEntries(Uploads(work.AttemptId, "artifacts")).Any());
-        Assert.False(Directory.Exists(Uploads(work.AttemptId, "cache")) && Directory.EnumerateFileSystemEntries(Uploads(work.AttemptId, "cache")).Any());
+        AssertNothingKept(work.AttemptId, "artifacts");
+        AssertNothingKept(work.AttemptId, "cache");
     }
 
     [Fact]
@@ -143,7 +146,7 @@ public sealed class AgentUploadCeilingTests(AgentUploadCeilingTests.Server serve
         Assert.StartsWith("HTTP/1.1 413 ", answer, StringComparison.Ordinal);
         Assert.Contains("more than their limit of 1Mi (resources.artifacts; the server's default is Pipeliner:Limits:Artifacts)", answer, StringComparison.Ordinal);
         Assert.True(Interlocked.Read(ref sent) < offered / 2, $"{Interlocked.Read(ref sent)} of {offered} bytes went out: the server went on reading past the ceiling");
-        Assert.False(Directory.Exists(Uploads(work.AttemptId, "artifacts")) && Directory.EnumerateFileSystemEntries(Uploads(work.AttemptId, "artifacts")).Any());
+        AssertNothingKept(work.AttemptId, "artifacts");
     }
 
     [Fact]

@@ -220,6 +220,20 @@ public abstract class ArchiveStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AttemptsAsync_ListsEveryAttemptHoldingUploads_UntilItsUploadsAreDeleted()
+    {
+        Assert.Empty(await _replica.Uploads.AttemptsAsync(CancellationToken.None));
+        await SaveUploadAsync(_store, 21, "artifacts", 0, Bytes(DatabaseArchives.ChunkBytes + 5, 31));
+        await SaveUploadAsync(_store, 21, "cache", 0, [1]);
+        await SaveUploadAsync(_store, 4_000_000_022, "reports", 3, [2]);
+
+        Assert.Equal([21, 4_000_000_022], (await _replica.Uploads.AttemptsAsync(CancellationToken.None)).Order());
+
+        await _replica.Uploads.DeleteAsync(21, CancellationToken.None);
+        Assert.Equal([4_000_000_022], await _store.Uploads.AttemptsAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task HeldBesidesAsync_CountsTheAttemptsOtherUploadsOfTheKind_AndDeleteKindAsyncRemovesOnlyThem()
     {
         await SaveUploadAsync(_store, 9, "artifacts", 0, Bytes(DatabaseArchives.ChunkBytes + 5, 20));

@@ -38,11 +38,14 @@ public abstract class StalledRunRecoveryTests<TApp>(TApp app) : IClassFixture<TA
             if (work is null) return null;
             if (work.Key.RunId == runId) return work;
             // Another test's run: finish its job.
-            await Protocol.DoneAsync(work.Key, new JobAttemptReport(AttemptOutcome.Succeeded(), "", []), CancellationToken.None);
+            await SucceedAsync(work.Key);
         }
 
         return null;
     }
+
+    private Task SucceedAsync(AttemptKey key) =>
+        Protocol.DoneAsync(key, new JobAttemptReport(AttemptOutcome.Succeeded(), "", []), CancellationToken.None);
 
     /// <summary>What a claim that took the job's ready flag leaves when its server dies before starting the attempt.</summary>
     private Task TakeFlagAsAClaimThatDiedAsync(long runId, string job, DateTimeOffset at) => app.WithDbAsync(db =>
@@ -60,7 +63,7 @@ public abstract class StalledRunRecoveryTests<TApp>(TApp app) : IClassFixture<TA
         var work = await NextOfRunAsync(id, TimeSpan.FromSeconds(20));
         Assert.True(work is not null, "the job whose claim died was never handed out again");
         Assert.Equal(("build", 1), (work.Key.JobId, work.Key.Attempt));
-        await Protocol.DoneAsync(work.Key, new JobAttemptReport(AttemptOutcome.Succeeded(), "", []), CancellationToken.None);
+        await SucceedAsync(work.Key);
         Assert.Equal("succeeded", (await client.GetRunAsync(id)).Status);
     }
 
@@ -84,7 +87,7 @@ public abstract class StalledRunRecoveryTests<TApp>(TApp app) : IClassFixture<TA
         var work = await NextOfRunAsync(id, TimeSpan.FromSeconds(20));
         Assert.True(work is not null, "the run that was never advanced never gave out its job");
         Assert.Equal("build", work.Key.JobId);
-        await Protocol.DoneAsync(work.Key, new JobAttemptReport(AttemptOutcome.Succeeded(), "", []), CancellationToken.None);
+        await SucceedAsync(work.Key);
         Assert.Equal("succeeded", (await client.GetRunAsync(id)).Status);
     }
 
@@ -101,7 +104,7 @@ public abstract class StalledRunRecoveryTests<TApp>(TApp app) : IClassFixture<TA
 
         var build = await NextOfRunAsync(id, TimeSpan.FromSeconds(20));
         Assert.Equal("build", build?.Key.JobId);
-        await Protocol.DoneAsync(build!.Key, new JobAttemptReport(AttemptOutcome.Succeeded(), "", []), CancellationToken.None);
+        await SucceedAsync(build!.Key);
         Assert.Null(await NextOfRunAsync(id, TimeSpan.FromSeconds(2)));
         var deploy = (await client.GetRunAsync(id)).Job("deploy");
         Assert.Equal(("pending", RunAdvancer.ApprovalReason), (deploy.Status, deploy.Reason));

@@ -13,7 +13,7 @@ public sealed record PageView(List<RunSummaryView> Items, int Total, int Page, i
 public sealed record RunView(
     long Id, string Project, int Number, string Status, string Event, string? Branch, string? Tag, string Commit, string Trigger,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, List<string> Stages, List<JobView> Jobs,
-    List<RunErrorView>? Errors, bool ManualJobsAvailable = false)
+    List<RunErrorView>? Errors, bool ManualJobsAvailable = false, bool Pinned = false)
 {
     public JobView Job(string id) => Jobs.SingleOrDefault(j => j.Id == id)
         ?? throw new Xunit.Sdk.XunitException($"run {Id} has no job '{id}'; it has {string.Join(", ", Jobs.Select(j => j.Id))}");

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Pipeliner.Server.Data;
 using ZstdSharp;
 
 namespace Pipeliner.Server.Logs.Store;
@@ -112,67 +113,14 @@ public static class CompressedLog
     private readonly record struct Block(long Offset, int Length, long PackedOffset, int PackedLength);
 
     /// <summary>Reads any range of the log; the last decompressed block is kept for the next read.</summary>
-    private sealed class Reader(FileStream file, Block[] blocks) : Stream
+    private sealed class Reader(FileStream file, Block[] blocks) : ChunkedReadStream(blocks.Length == 0 ? 0 : blocks[^1].Offset + blocks[^1].Length)
     {
         private readonly Decompressor _decompressor = new();
-        private readonly long _length = blocks.Length == 0 ? 0 : blocks[^1].Offset + blocks[^1].Length;
         private readonly int _largestBlock = blocks.Length == 0 ? 0 : blocks.Max(b => b.Length);
         private byte[]? _plain;
         private byte[]? _packed;
-        private int _current = -1;
-        private long _position;
 
-        public override bool CanRead => true;
-        public override bool CanSeek => true;
-        public override bool CanWrite => false;
-        public override long Length => _length;
-
-        public override long Position
-        {
-            get => _position;
-            set => _position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            if (_position >= _length || buffer.IsEmpty) return 0;
-            var index = BlockAt(_position);
-            Load(index);
-            var block = blocks[index];
-            var from = (int)(_position - block.Offset);
-            var count = Math.Min(buffer.Length, block.Length - from);
-            _plain.AsSpan(from, count).CopyTo(buffer);
-            _position += count;
-            return count;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(Read(buffer.Span));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-        public override long Seek(long offset, SeekOrigin origin)
-        {
-            Position = origin switch
-            {
-                SeekOrigin.Begin => offset,
-                SeekOrigin.Current => _position + offset,
-                _ => _length + offset,
-            };
-            return _position;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private int BlockAt(long position)
+        protected override (int Index, long Offset) ChunkAt(long position)
         {
             int low = 0, high = blocks.Length - 1;
             while (low < high)
@@ -182,12 +130,11 @@ public static class CompressedLog
                 else high = middle - 1;
             }
 
-            return low;
+            return (low, blocks[low].Offset);
         }
 
-        private void Load(int index)
+        protected override ValueTask<ReadOnlyMemory<byte>> LoadChunkAsync(int index, CancellationToken cancellationToken)
         {
-            if (index == _current) return;
             var block = blocks[index];
             _plain ??= new byte[_largestBlock]; // the log's largest block, not always BlockBytes
             if (_packed is null || _packed.Length < block.PackedLength) _packed = new byte[Math.Max(block.PackedLength, Math.Min(64 * 1024, _largestBlock))];
@@ -203,7 +150,7 @@ public static class CompressedLog
                 throw new InvalidDataException($"{file.Name}: block {index} is damaged: {e.Message}", e);
             }
 
-            _current = index;
+            return ValueTask.FromResult<ReadOnlyMemory<byte>>(_plain.AsMemory(0, block.Length));
         }
 
         protected override void Dispose(bool disposing)
