@@ -55,6 +55,64 @@ public sealed class GitRepositoryMirrorTests : IDisposable
     }
 
     [Fact]
+    public void CheckOut_HoldsTheHistoryAndCopiesOfTheObjects_WhenTheMirrorHasPacksAndLooseObjects()
+    {
+        var first = _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "first" });
+        var mirror = new GitRepositoryMirror(_repository.Path, _temp.Combine("mirror.git"));
+        mirror.Update();
+        // A commit written straight into the mirror is a loose object there (a fetch would have packed it).
+        string second;
+        using (var bare = new LibGit2Sharp.Repository(mirror.MirrorPath))
+        {
+            var parent = LibGit2Sharp.RepositoryExtensions.Lookup<LibGit2Sharp.Commit>(bare, first);
+            var blob = bare.ObjectDatabase.CreateBlob(new MemoryStream("loose"u8.ToArray()));
+            var tree = new LibGit2Sharp.TreeDefinition();
+            tree.Add("a.txt", blob, LibGit2Sharp.Mode.NonExecutableFile);
+            var signature = new LibGit2Sharp.Signature("t", "t@example.com", DateTimeOffset.UnixEpoch);
+            second = bare.ObjectDatabase.CreateCommit(signature, signature, "loose", bare.ObjectDatabase.CreateTree(tree), [parent], false).Sha;
+        }
+
+        mirror.CheckOut(second, _temp.Combine("workspace"));
+
+        Assert.Equal("loose", File.ReadAllText(_temp.Combine("workspace", "a.txt")));
+        using var workspace = new LibGit2Sharp.Repository(_temp.Combine("workspace"));
+        Assert.Equal(second, workspace.Head.Tip.Sha);
+        Assert.Equal(first, workspace.Head.Tip.Parents.Single().Sha);
+        Assert.Equal(second, workspace.Refs["refs/pipeliner/checkout"].TargetIdentifier);
+        Assert.Equal(mirror.MirrorPath, workspace.Network.Remotes["origin"].Url);
+        // The job's objects are its own files: writing to them leaves the mirror's as they were.
+        var objects = _temp.Combine("workspace", ".git", "objects");
+        var copied = Directory.GetFiles(objects, "*", SearchOption.AllDirectories).First(f => !f.Contains("/info/", StringComparison.Ordinal));
+        var inMirror = Path.Combine(mirror.MirrorPath, "objects", Path.GetRelativePath(objects, copied));
+        var original = File.ReadAllBytes(inMirror);
+        File.SetAttributes(copied, FileAttributes.Normal);
+        File.WriteAllText(copied, "overwritten by the job");
+        Assert.Equal(original, File.ReadAllBytes(inMirror));
+    }
+
+    [Fact]
+    public void CheckOut_FetchesTheCommit_WhenTheMirrorKeepsItsObjectsElsewhere()
+    {
+        var first = _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "first" });
+        var mirror = new GitRepositoryMirror(_repository.Path, _temp.Combine("mirror.git"));
+        mirror.Update();
+        // The mirror's packs moved to a store it borrows from (objects/info/alternates): nothing to copy, the fetch reads through.
+        var elsewhere = _temp.Combine("borrowed");
+        Directory.CreateDirectory(elsewhere);
+        foreach (var folder in Directory.GetDirectories(Path.Combine(mirror.MirrorPath, "objects")).Where(f => Path.GetFileName(f) != "info"))
+            Directory.Move(folder, Path.Combine(elsewhere, Path.GetFileName(folder)));
+        Directory.CreateDirectory(Path.Combine(mirror.MirrorPath, "objects", "pack"));
+        Directory.CreateDirectory(Path.Combine(mirror.MirrorPath, "objects", "info"));
+        File.WriteAllText(Path.Combine(mirror.MirrorPath, "objects", "info", "alternates"), elsewhere + "\n");
+
+        mirror.CheckOut(first, _temp.Combine("workspace"));
+
+        Assert.Equal("first", File.ReadAllText(_temp.Combine("workspace", "a.txt")));
+        using var workspace = new LibGit2Sharp.Repository(_temp.Combine("workspace"));
+        Assert.Equal(first, workspace.Head.Tip.Sha);
+    }
+
+    [Fact]
     public void Update_FetchesNewCommits_WhenMirrorAlreadyExists()
     {
         _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "1" });

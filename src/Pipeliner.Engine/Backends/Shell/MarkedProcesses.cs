@@ -22,6 +22,9 @@ internal static class MarkedProcesses
             if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == Environment.ProcessId) continue;
             try
             {
+                // A kernel thread has no environment to read (reading it fails): told apart by its flags first, so that a
+                // sweep throws nothing for the dozens of them.
+                if (IsKernelThread(File.ReadAllBytes(Path.Combine(directory, "stat")))) continue;
                 if (!HasEntry(File.ReadAllBytes(Path.Combine(directory, "environ")), entry)) continue;
                 using var process = Process.GetProcessById(pid);
                 process.Kill();
@@ -31,6 +34,24 @@ internal static class MarkedProcesses
                 // Gone meanwhile, or not ours to read or kill.
             }
         }
+    }
+
+    /// <summary>PF_KTHREAD in the flags of a <c>/proc/{pid}/stat</c> line (the 9th field; the name before it may hold spaces).</summary>
+    internal static bool IsKernelThread(ReadOnlySpan<byte> stat)
+    {
+        const uint kernelThread = 0x00200000;
+        var rest = stat[(stat.LastIndexOf((byte)')') + 1)..];
+        // After the name: state, ppid, pgrp, session, tty_nr, tpgid, flags.
+        for (var field = 0; field < 7; field++)
+        {
+            rest = rest.TrimStart((byte)' ');
+            var end = rest.IndexOf((byte)' ');
+            if (end < 0) return false;
+            if (field == 6) return uint.TryParse(rest[..end], out var flags) && (flags & kernelThread) != 0;
+            rest = rest[end..];
+        }
+
+        return false;
     }
 
     /// <summary>True when the NUL-separated environment block holds exactly this NAME=value entry.</summary>
