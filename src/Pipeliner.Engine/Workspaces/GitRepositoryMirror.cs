@@ -113,6 +113,59 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath, Reposi
     }
 
     /// <summary>
+    /// Packs the mirror's loose objects and small packs into one pack once there are many of them: every fetch into the
+    /// mirror adds a few objects or a pack, and every job's checkout copies each of those files. The new pack is in place
+    /// before anything it holds is removed; a checkout that loses a file to this meanwhile fetches the commit instead.
+    /// Call it where the mirror is updated (one writer at a time).
+    /// </summary>
+    public void Compact(int maxLooseObjects = 64, int maxSmallPacks = 8, long smallPackBytes = 8 << 20)
+    {
+        var objects = Path.Combine(MirrorPath, "objects");
+        var packs = Path.Combine(objects, "pack");
+        if (!Directory.Exists(objects) || !Directory.Exists(packs)) return;
+        var loose = Directory.EnumerateDirectories(objects, "??")
+            .SelectMany(folder => Directory.EnumerateFiles(folder).Where(file => Path.GetFileName(file).Length == 38)).ToList();
+        var small = Directory.EnumerateFiles(packs, "pack-*.idx")
+            .Where(index => new FileInfo(Path.ChangeExtension(index, ".pack")) is { Exists: true } pack && pack.Length < smallPackBytes).ToList();
+        if (loose.Count <= maxLooseObjects && small.Count <= maxSmallPacks) return;
+
+        var ids = loose.Select(file => Path.GetFileName(Path.GetDirectoryName(file)) + Path.GetFileName(file))
+            .Concat(small.SelectMany(PackIndex.ObjectIds)).Distinct(StringComparer.Ordinal).ToList();
+        var temporary = Path.Combine(MirrorPath, $"pipeliner-pack-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temporary);
+        try
+        {
+            using (var repository = new Repository(MirrorPath))
+            {
+                repository.ObjectDatabase.Pack(new PackBuilderOptions(temporary) { MaximumNumberOfThreads = 1 }, builder =>
+                {
+                    foreach (var id in ids) builder.Add(new ObjectId(id));
+                });
+            }
+
+            // The pack before its index: a reader takes a pack by its index.
+            var written = Directory.GetFiles(temporary, "*.pack").Concat(Directory.GetFiles(temporary, "*.idx")).ToList();
+            if (written.Count != 2) return;
+            foreach (var file in written) File.Move(file, Path.Combine(packs, Path.GetFileName(file)), overwrite: true);
+            var stemOfNew = Path.GetFileNameWithoutExtension(written[0]);
+            foreach (var index in small)
+            {
+                var stem = Path.GetFileNameWithoutExtension(index);
+                if (stem == stemOfNew) continue;
+                // The index first: a pack without one is not read.
+                File.Delete(index);
+                foreach (var other in Directory.GetFiles(packs, stem + ".*")) File.Delete(other);
+            }
+
+            foreach (var file in loose) File.Delete(file);
+        }
+        finally
+        {
+            Directory.Delete(temporary, recursive: true);
+        }
+    }
+
+    /// <summary>
     /// Copies the mirror's packs (each with its index) and loose objects into <paramref name="objects"/>; false when the
     /// mirror's object files changed under the copy (a repack removed one) or are not where a bare repository keeps them.
     /// </summary>

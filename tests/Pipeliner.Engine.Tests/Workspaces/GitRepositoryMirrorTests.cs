@@ -113,6 +113,50 @@ public sealed class GitRepositoryMirrorTests : IDisposable
     }
 
     [Fact]
+    public void Compact_PacksLooseObjectsAndSmallPacks_WhenTheMirrorHasCollectedMany()
+    {
+        _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "0" });
+        var mirror = new GitRepositoryMirror(_repository.Path, _temp.Combine("mirror.git"));
+        mirror.Update();
+        var commits = new List<string>();
+        for (var i = 1; i <= 30; i++)
+        {
+            commits.Add(_repository.Commit(new Dictionary<string, string> { ["a.txt"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+            mirror.Update();
+        }
+
+        var objects = Path.Combine(mirror.MirrorPath, "objects");
+        int Loose() => Directory.GetDirectories(objects, "??").Sum(d => Directory.GetFiles(d).Length);
+        int Packs() => Directory.GetFiles(Path.Combine(objects, "pack"), "*.idx").Length;
+        Assert.True(Loose() + Packs() > 30, $"{Loose()} loose objects, {Packs()} packs before");
+
+        mirror.Compact(maxLooseObjects: 4, maxSmallPacks: 1);
+
+        Assert.Equal(0, Loose());
+        Assert.Equal(1, Packs());
+        Assert.Empty(Directory.GetDirectories(mirror.MirrorPath, "pipeliner-pack-*"));
+        // Everything is still there: every commit checks out, with its history.
+        mirror.CheckOut(commits[4], _temp.Combine("workspace"));
+        Assert.Equal("5", File.ReadAllText(_temp.Combine("workspace", "a.txt")));
+        using var workspace = new LibGit2Sharp.Repository(_temp.Combine("workspace"));
+        Assert.Equal(6, workspace.Commits.Count());
+        Assert.Equal("30", mirror.ReadFile(commits[^1], "a.txt"));
+    }
+
+    [Fact]
+    public void Compact_LeavesTheMirrorAlone_WhenItHasFewFiles()
+    {
+        _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "0" });
+        var mirror = new GitRepositoryMirror(_repository.Path, _temp.Combine("mirror.git"));
+        mirror.Update();
+        var before = Directory.GetFiles(Path.Combine(mirror.MirrorPath, "objects"), "*", SearchOption.AllDirectories).Order().ToList();
+
+        mirror.Compact();
+
+        Assert.Equal(before, Directory.GetFiles(Path.Combine(mirror.MirrorPath, "objects"), "*", SearchOption.AllDirectories).Order().ToList());
+    }
+
+    [Fact]
     public void Update_FetchesNewCommits_WhenMirrorAlreadyExists()
     {
         _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "1" });
