@@ -118,7 +118,7 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath, Reposi
     /// before anything it holds is removed; a checkout that loses a file to this meanwhile fetches the commit instead.
     /// Call it where the mirror is updated (one writer at a time).
     /// </summary>
-    public void Compact(int maxLooseObjects = 64, int maxSmallPacks = 8, long smallPackBytes = 8 << 20)
+    public void Compact(int maxLooseObjects = 16, int maxSmallPacks = 4, long smallPackBytes = 8 << 20)
     {
         var objects = Path.Combine(MirrorPath, "objects");
         var packs = Path.Combine(objects, "pack");
