@@ -75,23 +75,140 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath, Reposi
     }
 
     /// <summary>A fresh working copy of <paramref name="commitSha"/> at <paramref name="directory"/> (detached HEAD, with .git).</summary>
+    /// <remarks>
+    /// The working copy gets its own copy of the mirror's object files (packs and loose objects: files a mirror never
+    /// changes once written), so that no git transport runs: a fetch, even from a local path, lists every ref of the
+    /// mirror and looks each one up in the new repository, which made a job's checkout grow with the number of branches.
+    /// Copies, not hard links: the job may write to its workspace, and must not reach the mirror. When the copy does not
+    /// hold the commit (the mirror repacked meanwhile), the commit is fetched from the mirror instead.
+    /// </remarks>
     public void CheckOut(string commitSha, string directory)
     {
         try
         {
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-            // Only the commit (and its history) is fetched, under one ref: a clone would write a remote-tracking ref and
-            // its log for every branch of the mirror, in every job's workspace.
             Repository.Init(directory);
+            var copied = CopyObjects(Path.Combine(directory, ".git", "objects"));
             using var repository = new Repository(directory);
             repository.Network.Remotes.Add("origin", MirrorPath);
-            Commands.Fetch(repository, "origin", [$"+{commitSha}:{CheckedOutRef}"], new FetchOptions { TagFetchMode = TagFetchMode.None }, null);
-            var commit = repository.Lookup<Commit>(commitSha) ?? throw new WorkspaceException($"no commit '{commitSha}' in {Describe()}");
+            var commit = copied ? repository.Lookup<Commit>(commitSha) : null;
+            if (commit is not null)
+            {
+                repository.Refs.Add(CheckedOutRef, commit.Id, allowOverwrite: true);
+            }
+            else
+            {
+                // Only the commit (and its history) is fetched, under one ref: a clone would write a remote-tracking ref and
+                // its log for every branch of the mirror, in every job's workspace.
+                Commands.Fetch(repository, "origin", [$"+{commitSha}:{CheckedOutRef}"], new FetchOptions { TagFetchMode = TagFetchMode.None }, null);
+                commit = repository.Lookup<Commit>(commitSha) ?? throw new WorkspaceException($"no commit '{commitSha}' in {Describe()}");
+            }
+
             Commands.Checkout(repository, commit, new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
         }
         catch (LibGit2SharpException e)
         {
             throw new WorkspaceException($"cannot check out {commitSha[..Math.Min(12, commitSha.Length)]}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Packs the mirror's loose objects and small packs into one pack once there are many of them: every fetch into the
+    /// mirror adds a few objects or a pack, and every job's checkout copies each of those files. The new pack is in place
+    /// before anything it holds is removed; a checkout that loses a file to this meanwhile fetches the commit instead.
+    /// Call it where the mirror is updated (one writer at a time).
+    /// </summary>
+    public void Compact(int maxLooseObjects = 16, int maxSmallPacks = 4, long smallPackBytes = 8 << 20)
+    {
+        var objects = Path.Combine(MirrorPath, "objects");
+        var packs = Path.Combine(objects, "pack");
+        if (!Directory.Exists(objects) || !Directory.Exists(packs)) return;
+        var loose = Directory.EnumerateDirectories(objects, "??")
+            .SelectMany(folder => Directory.EnumerateFiles(folder).Where(file => Path.GetFileName(file).Length == 38)).ToList();
+        var small = Directory.EnumerateFiles(packs, "pack-*.idx")
+            .Where(index => new FileInfo(Path.ChangeExtension(index, ".pack")) is { Exists: true } pack && pack.Length < smallPackBytes).ToList();
+        if (loose.Count <= maxLooseObjects && small.Count <= maxSmallPacks) return;
+
+        var ids = loose.Select(file => Path.GetFileName(Path.GetDirectoryName(file)) + Path.GetFileName(file))
+            .Concat(small.SelectMany(PackIndex.ObjectIds)).Distinct(StringComparer.Ordinal).ToList();
+        var temporary = Path.Combine(MirrorPath, $"pipeliner-pack-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temporary);
+        try
+        {
+            using (var repository = new Repository(MirrorPath))
+            {
+                repository.ObjectDatabase.Pack(new PackBuilderOptions(temporary) { MaximumNumberOfThreads = 1 }, builder =>
+                {
+                    foreach (var id in ids) builder.Add(new ObjectId(id));
+                });
+            }
+
+            // The pack before its index: a reader takes a pack by its index.
+            var written = Directory.GetFiles(temporary, "*.pack").Concat(Directory.GetFiles(temporary, "*.idx")).ToList();
+            if (written.Count != 2) return;
+            foreach (var file in written) File.Move(file, Path.Combine(packs, Path.GetFileName(file)), overwrite: true);
+            var stemOfNew = Path.GetFileNameWithoutExtension(written[0]);
+            foreach (var index in small)
+            {
+                var stem = Path.GetFileNameWithoutExtension(index);
+                if (stem == stemOfNew) continue;
+                // The index first: a pack without one is not read.
+                File.Delete(index);
+                foreach (var other in Directory.GetFiles(packs, stem + ".*")) File.Delete(other);
+            }
+
+            foreach (var file in loose) File.Delete(file);
+        }
+        finally
+        {
+            Directory.Delete(temporary, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Copies the mirror's packs (each with its index) and loose objects into <paramref name="objects"/>; false when the
+    /// mirror's object files changed under the copy (a repack removed one) or are not where a bare repository keeps them.
+    /// </summary>
+    private bool CopyObjects(string objects)
+    {
+        var source = Path.Combine(MirrorPath, "objects");
+        if (!Directory.Exists(source)) return false;
+        var written = new List<string>();
+        try
+        {
+            var packs = Path.Combine(source, "pack");
+            foreach (var index in Directory.Exists(packs) ? Directory.EnumerateFiles(packs, "pack-*.idx") : [])
+            {
+                // A pack is usable once its index is in place (it is written last); one without is still being written.
+                var pack = Path.ChangeExtension(index, ".pack");
+                if (!File.Exists(pack)) continue;
+                foreach (var file in (string[])[pack, index])
+                {
+                    written.Add(Path.Combine(objects, "pack", Path.GetFileName(file)));
+                    File.Copy(file, written[^1]);
+                }
+            }
+
+            foreach (var folder in Directory.EnumerateDirectories(source, "??"))
+            {
+                var target = Path.Combine(objects, Path.GetFileName(folder));
+                Directory.CreateDirectory(target);
+                foreach (var file in Directory.EnumerateFiles(folder))
+                {
+                    // Loose objects are written under a temporary name and renamed into place: only whole ones are named by their id.
+                    if (Path.GetFileName(file).Length != 38) continue;
+                    written.Add(Path.Combine(target, Path.GetFileName(file)));
+                    File.Copy(file, written[^1]);
+                }
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing half copied stays behind for the fetch that follows.
+            foreach (var file in written) File.Delete(file);
+            return false;
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class WorkspacePreparer(DataLayout layout, bool copyRunCheckout = 
         await gate.WaitAsync(cancellationToken);
         try
         {
-            await Task.Run(mirror.Update, cancellationToken);
+            await Task.Run(() => UpdateAndCompact(mirror), cancellationToken);
             return mirror;
         }
         finally
@@ -51,13 +51,30 @@ public sealed class WorkspacePreparer(DataLayout layout, bool copyRunCheckout = 
             if (HasCommit(mirror, commitSha)) return mirror;
             // Only a fetch needs the credentials: a job whose commit the run already fetched never reads them.
             mirror = await RemoteMirrorAsync(project, source, cancellationToken);
-            await Task.Run(mirror.Update, cancellationToken);
+            await Task.Run(() => UpdateAndCompact(mirror), cancellationToken);
             if (!HasCommit(mirror, commitSha) && extraRef is not null) await Task.Run(() => mirror.Fetch(extraRef), cancellationToken);
             return mirror;
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Fetches, then packs the mirror's many small object files if it has collected many (every job's checkout copies them).
+    /// The packing only saves work: a mirror it cannot pack stays as it is.
+    /// </summary>
+    private static void UpdateAndCompact(GitRepositoryMirror mirror)
+    {
+        mirror.Update();
+        try
+        {
+            mirror.Compact();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or LibGit2Sharp.LibGit2SharpException)
+        {
+            // Checkouts copy the files as they are (or fetch the commit when a file went missing under them).
         }
     }
 

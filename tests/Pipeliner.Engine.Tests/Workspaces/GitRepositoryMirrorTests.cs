@@ -55,6 +55,108 @@ public sealed class GitRepositoryMirrorTests : IDisposable
     }
 
     [Fact]
+    public void CheckOut_HoldsTheHistoryAndCopiesOfTheObjects_WhenTheMirrorHasPacksAndLooseObjects()
+    {
+        var first = _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "first" });
+        var mirror = new GitRepositoryMirror(_repository.Path, _temp.Combine("mirror.git"));
+        mirror.Update();
+        // A commit written straight into the mirror is a loose object there (a fetch would have packed it).
+        string second;
+        using (var bare = new LibGit2Sharp.Repository(mirror.MirrorPath))
+        {
+            var parent = LibGit2Sharp.RepositoryExtensions.Lookup<LibGit2Sharp.Commit>(bare, first);
+            var blob = bare.ObjectDatabase.CreateBlob(new MemoryStream("loose"u8.ToArray()));
+            var tree = new LibGit2Sharp.TreeDefinition();
+            tree.Add("a.txt", blob, LibGit2Sharp.Mode.NonExecutableFile);
+            var signature = new LibGit2Sharp.Signature("t", "t@example.com", DateTimeOffset.UnixEpoch);
+            second = bare.ObjectDatabase.CreateCommit(signature, signature, "loose", bare.ObjectDatabase.CreateTree(tree), [parent], false).Sha;
+        }
+
+        mirror.CheckOut(second, _temp.Combine("workspace"));
+
+        Assert.Equal("loose", File.ReadAllText(_temp.Combine("workspace", "a.txt")));
+        using var workspace = new LibGit2Sharp.Repository(_temp.Combine("workspace"));
+        Assert.Equal(second, workspace.Head.Tip.Sha);
+        Assert.Equal(first, workspace.Head.Tip.Parents.Single().Sha);
+        Assert.Equal(second, workspace.Refs["refs/pipeliner/checkout"].TargetIdentifier);
+        Assert.Equal(mirror.MirrorPath, workspace.Network.Remotes["origin"].Url);
+        // The job's objects are its own files: writing to them leaves the mirror's as they were.
+        var objects = _temp.Combine("workspace", ".git", "objects");
+        var copied = Directory.GetFiles(objects, "*", SearchOption.AllDirectories).First(f => !f.Contains("/info/", StringComparison.Ordinal));
+        var inMirror = Path.Combine(mirror.MirrorPath, "objects", Path.GetRelativePath(objects, copied));
+        var original = File.ReadAllBytes(inMirror);
+        File.SetAttributes(copied, FileAttributes.Normal);
+        File.WriteAllText(copied, "overwritten by the job");
+        Assert.Equal(original, File.ReadAllBytes(inMirror));
+    }
+
+    [Fact]
+    public void CheckOut_FetchesTheCommit_WhenTheMirrorKeepsItsObjectsElsewhere()
+    {
+        var first = _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "first" });
+        var mirror = new GitRepositoryMirror(_repository.Path, _temp.Combine("mirror.git"));
+        mirror.Update();
+        // The mirror's packs moved to a store it borrows from (objects/info/alternates): nothing to copy, the fetch reads through.
+        var elsewhere = _temp.Combine("borrowed");
+        Directory.CreateDirectory(elsewhere);
+        foreach (var folder in Directory.GetDirectories(Path.Combine(mirror.MirrorPath, "objects")).Where(f => Path.GetFileName(f) != "info"))
+            Directory.Move(folder, Path.Combine(elsewhere, Path.GetFileName(folder)));
+        Directory.CreateDirectory(Path.Combine(mirror.MirrorPath, "objects", "pack"));
+        Directory.CreateDirectory(Path.Combine(mirror.MirrorPath, "objects", "info"));
+        File.WriteAllText(Path.Combine(mirror.MirrorPath, "objects", "info", "alternates"), elsewhere + "\n");
+
+        mirror.CheckOut(first, _temp.Combine("workspace"));
+
+        Assert.Equal("first", File.ReadAllText(_temp.Combine("workspace", "a.txt")));
+        using var workspace = new LibGit2Sharp.Repository(_temp.Combine("workspace"));
+        Assert.Equal(first, workspace.Head.Tip.Sha);
+    }
+
+    [Fact]
+    public void Compact_PacksLooseObjectsAndSmallPacks_WhenTheMirrorHasCollectedMany()
+    {
+        _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "0" });
+        var mirror = new GitRepositoryMirror(_repository.Path, _temp.Combine("mirror.git"));
+        mirror.Update();
+        var commits = new List<string>();
+        for (var i = 1; i <= 30; i++)
+        {
+            commits.Add(_repository.Commit(new Dictionary<string, string> { ["a.txt"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+            mirror.Update();
+        }
+
+        var objects = Path.Combine(mirror.MirrorPath, "objects");
+        int Loose() => Directory.GetDirectories(objects, "??").Sum(d => Directory.GetFiles(d).Length);
+        int Packs() => Directory.GetFiles(Path.Combine(objects, "pack"), "*.idx").Length;
+        Assert.True(Loose() + Packs() > 30, $"{Loose()} loose objects, {Packs()} packs before");
+
+        mirror.Compact(maxLooseObjects: 4, maxSmallPacks: 1);
+
+        Assert.Equal(0, Loose());
+        Assert.Equal(1, Packs());
+        Assert.Empty(Directory.GetDirectories(mirror.MirrorPath, "pipeliner-pack-*"));
+        // Everything is still there: every commit checks out, with its history.
+        mirror.CheckOut(commits[4], _temp.Combine("workspace"));
+        Assert.Equal("5", File.ReadAllText(_temp.Combine("workspace", "a.txt")));
+        using var workspace = new LibGit2Sharp.Repository(_temp.Combine("workspace"));
+        Assert.Equal(6, workspace.Commits.Count());
+        Assert.Equal("30", mirror.ReadFile(commits[^1], "a.txt"));
+    }
+
+    [Fact]
+    public void Compact_LeavesTheMirrorAlone_WhenItHasFewFiles()
+    {
+        _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "0" });
+        var mirror = new GitRepositoryMirror(_repository.Path, _temp.Combine("mirror.git"));
+        mirror.Update();
+        var before = Directory.GetFiles(Path.Combine(mirror.MirrorPath, "objects"), "*", SearchOption.AllDirectories).Order().ToList();
+
+        mirror.Compact();
+
+        Assert.Equal(before, Directory.GetFiles(Path.Combine(mirror.MirrorPath, "objects"), "*", SearchOption.AllDirectories).Order().ToList());
+    }
+
+    [Fact]
     public void Update_FetchesNewCommits_WhenMirrorAlreadyExists()
     {
         _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "1" });
