@@ -1,4 +1,5 @@
 using System.Runtime;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Pipeliner.Server.Settings;
 
@@ -8,10 +9,14 @@ namespace Pipeliner.Server.Hosting;
 /// Gives the memory the garbage collector kept back to the system once the server turns quiet: after a start or a burst
 /// of runs the collector keeps its young generation's budget (about 17 MiB here) and the garbage of the start committed;
 /// one compacting, decommitting collection (<see cref="GCCollectionMode.Aggressive"/>) when nothing happens returns it
-/// (idle RSS about 20 MiB lower; docs/performance.md). Checked every <c>Pipeliner:IdleMemoryTrim</c>; 0 turns it off.
+/// (idle RSS about 20 MiB lower), then the C library's heap gives back its free pages too (<c>malloc_trim</c>, glibc:
+/// SQLite's and the runtime's freed buffers, about 12 MiB; docs/performance.md). Checked every
+/// <c>Pipeliner:IdleMemoryTrim</c>; 0 turns it off.
 /// </summary>
 public sealed class IdleMemoryTrim(IOptions<PipelinerOptions> options, TimeProvider time, ILogger<IdleMemoryTrim> logger) : BackgroundService
 {
+    private bool _nativeTrim = OperatingSystem.IsLinux();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var window = options.Value.IdleMemoryTrim;
@@ -24,12 +29,30 @@ public sealed class IdleMemoryTrim(IOptions<PipelinerOptions> options, TimeProvi
             var before = GC.GetGCMemoryInfo().TotalCommittedBytes;
             GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            TrimNativeHeap();
             // Allocations made by the collection's own bookkeeping do not count as the next activity.
             gauge.Trimmed(GC.GetTotalAllocatedBytes());
             logger.LogDebug("The server is quiet: the garbage collector's committed memory went from {Before} to {After} bytes",
                 before, GC.GetGCMemoryInfo().TotalCommittedBytes);
         }
     }
+
+    /// <summary>glibc's <c>malloc_trim</c>: the C heap's free pages go back to the system.</summary>
+    private void TrimNativeHeap()
+    {
+        if (!_nativeTrim) return;
+        try
+        {
+            MallocTrim(0);
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            _nativeTrim = false; // musl (Alpine) has no malloc_trim: the collector's trim is all there is
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
 }
 
 /// <summary>
