@@ -20,6 +20,7 @@ using Pipeliner.Server.Dashboard;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.ForgeStatuses;
+using Pipeliner.Server.Hosting;
 using Pipeliner.Server.Environments;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Search;
@@ -149,6 +150,7 @@ public static class ServerSetup
         services.AddHostedService<ServerStartup>();
         services.AddHostedService<DeliveryPickup>();
         services.AddHostedService<AgentHousekeeping>();
+        services.AddHostedService<IdleMemoryTrim>();
         if (settings.Agent.Capacity > 0) services.AddHostedService<EmbeddedAgent>();
     }
 

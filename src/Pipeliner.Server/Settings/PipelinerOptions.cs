@@ -42,6 +42,11 @@ public sealed class PipelinerOptions
     [Description("How often Hangfire looks for background jobs that are due again (retries after their backoff, e.g. commit statuses).")]
     public TimeSpan RetryPollInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    [Description("How long the server must be quiet (under 2 % of a core) before it gives back the memory its garbage collector kept " +
+                 "(one compacting collection, after activity only); 0 turns it off.")]
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "must be between 00:00:00 and 1.00:00:00")]
+    public TimeSpan IdleMemoryTrim { get; set; } = TimeSpan.FromSeconds(10);
+
     [Description("Status badges (/badge/{project}.svg) answer without a token; false makes them need read access like the API.")]
     public bool PublicBadges { get; set; } = true;
 
