@@ -34,6 +34,7 @@ public static class LogBenchmark
 {
     private const string RareMarker = "E-PAYMENT-7f3c9a1d";
     private const int Searches = 25;
+    private const int SealBatch = 32;
 
     private static readonly (string Name, string Query)[] Queries =
         [("rare", RareMarker), ("rare, lower case, part", "payment-7f3c9"), ("common (limit 100)", LogCorpus.CommonWord), ("absent", "no-such-text-anywhere")];
@@ -99,6 +100,7 @@ public static class LogBenchmark
             var ingest = Stopwatch.StartNew();
             ingest.Stop();
             var seal = new Stopwatch();
+            var ended = new List<LogRef>();
             for (var i = 1; i <= attempts; i++)
             {
                 var generated = Stopwatch.StartNew();
@@ -117,14 +119,19 @@ public static class LogBenchmark
 
                 ingest.Stop();
                 ingestCpu += cpu.ProcessSeconds - cpuBefore;
+                plainBytes += log.Length;
+                ended.Add(reference);
+                if (ended.Count < SealBatch && i < attempts) continue;
+
+                // Sealed as the sealer takes logs that ended while it worked: up to 32 in one write to the index.
                 cpuBefore = cpu.ProcessSeconds;
                 var databaseBefore = cpu.DatabaseSeconds;
                 seal.Start();
-                await sealer.SealAsync(reference, CancellationToken.None);
+                await sealer.SealAsync(ended, CancellationToken.None);
                 seal.Stop();
                 sealCpu += cpu.ProcessSeconds - cpuBefore;
                 sealDatabaseCpu += cpu.DatabaseSeconds - databaseBefore;
-                plainBytes += log.Length;
+                ended.Clear();
             }
 
             var index = await services.GetRequiredService<ILogSearchIndex>().StatsAsync(CancellationToken.None);

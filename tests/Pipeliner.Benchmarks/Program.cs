@@ -19,6 +19,18 @@ if (args.Length > 0 && args[0] == "--logs")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "--seal-breakdown")
+{
+    // --seal-breakdown N KB [postgres]: where sealing's CPU goes (pieces, index, compression), on a warm process.
+    var attempts = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300;
+    var kilobytes = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100;
+    var postgres = args.Length > 3 && args[3] == "postgres"
+        ? Environment.GetEnvironmentVariable("PIPELINER_BENCH_POSTGRES") ?? throw new InvalidOperationException("set PIPELINER_BENCH_POSTGRES to an empty database's connection string")
+        : null;
+    await SealBreakdown.RunAsync(Console.Out, attempts, kilobytes, postgres);
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "--logs-index")
 {
     // --logs-index: the PostgreSQL index that a --logs ... postgres run filled in $PIPELINER_BENCH_POSTGRES, searched again.

@@ -13,13 +13,17 @@ public static class ShownLine
 {
     /// <param name="line">One stored line, without its newline.</param>
     /// <param name="chars">Scratch space of at least <paramref name="line"/>'s length; the result lives in it.</param>
-    public static ReadOnlySpan<char> Of(ReadOnlySpan<byte> line, char[] chars)
+    public static ReadOnlySpan<char> Of(ReadOnlySpan<byte> line, char[] chars) => Of(line, chars.AsSpan());
+
+    /// <param name="line">One stored line, without its newline.</param>
+    /// <param name="chars">Scratch space of at least <paramref name="line"/>'s length; the result is a slice of it.</param>
+    public static Span<char> Of(ReadOnlySpan<byte> line, Span<char> chars)
     {
         var count = Encoding.UTF8.GetChars(LogLineFormat.TextOf(line), chars);
-        var end = chars.AsSpan(0, count).TrimEnd('\r').Length;
-        var from = chars.AsSpan(0, end).LastIndexOf('\r') + 1;
-        var text = chars.AsSpan(from, end - from);
-        return text.Contains('\u001b') ? chars.AsSpan(from, AnsiText.Strip(text, chars.AsSpan(from))) : text;
+        var end = chars[..count].TrimEnd('\r').Length;
+        var from = chars[..end].LastIndexOf('\r') + 1;
+        var text = chars[from..end];
+        return text.Contains('\u001b') ? chars.Slice(from, AnsiText.Strip(text, chars[from..])) : text;
     }
 
     public static string Of(string line)

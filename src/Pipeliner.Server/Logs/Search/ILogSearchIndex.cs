@@ -5,8 +5,11 @@ namespace Pipeliner.Server.Logs.Search;
 /// <summary>What the index knows of a log besides its text: the run's fixed facts, for filters and answers.</summary>
 public sealed record IndexedLog(LogRef Log, string Project, string? Branch, int Number, DateTimeOffset Created);
 
-/// <summary>A piece of a log (about 100 lines): where it is in the log and its text as shown, secrets masked.</summary>
+/// <summary>A piece of a log (a few hundred lines): where it is in the log and its text as shown, secrets masked.</summary>
 public sealed record IndexChunk(long FirstLine, long Offset, int Length, string Text);
+
+/// <summary>A log to index: its facts and its pieces in order (read, and so its log opened, only as the index takes them).</summary>
+public sealed record LogToIndex(IndexedLog Log, IAsyncEnumerable<IndexChunk> Chunks);
 
 /// <summary>
 /// A search: <see cref="Query"/> a literal text of at least 3 characters (any case); the other fields narrow it down
@@ -38,7 +41,14 @@ public interface ILogSearchIndex
     Task<bool> ContainsAsync(LogRef log, CancellationToken cancellationToken);
 
     /// <summary>Indexes a log's pieces, in order, replacing whatever the index held for that log.</summary>
-    Task AddAsync(IndexedLog log, IAsyncEnumerable<IndexChunk> chunks, CancellationToken cancellationToken);
+    Task AddAsync(IndexedLog log, IAsyncEnumerable<IndexChunk> chunks, CancellationToken cancellationToken) =>
+        AddAsync([new LogToIndex(log, chunks)], cancellationToken);
+
+    /// <summary>
+    /// Indexes several logs in one go (one transaction: the index's fixed cost per write, and the sorting and merging
+    /// of its entries, are shared by all of them), each replacing whatever the index held for that log.
+    /// </summary>
+    Task AddAsync(IReadOnlyList<LogToIndex> logs, CancellationToken cancellationToken);
 
     Task RemoveAsync(LogRef log, CancellationToken cancellationToken);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Pipeliner.Engine.Logging;
@@ -35,8 +36,7 @@ public static class LogChunker
         // Sized to the log (most logs are a few KiB): a fixed 1.25 MiB buffer and 2.5 MiB of chars per log were large
         // objects that only a full collection returns, the largest part of the server's memory in a burst of runs.
         var buffer = new byte[InitialBytes(log)];
-        var chars = new char[buffer.Length];
-        var text = new StringBuilder();
+        var chars = new char[Math.Min(buffer.Length, 64 * 1024)];
         var filled = 0;
         long offset = 0;
         long line = 1;
@@ -49,7 +49,6 @@ public static class LogChunker
                 {
                     if (buffer.Length == MaxBufferBytes) break;
                     Array.Resize(ref buffer, (int)Math.Min(MaxBufferBytes, 2L * buffer.Length)); // longer than it said (it grew)
-                    chars = new char[buffer.Length];
                 }
 
                 var read = await log.ReadAsync(buffer.AsMemory(filled), cancellationToken);
@@ -59,7 +58,7 @@ public static class LogChunker
 
             if (filled == 0) yield break;
 
-            var (used, newlines, chunkText) = Cut(buffer.AsSpan(0, filled), end, chars, text, masker, linesPerChunk);
+            var (used, newlines, chunkText) = Cut(buffer.AsSpan(0, filled), end, ref chars, masker, linesPerChunk);
             yield return new IndexChunk(line, offset, used, chunkText);
             line += newlines;
             offset += used;
@@ -69,12 +68,17 @@ public static class LogChunker
     }
 
     /// <summary>One chunk from the start of the buffer: whole lines, up to the line count or about the size.</summary>
+    /// <remarks>
+    /// The lines as shown are written one after the other into <paramref name="chars"/> (grown as needed), then masked
+    /// as a whole: no form of a secret holds a line break, so the piece holds a secret exactly when one of its lines
+    /// does, and a piece without one (nearly all of them) needs no work per line.
+    /// </remarks>
     private static (int Used, int Newlines, string Text) Cut(
-        ReadOnlySpan<byte> span, bool end, char[] chars, StringBuilder text, SecretMasker masker, int linesPerChunk)
+        ReadOnlySpan<byte> span, bool end, ref char[] chars, SecretMasker masker, int linesPerChunk)
     {
         var used = 0;
         var newlines = 0;
-        text.Clear();
+        var written = 0;
         for (var lines = 0; lines < linesPerChunk && used < MaxChunkBytes && used < span.Length; lines++)
         {
             var rest = span[used..];
@@ -101,10 +105,41 @@ public static class LogChunker
                 used += content.Length;
             }
 
-            if (text.Length > 0) text.Append('\n');
-            text.Append(masker.Mask(ShownLine.Of(content, chars).ToString()));
+            if (written + content.Length + 1 > chars.Length) Array.Resize(ref chars, Math.Max(2 * chars.Length, written + content.Length + 1));
+            if (written > 0) chars[written++] = '\n';
+            var shown = ShownLine.Of(content, chars.AsSpan(written));
+            // The shown text is a slice of what was decoded there: moved to where the line starts.
+            shown.CopyTo(chars.AsSpan(written));
+            written += shown.Length;
         }
 
-        return (used, newlines, text.ToString());
+        var text = chars.AsSpan(0, written);
+        return (used, newlines, masker.IsEmpty || !HoldsASecret(text, masker) ? new string(text) : MaskLines(text, masker));
+    }
+
+    private static bool HoldsASecret(ReadOnlySpan<char> text, SecretMasker masker)
+    {
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            return masker.Contains(bytes.AsSpan(0, Encoding.UTF8.GetBytes(text, bytes)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Each line masked on its own, as the search checks it.</summary>
+    private static string MaskLines(ReadOnlySpan<char> text, SecretMasker masker)
+    {
+        var masked = new StringBuilder(text.Length + 16);
+        foreach (var line in text.EnumerateLines())
+        {
+            if (masked.Length > 0) masked.Append('\n');
+            masked.Append(masker.Mask(line.ToString()));
+        }
+
+        return masked.ToString();
     }
 }

@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Pipeliner.Engine.Logging;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Logs.Store;
@@ -11,7 +13,8 @@ namespace Pipeliner.Server.Logs.Search;
 /// Makes final logs searchable and compact: each log whose attempt ended is indexed (its text as shown, the project's
 /// secrets masked) and then compressed. Logs arrive from <see cref="ILogStore.CompleteAsync"/> as attempts end; a
 /// catch-up pass at start and every <c>Logs:CatchUpInterval</c> takes any ended attempt not indexed yet (a restart, a
-/// lost attempt, a rebuilt index), so nothing depends on a notice arriving. One log at a time, off the request path.
+/// lost attempt, a rebuilt index), so nothing depends on a notice arriving. Off the request path, one batch at a time:
+/// the logs that ended while a batch was sealed (up to <see cref="MaxBatchLogs"/>) are indexed together, in one write.
 /// A damaged index is emptied and rebuilt from the logs.
 /// </summary>
 public sealed class LogSealer(
@@ -22,6 +25,11 @@ public sealed class LogSealer(
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
 
     private const int BatchSize = 500;
+
+    /// <summary>At most this many logs, and about this many bytes of them, are indexed in one write.</summary>
+    private const int MaxBatchLogs = 32;
+
+    private const long MaxBatchBytes = 16L << 20;
     private readonly SemaphoreSlim _one = new(1, 1);
     private readonly SemaphoreSlim _catchUpNow = new(0, 1);
 
@@ -79,7 +87,16 @@ public sealed class LogSealer(
         {
             await foreach (var log in completions.Reader.ReadAllAsync(stoppingToken))
             {
-                await Guarded(() => SealAsync(log, stoppingToken), log.Path);
+                // The logs that ended meanwhile go with it (a burst of runs, a fast stream): one write to the index for all.
+                var batch = new List<LogRef> { log };
+                var bytes = store.SizeOf(log)?.Bytes ?? 0;
+                while (batch.Count < MaxBatchLogs && bytes < MaxBatchBytes && completions.Reader.TryRead(out var next))
+                {
+                    batch.Add(next);
+                    bytes += store.SizeOf(next)?.Bytes ?? 0;
+                }
+
+                await Guarded(() => SealAsync(batch, stoppingToken), batch.Count == 1 ? log.Path : $"{batch.Count} logs from {log.Path}");
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -123,33 +140,27 @@ public sealed class LogSealer(
 
             if (batch.Count == 0) break;
             var now = time.GetUtcNow();
+            var ended = batch.Where(attempt => attempt.FinishedAt is { } finished && finished <= now - Grace
+                    && !active.Contains(new AttemptKey(attempt.RunId, attempt.JobId, attempt.Number)))
+                .Select(attempt => attempt.Id).ToHashSet();
+            var failed = new HashSet<long>();
+            var group = new List<(long Id, LogRef Log)>();
+            long groupBytes = 0;
+            foreach (var attempt in batch.Where(a => ended.Contains(a.Id)))
+            {
+                var log = new LogRef(attempt.RunId, attempt.JobId, attempt.Number, attempt.LogPath);
+                group.Add((attempt.Id, log));
+                groupBytes += store.SizeOf(log)?.Bytes ?? 0;
+                if (group.Count < MaxBatchLogs && groupBytes < MaxBatchBytes) continue;
+                seen += await SealGroupAsync(group, failed, cancellationToken);
+                group.Clear();
+                groupBytes = 0;
+            }
+
+            if (group.Count > 0) seen += await SealGroupAsync(group, failed, cancellationToken);
             foreach (var attempt in batch)
             {
-                var ended = attempt.FinishedAt is { } finished && finished <= now - Grace
-                    && !active.Contains(new AttemptKey(attempt.RunId, attempt.JobId, attempt.Number));
-                if (!ended)
-                {
-                    blocked = true;
-                    continue;
-                }
-
-                await _one.WaitAsync(cancellationToken);
-                try
-                {
-                    await SealOneAsync(new LogRef(attempt.RunId, attempt.JobId, attempt.Number, attempt.LogPath), cancellationToken);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
-                {
-                    logger.LogError(e, "The log {Log} could not be indexed or compressed; it is tried again at the next catch-up", attempt.LogPath);
-                    blocked = true;
-                    continue;
-                }
-                finally
-                {
-                    _one.Release();
-                }
-
-                seen++;
+                blocked |= !ended.Contains(attempt.Id) || failed.Contains(attempt.Id);
                 if (!blocked) caughtUp = attempt.Id;
             }
 
@@ -160,13 +171,40 @@ public sealed class LogSealer(
         return seen;
     }
 
-    /// <summary>Indexes the log if the index does not hold it, then compresses it.</summary>
-    public async Task SealAsync(LogRef log, CancellationToken cancellationToken)
+    /// <summary>
+    /// Seals a group of ended attempts' logs together; when that fails on a log that cannot be read, each one alone, so
+    /// that the others are sealed. Adds the attempts whose log could not be sealed (tried again at the next catch-up) to
+    /// <paramref name="failed"/>; returns how many were sealed.
+    /// </summary>
+    private async Task<int> SealGroupAsync(List<(long Id, LogRef Log)> group, HashSet<long> failed, CancellationToken cancellationToken)
     {
         await _one.WaitAsync(cancellationToken);
         try
         {
-            await SealOneAsync(log, cancellationToken);
+            try
+            {
+                await SealManyAsync([.. group.Select(g => g.Log)], cancellationToken);
+                return group.Count;
+            }
+            catch (Exception e) when (group.Count > 1 && e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                // One of them, alone, below.
+            }
+
+            foreach (var (id, log) in group)
+            {
+                try
+                {
+                    await SealManyAsync([log], cancellationToken);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    logger.LogError(e, "The log {Log} could not be indexed or compressed; it is tried again at the next catch-up", log.Path);
+                    failed.Add(id);
+                }
+            }
+
+            return group.Count(g => !failed.Contains(g.Id));
         }
         finally
         {
@@ -174,23 +212,62 @@ public sealed class LogSealer(
         }
     }
 
-    private async Task SealOneAsync(LogRef log, CancellationToken cancellationToken)
+    /// <summary>Indexes the log if the index does not hold it, then compresses it.</summary>
+    public Task SealAsync(LogRef log, CancellationToken cancellationToken) => SealAsync([log], cancellationToken);
+
+    /// <summary>Indexes those of the logs the index does not hold (in one write), then compresses them.</summary>
+    public async Task SealAsync(IReadOnlyList<LogRef> logs, CancellationToken cancellationToken)
     {
-        if (!await index.ContainsAsync(log, cancellationToken) && store.SizeOf(log) is not null)
+        await _one.WaitAsync(cancellationToken);
+        try
+        {
+            await SealManyAsync(logs, cancellationToken);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    private async Task SealManyAsync(IReadOnlyList<LogRef> logs, CancellationToken cancellationToken)
+    {
+        var missing = new List<LogRef>();
+        foreach (var log in logs)
+        {
+            if (!await index.ContainsAsync(log, cancellationToken) && store.SizeOf(log) is not null) missing.Add(log);
+        }
+
+        // A log whose run is gone is left as it is (neither indexed nor compressed).
+        var sealable = logs.Except(missing).ToList();
+        if (missing.Count > 0)
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-            var run = await db.Runs.AsNoTracking().Where(r => r.Id == log.RunId)
-                .Select(r => new { r.ProjectId, Project = r.Project!.Name, r.Branch, r.Number, r.CreatedAt })
-                .FirstOrDefaultAsync(cancellationToken);
-            if (run is null) return;
-            var masker = await masking.ForProjectAsync(run.ProjectId, cancellationToken);
-            await using var content = store.OpenRead(log);
-            await index.AddAsync(new IndexedLog(log, run.Project, run.Branch, run.Number, run.CreatedAt),
-                LogChunker.ChunksAsync(content, masker, index.LinesPerChunk, cancellationToken), cancellationToken);
+            var runIds = missing.Select(l => l.RunId).Distinct().ToList();
+            var runs = await db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id))
+                .Select(r => new { r.Id, r.ProjectId, Project = r.Project!.Name, r.Branch, r.Number, r.CreatedAt })
+                .ToDictionaryAsync(r => r.Id, cancellationToken);
+            var toIndex = new List<LogToIndex>();
+            foreach (var log in missing)
+            {
+                if (!runs.TryGetValue(log.RunId, out var run)) continue;
+                var masker = await masking.ForProjectAsync(run.ProjectId, cancellationToken);
+                toIndex.Add(new LogToIndex(new IndexedLog(log, run.Project, run.Branch, run.Number, run.CreatedAt), ChunksAsync(log, masker, cancellationToken)));
+                sealable.Add(log);
+            }
+
+            if (toIndex.Count > 0) await index.AddAsync(toIndex, cancellationToken);
         }
 
-        if (options.Value.Logs.CompressFinished) await store.CompressAsync(log, cancellationToken);
+        if (!options.Value.Logs.CompressFinished) return;
+        foreach (var log in sealable) await store.CompressAsync(log, cancellationToken);
+    }
+
+    /// <summary>The log's pieces, the log opened only when the index reads them (and closed when it is done).</summary>
+    private async IAsyncEnumerable<IndexChunk> ChunksAsync(LogRef log, SecretMasker masker, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var content = store.OpenRead(log);
+        await foreach (var chunk in LogChunker.ChunksAsync(content, masker, index.LinesPerChunk, cancellationToken)) yield return chunk;
     }
 
     private async Task Guarded(Func<Task> action, string what)

@@ -82,6 +82,24 @@ public abstract class LogSearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AddAsync_IndexesSeveralLogsInOneWrite_InTheOrderOfTheirRunsAndPieces()
+    {
+        var index = Open();
+        await index.AddAsync(Log(1), Chunks("old timeout"), CancellationToken.None);
+
+        await index.AddAsync(
+        [
+            new LogToIndex(Log(3), Chunks("timeout one", "nothing", "timeout two")),
+            new LogToIndex(Log(2), Chunks("timeout three")),
+            new LogToIndex(Log(1), Chunks("timeout again")),
+        ], CancellationToken.None);
+
+        Assert.Equal([(3L, 1L), (3L, 201L), (2L, 1L), (1L, 1L)], (await Candidates(index, "TIMEOUT")).Select(c => (c.Log.Log.RunId, c.FirstLine)));
+        Assert.Empty(await Candidates(index, "old time"));
+        Assert.Equal((3L, 5L), await index.StatsAsync(CancellationToken.None) is var stats ? (stats.Logs, stats.Chunks) : default);
+    }
+
+    [Fact]
     public async Task CandidatesAsync_TakesTheQueryLiterally_WithWildcardsQuotesAndAnyCase()
     {
         var index = Open();
@@ -187,6 +205,46 @@ public sealed class SqliteLogSearchIndexTests : LogSearchIndexTests
         await File.WriteAllTextAsync(_directory.Combine("search.db"), new string('x', 10_000));
     }
 
+    [Fact]
+    public async Task OpenAsync_EmptiesAnIndexOfTheOlderFormat_SoThatTheSealerBuildsItAgain()
+    {
+        // search.db as the first version made it: FTS5's own trigram tokenizer, one log indexed, caught up to attempt 7.
+        await using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_directory.Combine("search.db")};Pooling=false"))
+        {
+            await old.OpenAsync();
+            await using var command = old.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE logs (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, job TEXT NOT NULL, attempt INTEGER NOT NULL, path TEXT NOT NULL,
+                    project TEXT NOT NULL, branch TEXT, number INTEGER NOT NULL, created INTEGER NOT NULL, UNIQUE (run_id, job, attempt));
+                CREATE TABLE runs (run_id INTEGER PRIMARY KEY, next_seq INTEGER NOT NULL);
+                CREATE TABLE chunks (id INTEGER PRIMARY KEY, log_id INTEGER NOT NULL, first_line INTEGER NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL);
+                CREATE VIRTUAL TABLE chunk_text USING fts5 (text, content = '', contentless_delete = 1, detail = none, tokenize = 'trigram case_sensitive 1');
+                INSERT INTO meta VALUES ('caught-up-to', '7');
+                INSERT INTO logs VALUES (1, 1, 'build', 1, 'runs/1/logs/build/1.log', 'shop', 'main', 1, 0);
+                INSERT INTO runs VALUES (1, 1);
+                INSERT INTO chunks VALUES (8589934591, 1, 1, 0, 10);
+                INSERT INTO chunk_text (rowid, text) VALUES (8589934591, 'OLD FORMAT');
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var index = Create();
+        try
+        {
+            Assert.Equal(0, await index.GetCaughtUpToAsync(CancellationToken.None));
+            Assert.False(await index.ContainsAsync(new LogRef(1, "build", 1, "runs/1/logs/build/1.log"), CancellationToken.None));
+            Assert.Empty(await index.CandidatesAsync(new LogSearchFilter("old format", null, null, null, null), CancellationToken.None).ToListAsync());
+            await index.AddAsync(new IndexedLog(new LogRef(1, "build", 1, "runs/1/logs/build/1.log"), "shop", "main", 1, DateTimeOffset.UnixEpoch),
+                new[] { new IndexChunk(1, 0, 10, "new format") }.ToAsyncEnumerable(), CancellationToken.None);
+            Assert.Single(await index.CandidatesAsync(new LogSearchFilter("NEW FORMAT", null, null, null, null), CancellationToken.None).ToListAsync());
+        }
+        finally
+        {
+            (index as IDisposable)?.Dispose();
+        }
+    }
+
     [Theory]
     [InlineData("abc", "\"abc\"")]
     [InlineData("abcd", "\"abc\" AND \"bcd\"")]
@@ -194,7 +252,19 @@ public sealed class SqliteLogSearchIndexTests : LogSearchIndexTests
     [InlineData("a\"b\"", "\"a\"\"b\" AND \"\"\"b\"\"\"")]
     [InlineData("ab", null)]
     [InlineData("a😀", null)]
-    public void TrigramQuery_Of_QuotesEveryDistinctPiece(string text, string? query) => Assert.Equal(query, TrigramQuery.Of(text));
+    [InlineData("a😀b", "\"a😀b\"")]
+    [InlineData("a\tb", "\"a\u0089b\"")]
+    public void TrigramTokens_Query_QuotesEveryDistinctPiece(string text, string? query) => Assert.Equal(query, TrigramTokens.Query(text));
+
+    [Fact]
+    public void TrigramTokens_Of_WritesEachDistinctTrigramOfEachLineOnce()
+    {
+        var tokens = new TrigramTokens();
+
+        Assert.Equal("ABC\nBCA\nCAB\nXYZ\n", tokens.Of("ABCABC\nXYZ\nAB"));
+        Assert.Equal("É😀B\nA\u0089B\n", tokens.Of("É😀B\nA\tB"));
+        Assert.Equal("ABC\n", tokens.Of("ABC")); // nothing kept from the text before
+    }
 
     [Fact]
     public async Task LogChunker_CutsIntoPiecesWithLineNumbersAndOffsets_MaskingSecrets()

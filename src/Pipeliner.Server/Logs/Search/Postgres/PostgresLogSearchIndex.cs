@@ -52,16 +52,25 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
         return await Guard(() => command.ExecuteScalarAsync(cancellationToken)) is not null;
     }
 
-    public async Task AddAsync(IndexedLog log, IAsyncEnumerable<IndexChunk> chunks, CancellationToken cancellationToken)
+    public async Task AddAsync(IReadOnlyList<LogToIndex> logs, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // One writer per run across replicas: the run's piece numbers and the log's rows are read, then written.
-        await using (var lockRun = Command(connection, "SELECT pg_advisory_xact_lock(@key)"))
+        // One writer per run across replicas: the run's piece numbers and the log's rows are read, then written. The runs
+        // are locked in one order (by id), so that two replicas sealing overlapping batches cannot wait for each other.
+        await using (var lockRuns = Command(connection, "SELECT pg_advisory_xact_lock(key) FROM unnest(@keys) AS key ORDER BY key"))
         {
-            lockRun.Parameters.AddWithValue("key", PostgresDatabase.AdvisoryKey(ClusterLock.LogSearchRun, log.Log.RunId));
-            await Guard(() => lockRun.ExecuteNonQueryAsync(cancellationToken));
+            lockRuns.Parameters.AddWithValue("keys", logs.Select(l => l.Log.Log.RunId).Distinct().Order()
+                .Select(run => PostgresDatabase.AdvisoryKey(ClusterLock.LogSearchRun, run)).ToArray());
+            await Guard(() => lockRuns.ExecuteNonQueryAsync(cancellationToken));
         }
+
+        foreach (var log in logs) await AddAsync(connection, log.Log, log.Chunks, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task AddAsync(NpgsqlConnection connection, IndexedLog log, IAsyncEnumerable<IndexChunk> chunks, CancellationToken cancellationToken)
+    {
 
         await RemoveAsync(connection, log.Log, cancellationToken);
         await using var addLog = Command(connection, $"""
@@ -107,7 +116,6 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
         store.Parameters.AddWithValue("next", next);
         store.Parameters.AddWithValue("run", log.Log.RunId);
         await store.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task RemoveAsync(LogRef log, CancellationToken cancellationToken)

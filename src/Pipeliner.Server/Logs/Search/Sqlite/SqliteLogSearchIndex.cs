@@ -8,10 +8,11 @@ namespace Pipeliner.Server.Logs.Search.Sqlite;
 /// <summary>
 /// The search index in a SQLite file of its own (<c>search.db</c> in the data directory), apart from the main
 /// database so that indexing never holds the main database's write lock and a damaged index is simply replaced.
-/// Pieces of logs are rows of a contentless FTS5 table with the trigram tokenizer and <c>detail=none</c>: it keeps
-/// which trigrams each piece holds, not the text (about a third of the text's size), and answers a query as
-/// "pieces holding every trigram of it", which the log itself then confirms. Text is indexed in upper case (the way
-/// .NET's case-insensitive comparison folds it), so that the index agrees with the check against the log.
+/// Pieces of logs are rows of a contentless FTS5 table with <c>detail=none</c> whose words are the piece's distinct
+/// trigrams (<see cref="TrigramTokens"/>): it keeps which trigrams each piece holds, not the text (about a tenth of
+/// the text's size), and answers a query as "pieces holding every trigram of it", which the log itself then confirms.
+/// Text is indexed in upper case (the way .NET's case-insensitive comparison folds it), so that the index agrees with
+/// the check against the log. An index of an older format is emptied when opened and built again by the sealer.
 /// A piece's rowid is <c>run × 2³² + (2³² − 1 − n)</c> for the run's n-th piece, so that reading in descending rowid
 /// order gives the newest run first and each run's pieces in order, with no sorting.
 /// </summary>
@@ -22,10 +23,18 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly ILogger<SqliteLogSearchIndex> _logger;
+
+    /// <summary>The writer's (under <see cref="_writer"/>).</summary>
+    private readonly TrigramTokens _trigrams = new();
+
+    private char[] _folded = new char[16 * 1024];
     private volatile bool _created;
 
-    /// <summary>Pieces of 100 lines: the FTS5 index holds no text, so its size depends little on them (0.30× the text, measured).</summary>
-    public int LinesPerChunk => LogChunker.LinesPerChunk;
+    /// <summary>
+    /// Pieces of 400 lines: each distinct trigram of a piece is one entry of the index, so larger pieces make it smaller
+    /// and cheaper to fill (measured on 30 MB: 0.15× the text with 100 lines, 0.09× with 400, and a third less CPU).
+    /// </summary>
+    public int LinesPerChunk => 400;
 
     public SqliteLogSearchIndex(string path, ILogger<SqliteLogSearchIndex> logger)
     {
@@ -43,61 +52,116 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
         return await Guard(() => command.ExecuteScalarAsync(cancellationToken)) is not null;
     }
 
-    public async Task AddAsync(IndexedLog log, IAsyncEnumerable<IndexChunk> chunks, CancellationToken cancellationToken)
+    public async Task AddAsync(IReadOnlyList<LogToIndex> logs, CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(cancellationToken);
         try
         {
             await using var connection = await OpenAsync(cancellationToken);
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            await RemoveAsync(connection, log.Log, cancellationToken);
-
             await using var addLog = Command(connection, """
                 INSERT INTO runs (run_id, next_seq) VALUES ($run, 0) ON CONFLICT (run_id) DO NOTHING;
                 INSERT INTO logs (run_id, job, attempt, path, project, branch, number, created) VALUES ($run, $job, $attempt, $path, $project, $branch, $number, $created);
                 SELECT last_insert_rowid();
+                SELECT next_seq FROM runs WHERE run_id = $run;
                 """);
-            Bind(addLog, log.Log);
-            addLog.Parameters.AddWithValue("$path", log.Log.Path);
-            addLog.Parameters.AddWithValue("$project", log.Project);
-            addLog.Parameters.AddWithValue("$branch", (object?)log.Branch ?? DBNull.Value);
-            addLog.Parameters.AddWithValue("$number", log.Number);
-            addLog.Parameters.AddWithValue("$created", log.Created.UtcTicks);
-            var logId = (long)(await Guard(() => addLog.ExecuteScalarAsync(cancellationToken)))!;
-            await using var sequence = Command(connection, "SELECT next_seq FROM runs WHERE run_id = $run");
-            sequence.Parameters.AddWithValue("$run", log.Log.RunId);
-            var next = (long)(await sequence.ExecuteScalarAsync(cancellationToken))!;
-
             await using var addChunk = Command(connection, """
                 INSERT INTO chunks (id, log_id, first_line, offset, length) VALUES ($id, $log, $line, $offset, $length);
                 INSERT INTO chunk_text (rowid, text) VALUES ($id, $text);
                 """);
-            var id = addChunk.Parameters.Add("$id", SqliteType.Integer);
-            addChunk.Parameters.AddWithValue("$log", logId);
-            var line = addChunk.Parameters.Add("$line", SqliteType.Integer);
-            var offset = addChunk.Parameters.Add("$offset", SqliteType.Integer);
-            var length = addChunk.Parameters.Add("$length", SqliteType.Integer);
-            var text = addChunk.Parameters.Add("$text", SqliteType.Text);
-            await foreach (var chunk in chunks.WithCancellation(cancellationToken))
+            await using var store = Command(connection, "UPDATE runs SET next_seq = $next WHERE run_id = $run");
+            var pending = new List<PendingChunk>();
+            var pendingChars = 0L;
+            foreach (var log in logs)
             {
-                id.Value = RowId(log.Log.RunId, next++);
-                line.Value = chunk.FirstLine;
-                offset.Value = chunk.Offset;
-                length.Value = chunk.Length;
-                text.Value = chunk.Text.ToUpperInvariant();
-                await Guard(() => addChunk.ExecuteNonQueryAsync(cancellationToken));
+                await foreach (var chunk in AddAsync(connection, log, addLog, store, cancellationToken))
+                {
+                    pending.Add(chunk);
+                    pendingChars += chunk.Trigrams.Length;
+                    if (pendingChars < MaxPendingChars) continue;
+                    await WriteAsync(addChunk, pending, cancellationToken);
+                    pendingChars = 0;
+                }
             }
 
-            await using var store = Command(connection, "UPDATE runs SET next_seq = $next WHERE run_id = $run");
-            store.Parameters.AddWithValue("$next", next);
-            store.Parameters.AddWithValue("$run", log.Log.RunId);
-            await store.ExecuteNonQueryAsync(cancellationToken);
+            await WriteAsync(addChunk, pending, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         finally
         {
             _writer.Release();
         }
+    }
+
+    /// <summary>A piece ready to be written: its row and the words of its trigrams.</summary>
+    private sealed record PendingChunk(long Id, long LogId, IndexChunk Chunk, string Trigrams);
+
+    /// <summary>Pieces are held back up to about this many characters of trigrams (16 MiB), to be written in the order of their ids.</summary>
+    private const long MaxPendingChars = 8L << 20;
+
+    /// <summary>
+    /// Writes the pieces in ascending id order: FTS5 writes out everything it gathered (a segment of its own, sorted,
+    /// later merged) whenever an id is lower than the one before, which a run's pieces (descending ids) would do at
+    /// each piece: 5 times the work, measured.
+    /// </summary>
+    private static async Task WriteAsync(SqliteCommand addChunk, List<PendingChunk> pending, CancellationToken cancellationToken)
+    {
+        pending.Sort((a, b) => a.Id.CompareTo(b.Id));
+        addChunk.Parameters.Clear();
+        var id = addChunk.Parameters.Add("$id", SqliteType.Integer);
+        var log = addChunk.Parameters.Add("$log", SqliteType.Integer);
+        var line = addChunk.Parameters.Add("$line", SqliteType.Integer);
+        var offset = addChunk.Parameters.Add("$offset", SqliteType.Integer);
+        var length = addChunk.Parameters.Add("$length", SqliteType.Integer);
+        var text = addChunk.Parameters.Add("$text", SqliteType.Text);
+        foreach (var chunk in pending)
+        {
+            id.Value = chunk.Id;
+            log.Value = chunk.LogId;
+            line.Value = chunk.Chunk.FirstLine;
+            offset.Value = chunk.Chunk.Offset;
+            length.Value = chunk.Chunk.Length;
+            text.Value = chunk.Trigrams;
+            await Guard(() => addChunk.ExecuteNonQueryAsync(cancellationToken));
+        }
+
+        pending.Clear();
+    }
+
+    /// <summary>Records the log (replacing what the index held for it) and gives its pieces to write, numbered.</summary>
+    private async IAsyncEnumerable<PendingChunk> AddAsync(
+        SqliteConnection connection, LogToIndex log, SqliteCommand addLog, SqliteCommand store, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var reference = log.Log.Log;
+        await RemoveAsync(connection, reference, cancellationToken);
+        addLog.Parameters.Clear();
+        Bind(addLog, reference);
+        addLog.Parameters.AddWithValue("$path", reference.Path);
+        addLog.Parameters.AddWithValue("$project", log.Log.Project);
+        addLog.Parameters.AddWithValue("$branch", (object?)log.Log.Branch ?? DBNull.Value);
+        addLog.Parameters.AddWithValue("$number", log.Log.Number);
+        addLog.Parameters.AddWithValue("$created", log.Log.Created.UtcTicks);
+        long logId, next;
+        await using (var reader = await Guard(() => addLog.ExecuteReaderAsync(cancellationToken)))
+        {
+            await reader.ReadAsync(cancellationToken);
+            logId = reader.GetInt64(0);
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            next = reader.GetInt64(0);
+        }
+
+        await foreach (var chunk in log.Chunks.WithCancellation(cancellationToken))
+        {
+            if (_folded.Length < chunk.Text.Length) _folded = new char[Math.Max(2 * _folded.Length, chunk.Text.Length)];
+            var folded = chunk.Text.AsSpan().ToUpperInvariant(_folded);
+            yield return new PendingChunk(RowId(reference.RunId, next++), logId, chunk with { Text = "" }, _trigrams.Of(_folded.AsSpan(0, folded)));
+        }
+
+        store.Parameters.Clear();
+        store.Parameters.AddWithValue("$next", next);
+        store.Parameters.AddWithValue("$run", reference.RunId);
+        await store.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task RemoveAsync(LogRef log, CancellationToken cancellationToken)
@@ -202,7 +266,7 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
 
     public async IAsyncEnumerable<CandidateChunk> CandidatesAsync(LogSearchFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var match = TrigramQuery.Of(filter.Query.ToUpperInvariant());
+        var match = TrigramTokens.Query(filter.Query.ToUpperInvariant());
         if (match is null) yield break;
         await using var connection = await OpenAsync(cancellationToken);
         // The FTS table alone, in rowid order, read as far as the caller goes; the pieces' facts are looked up in batches.
@@ -328,12 +392,16 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
 
     private static async Task RemoveAsync(SqliteConnection connection, LogRef log, CancellationToken cancellationToken)
     {
+        // Looked up first: a log is mostly indexed once, and the deletions cost more than a lookup even when nothing goes.
+        await using var find = Command(connection, "SELECT id FROM logs WHERE run_id = $run AND job = $job AND attempt = $attempt");
+        Bind(find, log);
+        if (await Guard(() => find.ExecuteScalarAsync(cancellationToken)) is not long logId) return;
         await using var command = Command(connection, """
-            DELETE FROM chunk_text WHERE rowid IN (SELECT c.id FROM chunks c JOIN logs l ON l.id = c.log_id WHERE l.run_id = $run AND l.job = $job AND l.attempt = $attempt);
-            DELETE FROM chunks WHERE log_id IN (SELECT id FROM logs WHERE run_id = $run AND job = $job AND attempt = $attempt);
-            DELETE FROM logs WHERE run_id = $run AND job = $job AND attempt = $attempt;
+            DELETE FROM chunk_text WHERE rowid IN (SELECT id FROM chunks WHERE log_id = $log);
+            DELETE FROM chunks WHERE log_id = $log;
+            DELETE FROM logs WHERE id = $log;
             """);
-        Bind(command, log);
+        command.Parameters.AddWithValue("$log", logId);
         await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
     }
 
@@ -367,6 +435,10 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
         }
     }
 
+    /// <summary>How the table of trigrams is declared: the words of <see cref="TrigramTokens"/>.</summary>
+    private static readonly string TrigramTable =
+        $"CREATE VIRTUAL TABLE chunk_text USING fts5 (text, content = '', contentless_delete = 1, detail = none, tokenize = '{TrigramTokens.Tokenizer.Replace("'", "''", StringComparison.Ordinal)}')";
+
     private async Task CreateAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, """
@@ -379,9 +451,28 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
             CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, next_seq INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, log_id INTEGER NOT NULL, first_line INTEGER NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS chunks_by_log ON chunks (log_id);
-            CREATE VIRTUAL TABLE IF NOT EXISTS chunk_text USING fts5 (text, content = '', contentless_delete = 1, detail = none, tokenize = 'trigram case_sensitive 1');
             """);
         await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
+        await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await using var declared = Command(connection, "SELECT sql FROM sqlite_master WHERE name = 'chunk_text'");
+            var table = await Guard(() => declared.ExecuteScalarAsync(cancellationToken)) as string;
+            if (table?.Contains(TrigramTokens.Tokenizer.Replace("'", "''", StringComparison.Ordinal), StringComparison.Ordinal) != true)
+            {
+                // None yet, or one of an older format (FTS5's own trigram tokenizer, before 2026-12): emptied and made
+                // again; the sealer's next catch-up (caught up to nothing now) indexes every log again.
+                if (table is not null) _logger.LogWarning("The log search index is of an older format; it is emptied and built again from the logs in the background");
+                await using var create = Command(connection, $"""
+                    DROP TABLE IF EXISTS chunk_text;
+                    DELETE FROM chunks; DELETE FROM logs; DELETE FROM runs; DELETE FROM meta;
+                    {TrigramTable};
+                    """);
+                await Guard(() => create.ExecuteNonQueryAsync(cancellationToken));
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         _created = true;
     }
 
