@@ -21,11 +21,18 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
 
     public string ConnectionString => $"Data Source={Path.Combine(dataDir, "pipeliner.db")}";
 
-    public void AddDbContext(IServiceCollection services) =>
-        services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite(ConnectionString));
+    private readonly SqliteSynchronous _synchronous = new(settings.Database.SqliteSynchronous);
 
-    // One server per file: nothing to serialise beyond what SQLite's own write lock does.
-    public Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken) => db.Database.MigrateAsync(cancellationToken);
+    public void AddDbContext(IServiceCollection services) =>
+        services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite(ConnectionString).AddInterceptors(_synchronous));
+
+    // One server per file: nothing to serialise beyond what SQLite's own write lock does. EF Core creates the file in WAL
+    // mode, which SqliteSynchronous's normal level relies on: said again for a file made otherwise (it persists in the file).
+    public async Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.MigrateAsync(cancellationToken);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", cancellationToken);
+    }
 
     // One server per file: the process's keyed locks are the whole story.
     public Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken) =>
