@@ -47,14 +47,56 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath, Reposi
         try
         {
             using var repository = new Repository(MirrorPath);
-            var commit = repository.Lookup<Commit>(reference)
-                         ?? repository.Lookup<Commit>($"refs/heads/{reference}")
-                         ?? repository.Lookup<Commit>($"refs/tags/{reference}");
-            return commit?.Sha ?? throw new WorkspaceException($"no commit '{reference}' in {Describe()}");
+            return Resolve(repository, reference).Sha;
         }
         catch (Exception e) when (e is LibGit2SharpException or ArgumentException)
         {
             throw new WorkspaceException($"no commit '{reference}' in {Describe()}: {e.Message}", e);
+        }
+    }
+
+    private Commit Resolve(Repository repository, string reference) =>
+        repository.Lookup<Commit>(reference)
+        ?? repository.Lookup<Commit>($"refs/heads/{reference}")
+        ?? repository.Lookup<Commit>($"refs/tags/{reference}")
+        ?? throw new WorkspaceException($"no commit '{reference}' in {Describe()}");
+
+    /// <summary>
+    /// The full id of the commit <paramref name="reference"/> (sha, branch, tag) names, and what
+    /// <see cref="ReadFile(string, string, long)"/> says of <paramref name="path"/> there: one opening of the mirror
+    /// (each reads git's configuration files again) where the two would take two.
+    /// </summary>
+    public (string Commit, string? Text, long Size) ReadFileAt(string reference, string path, long maxBytes)
+    {
+        try
+        {
+            using var repository = new Repository(MirrorPath);
+            var commit = Resolve(repository, reference);
+            if (commit[path]?.Target is not Blob blob) return (commit.Sha, null, 0);
+            var size = blob.Size;
+            return size > maxBytes ? (commit.Sha, null, size) : (commit.Sha, blob.GetContentText(), size);
+        }
+        catch (Exception e) when (e is LibGit2SharpException or ArgumentException)
+        {
+            throw new WorkspaceException($"no commit '{reference}' in {Describe()}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Whether the mirror exists and holds <paramref name="commitSha"/> (a full or abbreviated id), opening it once: a
+    /// mirror not cloned yet, or one a clone cut short left behind, holds nothing.
+    /// </summary>
+    public bool Holds(string commitSha)
+    {
+        if (!Directory.Exists(MirrorPath)) return false;
+        try
+        {
+            using var repository = new Repository(MirrorPath);
+            return repository.Lookup<Commit>(commitSha) is { } commit && commit.Sha.StartsWith(commitSha, StringComparison.OrdinalIgnoreCase);
+        }
+        catch (Exception e) when (e is LibGit2SharpException or ArgumentException)
+        {
+            return false;
         }
     }
 

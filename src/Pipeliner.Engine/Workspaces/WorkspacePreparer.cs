@@ -128,15 +128,5 @@ public sealed class WorkspacePreparer(DataLayout layout, bool copyRunCheckout = 
         return path;
     }
 
-    private static bool HasCommit(GitRepositoryMirror mirror, string commitSha)
-    {
-        try
-        {
-            return LibGit2Sharp.Repository.IsValid(mirror.MirrorPath) && mirror.ResolveCommit(commitSha).StartsWith(commitSha, StringComparison.OrdinalIgnoreCase);
-        }
-        catch (WorkspaceException)
-        {
-            return false;
-        }
-    }
+    private static bool HasCommit(GitRepositoryMirror mirror, string commitSha) => mirror.Holds(commitSha);
 }

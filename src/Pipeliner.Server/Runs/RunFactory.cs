@@ -47,20 +47,13 @@ public sealed class RunFactory(
     {
         // A delivery accepted before its project was archived makes no run after.
         if (project.WhyNoNewRuns() is { } archived) return new RunPreparation.NoRun(new RunCreation.NotTriggered(archived));
-        var commit = trigger.CommitSha;
-        GitRepositoryMirror mirror;
-        if (commit is null)
-        {
-            mirror = await workspaces.UpdateAsync(project.Name, project.Repository, cancellationToken);
-            commit = mirror.ResolveCommit(trigger.Tag ?? trigger.Branch ?? project.DefaultBranch);
-        }
-        else
-        {
-            mirror = await workspaces.EnsureCommitAsync(project.Name, project.Repository, commit, cancellationToken, trigger.CommitRef);
-            commit = mirror.ResolveCommit(commit);
-        }
-
-        var loaded = PipelineText.Load(mirror, commit, project.PipelineFile, options.Value.Limits.ToPipelineLimits());
+        var reference = trigger.CommitSha;
+        var mirror = reference is null
+            ? await workspaces.UpdateAsync(project.Name, project.Repository, cancellationToken)
+            : await workspaces.EnsureCommitAsync(project.Name, project.Repository, reference, cancellationToken, trigger.CommitRef);
+        // The commit's full id and its pipeline file, read with one opening of the mirror.
+        var (commit, loaded) = PipelineText.Load(mirror, reference ?? trigger.Tag ?? trigger.Branch ?? project.DefaultBranch,
+            project.PipelineFile, options.Value.Limits.ToPipelineLimits());
         if (loaded is null) return new RunPreparation.NoRun(new RunCreation.NoPipeline($"no {project.PipelineFile} at commit {commit[..Math.Min(12, commit.Length)]}"));
 
         var context = new TriggerContext
@@ -84,19 +77,21 @@ public sealed class RunFactory(
     public async Task<StoredRun> StoreAsync(RunPreparation.Ready ready, CancellationToken cancellationToken)
     {
         var (project, trigger, context, loaded) = ready;
-        if (loaded.Pipeline is not null && PlanTooLarge(loaded.Pipeline, context, trigger) is { } tooLarge) loaded = tooLarge;
         if (loaded.Pipeline is null)
         {
-            var (invalidId, statuses) = await StoreInvalidAsync(project, trigger, context, loaded, cancellationToken);
-            return new StoredRun(new RunCreation.Invalid(invalidId), project, null, statuses);
+            var invalid = await ReserveAsync(project, trigger, context, RunStatus.Invalid, cancellationToken);
+            return await StoreInvalidAsync(project, invalid, loaded.Diagnostics, cancellationToken);
         }
 
         var entity = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken);
+        // Planned and written to JSON once: the JSON is both what is stored and what the plan's size is measured by.
         var plan = WithVariables(PipelinePlanner.Plan(loaded.Pipeline, context with { RunId = RunStore.RunKey(entity.Id) }), trigger.Variables);
+        var planJson = PlanJson.Serialize(plan);
+        if (PlanTooLarge(planJson) is { } tooLarge) return await StoreInvalidAsync(project, entity, [tooLarge], cancellationToken);
+
         var run = new Run(RunStore.RunKey(entity.Id), plan, entity.CreatedAt);
-        var planned = RunStore.NewRun(project, plan, run, Metadata(entity, trigger));
-        entity.PlanJson = planned.PlanJson;
-        entity.Jobs = planned.Jobs;
+        entity.PlanJson = planJson;
+        entity.Jobs = RunStore.NewJobs(run);
         await db.SaveChangesAsync(cancellationToken);
         var cancelPrevious = loaded.Pipeline.Concurrency == ConcurrencyPolicy.CancelPrevious && context.Branch is not null;
         return new StoredRun(new RunCreation.Created(entity.Id), project, cancelPrevious ? entity : null, []);
@@ -149,17 +144,18 @@ public sealed class RunFactory(
         return entity;
     }
 
-    private async Task<(long RunId, IReadOnlyList<ForgeStatusUpdateEntity> Statuses)> StoreInvalidAsync(
-        ProjectEntity project, TriggerRequest trigger, TriggerContext context, PipelineLoadResult loaded, CancellationToken cancellationToken)
+    /// <summary>The reserved run made invalid, with its errors; its one commit status staged.</summary>
+    private async Task<StoredRun> StoreInvalidAsync(
+        ProjectEntity project, RunEntity entity, IEnumerable<Core.Diagnostics.Diagnostic> diagnostics, CancellationToken cancellationToken)
     {
-        var entity = await ReserveAsync(project, trigger, context, RunStatus.Invalid, cancellationToken);
+        entity.Status = RunStatus.Invalid.ToName();
         entity.ErrorsJson = JsonSerializer.Serialize(
-            loaded.Diagnostics.Select(d => new RunErrorResponse(d.Location.Line, d.Location.Column, d.Message)), JsonSerializerOptions.Web);
+            diagnostics.Select(d => new RunErrorResponse(d.Location.Line, d.Location.Column, d.Message)), JsonSerializerOptions.Web);
         entity.FinishedAt = entity.CreatedAt;
         // An invalid run never passes the coordinator: its one status is said here.
         var statuses = await forgeStatuses.StageAsync(project, entity, entity.CreatedAt);
         await db.SaveChangesAsync(cancellationToken);
-        return (entity.Id, statuses);
+        return new StoredRun(new RunCreation.Invalid(entity.Id), project, null, statuses);
     }
 
     private async Task CancelPreviousAsync(ProjectEntity project, RunEntity newer, CancellationToken cancellationToken)
@@ -176,14 +172,18 @@ public sealed class RunFactory(
         }
     }
 
-    /// <summary>An invalid load saying so when the run's stored plan would be larger than <c>Pipeliner:Limits:PlanBytes</c>.</summary>
-    private PipelineLoadResult? PlanTooLarge(Pipeline pipeline, TriggerContext context, TriggerRequest trigger)
+    /// <summary>The error saying so when the run's stored plan is larger than <c>Pipeliner:Limits:PlanBytes</c>; null otherwise.</summary>
+    private Core.Diagnostics.Diagnostic? PlanTooLarge(string planJson)
     {
         var limit = options.Value.Limits.PlanBytes;
-        var size = System.Text.Encoding.UTF8.GetByteCount(PlanJson.Serialize(WithVariables(PipelinePlanner.Plan(pipeline, context with { RunId = "0" }), trigger.Variables)));
-        if (size <= limit) return null;
-        return new PipelineLoadResult(null, [new Core.Diagnostics.Diagnostic(Core.Diagnostics.SourceLocation.Start,
-            $"the run's plan would take {new ByteSize(size)} to store; a run's plan holds at most {new ByteSize(limit)} (Pipeliner:Limits:PlanBytes): fewer jobs, shorter scripts or variables")]);
+        // A UTF-8 byte takes at least a char: most plans are measured by their length alone.
+        if (planJson.Length > limit) return TooLarge(System.Text.Encoding.UTF8.GetByteCount(planJson));
+        if (planJson.Length * 3L <= limit) return null;
+        var size = System.Text.Encoding.UTF8.GetByteCount(planJson);
+        return size <= limit ? null : TooLarge(size);
+
+        Core.Diagnostics.Diagnostic TooLarge(long size) => new(Core.Diagnostics.SourceLocation.Start,
+            $"the run's plan would take {new ByteSize(size)} to store; a run's plan holds at most {new ByteSize(limit)} (Pipeliner:Limits:PlanBytes): fewer jobs, shorter scripts or variables");
     }
 
     private static ExecutionPlan WithVariables(ExecutionPlan plan, IReadOnlyDictionary<string, string> variables)

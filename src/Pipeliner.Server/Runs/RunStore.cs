@@ -101,33 +101,16 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
         }
     }
 
-    /// <summary>A new run entity with one job entity per planned job, all queued (or skipped as planned).</summary>
-    public static RunEntity NewRun(ProjectEntity project, ExecutionPlan plan, Run run, RunMetadata metadata) => new()
+    /// <summary>One job entity per job of a new run, all queued (or skipped as planned).</summary>
+    public static List<JobEntity> NewJobs(Run run) => run.Jobs.Select((job, index) => new JobEntity
     {
-        ProjectId = project.Id,
-        Number = metadata.Number,
-        Status = run.Status.ToName(),
-        Event = plan.Context.Event.ToName(),
-        Branch = plan.Context.Branch,
-        Tag = plan.Context.Tag,
-        CommitSha = plan.Context.CommitSha,
-        CommitMessage = metadata.CommitMessage,
-        Author = metadata.Author,
-        PullRequestNumber = metadata.PullRequestNumber,
-        SourceBranch = metadata.SourceBranch,
-        Trigger = metadata.Trigger,
-        PlanJson = PlanJson.Serialize(plan),
-        CreatedAt = run.CreatedAt,
-        Jobs = run.Jobs.Select((job, index) => new JobEntity
-        {
-            JobId = job.Id,
-            Position = index,
-            Stage = job.Planned.Stage,
-            Status = job.Status.ToName(),
-            Reason = job.Reason,
-            RunsOn = string.Join(',', job.Planned.Spec.RunsOn),
-        }).ToList(),
-    };
+        JobId = job.Id,
+        Position = index,
+        Stage = job.Planned.Stage,
+        Status = job.Status.ToName(),
+        Reason = job.Reason,
+        RunsOn = string.Join(',', job.Planned.Spec.RunsOn),
+    }).ToList();
 }
 
 /// <summary>What a run records about its origin besides the plan.</summary>

@@ -35,6 +35,10 @@ public sealed class WebhookOptions
 
     public IReadOnlyList<TimeSpan> EffectiveRetryDelays => RetryDelays is { Length: > 0 } configured ? configured : DefaultRetryDelays;
 
+    [Description("Deliveries this server processes at once (each reads the pipeline file at the pushed commit, fetching the repository first when the mirror does not hold it, and stores the run); more wait in memory, their rows kept in the database.")]
+    [Range(1, 64, ErrorMessage = "must be between 1 and 64")]
+    public int Workers { get; set; } = 2;
+
     [Description("How often the server looks for deliveries to process: due retries, and those whose worker died.")]
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "must be between 00:00:00.010 and 00:10:00")]
     public TimeSpan PickupInterval { get; set; } = TimeSpan.FromSeconds(10);

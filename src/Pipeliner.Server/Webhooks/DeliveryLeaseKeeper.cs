@@ -9,49 +9,44 @@ namespace Pipeliner.Server.Webhooks;
 public sealed class DeliveryLeaseKeeper : IAsyncDisposable
 {
     private readonly CancellationTokenSource _lost = new();
-    private readonly CancellationTokenSource _stop = new();
+    private readonly PeriodicTimer _timer;
     private readonly Task _loop;
 
-    public DeliveryLeaseKeeper(DeliveryLease lease, IServiceScopeFactory scopes, TimeProvider time, ILogger logger) =>
+    public DeliveryLeaseKeeper(DeliveryLease lease, IServiceScopeFactory scopes, TimeProvider time, ILogger logger)
+    {
+        _timer = new PeriodicTimer(lease.Duration / 3, time);
         _loop = KeepAsync(lease, scopes, time, logger);
+    }
 
     /// <summary>Cancelled once another worker holds the delivery.</summary>
     public CancellationToken Lost => _lost.Token;
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        // A disposed timer ends the wait in progress (it returns false): no cancellation thrown for every delivery.
+        _timer.Dispose();
         await _loop;
-        _stop.Dispose();
         _lost.Dispose();
     }
 
     private async Task KeepAsync(DeliveryLease lease, IServiceScopeFactory scopes, TimeProvider time, ILogger logger)
     {
-        using var timer = new PeriodicTimer(lease.Duration / 3, time);
-        try
+        while (await _timer.WaitForNextTickAsync())
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            try
             {
-                try
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-                    if (await lease.ExtendAsync(db, time.GetUtcNow(), _stop.Token)) continue;
-                    logger.LogWarning("Delivery row {Delivery} was taken over by another worker: this one stops", lease.DeliveryId);
-                    await _lost.CancelAsync();
-                    return;
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A busy database: the next tick tries again, well before the lease ends.
-                    logger.LogWarning("Could not extend the lease on delivery row {Delivery}: {Reason}", lease.DeliveryId, e.Message);
-                }
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+                if (await lease.ExtendAsync(db, time.GetUtcNow(), CancellationToken.None)) continue;
+                logger.LogWarning("Delivery row {Delivery} was taken over by another worker: this one stops", lease.DeliveryId);
+                await _lost.CancelAsync();
+                return;
             }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-            // Processing ended.
+            catch (Exception e)
+            {
+                // A busy database: the next tick tries again, well before the lease ends.
+                logger.LogWarning("Could not extend the lease on delivery row {Delivery}: {Reason}", lease.DeliveryId, e.Message);
+            }
         }
     }
 }

@@ -13,10 +13,10 @@ using Pipeliner.Server.Settings;
 namespace Pipeliner.Server.Webhooks;
 
 /// <summary>
-/// The background half of a webhook (Hangfire, by delivery row id): claims the row (<see cref="DeliveryLease"/>), turns
+/// The background half of a webhook (a worker of <see cref="DeliveryQueue"/>, by delivery row id): claims the row (<see cref="DeliveryLease"/>), turns
 /// the recorded event into a run, and writes the run and the delivery's outcome in one transaction, only while it still
 /// holds the claim: a delivery becomes at most one run, whoever else tries. A repository that cannot be read is tried
-/// again after the configured delays; the row, not Hangfire, keeps when (<see cref="DeliveryPickup"/> hands it out).
+/// again after the configured delays; the row, not the queue, keeps when (<see cref="DeliveryPickup"/> hands it out).
 /// </summary>
 public sealed class DeliveryProcessor(
     PipelinerDbContext db, RunFactory factory, ScheduleSync schedules, IServiceScopeFactory scopes, IOptions<PipelinerOptions> options,
@@ -27,7 +27,9 @@ public sealed class DeliveryProcessor(
 
     private WebhookOptions Settings => options.Value.Webhooks;
 
-    /// <summary>Not retried by Hangfire: a failed attempt is rescheduled on the row.</summary>
+    /// <summary>
+    /// Not retried by Hangfire (a job an older version queued may still run it): a failed attempt is rescheduled on the row.
+    /// </summary>
     [AutomaticRetry(Attempts = 0)]
     public async Task ProcessAsync(long deliveryId)
     {

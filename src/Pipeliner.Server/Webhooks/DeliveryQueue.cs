@@ -1,43 +1,69 @@
 using System.Threading.Channels;
-using Hangfire;
 using Microsoft.Extensions.Options;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Webhooks;
 
 /// <summary>
-/// Hands a delivery to a background worker: one Hangfire job per delivery row. The row says it is queued until one
-/// lease duration from now, so that <see cref="DeliveryPickup"/> leaves it alone meanwhile; should the job never run
+/// Hands a delivery to one of this process's delivery workers (<see cref="WebhookOptions.Workers"/>), each processing one
+/// delivery row at a time with <see cref="DeliveryProcessor"/> in a scope of its own. The row says it is queued until one
+/// lease duration from now, so that <see cref="DeliveryPickup"/> leaves it alone meanwhile; should it never be processed
 /// (the process died), the pick-up queues it again after that.
 /// </summary>
 /// <remarks>
-/// Creating a Hangfire job writes to Hangfire's storage, which waits for that storage's lock while runs execute: it is
-/// done here, off the request, so that a webhook is answered as soon as its row is stored. The stored row is what makes
-/// a delivery safe, not the job: one never created (the process died first, or the storage refused it) is queued again
-/// by the pick-up once the row's lease has expired.
+/// The stored row is what makes a delivery safe, not the queue, which is memory only: a delivery the process had queued when
+/// it died is queued again by the pick-up (of any replica) once the row's lease has expired, and the claim on the row
+/// (<see cref="DeliveryLease"/>) makes a delivery queued twice harmless. Deliveries once went through a Hangfire job each:
+/// about five writes to Hangfire's storage per delivery (create, fetch, processing, succeeded, expiry), each a commit with
+/// its flush, for a queue that the row already is.
 /// </remarks>
-public sealed class DeliveryQueue(IBackgroundJobClient jobs, IOptions<PipelinerOptions> options, ILogger<DeliveryQueue> logger)
+public sealed class DeliveryQueue(IServiceScopeFactory scopes, IOptions<PipelinerOptions> options, ILogger<DeliveryQueue> logger)
     : BackgroundService
 {
-    private readonly Channel<long> _waiting = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<long> _waiting = Channel.CreateUnbounded<long>();
+    private int _processing;
 
     public DateTimeOffset QueuedUntil(DateTimeOffset now) => now + options.Value.Webhooks.LeaseDuration;
 
     public void Enqueue(long deliveryId) => _waiting.Writer.TryWrite(deliveryId);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Deliveries being processed by this process's workers now.</summary>
+    public int Processing => Volatile.Read(ref _processing);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, options.Value.Webhooks.Workers).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None)));
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
     {
-        await foreach (var deliveryId in _waiting.Reader.ReadAllAsync(stoppingToken))
+        try
         {
-            try
+            while (await _waiting.Reader.WaitToReadAsync(stoppingToken))
             {
-                jobs.Enqueue<DeliveryProcessor>(processor => processor.ProcessAsync(deliveryId));
+                while (_waiting.Reader.TryRead(out var deliveryId)) await ProcessAsync(deliveryId);
             }
-            catch (Exception e)
-            {
-                logger.LogWarning("Delivery {Delivery} could not be queued now ({Reason}); it is picked up again when its lease expires",
-                    deliveryId, e.Message);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The server stops: queued deliveries are picked up again from their rows at the next start.
+        }
+    }
+
+    private async Task ProcessAsync(long deliveryId)
+    {
+        Interlocked.Increment(ref _processing);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<DeliveryProcessor>().ProcessAsync(deliveryId);
+        }
+        catch (Exception e)
+        {
+            // The row keeps the delivery: its lease expires and the pick-up queues it again.
+            logger.LogError(e, "Delivery row {Delivery} could not be processed now; it is picked up again when its lease expires", deliveryId);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _processing);
         }
     }
 }

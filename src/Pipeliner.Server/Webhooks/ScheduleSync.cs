@@ -25,7 +25,7 @@ public sealed class ScheduleSync(PipelinerDbContext db, WorkspacePreparer worksp
             if (project.ArchivedAt is null)
             {
                 var mirror = await workspaces.UpdateAsync(project.Name, project.Repository, cancellationToken);
-                var pipeline = PipelineText.Load(mirror, mirror.ResolveCommit(project.DefaultBranch), project.PipelineFile, PipelineLimits.Default)?.Pipeline;
+                var pipeline = PipelineText.Load(mirror, project.DefaultBranch, project.PipelineFile, PipelineLimits.Default).Loaded?.Pipeline;
                 crons = pipeline?.Triggers.Schedules.Select(s => s.Expression).ToList() ?? [];
             }
         }

@@ -1,4 +1,3 @@
-using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeliner.Server.Tests.Support;
@@ -63,9 +62,9 @@ public sealed class DeliveryProcessorTests(DeliveryProcessorTests.AppWithLongLea
         await second.WaitAsync(Bound);
 
         await client.WaitForDeliveryAsync(project, deliveryId, DeliveryOutcomes.Run);
-        // The first worker (a Hangfire job) got its fetch too, and ended without writing a run.
-        var monitoring = app.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
-        await Poll.UntilAsync(() => Task.FromResult(monitoring.ProcessingCount()), count => count == 0, "the first worker to end");
+        // The first worker (the server's delivery worker) got its fetch too, and ended without writing a run.
+        var queue = app.Services.GetRequiredService<DeliveryQueue>();
+        await Poll.UntilAsync(() => Task.FromResult(queue.Processing), count => count == 0, "the first worker to end");
         Assert.Equal(1, await client.RunCountAsync(project));
         Assert.Equal(2, await AttemptsAsync(rowId));
     }
