@@ -15,14 +15,15 @@ namespace Pipeliner.Engine.Execution;
 /// </summary>
 /// <param name="remoteWorkspaces">Where a backend that fetches its own workspace gets it from (the agent protocol).</param>
 /// <param name="commitTrees">Where a remote agent gets the commit's tree (the server); null: the repository's mirror.</param>
-/// <param name="logLayout">
-/// Where the attempts' log files are written (null: <paramref name="layout"/>): the agent's own copy, when the lines are
-/// stored elsewhere as they are heard (the server's embedded agent hands them to the log store, as remote agents do).
+/// <param name="writeLogFiles">
+/// Whether the attempts' logs are written to files in <paramref name="layout"/>; false: the lines only go to the
+/// <c>onLine</c> of <see cref="RunAsync"/>, which stores them elsewhere (the server's embedded agent hands them to its log
+/// store, as remote agents send theirs), and the report's <see cref="JobAttemptReport.LogPath"/> is empty.
 /// </param>
 public sealed class JobRunner(
     IExecutionBackend backend, DataLayout layout, WorkspacePreparer workspaces, TimeProvider time,
     IRemoteWorkspaceSource? remoteWorkspaces = null, ICommitTreeSource? commitTrees = null, ReportLimits? reportLimits = null,
-    DataLayout? logLayout = null)
+    bool writeLogFiles = true)
 {
     private readonly ReportLimits _reportLimits = reportLimits ?? ReportLimits.Default;
 
@@ -41,9 +42,9 @@ public sealed class JobRunner(
         JobAssignment assignment, Action<LogLine>? onLine, CancellationToken cancellationToken, Action<JobAttemptReport>? onOutcome = null)
     {
         var job = assignment.Job;
-        var logPath = (logLayout ?? layout).JobLog(assignment.RunId, job.Id, assignment.Attempt);
+        var logPath = writeLogFiles ? layout.JobLog(assignment.RunId, job.Id, assignment.Attempt) : "";
         var masker = new SecretMasker(assignment.MaskedValues.Concat(assignment.Secrets.Values));
-        await using var log = new JobLogWriter(logPath, masker, time, onLine, job.Spec.Resources.Log?.Bytes);
+        await using var log = new JobLogWriter(writeLogFiles ? logPath : null, masker, time, onLine, job.Spec.Resources.Log?.Bytes);
         log.WriteLine($"pipeliner: job '{job.Id}', attempt {assignment.Attempt}, on the {backend.Name} backend, image {job.Spec.Image}");
 
         var missing = job.Spec.Secrets.Where(s => !assignment.Secrets.ContainsKey(s)).ToList();

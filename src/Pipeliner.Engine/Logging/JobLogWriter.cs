@@ -5,13 +5,14 @@ namespace Pipeliner.Engine.Logging;
 /// <summary>
 /// Writes one attempt's log: an append-only UTF-8 file, one line per output line, each prefixed by its UTC
 /// timestamp (<c>2026-11-26T21:59:45.123Z text</c>), secrets masked. Flushed after every chunk so that
-/// readers can follow the file while the job runs. Optionally tells an observer about every line.
+/// readers can follow the file while the job runs. Optionally tells an observer about every line; without a file, the
+/// observer is where the lines go (the server's embedded agent hands them to its log store, as remote agents send theirs).
 /// </summary>
 public sealed class JobLogWriter : IAsyncDisposable
 {
     public const int TimestampLength = LogLineFormat.TimestampLength;
 
-    private readonly FileStream _file;
+    private readonly FileStream? _file;
     private readonly LogLineAssembler _assembler;
 
     /// <summary>Pipeliner's own lines get their own assembler: the output may stop in the middle of a line when one is written.</summary>
@@ -28,24 +29,26 @@ public sealed class JobLogWriter : IAsyncDisposable
     private long _droppedLines;
     private long _droppedBytes;
 
+    /// <param name="path">The log file; null: none, the lines only go to <paramref name="observer"/>.</param>
     /// <param name="maxOutputBytes">
     /// The most bytes of output stored, timestamps included (the job's <c>resources.log</c>); past it output is read and dropped, and the log
     /// says where it was cut and, at the end, how much was dropped. Pipeliner's own lines are always stored.
     /// </param>
-    public JobLogWriter(string path, SecretMasker masker, TimeProvider time, Action<LogLine>? observer = null, long? maxOutputBytes = null)
+    public JobLogWriter(string? path, SecretMasker masker, TimeProvider time, Action<LogLine>? observer = null, long? maxOutputBytes = null)
     {
         _maxOutputBytes = maxOutputBytes;
         _writeOutput = WriteOutputLine;
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        if (path is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        }
+
         _assembler = new LogLineAssembler(masker);
         _ownLines = new LogLineAssembler(masker);
         _time = time;
         _observer = observer;
-        FilePath = path;
     }
-
-    public string FilePath { get; }
 
     public long Lines { get; private set; }
 
@@ -69,7 +72,7 @@ public sealed class JobLogWriter : IAsyncDisposable
                 lock (_gate)
                 {
                     _assembler.Append(buffer.AsSpan(0, read), _writeOutput);
-                    _file.Flush();
+                    _file?.Flush();
                 }
             }
         }
@@ -85,7 +88,7 @@ public sealed class JobLogWriter : IAsyncDisposable
                     _droppedLines = _droppedBytes = 0;
                 }
 
-                _file.Flush();
+                _file?.Flush();
             }
         }
     }
@@ -96,7 +99,7 @@ public sealed class JobLogWriter : IAsyncDisposable
         lock (_gate)
         {
             WriteOwnLocked(text);
-            _file.Flush();
+            _file?.Flush();
         }
     }
 
@@ -156,6 +159,7 @@ public sealed class JobLogWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_file is null) return;
         await _file.FlushAsync();
         await _file.DisposeAsync();
     }
@@ -163,9 +167,13 @@ public sealed class JobLogWriter : IAsyncDisposable
     private void WriteLine(ReadOnlySpan<byte> line)
     {
         var now = _time.GetUtcNow();
-        _file.Write(Timestamp(now));
-        _file.Write(line);
-        _file.WriteByte((byte)'\n');
+        if (_file is not null)
+        {
+            _file.Write(Timestamp(now));
+            _file.Write(line);
+            _file.WriteByte((byte)'\n');
+        }
+
         Lines++;
         _observer?.Invoke(new LogLine(now, Encoding.UTF8.GetString(line)));
     }

@@ -27,17 +27,15 @@ public sealed class EmbeddedAgent(
     private static readonly TimeSpan ReportPatience = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// Where the embedded agent's job runner writes its attempts' log files: its own copy, apart from the log store's
-    /// (which gets the lines through <see cref="IAgentProtocol.LogAsync"/>, as a remote agent's); removed when the attempt
-    /// is reported, and at the next start after a crash.
+    /// Where earlier versions' embedded agent wrote a copy of its attempts' logs (the log store gets the lines through
+    /// <see cref="IAgentProtocol.LogAsync"/>, as a remote agent's, and no copy is written now); removed at start.
     /// </summary>
-    public static DataLayout LogLayout(DataLayout server) => new(Path.Combine(server.Root, "embedded-agent"));
+    private const string OldLogCopies = "embedded-agent";
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var agent = new AgentInfo(Name, options.Value.Agent.Labels, options.Value.Agent.Capacity);
-        // Copies of logs from before a crash: their lines are in the log store, as far as they got.
-        var copies = LogLayout(layout).Root;
+        var copies = Path.Combine(layout.Root, OldLogCopies);
         if (Directory.Exists(copies)) Directory.Delete(copies, recursive: true);
         return Task.WhenAll(Enumerable.Range(0, options.Value.Agent.Capacity).Select(_ => WorkAsync(agent, stoppingToken)));
     }

@@ -54,7 +54,7 @@ public sealed class InProcessAgentProtocol(
 
     public async Task LogAsync(AttemptKey key, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
     {
-        // Stored as a remote agent's lines are, through the log store (already masked); the runner's file is the agent's copy.
+        // Stored as a remote agent's lines are, through the log store (already masked); the runner writes no file of its own.
         await logs.AppendAsync(LogRef.For(layout, key.RunId, key.JobId, key.Attempt), lines, cancellationToken);
         await LiveLog.PublishAsync(events, masking, key, lines, cancellationToken);
     }
@@ -69,9 +69,8 @@ public sealed class InProcessAgentProtocol(
         }
         finally
         {
-            // The embedded agent handed over its last line before reporting: the log is final, and the agent's copy goes.
+            // The embedded agent handed over its last line before reporting: the log is final.
             await logs.CompleteAsync(LogRef.For(layout, key.RunId, key.JobId, key.Attempt), CancellationToken.None);
-            if (report.LogPath.Length > 0 && File.Exists(report.LogPath)) File.Delete(report.LogPath);
         }
     }
 }

@@ -82,11 +82,10 @@ public static class ServerSetup
         services.AddSingleton<IRepositoryCredentialSource>(provider => provider.GetRequiredService<RepositoryCredentialStore>());
         services.AddSingleton<WorkspacePreparer>();
         services.AddSingleton<WorkspaceJanitor>();
-        // The embedded agent's log files are its own copy (like a remote agent's): its lines are stored through ILogStore.
+        // The embedded agent writes no log file of its own: its lines are stored through ILogStore, as a remote agent's are.
         services.AddSingleton(provider => new JobRunner(
             provider.GetRequiredService<IExecutionBackend>(), provider.GetRequiredService<DataLayout>(),
-            provider.GetRequiredService<WorkspacePreparer>(), provider.GetRequiredService<TimeProvider>(),
-            logLayout: EmbeddedAgent.LogLayout(provider.GetRequiredService<DataLayout>())));
+            provider.GetRequiredService<WorkspacePreparer>(), provider.GetRequiredService<TimeProvider>(), writeLogFiles: false));
         services.AddSingleton<RunLocks>();
         services.AddSingleton<RunAggregateCache>();
         services.AddSingleton<DispatchSignal>();

@@ -65,6 +65,25 @@ public sealed class JobLogWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task CopyFromAsync_GivesTheObserverEveryMaskedLineWithinTheLimitAndWritesNoFile_WhenThereIsNoPath()
+    {
+        var seen = new List<LogLine>();
+        var output = new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 100).Select(i => $"line {i:000} tok-12345 {new string('x', 80)}\n"))));
+        await using (var log = new JobLogWriter(null, new SecretMasker(["tok-12345"]), TimeProvider.System, seen.Add, maxOutputBytes: 1280))
+        {
+            await log.CopyFromAsync(output, CancellationToken.None);
+            log.WriteLine("pipeliner: job succeeded");
+            Assert.Equal(13, log.Lines);
+        }
+
+        var texts = seen.Select(l => l.Text).ToList();
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"line {i:000} *** {new string('x', 80)}"), texts.Take(10));
+        Assert.StartsWith("pipeliner: the log is cut here", texts[10], StringComparison.Ordinal);
+        Assert.Equal("pipeliner: job succeeded", texts[^1]);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_directory.Path));
+    }
+
+    [Fact]
     public async Task CopyFromAsync_KeepsLinesWhole_WhenPipelinerWritesLinesAtTheSameTime()
     {
         var path = _directory.Combine("3.log");

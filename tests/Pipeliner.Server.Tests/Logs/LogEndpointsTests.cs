@@ -70,6 +70,41 @@ public class LogEndpointsTests(AppWithAgent app) : IClassFixture<AppWithAgent>
     }
 
     [Fact]
+    public async Task Log_IsWrittenToOneLogFile_WhenTheEmbeddedAgentRunsTheJob()
+    {
+        // The output (marker-42) is not in the pipeline file, nor in the checkout that holds it.
+        var repository = app.NewRepository(Sleeper.Replace("echo first-line", "echo marker-$((6*7))", StringComparison.Ordinal));
+        using var client = app.Client();
+        var project = await client.CreateProjectAsync(app, repository);
+        var id = await client.TriggerAsync(project);
+        await client.WaitForJobAsync(id, "build", "running");
+        await Poll.UntilAsync(() => ReadAsync(client, $"/api/runs/{id}/jobs/build/log"), chunk => chunk.Text.Contains("Z marker-42\n", StringComparison.Ordinal),
+            "the marker in the running job's log");
+
+        var marker = "marker-42"u8.ToArray();
+        var holding = Directory.EnumerateFiles(app.DataDir, "*.log", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
+            .Where(f => Holds(f, marker)).Select(f => Path.GetRelativePath(app.DataDir, f)).ToList();
+        (await client.PostAsync($"/api/runs/{id}/cancel", content: null)).Dispose();
+
+        Assert.Equal([Path.Combine("runs", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "logs", "build", "1.log")], holding);
+    }
+
+    private static bool Holds(string file, byte[] bytes)
+    {
+        try
+        {
+            using var read = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            read.CopyTo(copy);
+            return copy.GetBuffer().AsSpan(0, (int)copy.Length).IndexOf(bytes) >= 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // gone meanwhile, or not ours to read (a container's files)
+        }
+    }
+
+    [Fact]
     public async Task Log_ReturnsTheTextFromTheOffset_WhenAnOffsetIsGiven()
     {
         var repository = app.NewRepository(Pipelines.OneJob);
