@@ -25,14 +25,7 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
         services.AddDbContext<PipelinerDbContext>(db => db.UseSqlite(ConnectionString));
 
     // One server per file: nothing to serialise beyond what SQLite's own write lock does.
-    public async Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken)
-    {
-        await db.Database.MigrateAsync(cancellationToken);
-        // A write-ahead log (kept in the file, for every later connection): a write transaction appends to pipeliner.db-wal
-        // and syncs it once, where the default rollback journal created, synced and deleted a journal file for every
-        // transaction, several of them per job. As durable (synchronous stays FULL); readers no longer wait for a writer.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
-    }
+    public Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken) => db.Database.MigrateAsync(cancellationToken);
 
     // One server per file: the process's keyed locks are the whole story.
     public Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken) =>
