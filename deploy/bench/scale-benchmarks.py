@@ -21,10 +21,12 @@ Phases (each on a fresh server, shell backend unless said otherwise):
           (GET /api/projects/{p}/runs?pageSize=20, then GET /api/runs/failures?ids= of those runs): each request's
           duration in the server (ASP.NET Core's "Request finished" log line) and at the client, p50/p95, RSS every
           0.5 s (first, last, max: flat or growing), and the database commands of the window that took >= 20 ms.
-  idle    after one warm-up run, --idle seconds of nothing: CPU share of one core, RSS at the end, and the threads that
-          woke up (context switches per thread from /proc/<pid>/task/*/status).
+  idle    after one warm-up run, --idle seconds of nothing: CPU share of one core, RSS at the end (its mean and max over the
+          idle seconds, sampled every second; by kind of mapping
+          from /proc/<pid>/smaps), and the threads that woke up (context switches per thread from /proc/<pid>/task/*/status).
   burst   --burst-runs one-job runs, webhooks sent one after another while runs execute, every run awaited: CPU per run,
-          peak RSS (VmHWM) and the GC's view (dotnet-counters, when installed under /tmp/perf-tools).
+          peak RSS (VmHWM) and the GC's view (dotnet-counters, when installed under /tmp/perf-tools; --no-counters leaves
+          it out, as its session's buffers and code raise the peak).
   webhooks --burst-runs one-job runs, webhooks sent one after another while runs execute: each 202 at the client and
           in the server (p50/p95/max), and the database commands of that span that took >= 20 ms (EF Core's log).
 """
@@ -280,6 +282,26 @@ def threads_of(pid):
     return found
 
 
+def rss_parts(pid):
+    """RSS by kind of mapping (MiB), from /proc/<pid>/smaps: what is code and what is data."""
+    parts = {}
+    kind = None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            fields = line.split()
+            if "-" in fields[0] and not fields[0].endswith(":"):
+                name, perms = (fields[5] if len(fields) > 5 else ""), fields[1]
+                kind = ("assemblies (.dll)" if name.endswith(".dll") else
+                        "native libraries (.so)" if ".so" in name else
+                        ("runtime code (JIT, stubs)" if "x" in perms else "runtime type data (loader heaps)") if "doublemapper" in name else
+                        "C heap (malloc)" if name == "[heap]" else
+                        "other files" if name.startswith("/") else
+                        "anonymous (GC heap, thread arenas, stacks)")
+            elif fields[0] == "Rss:":
+                parts[kind] = parts.get(kind, 0) + int(fields[1]) / 1024
+    return {k: round(v, 1) for k, v in sorted(parts.items(), key=lambda kv: -kv[1])}
+
+
 def phase_idle(work, args, backend="docker"):
     out = {"load_start": sbs.load()}
     server = start(work, backend)
@@ -290,10 +312,15 @@ def phase_idle(work, args, backend="docker"):
         server.wait_finished("idle", 1, 300)
         time.sleep(5)
         before, cpu0, t0 = threads_of(server.pid), sbs.cpu_s(server.pid), time.monotonic()
-        time.sleep(args.idle)
+        rss = []
+        while time.monotonic() - t0 < args.idle:
+            time.sleep(min(1.0, max(0.0, args.idle - (time.monotonic() - t0))))
+            rss.append(sbs.mem_mib(server.pid, "VmRSS"))
         after, cpu1, t1 = threads_of(server.pid), sbs.cpu_s(server.pid), time.monotonic()
+        out["idle_rss_mean"], out["idle_rss_max"] = round(statistics.mean(rss), 1), round(max(rss), 1)
         out["idle_cpu_pct"] = 100 * (cpu1 - cpu0) / (t1 - t0)
         out["idle_rss"] = sbs.mem_mib(server.pid, "VmRSS")
+        out["idle_rss_parts"] = rss_parts(server.pid)
         wakes = {}
         for tid, (name, switches, cpu) in after.items():
             b = before.get(tid, (name, 0, 0.0))
@@ -318,7 +345,7 @@ def phase_burst(work, args, backend="docker"):
         server.wait_finished("bench", 1, 300)
         tool = "/tmp/perf-tools/dotnet-counters"
         csv = os.path.join(server.work, "counters.csv")
-        if os.path.exists(tool):
+        if os.path.exists(tool) and args.counters:
             counters = subprocess.Popen([tool, "collect", "-p", str(server.pid), "--refresh-interval", "1", "--format", "csv",
                                          "-o", csv, "--counters", "System.Runtime"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         n = args.burst_runs
@@ -360,6 +387,8 @@ def main():
     parser.add_argument("--idle", type=int, default=60)
     parser.add_argument("--burst-runs", type=int, default=100)
     parser.add_argument("--backend", default="docker", help="backend of the idle and burst phases")
+    parser.add_argument("--no-counters", dest="counters", action="store_false",
+                        help="no dotnet-counters session in the burst (its own buffers and code add to the peak RSS)")
     args = parser.parse_args()
     os.environ.setdefault("DOCKER_HOST", "unix:///tmp/pipeliner-docker/docker.sock")
     if args.server_dll:
