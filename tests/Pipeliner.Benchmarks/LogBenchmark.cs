@@ -177,6 +177,83 @@ public static class LogBenchmark
         }
     }
 
+    /// <summary>
+    /// Ingestion with sealing on, as a server under a steady stream of logs: the logs are appended as remote agents send
+    /// them, each completed as its attempt ends, while the server's <see cref="LogSealer"/> (started as in the server)
+    /// indexes and compresses them in the background; timed from the first append until every log is sealed.
+    /// <code>dotnet run -c Release --project tests/Pipeliner.Benchmarks -- --logs-ingest [attempts=1000] [kb=100] [sqlite|postgres]</code>
+    /// </summary>
+    public static async Task IngestWithSealingAsync(TextWriter output, int attempts, int kilobytes, string? postgres = null)
+    {
+        var root = Directory.CreateTempSubdirectory("pipeliner-logbench-").FullName;
+        try
+        {
+            await using var services = Services(root, postgres);
+            var cpu = new CpuClock(postgres is null ? null : new Npgsql.NpgsqlConnectionStringBuilder(postgres).Database);
+            await SeedRunsAsync(services, attempts, finished: false); // unfinished: the catch-up leaves them to the completions
+            var store = services.GetRequiredService<ILogStore>();
+            var layout = services.GetRequiredService<DataLayout>();
+            var masker = new SecretMasker(["hunter2-secret-value", "AKIAEXAMPLEKEY123"]);
+            var random = new Random(42);
+            var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+            var logs = Enumerable.Range(1, attempts).Select(i => LogCorpus.Attempt(random, kilobytes * 1024, start.AddMinutes(i), i == attempts / 3 ? RareMarker : null)).ToList();
+            var references = Enumerable.Range(1, attempts).Select(i => LogRef.For(layout, i, "build", 1)).ToList();
+            var mb = logs.Sum(l => (long)l.Length) / 1e6;
+
+            var sealer = services.GetRequiredService<LogSealer>();
+            await sealer.StartAsync(CancellationToken.None);
+            ((ApplicationLifetime)services.GetRequiredService<IHostApplicationLifetime>()).NotifyStarted();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ingestion with sealing on: {attempts} logs, {mb:F1} MB ({services.GetRequiredService<IDatabaseProvider>().Name}); load average {CpuClock.LoadAverage()}"));
+            var (processBefore, databaseBefore) = (cpu.ProcessSeconds, cpu.DatabaseSeconds);
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < attempts; i++)
+            {
+                var log = logs[i];
+                for (var offset = 0; offset < log.Length;)
+                {
+                    var end = Math.Min(log.Length, offset + 256 * 1024);
+                    end = Array.LastIndexOf(log, (byte)'\n', end - 1) + 1;
+                    await store.AppendAsync(references[i], offset, log.AsMemory(offset, end - offset), masker, CancellationToken.None);
+                    offset = end;
+                }
+
+                await store.CompleteAsync(references[i], CancellationToken.None);
+            }
+
+            var appended = clock.Elapsed;
+            var sealedAll = references.Count;
+            // Each log looked at until it is sealed (they are sealed in the order they ended), not all of them at each look.
+            for (var next = 0; next < references.Count;)
+            {
+                if (store.SizeOf(references[next]) is { Compressed: true })
+                {
+                    next++;
+                    continue;
+                }
+
+                if (clock.Elapsed > TimeSpan.FromHours(1)) throw new TimeoutException($"{references.Count - next} logs were not sealed in an hour");
+                await Task.Delay(100);
+            }
+
+            var wall = clock.Elapsed;
+            var (process, database) = (cpu.ProcessSeconds - processBefore, cpu.DatabaseSeconds - databaseBefore);
+            await sealer.StopAsync(CancellationToken.None);
+            var index = await services.GetRequiredService<ILogSearchIndex>().StatsAsync(CancellationToken.None);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"appends done after {appended.TotalSeconds:F1} s; all {sealedAll} logs sealed (indexed: {index.Logs}) after {wall.TotalSeconds:F1} s = {mb / wall.TotalSeconds:F1} MB/s until sealed; " +
+                $"CPU {process:F1} s here + {database:F1} s in PostgreSQL = {mb / (process + database):F1} MB per CPU-second (appends and sealing); load average now {CpuClock.LoadAverage()}"));
+            await using var scope = services.CreateAsyncScope();
+            var found = await scope.ServiceProvider.GetRequiredService<LogSearch>().SearchAsync(new LogSearchFilter(RareMarker, null, null, null, null), null, 100, CancellationToken.None);
+            output.WriteLine($"search for the rare string after ingestion: {found.Matches.Count} match(es)");
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     /// <summary>A 100,000-line log, compressed, read as the dashboard opens it: its pages, then all of it in 8 MiB answers.</summary>
     private static async Task OpenLargeLogAsync(TextWriter output, ILogStore store, LogSealer sealer, DataLayout layout, SecretMasker masker, Random random, int runId)
     {
@@ -249,7 +326,7 @@ public static class LogBenchmark
     }
 
     /// <summary>One project, and a run with one job and one attempt per log, as the server records them.</summary>
-    private static async Task SeedRunsAsync(ServiceProvider services, int attempts)
+    private static async Task SeedRunsAsync(ServiceProvider services, int attempts, bool finished = true)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
@@ -273,7 +350,7 @@ public static class LogBenchmark
             var job = new JobEntity { JobId = "build", Stage = "build", Status = run.Status };
             job.Attempts.Add(new AttemptEntity
             {
-                Number = 1, Status = run.Status, StartedAt = run.CreatedAt, FinishedAt = run.CreatedAt.AddMinutes(1),
+                Number = 1, Status = run.Status, StartedAt = run.CreatedAt, FinishedAt = finished ? run.CreatedAt.AddMinutes(1) : null,
                 LogPath = LogRef.For(layout, i, "build", 1).Path,
             });
             run.Jobs.Add(job);

@@ -19,6 +19,18 @@ if (args.Length > 0 && args[0] == "--logs")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "--logs-ingest")
+{
+    // --logs-ingest N KB [postgres]: appends and the server's sealer at once, until every log is sealed.
+    var attempts = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
+    var kilobytes = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100;
+    var postgres = args.Length > 3 && args[3] == "postgres"
+        ? Environment.GetEnvironmentVariable("PIPELINER_BENCH_POSTGRES") ?? throw new InvalidOperationException("set PIPELINER_BENCH_POSTGRES to an empty database's connection string")
+        : null;
+    await LogBenchmark.IngestWithSealingAsync(Console.Out, attempts, kilobytes, postgres);
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "--seal-breakdown")
 {
     // --seal-breakdown N KB [postgres]: where sealing's CPU goes (pieces, index, compression), on a warm process.

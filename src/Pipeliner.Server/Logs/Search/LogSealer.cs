@@ -231,6 +231,7 @@ public sealed class LogSealer(
 
     private async Task SealManyAsync(IReadOnlyList<LogRef> logs, CancellationToken cancellationToken)
     {
+        logs = [.. logs.Distinct()]; // a log completed twice while a batch was sealed
         var missing = new List<LogRef>();
         foreach (var log in logs)
         {

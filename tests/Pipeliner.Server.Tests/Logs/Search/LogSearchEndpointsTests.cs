@@ -116,6 +116,30 @@ public abstract class LogSearchEndpointsTests<TApp>(TApp app) : IClassFixture<TA
     }
 
     [Fact]
+    public async Task SealAllLogs_SealsTheOthers_WhenALogOfTheBatchCannotBeRead()
+    {
+        var token = Token();
+        var project = await _seed.ProjectAsync();
+        var readable = await _seed.FinishedRunAsync(project, "failed", "main", Monday, ("build", [$"{token} readable"]));
+        var damaged = await _seed.FinishedRunAsync(project, "failed", "main", Monday.AddDays(1), ("build", [$"{token} damaged"]));
+        var plain = Path.Combine(app.DataDir, $"runs/{damaged.Id}/logs/build/1.log");
+        File.Delete(plain);
+        await File.WriteAllTextAsync(plain + ".zst", "not a compressed log");
+        try
+        {
+            // Both end up in one batch of the catch-up: the damaged one fails it, each is then sealed alone.
+            await app.SealAllLogsAsync();
+
+            Assert.Equal(readable.Id, Assert.Single((await SearchAsync($"q={token}")).Matches).RunId);
+        }
+        finally
+        {
+            File.Delete(plain + ".zst");
+            await app.SealAllLogsAsync();
+        }
+    }
+
+    [Fact]
     public async Task Search_Answers503AndRebuildRepairs_WhenTheIndexIsDamaged()
     {
         var token = Token();

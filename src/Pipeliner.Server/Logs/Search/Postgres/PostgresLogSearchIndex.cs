@@ -292,7 +292,7 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
     public static string Folded(string text)
     {
         var upper = text.ToUpperInvariant();
-        if (!upper.Contains('\0') && !upper.Any(char.IsSurrogate)) return upper;
+        if (upper.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0 && !upper.Contains('\0')) return upper;
         var chars = upper.ToCharArray();
         for (var i = 0; i < chars.Length; i++)
         {
