@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Profile the server during a burst of one-job runs: where a run's server CPU goes.
 
-Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--server-dll PATH] [--freq HZ] [--no-perf]
-        [--sql] [--keep]
+Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--server-dll PATH] [--freq HZ] [--no-perf] [--dwarf]
+        [--sql] [--strace] [--counters PATH] [--keep]
 
   BACKEND       shell (default: no containers, so the server's orchestration is what is measured) or docker
   RUNS          one-job runs in the burst (default 100)
