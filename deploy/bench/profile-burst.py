@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Profile the server during a burst of one-job runs: where a run's server CPU goes.
 
-Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--server-dll PATH] [--freq HZ] [--no-perf]
-        [--sql] [--keep]
+Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--server-dll PATH] [--freq HZ] [--no-perf] [--dwarf]
+        [--sql] [--strace] [--counters PATH] [--keep]
 
   BACKEND       shell (default: no containers, so the server's orchestration is what is measured) or docker
   RUNS          one-job runs in the burst (default 100)
@@ -17,6 +17,9 @@ Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--se
                 run in summary.json (the logging itself costs CPU: do not compare CPU figures taken with --sql)
   --strace      instead of perf: strace the server during the burst (file system calls, with paths) and count them per
                 run by call and path pattern in summary.json (strace slows the server: no CPU figure from such a run)
+  --counters    path of dotnet-counters (e.g. /tmp/perf-tools/dotnet-counters after `dotnet tool install --tool-path
+                /tmp/perf-tools dotnet-counters`): System.Runtime's counters every second during the burst in
+                OUT/counters.csv, and the exceptions thrown per run in summary.json (with --no-perf)
   --keep        keep the server's data directory (default: removed, the profile and log stay in --out)
 
 It drives deploy/bench/side-by-side.py's Server class: a fresh server (Release, SQLite, Hangfire, embedded agent with
@@ -51,6 +54,7 @@ def main():
     parser.add_argument("--dwarf", action="store_true")
     parser.add_argument("--sql", action="store_true")
     parser.add_argument("--strace", action="store_true")
+    parser.add_argument("--counters")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
@@ -86,6 +90,12 @@ def main():
                                       os.path.join(out, "perf.data")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE)
             time.sleep(3)
+        counters = None
+        if args.counters:
+            counters = subprocess.Popen([args.counters, "collect", "-p", str(server.pid), "--format", "csv", "--refresh-interval", "1",
+                                         "--counters", "System.Runtime", "-o", os.path.join(out, "counters.csv")],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE)
+            time.sleep(3)
         summary["load_start"] = sbs.load()
         cpu0, t0 = sbs.cpu_s(server.pid), time.monotonic()
         answers = [server.push("bench", f"burst/{n}", sha, f"burst-{n}") for n, sha in enumerate(shas)]
@@ -97,6 +107,10 @@ def main():
         if trace is not None:
             trace.send_signal(signal.SIGINT)
             trace.wait(timeout=300)
+        if counters is not None:
+            counters.send_signal(signal.SIGINT)
+            counters.wait(timeout=60)
+            summary["exceptions_per_run"] = exceptions(os.path.join(out, "counters.csv"), args.runs)
         if args.strace:
             summary["file_calls_per_run"] = strace_counts(os.path.join(out, "strace.txt"), work, args.runs)
         if args.sql:
@@ -144,6 +158,22 @@ def strace_counts(path, work, runs):
         by_call[call] += v
     return {"total": round(total / runs, 1), "by_call": {k: round(v / runs, 1) for k, v in by_call.most_common()},
             "by_path": {f"{c} {t}": round(v / runs, 2) for (c, t), v in counts.most_common(60)}}
+
+
+def exceptions(path, runs):
+    """The exceptions thrown during the burst (dotnet-counters' per-second rates, summed), per run and by type."""
+    by_type = collections.Counter()
+    with open(path, errors="replace") as f:
+        for line in f:
+            cells = line.rstrip("\n").split(",")
+            if len(cells) < 5 or "exception" not in cells[2].lower():
+                continue
+            kind = re.search(r"error\.type=([^\]]+)", cells[2])
+            try:
+                by_type[kind.group(1) if kind else "all"] += float(cells[4])
+            except ValueError:
+                pass
+    return {"total": round(sum(by_type.values()) / runs, 1), "by_type": {k: round(v / runs, 2) for k, v in by_type.most_common()}}
 
 
 def sql_counts(log, runs):

@@ -84,13 +84,31 @@ public sealed class RunCoordinator(
         return null;
     }
 
-    /// <summary>The project's settings (repository, forge, default branch) may have changed since the run was cached.</summary>
-    private static async Task<LoadedRun> RefreshAsync(LoadedRun loaded, CancellationToken cancellationToken)
+    /// <summary>
+    /// The project's settings (repository, forge, default branch) may have changed since the run was cached: read again with
+    /// a query compiled once (<c>ReloadAsync</c> builds and translates a new query for every call).
+    /// </summary>
+    private static async Task<LoadedRun?> RefreshAsync(LoadedRun loaded, CancellationToken cancellationToken)
     {
         var db = loaded.Scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        await db.Entry(loaded.Entity.Project!).ReloadAsync(cancellationToken);
+        var project = loaded.Entity.Project!;
+        if (await ProjectById(db, project.Id, cancellationToken) is not { } fresh)
+        {
+            // The project was deleted, with its runs.
+            await loaded.Scope.DisposeAsync();
+            return null;
+        }
+
+        // As ReloadAsync leaves it: the values read, nothing to write (the project row is never saved by a change).
+        var entry = db.Entry(project);
+        entry.CurrentValues.SetValues(fresh);
+        entry.OriginalValues.SetValues(fresh);
+        entry.State = EntityState.Unchanged;
         return loaded;
     }
+
+    private static readonly Func<PipelinerDbContext, int, CancellationToken, Task<ProjectEntity?>> ProjectById =
+        EF.CompileAsyncQuery((PipelinerDbContext db, int id, CancellationToken _) => db.Projects.AsNoTracking().FirstOrDefault(p => p.Id == id));
 
     private async Task<(T Result, int Ready)> ApplyAsync<T>(LoadedRun loaded, Func<RunChange, T> change, CancellationToken cancellationToken)
     {

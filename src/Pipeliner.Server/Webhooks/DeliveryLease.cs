@@ -18,15 +18,33 @@ public sealed class DeliveryLease
         Duration = duration;
     }
 
-    public long DeliveryId { get; }
+    public long DeliveryId { get; private set; }
     public string Owner { get; }
     public TimeSpan Duration { get; }
+
+    /// <summary>When the lease was last taken or extended by this process.</summary>
+    public DateTimeOffset Since { get; private set; }
+
+    /// <summary>
+    /// A lease for a row about to be inserted already claimed (its <see cref="WebhookDeliveryEntity.LeaseOwner"/>,
+    /// <see cref="WebhookDeliveryEntity.LeaseExpiresAt"/> and one attempt written by the insert itself): the intake hands
+    /// the delivery to this process's workers without a claim of its own. <see cref="Inserted"/> names the row.
+    /// </summary>
+    public static DeliveryLease ForNewRow(TimeSpan duration, DateTimeOffset now) =>
+        new(0, Guid.NewGuid().ToString("N"), duration) { Since = now };
+
+    /// <summary>The row inserted with this lease's owner.</summary>
+    public DeliveryLease Inserted(long deliveryId)
+    {
+        DeliveryId = deliveryId;
+        return this;
+    }
 
     /// <returns>Null when the delivery is settled, not due yet, or held by a live worker.</returns>
     public static async Task<DeliveryLease?> ClaimAsync(
         PipelinerDbContext db, long deliveryId, TimeSpan duration, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var lease = new DeliveryLease(deliveryId, Guid.NewGuid().ToString("N"), duration);
+        var lease = new DeliveryLease(deliveryId, Guid.NewGuid().ToString("N"), duration) { Since = now };
         var until = now + duration;
         var claimed = await Claimable(db, now).Where(d => d.Id == deliveryId)
             .ExecuteUpdateAsync(set => set
@@ -55,7 +73,9 @@ public sealed class DeliveryLease
     public async Task<bool> ExtendAsync(PipelinerDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var until = now + Duration;
-        return await Mine(db).ExecuteUpdateAsync(set => set.SetProperty(d => d.LeaseExpiresAt, until), cancellationToken) == 1;
+        if (await Mine(db).ExecuteUpdateAsync(set => set.SetProperty(d => d.LeaseExpiresAt, until), cancellationToken) != 1) return false;
+        Since = now;
+        return true;
     }
 
     /// <summary>Ends the processing with its outcome, and gives the row up.</summary>

@@ -8,9 +8,9 @@ namespace Pipeliner.Server.Webhooks;
 public sealed class DeliveryLog(PipelinerDbContext db)
 {
     /// <summary>
-    /// Adds the delivery unless the project has one with the same <see cref="WebhookDeliveryEntity.UniqueDeliveryId"/>:
-    /// looked for first, and the insert itself skips a row the unique index refuses (a delivery arriving twice at the
-    /// same moment), so a duplicate never becomes an exception, nor an error in the log.
+    /// Adds the delivery unless the project has one with the same <see cref="WebhookDeliveryEntity.UniqueDeliveryId"/>: the
+    /// insert itself skips a row the unique index refuses (a delivery sent again, or twice at the same moment), so a
+    /// duplicate never becomes an exception, nor an error in the log.
     /// </summary>
     /// <returns>The new row's id; null for a duplicate.</returns>
     public async Task<long?> TryAddAsync(WebhookDeliveryEntity delivery, CancellationToken cancellationToken)
@@ -22,16 +22,14 @@ public sealed class DeliveryLog(PipelinerDbContext db)
             return delivery.Id;
         }
 
-        if (await db.WebhookDeliveries.AnyAsync(d => d.ProjectId == delivery.ProjectId && d.UniqueDeliveryId == delivery.UniqueDeliveryId, cancellationToken))
-            return null;
-
-        // INSERT … ON CONFLICT DO NOTHING RETURNING: the same statement on SQLite and PostgreSQL. Times are stored as UTC ticks.
+        // INSERT … ON CONFLICT DO NOTHING RETURNING: the same statement on SQLite and PostgreSQL, one round trip whether or not
+        // the delivery is new (no query for it first). Times are stored as UTC ticks.
         var ids = await db.Database.SqlQuery<long>($"""
             INSERT INTO "WebhookDeliveries" ("ProjectId", "DeliveryId", "UniqueDeliveryId", "Forge", "Event", "Ref", "Commit", "Outcome",
-                "Message", "EventJson", "ReceivedAt", "Count", "Attempts", "LeaseExpiresAt")
+                "Message", "EventJson", "ReceivedAt", "Count", "Attempts", "LeaseOwner", "LeaseExpiresAt")
             VALUES ({delivery.ProjectId}, {delivery.DeliveryId}, {delivery.UniqueDeliveryId}, {delivery.Forge}, {delivery.Event},
                 {delivery.Ref}, {delivery.Commit}, {delivery.Outcome}, {delivery.Message}, {delivery.EventJson},
-                {delivery.ReceivedAt.UtcTicks}, {delivery.Count}, {delivery.Attempts}, {delivery.LeaseExpiresAt?.UtcTicks})
+                {delivery.ReceivedAt.UtcTicks}, {delivery.Count}, {delivery.Attempts}, {delivery.LeaseOwner}, {delivery.LeaseExpiresAt?.UtcTicks})
             ON CONFLICT DO NOTHING
             RETURNING "Id" AS "Value"
             """).ToListAsync(cancellationToken);

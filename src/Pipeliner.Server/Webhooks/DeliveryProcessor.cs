@@ -34,10 +34,27 @@ public sealed class DeliveryProcessor(
     public async Task ProcessAsync(long deliveryId)
     {
         if (await DeliveryLease.ClaimAsync(db, deliveryId, Settings.LeaseDuration, time.GetUtcNow(), CancellationToken.None) is not { } lease) return;
+        await ProcessUnderAsync(lease, null);
+    }
+
+    /// <summary>
+    /// A delivery the intake inserted already claimed (<see cref="DeliveryLease.ForNewRow"/>), with the row and project it
+    /// read (not tracked here): neither claimed nor read again. A lease that waited in the queue for a third of its
+    /// duration is extended first; one taken over meanwhile is left to its new worker.
+    /// </summary>
+    public async Task ProcessHeldAsync(DeliveryLease lease, WebhookDeliveryEntity row, ProjectEntity project)
+    {
+        var now = time.GetUtcNow();
+        if (now - lease.Since > lease.Duration / 3 && !await lease.ExtendAsync(db, now, CancellationToken.None)) return;
+        await ProcessUnderAsync(lease, (row, project));
+    }
+
+    private async Task ProcessUnderAsync(DeliveryLease lease, (WebhookDeliveryEntity Row, ProjectEntity Project)? read)
+    {
         await using var keeper = new DeliveryLeaseKeeper(lease, scopes, time, logger);
         try
         {
-            await ProcessClaimedAsync(lease, keeper.Lost);
+            await ProcessClaimedAsync(lease, read, keeper.Lost);
         }
         catch (OperationCanceledException) when (keeper.Lost.IsCancellationRequested)
         {
@@ -45,10 +62,10 @@ public sealed class DeliveryProcessor(
         }
     }
 
-    private async Task ProcessClaimedAsync(DeliveryLease lease, CancellationToken lost)
+    private async Task ProcessClaimedAsync(DeliveryLease lease, (WebhookDeliveryEntity Row, ProjectEntity Project)? read, CancellationToken lost)
     {
-        var delivery = await db.WebhookDeliveries.AsNoTracking().FirstAsync(d => d.Id == lease.DeliveryId, lost);
-        var project = await db.Projects.FirstAsync(p => p.Id == delivery.ProjectId, lost);
+        var delivery = read?.Row ?? await db.WebhookDeliveries.AsNoTracking().FirstAsync(d => d.Id == lease.DeliveryId, lost);
+        var project = read?.Project ?? await db.Projects.AsNoTracking().FirstAsync(p => p.Id == delivery.ProjectId, lost);
         var maxAttempts = Settings.EffectiveRetryDelays.Count + 1;
         if (delivery.Attempts > maxAttempts)
         {

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Webhooks;
@@ -20,12 +21,23 @@ namespace Pipeliner.Server.Webhooks;
 public sealed class DeliveryQueue(IServiceScopeFactory scopes, IOptions<PipelinerOptions> options, ILogger<DeliveryQueue> logger)
     : BackgroundService
 {
-    private readonly Channel<long> _waiting = Channel.CreateUnbounded<long>();
+    private readonly Channel<Queued> _waiting = Channel.CreateUnbounded<Queued>();
     private int _processing;
+
+    /// <summary>A delivery row to claim, or one inserted already claimed by this process, with its row and project.</summary>
+    private sealed record Queued(long DeliveryId, (DeliveryLease Lease, WebhookDeliveryEntity Row, ProjectEntity Project)? Held = null);
 
     public DateTimeOffset QueuedUntil(DateTimeOffset now) => now + options.Value.Webhooks.LeaseDuration;
 
-    public void Enqueue(long deliveryId) => _waiting.Writer.TryWrite(deliveryId);
+    /// <summary>A row a worker claims when it gets to it (a retry, a redelivery, one whose worker died).</summary>
+    public void Enqueue(long deliveryId) => _waiting.Writer.TryWrite(new Queued(deliveryId));
+
+    /// <summary>
+    /// A row the intake has just inserted under <paramref name="lease"/> (<see cref="DeliveryLease.ForNewRow"/>), with what
+    /// it read: the worker neither claims it nor reads it back.
+    /// </summary>
+    public void EnqueueHeld(DeliveryLease lease, WebhookDeliveryEntity row, ProjectEntity project) =>
+        _waiting.Writer.TryWrite(new Queued(lease.DeliveryId, (lease, row, project)));
 
     /// <summary>Deliveries being processed by this process's workers now.</summary>
     public int Processing => Volatile.Read(ref _processing);
@@ -39,7 +51,7 @@ public sealed class DeliveryQueue(IServiceScopeFactory scopes, IOptions<Pipeline
         {
             while (await _waiting.Reader.WaitToReadAsync(stoppingToken))
             {
-                while (_waiting.Reader.TryRead(out var deliveryId)) await ProcessAsync(deliveryId);
+                while (_waiting.Reader.TryRead(out var queued)) await ProcessAsync(queued);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -48,13 +60,16 @@ public sealed class DeliveryQueue(IServiceScopeFactory scopes, IOptions<Pipeline
         }
     }
 
-    private async Task ProcessAsync(long deliveryId)
+    private async Task ProcessAsync(Queued queued)
     {
+        var deliveryId = queued.DeliveryId;
         Interlocked.Increment(ref _processing);
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<DeliveryProcessor>().ProcessAsync(deliveryId);
+            var processor = scope.ServiceProvider.GetRequiredService<DeliveryProcessor>();
+            if (queued.Held is var (lease, row, project)) await processor.ProcessHeldAsync(lease, row, project);
+            else await processor.ProcessAsync(deliveryId);
         }
         catch (Exception e)
         {

@@ -23,7 +23,7 @@ public sealed record WebhookResponse(string Status, string? Reason = null, strin
 /// </summary>
 public sealed class WebhookIntake(
     PipelinerDbContext db, DeliveryLog log, DeliveryQueue queue, UnverifiedBodies bodies, IDataProtectionProvider protection,
-    WebhookKeyAlarm keyAlarm, TimeProvider time, ILogger<WebhookIntake> logger)
+    WebhookKeyAlarm keyAlarm, IOptions<PipelinerOptions> options, TimeProvider time, ILogger<WebhookIntake> logger)
 {
     /// <summary>The one answer to a delivery that cannot be trusted, whatever the reason: nothing tells whether the project exists.</summary>
     public const string RefusedDetail = "no such project, or the webhook signature or token is missing or does not match its secret";
@@ -160,6 +160,7 @@ public sealed class WebhookIntake(
         delivery.Ref = forgeEvent.Ref;
         delivery.Commit = forgeEvent.CommitSha;
         WebhookResponse answer;
+        DeliveryLease? lease = null;
         if (forgeEvent.Kind == ForgeEventKind.Ping)
         {
             delivery.Message = "a ping: the forge checks that the webhook reaches the server";
@@ -174,7 +175,12 @@ public sealed class WebhookIntake(
         {
             delivery.Outcome = DeliveryOutcomes.Received;
             delivery.EventJson = JsonSerializer.Serialize(forgeEvent, JsonSerializerOptions.Web);
+            // Inserted claimed by this process's queue, so that its worker need not claim it nor read it back; should the
+            // process die first, the pick-up takes it up when the lease expires.
+            lease = DeliveryLease.ForNewRow(options.Value.Webhooks.LeaseDuration, delivery.ReceivedAt);
+            delivery.LeaseOwner = lease.Owner;
             delivery.LeaseExpiresAt = queue.QueuedUntil(delivery.ReceivedAt);
+            delivery.Attempts = 1;
             answer = new WebhookResponse("accepted", null, forgeEvent.DeliveryId);
         }
 
@@ -187,7 +193,7 @@ public sealed class WebhookIntake(
             return TypedResults.Accepted((string?)null, new WebhookResponse("duplicate", "this delivery was received before", forgeEvent.DeliveryId));
         }
 
-        queue.Enqueue(id.Value);
+        queue.EnqueueHeld(lease!.Inserted(id.Value), delivery, project);
         return TypedResults.Accepted((string?)null, answer);
     }
 
