@@ -16,13 +16,12 @@ public sealed class DispatchSignal
     /// <summary>Completes when <paramref name="next"/> (from <see cref="Next"/>) does, or after <paramref name="timeout"/>.</summary>
     public static async Task WaitAsync(Task next, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        try
-        {
-            await next.WaitAsync(timeout, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            // Nothing became ready in time: the caller looks again anyway.
-        }
+        // Task.WhenAny rather than next.WaitAsync(timeout): a timeout is the idle case, and an exception for it woke every
+        // embedded agent's worker with a throw every few seconds.
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(timeout, timer.Token);
+        await Task.WhenAny(next, delay);
+        timer.Cancel();
+        cancellationToken.ThrowIfCancellationRequested();
     }
 }
