@@ -73,8 +73,9 @@ public static class DeliveryEndpoints
         db.WebhookDeliveries.Add(again);
         audit.Add(new AuditEvent("delivery.redeliver", project, $"delivery {original.Id}", $"forge delivery {original.DeliveryId ?? "without id"}"));
         await db.SaveChangesAsync(cancellationToken);
-        queue.Enqueue(again.Id);
+        // Read before it is queued: the answer says what was stored (received), not how far a worker already got.
         var response = (await Responses(db, db.WebhookDeliveries.AsNoTracking().Where(d => d.Id == again.Id), cancellationToken)).Single();
+        queue.Enqueue(again.Id);
         return TypedResults.Accepted($"/api/projects/{project}/deliveries", response);
     }
 
