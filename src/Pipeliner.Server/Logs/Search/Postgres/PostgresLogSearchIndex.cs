@@ -87,13 +87,7 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
         addLog.Parameters.AddWithValue("created", log.Created.UtcDateTime);
         long logId, next;
         await using (var reader = await Guard(() => addLog.ExecuteReaderAsync(cancellationToken)))
-        {
-            await reader.ReadAsync(cancellationToken);
-            logId = reader.GetInt64(0);
-            await reader.NextResultAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            next = reader.GetInt64(0);
-        }
+            (logId, next) = await AddedLogIds.ReadAsync(reader, cancellationToken);
 
         await using (var copy = await connection.BeginBinaryImportAsync(
                          $"COPY {Schema}.chunks (id, log_id, first_line, \"offset\", length, text) FROM STDIN (FORMAT BINARY)", cancellationToken))

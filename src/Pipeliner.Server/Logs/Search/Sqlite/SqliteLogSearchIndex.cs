@@ -143,13 +143,7 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
         addLog.Parameters.AddWithValue("$created", log.Log.Created.UtcTicks);
         long logId, next;
         await using (var reader = await Guard(() => addLog.ExecuteReaderAsync(cancellationToken)))
-        {
-            await reader.ReadAsync(cancellationToken);
-            logId = reader.GetInt64(0);
-            await reader.NextResultAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            next = reader.GetInt64(0);
-        }
+            (logId, next) = await AddedLogIds.ReadAsync(reader, cancellationToken);
 
         await foreach (var chunk in log.Chunks.WithCancellation(cancellationToken))
         {
