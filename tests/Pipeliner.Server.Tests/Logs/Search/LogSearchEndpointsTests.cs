@@ -113,6 +113,41 @@ public abstract class LogSearchEndpointsTests<TApp>(TApp app) : IClassFixture<TA
         var found = await SearchAsync($"q={token}");
         Assert.Equal($"{token} password=*** end", Assert.Single(found.Matches).Text);
         Assert.Empty((await SearchAsync($"q={secret[..12]}")).Matches);
+        Assert.Empty((await SearchAsync($"q={secret}")).Matches);
+        Assert.Empty((await SearchAsync($"q={secret[..3]}&project={project.Name}")).Matches);
+        Assert.Empty((await SearchAsync($"q=rd={secret[..3]}&project={project.Name}")).Matches);
+    }
+
+    [Fact]
+    public async Task Search_FindsOnlyTheLiteralTextInAnyCase_WhenItsTrigramsAlsoAppearApart()
+    {
+        var token = Token();
+        var query = $"qzx{token}";
+        var project = await _seed.ProjectAsync();
+        // Every trigram of the query is in the older log's piece (within its lines), but never the query itself.
+        await _seed.FinishedRunAsync(project, "failed", "main", Monday, ("build", ["qzxt", "xtok", token, $"qzx {token}"]));
+        var newer = await _seed.FinishedRunAsync(project, "failed", "main", Monday.AddDays(1), ("build", ["start", $"found: QZX{token.ToUpperInvariant()}!"]));
+        await app.SealAllLogsAsync();
+
+        foreach (var asked in new[] { query, query.ToUpperInvariant() })
+        {
+            var match = Assert.Single((await SearchAsync($"q={asked}")).Matches);
+            Assert.Equal((newer.Id, 2L, $"found: QZX{token.ToUpperInvariant()}!"), (match.RunId, match.Line, match.Text));
+        }
+    }
+
+    [Fact]
+    public async Task Search_FindsAThreeCharacterText_InAnyCaseAndOnlyWhole()
+    {
+        var project = await _seed.ProjectAsync();
+        var run = await _seed.FinishedRunAsync(project, "failed", "main", Monday, ("build", ["a w#k b", "w# k", "w#\nk", "x W#K y", "#kw"]));
+        await app.SealAllLogsAsync();
+
+        foreach (var asked in new[] { "w%23k", "W%23K" })
+        {
+            var found = await SearchAsync($"q={asked}&project={project.Name}");
+            Assert.Equal([(run.Id, 1L), (run.Id, 5L)], found.Matches.Select(m => (m.RunId, m.Line)));
+        }
     }
 
     [Fact]
@@ -181,6 +216,6 @@ public abstract class LogSearchEndpointsTests<TApp>(TApp app) : IClassFixture<TA
 /// <summary>The tests above on SQLite (FTS5 in <c>search.db</c>).</summary>
 public sealed class LogSearchEndpointsTests(AppWithoutAgent app) : LogSearchEndpointsTests<AppWithoutAgent>(app);
 
-/// <summary>The tests above on PostgreSQL (pg_trgm in the server's database).</summary>
+/// <summary>The tests above on PostgreSQL (the GIN index of trigram codes in the server's database).</summary>
 [Trait("Database", "postgres")]
 public sealed class LogSearchEndpointsOnPostgresTests(AppWithoutAgentOnPostgres app) : LogSearchEndpointsTests<AppWithoutAgentOnPostgres>(app);

@@ -8,14 +8,17 @@ namespace Pipeliner.Server.Logs.Search.Postgres;
 
 /// <summary>
 /// The search index on PostgreSQL, in a schema of its own (<c>log_search</c>) of the server's database, so that every
-/// replica reads and writes the same index. Pieces of logs are rows whose text (as shown, secrets masked, upper-cased
-/// the way .NET's case-insensitive comparison folds it) carries a GIN trigram index (<c>pg_trgm</c>); a query is a
-/// literal <c>LIKE '%…%'</c> on the folded text (wildcards escaped) that the index narrows down and PostgreSQL
-/// rechecks, and the log itself still decides. Unlike the SQLite index this one keeps the masked text (the trigram index needs it for the
-/// recheck). A piece's id is <c>run × 2³² + (2³² − 1 − n)</c> for the run's n-th piece, as in SQLite, so that
+/// replica reads and writes the same index. Pieces of logs are rows holding their distinct trigrams (as shown, secrets
+/// masked, upper-cased the way .NET's case-insensitive comparison folds it), computed here by the same
+/// <see cref="Sqlite.TrigramTokens"/> as the SQLite index's and hashed to 16-bit codes (<see cref="TrigramCodes"/>),
+/// as a <c>smallint[]</c> with a GIN index; a query names the pieces holding every code of its trigrams
+/// (<c>trigrams @&gt; codes</c>), a superset of those holding the text, and the log itself decides. Neither the text
+/// nor PostgreSQL's own trigram extraction is involved, so sealing costs PostgreSQL only the rows and GIN entries.
+/// A piece's id is <c>run × 2³² + (2³² − 1 − n)</c> for the run's n-th piece, as in SQLite, so that
 /// descending ids give the newest run first and each run's pieces in order; candidates are read in pages by id, as
 /// far as the caller goes. The schema is made (and dropped by a rebuild) by the index itself under an advisory lock;
-/// the database user needs <c>CREATE</c> on the database for <c>pg_trgm</c> (a trusted extension) unless it exists.
+/// one of the older format (the pieces' text with a <c>pg_trgm</c> index, before 2026-12-04) is dropped when found
+/// and built again by the sealer's catch-up.
 /// </summary>
 public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, IDisposable
 {
@@ -65,13 +68,13 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
             await Guard(() => lockRuns.ExecuteNonQueryAsync(cancellationToken));
         }
 
-        foreach (var log in logs) await AddAsync(connection, log.Log, log.Chunks, cancellationToken);
+        var codes = new TrigramCodes();
+        foreach (var log in logs) await AddAsync(connection, log.Log, log.Chunks, codes, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private static async Task AddAsync(NpgsqlConnection connection, IndexedLog log, IAsyncEnumerable<IndexChunk> chunks, CancellationToken cancellationToken)
+    private static async Task AddAsync(NpgsqlConnection connection, IndexedLog log, IAsyncEnumerable<IndexChunk> chunks, TrigramCodes codes, CancellationToken cancellationToken)
     {
-
         await RemoveAsync(connection, log.Log, cancellationToken);
         await using var addLog = Command(connection, $"""
             INSERT INTO {Schema}.runs (run_id, next_seq) VALUES (@run, 0) ON CONFLICT (run_id) DO NOTHING;
@@ -90,7 +93,7 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
             (logId, next) = await AddedLogIds.ReadAsync(reader, cancellationToken);
 
         await using (var copy = await connection.BeginBinaryImportAsync(
-                         $"COPY {Schema}.chunks (id, log_id, first_line, \"offset\", length, text) FROM STDIN (FORMAT BINARY)", cancellationToken))
+                         $"COPY {Schema}.chunks (id, log_id, first_line, \"offset\", length, trigrams) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
             await foreach (var chunk in chunks.WithCancellation(cancellationToken))
             {
@@ -100,7 +103,7 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
                 await copy.WriteAsync(chunk.FirstLine, NpgsqlDbType.Bigint, cancellationToken);
                 await copy.WriteAsync(chunk.Offset, NpgsqlDbType.Bigint, cancellationToken);
                 await copy.WriteAsync(chunk.Length, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(Folded(chunk.Text), NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(codes.Of(chunk.Text), NpgsqlDbType.Array | NpgsqlDbType.Smallint, cancellationToken);
             }
 
             await copy.CompleteAsync(cancellationToken);
@@ -138,34 +141,34 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
     public Task<long> CompactAsync(CancellationToken cancellationToken) => Task.FromResult(0L);
 
     /// <summary>
-    /// Candidates by a plan chosen here, never by the planner's cost estimate: the pieces' text lives out of line (TOAST),
-    /// so the planner takes reading every piece for cheap and prefers scanning all of them (2.4 s for a rare text on
-    /// 100 MB, measured) to the trigram index (2–12 ms). So the ids are walked down a window of
-    /// <see cref="WalkWindow"/> pieces at a time (a common text: the newest matches are near), and as soon as a window
-    /// shows the text to be too rare for walking to pay, the rest goes through the trigram index alone (a bitmap scan:
-    /// sequential and plain index scans are off, and the id bound is no index condition), sorted by id.
+    /// Candidates by a plan chosen here, never by the planner's cost estimate (the arrays live out of line, in TOAST,
+    /// which the planner takes for cheap to read, and it would rather scan every piece than the GIN index). So the ids
+    /// are walked down a window of <see cref="WalkWindow"/> pieces at a time (a common text: the newest matches are
+    /// near), and as soon as a window shows the text to be too rare for walking to pay, the rest goes through the GIN
+    /// index alone (a bitmap scan: sequential and plain index scans are off, and the id bound is no index condition),
+    /// sorted by id.
     /// </summary>
     public async IAsyncEnumerable<CandidateChunk> CandidatesAsync(LogSearchFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var pattern = $"%{EscapeLike(Folded(filter.Query))}%";
+        var codes = TrigramCodes.OfQuery(filter.Query);
+        if (codes.Length == 0) yield break;
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var filters = (filter.Project is null ? "" : " AND l.project = @project") + (filter.Branch is null ? "" : " AND l.branch = @branch")
             + (filter.Since is null ? "" : " AND l.created >= @since") + (filter.Until is null ? "" : " AND l.created <= @until");
         const string Columns = "c.first_line, c.\"offset\", c.length, l.run_id, l.job, l.attempt, l.path, l.project, l.branch, l.number, l.created";
-        // Both sides are folded alike (Folded), so LIKE does: ILIKE folds every character of every piece again (7× slower, measured).
         // The settings go with each query, in one round trip (Npgsql's reader skips the SETs' empty results).
         await using var walk = Command(connection, $"""
             SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;
-            SELECT c.id, coalesce(c.text LIKE @pattern{filters}, false) AS hit, {Columns},
+            SELECT c.id, coalesce(c.trigrams @> @codes{filters}, false) AS hit, {Columns},
                 (SELECT reltuples FROM pg_class WHERE oid = '{Schema}.chunks'::regclass) AS pieces
-            FROM (SELECT id, log_id, first_line, "offset", length, text FROM {Schema}.chunks WHERE id < @before ORDER BY id DESC LIMIT {WalkWindow}) c
+            FROM (SELECT id, log_id, first_line, "offset", length, trigrams FROM {Schema}.chunks WHERE id < @before ORDER BY id DESC LIMIT {WalkWindow}) c
             JOIN {Schema}.logs l ON l.id = c.log_id
             ORDER BY c.id DESC
             """);
         await using var search = Command(connection, $"""
             SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off;
-            WITH hits AS MATERIALIZED (SELECT id, log_id, first_line, "offset", length FROM {Schema}.chunks WHERE text LIKE @pattern AND id + 0 < @before)
+            WITH hits AS MATERIALIZED (SELECT id, log_id, first_line, "offset", length FROM {Schema}.chunks WHERE trigrams @> @codes AND id + 0 < @before)
             SELECT c.id, true AS hit, {Columns}
             FROM hits c JOIN {Schema}.logs l ON l.id = c.log_id
             WHERE true{filters}
@@ -173,7 +176,7 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
             """);
         foreach (var command in new[] { walk, search })
         {
-            command.Parameters.AddWithValue("pattern", pattern);
+            command.Parameters.AddWithValue("codes", NpgsqlDbType.Array | NpgsqlDbType.Smallint, codes);
             command.Parameters.AddWithValue("before", long.MaxValue);
             if (filter.Project is not null) command.Parameters.AddWithValue("project", filter.Project);
             if (filter.Branch is not null) command.Parameters.AddWithValue("branch", filter.Branch);
@@ -262,7 +265,7 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
     public async Task<LogSearchIndexStats> StatsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        // The index's size: the trigram index and the table's text (which the recheck needs), as the SQLite figure counts its file.
+        // The index's size: its tables with their arrays (TOAST) and indexes, as the SQLite figure counts its file.
         await using var command = Command(connection, $"""
             SELECT (SELECT count(*) FROM {Schema}.logs), (SELECT count(*) FROM {Schema}.chunks), (SELECT coalesce(sum(length), 0) FROM {Schema}.chunks)::bigint,
                    (SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -278,29 +281,6 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
     public void Dispose() => _source.Dispose();
 
     private static long RowId(long runId, long sequence) => (runId << 32) + (uint.MaxValue - sequence);
-
-    /// <summary>
-    /// Text as indexed and as searched: upper case as .NET folds it (so a match the log check accepts is never missed),
-    /// and what PostgreSQL's text cannot hold (NUL, a lone surrogate) replaced alike on both sides.
-    /// </summary>
-    public static string Folded(string text)
-    {
-        var upper = text.ToUpperInvariant();
-        if (upper.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0 && !upper.Contains('\0')) return upper;
-        var chars = upper.ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
-        {
-            if (chars[i] == '\0') chars[i] = '\uFFFD';
-            else if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1])) i++;
-            else if (char.IsSurrogate(chars[i])) chars[i] = '\uFFFD';
-        }
-
-        return new string(chars);
-    }
-
-    /// <summary>The text as a literal in a LIKE pattern (PostgreSQL's default escape character is the backslash).</summary>
-    public static string EscapeLike(string text) =>
-        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
     private static async Task RemoveAsync(NpgsqlConnection connection, LogRef log, CancellationToken cancellationToken)
     {
@@ -343,12 +323,31 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
         }
     }
 
-    /// <summary>Makes what is missing, one replica at a time (concurrent <c>CREATE … IF NOT EXISTS</c> can collide).</summary>
-    private static async Task CreateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes what is missing, one replica at a time (concurrent <c>CREATE … IF NOT EXISTS</c> can collide). An index of
+    /// the older format (the pieces' text with a <c>pg_trgm</c> index) is dropped first: the sealer's next catch-up
+    /// (caught up to nothing now) indexes every log again, as after a rebuild.
+    /// </summary>
+    private async Task CreateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
+        await using (var lockSchema = Command(connection, "SELECT pg_advisory_xact_lock(@key)"))
+        {
+            lockSchema.Parameters.AddWithValue("key", PostgresDatabase.AdvisoryKey(ClusterLock.LogSearchSchema, 0));
+            await lockSchema.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var older = Command(connection,
+                         $"SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '{Schema}' AND table_name = 'chunks' AND column_name = 'text')"))
+        {
+            if (await Guard(() => older.ExecuteScalarAsync(cancellationToken)) is true)
+            {
+                _logger.LogWarning("The log search index is of an older format; it is emptied and built again from the logs in the background");
+                await using var drop = Command(connection, $"DROP SCHEMA {Schema} CASCADE");
+                await drop.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
         await using var command = Command(connection, $"""
-            SELECT pg_advisory_xact_lock(@key);
-            CREATE EXTENSION IF NOT EXISTS pg_trgm;
             CREATE SCHEMA IF NOT EXISTS {Schema};
             CREATE TABLE IF NOT EXISTS {Schema}.meta (key text PRIMARY KEY, value bigint NOT NULL);
             CREATE TABLE IF NOT EXISTS {Schema}.logs (
@@ -358,11 +357,10 @@ public sealed class PostgresLogSearchIndex : ILogSearchIndex, IAsyncDisposable, 
             CREATE TABLE IF NOT EXISTS {Schema}.runs (run_id bigint PRIMARY KEY, next_seq bigint NOT NULL);
             CREATE TABLE IF NOT EXISTS {Schema}.chunks (
                 id bigint PRIMARY KEY, log_id bigint NOT NULL, first_line bigint NOT NULL, "offset" bigint NOT NULL, length integer NOT NULL,
-                text text NOT NULL);
+                trigrams smallint[] NOT NULL);
             CREATE INDEX IF NOT EXISTS chunks_by_log ON {Schema}.chunks (log_id);
-            CREATE INDEX IF NOT EXISTS chunks_text_trigrams ON {Schema}.chunks USING gin (text gin_trgm_ops);
+            CREATE INDEX IF NOT EXISTS chunks_trigrams ON {Schema}.chunks USING gin (trigrams);
             """);
-        command.Parameters.AddWithValue("key", PostgresDatabase.AdvisoryKey(ClusterLock.LogSearchSchema, 0));
         await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
     }
 

@@ -30,25 +30,31 @@ public sealed class TrigramTokens
     /// <summary>The words to index for <paramref name="folded"/> (already upper-cased): each distinct trigram, one per line.</summary>
     public string Of(ReadOnlySpan<char> folded)
     {
-        var written = 0;
+        var words = new Words(this);
+        Distinct(folded, ref words);
+        return new string(_output, 0, words.Written);
+    }
+
+    /// <summary>
+    /// Gives each distinct trigram of <paramref name="folded"/> (within a line) to <paramref name="sink"/> once: what
+    /// every index built on these trigrams holds (the SQLite index as words, the PostgreSQL one as numbers).
+    /// </summary>
+    public void Distinct<TSink>(ReadOnlySpan<char> folded, ref TSink sink) where TSink : struct, ITrigramSink
+    {
         foreach (var line in folded.EnumerateLines())
         {
             if (line.Length < 3) continue;
-            var ascii = Ascii.IsValid(line);
-            var room = written + (ascii ? 4 : 7) * line.Length;
-            if (_output.Length < room) Array.Resize(ref _output, Math.Max(2 * _output.Length, room));
-            written = ascii ? AddAscii(line, written) : AddAny(line, written);
+            if (Ascii.IsValid(line)) AddAscii(line, ref sink);
+            else AddAny(line, ref sink);
         }
 
         foreach (var key in _set) _ascii[key >> 6] = 0;
         _set.Clear();
         _other.Clear();
-        return new string(_output, 0, written);
     }
 
-    private int AddAscii(ReadOnlySpan<char> line, int written)
+    private void AddAscii<TSink>(ReadOnlySpan<char> line, ref TSink sink) where TSink : struct, ITrigramSink
     {
-        var output = _output;
         var key = (line[0] << 7) | line[1];
         for (var i = 2; i < line.Length; i++)
         {
@@ -58,18 +64,12 @@ public sealed class TrigramTokens
             if ((word & bit) != 0) continue;
             if (word == 0) _set.Add(key);
             word |= bit;
-            output[written] = Shown(line[i - 2]);
-            output[written + 1] = Shown(line[i - 1]);
-            output[written + 2] = Shown(line[i]);
-            output[written + 3] = '\n';
-            written += 4;
+            sink.Ascii(key);
         }
-
-        return written;
     }
 
     /// <summary>A line with other characters: trigrams of code points (a lone surrogate counts as U+FFFD, as SQLite stores it).</summary>
-    private int AddAny(ReadOnlySpan<char> line, int written)
+    private void AddAny<TSink>(ReadOnlySpan<char> line, ref TSink sink) where TSink : struct, ITrigramSink
     {
         Span<Rune> last = stackalloc Rune[3];
         var count = 0;
@@ -89,17 +89,44 @@ public sealed class TrigramTokens
                 if ((word & bit) != 0) continue;
                 if (word == 0) _set.Add(key);
                 word |= bit;
+                sink.Ascii(key);
             }
-            else if (!_other.Add(((long)last[0].Value << 42) | ((long)last[1].Value << 21) | (uint)last[2].Value))
+            else if (_other.Add(((long)last[0].Value << 42) | ((long)last[1].Value << 21) | (uint)last[2].Value))
             {
-                continue;
+                sink.Other(last[0], last[1], last[2]);
             }
+        }
+    }
 
-            foreach (var r in last) written += Shown(r).EncodeToUtf16(_output.AsSpan(written));
-            _output[written++] = '\n';
+    /// <summary>Writes each trigram as a word of the FTS5 table, one per line.</summary>
+    private struct Words(TrigramTokens owner) : ITrigramSink
+    {
+        public int Written;
+
+        public void Ascii(int key)
+        {
+            var output = Room(4);
+            output[Written] = Shown((char)(key >> 14));
+            output[Written + 1] = Shown((char)((key >> 7) & 0x7F));
+            output[Written + 2] = Shown((char)(key & 0x7F));
+            output[Written + 3] = '\n';
+            Written += 4;
         }
 
-        return written;
+        public void Other(Rune first, Rune second, Rune third)
+        {
+            var output = Room(7);
+            Written += Shown(first).EncodeToUtf16(output.AsSpan(Written));
+            Written += Shown(second).EncodeToUtf16(output.AsSpan(Written));
+            Written += Shown(third).EncodeToUtf16(output.AsSpan(Written));
+            output[Written++] = '\n';
+        }
+
+        private readonly char[] Room(int needed)
+        {
+            if (owner._output.Length < Written + needed) Array.Resize(ref owner._output, Math.Max(2 * owner._output.Length, Written + needed));
+            return owner._output;
+        }
     }
 
     /// <summary>
@@ -108,34 +135,40 @@ public sealed class TrigramTokens
     /// </summary>
     public static string? Query(string folded)
     {
-        var words = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var trigrams = OfQuery(folded);
+        if (trigrams.Count == 0) return null;
+        var words = trigrams.Select(t => string.Concat(Shown(t.First).ToString(), Shown(t.Second).ToString(), Shown(t.Third).ToString())).Distinct(StringComparer.Ordinal);
+        return string.Join(" AND ", words.Select(w => "\"" + w.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
+    }
+
+    /// <summary>
+    /// The distinct trigrams of a query (already upper-cased) within its lines, as <see cref="Distinct"/> finds them in
+    /// a piece: a piece holding the text holds all of them. At most <see cref="MaxQueryTrigrams"/>, spread over the whole
+    /// text, first and last included. Empty when the text has no trigram.
+    /// </summary>
+    public static IReadOnlyList<(Rune First, Rune Second, Rune Third)> OfQuery(string folded)
+    {
+        var trigrams = new List<(Rune, Rune, Rune)>();
+        var seen = new HashSet<(Rune, Rune, Rune)>();
         foreach (var line in folded.AsSpan().EnumerateLines())
         {
             var runes = new List<Rune>();
             for (var i = 0; i < line.Length;)
             {
                 Rune.DecodeFromUtf16(line[i..], out var rune, out var consumed);
-                runes.Add(Shown(rune));
+                runes.Add(rune);
                 i += consumed;
             }
 
             for (var i = 0; i + 3 <= runes.Count; i++)
             {
-                var word = string.Concat(runes[i].ToString(), runes[i + 1].ToString(), runes[i + 2].ToString());
-                if (seen.Add(word)) words.Add(word);
+                if (seen.Add((runes[i], runes[i + 1], runes[i + 2]))) trigrams.Add((runes[i], runes[i + 1], runes[i + 2]));
             }
         }
 
-        if (words.Count == 0) return null;
-        if (words.Count > MaxQueryTrigrams)
-        {
-            // Spread over the whole text, first and last included.
-            var step = (words.Count - 1) / (double)(MaxQueryTrigrams - 1);
-            words = [.. Enumerable.Range(0, MaxQueryTrigrams).Select(i => words[(int)Math.Round(i * step)]).Distinct()];
-        }
-
-        return string.Join(" AND ", words.Select(w => "\"" + w.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
+        if (trigrams.Count <= MaxQueryTrigrams) return trigrams;
+        var step = (trigrams.Count - 1) / (double)(MaxQueryTrigrams - 1);
+        return [.. Enumerable.Range(0, MaxQueryTrigrams).Select(i => trigrams[(int)Math.Round(i * step)]).Distinct()];
     }
 
     private static char Shown(char c) => c < 0x20 ? (char)(c + 0x80) : c == 0x7F ? '\u009F' : c;
@@ -152,4 +185,14 @@ public sealed class TrigramTokens
 
         return chars.ToString();
     }
+}
+
+/// <summary>Receives the distinct trigrams of a text from <see cref="TrigramTokens.Distinct"/>.</summary>
+public interface ITrigramSink
+{
+    /// <summary>A trigram of three ASCII characters, as its key: <c>first &lt;&lt; 14 | second &lt;&lt; 7 | third</c>.</summary>
+    void Ascii(int key);
+
+    /// <summary>Any other trigram, as its three code points (a lone surrogate as U+FFFD).</summary>
+    void Other(Rune first, Rune second, Rune third);
 }
