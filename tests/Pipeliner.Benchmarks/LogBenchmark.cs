@@ -26,7 +26,7 @@ namespace Pipeliner.Benchmarks;
 /// <summary>
 /// Logs at scale (docs/performance.md, "Logs at scale"): generated CI logs of <c>attempts</c> × ~100 KB go through the
 /// server's log store as remote agents send them (offset batches of 256 KB, masked), each is sealed when it ends (indexed
-/// in the FTS5 trigram index, or pg_trgm on PostgreSQL; compressed), then searches across all runs are timed through the same service as
+/// in the FTS5 trigram index, or the GIN index of trigram codes on PostgreSQL; compressed), then searches across all runs are timed through the same service as
 /// <c>GET /api/search/logs</c>, and a 100,000-line compressed log is opened as the dashboard does.
 /// <code>dotnet run -c Release --project tests/Pipeliner.Benchmarks -- --logs [attempts=2000] [kb-per-attempt=100] [sqlite|postgres]</code>
 /// </summary>
@@ -77,7 +77,7 @@ public static class LogBenchmark
         output.WriteLine($"load average now {CpuClock.LoadAverage()}");
     }
 
-    /// <param name="postgres">A connection string to an empty PostgreSQL database to run on (pg_trgm index), or null for SQLite (FTS5).</param>
+    /// <param name="postgres">A connection string to an empty PostgreSQL database to run on (GIN index of trigram codes), or null for SQLite (FTS5).</param>
     public static async Task RunAsync(TextWriter output, int attempts, int kilobytes, string? postgres = null)
     {
         var root = Directory.CreateTempSubdirectory("pipeliner-logbench-").FullName;

@@ -11,7 +11,7 @@ if (args.Length > 0 && args[0] == "--logs")
 {
     var attempts = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000;
     var kilobytes = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100;
-    // --logs N KB postgres: on the PostgreSQL database of $PIPELINER_BENCH_POSTGRES (an empty one; pg_trgm index).
+    // --logs N KB postgres: on the PostgreSQL database of $PIPELINER_BENCH_POSTGRES (an empty one).
     var postgres = args.Length > 3 && args[3] == "postgres"
         ? Environment.GetEnvironmentVariable("PIPELINER_BENCH_POSTGRES") ?? throw new InvalidOperationException("set PIPELINER_BENCH_POSTGRES to an empty database's connection string")
         : null;

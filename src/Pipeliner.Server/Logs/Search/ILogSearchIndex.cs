@@ -30,8 +30,8 @@ public sealed class LogSearchIndexDamagedException(string message, Exception inn
 /// The full-text index of final logs, for search across runs: a substring index (trigrams) over pieces of logs.
 /// It holds no log text a reader could get back (only what is needed to find candidates); the log store stays the
 /// source of truth, so the index can always be dropped and rebuilt from it. One implementation per database:
-/// SQLite FTS5 with the trigram tokenizer (<see cref="Sqlite.SqliteLogSearchIndex"/>) and PostgreSQL's pg_trgm
-/// (<see cref="Postgres.PostgresLogSearchIndex"/>), chosen by <see cref="Data.Providers.IDatabaseProvider.CreateLogSearchIndex"/>.
+/// SQLite FTS5 over each piece's distinct trigrams (<see cref="Sqlite.SqliteLogSearchIndex"/>) and a GIN index of the same
+/// trigrams as codes on PostgreSQL (<see cref="Postgres.PostgresLogSearchIndex"/>), chosen by <see cref="Data.Providers.IDatabaseProvider.CreateLogSearchIndex"/>.
 /// </summary>
 public interface ILogSearchIndex
 {
