@@ -127,8 +127,13 @@ public sealed class RunCoordinator(
         // with the run's size.
         var jobs = run.TakeChangedJobs().Union(ready).ToList();
         store.Apply(run, entity, jobs, loaded.JobsById);
-        foreach (var (jobId, until) in context.Leases)
-            loaded.JobsById[jobId].Attempts.MaxBy(a => a.Number)!.LeaseExpiresAt = until;
+        foreach (var (jobId, start) in context.Starts)
+        {
+            var attempt = loaded.JobsById[jobId].Attempts.MaxBy(a => a.Number)!;
+            attempt.LeaseExpiresAt = start.LeaseUntil;
+            attempt.CredentialHash = start.CredentialHash;
+            start.Row = attempt;
+        }
         await MarkReadyAsync(scope, loaded, jobs, ready);
         var statuses = await forgeStatuses.StageAsync(entity.Project!, entity, context.Now);
         ChangedJobs.Detect(db, entity, jobs.Select(j => loaded.JobsById[j.Id]), context.Touched);
@@ -236,8 +241,11 @@ public sealed class RunCoordinator(
 /// <summary>What a change to a run works on: the aggregate, its entity (for bookkeeping fields) and the time.</summary>
 public sealed record RunChange(Run Run, RunEntity Entity, DateTimeOffset Now)
 {
-    /// <summary>Leases to set on the jobs' newest attempts once the change is applied (a claim by an agent).</summary>
-    public Dictionary<string, DateTimeOffset> Leases { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Attempts a claim by an agent starts, by job id: their lease and credential are set on the job's newest attempt row once
+    /// the change is applied, so that they are part of its insert (<see cref="AttemptStart.Row"/> has its id once saved).
+    /// </summary>
+    public Dictionary<string, AttemptStart> Starts { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The rows a change asked for, with their artifacts before it: saved even when the job's own state did not change (its
@@ -254,4 +262,15 @@ public sealed record RunChange(Run Run, RunEntity Entity, DateTimeOffset Now)
         Touched.TryAdd(job, [.. job.Artifacts]);
         return job;
     }
+}
+
+/// <summary>What a claim writes on the attempt it starts: its lease and the hash of its credential, with the attempt's row.</summary>
+public sealed class AttemptStart(DateTimeOffset leaseUntil, string credentialHash)
+{
+    public DateTimeOffset LeaseUntil { get; } = leaseUntil;
+
+    public string CredentialHash { get; } = credentialHash;
+
+    /// <summary>The attempt's row, set by the coordinator when it applies the change; its id is known once the change is saved.</summary>
+    public AttemptEntity? Row { get; internal set; }
 }
