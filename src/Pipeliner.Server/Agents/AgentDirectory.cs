@@ -86,8 +86,11 @@ public sealed class AgentDirectory(
     }
 
     /// <summary>How stale an agent's recorded last-seen time may get before a call writes it again: far inside <c>OfflineAfter</c>.</summary>
-    public TimeSpan SeenInterval =>
-        options.Value.Agent.OfflineAfter / 8 is var eighth && eighth < MaxSeenInterval ? eighth : MaxSeenInterval;
+    public TimeSpan SeenInterval => SeenIntervalOf(options.Value.Agent);
+
+    /// <summary><see cref="SeenInterval"/> for these settings: an eighth of <c>OfflineAfter</c>, at most 5 s.</summary>
+    public static TimeSpan SeenIntervalOf(AgentOptions agent) =>
+        agent.OfflineAfter / 8 is var eighth && eighth < MaxSeenInterval ? eighth : MaxSeenInterval;
 
     private static readonly TimeSpan MaxSeenInterval = TimeSpan.FromSeconds(5);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -44,12 +45,14 @@ public sealed class AgentDispatch(
     /// <summary>
     /// A job for the agent, waiting up to <paramref name="wait"/> for one (long poll); null when none came. The wait ends
     /// at once when jobs become ready (<see cref="DispatchSignal"/>); it also looks again every few seconds, which is when
-    /// the agent's last-seen time is written (not at every wake-up: many pollers woken for one job would all write).
+    /// the agent's last-seen time is written (not at every wake-up: many pollers woken for one job would all write), unless
+    /// it was written less than <see cref="AgentDirectory.SeenInterval"/> ago (<paramref name="seenAt"/>: when the caller
+    /// knows it was, as the credential check of an HTTP call does).
     /// </summary>
-    public async Task<ClaimedAttempt?> NextAsync(string agent, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<ClaimedAttempt?> NextAsync(string agent, TimeSpan wait, CancellationToken cancellationToken, DateTimeOffset? seenAt = null)
     {
         var deadline = time.GetUtcNow() + wait;
-        DateTimeOffset? seen = null;
+        DateTimeOffset? seen = seenAt;
         while (true)
         {
             var notified = dispatch.Next;
@@ -66,14 +69,22 @@ public sealed class AgentDispatch(
         }
     }
 
-    /// <summary>Records that the agent asked for work: it is online.</summary>
+    /// <summary>
+    /// Records that the agent asked for work: it is online. Written once per <see cref="AgentDirectory.SeenInterval"/> per
+    /// agent by this process (the embedded agent's workers ask after every job).
+    /// </summary>
     private async Task TouchAsync(string agentName, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
+        if (_touched.TryGetValue(agentName, out var touched) && now - touched < AgentDirectory.SeenIntervalOf(options.Value.Agent) && now >= touched) return;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        var now = time.GetUtcNow();
         await db.Agents.Where(a => a.Name == agentName).ExecuteUpdateAsync(set => set.SetProperty(a => a.LastSeenAt, now), cancellationToken);
+        if (_touched.Count > 10_000) _touched.Clear();
+        _touched[agentName] = now;
     }
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _touched = new(StringComparer.Ordinal);
 
     /// <summary>Extends the attempt's lease; false when it is no longer the job's running attempt (stop it).</summary>
     public async Task<DateTimeOffset?> ExtendLeaseAsync(AttemptKey key, CancellationToken cancellationToken)
