@@ -371,9 +371,14 @@ def main():
     parser.add_argument("--idle", type=int, default=20, help="seconds of idle measurement (0 skips it)")
     parser.add_argument("--big-window", type=int, default=60, help="seconds the 10,240-job run is watched (0 skips it)")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--server-dll", help="the server to measure (default: this checkout's Release build), e.g. a copy of "
+                                             "main's for a before/after; the remote agent is this checkout's CLI")
     parser.add_argument("--skip", default="", help="comma-separated phases to skip: docker, shell, docker-agent, shell-agent, buildbot")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    global SERVER_DLL
+    if args.server_dll:
+        SERVER_DLL = os.path.abspath(args.server_dll)
     os.environ.setdefault("DOCKER_HOST", "unix:///tmp/pipeliner-docker/docker.sock")
 
     commit_id = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
