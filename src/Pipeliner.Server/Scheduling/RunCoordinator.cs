@@ -33,7 +33,7 @@ public sealed class RunCoordinator(
     public Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, CancellationToken cancellationToken) =>
         ChangeAsync(runId, change, fresh: false, cancellationToken);
 
-    private async Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, bool fresh, CancellationToken cancellationToken)
+    private async Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, bool fresh, CancellationToken cancellationToken, bool justStored = false)
     {
         using var _ = await locks.AcquireAsync(runId, cancellationToken);
         // Where other replicas change runs too (PostgreSQL), a cached aggregate may be stale: the run is read again under
@@ -48,7 +48,7 @@ public sealed class RunCoordinator(
             {
                 var scope = scopes.CreateAsyncScope();
                 clusterLock = await database.LockAsync(scope.ServiceProvider.GetRequiredService<PipelinerDbContext>(), ClusterLock.Run, runId, cancellationToken);
-                loaded = await LoadAsync(scope, runId, cancellationToken);
+                loaded = await LoadAsync(scope, runId, justStored, cancellationToken);
                 if (loaded is null)
                 {
                     await clusterLock.DisposeAsync();
@@ -75,11 +75,11 @@ public sealed class RunCoordinator(
         return result;
     }
 
-    private static async Task<LoadedRun?> LoadAsync(AsyncServiceScope scope, long runId, CancellationToken cancellationToken)
+    private static async Task<LoadedRun?> LoadAsync(AsyncServiceScope scope, long runId, bool justStored, CancellationToken cancellationToken)
     {
         // Changes are looked for only where a change can make them (ChangedJobs), not in every tracked row of the run.
         scope.ServiceProvider.GetRequiredService<PipelinerDbContext>().ChangeTracker.AutoDetectChangesEnabled = false;
-        if (await scope.ServiceProvider.GetRequiredService<RunStore>().LoadAsync(runId, cancellationToken) is var (entity, run))
+        if (await scope.ServiceProvider.GetRequiredService<RunStore>().LoadAsync(runId, cancellationToken, justStored) is var (entity, run))
             return new LoadedRun(scope, entity, run);
         return null;
     }
@@ -155,6 +155,13 @@ public sealed class RunCoordinator(
 
     public Task AdvanceAsync(long runId, CancellationToken cancellationToken) =>
         ChangeAsync(runId, _ => true, cancellationToken);
+
+    /// <summary>
+    /// The first advance of a run stored a moment ago (its jobs have never been ready): where it is not cached, it is read
+    /// without its jobs' attempts, artifacts and approvals, which it cannot have yet (<see cref="RunStore.LoadAsync"/>).
+    /// </summary>
+    public Task AdvanceStoredAsync(long runId, CancellationToken cancellationToken) =>
+        ChangeAsync(runId, _ => true, fresh: false, cancellationToken, justStored: true);
 
     /// <summary>
     /// Reads the run from the database, whatever this process has cached, and advances it: every waiting job is decided
