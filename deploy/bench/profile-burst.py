@@ -2,7 +2,7 @@
 """Profile the server during a burst of one-job runs: where a run's server CPU goes.
 
 Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--server-dll PATH] [--freq HZ] [--no-perf] [--dwarf]
-        [--sql] [--strace] [--counters PATH] [--keep]
+        [--sql] [--strace] [--counters PATH] [--keep] [--remote-agent]
 
   BACKEND       shell (default: no containers, so the server's orchestration is what is measured) or docker
   RUNS          one-job runs in the burst (default 100)
@@ -20,6 +20,9 @@ Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--se
   --counters    path of dotnet-counters (e.g. /tmp/perf-tools/dotnet-counters after `dotnet tool install --tool-path
                 /tmp/perf-tools dotnet-counters`): System.Runtime's counters every second during the burst in
                 OUT/counters.csv, and the exceptions thrown per run in summary.json (with --no-perf)
+  --remote-agent  the jobs run on one `pipeliner agent` process (same backend, capacity 2; build src/Pipeliner.Cli in
+                Release first), the embedded agent is off: summary.json has the server's CPU per run without the jobs'
+                work and the agent process's CPU per job (agent_cpu_per_job_ms) apart; perf records the server only
   --keep        keep the server's data directory (default: removed, the profile and log stay in --out)
 
 It drives deploy/bench/side-by-side.py's Server class: a fresh server (Release, SQLite, Hangfire, embedded agent with
@@ -56,6 +59,7 @@ def main():
     parser.add_argument("--strace", action="store_true")
     parser.add_argument("--counters")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--remote-agent", action="store_true")
     args = parser.parse_args()
 
     out = os.path.abspath(args.out or tempfile.mkdtemp(prefix="pipeliner-profile-"))
@@ -65,8 +69,9 @@ def main():
     os.environ["DOTNET_EnableWriteXorExecute"] = "0"
     work = tempfile.mkdtemp(prefix="pipeliner-profile-work-")
     extra = ["--Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Information"] if args.sql else []
-    server = sbs.Server(work, args.backend, extra)
-    summary = {"backend": args.backend, "runs": args.runs, "server_dll": sbs.SERVER_DLL, "out": out}
+    server = sbs.Server(work, args.backend, extra, remote_agent=args.remote_agent)
+    summary = {"backend": args.backend, "agent": "remote" if args.remote_agent else "embedded", "runs": args.runs,
+               "server_dll": sbs.SERVER_DLL, "out": out}
     trace = None
     try:
         repo = server.project("bench", sbs.ONE_JOB)
@@ -97,10 +102,13 @@ def main():
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE)
             time.sleep(3)
         summary["load_start"] = sbs.load()
-        cpu0, t0 = sbs.cpu_s(server.pid), time.monotonic()
+        cpu0, agent0, t0 = sbs.cpu_s(server.pid), server.agent_cpu_s(), time.monotonic()
         answers = [server.push("bench", f"burst/{n}", sha, f"burst-{n}") for n, sha in enumerate(shas)]
         end, done = server.wait_finished("bench", args.runs + 6, 900, poll=2)
         cpu = sbs.cpu_s(server.pid) - cpu0
+        if args.remote_agent:
+            agent_cpu = server.agent_cpu_s() - agent0
+            summary.update({"agent_cpu_s": round(agent_cpu, 2), "agent_cpu_per_job_ms": round(1000 * agent_cpu / args.runs, 1)})
         summary.update({"makespan_s": round(end - t0, 2), "cpu_s": round(cpu, 2), "cpu_per_run_ms": round(1000 * cpu / args.runs, 1),
                         "succeeded": done["succeeded"] - 6, "p50_202_ms": round(sorted(answers)[len(answers) // 2], 1),
                         "peak_rss_mib": round(sbs.mem_mib(server.pid, "VmHWM"), 1), "load_end": sbs.load()})

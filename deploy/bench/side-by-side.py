@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Issue 15's table in one run: Pipeliner's server next to the Buildbot peer (../shared/peers/buildbot), same sitting.
 
-Usage:  python3 deploy/bench/side-by-side.py [--runs 100] [--idle 20] [--big-window 60] [--no-build] [--skip buildbot,docker,shell,big]
+Usage:  python3 deploy/bench/side-by-side.py [--runs 100] [--idle 20] [--big-window 60] [--no-build]
+        [--skip buildbot,docker,shell,docker-agent,shell-agent]
 
 Needs DOCKER_HOST (default: the private engine of deploy/dev/docker-engine.sh, alpine:3 imported) and Debian's buildbot
 (the peer's setup.sh installs it). Everything listens on 127.0.0.1 at ports chosen at run time; temporary directories
@@ -16,6 +17,10 @@ Phases (each Pipeliner phase starts a fresh server: Release build, SQLite, Hangf
            while the runs execute (each 202 timed), then every run awaited. Makespan = first webhook sent -> last run
            finished; CPU per run = the server's CPU over that span / runs; peak RSS = VmHWM.
   shell    the same burst on the shell backend (no containers): orchestration's own share
+  docker-agent, shell-agent
+           the burst again with the jobs on one remote agent (`pipeliner agent`, capacity 2, that backend, started as
+           server-benchmarks.py --agents does) and the embedded agent off: the server's CPU per run and the agent
+           process's CPU per job, apart (issue 15: <= 20 ms per run for the server, <= 40 ms per job for the agent)
   big      one run of 40 jobs x 256 matrix instances = 10,240 jobs on the shell backend, capacity 2: jobs finished
            per second over --big-window seconds after the run was created, server CPU per finished job, peak RSS;
            the run is canceled afterwards
@@ -84,13 +89,16 @@ def http(base, method, path, body=None, headers=None, token=TOKEN):
 class Server:
     """One Pipeliner server process with its own data directory and repositories."""
 
-    def __init__(self, work, backend, extra=()):
+    def __init__(self, work, backend, extra=(), remote_agent=False):
+        """remote_agent: the jobs run on one `pipeliner agent` process (capacity 2, the same backend) started as
+        server-benchmarks.py --agents does; the server's embedded agent is off (capacity 0)."""
         self.work = tempfile.mkdtemp(prefix=f"{backend}-", dir=work)
         self.base = f"http://127.0.0.1:{free_port()}"
         self.log = open(os.path.join(self.work, "server.log"), "w")
+        self.agents = []
         self.process = subprocess.Popen(
             ["dotnet", SERVER_DLL, "--urls", self.base, f"--Pipeliner:DataDir={self.work}/data", f"--Pipeliner:BootstrapToken={TOKEN}",
-             "--Pipeliner:Agent:Capacity=2", f"--Pipeliner:Agent:Backend={backend}", "--Pipeliner:Projects:AllowLocalRepositories=true",
+             f"--Pipeliner:Agent:Capacity={0 if remote_agent else 2}", f"--Pipeliner:Agent:Backend={backend}", "--Pipeliner:Projects:AllowLocalRepositories=true",
              # The big phase's run has 10,240 jobs: above the default ceilings (1,000 jobs per run, an 8 MiB plan).
              "--Pipeliner:Limits:JobsPerRun=20000", f"--Pipeliner:Limits:PlanBytes={64 * 1024 * 1024}", "--Logging:LogLevel:Default=Warning", *extra], stdout=self.log, stderr=subprocess.STDOUT)
         self.pid = self.process.pid
@@ -98,6 +106,8 @@ class Server:
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(self.base + "/healthz", timeout=1)
+                if remote_agent:
+                    self.agents, _ = server_benchmarks().start_agents(self.base, self.work, 0, 1, backend=backend)
                 self.start_cpu_s = cpu_s(self.pid)
                 return
             except OSError:
@@ -142,13 +152,32 @@ class Server:
             time.sleep(poll)
         raise TimeoutError(f"{project}: fewer than {n} runs finished in {timeout} s")
 
+    def agent_cpu_s(self):
+        """CPU seconds of the remote agent processes (0 with the embedded agent: its work is in the server's figure)."""
+        return sum(cpu_s(a.pid) for a in self.agents)
+
     def stop(self):
+        for agent in self.agents:
+            agent.terminate()
+        for agent in self.agents:
+            try:
+                agent.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                agent.kill()
         self.process.terminate()
         try:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+
+
+def server_benchmarks():
+    """deploy/bench/server-benchmarks.py as a module: its start_agents starts the remote agents."""
+    spec = importlib.util.spec_from_file_location("server_benchmarks", os.path.join(HERE, "server-benchmarks.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def commit(repo, branch, n):
@@ -160,9 +189,9 @@ def commit(repo, branch, n):
     return git(repo, "rev-parse", "HEAD")
 
 
-def pipeliner_phase(work, backend, runs, idle_seconds, big_window):
-    out = {"backend": backend}
-    server = Server(work, backend)
+def pipeliner_phase(work, backend, runs, idle_seconds, big_window, remote_agent=False):
+    out = {"backend": backend, "agent": "remote" if remote_agent else "embedded"}
+    server = Server(work, backend, remote_agent=remote_agent)
     try:
         repo = server.project("bench", ONE_JOB)
         sha = commit(repo, "warm", 0)
@@ -179,13 +208,17 @@ def pipeliner_phase(work, backend, runs, idle_seconds, big_window):
         shas = [commit(repo, f"burst/{n}", 1000 + n) for n in range(runs)]
         git(repo, "checkout", "-q", "main")
         out["burst_load_start"] = load()
-        cpu0 = cpu_s(server.pid)
+        cpu0, agent0 = cpu_s(server.pid), server.agent_cpu_s()
         t0 = time.monotonic()
         answers = [server.push("bench", f"burst/{n}", sha, f"burst-{n}") for n, sha in enumerate(shas)]
         out["webhooks_s"] = time.monotonic() - t0
         end, done = server.wait_finished("bench", runs + 1, 600 + 10 * runs)
         out["makespan_s"] = end - t0
-        out["cpu_per_run_ms"] = 1000 * (cpu_s(server.pid) - cpu0) / runs
+        out["cpu_s"] = cpu_s(server.pid) - cpu0
+        out["cpu_per_run_ms"] = 1000 * out["cpu_s"] / runs
+        if remote_agent:
+            out["agent_cpu_s"] = server.agent_cpu_s() - agent0
+            out["agent_cpu_per_job_ms"] = 1000 * out["agent_cpu_s"] / runs
         out["peak_rss"] = mem_mib(server.pid, "VmHWM")
         out["succeeded"] = done["succeeded"] - 1
         out["p50_202"], out["p95_202"] = statistics.median(answers), p95(answers)
@@ -294,14 +327,20 @@ def fmt(value, unit="", digits=1):
     return "—" if value is None else f"{value:,.{digits}f}{unit}"
 
 
-def table(runs, docker, shell, bb):
+def table(runs, docker, shell, bb, remote=None):
     d, s, b = docker or {}, shell or {}, bb or {}
+    rd, rs = (remote or {}).get("docker") or {}, (remote or {}).get("shell") or {}
     rows = [
         (f"{runs} one-job runs, webhooks one after another → all finished",
          f"{fmt(d.get('makespan_s'), ' s')} ({d.get('succeeded', '—')} ok, containers)",
          f"{fmt(b.get('makespan_s'), ' s')} ({b.get('succeeded', '—')} ok, bare shell steps)"),
         ("Server CPU per run (embedded agent included) / master CPU per build",
          fmt(d.get("cpu_per_run_ms"), " ms"), fmt(b.get("cpu_per_run_ms"), " ms")),
+        ("Server CPU per run, jobs on a remote agent (embedded agent off): Docker / shell",
+         f"{fmt(rd.get('cpu_per_run_ms'), ' ms')} / {fmt(rs.get('cpu_per_run_ms'), ' ms')}", ""),
+        ("  … the agent process's CPU per job: Docker / shell; makespans",
+         f"{fmt(rd.get('agent_cpu_per_job_ms'), ' ms')} / {fmt(rs.get('agent_cpu_per_job_ms'), ' ms')}; "
+         f"{fmt(rd.get('makespan_s'), ' s')} / {fmt(rs.get('makespan_s'), ' s')}", ""),
         ("Peak RSS (VmHWM) after the burst", fmt(d.get("peak_rss"), " MiB"), fmt(b.get("peak_rss"), " MiB")),
         ("Idle: CPU (% of one core), RSS",
          f"{fmt(d.get('idle_cpu_pct'), ' %', 2)}, {fmt(d.get('idle_rss'), ' MiB')}",
@@ -332,19 +371,26 @@ def main():
     parser.add_argument("--idle", type=int, default=20, help="seconds of idle measurement (0 skips it)")
     parser.add_argument("--big-window", type=int, default=60, help="seconds the 10,240-job run is watched (0 skips it)")
     parser.add_argument("--no-build", action="store_true")
-    parser.add_argument("--skip", default="", help="comma-separated phases to skip: docker, shell, buildbot")
+    parser.add_argument("--server-dll", help="the server to measure (default: this checkout's Release build), e.g. a copy of "
+                                             "main's for a before/after; the remote agent is this checkout's CLI")
+    parser.add_argument("--skip", default="", help="comma-separated phases to skip: docker, shell, docker-agent, shell-agent, buildbot")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    global SERVER_DLL
+    if args.server_dll:
+        SERVER_DLL = os.path.abspath(args.server_dll)
     os.environ.setdefault("DOCKER_HOST", "unix:///tmp/pipeliner-docker/docker.sock")
 
     commit_id = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, Pipeliner {commit_id}, {os.cpu_count()} cores, "
           f"load average {load()} at start", flush=True)
     if not args.no_build:
-        subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Server"), "-c", "Release", "-nologo", "-v", "q"],
-                       check=True, stdout=subprocess.DEVNULL)
+        for project in ["src/Pipeliner.Server", "src/Pipeliner.Cli"]:
+            subprocess.run(["dotnet", "build", os.path.join(ROOT, project), "-c", "Release", "-nologo", "-v", "q"],
+                           check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="pipeliner-side-by-side-")
     docker = shell = bb = None
+    remote = {}
     try:
         if "docker" not in skip:
             docker = pipeliner_phase(work, "docker", args.runs, args.idle, 0)
@@ -352,13 +398,17 @@ def main():
         if "shell" not in skip:
             shell = pipeliner_phase(work, "shell", args.runs, 0, args.big_window)
             print(f"# pipeliner shell: {json.dumps(shell)}", flush=True)
+        for backend in ["docker", "shell"]:
+            if f"{backend}-agent" not in skip:
+                remote[backend] = pipeliner_phase(work, backend, args.runs, 0, 0, remote_agent=True)
+                print(f"# pipeliner {backend}, remote agent: {json.dumps(remote[backend])}", flush=True)
         if "buildbot" not in skip:
             bb = buildbot_phase(work, args.runs, args.idle)
             print(f"# buildbot: {json.dumps(bb)}", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"# load average {load()} at the end (1, 5, 15 min); per-phase load averages are in the lines above")
-    table(args.runs, docker, shell, bb)
+    table(args.runs, docker, shell, bb, remote)
 
 
 if __name__ == "__main__":

@@ -62,19 +62,37 @@ public sealed class AgentDirectory(
         _embedded.TryAdd(agent.Name, 0);
     }
 
-    /// <summary>The agent a credential belongs to; null for anything else (a user's token among them).</summary>
+    /// <summary>
+    /// The agent a credential belongs to; null for anything else (a user's token among them). Its last-seen time is written
+    /// when it is older than <see cref="SeenInterval"/>, not at every call: an agent makes several calls a second while its
+    /// jobs run (claims, log batches, heartbeats, ends), and a write per call was a write transaction per request.
+    /// </summary>
     public async Task<AgentEntity?> AuthenticateAsync(string credential, CancellationToken cancellationToken)
     {
         if (!credential.StartsWith(AgentCredentials.AgentPrefix, StringComparison.Ordinal)) return null;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         var hash = TokenHasher.Hash(credential);
-        var agent = await db.Agents.FirstOrDefaultAsync(a => a.CredentialHash == hash, cancellationToken);
+        var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.CredentialHash == hash, cancellationToken);
         if (agent is null) return null;
-        agent.LastSeenAt = time.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        if (agent.LastSeenAt is not { } seen || now - seen >= SeenInterval)
+        {
+            await db.Agents.Where(a => a.Id == agent.Id).ExecuteUpdateAsync(set => set.SetProperty(a => a.LastSeenAt, now), cancellationToken);
+            agent.LastSeenAt = now;
+        }
+
         return agent;
     }
+
+    /// <summary>How stale an agent's recorded last-seen time may get before a call writes it again: far inside <c>OfflineAfter</c>.</summary>
+    public TimeSpan SeenInterval => SeenIntervalOf(options.Value.Agent);
+
+    /// <summary><see cref="SeenInterval"/> for these settings: an eighth of <c>OfflineAfter</c>, at most 5 s.</summary>
+    public static TimeSpan SeenIntervalOf(AgentOptions agent) =>
+        agent.OfflineAfter / 8 is var eighth && eighth < MaxSeenInterval ? eighth : MaxSeenInterval;
+
+    private static readonly TimeSpan MaxSeenInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Registers (or registers again, with a new credential) an agent; null when the registration token does not work.</summary>
     public async Task<string?> RegisterAsync(string registrationToken, RegisterAgentRequest request, CancellationToken cancellationToken)

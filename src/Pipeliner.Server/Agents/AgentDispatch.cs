@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -25,7 +26,7 @@ public sealed record ClaimedAttempt(
 /// <summary>A claim before its attempt has its id: the upstream artifacts are named by job and index.</summary>
 internal sealed record StartedClaim(
     AttemptKey Key, AgentAssignment Assignment, IReadOnlyList<(string Job, int Index, ArtifactEntity Artifact)> Artifacts,
-    string Repository, IReadOnlyList<string> ArtifactSources, CacheScopes CacheScopes);
+    string Repository, IReadOnlyList<string> ArtifactSources, CacheScopes CacheScopes, AttemptStart Start);
 
 /// <summary>
 /// The server's side of the agent protocol, shared by both transports (the embedded agent in process, remote agents
@@ -44,12 +45,14 @@ public sealed class AgentDispatch(
     /// <summary>
     /// A job for the agent, waiting up to <paramref name="wait"/> for one (long poll); null when none came. The wait ends
     /// at once when jobs become ready (<see cref="DispatchSignal"/>); it also looks again every few seconds, which is when
-    /// the agent's last-seen time is written (not at every wake-up: many pollers woken for one job would all write).
+    /// the agent's last-seen time is written (not at every wake-up: many pollers woken for one job would all write), unless
+    /// it was written less than <see cref="AgentDirectory.SeenInterval"/> ago (<paramref name="seenAt"/>: when the caller
+    /// knows it was, as the credential check of an HTTP call does).
     /// </summary>
-    public async Task<ClaimedAttempt?> NextAsync(string agent, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<ClaimedAttempt?> NextAsync(string agent, TimeSpan wait, CancellationToken cancellationToken, DateTimeOffset? seenAt = null)
     {
         var deadline = time.GetUtcNow() + wait;
-        DateTimeOffset? seen = null;
+        DateTimeOffset? seen = seenAt;
         while (true)
         {
             var notified = dispatch.Next;
@@ -66,14 +69,22 @@ public sealed class AgentDispatch(
         }
     }
 
-    /// <summary>Records that the agent asked for work: it is online.</summary>
+    /// <summary>
+    /// Records that the agent asked for work: it is online. Written once per <see cref="AgentDirectory.SeenInterval"/> per
+    /// agent by this process (the embedded agent's workers ask after every job).
+    /// </summary>
     private async Task TouchAsync(string agentName, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
+        if (_touched.TryGetValue(agentName, out var touched) && now - touched < AgentDirectory.SeenIntervalOf(options.Value.Agent) && now >= touched) return;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        var now = time.GetUtcNow();
         await db.Agents.Where(a => a.Name == agentName).ExecuteUpdateAsync(set => set.SetProperty(a => a.LastSeenAt, now), cancellationToken);
+        if (_touched.Count > 10_000) _touched.Clear();
+        _touched[agentName] = now;
     }
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _touched = new(StringComparer.Ordinal);
 
     /// <summary>Extends the attempt's lease; false when it is no longer the job's running attempt (stop it).</summary>
     public async Task<DateTimeOffset?> ExtendLeaseAsync(AttemptKey key, CancellationToken cancellationToken)
@@ -134,11 +145,12 @@ public sealed class AgentDispatch(
                     .ToListAsync(cancellationToken))
                 .Select(j => (j.Id, j.RunId, j.JobId, j.RunsOn)).ToList();
             if (candidates.Count == 0) return null;
-            var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Name == agentName, cancellationToken);
-            if (agent is null || agent.Disabled) return null;
+            // The agent and its busy slots in one query.
             var running = JobStatus.Running.ToName();
-            var busy = await db.Attempts.CountAsync(a => a.Agent == agentName && a.Status == running, cancellationToken);
-            if (busy >= agent.Capacity) return null;
+            var agent = await db.Agents.AsNoTracking().Where(a => a.Name == agentName)
+                .Select(a => new { a.Disabled, a.Capacity, a.Labels, Busy = db.Attempts.Count(x => x.Agent == a.Name && x.Status == running) })
+                .FirstOrDefaultAsync(cancellationToken);
+            if (agent is null || agent.Disabled || agent.Busy >= agent.Capacity) return null;
             labels = AgentLabels.Parse(agent.Labels);
         }
 
@@ -161,7 +173,7 @@ public sealed class AgentDispatch(
             }
 
             if (started is null) continue;
-            var work = await CompleteClaimAsync(started, credential, cancellationToken);
+            var work = await CompleteClaimAsync(started, started.Start.Row!.Id);
             active.Add(work.Key);
             return work;
         }
@@ -201,17 +213,13 @@ public sealed class AgentDispatch(
         }
     }
 
-    /// <summary>Stores the hash of the attempt's credential and names the attempt by its id in the assignment and its URLs.</summary>
-    private async Task<ClaimedAttempt> CompleteClaimAsync(StartedClaim started, string credential, CancellationToken cancellationToken)
+    /// <summary>
+    /// Names the attempt by its id in the assignment and its URLs (the id of the row the claim's change inserted, with the
+    /// hash of its credential and its lease).
+    /// </summary>
+    private async Task<ClaimedAttempt> CompleteClaimAsync(StartedClaim started, long attemptId)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         var key = started.Key;
-        var attemptId = await db.Attempts
-            .Where(a => a.Job!.RunId == key.RunId && a.Job.JobId == key.JobId && a.Number == key.Attempt)
-            .Select(a => a.Id).FirstAsync(CancellationToken.None);
-        var hash = TokenHasher.Hash(credential);
-        await db.Attempts.Where(a => a.Id == attemptId).ExecuteUpdateAsync(set => set.SetProperty(a => a.CredentialHash, hash), CancellationToken.None);
         var (cache, cacheScope) = await RestorableCacheAsync(started.Assignment.Project, started.CacheScopes, started.Assignment.Job.Spec.Cache?.Key, CancellationToken.None);
         var assignment = started.Assignment with
         {
@@ -236,7 +244,8 @@ public sealed class AgentDispatch(
         if (job.Status is not (JobStatus.Pending or JobStatus.Queued)) return null;
 
         var attempt = job.Start(change.Now, agent);
-        change.Leases[jobId] = change.Now + Lease;
+        var start = new AttemptStart(change.Now + Lease, TokenHasher.Hash(credential));
+        change.Starts[jobId] = start;
         var project = change.Entity.Project!;
         var upstream = change.Run.Upstream(job).Select(j => j.Id).ToList();
         var scopes = RunCacheScopes.For(change.Entity, project.DefaultBranch);
@@ -264,7 +273,7 @@ public sealed class AgentDispatch(
             SecretsWithheldReason = engine.SecretsWithheldReason,
         };
         var artifacts = upstream.SelectMany(id => ArtifactsOf(change.JobEntity(id)).Select((a, i) => (id, i, a))).ToList();
-        return new StartedClaim(new AttemptKey(change.Entity.Id, jobId, attempt.Number), assignment, artifacts, project.Repository, upstream, scopes);
+        return new StartedClaim(new AttemptKey(change.Entity.Id, jobId, attempt.Number), assignment, artifacts, project.Repository, upstream, scopes, start);
     }
 
     /// <summary>A job's artifacts in a stable order: the index in a download URL names one.</summary>

@@ -91,7 +91,9 @@ public static class AgentProtocolEndpoints
     private static async Task<IResult> NextAsync(double? wait, HttpContext http, AgentDispatch dispatch, CancellationToken cancellationToken)
     {
         var seconds = TimeSpan.FromSeconds(Math.Clamp(wait ?? MaxWait.TotalSeconds, 0, MaxWait.TotalSeconds));
-        var claimed = await dispatch.NextAsync(http.Agent().Name, seconds, cancellationToken);
+        // The credential check has just written the agent's last-seen time, or found it recent.
+        var agent = http.Agent();
+        var claimed = await dispatch.NextAsync(agent.Name, seconds, cancellationToken, agent.LastSeenAt);
         return claimed is null ? TypedResults.NoContent() : TypedResults.Json(claimed.Assignment, AgentJson.Options);
     }
 

@@ -104,7 +104,7 @@ public sealed class RunFactory(
         if (stored.Creation is not RunCreation.Created created) return;
         if (stored.CancelsOlderThan is { } newer) await CancelPreviousAsync(stored.Project, newer, cancellationToken);
         await PrepareSourceAsync(stored.Project, created.RunId, cancellationToken);
-        await coordinator.AdvanceAsync(created.RunId, cancellationToken);
+        await coordinator.AdvanceStoredAsync(created.RunId, cancellationToken);
     }
 
     /// <summary>

@@ -14,15 +14,37 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
 {
     public static string RunKey(long id) => id.ToString(CultureInfo.InvariantCulture);
 
-    public async Task<(RunEntity Entity, Run Run)?> LoadAsync(long runId, CancellationToken cancellationToken)
+    /// <param name="justStored">
+    /// The run was stored a moment ago and has not been advanced yet (<see cref="Scheduling.RunCoordinator.AdvanceStoredAsync"/>):
+    /// none of its jobs has been ready, so none has an attempt, artifact or approval, and their three queries are not made
+    /// (the run, its project and its jobs are: two queries). Should it have moved meanwhile (another replica's recovery
+    /// advanced it), it is read whole.
+    /// </param>
+    public async Task<(RunEntity Entity, Run Run)?> LoadAsync(long runId, CancellationToken cancellationToken, bool justStored = false)
     {
-        var entity = await db.Runs
-            .Include(r => r.Project)
-            .Include(r => r.Jobs).ThenInclude(j => j.Attempts)
-            .Include(r => r.Jobs).ThenInclude(j => j.Artifacts)
-            .Include(r => r.Jobs).ThenInclude(j => j.Approvals)
-            .AsSplitQuery()
-            .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        RunEntity? entity = null;
+        if (justStored)
+        {
+            entity = await db.Runs.Include(r => r.Project).Include(r => r.Jobs).AsSplitQuery().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+            if (entity is not null && !NeverAdvanced(entity))
+            {
+                db.ChangeTracker.Clear();
+                entity = null;
+                justStored = false;
+            }
+        }
+
+        if (!justStored)
+        {
+            entity = await db.Runs
+                .Include(r => r.Project)
+                .Include(r => r.Jobs).ThenInclude(j => j.Attempts)
+                .Include(r => r.Jobs).ThenInclude(j => j.Artifacts)
+                .Include(r => r.Jobs).ThenInclude(j => j.Approvals)
+                .AsSplitQuery()
+                .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        }
+
         if (entity?.PlanJson is null) return null;
 
         var plan = PlanJson.Deserialize(entity.PlanJson);
@@ -38,6 +60,13 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
         var run = Run.Restore(RunKey(entity.Id), plan, entity.CreatedAt, StatusNames.ParseRunStatus(entity.Status),
             entity.StartedAt, entity.FinishedAt, jobs);
         return (entity, run);
+    }
+
+    /// <summary>Queued as stored, not started, every job queued: nothing has been ready, so nothing was claimed or approved.</summary>
+    private static bool NeverAdvanced(RunEntity entity)
+    {
+        var queued = JobStatus.Queued.ToName();
+        return entity.Status == RunStatus.Queued.ToName() && entity.StartedAt is null && entity.Jobs.All(j => j.Status == queued && !j.Ready);
     }
 
     private static JobApprovalState ApprovalsOf(JobEntity stored) => new(stored.RequestedBy, stored.RequiredApprovals, stored.ApprovalRound,

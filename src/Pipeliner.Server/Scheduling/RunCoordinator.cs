@@ -33,7 +33,7 @@ public sealed class RunCoordinator(
     public Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, CancellationToken cancellationToken) =>
         ChangeAsync(runId, change, fresh: false, cancellationToken);
 
-    private async Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, bool fresh, CancellationToken cancellationToken)
+    private async Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, bool fresh, CancellationToken cancellationToken, bool justStored = false)
     {
         using var _ = await locks.AcquireAsync(runId, cancellationToken);
         // Where other replicas change runs too (PostgreSQL), a cached aggregate may be stale: the run is read again under
@@ -48,7 +48,7 @@ public sealed class RunCoordinator(
             {
                 var scope = scopes.CreateAsyncScope();
                 clusterLock = await database.LockAsync(scope.ServiceProvider.GetRequiredService<PipelinerDbContext>(), ClusterLock.Run, runId, cancellationToken);
-                loaded = await LoadAsync(scope, runId, cancellationToken);
+                loaded = await LoadAsync(scope, runId, justStored, cancellationToken);
                 if (loaded is null)
                 {
                     await clusterLock.DisposeAsync();
@@ -75,11 +75,11 @@ public sealed class RunCoordinator(
         return result;
     }
 
-    private static async Task<LoadedRun?> LoadAsync(AsyncServiceScope scope, long runId, CancellationToken cancellationToken)
+    private static async Task<LoadedRun?> LoadAsync(AsyncServiceScope scope, long runId, bool justStored, CancellationToken cancellationToken)
     {
         // Changes are looked for only where a change can make them (ChangedJobs), not in every tracked row of the run.
         scope.ServiceProvider.GetRequiredService<PipelinerDbContext>().ChangeTracker.AutoDetectChangesEnabled = false;
-        if (await scope.ServiceProvider.GetRequiredService<RunStore>().LoadAsync(runId, cancellationToken) is var (entity, run))
+        if (await scope.ServiceProvider.GetRequiredService<RunStore>().LoadAsync(runId, cancellationToken, justStored) is var (entity, run))
             return new LoadedRun(scope, entity, run);
         return null;
     }
@@ -127,8 +127,13 @@ public sealed class RunCoordinator(
         // with the run's size.
         var jobs = run.TakeChangedJobs().Union(ready).ToList();
         store.Apply(run, entity, jobs, loaded.JobsById);
-        foreach (var (jobId, until) in context.Leases)
-            loaded.JobsById[jobId].Attempts.MaxBy(a => a.Number)!.LeaseExpiresAt = until;
+        foreach (var (jobId, start) in context.Starts)
+        {
+            var attempt = loaded.JobsById[jobId].Attempts.MaxBy(a => a.Number)!;
+            attempt.LeaseExpiresAt = start.LeaseUntil;
+            attempt.CredentialHash = start.CredentialHash;
+            start.Row = attempt;
+        }
         await MarkReadyAsync(scope, loaded, jobs, ready);
         var statuses = await forgeStatuses.StageAsync(entity.Project!, entity, context.Now);
         ChangedJobs.Detect(db, entity, jobs.Select(j => loaded.JobsById[j.Id]), context.Touched);
@@ -150,6 +155,13 @@ public sealed class RunCoordinator(
 
     public Task AdvanceAsync(long runId, CancellationToken cancellationToken) =>
         ChangeAsync(runId, _ => true, cancellationToken);
+
+    /// <summary>
+    /// The first advance of a run stored a moment ago (its jobs have never been ready): where it is not cached, it is read
+    /// without its jobs' attempts, artifacts and approvals, which it cannot have yet (<see cref="RunStore.LoadAsync"/>).
+    /// </summary>
+    public Task AdvanceStoredAsync(long runId, CancellationToken cancellationToken) =>
+        ChangeAsync(runId, _ => true, fresh: false, cancellationToken, justStored: true);
 
     /// <summary>
     /// Reads the run from the database, whatever this process has cached, and advances it: every waiting job is decided
@@ -236,8 +248,11 @@ public sealed class RunCoordinator(
 /// <summary>What a change to a run works on: the aggregate, its entity (for bookkeeping fields) and the time.</summary>
 public sealed record RunChange(Run Run, RunEntity Entity, DateTimeOffset Now)
 {
-    /// <summary>Leases to set on the jobs' newest attempts once the change is applied (a claim by an agent).</summary>
-    public Dictionary<string, DateTimeOffset> Leases { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Attempts a claim by an agent starts, by job id: their lease and credential are set on the job's newest attempt row once
+    /// the change is applied, so that they are part of its insert (<see cref="AttemptStart.Row"/> has its id once saved).
+    /// </summary>
+    public Dictionary<string, AttemptStart> Starts { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The rows a change asked for, with their artifacts before it: saved even when the job's own state did not change (its
@@ -254,4 +269,15 @@ public sealed record RunChange(Run Run, RunEntity Entity, DateTimeOffset Now)
         Touched.TryAdd(job, [.. job.Artifacts]);
         return job;
     }
+}
+
+/// <summary>What a claim writes on the attempt it starts: its lease and the hash of its credential, with the attempt's row.</summary>
+public sealed class AttemptStart(DateTimeOffset leaseUntil, string credentialHash)
+{
+    public DateTimeOffset LeaseUntil { get; } = leaseUntil;
+
+    public string CredentialHash { get; } = credentialHash;
+
+    /// <summary>The attempt's row, set by the coordinator when it applies the change; its id is known once the change is saved.</summary>
+    public AttemptEntity? Row { get; internal set; }
 }
