@@ -1,18 +1,23 @@
 using Microsoft.Extensions.Options;
 using Pipeliner.Server;
 using Pipeliner.Server.Data.Providers;
+using Pipeliner.Server.Hosting;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Settings;
 
 WebApplication? app = null;
 try
 {
-    var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+    NativeHeap.LimitArenas();
+    // The slim builder: CreateBuilder's defaults also load what this server never uses (Kestrel's QUIC transport, IIS
+    // integration, the Debug and EventSource loggers); what it does use is added back in AddPipelinerHosting.
+    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
     {
         Args = args,
         // Settings files ship next to the server, wherever it is started from.
         ContentRootPath = AppContext.BaseDirectory,
     });
+    builder.AddPipelinerHosting();
     builder.AddPipeliner();
     app = builder.Build();
     var database = app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.Database;

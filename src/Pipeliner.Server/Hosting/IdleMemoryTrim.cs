@@ -11,9 +11,12 @@ namespace Pipeliner.Server.Hosting;
 /// one compacting, decommitting collection (<see cref="GCCollectionMode.Aggressive"/>) when nothing happens returns it
 /// (idle RSS about 20 MiB lower), then the C library's heap gives back its free pages too (<c>malloc_trim</c>, glibc:
 /// SQLite's and the runtime's freed buffers, about 12 MiB; docs/performance.md). Checked every
-/// <c>Pipeliner:IdleMemoryTrim</c>; 0 turns it off.
+/// <c>Pipeliner:IdleMemoryTrim</c>; 0 turns it off. It also trims once as soon as the server has started: starting (the
+/// database model, migrations, settings, the JIT's buffers) leaves the most garbage the process ever has, promoted to the
+/// old generation, and whatever comes first after it (a burst of runs) would otherwise be added on top of it.
 /// </summary>
-public sealed class IdleMemoryTrim(IOptions<PipelinerOptions> options, TimeProvider time, ILogger<IdleMemoryTrim> logger) : BackgroundService
+public sealed class IdleMemoryTrim(IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<IdleMemoryTrim> logger)
+    : BackgroundService
 {
     private bool _nativeTrim = OperatingSystem.IsLinux();
 
@@ -21,20 +24,37 @@ public sealed class IdleMemoryTrim(IOptions<PipelinerOptions> options, TimeProvi
     {
         var window = options.Value.IdleMemoryTrim;
         if (window <= TimeSpan.Zero) return;
+        await WhenStartedAsync(stoppingToken);
+        Trim("has started");
         var gauge = new IdleTrimGauge(window, Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
         using var timer = new PeriodicTimer(window, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             if (!gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes())) continue;
-            var before = GC.GetGCMemoryInfo().TotalCommittedBytes;
-            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            TrimNativeHeap();
+            Trim("is quiet");
             // Allocations made by the collection's own bookkeeping do not count as the next activity.
             gauge.Trimmed(GC.GetTotalAllocatedBytes());
-            logger.LogDebug("The server is quiet: the garbage collector's committed memory went from {Before} to {After} bytes",
-                before, GC.GetGCMemoryInfo().TotalCommittedBytes);
         }
+    }
+
+    private async Task WhenStartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        await using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            await started.Task;
+        }
+    }
+
+    private void Trim(string why)
+    {
+        var before = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        TrimNativeHeap();
+        logger.LogDebug("The server {Why}: the garbage collector's committed memory went from {Before} to {After} bytes",
+            why, before, GC.GetGCMemoryInfo().TotalCommittedBytes);
     }
 
     /// <summary>glibc's <c>malloc_trim</c>: the C heap's free pages go back to the system.</summary>

@@ -137,12 +137,16 @@ public static class ServerSetup
             server.WorkerCount = Math.Max(2, Environment.ProcessorCount);
             server.SchedulePollingInterval = settings.RetryPollInterval;
         });
+        // The forge-status queue's own workers, so that commit statuses never wait behind runs' jobs. Only workers: the
+        // storage-wide processes (delayed and recurring schedulers, expiration, counters, PostgreSQL's renewal of fetched
+        // jobs' invisibility, which tracks every job fetched through the one storage) run once, in the server above; a
+        // second set only contended for the same locks (wake-ups at idle, docs/performance.md).
         services.AddHangfireServer(server =>
         {
             server.ServerName = $"{Environment.MachineName}:{ForgeStatusDelivery.Queue}";
             server.Queues = [ForgeStatusDelivery.Queue];
             server.WorkerCount = 2;
-            server.SchedulePollingInterval = settings.RetryPollInterval;
+            server.IsLightweightServer = true;
         });
 
         // Start-up recovery first, then the embedded agent.

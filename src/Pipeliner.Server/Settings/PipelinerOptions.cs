@@ -43,7 +43,7 @@ public sealed class PipelinerOptions
     public TimeSpan RetryPollInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     [Description("How long the server must be quiet (under 2 % of a core) before it gives back the memory its garbage collector kept " +
-                 "(one compacting collection, after activity only); 0 turns it off.")]
+                 "(one compacting collection, after activity only; and once as soon as the server has started); 0 turns both off.")]
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "must be between 00:00:00 and 1.00:00:00")]
     public TimeSpan IdleMemoryTrim { get; set; } = TimeSpan.FromSeconds(10);
 

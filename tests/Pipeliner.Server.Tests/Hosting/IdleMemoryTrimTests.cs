@@ -1,7 +1,10 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeliner.Server.Hosting;
 using Pipeliner.Server.Settings;
+using Pipeliner.Server.Tests.Support;
 
 namespace Pipeliner.Server.Tests.Hosting;
 
@@ -51,7 +54,7 @@ public class IdleMemoryTrimTests
     [Fact]
     public async Task ExecuteAsync_DoesNothing_WhenTurnedOff()
     {
-        var trim = new IdleMemoryTrim(Options.Create(new PipelinerOptions { IdleMemoryTrim = TimeSpan.Zero }),
+        var trim = new IdleMemoryTrim(Options.Create(new PipelinerOptions { IdleMemoryTrim = TimeSpan.Zero }), new StartedLifetime(),
             TimeProvider.System, NullLogger<IdleMemoryTrim>.Instance);
 
         await trim.StartAsync(CancellationToken.None);
@@ -63,10 +66,60 @@ public class IdleMemoryTrimTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_TrimsOnce_WhenTheServerHasStarted()
+    {
+        var lifetime = new StartedLifetime();
+        var log = new TrimLog();
+        // A window far longer than the test: only the trim at start can happen.
+        var trim = new IdleMemoryTrim(Options.Create(new PipelinerOptions { IdleMemoryTrim = TimeSpan.FromHours(1) }), lifetime,
+            TimeProvider.System, log);
+        await trim.StartAsync(CancellationToken.None);
+        await Task.Delay(200);
+        Assert.Empty(log.Messages);
+
+        lifetime.Start();
+
+        var messages = await Poll.UntilAsync(() => Task.FromResult(log.Messages.ToList()), m => m.Count > 0, "the trim at start", TimeSpan.FromSeconds(30));
+        Assert.StartsWith("The server has started: the garbage collector's committed memory went from", Assert.Single(messages), StringComparison.Ordinal);
+        await trim.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public void Validate_NamesTheSetting_WhenTheWindowIsNegative()
     {
         var result = new PipelinerOptionsValidator().Validate(null, new PipelinerOptions { IdleMemoryTrim = TimeSpan.FromSeconds(-1) });
 
         Assert.Contains(result.Failures ?? [], failure => failure.StartsWith("Pipeliner:IdleMemoryTrim", StringComparison.Ordinal));
     }
+}
+
+file sealed class StartedLifetime : IHostApplicationLifetime
+{
+    private readonly CancellationTokenSource _started = new();
+
+    public CancellationToken ApplicationStarted => _started.Token;
+
+    public CancellationToken ApplicationStopping => CancellationToken.None;
+
+    public CancellationToken ApplicationStopped => CancellationToken.None;
+
+    public void Start() => _started.Cancel();
+
+    public void StopApplication()
+    {
+    }
+}
+
+file sealed class TrimLog : ILogger<IdleMemoryTrim>
+{
+    public System.Collections.Concurrent.ConcurrentQueue<string> Queue { get; } = new();
+
+    public IReadOnlyCollection<string> Messages => Queue;
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Queue.Enqueue(formatter(state, exception));
 }
