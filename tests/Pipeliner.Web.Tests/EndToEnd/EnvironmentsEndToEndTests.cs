@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Pipeliner.Web.Tests.Support;
 
@@ -89,6 +90,10 @@ public sealed class EnvironmentsEndToEndTests(DashboardWorld world) : IDisposabl
         var jobRow = page.GetByRole(AriaRole.Region, new() { Name = "Artifacts of package" }).GetByRole(AriaRole.Row, new() { Name = $"Artifact {artifactName}" });
         await jobRow.GetByText(sha256).WaitForAsync();
         Assert.Equal($"{size} bytes", await jobRow.Locator($"td[title='{size} bytes']").GetAttributeAsync("title"));
+        // Its resource trends measure it against its limits: here the default timeout of an hour.
+        await page.GetByRole(AriaRole.Region, new() { Name = "Resource trends" })
+            .GetByRole(AriaRole.Img, new() { NameRegex = new Regex(@"^Duration over the last 1 attempts: latest \S+, highest \S+, limit 1h 00m \(0 % at the highest\)$") })
+            .WaitForAsync();
         await DashboardWorld.ScreenshotAsync(page, "artifacts-job");
         var jobDownload = await page.RunAndWaitForDownloadAsync(() => jobRow.GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync());
         Assert.Equal(sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(await jobDownload.PathAsync()))));
