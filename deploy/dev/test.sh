@@ -55,4 +55,8 @@ awk '/^[[:space:]]+Failed [A-Za-z_][A-Za-z0-9_]*\./ { shown = 0; printing = 1 }
      /^[[:space:]]+(Passed|Skipped) [A-Za-z_][A-Za-z0-9_]*\./ { printing = 0 }
      printing && shown < 25 { print; shown++ }' "$output" | head -300 || true
 rm -f "$output"
+# The browser tests' screenshots (desktop and phone widths), kept as the run's test artifacts.
+if [[ -d artifacts/screenshots ]]; then
+    echo "=== screenshots: $(find artifacts/screenshots -name '*.png' | wc -l) in $(pwd)/artifacts/screenshots/"
+fi
 exit "$status"

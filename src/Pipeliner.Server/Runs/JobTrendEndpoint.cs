@@ -14,13 +14,19 @@ public sealed record JobTrendPoint(
     long RunId, int Number, string? Branch, int Attempt, string Status, DateTimeOffset StartedAt, double? DurationSeconds,
     long? PeakMemoryBytes, long? CpuTimeMs);
 
+/// <summary>What the job may use, as its newest run in the trend planned it (the pipeline's or the server's defaults).</summary>
+/// <param name="MemoryBytes">Its container's memory limit; null: unlimited.</param>
+/// <param name="TimeoutSeconds">Its timeout.</param>
+public sealed record JobTrendLimits(long? MemoryBytes, double TimeoutSeconds);
+
 /// <param name="Points">Oldest first, so that a chart reads left to right.</param>
-public sealed record JobTrendResponse(string Project, string Job, string? Branch, IReadOnlyList<JobTrendPoint> Points);
+/// <param name="Limits">The limits the job ran under in the newest point's run; null without points.</param>
+public sealed record JobTrendResponse(string Project, string Job, string? Branch, IReadOnlyList<JobTrendPoint> Points, JobTrendLimits? Limits);
 
 /// <summary>
 /// <c>GET /api/projects/{project}/jobs/{job}/trend?branch=&amp;limit=</c> (read): the duration, peak memory and CPU time of a
-/// job's finished attempts over its most recent runs (<c>limit</c> attempts, 20 unless given, at most 100), so that a job
-/// that slowly grows is seen before it hits its limit.
+/// job's finished attempts over its most recent runs (<c>limit</c> attempts, 20 unless given, at most 100), with the
+/// memory limit and timeout it runs under, so that a job that slowly grows is seen before it hits its limit.
 /// </summary>
 public static class JobTrendEndpoint
 {
@@ -55,9 +61,19 @@ public static class JobTrendEndpoint
                 })
             .Take(limit ?? DefaultLimit)
             .ToListAsync(cancellationToken);
+        var limits = points.Count == 0 ? null : await LimitsAsync(db, points[0].RunId, job, cancellationToken);
         points.Reverse();
         return TypedResults.Ok(new JobTrendResponse(project, job, branch, points.Select(p => new JobTrendPoint(
             p.RunId, p.RunNumber, p.Branch, p.Attempt, p.Status, p.StartedAt, RunResponseMapping.Seconds(p.StartedAt, p.FinishedAt),
-            p.PeakMemoryBytes, p.CpuTimeMs)).ToList()));
+            p.PeakMemoryBytes, p.CpuTimeMs)).ToList(), limits));
+    }
+
+    /// <summary>The job's memory limit and timeout in the run's stored plan, so that a chart shows how close it comes.</summary>
+    private static async Task<JobTrendLimits?> LimitsAsync(PipelinerDbContext db, long runId, string job, CancellationToken cancellationToken)
+    {
+        var json = await db.Runs.Where(r => r.Id == runId).Select(r => r.PlanJson).FirstOrDefaultAsync(cancellationToken);
+        if (json is null) return null;
+        var spec = PlanJson.Deserialize(json).Jobs.FirstOrDefault(j => j.Id == job)?.Spec;
+        return spec is null ? null : new JobTrendLimits(spec.Resources.Memory?.Bytes, spec.Timeout.TotalSeconds);
     }
 }

@@ -45,6 +45,23 @@ public abstract class SessionEndpointsTests<TApp>(TApp app) : IClassFixture<TApp
     }
 
     [Fact]
+    public async Task SignIn_SetsSecureCookiesThatWorkOverHttps_WhenTheServerIsReachedOverHttps()
+    {
+        var name = await app.CreateUserWithPasswordAsync(Role.Developer, "tls");
+        using var browser = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+        {
+            BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true,
+        });
+
+        using var response = await browser.PostSessionAsync(name, SessionApi.Password);
+
+        await Api.ExpectAsync(response, HttpStatusCode.NoContent);
+        Assert.All([SessionApi.CookieOf(response, SessionCookies.SessionName)!, SessionApi.CookieOf(response, SessionCookies.CsrfName)!],
+            cookie => Assert.True(cookie.Has("secure"), $"{cookie.Name} is not Secure over https"));
+        Assert.Equal(name, (await browser.MeAsync()).GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task SignIn_SetsCookiesThatExpireAfterRememberFor_WhenKeepMeSignedInIsAsked()
     {
         var name = await app.CreateUserWithPasswordAsync(Role.Viewer, "kept");

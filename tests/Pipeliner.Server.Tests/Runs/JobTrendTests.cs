@@ -7,7 +7,7 @@ namespace Pipeliner.Server.Tests.Runs;
 
 /// <summary>
 /// <c>GET /api/projects/{project}/jobs/{job}/trend</c>: a job's duration, peak memory and CPU time over its recent runs,
-/// measured by the embedded agent on the real Docker engine and stored per attempt.
+/// measured by the embedded agent on the real Docker engine and stored per attempt, and the limits it runs under.
 /// </summary>
 public class JobTrendTests(AppWithAgent app) : IClassFixture<AppWithAgent>
 {
@@ -23,6 +23,8 @@ public class JobTrendTests(AppWithAgent app) : IClassFixture<AppWithAgent>
           quick:
             stage: test
             image: alpine:3
+            timeout: 5m
+            resources: { memory: 256Mi }
             script: ["true"]
         """;
 
@@ -55,6 +57,12 @@ public class JobTrendTests(AppWithAgent app) : IClassFixture<AppWithAgent>
         }
 
         Assert.Equal(attempt.CpuTimeMs, points[1].GetProperty("cpuTimeMs").GetInt64());
+        // What the job may use, so that a chart shows how close it comes: its memory limit and timeout as planned. One
+        // that sets none runs under the defaults: the server's memory (Pipeliner:Limits:Memory, 4Gi) and an hour.
+        var limits = trend.GetProperty("limits");
+        Assert.Equal((4L << 30, 3600.0), (limits.GetProperty("memoryBytes").GetInt64(), limits.GetProperty("timeoutSeconds").GetDouble()));
+        var quick = (await admin.GetFromJsonAsync<JsonElement>($"/api/projects/{project}/jobs/quick/trend", Api.Json)).GetProperty("limits");
+        Assert.Equal((256L << 20, 300.0), (quick.GetProperty("memoryBytes").GetInt64(), quick.GetProperty("timeoutSeconds").GetDouble()));
 
         // The latest one only; another branch has none; an unknown job has no points.
         var latest = await admin.GetFromJsonAsync<JsonElement>($"/api/projects/{project}/jobs/stress/trend?limit=1", Api.Json);
@@ -63,6 +71,7 @@ public class JobTrendTests(AppWithAgent app) : IClassFixture<AppWithAgent>
         Assert.Equal(0, other.GetProperty("points").GetArrayLength());
         var none = await admin.GetFromJsonAsync<JsonElement>($"/api/projects/{project}/jobs/no-such-job/trend", Api.Json);
         Assert.Equal(0, none.GetProperty("points").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, none.GetProperty("limits").ValueKind);
     }
 
     [Fact]

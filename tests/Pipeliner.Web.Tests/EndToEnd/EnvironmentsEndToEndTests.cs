@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Pipeliner.Web.Tests.Support;
 
@@ -8,7 +9,7 @@ namespace Pipeliner.Web.Tests.EndToEnd;
 /// <summary>
 /// A release manager's day in Chromium: the rules of an environment set in the page, then a build promoted from DIT to QA
 /// after a dialog naming what goes where; prod is not offered, and the page says which rule refuses it; the run's
-/// artifacts are listed with their digests and download.
+/// artifacts are listed with their size and digest on the run's page and the job's, and download.
 /// </summary>
 [Collection(DashboardCollection.Name)]
 public sealed class EnvironmentsEndToEndTests(DashboardWorld world) : IDisposable
@@ -76,9 +77,27 @@ public sealed class EnvironmentsEndToEndTests(DashboardWorld world) : IDisposabl
         var sha256 = artifact.GetProperty("sha256").GetString()!;
         var row = page.GetByRole(AriaRole.Region, new() { Name = "Artifacts" }).GetByRole(AriaRole.Row, new() { Name = $"Artifact {artifactName}" });
         await row.GetByText(sha256).WaitForAsync();
+        var size = artifact.GetProperty("size").GetInt64();
+        Assert.Equal($"{size} bytes", await row.Locator($"td[title='{size} bytes']").GetAttributeAsync("title"));
+        await DashboardWorld.ScreenshotAsync(page, "artifacts");
         var download = await page.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync());
         Assert.Equal(artifactName, download.SuggestedFilename);
         Assert.Equal(sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(await download.PathAsync()))));
+
+        // The job's page lists the archives that job saved, with size and digest, and they download as well.
+        Assert.Equal("package", artifact.GetProperty("job").GetString());
+        await page.GotoAsync($"/projects/{Project}/runs/{number}/jobs/package");
+        var jobRow = page.GetByRole(AriaRole.Region, new() { Name = "Artifacts of package" }).GetByRole(AriaRole.Row, new() { Name = $"Artifact {artifactName}" });
+        await jobRow.GetByText(sha256).WaitForAsync();
+        Assert.Equal($"{size} bytes", await jobRow.Locator($"td[title='{size} bytes']").GetAttributeAsync("title"));
+        // Its resource trends measure it against its limits: here the default timeout of an hour.
+        await page.GetByRole(AriaRole.Region, new() { Name = "Resource trends" })
+            .GetByRole(AriaRole.Img, new() { NameRegex = new Regex(@"^Duration over the last 1 attempts: latest \S+, highest \S+, limit 1h 00m \(0 % at the highest\)$") })
+            .WaitForAsync();
+        await DashboardWorld.ScreenshotAsync(page, "artifacts-job");
+        var jobDownload = await page.RunAndWaitForDownloadAsync(() => jobRow.GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync());
+        Assert.Equal(sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(await jobDownload.PathAsync()))));
+        await page.GotoAsync($"/projects/{Project}/runs/{number}");
 
         // On a phone: the artifact downloads, and the promotion dialog names the same things (canceled here).
         var phone = await world.NewPageAsync(390, 844);

@@ -8,7 +8,8 @@ namespace Pipeliner.Web.Tests.EndToEnd;
 
 /// <summary>
 /// An admin sets a project up without curl: registers it in the page, gives the forge the webhook URL and secret the
-/// page shows (a signed delivery with that secret is accepted), changes its settings, manages its secrets, and deletes it.
+/// page shows, copied with its buttons (a signed delivery with that secret is accepted), changes its settings, manages its
+/// secrets, and deletes it.
 /// </summary>
 [Collection(DashboardCollection.Name)]
 public sealed class ProjectSetupEndToEndTests(DashboardWorld world) : IDisposable
@@ -44,6 +45,16 @@ public sealed class ProjectSetupEndToEndTests(DashboardWorld world) : IDisposabl
         Assert.Equal(secret, await setup.GetByLabel("Webhook secret", new() { Exact = true }).InputValueAsync());
         await setup.GetByText("Content type: application/json").WaitForAsync();
         await DashboardWorld.ScreenshotAsync(page, "project-created");
+
+        // Both copy to the clipboard with their buttons.
+        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        await page.BringToFrontAsync();
+        await setup.GetByRole(AriaRole.Button, new() { Name = "Copy webhook url" }).ClickAsync();
+        await Assertions.Expect(setup.GetByText("Copied.", new() { Exact = true })).ToHaveCountAsync(1);
+        Assert.Equal(webhookUrl, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        await setup.GetByRole(AriaRole.Button, new() { Name = "Copy webhook secret" }).ClickAsync();
+        await Assertions.Expect(setup.GetByText("Copied.", new() { Exact = true })).ToHaveCountAsync(2);
+        Assert.Equal(secret, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
 
         // The forge, given that secret, is heard; with another one it is refused.
         using (var ping = await world.DeliverAsync(Project, "ping", """{"zen":"Keep it simple.","hook_id":1,"repository":{"full_name":"example/shop"}}""", secret))

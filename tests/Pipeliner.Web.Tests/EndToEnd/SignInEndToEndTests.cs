@@ -10,7 +10,7 @@ namespace Pipeliner.Web.Tests.EndToEnd;
 /// <summary>
 /// Signing in in Chromium against the real server: with a password an admin set on the Users page (the deep link,
 /// its #L9 included, survives), with single sign-on through a real OpenID Connect provider, a forged write refused,
-/// the session shared by a new tab, and signing out ending it on the server.
+/// the session shared by a new tab, a user changing their own password, and signing out ending it on the server.
 /// </summary>
 [Collection(DashboardCollection.Name)]
 public sealed class SignInEndToEndTests(DashboardWorld world)
@@ -123,6 +123,37 @@ public sealed class SignInEndToEndTests(DashboardWorld world)
         Assert.Equal(HttpStatusCode.Unauthorized, (await replay.GetAsync($"/api/projects/{DashboardWorld.Project}")).StatusCode);
         var me = JsonDocument.Parse(await replay.GetStringAsync("/api/me")).RootElement;
         Assert.Equal(JsonValueKind.Null, me.GetProperty("name").ValueKind);
+    }
+
+    [Fact]
+    public async Task ChangeOwnPassword_OnTheAccountPage_KeepsThisSession_AndOnlyTheNewPasswordSignsIn()
+    {
+        const string newPassword = "carla's even longer passphrase";
+        var user = await CreateUserWithPasswordAsync("carla", "developer");
+        var page = await NewSignedOutPageAsync(width: 390, height: 844);
+        await page.GotoAsync("/sign-in?next=%2Faccount");
+        await SignInAsync(page, user, Password, remember: false);
+        await DashboardWorld.ExpectUrlAsync(page, new Regex("/account$"));
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "Change password" });
+
+        // A wrong current password is refused under its field, and nothing changes.
+        await form.GetByLabel("Current password").FillAsync("not my password at all");
+        await form.GetByLabel("New password", new() { Exact = true }).FillAsync(newPassword);
+        await form.GetByLabel("New password again").FillAsync(newPassword);
+        await form.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await form.Locator(".field-error").First.WaitForAsync();
+
+        await form.GetByLabel("Current password").FillAsync(Password);
+        await form.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await form.GetByText("Your password is changed.").WaitForAsync();
+        await DashboardWorld.ScreenshotAsync(page, "account-password-changed-phone");
+
+        // This session goes on; the old password no longer signs in, the new one does.
+        await page.ReloadAsync();
+        await page.Locator(".who-name").GetByText(user).WaitForAsync();
+        using var browser = new HttpClient { BaseAddress = new Uri(world.Server.BaseUrl) };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.PostAsJsonAsync("/api/session", new { user, password = Password })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await browser.PostAsJsonAsync("/api/session", new { user, password = newPassword })).StatusCode);
     }
 
     [Fact]

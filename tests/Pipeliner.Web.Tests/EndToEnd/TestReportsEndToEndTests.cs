@@ -6,7 +6,7 @@ using Pipeliner.Web.Tests.Support;
 namespace Pipeliner.Web.Tests.EndToEnd;
 
 /// <summary>
-/// A reviewer reads a test report: the run page's summary and failing tests (expanded to a stack trace), then the pull
+/// A reviewer reads a test report: the run page's summary (counts and duration) and failing tests (expanded to a stack trace), then the pull
 /// request page telling new failures and findings from those already on the target branch; at desktop and phone widths.
 /// </summary>
 [Collection(DashboardCollection.Name)]
@@ -76,7 +76,8 @@ public sealed class TestReportsEndToEndTests(DashboardWorld world) : IDisposable
         await page.GotoAsync($"/projects/{Project}/runs/{number}");
         var tests = page.GetByRole(AriaRole.Region, new() { Name = "Tests" });
         await tests.GetByRole(AriaRole.Heading, new() { Name = "Tests: 2 of 5 tests failed" }).WaitForAsync();
-        await tests.GetByText("5 total · 1 failed · 1 errored · 1 skipped · 2 passed").WaitForAsync();
+        await tests.GetByText("5 total · 1 failed · 1 errored · 1 skipped · 2 passed · 4.2 s").WaitForAsync();
+        await tests.GetByRole(AriaRole.Heading, new() { Name = "unit: 2 of 5 tests failed · 1 skipped · 4.2 s" }).WaitForAsync();
         var rounds = tests.Locator("details", new() { HasText = "shop.CalcTest › rounds" });
         Assert.False(await rounds.Locator(".stack-trace").IsVisibleAsync());
         await rounds.Locator("summary").ClickAsync();

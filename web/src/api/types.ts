@@ -106,6 +106,8 @@ export interface JobTrend {
   branch: string | null;
   /** Oldest first. */
   points: JobTrendPoint[];
+  /** The memory limit (null: unlimited) and timeout the job ran under in the newest point's run; null without points. */
+  limits?: { memoryBytes: number | null; timeoutSeconds: number } | null;
 }
 
 export const forges = ["github", "gitlab", "gitea", "bitbucket"] as const;

@@ -2,6 +2,7 @@ import { api } from "../../api/client";
 import type { JobTestReport, JobTests } from "../../api/types";
 import { useAsync } from "../../hooks/useAsync";
 import { ErrorNotice } from "../common/Notice";
+import { formatDuration } from "../common/format";
 
 interface TestReportSectionProps {
   runId: number;
@@ -16,13 +17,28 @@ export function testsHeadline(total: number, failing: number): string {
   return failing === 0 ? `${plural(total, "test")} passed` : `${failing} of ${plural(total, "test")} failed`;
 }
 
-/** The run's test reports: the summary, and each job's failing tests, expandable to their stack trace. */
+/** How long a report's tests took: "4.2 s" under a minute, "3m 05s" beyond. */
+export function testsDuration(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms / 1000);
+}
+
+/**
+ * The run's test reports: the summary with the tests' duration, and each job's (its duration, its failing tests
+ * expandable to their stack trace). Each job's full report is read along: it holds the duration and the stack traces.
+ */
 export function TestReportSection({ runId, version }: TestReportSectionProps) {
-  const tests = useAsync(() => api.tests(runId), [runId, version]);
+  const tests = useAsync(async () => {
+    const run = await api.tests(runId);
+    // A job's full report that cannot be read leaves only its duration and stack traces out.
+    const details = await Promise.all(run.jobs.map((job) => api.jobTests(runId, job.job).catch(() => undefined)));
+    return { run, details };
+  }, [runId, version]);
   if (tests.error) return <ErrorNotice error={tests.error} />;
-  const data = tests.data;
+  const data = tests.data?.run;
   if (!data || data.jobs.length === 0) return null;
+  const details = tests.data?.details ?? [];
   const failing = data.failed + data.errored;
+  const durationMs = details.reduce((sum, detail) => sum + (detail?.durationMs ?? 0), 0);
 
   return (
     <section className="test-report" aria-label="Tests">
@@ -32,30 +48,26 @@ export function TestReportSection({ runId, version }: TestReportSectionProps) {
       <p className="muted test-counts">
         {data.total} total · {data.failed} failed · {data.errored} errored · {data.skipped} skipped ·{" "}
         {data.total - data.failed - data.errored - data.skipped} passed
+        {durationMs > 0 && <> · {testsDuration(durationMs)}</>}
       </p>
-      {data.jobs.map((job) => (
-        <JobTestsBlock key={job.job} runId={runId} job={job} version={version} />
+      {data.jobs.map((job, index) => (
+        <JobTestsBlock key={job.job} job={job} detail={details[index]} />
       ))}
     </section>
   );
 }
 
-function JobTestsBlock({ runId, job, version }: { runId: number; job: JobTests; version: string }) {
+function JobTestsBlock({ job, detail }: { job: JobTests; detail: JobTestReport | undefined }) {
   const failing = job.failed + job.errored;
-  // The stack traces come with the job's full report, read only for a job with failures.
-  const detail = useAsync(
-    () => (failing > 0 ? api.jobTests(runId, job.job) : Promise.resolve<JobTestReport | undefined>(undefined)),
-    [runId, job.job, failing, version],
-  );
-  const traces = detail.data?.failures ?? [];
+  const traces = detail?.failures ?? [];
   return (
     <div className="job-tests" aria-label={`Tests of ${job.job}`}>
       <h3>
         {job.job}: {testsHeadline(job.total, failing)}
         {job.skipped > 0 && <span className="muted"> · {job.skipped} skipped</span>}
-        {detail.data && detail.data.durationMs > 0 && <span className="muted"> · {(detail.data.durationMs / 1000).toFixed(1)} s</span>}
+        {detail && detail.durationMs > 0 && <span className="muted"> · {testsDuration(detail.durationMs)}</span>}
       </h3>
-      {detail.data?.problems.map((problem) => (
+      {detail?.problems.map((problem) => (
         <p key={problem} className="notice hint">
           Left out: {problem}
         </p>

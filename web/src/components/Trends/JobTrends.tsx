@@ -17,7 +17,7 @@ const formatCpu = (ms: number) => formatDuration(ms / 1000);
 
 /**
  * Resource trends of a job: its duration, peak memory and CPU time over its recent finished attempts (every branch),
- * so that a job that slowly grows is seen before it hits its limit.
+ * against its timeout and memory limit, so that a job that slowly grows is seen before it hits its limit.
  */
 export function JobTrends({ project, job, runId, attempt, refresh }: JobTrendsProps) {
   const { data, error } = useAsync((signal) => api.jobTrend(project, job, signal), [project, job, refresh]);
@@ -32,8 +32,8 @@ export function JobTrends({ project, job, runId, attempt, refresh }: JobTrendsPr
     }));
   return (
     <section className="job-trends" aria-label="Resource trends">
-      <TrendChart label="Duration" values={series((p) => p.durationSeconds)} format={formatDuration} />
-      <TrendChart label="Peak memory" values={series((p) => p.peakMemoryBytes)} format={formatBytesShort} />
+      <TrendChart label="Duration" values={series((p) => p.durationSeconds)} format={formatDuration} limit={data.limits?.timeoutSeconds} />
+      <TrendChart label="Peak memory" values={series((p) => p.peakMemoryBytes)} format={formatBytesShort} limit={data.limits?.memoryBytes} />
       <TrendChart label="CPU time" values={series((p) => p.cpuTimeMs)} format={formatCpu} />
     </section>
   );
