@@ -39,6 +39,8 @@ spec.loader.exec_module(sbs)
 
 QUERY_LOG = "--Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Information"
 REQUEST_LOG = "--Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics=Information"
+INTAKE_LOG = "--Logging:LogLevel:Pipeliner.Server.Webhooks.WebhookIntake=Debug"
+RUN_STORE_LOG = "--Logging:LogLevel:Pipeliner.Server.Webhooks.DeliveryProcessor=Debug"
 FINISHED_JOB = ("succeeded", "failed", "skipped", "canceled", "timed_out")
 
 
@@ -193,6 +195,14 @@ def phase_queue(work, args):
         lines = log_lines(server)[mark:]
         server_side = request_durations(lines, "/api/projects/q/runs")
         server_failures = request_durations(lines, "/api/runs/failures")
+        # IntakeTimings (WebhookIntake at Debug): the step that stores the delivery row, where a slow 202 waits.
+        stored = [float(m.group(1)) for m in map(re.compile(r"answered 202 in [\d.]+ ms: .*stored ([\d.]+) ms").search, lines) if m]
+        if stored:
+            out["stored_p50_ms"], out["stored_p95_ms"], out["stored_max_ms"] = statistics.median(stored), sbs.p95(stored), max(stored)
+        # Run creation's transaction (DeliveryProcessor at Debug; builds that log it): how long other writers waited for it.
+        holds = [float(m.group(1)) for m in map(re.compile(r"stored in ([\d.]+) ms \(the transaction").search, lines) if m]
+        if holds:
+            out["run_store_p50_ms"], out["run_store_p95_ms"], out["run_store_max_ms"] = statistics.median(holds), sbs.p95(holds), max(holds)
         slow = slow_commands(lines, 20)
         out["window_commands_20ms_or_more"] = len(slow)
         out["window_commands_150ms_or_more"] = sum(1 for ms, _ in slow if ms >= 150)
@@ -232,7 +242,7 @@ def phase_webhooks(work, args, backend):
     """--burst-runs signed push webhooks sent one after another while the runs execute: each 202 at the client and in
     the server (ASP.NET Core's request duration), and the database commands that took 20 ms or more meanwhile."""
     out = {"backend": backend, "load_start": sbs.load()}
-    server = start(work, backend, [REQUEST_LOG, QUERY_LOG])
+    server = start(work, backend, [REQUEST_LOG, QUERY_LOG, INTAKE_LOG, RUN_STORE_LOG])
     try:
         repo = server.project("bench", sbs.ONE_JOB)
         for i in range(3):
@@ -255,6 +265,14 @@ def phase_webhooks(work, args, backend):
         if hooks:
             out["server_p50_ms"], out["server_p95_ms"], out["server_max_ms"] = statistics.median(hooks), sbs.p95(hooks), max(hooks)
             out["server_over_20ms"] = sum(1 for h in hooks if h > 20)
+        # IntakeTimings (WebhookIntake at Debug): the step that stores the delivery row, where a slow 202 waits.
+        stored = [float(m.group(1)) for m in map(re.compile(r"answered 202 in [\d.]+ ms: .*stored ([\d.]+) ms").search, lines) if m]
+        if stored:
+            out["stored_p50_ms"], out["stored_p95_ms"], out["stored_max_ms"] = statistics.median(stored), sbs.p95(stored), max(stored)
+        # Run creation's transaction (DeliveryProcessor at Debug; builds that log it): how long other writers waited for it.
+        holds = [float(m.group(1)) for m in map(re.compile(r"stored in ([\d.]+) ms \(the transaction").search, lines) if m]
+        if holds:
+            out["run_store_p50_ms"], out["run_store_p95_ms"], out["run_store_max_ms"] = statistics.median(holds), sbs.p95(holds), max(holds)
         slow = slow_commands(lines, 20)
         out["commands_20ms_or_more"] = len(slow)
         out["commands_150ms_or_more"] = sum(1 for ms, _ in slow if ms >= 150)

@@ -18,8 +18,8 @@ namespace Pipeliner.Server.Runs;
 
 /// <summary>
 /// Turns a trigger into a run: brings the project's mirror up to the commit, reads the pipeline file there,
-/// validates and plans it (<see cref="PrepareAsync"/>, nothing stored yet), stores the run in one transaction
-/// (<see cref="StoreAsync"/>), then cancels older runs when the pipeline asks for it and starts it (<see cref="StartAsync"/>).
+/// validates it (<see cref="PrepareAsync"/>) and plans it (<see cref="Plan"/>), nothing stored yet, stores the run in one
+/// short transaction that only inserts (<see cref="StoreAsync"/>), then cancels older runs when the pipeline asks for it and starts it (<see cref="StartAsync"/>).
 /// </summary>
 public sealed class RunFactory(
     PipelinerDbContext db, WorkspacePreparer workspaces, RunCoordinator coordinator, ForgeStatusOutbox forgeStatuses, TimeProvider time,
@@ -29,11 +29,12 @@ public sealed class RunFactory(
     {
         var preparation = await PrepareAsync(project, trigger, cancellationToken);
         if (preparation is not RunPreparation.Ready ready) return ((RunPreparation.NoRun)preparation).Creation;
+        var planned = Plan(ready);
 
         StoredRun stored;
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        await using (var transaction = await BeginStoreAsync(cancellationToken))
         {
-            stored = await StoreAsync(ready, cancellationToken);
+            stored = await StoreAsync(planned, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
@@ -71,30 +72,55 @@ public sealed class RunFactory(
     }
 
     /// <summary>
-    /// Stores the run (an invalid one with its errors) with its number, plan and jobs. The caller holds a transaction
-    /// around it, so that a run is stored whole or not at all, and commits it before <see cref="StartAsync"/>.
+    /// Plans the run before anything is stored: the plan made and written to JSON (with a placeholder for the run's id,
+    /// <see cref="PlanTemplate"/>) and its job rows made, or an invalid pipeline's errors written, so that
+    /// <see cref="StoreAsync"/> only inserts while it holds the database's write lock.
     /// </summary>
-    public async Task<StoredRun> StoreAsync(RunPreparation.Ready ready, CancellationToken cancellationToken)
+    public PlannedRun Plan(RunPreparation.Ready ready)
     {
-        var (project, trigger, context, loaded) = ready;
-        if (loaded.Pipeline is null)
+        var (_, trigger, context, loaded) = ready;
+        if (loaded.Pipeline is null) return new PlannedRun(ready, null, [], ErrorsJson(loaded.Diagnostics), false);
+
+        var placeholder = PlanTemplate.NewPlaceholder();
+        var plan = WithVariables(PipelinePlanner.Plan(loaded.Pipeline, context with { RunId = placeholder }), trigger.Variables);
+        var jobs = RunStore.NewJobs(new Run(placeholder, plan, time.GetUtcNow()));
+        var cancelPrevious = loaded.Pipeline.Concurrency == ConcurrencyPolicy.CancelPrevious && context.Branch is not null;
+        return new PlannedRun(ready, PlanTemplate.Write(plan, placeholder), jobs, null, cancelPrevious);
+    }
+
+    /// <summary>
+    /// The transaction <see cref="StoreAsync"/> runs in. Without EF Core's savepoints around each save: a failure rolls
+    /// the whole transaction back, so they would only add statements while the write lock is held.
+    /// </summary>
+    public async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginStoreAsync(CancellationToken cancellationToken)
+    {
+        db.Database.AutoSavepointsEnabled = false;
+        return await db.Database.BeginTransactionAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores the planned run (an invalid one with its errors) with its number, plan and jobs: inserts only, nothing read
+    /// but the project's run number. The caller holds a transaction around it (<see cref="BeginStoreAsync"/>), so that a
+    /// run is stored whole or not at all, and commits it before <see cref="StartAsync"/>.
+    /// </summary>
+    public async Task<StoredRun> StoreAsync(PlannedRun planned, CancellationToken cancellationToken)
+    {
+        var (project, trigger, context, _) = planned.Ready;
+        if (planned.Plan is not { } plan)
         {
             var invalid = await ReserveAsync(project, trigger, context, RunStatus.Invalid, cancellationToken);
-            return await StoreInvalidAsync(project, invalid, loaded.Diagnostics, cancellationToken);
+            return await StoreInvalidAsync(project, invalid, planned.ErrorsJson!, cancellationToken);
         }
 
         var entity = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken);
-        // Planned and written to JSON once: the JSON is both what is stored and what the plan's size is measured by.
-        var plan = WithVariables(PipelinePlanner.Plan(loaded.Pipeline, context with { RunId = RunStore.RunKey(entity.Id) }), trigger.Variables);
-        var planJson = PlanJson.Serialize(plan);
-        if (PlanTooLarge(planJson) is { } tooLarge) return await StoreInvalidAsync(project, entity, [tooLarge], cancellationToken);
+        var key = RunStore.RunKey(entity.Id);
+        // The JSON is both what is stored and what the plan's size is measured by.
+        if (PlanTooLarge(plan.BytesFor(key)) is { } tooLarge) return await StoreInvalidAsync(project, entity, ErrorsJson([tooLarge]), cancellationToken);
 
-        var run = new Run(RunStore.RunKey(entity.Id), plan, entity.CreatedAt);
-        entity.PlanJson = planJson;
-        entity.Jobs = RunStore.NewJobs(run);
+        entity.PlanJson = plan.JsonFor(key);
+        entity.Jobs = [.. planned.Jobs];
         await db.SaveChangesAsync(cancellationToken);
-        var cancelPrevious = loaded.Pipeline.Concurrency == ConcurrencyPolicy.CancelPrevious && context.Branch is not null;
-        return new StoredRun(new RunCreation.Created(entity.Id), project, cancelPrevious ? entity : null, []);
+        return new StoredRun(new RunCreation.Created(entity.Id), project, planned.CancelsPrevious ? entity : null, []);
     }
 
     /// <summary>After the store is committed: reports an invalid run to the forge, or cancels older runs if asked and starts the new one.</summary>
@@ -145,12 +171,10 @@ public sealed class RunFactory(
     }
 
     /// <summary>The reserved run made invalid, with its errors; its one commit status staged.</summary>
-    private async Task<StoredRun> StoreInvalidAsync(
-        ProjectEntity project, RunEntity entity, IEnumerable<Core.Diagnostics.Diagnostic> diagnostics, CancellationToken cancellationToken)
+    private async Task<StoredRun> StoreInvalidAsync(ProjectEntity project, RunEntity entity, string errorsJson, CancellationToken cancellationToken)
     {
         entity.Status = RunStatus.Invalid.ToName();
-        entity.ErrorsJson = JsonSerializer.Serialize(
-            diagnostics.Select(d => new RunErrorResponse(d.Location.Line, d.Location.Column, d.Message)), JsonSerializerOptions.Web);
+        entity.ErrorsJson = errorsJson;
         entity.FinishedAt = entity.CreatedAt;
         // An invalid run never passes the coordinator: its one status is said here.
         var statuses = await forgeStatuses.StageAsync(project, entity, entity.CreatedAt);
@@ -173,18 +197,15 @@ public sealed class RunFactory(
     }
 
     /// <summary>The error saying so when the run's stored plan is larger than <c>Pipeliner:Limits:PlanBytes</c>; null otherwise.</summary>
-    private Core.Diagnostics.Diagnostic? PlanTooLarge(string planJson)
+    private Core.Diagnostics.Diagnostic? PlanTooLarge(long size)
     {
         var limit = options.Value.Limits.PlanBytes;
-        // A UTF-8 byte takes at least a char: most plans are measured by their length alone.
-        if (planJson.Length > limit) return TooLarge(System.Text.Encoding.UTF8.GetByteCount(planJson));
-        if (planJson.Length * 3L <= limit) return null;
-        var size = System.Text.Encoding.UTF8.GetByteCount(planJson);
-        return size <= limit ? null : TooLarge(size);
-
-        Core.Diagnostics.Diagnostic TooLarge(long size) => new(Core.Diagnostics.SourceLocation.Start,
+        return size <= limit ? null : new(Core.Diagnostics.SourceLocation.Start,
             $"the run's plan would take {new ByteSize(size)} to store; a run's plan holds at most {new ByteSize(limit)} (Pipeliner:Limits:PlanBytes): fewer jobs, shorter scripts or variables");
     }
+
+    private static string ErrorsJson(IEnumerable<Core.Diagnostics.Diagnostic> diagnostics) => JsonSerializer.Serialize(
+        diagnostics.Select(d => new RunErrorResponse(d.Location.Line, d.Location.Column, d.Message)), JsonSerializerOptions.Web);
 
     private static ExecutionPlan WithVariables(ExecutionPlan plan, IReadOnlyDictionary<string, string> variables)
     {

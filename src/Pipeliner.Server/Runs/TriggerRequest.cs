@@ -57,6 +57,15 @@ public abstract record RunPreparation
     public sealed record Ready(ProjectEntity Project, TriggerRequest Trigger, TriggerContext Context, PipelineLoadResult Loaded) : RunPreparation;
 }
 
+/// <summary>
+/// A run planned by <see cref="RunFactory.Plan"/>, before any transaction: the plan written to JSON with a placeholder for
+/// the run's id and its job rows (<see cref="Plan"/> and <see cref="Jobs"/>), or the errors of an invalid run
+/// (<see cref="Errors"/>, already in the JSON a run stores them as). Storing it only inserts.
+/// </summary>
+/// <param name="CancelsPrevious">The pipeline cancels older runs of its branch.</param>
+public sealed record PlannedRun(
+    RunPreparation.Ready Ready, PlanTemplate? Plan, IReadOnlyList<JobEntity> Jobs, string? ErrorsJson, bool CancelsPrevious);
+
 /// <summary>A run stored by <see cref="RunFactory.StoreAsync"/>, and what is left to do once the transaction is committed.</summary>
 /// <param name="CancelsOlderThan">The new run, when the pipeline cancels older runs of its branch.</param>
 /// <param name="Statuses">Commit statuses to send (an invalid run's).</param>

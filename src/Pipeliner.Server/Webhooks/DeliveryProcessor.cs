@@ -76,9 +76,12 @@ public sealed class DeliveryProcessor(
 
         var forgeEvent = JsonSerializer.Deserialize<ForgeEvent>(delivery.EventJson!, JsonSerializerOptions.Web)!;
         RunPreparation preparation;
+        PlannedRun? planned = null;
         try
         {
             preparation = await factory.PrepareAsync(project, ToTrigger(forgeEvent), lost);
+            // Planned before the transaction opens: while it is open, every other writer (the webhooks' intake too) waits.
+            if (preparation is RunPreparation.Ready ready) planned = factory.Plan(ready);
         }
         catch (Exception e) when (e is not OperationCanceledException || !lost.IsCancellationRequested)
         {
@@ -97,7 +100,7 @@ public sealed class DeliveryProcessor(
             if (await lease.SettleAsync(db, DeliveryOutcomes.NotTriggered, reason, null, lost))
                 logger.LogInformation("Delivery {Delivery} of {Project}: no run, {Reason}", delivery.DeliveryId, project.Name, reason);
         }
-        else if (await StoreRunAsync(lease, (RunPreparation.Ready)preparation, lost) is { } stored)
+        else if (await StoreRunAsync(lease, planned!, lost) is { } stored)
         {
             logger.LogInformation("Delivery {Delivery} of {Project}: {Creation}", delivery.DeliveryId, project.Name, stored.Creation);
             await factory.StartAsync(stored, CancellationToken.None);
@@ -107,13 +110,17 @@ public sealed class DeliveryProcessor(
             await schedules.SyncAsync(project.Id, CancellationToken.None);
     }
 
-    /// <summary>The run and the delivery's outcome in one transaction, after checking (and so locking) the claim.</summary>
+    /// <summary>
+    /// The planned run and the delivery's outcome in one transaction, after checking (and so locking) the claim: inserts
+    /// and updates only, so that the write lock is held as briefly as possible.
+    /// </summary>
     /// <returns>Null when the claim was lost: nothing was stored.</returns>
-    private async Task<StoredRun?> StoreRunAsync(DeliveryLease lease, RunPreparation.Ready ready, CancellationToken lost)
+    private async Task<StoredRun?> StoreRunAsync(DeliveryLease lease, PlannedRun planned, CancellationToken lost)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(lost);
+        var began = System.Diagnostics.Stopwatch.GetTimestamp();
+        await using var transaction = await factory.BeginStoreAsync(lost);
         if (!await lease.ExtendAsync(db, time.GetUtcNow(), lost)) return null;
-        var stored = await factory.StoreAsync(ready, lost);
+        var stored = await factory.StoreAsync(planned, lost);
         var (runId, message) = stored.Creation switch
         {
             RunCreation.Created created => (created.RunId, (string?)null),
@@ -122,6 +129,9 @@ public sealed class DeliveryProcessor(
         };
         await lease.SettleAsync(db, DeliveryOutcomes.Run, message, runId, lost);
         await transaction.CommitAsync(CancellationToken.None);
+        // Every other writer (a webhook's intake too) waits while this transaction is open: Debug shows how long it was.
+        logger.LogDebug("Delivery {Delivery}: run {Run} stored in {Milliseconds:0.0} ms (the transaction, its wait for the write lock included)",
+            lease.DeliveryId, runId, System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalMilliseconds);
         return stored;
     }
 

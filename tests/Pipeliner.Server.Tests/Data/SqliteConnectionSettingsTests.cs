@@ -50,10 +50,11 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
         _services.GetRequiredService<IHttpContextAccessor>().HttpContext = new DefaultHttpContext();
         try
         {
-            var (busyTimeout, synchronous) = await SettingsAsync();
+            var (busyTimeout, synchronous, autoCheckpoint) = await SettingsAsync();
 
             Assert.Equal(SqliteConnectionSettings.BusyTimeoutMilliseconds, busyTimeout);
             Assert.Equal(2, synchronous); // FULL
+            Assert.Equal(0, autoCheckpoint); // never checkpoints: the request's answer does not wait for one
         }
         finally
         {
@@ -64,10 +65,54 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
     [Fact]
     public async Task ConnectionOpened_LeavesTheFlushToTheNextCheckpoint_WhenBackgroundWorkWrites()
     {
-        var (busyTimeout, synchronous) = await SettingsAsync();
+        var (busyTimeout, synchronous, autoCheckpoint) = await SettingsAsync();
 
         Assert.Equal(SqliteConnectionSettings.BusyTimeoutMilliseconds, busyTimeout);
         Assert.Equal(1, synchronous); // NORMAL
+        Assert.Equal(SqliteConnectionSettings.AutoCheckpointPages, autoCheckpoint);
+    }
+
+    [Fact]
+    public async Task ConnectionOpened_CheckpointsAgain_WhenAConnectionARequestUsedIsReusedInTheBackground()
+    {
+        var accessor = _services.GetRequiredService<IHttpContextAccessor>();
+        accessor.HttpContext = new DefaultHttpContext();
+        try
+        {
+            Assert.Equal(0, (await SettingsAsync()).AutoCheckpoint);
+        }
+        finally
+        {
+            accessor.HttpContext = null;
+        }
+
+        // The pool hands the same native connection out again, now to background work.
+        Assert.Equal((SqliteConnectionSettings.AutoCheckpointPages, 1L), ((await SettingsAsync()).AutoCheckpoint, (await SettingsAsync()).Synchronous));
+    }
+
+    [Fact]
+    public async Task Commit_LeavesTheLogToTheBackground_WhenARequestsWriteMakesItLongerThanTheCheckpointThreshold()
+    {
+        var accessor = _services.GetRequiredService<IHttpContextAccessor>();
+        accessor.HttpContext = new DefaultHttpContext();
+        try
+        {
+            await using var scope = _services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+            await db.Database.OpenConnectionAsync();
+            var connection = db.Database.GetDbConnection();
+            await ExecuteAsync(connection, "CREATE TABLE \"Filler\" (\"Data\" BLOB)");
+            // 1,200 pages of 4 KiB in one commit of the request's connection: over SQLite's threshold of 1,000.
+            await ExecuteAsync(connection, "INSERT INTO \"Filler\" SELECT zeroblob(4000) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200) SELECT i FROM n)");
+
+            // Nothing was copied back into the database file: a checkpoint would have grown it by the commit's 4.7 MiB.
+            var size = new FileInfo(Path.Combine(_directory.Path, "pipeliner.db")).Length;
+            Assert.True(size < 1000 * 4096L, $"the request's commit checkpointed the log: pipeliner.db holds {size} bytes");
+        }
+        finally
+        {
+            accessor.HttpContext = null;
+        }
     }
 
     [Fact]
@@ -99,20 +144,21 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
         Assert.Equal(0, await write); // no project: nothing updated, but no SQLITE_BUSY either
     }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql)
+    private static async Task ExecuteAsync(System.Data.Common.DbConnection connection, string sql)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
     }
 
-    private async Task<(long BusyTimeout, long Synchronous)> SettingsAsync()
+    private async Task<(long BusyTimeout, long Synchronous, long AutoCheckpoint)> SettingsAsync()
     {
         await using var scope = _services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         await db.Database.OpenConnectionAsync();
         var connection = db.Database.GetDbConnection();
-        return (await ScalarAsync<long>(connection, "PRAGMA busy_timeout"), await ScalarAsync<long>(connection, "PRAGMA synchronous"));
+        return (await ScalarAsync<long>(connection, "PRAGMA busy_timeout"), await ScalarAsync<long>(connection, "PRAGMA synchronous"),
+            await ScalarAsync<long>(connection, "PRAGMA wal_autocheckpoint"));
     }
 
     private static async Task<T> ScalarAsync<T>(System.Data.Common.DbConnection connection, string sql)

@@ -24,6 +24,11 @@ namespace Pipeliner.Server.Data.Providers;
 /// In the write-ahead log both survive a crash of the server process, and the database stays consistent after a power
 /// loss, which can only take back the last background changes. The background writers hold the write lock for
 /// microseconds instead of a disk flush, so a request's write rarely waits for them.</item>
+/// <item><b>Who checkpoints</b> (<c>wal_autocheckpoint</c>, per connection): SQLite copies the log back into the
+/// database file (and flushes both) in the commit that finds the log longer than <see cref="AutoCheckpointPages"/>, on
+/// the committing connection after its write lock is released; that commit's caller waits for it. A request's connection
+/// never checkpoints (0), so a webhook's <c>202</c> never waits for one; the background writers, which commit all the
+/// time (run and job transitions, heartbeats, housekeeping), keep the log short at SQLite's default.</item>
 /// </list>
 /// </summary>
 public sealed class SqliteConnectionSettings(IHttpContextAccessor http) : DbConnectionInterceptor
@@ -31,8 +36,11 @@ public sealed class SqliteConnectionSettings(IHttpContextAccessor http) : DbConn
     /// <summary>As long as Microsoft.Data.Sqlite's own default command timeout: a write waits at most this long for the lock.</summary>
     public const int BusyTimeoutMilliseconds = 30_000;
 
-    private const string Durable = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL;";
-    private const string Background = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+    /// <summary>SQLite's default: a commit that leaves the log longer than this many pages checkpoints it.</summary>
+    public const int AutoCheckpointPages = 1000;
+
+    private const string Durable = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;";
+    private const string Background = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 1000;";
 
     // What each native connection (pooled, so opened many times) was last set to: the pragmas run only when that changes.
     private readonly ConditionalWeakTable<object, string> _applied = new();

@@ -1,0 +1,171 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeliner.Core.Model;
+using Pipeliner.Server.Data;
+using Pipeliner.Server.Runs;
+using Pipeliner.Server.Tests.Support;
+
+namespace Pipeliner.Server.Tests.Runs;
+
+/// <summary>
+/// A run is planned before the transaction that stores it opens (<see cref="RunFactory.Plan"/>), and that transaction only
+/// inserts (<see cref="RunFactory.StoreAsync"/>): the stored plan still names the run's id everywhere, and an invalid
+/// pipeline or a plan too large still becomes an invalid run with its error.
+/// </summary>
+public abstract class RunCreationTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : PipelinerApp
+{
+    [Fact]
+    public async Task Trigger_StoresThePlanWithTheRunsId_InItsContextAndEveryJobsVariables()
+    {
+        using var client = app.Client();
+        var project = await client.CreateProjectAsync(app, app.NewRepository(Pipelines.BuildAndTest));
+
+        // Two runs: each plan names its own run, none the other's nor the placeholder it was planned with.
+        foreach (var id in new[] { await client.TriggerAsync(project), await client.TriggerAsync(project) })
+        {
+            var json = await app.WithDbAsync(db => db.Runs.Where(r => r.Id == id).Select(r => r.PlanJson).SingleAsync());
+            var plan = PlanJson.Deserialize(json!);
+            Assert.Equal(id.ToString(System.Globalization.CultureInfo.InvariantCulture), plan.Context.RunId);
+            Assert.Equal(["build", "test"], plan.Jobs.Select(j => j.Id));
+            Assert.All(plan.Jobs, job => Assert.Equal(plan.Context.RunId, job.Spec.Variables["PIPELINER_RUN_ID"]));
+            Assert.DoesNotContain("run-id-", json, StringComparison.Ordinal);
+            Assert.Equal(PlanJson.Serialize(plan), json);
+        }
+    }
+
+    [Fact]
+    public async Task StoreAsync_OnlyTakesANumberAndInserts_InsideItsTransaction()
+    {
+        using var client = app.Client();
+        var project = await client.CreateProjectAsync(app, app.NewRepository(Pipelines.BuildAndTest));
+        await using var scope = app.Services.CreateAsyncScope();
+        var recorder = new CommandRecorder();
+        await using var db = RecordedContext(scope.ServiceProvider, recorder);
+        var factory = ActivatorUtilities.CreateInstance<RunFactory>(scope.ServiceProvider, db);
+        var entity = await db.Projects.AsNoTracking().SingleAsync(p => p.Name == project);
+        var trigger = new TriggerRequest { Event = EventKind.Manual, Branch = "main", Trigger = "test" };
+
+        var ready = Assert.IsType<RunPreparation.Ready>(await factory.PrepareAsync(entity, trigger, CancellationToken.None));
+        var planned = factory.Plan(ready);
+        recorder.Commands.Clear();
+        StoredRun stored;
+        await using (var transaction = await factory.BeginStoreAsync(CancellationToken.None))
+        {
+            stored = await factory.StoreAsync(planned, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        var commands = recorder.Commands.ToList();
+        // The project's run number (read, then taken with a compare-and-swap), then the run, its two jobs and its plan,
+        // however the provider batches them: no savepoints, no other reads.
+        var statements = commands.SelectMany(Statements).ToList();
+        Assert.Equal(["SELECT", "UPDATE"], statements.Take(2));
+        Assert.Equal(["INSERT", "INSERT", "INSERT", "UPDATE"], statements.Skip(2).Order(StringComparer.Ordinal));
+        var runId = Assert.IsType<RunCreation.Created>(stored.Creation).RunId;
+        var run = await client.GetRunAsync(runId);
+        Assert.Equal("queued", run.Status);
+        Assert.Equal(["build", "test"], run.Jobs.Select(j => j.Id));
+        Assert.Equal(2, await app.WithDbAsync(d => d.Jobs.CountAsync(j => j.RunId == runId)));
+    }
+
+    [Fact]
+    public async Task Trigger_StoresTheInvalidRunWithItsErrors_WhenThePipelineIsInvalid()
+    {
+        using var client = app.Client();
+        var project = await client.CreateProjectAsync(app, app.NewRepository(Pipelines.Invalid));
+
+        var run = await client.GetRunAsync(await client.TriggerAsync(project));
+
+        Assert.Equal("invalid", run.Status);
+        Assert.NotEmpty(run.Errors!);
+        Assert.All(run.Errors!, error => Assert.True(error.Line >= 1, $"an error without its line: {error.Message}"));
+        Assert.Empty(run.Jobs);
+    }
+
+    /// <summary>The kind (first word) of each statement in one command EF Core sent.</summary>
+    private static IEnumerable<string> Statements(string sql) => sql
+        .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(statement => statement.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries)[0].ToUpperInvariant());
+
+    /// <summary>A context of the server's own kind and settings that also records the text of every command it sends.</summary>
+    private static PipelinerDbContext RecordedContext(IServiceProvider services, CommandRecorder recorder)
+    {
+        if (services.GetRequiredService<PipelinerDbContext>() is PostgresPipelinerDbContext)
+        {
+            return new PostgresPipelinerDbContext(new DbContextOptionsBuilder<PostgresPipelinerDbContext>(
+                services.GetRequiredService<DbContextOptions<PostgresPipelinerDbContext>>()).AddInterceptors(recorder).Options);
+        }
+
+        return new PipelinerDbContext(new DbContextOptionsBuilder<PipelinerDbContext>(
+            services.GetRequiredService<DbContextOptions<PipelinerDbContext>>()).AddInterceptors(recorder).Options);
+    }
+
+    /// <summary>Commands, and the savepoints EF Core makes through the transaction (not as commands), in order.</summary>
+    private sealed class CommandRecorder : DbCommandInterceptor, IDbTransactionInterceptor
+    {
+        public List<string> Commands { get; } = [];
+
+        InterceptionResult IDbTransactionInterceptor.CreatingSavepoint(
+            System.Data.Common.DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+        {
+            Commands.Add("SAVEPOINT");
+            return result;
+        }
+
+        ValueTask<InterceptionResult> IDbTransactionInterceptor.CreatingSavepointAsync(
+            System.Data.Common.DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken)
+        {
+            Commands.Add("SAVEPOINT");
+            return ValueTask.FromResult(result);
+        }
+
+        public override InterceptionResult<System.Data.Common.DbDataReader> ReaderExecuting(
+            System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<System.Data.Common.DbDataReader> result)
+        {
+            Commands.Add(command.CommandText);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<System.Data.Common.DbDataReader>> ReaderExecutingAsync(
+            System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<System.Data.Common.DbDataReader> result,
+            CancellationToken cancellationToken = default)
+        {
+            Commands.Add(command.CommandText);
+            return ValueTask.FromResult(result);
+        }
+
+        public override InterceptionResult<int> NonQueryExecuting(System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+        {
+            Commands.Add(command.CommandText);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+            System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            Commands.Add(command.CommandText);
+            return ValueTask.FromResult(result);
+        }
+
+        public override InterceptionResult<object> ScalarExecuting(System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+        {
+            Commands.Add(command.CommandText);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
+            System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+        {
+            Commands.Add(command.CommandText);
+            return ValueTask.FromResult(result);
+        }
+    }
+}
+
+/// <summary>The tests above on SQLite.</summary>
+public sealed class RunCreationTests(AppWithoutAgent app) : RunCreationTests<AppWithoutAgent>(app);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+[Trait("Database", "postgres")]
+public sealed class RunCreationOnPostgresTests(AppWithoutAgentOnPostgres app) : RunCreationTests<AppWithoutAgentOnPostgres>(app);
