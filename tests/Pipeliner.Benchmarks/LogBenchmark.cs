@@ -183,8 +183,15 @@ public static class LogBenchmark
     /// indexes and compresses them in the background; timed from the first append until every log is sealed.
     /// <code>dotnet run -c Release --project tests/Pipeliner.Benchmarks -- --logs-ingest [attempts=1000] [kb=100] [sqlite|postgres]</code>
     /// </summary>
-    public static async Task IngestWithSealingAsync(TextWriter output, int attempts, int kilobytes, string? postgres = null)
+    public static async Task IngestWithSealingAsync(TextWriter output, int attempts, int kilobytes, string? postgres = null, int warm = 0)
     {
+        if (warm > 0 && postgres is null)
+        {
+            // The same work on a few logs first, in a database of its own (JIT, tiering): its figures are printed, not the point.
+            output.WriteLine($"warm-up: {warm} logs");
+            await IngestWithSealingAsync(TextWriter.Null, warm, kilobytes);
+        }
+
         var root = Directory.CreateTempSubdirectory("pipeliner-logbench-").FullName;
         try
         {

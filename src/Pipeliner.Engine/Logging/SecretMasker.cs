@@ -42,6 +42,55 @@ public sealed class SecretMasker
         MaskedText.Replace(text, ranges, output);
     }
 
+    /// <summary>
+    /// Writes <paramref name="lines"/> (lines ending in line breaks) with every secret replaced into
+    /// <paramref name="output"/>: the same bytes as <see cref="MaskInto"/> line by line, but one search over all of them
+    /// for the lines a terminal shows as they are (no escape sequence or carriage return, nearly all): no form of a
+    /// secret holds a line break, so an occurrence never spans two lines. Only the other lines are looked at one by one.
+    /// </summary>
+    public void MaskLinesInto(ReadOnlySpan<byte> lines, IBufferWriter<byte> output)
+    {
+        if (IsEmpty)
+        {
+            output.Write(lines);
+            return;
+        }
+
+        var ranges = new List<ByteRange>();
+        AddMatches(lines, 0, ranges);
+        if (!TerminalText.IsPlain(lines))
+        {
+            // The search's finds count in the plain lines; each other line is looked at as MaskInto does.
+            var raw = ranges;
+            raw.Sort((a, b) => a.Start.CompareTo(b.Start));
+            ranges = [];
+            var found = new List<ByteRange>();
+            var next = 0;
+            for (var start = 0; start < lines.Length;)
+            {
+                var end = lines[start..].IndexOf((byte)'\n');
+                end = end < 0 ? lines.Length : start + end;
+                var line = lines[start..end];
+                var plain = TerminalText.IsPlain(line);
+                for (; next < raw.Count && raw[next].Start < end; next++)
+                {
+                    if (plain) ranges.Add(raw[next]);
+                }
+
+                if (!plain)
+                {
+                    found.Clear();
+                    FindInLine(line, found);
+                    foreach (var range in found) ranges.Add(new ByteRange(start + range.Start, start + range.End));
+                }
+
+                start = end + 1;
+            }
+        }
+
+        MaskedText.Replace(lines, ranges, output);
+    }
+
     public string Mask(string text)
     {
         if (IsEmpty) return text;

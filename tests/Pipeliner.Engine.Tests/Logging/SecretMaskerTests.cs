@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Pipeliner.Engine.Logging;
 
@@ -120,5 +121,41 @@ public sealed class SecretMaskerTests
     {
         var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(new string('x', offset) + secret));
         return encoded[((8 * offset + 5) / 6)..(8 * (offset + Encoding.UTF8.GetByteCount(secret)) / 6)];
+    }
+
+    [Fact]
+    public void MaskLinesInto_WritesWhatMaskIntoWritesLineByLine_WhenLinesMixPlainAndTerminalText()
+    {
+        var masker = new SecretMasker(["hunter2-xyz", "multi\nline-secret-part"]);
+        var random = new Random(7);
+        string[] pieces =
+        [
+            "hunter2-xyz", "hun\u001b[0mter2-xyz", "xxxxr2-xyz\rhunte", "line-secret-part", "\u001b[31mwarning\u001b[0m", "progress 50%\r",
+            "plain text ", "aHVudGVyMi14eXo=", "\u001b[", "hunter2-", "é ü ", "\r", "\u001b",
+        ];
+        for (var batch = 0; batch < 200; batch++)
+        {
+            var text = new StringBuilder();
+            for (var line = random.Next(1, 12); line > 0; line--)
+            {
+                for (var part = random.Next(0, 5); part > 0; part--) text.Append(pieces[random.Next(pieces.Length)]);
+                text.Append('\n');
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(text.ToString());
+            var expected = new ArrayBufferWriter<byte>();
+            for (var rest = bytes.AsSpan(); rest.Length > 0;)
+            {
+                var end = rest.IndexOf((byte)'\n');
+                masker.MaskInto(rest[..end], expected);
+                expected.Write("\n"u8);
+                rest = rest[(end + 1)..];
+            }
+
+            var actual = new ArrayBufferWriter<byte>();
+            masker.MaskLinesInto(bytes, actual);
+
+            Assert.Equal(Encoding.UTF8.GetString(expected.WrittenSpan), Encoding.UTF8.GetString(actual.WrittenSpan));
+        }
     }
 }

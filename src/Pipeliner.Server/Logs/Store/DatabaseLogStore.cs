@@ -47,23 +47,9 @@ public sealed class DatabaseLogStore(IServiceScopeFactory scopes, LogCompletions
         if (offset != received || bytes.Length == 0) return new LogAppendResult(offset == received, received, []);
         if (bytes.Span[^1] != (byte)'\n') throw new ArgumentException("a log batch must end at the end of a line");
 
-        var lines = new List<LogLine>();
-        var output = new ArrayBufferWriter<byte>(bytes.Length + 64);
-        var masked = new ArrayBufferWriter<byte>();
-        var rest = bytes.Span;
-        while (rest.Length > 0)
-        {
-            var end = rest.IndexOf((byte)'\n');
-            masked.ResetWrittenCount();
-            masker.MaskInto(rest[..end], masked);
-            output.Write(masked.WrittenSpan);
-            output.Write("\n"u8);
-            lines.Add(Parse(masked.WrittenSpan));
-            rest = rest[(end + 1)..];
-        }
-
+        var (masked, lines) = MaskedBatch.Of(bytes, masker);
         await EnsureAsync(db, log, cancellationToken);
-        if (!await AppendBytesAsync(db, log, output.WrittenMemory, received: bytes.Length, offset, cancellationToken))
+        if (!await AppendBytesAsync(db, log, masked, received: bytes.Length, offset, cancellationToken))
         {
             // Another replica stored a batch at this offset meanwhile (the agent resent it): say how much there is.
             var now = await LengthAsync(log, cancellationToken);
@@ -261,14 +247,4 @@ public sealed class DatabaseLogStore(IServiceScopeFactory scopes, LogCompletions
         buffer.Write("\n"u8);
     }
 
-    /// <summary>A stored line is <c>{timestamp} {text}</c>; one without a timestamp is kept whole.</summary>
-    private static LogLine Parse(ReadOnlySpan<byte> line)
-    {
-        var text = Encoding.UTF8.GetString(line);
-        return LogLineFormat.HasTimestamp(line) &&
-               DateTimeOffset.TryParse(text.AsSpan(0, LogLineFormat.TimestampLength - 1), CultureInfo.InvariantCulture,
-                   DateTimeStyles.AssumeUniversal, out var timestamp)
-            ? new LogLine(timestamp, text[(LogLineFormat.TimestampLength + 1)..])
-            : new LogLine(DateTimeOffset.UnixEpoch, text);
-    }
 }

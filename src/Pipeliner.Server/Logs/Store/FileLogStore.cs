@@ -59,26 +59,12 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         if (bytes.Span[^1] != (byte)'\n') throw new ArgumentException("a log batch must end at the end of a line");
         await ReopenAsync(log, cancellationToken);
 
-        var lines = new List<LogLine>();
-        var output = new ArrayBufferWriter<byte>(bytes.Length + 64);
-        var masked = new ArrayBufferWriter<byte>();
-        var rest = bytes.Span;
-        while (rest.Length > 0)
-        {
-            var end = rest.IndexOf((byte)'\n');
-            masked.ResetWrittenCount();
-            masker.MaskInto(rest[..end], masked);
-            output.Write(masked.WrittenSpan);
-            output.Write("\n"u8);
-            lines.Add(Parse(masked.WrittenSpan));
-            rest = rest[(end + 1)..];
-        }
-
+        var (masked, lines) = MaskedBatch.Of(bytes, masker);
         var path = PlainPath(log);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await using (var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
         {
-            await file.WriteAsync(output.WrittenMemory, cancellationToken);
+            await file.WriteAsync(masked, cancellationToken);
         }
 
         // Written after the lines: a batch cut short by a crash is sent again rather than lost.
@@ -235,17 +221,6 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
 
         File.Move(temporary, plain);
         File.Delete(compressed);
-    }
-
-    /// <summary>A stored line is <c>{timestamp} {text}</c>; one without a timestamp is kept whole.</summary>
-    private static LogLine Parse(ReadOnlySpan<byte> line)
-    {
-        var text = Encoding.UTF8.GetString(line);
-        return LogLineFormat.HasTimestamp(line) &&
-               DateTimeOffset.TryParse(text.AsSpan(0, LogLineFormat.TimestampLength - 1), CultureInfo.InvariantCulture,
-                   DateTimeStyles.AssumeUniversal, out var timestamp)
-            ? new LogLine(timestamp, text[(LogLineFormat.TimestampLength + 1)..])
-            : new LogLine(DateTimeOffset.UnixEpoch, text);
     }
 
     /// <summary>How much of a remote agent's log has arrived, kept beside it (<c>{attempt}.log.received</c>).</summary>

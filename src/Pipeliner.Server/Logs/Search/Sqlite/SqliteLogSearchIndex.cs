@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Pipeliner.Server.Logs.Store;
 
@@ -24,7 +25,7 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly ILogger<SqliteLogSearchIndex> _logger;
 
-    /// <summary>The writer's (under <see cref="_writer"/>).</summary>
+    /// <summary>The extracting thread's (under <see cref="_writer"/>).</summary>
     private readonly TrigramTokens _trigrams = new();
 
     private char[] _folded = new char[16 * 1024];
@@ -57,40 +58,103 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await OpenAsync(cancellationToken);
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            await using var addLog = Command(connection, """
-                INSERT INTO runs (run_id, next_seq) VALUES ($run, 0) ON CONFLICT (run_id) DO NOTHING;
-                INSERT INTO logs (run_id, job, attempt, path, project, branch, number, created) VALUES ($run, $job, $attempt, $path, $project, $branch, $number, $created);
-                SELECT last_insert_rowid();
-                SELECT next_seq FROM runs WHERE run_id = $run;
-                """);
-            await using var addChunk = Command(connection, """
-                INSERT INTO chunks (id, log_id, first_line, offset, length) VALUES ($id, $log, $line, $offset, $length);
-                INSERT INTO chunk_text (rowid, text) VALUES ($id, $text);
-                """);
-            await using var store = Command(connection, "UPDATE runs SET next_seq = $next WHERE run_id = $run");
-            var pending = new List<PendingChunk>();
-            var pendingChars = 0L;
-            foreach (var log in logs)
+            // Two threads: one reads the logs' pieces and finds their trigrams (Extract), this one writes them to SQLite
+            // (FTS5's insertions): on two cores the second half of sealing no longer waits for the first.
+            var pieces = Channel.CreateBounded<Extracted>(new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true });
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var extracting = Task.Run(() => ExtractAsync(logs, pieces.Writer, stop.Token), CancellationToken.None);
+            try
             {
-                await foreach (var chunk in AddAsync(connection, log, addLog, store, cancellationToken))
-                {
-                    pending.Add(chunk);
-                    pendingChars += chunk.Trigrams.Length;
-                    if (pendingChars < MaxPendingChars) continue;
-                    await WriteAsync(addChunk, pending, cancellationToken);
-                    pendingChars = 0;
-                }
+                await WriteAllAsync(pieces.Reader, extracting, cancellationToken);
             }
-
-            await WriteAsync(addChunk, pending, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            finally
+            {
+                await stop.CancelAsync();
+                await extracting.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
         finally
         {
             _writer.Release();
         }
+    }
+
+    /// <summary>What the extracting thread hands to the writing one: a log to record, then its pieces, then its end.</summary>
+    private sealed record Extracted(LogToIndex? Log, IndexChunk? Chunk, string? Trigrams);
+
+    /// <summary>Each log's pieces, folded to upper case and turned into the words of their distinct trigrams, in order.</summary>
+    private async Task ExtractAsync(IReadOnlyList<LogToIndex> logs, ChannelWriter<Extracted> pieces, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var log in logs)
+            {
+                await pieces.WriteAsync(new Extracted(log, null, null), cancellationToken);
+                await foreach (var chunk in log.Chunks.WithCancellation(cancellationToken))
+                {
+                    if (_folded.Length < chunk.Text.Length) _folded = new char[Math.Max(2 * _folded.Length, chunk.Text.Length)];
+                    var folded = chunk.Text.AsSpan().ToUpperInvariant(_folded);
+                    await pieces.WriteAsync(new Extracted(null, chunk with { Text = "" }, _trigrams.Of(_folded.AsSpan(0, folded))), cancellationToken);
+                }
+
+                await pieces.WriteAsync(new Extracted(null, null, null), cancellationToken);
+            }
+        }
+        finally
+        {
+            // Ends the writer's loop; a failure is rethrown where the writer awaits this task.
+            pieces.TryComplete();
+        }
+    }
+
+    /// <summary>Records each log (replacing what the index held for it) and writes its pieces, numbered, in one transaction.</summary>
+    /// <remarks>The extraction's failure (a log that cannot be read) is the write's: nothing is committed then.</remarks>
+    private async Task WriteAllAsync(ChannelReader<Extracted> pieces, Task extracting, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var addLog = Command(connection, """
+            INSERT INTO runs (run_id, next_seq) VALUES ($run, 0) ON CONFLICT (run_id) DO NOTHING;
+            INSERT INTO logs (run_id, job, attempt, path, project, branch, number, created) VALUES ($run, $job, $attempt, $path, $project, $branch, $number, $created);
+            SELECT last_insert_rowid();
+            SELECT next_seq FROM runs WHERE run_id = $run;
+            """);
+        await using var addChunk = Command(connection, """
+            INSERT INTO chunks (id, log_id, first_line, offset, length) VALUES ($id, $log, $line, $offset, $length);
+            INSERT INTO chunk_text (rowid, text) VALUES ($id, $text);
+            """);
+        await using var store = Command(connection, "UPDATE runs SET next_seq = $next WHERE run_id = $run");
+        var pending = new List<PendingChunk>();
+        var pendingChars = 0L;
+        LogRef? current = null;
+        long logId = 0, next = 0;
+        await foreach (var piece in pieces.ReadAllAsync(cancellationToken))
+        {
+            if (piece.Log is { } log)
+            {
+                current = log.Log.Log;
+                (logId, next) = await AddLogAsync(connection, log.Log, addLog, cancellationToken);
+            }
+            else if (piece.Chunk is { } chunk)
+            {
+                pending.Add(new PendingChunk(RowId(current!.RunId, next++), logId, chunk, piece.Trigrams!));
+                pendingChars += piece.Trigrams!.Length;
+                if (pendingChars < MaxPendingChars) continue;
+                await WriteAsync(addChunk, pending, cancellationToken);
+                pendingChars = 0;
+            }
+            else
+            {
+                store.Parameters.Clear();
+                store.Parameters.AddWithValue("$next", next);
+                store.Parameters.AddWithValue("$run", current!.RunId);
+                await Guard(() => store.ExecuteNonQueryAsync(cancellationToken));
+            }
+        }
+
+        await extracting;
+        await WriteAsync(addChunk, pending, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>A piece ready to be written: its row and the words of its trigrams.</summary>
@@ -128,34 +192,20 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
         pending.Clear();
     }
 
-    /// <summary>Records the log (replacing what the index held for it) and gives its pieces to write, numbered.</summary>
-    private async IAsyncEnumerable<PendingChunk> AddAsync(
-        SqliteConnection connection, LogToIndex log, SqliteCommand addLog, SqliteCommand store, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Records the log, replacing what the index held for it: its row's id and the run's next piece number.</summary>
+    private static async Task<(long LogId, long Next)> AddLogAsync(SqliteConnection connection, IndexedLog log, SqliteCommand addLog, CancellationToken cancellationToken)
     {
-        var reference = log.Log.Log;
+        var reference = log.Log;
         await RemoveAsync(connection, reference, cancellationToken);
         addLog.Parameters.Clear();
         Bind(addLog, reference);
         addLog.Parameters.AddWithValue("$path", reference.Path);
-        addLog.Parameters.AddWithValue("$project", log.Log.Project);
-        addLog.Parameters.AddWithValue("$branch", (object?)log.Log.Branch ?? DBNull.Value);
-        addLog.Parameters.AddWithValue("$number", log.Log.Number);
-        addLog.Parameters.AddWithValue("$created", log.Log.Created.UtcTicks);
-        long logId, next;
-        await using (var reader = await Guard(() => addLog.ExecuteReaderAsync(cancellationToken)))
-            (logId, next) = await AddedLogIds.ReadAsync(reader, cancellationToken);
-
-        await foreach (var chunk in log.Chunks.WithCancellation(cancellationToken))
-        {
-            if (_folded.Length < chunk.Text.Length) _folded = new char[Math.Max(2 * _folded.Length, chunk.Text.Length)];
-            var folded = chunk.Text.AsSpan().ToUpperInvariant(_folded);
-            yield return new PendingChunk(RowId(reference.RunId, next++), logId, chunk with { Text = "" }, _trigrams.Of(_folded.AsSpan(0, folded)));
-        }
-
-        store.Parameters.Clear();
-        store.Parameters.AddWithValue("$next", next);
-        store.Parameters.AddWithValue("$run", reference.RunId);
-        await store.ExecuteNonQueryAsync(cancellationToken);
+        addLog.Parameters.AddWithValue("$project", log.Project);
+        addLog.Parameters.AddWithValue("$branch", (object?)log.Branch ?? DBNull.Value);
+        addLog.Parameters.AddWithValue("$number", log.Number);
+        addLog.Parameters.AddWithValue("$created", log.Created.UtcTicks);
+        await using var reader = await Guard(() => addLog.ExecuteReaderAsync(cancellationToken));
+        return await AddedLogIds.ReadAsync(reader, cancellationToken);
     }
 
     public async Task RemoveAsync(LogRef log, CancellationToken cancellationToken)
