@@ -8,7 +8,6 @@ using Pipeliner.Server.Settings;
 WebApplication? app = null;
 try
 {
-    NativeHeap.LimitArenas();
     // The slim builder: CreateBuilder's defaults also load what this server never uses (Kestrel's QUIC transport, IIS
     // integration, the Debug and EventSource loggers); what it does use is added back in AddPipelinerHosting.
     var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
