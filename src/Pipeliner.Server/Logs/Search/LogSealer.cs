@@ -11,9 +11,10 @@ namespace Pipeliner.Server.Logs.Search;
 
 /// <summary>
 /// Makes final logs searchable and compact: each log whose attempt ended is indexed (its text as shown, the project's
-/// secrets masked) and then compressed. Logs arrive from <see cref="ILogStore.CompleteAsync"/> as attempts end; a
-/// catch-up pass at start and every <c>Logs:CatchUpInterval</c> takes any ended attempt not indexed yet (a restart, a
-/// lost attempt, a rebuilt index), so nothing depends on a notice arriving. Off the request path, one batch at a time:
+/// secrets masked) and compressed (as soon as the index has read it, while the index goes on with the next logs).
+/// Logs arrive from <see cref="ILogStore.CompleteAsync"/> as attempts end; a catch-up pass at start and every
+/// <c>Logs:CatchUpInterval</c> takes any ended attempt not indexed yet (a restart, a lost attempt, a rebuilt index), so
+/// nothing depends on a notice arriving. Off the request path, one batch at a time:
 /// the logs that ended while a batch was sealed (up to <see cref="MaxBatchLogs"/>) are indexed together, in one write.
 /// A damaged index is emptied and rebuilt from the logs.
 /// </summary>
@@ -240,35 +241,60 @@ public sealed class LogSealer(
 
         // A log whose run is gone is left as it is (neither indexed nor compressed).
         var sealable = logs.Except(missing).ToList();
-        if (missing.Count > 0)
+        // Each log is compressed as soon as the index has read it, while the index goes on with the others (a core each).
+        var compressions = new List<(LogRef Log, Task Done)>();
+        var compress = options.Value.Logs.CompressFinished;
+        try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-            var runIds = missing.Select(l => l.RunId).Distinct().ToList();
-            var runs = await db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id))
-                .Select(r => new { r.Id, r.ProjectId, Project = r.Project!.Name, r.Branch, r.Number, r.CreatedAt })
-                .ToDictionaryAsync(r => r.Id, cancellationToken);
-            var toIndex = new List<LogToIndex>();
-            foreach (var log in missing)
+            if (missing.Count > 0)
             {
-                if (!runs.TryGetValue(log.RunId, out var run)) continue;
-                var masker = await masking.ForProjectAsync(run.ProjectId, cancellationToken);
-                toIndex.Add(new LogToIndex(new IndexedLog(log, run.Project, run.Branch, run.Number, run.CreatedAt), ChunksAsync(log, masker, cancellationToken)));
-                sealable.Add(log);
-            }
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+                var runIds = missing.Select(l => l.RunId).Distinct().ToList();
+                var runs = await db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id))
+                    .Select(r => new { r.Id, r.ProjectId, Project = r.Project!.Name, r.Branch, r.Number, r.CreatedAt })
+                    .ToDictionaryAsync(r => r.Id, cancellationToken);
+                var toIndex = new List<LogToIndex>();
+                foreach (var log in missing)
+                {
+                    if (!runs.TryGetValue(log.RunId, out var run)) continue;
+                    var masker = await masking.ForProjectAsync(run.ProjectId, cancellationToken);
+                    toIndex.Add(new LogToIndex(new IndexedLog(log, run.Project, run.Branch, run.Number, run.CreatedAt),
+                        ChunksAsync(log, masker, compress ? compressions : null, cancellationToken, cancellationToken)));
+                    sealable.Add(log);
+                }
 
-            if (toIndex.Count > 0) await index.AddAsync(toIndex, cancellationToken);
+                if (toIndex.Count > 0) await index.AddAsync(toIndex, cancellationToken);
+            }
+        }
+        finally
+        {
+            // Also when indexing failed: nothing is left running (a compressed log is indexed from its compressed form later).
+            Task[] started;
+            lock (compressions) started = [.. compressions.Select(c => c.Done)];
+            await Task.WhenAll(started);
         }
 
-        if (!options.Value.Logs.CompressFinished) return;
-        foreach (var log in sealable) await store.CompressAsync(log, cancellationToken);
+        if (!compress) return;
+        foreach (var log in sealable.Except(compressions.Select(c => c.Log))) await store.CompressAsync(log, cancellationToken);
     }
 
-    /// <summary>The log's pieces, the log opened only when the index reads them (and closed when it is done).</summary>
-    private async IAsyncEnumerable<IndexChunk> ChunksAsync(LogRef log, SecretMasker masker, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The log's pieces, the log opened only when the index reads them (and closed when it is done); once read to its
+    /// end, the log's compression starts (added to <paramref name="compressions"/>; cancelled with <paramref name="sealing"/>,
+    /// not with the reading, which the index may stop as soon as it has read all).
+    /// </summary>
+    private async IAsyncEnumerable<IndexChunk> ChunksAsync(
+        LogRef log, SecretMasker masker, List<(LogRef Log, Task Done)>? compressions, CancellationToken sealing,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var content = store.OpenRead(log);
-        await foreach (var chunk in LogChunker.ChunksAsync(content, masker, index.LinesPerChunk, cancellationToken)) yield return chunk;
+        await using (var content = store.OpenRead(log))
+        {
+            await foreach (var chunk in LogChunker.ChunksAsync(content, masker, index.LinesPerChunk, cancellationToken)) yield return chunk;
+        }
+
+        if (compressions is null) yield break;
+        lock (compressions) compressions.Add((log, Task.Run(() => store.CompressAsync(log, sealing), CancellationToken.None)));
     }
 
     private async Task Guarded(Func<Task> action, string what)
