@@ -211,23 +211,26 @@ public sealed class LogPerformanceTests(DashboardWorld world, ITestOutputHelper 
     private static async Task<Marked> MarksAfterLoadAsync(IPage page)
     {
         await page.Locator(".log-line").First.WaitForAsync();
-        // Polled on a timer: Playwright's default polls on animation frames, which a busy or hidden page may not give.
-        try
+        // Polled from here, not in the page: a headless Chromium under load may hold back the page's frames and timers,
+        // which Playwright's in-page polling waits on.
+        const string BothMarks =
+            "performance.getEntriesByName('pipeliner:log-ready').length > 0 && performance.getEntriesByName('pipeliner:first-log-line').length > 0";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await page.EvaluateAsync<bool>(BothMarks))
         {
-            await page.WaitForFunctionAsync(
-                "performance.getEntriesByName('pipeliner:log-ready').length > 0 && performance.getEntriesByName('pipeliner:first-log-line').length > 0",
-                null, new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 100 });
-        }
-        catch (TimeoutException)
-        {
-            // Say which mark is missing and what the viewer shows, so that an intermittent stall can be told from a slow machine.
-            var state = await page.EvaluateAsync<string>(
-                "JSON.stringify({ marks: performance.getEntriesByType('mark').map(m => m.name), visibility: document.visibilityState, " +
-                "status: document.querySelector('.log-status')?.textContent, lines: document.querySelectorAll('.log-line').length, " +
-                "requests: performance.getEntriesByType('resource').filter(r => r.name.includes('/api/'))" +
-                ".map(r => ({ url: r.name.replace(location.origin, ''), start: Math.round(r.startTime), end: Math.round(r.responseEnd), bytes: r.transferSize })) })");
-            await DashboardWorld.ScreenshotAsync(page, "log-marks-missing");
-            throw new TimeoutException($"the log viewer did not set its marks within 60 s: {state}");
+            if (DateTime.UtcNow > deadline)
+            {
+                // Say which mark is missing and what the viewer shows, so that an intermittent stall can be told from a slow machine.
+                var state = await page.EvaluateAsync<string>(
+                    "JSON.stringify({ marks: performance.getEntriesByType('mark').map(m => m.name), visibility: document.visibilityState, " +
+                    "status: document.querySelector('.log-status')?.textContent, lines: document.querySelectorAll('.log-line').length, " +
+                    "requests: performance.getEntriesByType('resource').filter(r => r.name.includes('/api/'))" +
+                    ".map(r => ({ url: r.name.replace(location.origin, ''), start: Math.round(r.startTime), end: Math.round(r.responseEnd), bytes: r.transferSize })) })");
+                await DashboardWorld.ScreenshotAsync(page, "log-marks-missing");
+                throw new TimeoutException($"the log viewer did not set its marks within 60 s: {state}");
+            }
+
+            await Task.Delay(100);
         }
 
         return await page.EvaluateAsync<Marked>(Marks);

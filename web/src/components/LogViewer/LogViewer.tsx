@@ -2,7 +2,6 @@ import { useCallback, useEffect, useRef, useState, type FormEvent, type MouseEve
 import { api, type Client } from "../../api/client";
 import type { LogLineEvent } from "../../api/types";
 import type { Emitter } from "../../hooks/emitter";
-import { nextFrame } from "../../hooks/nextFrame";
 import { useLogDocument } from "../../hooks/useLogDocument";
 import { lineHash, parseLineHash } from "./lineHash";
 import { LogPager } from "./LogPager";
@@ -72,10 +71,10 @@ export function LogViewer({ runId, job, attempt, live, logLines, client = api, p
     setFollow(false);
   }, []);
 
-  // Marks for the performance figures: a task after the next frame runs once the first lines were painted (a browser
-  // that gives no frame, as a headless one under load sometimes does, still gets the mark at most 100 ms later).
+  // Marks for the performance figures: the first lines are in the page (set before the browser paints them, in the
+  // same task).
   const onFirstLines = useCallback(() => {
-    void nextFrame().then(() => performance.mark?.("pipeliner:first-log-line"));
+    performance.mark?.("pipeliner:first-log-line");
   }, []);
   useEffect(() => {
     if (phase === "ready") performance.mark?.("pipeliner:log-ready");

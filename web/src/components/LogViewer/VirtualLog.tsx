@@ -73,8 +73,10 @@ export function VirtualLog(props: VirtualLogProps) {
     measure();
   }, [scrollRequest, buffer, count, version, measure]);
 
+  // A layout effect: the first lines are in the page and this task goes on to paint them, with no wait for a frame or
+  // a timer (a headless browser under load may give neither for a long time).
   const { onFirstLines } = props;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (count > 0) onFirstLines?.();
   }, [count > 0, onFirstLines]); // eslint-disable-line react-hooks/exhaustive-deps
 
