@@ -116,7 +116,9 @@ public sealed class SharedReplicaStateTests : IDisposable
         Assert.All(replay.Where(e => e.Id is not null), e => Assert.True(e.Id > lastOnB, $"{e.Id} is not after {lastOnB}"));
         Assert.Equal(afterApproval.Where(e => e.Type == "log").Select(e => e.Data), replay.Where(e => e.Type == "log").Select(e => e.Data));
 
-        var shipped = await b.WaitForRunAsync(id, r => r.Job("ship").Status == "succeeded", "the approved job to succeed");
+        // The run ends at the coordinator's next advance after the job's end: wait for both.
+        var shipped = await b.WaitForRunAsync(id, r => r.Job("ship").Status == "succeeded" && r.Status is not ("running" or "queued"),
+            "the approved job to succeed and the run to end");
         Assert.Equal("succeeded", shipped.Status);
         Assert.DoesNotContain(" 500 ", replicaA.Output + replicaB.Output, StringComparison.Ordinal);
     }

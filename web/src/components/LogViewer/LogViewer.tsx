@@ -71,11 +71,7 @@ export function LogViewer({ runId, job, attempt, live, logLines, client = api, p
     setFollow(false);
   }, []);
 
-  // Marks for the performance figures: the first lines are in the page (set before the browser paints them, in the
-  // same task).
-  const onFirstLines = useCallback(() => {
-    performance.mark?.("pipeliner:first-log-line");
-  }, []);
+  // A mark for the performance figures (the first line's time is observed by the test itself).
   useEffect(() => {
     if (phase === "ready") performance.mark?.("pipeliner:log-ready");
   }, [phase]);
@@ -193,7 +189,6 @@ export function LogViewer({ runId, job, attempt, live, logLines, client = api, p
           showTime={showTime}
           scrollRequest={scrollRequest}
           onNumberClick={onNumberClick}
-          onFirstLines={onFirstLines}
         />
       )}
     </section>

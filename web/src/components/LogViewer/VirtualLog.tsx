@@ -27,7 +27,6 @@ interface VirtualLogProps {
   showTime: boolean;
   scrollRequest: ScrollRequest | null;
   onNumberClick: (line: number, event: MouseEvent<HTMLAnchorElement>) => void;
-  onFirstLines?: () => void;
 }
 
 /** The log's lines, only the visible window of them in the DOM; follows the end when asked to. */
@@ -72,13 +71,6 @@ export function VirtualLog(props: VirtualLogProps) {
     lastScrollTop.current = element.scrollTop;
     measure();
   }, [scrollRequest, buffer, count, version, measure]);
-
-  // A layout effect: the first lines are in the page and this task goes on to paint them, with no wait for a frame or
-  // a timer (a headless browser under load may give neither for a long time).
-  const { onFirstLines } = props;
-  useLayoutEffect(() => {
-    if (count > 0) onFirstLines?.();
-  }, [count > 0, onFirstLines]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const digits = String(buffer.firstLine + Math.max(count, 1) - 1).length;
   const rows = [];
