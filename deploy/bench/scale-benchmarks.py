@@ -143,6 +143,18 @@ def phase_perjob(work, args):
     return out
 
 
+def write_store_timings(lines, out):
+    """The intake's and run creation's times spent storing, from the server's Debug log lines, into out."""
+    # IntakeTimings (WebhookIntake at Debug): the step that stores the delivery row, where a slow 202 waits.
+    stored = [float(m.group(1)) for m in map(re.compile(r"answered 202 in [\d.]+ ms: .*stored ([\d.]+) ms").search, lines) if m]
+    if stored:
+        out["stored_p50_ms"], out["stored_p95_ms"], out["stored_max_ms"] = statistics.median(stored), sbs.p95(stored), max(stored)
+    # Run creation's transaction (DeliveryProcessor at Debug; builds that log it): how long other writers waited for it.
+    holds = [float(m.group(1)) for m in map(re.compile(r"stored in ([\d.]+) ms \(the transaction").search, lines) if m]
+    if holds:
+        out["run_store_p50_ms"], out["run_store_p95_ms"], out["run_store_max_ms"] = statistics.median(holds), sbs.p95(holds), max(holds)
+
+
 def request_durations(lines, path_prefix, method="GET"):
     pattern = re.compile(r"Request finished HTTP/\S+ " + method + r" https?://[^/\s]+(/\S*) - (\d+) .*?([\d.]+)ms")
     found = []
@@ -195,14 +207,7 @@ def phase_queue(work, args):
         lines = log_lines(server)[mark:]
         server_side = request_durations(lines, "/api/projects/q/runs")
         server_failures = request_durations(lines, "/api/runs/failures")
-        # IntakeTimings (WebhookIntake at Debug): the step that stores the delivery row, where a slow 202 waits.
-        stored = [float(m.group(1)) for m in map(re.compile(r"answered 202 in [\d.]+ ms: .*stored ([\d.]+) ms").search, lines) if m]
-        if stored:
-            out["stored_p50_ms"], out["stored_p95_ms"], out["stored_max_ms"] = statistics.median(stored), sbs.p95(stored), max(stored)
-        # Run creation's transaction (DeliveryProcessor at Debug; builds that log it): how long other writers waited for it.
-        holds = [float(m.group(1)) for m in map(re.compile(r"stored in ([\d.]+) ms \(the transaction").search, lines) if m]
-        if holds:
-            out["run_store_p50_ms"], out["run_store_p95_ms"], out["run_store_max_ms"] = statistics.median(holds), sbs.p95(holds), max(holds)
+        write_store_timings(lines, out)
         slow = slow_commands(lines, 20)
         out["window_commands_20ms_or_more"] = len(slow)
         out["window_commands_150ms_or_more"] = sum(1 for ms, _ in slow if ms >= 150)
@@ -265,14 +270,7 @@ def phase_webhooks(work, args, backend):
         if hooks:
             out["server_p50_ms"], out["server_p95_ms"], out["server_max_ms"] = statistics.median(hooks), sbs.p95(hooks), max(hooks)
             out["server_over_20ms"] = sum(1 for h in hooks if h > 20)
-        # IntakeTimings (WebhookIntake at Debug): the step that stores the delivery row, where a slow 202 waits.
-        stored = [float(m.group(1)) for m in map(re.compile(r"answered 202 in [\d.]+ ms: .*stored ([\d.]+) ms").search, lines) if m]
-        if stored:
-            out["stored_p50_ms"], out["stored_p95_ms"], out["stored_max_ms"] = statistics.median(stored), sbs.p95(stored), max(stored)
-        # Run creation's transaction (DeliveryProcessor at Debug; builds that log it): how long other writers waited for it.
-        holds = [float(m.group(1)) for m in map(re.compile(r"stored in ([\d.]+) ms \(the transaction").search, lines) if m]
-        if holds:
-            out["run_store_p50_ms"], out["run_store_p95_ms"], out["run_store_max_ms"] = statistics.median(holds), sbs.p95(holds), max(holds)
+        write_store_timings(lines, out)
         slow = slow_commands(lines, 20)
         out["commands_20ms_or_more"] = len(slow)
         out["commands_150ms_or_more"] = sum(1 for ms, _ in slow if ms >= 150)
