@@ -30,7 +30,7 @@ public sealed class ShellBackendTests : IAsyncLifetime
                 stage: main
                 image: alpine:3
                 resources: { workspace: 4Mi }
-                script: ["head -c 12582912 /dev/zero > big.bin", "sleep 60", "echo not-stopped"]
+                script: ["head -c 12582912 /dev/zero > big.bin", "sleep 300", "echo not-stopped"]
             """;
 
         var clock = Stopwatch.StartNew();
@@ -41,7 +41,7 @@ public sealed class ShellBackendTests : IAsyncLifetime
         Assert.Matches(@"^the workspace holds \d+(\.\d+)?Mi, more than its limit of 4Mi \(resources\.workspace\)$", attempt.Message);
         Assert.Contains($"pipeliner: {attempt.Message}: the job is stopped", _harness.LogText(run, "filler"));
         Assert.DoesNotContain("not-stopped", _harness.ScriptOutput(run, "filler"));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(50), $"the run took {clock.Elapsed}: the job was not stopped while it slept");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"the run took {clock.Elapsed}: the job was not stopped while it slept");
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class ShellBackendTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(yaml);
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the timeout took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"the timeout took {clock.Elapsed}: the script's sleep was waited for");
         Assert.Equal(JobStatus.TimedOut, run.Job("job").Status);
         var child = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), CultureInfo.InvariantCulture);
         await AssertProcessEndsAsync(child);
@@ -140,7 +140,7 @@ public sealed class ShellBackendTests : IAsyncLifetime
 
         var run = await _harness.RunAsync(yaml);
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the job took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(45), $"the job took {clock.Elapsed}: it waited for its timeout");
         Assert.Equal(JobStatus.Succeeded, run.Job("job").Status);
         Assert.Contains("started server", _harness.ScriptOutput(run, "job"));
         await AssertProcessEndsAsync(int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), CultureInfo.InvariantCulture));
