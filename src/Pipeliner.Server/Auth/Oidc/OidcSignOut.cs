@@ -42,8 +42,10 @@ public static class OidcSignOut
 
     /// <summary>
     /// The provider's <c>end_session_endpoint</c>, from its metadata (read once by the handler, then cached). OpenID
-    /// Connect's types are named only here, in a method that is never inlined and awaits no <c>Task</c> of theirs: the
-    /// endpoint above and its state machine do not load their assemblies into a server without single sign-on.
+    /// Connect's types are named only here, in a method that is never inlined, so the endpoint above does not load their
+    /// assemblies into a server without single sign-on. The reading is awaited as a plain <c>Task</c>: a
+    /// <c>TaskAwaiter&lt;OpenIdConnectConfiguration&gt;</c> in the state machine (a struct over their type) would load them
+    /// with it, and EF Core's search for migrations loads every type of this assembly at every start.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<string?> EndSessionEndpointAsync(IServiceProvider services, CancellationToken cancellationToken)
