@@ -91,23 +91,6 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ConnectionOpened_KeepsASmallPageCache_OnRequestAndBackgroundConnections()
-    {
-        var accessor = _services.GetRequiredService<IHttpContextAccessor>();
-        accessor.HttpContext = new DefaultHttpContext();
-        try
-        {
-            Assert.Equal(-SqliteConnectionSettings.CacheKibibytes, await CacheSizeAsync());
-        }
-        finally
-        {
-            accessor.HttpContext = null;
-        }
-
-        Assert.Equal(-SqliteConnectionSettings.CacheKibibytes, await CacheSizeAsync());
-    }
-
-    [Fact]
     public async Task Commit_LeavesTheLogToTheBackground_WhenARequestsWriteMakesItLongerThanTheCheckpointThreshold()
     {
         var accessor = _services.GetRequiredService<IHttpContextAccessor>();
@@ -176,14 +159,6 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
         var connection = db.Database.GetDbConnection();
         return (await ScalarAsync<long>(connection, "PRAGMA busy_timeout"), await ScalarAsync<long>(connection, "PRAGMA synchronous"),
             await ScalarAsync<long>(connection, "PRAGMA wal_autocheckpoint"));
-    }
-
-    private async Task<long> CacheSizeAsync()
-    {
-        await using var scope = _services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        await db.Database.OpenConnectionAsync();
-        return await ScalarAsync<long>(db.Database.GetDbConnection(), "PRAGMA cache_size");
     }
 
     private static async Task<T> ScalarAsync<T>(System.Data.Common.DbConnection connection, string sql)

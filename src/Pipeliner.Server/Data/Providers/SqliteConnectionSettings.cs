@@ -29,9 +29,6 @@ namespace Pipeliner.Server.Data.Providers;
 /// the committing connection after its write lock is released; that commit's caller waits for it. A request's connection
 /// never checkpoints (0), so a webhook's <c>202</c> never waits for one; the background writers, which commit all the
 /// time (run and job transitions, heartbeats, housekeeping), keep the log short at SQLite's default.</item>
-/// <item><b>Page cache</b> (<c>cache_size</c>, per connection): at most <see cref="CacheKibibytes"/> KiB of database
-/// pages kept per connection instead of SQLite's 2 MiB; every pooled connection keeps its own cache, and the write-ahead
-/// log's readers find recent pages in the operating system's file cache anyway.</item>
 /// </list>
 /// </summary>
 public sealed class SqliteConnectionSettings(IHttpContextAccessor http) : DbConnectionInterceptor
@@ -42,11 +39,8 @@ public sealed class SqliteConnectionSettings(IHttpContextAccessor http) : DbConn
     /// <summary>SQLite's default: a commit that leaves the log longer than this many pages checkpoints it.</summary>
     public const int AutoCheckpointPages = 1000;
 
-    /// <summary>Each connection's page cache, in KiB (<c>PRAGMA cache_size = -N</c>).</summary>
-    public const int CacheKibibytes = 512;
-
-    private const string Durable = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -512;";
-    private const string Background = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -512;";
+    private const string Durable = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;";
+    private const string Background = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 1000;";
 
     // What each native connection (pooled, so opened many times) was last set to: the pragmas run only when that changes.
     private readonly ConditionalWeakTable<object, string> _applied = new();
