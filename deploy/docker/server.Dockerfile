@@ -31,12 +31,11 @@ RUN apt-get update \
  && useradd --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin pipeliner \
  && mkdir -p /data && chown 10001:10001 /data && chmod 700 /data
 COPY --from=build /app /app
-# DOTNET_GCgen0size: a 4 MiB young generation instead of the ~17 MiB the GC derives from this CPU's cache (an idle
-# server's RSS 202 -> 190 MiB; docs/operations.md, "Runtime settings"). The runtime reads it from the environment only.
+# The 4 MiB young generation is in Pipeliner.Server.runtimeconfig.json (System.GC.Gen0MaxBudget; docs/operations.md,
+# "Runtime settings"), as for every other way of starting the server: no DOTNET_ variable is needed here.
 ENV Pipeliner__DataDir=/data \
     ASPNETCORE_HTTP_PORTS=8080 \
-    HOME=/data \
-    DOTNET_GCgen0size=0x400000
+    HOME=/data
 USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth.Sessions;
 
@@ -8,13 +7,16 @@ namespace Pipeliner.Server.Auth.Oidc;
 /// <summary>
 /// Ends the OpenID Connect flow in Pipeliner's own server-side session (the same one a password gives): when the
 /// provider's answer is validated, the account's user is found or created, the session starts, and the browser goes
-/// back to where it wanted to be. Any failure goes to the sign-in page with the reason.
+/// back to where it wanted to be. Any failure goes to the sign-in page with the reason. Called by the handler's events
+/// (<see cref="OidcSetup"/>), resolved per request; not an <c>OpenIdConnectEvents</c> subclass, so that loading this
+/// assembly's types (EF Core's search for migrations does, at every start) does not load OpenID Connect's assemblies
+/// into a server without single sign-on (docs/performance.md, "Memory, 2026-12-05").
 /// </summary>
-public sealed class OidcEvents(OidcUsers users, SessionStore sessions, AuditTrail audit, ILogger<OidcEvents> logger) : OpenIdConnectEvents
+public sealed class OidcEvents(OidcUsers users, SessionStore sessions, AuditTrail audit, ILogger<OidcEvents> logger)
 {
     public const string RememberItem = "pipeliner.remember";
 
-    public override async Task TicketReceived(TicketReceivedContext context)
+    public async Task TicketReceived(TicketReceivedContext context)
     {
         var http = context.HttpContext;
         var cancellationToken = http.RequestAborted;
@@ -34,7 +36,7 @@ public sealed class OidcEvents(OidcUsers users, SessionStore sessions, AuditTrai
         http.Response.Redirect(SessionContracts.SafeReturnPath(context.ReturnUri));
     }
 
-    public override Task RemoteFailure(RemoteFailureContext context)
+    public Task RemoteFailure(RemoteFailureContext context)
     {
         logger.LogWarning("Single sign-on failed: {Reason}", context.Failure?.Message);
         context.HandleResponse();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -9,7 +10,9 @@ namespace Pipeliner.Server.Auth.Oidc;
 /// <summary>
 /// ASP.NET Core's OpenID Connect handler, when <c>Pipeliner:Auth:Oidc:Authority</c> is set: the authorization code
 /// flow with PKCE, the answer in the query (a top-level GET, so the SameSite=Lax correlation cookies come back over
-/// plain HTTP too), the user's claims from the userinfo endpoint, claim names as the provider sends them.
+/// plain HTTP too), the user's claims from the userinfo endpoint, claim names as the provider sends them. Without an
+/// authority none of OpenID Connect's assemblies is loaded: the code that names their types is in methods of its own,
+/// never inlined, that run only when single sign-on is configured.
 /// </summary>
 public static class OidcSetup
 {
@@ -20,6 +23,12 @@ public static class OidcSetup
     {
         if (!oidc.Enabled) return authentication;
         authentication.Services.AddScoped<OidcUsers>().AddScoped<OidcEvents>();
+        return AddOpenIdConnect(authentication, oidc);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static AuthenticationBuilder AddOpenIdConnect(AuthenticationBuilder authentication, OidcOptions oidc)
+    {
         return authentication.AddOpenIdConnect(SchemeName, options =>
         {
             options.Authority = oidc.Authority;
@@ -46,7 +55,11 @@ public static class OidcSetup
             options.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             // OidcEvents ends every flow itself, in a Pipeliner session; nothing is ever signed in to this scheme.
             options.SignInScheme = SessionHandler.SchemeName;
-            options.EventsType = typeof(OidcEvents);
+            options.Events = new OpenIdConnectEvents
+            {
+                OnTicketReceived = context => context.HttpContext.RequestServices.GetRequiredService<OidcEvents>().TicketReceived(context),
+                OnRemoteFailure = context => context.HttpContext.RequestServices.GetRequiredService<OidcEvents>().RemoteFailure(context),
+            };
         });
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -18,8 +19,7 @@ public static class OidcSignOut
     public const string SignedOutPath = "/sign-in";
 
     public static async Task<Results<RedirectHttpResult, ProblemHttpResult>> EndProviderSessionAsync(
-        HttpContext http, IOptions<PipelinerOptions> options, IOptionsMonitor<OpenIdConnectOptions> handlers, ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+        HttpContext http, IOptions<PipelinerOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var oidc = options.Value.Auth.Oidc;
         if (!oidc.Enabled) return Problems.NotFound("single sign-on is not configured (Pipeliner:Auth:Oidc:Authority)");
@@ -27,9 +27,7 @@ public static class OidcSignOut
         string? endSession = null;
         try
         {
-            var handler = handlers.Get(OidcSetup.SchemeName);
-            if (handler.ConfigurationManager is { } metadata)
-                endSession = (await metadata.GetConfigurationAsync(cancellationToken)).EndSessionEndpoint;
+            endSession = await EndSessionEndpointAsync(http.RequestServices, cancellationToken);
         }
         catch (Exception e) when (e is InvalidOperationException or HttpRequestException or IOException)
         {
@@ -40,5 +38,22 @@ public static class OidcSignOut
         var separator = endSession.Contains('?', StringComparison.Ordinal) ? '&' : '?';
         return TypedResults.Redirect(
             $"{endSession}{separator}client_id={Uri.EscapeDataString(oidc.ClientId ?? "")}&post_logout_redirect_uri={Uri.EscapeDataString(back)}");
+    }
+
+    /// <summary>
+    /// The provider's <c>end_session_endpoint</c>, from its metadata (read once by the handler, then cached). OpenID
+    /// Connect's types are named only here, in a method that is never inlined, so the endpoint above does not load their
+    /// assemblies into a server without single sign-on. The reading is awaited as a plain <c>Task</c>: a
+    /// <c>TaskAwaiter&lt;OpenIdConnectConfiguration&gt;</c> in the state machine (a struct over their type) would load them
+    /// with it, and EF Core's search for migrations loads every type of this assembly at every start.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<string?> EndSessionEndpointAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var handler = services.GetRequiredService<IOptionsMonitor<OpenIdConnectOptions>>().Get(OidcSetup.SchemeName);
+        if (handler.ConfigurationManager is not { } metadata) return null;
+        var reading = metadata.GetConfigurationAsync(cancellationToken);
+        await (Task)reading;
+        return reading.Result.EndSessionEndpoint;
     }
 }
