@@ -32,7 +32,7 @@ commits on as many branches and their signed GitHub push webhooks sent one after
 
 CPU per run = utime + stime of the server process (/proc/<pid>/stat) from the first webhook to the last run finished,
 divided by RUNS; the load average is printed with it (the machine is shared: compare figures at similar load only).
-The burst's polling (GET .../runs every 2 s) is in the figure, as in side-by-side.py's shell phase, but small.
+The burst's polling (one GET .../runs every 0.5 s, side-by-side.py's Server.wait_burst) is in the figure, but small.
 
 Reading the profile:
   perf report -i OUT/perf.data --children --sort sym -g none | head -120     # inclusive share per method
@@ -102,14 +102,14 @@ def main():
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE)
             time.sleep(3)
         summary["load_start"] = sbs.load()
-        cpu0, agent0, t0 = sbs.cpu_s(server.pid), server.agent_cpu_s(), time.monotonic()
+        cpu0, agent0, wall0 = sbs.cpu_s(server.pid), server.agent_cpu_s(), time.time()
         answers = [server.push("bench", f"burst/{n}", sha, f"burst-{n}") for n, sha in enumerate(shas)]
-        end, done = server.wait_finished("bench", args.runs + 6, 900, poll=2)
+        done = server.wait_burst("bench", args.runs + 6, 900)
         cpu = sbs.cpu_s(server.pid) - cpu0
         if args.remote_agent:
             agent_cpu = server.agent_cpu_s() - agent0
             summary.update({"agent_cpu_s": round(agent_cpu, 2), "agent_cpu_per_job_ms": round(1000 * agent_cpu / args.runs, 1)})
-        summary.update({"makespan_s": round(end - t0, 2), "cpu_s": round(cpu, 2), "cpu_per_run_ms": round(1000 * cpu / args.runs, 1),
+        summary.update({"makespan_s": round(server.last_finished("bench") - wall0, 2), "cpu_s": round(cpu, 2), "cpu_per_run_ms": round(1000 * cpu / args.runs, 1),
                         "succeeded": done["succeeded"] - 6, "p50_202_ms": round(sorted(answers)[len(answers) // 2], 1),
                         "peak_rss_mib": round(sbs.mem_mib(server.pid, "VmHWM"), 1), "load_end": sbs.load()})
         if trace is not None:
