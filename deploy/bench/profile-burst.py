@@ -2,7 +2,7 @@
 """Profile the server during a burst of one-job runs: where a run's server CPU goes.
 
 Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--server-dll PATH] [--freq HZ] [--no-perf] [--dwarf]
-        [--sql] [--strace] [--counters PATH] [--keep] [--remote-agent]
+        [--sql] [--strace] [--counters PATH] [--keep] [--remote-agent] [--agent-dll PATH]
 
   BACKEND       shell (default: no containers, so the server's orchestration is what is measured) or docker
   RUNS          one-job runs in the burst (default 100)
@@ -23,6 +23,7 @@ Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--se
   --remote-agent  the jobs run on one `pipeliner agent` process (same backend, capacity 2; build src/Pipeliner.Cli in
                 Release first), the embedded agent is off: summary.json has the server's CPU per run without the jobs'
                 work and the agent process's CPU per job (agent_cpu_per_job_ms) apart; perf records the server only
+  --agent-dll   with --remote-agent: the agent's pipeliner.dll (default: this checkout's Release build)
   --keep        keep the server's data directory (default: removed, the profile and log stay in --out)
 
 It drives deploy/bench/side-by-side.py's Server class: a fresh server (Release, SQLite, Hangfire, embedded agent with
@@ -52,6 +53,7 @@ def main():
     parser.add_argument("runs", nargs="?", type=int, default=100)
     parser.add_argument("--out")
     parser.add_argument("--server-dll", default=sbs.SERVER_DLL)
+    parser.add_argument("--agent-dll", default=sbs.AGENT_DLL)
     parser.add_argument("--freq", type=int, default=199)
     parser.add_argument("--no-perf", action="store_true")
     parser.add_argument("--dwarf", action="store_true")
@@ -65,6 +67,7 @@ def main():
     out = os.path.abspath(args.out or tempfile.mkdtemp(prefix="pipeliner-profile-"))
     os.makedirs(out, exist_ok=True)
     sbs.SERVER_DLL = os.path.abspath(args.server_dll)
+    sbs.AGENT_DLL = os.path.abspath(args.agent_dll)
     os.environ["DOTNET_PerfMapEnabled"] = "1"
     os.environ["DOTNET_EnableWriteXorExecute"] = "0"
     work = tempfile.mkdtemp(prefix="pipeliner-profile-work-")

@@ -2,7 +2,7 @@
 """Issue 15's table in one run: Pipeliner's server next to the Buildbot peer (../shared/peers/buildbot), same sitting.
 
 Usage:  python3 deploy/bench/side-by-side.py [--runs 100] [--idle 20] [--big-window 60] [--no-build]
-        [--skip buildbot,docker,shell,docker-agent,shell-agent]
+        [--server-dll PATH] [--agent-dll PATH] [--skip buildbot,docker,shell,docker-agent,shell-agent]
 
 Needs DOCKER_HOST (default: the private engine of deploy/dev/docker-engine.sh, alpine:3 imported) and Debian's buildbot
 (the peer's setup.sh installs it). Everything listens on 127.0.0.1 at ports chosen at run time; temporary directories
@@ -46,6 +46,7 @@ FINISHED = ("succeeded", "failed", "canceled", "invalid")
 # How often a burst's end is polled: seldom enough that the polling is not the figure (see Server.wait_burst).
 BURST_POLL = 0.5
 SERVER_DLL = os.path.join(ROOT, "src/Pipeliner.Server/bin/Release/net10.0/Pipeliner.Server.dll")
+AGENT_DLL = os.path.join(ROOT, "src/Pipeliner.Cli/bin/Release/net10.0/pipeliner.dll")
 
 
 def load():
@@ -110,7 +111,7 @@ class Server:
             try:
                 urllib.request.urlopen(self.base + "/healthz", timeout=1)
                 if remote_agent:
-                    self.agents, _ = server_benchmarks().start_agents(self.base, self.work, 0, 1, backend=backend)
+                    self.agents, _ = server_benchmarks().start_agents(self.base, self.work, 0, 1, backend=backend, cli=AGENT_DLL)
                 self.start_cpu_s = cpu_s(self.pid)
                 return
             except OSError:
@@ -410,13 +411,17 @@ def main():
     parser.add_argument("--big-window", type=int, default=60, help="seconds the 10,240-job run is watched (0 skips it)")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--server-dll", help="the server to measure (default: this checkout's Release build), e.g. a copy of "
-                                             "main's for a before/after; the remote agent is this checkout's CLI")
+                                             "main's for a before/after; the remote agent is --agent-dll")
+    parser.add_argument("--agent-dll", help="the remote agent's pipeliner.dll in the docker-agent and shell-agent phases "
+                                            "(default: this checkout's Release build), e.g. a copy of main's for a before/after")
     parser.add_argument("--skip", default="", help="comma-separated phases to skip: docker, shell, docker-agent, shell-agent, buildbot")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
-    global SERVER_DLL
+    global SERVER_DLL, AGENT_DLL
     if args.server_dll:
         SERVER_DLL = os.path.abspath(args.server_dll)
+    if args.agent_dll:
+        AGENT_DLL = os.path.abspath(args.agent_dll)
     os.environ.setdefault("DOCKER_HOST", "unix:///tmp/pipeliner-docker/docker.sock")
 
     commit_id = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
