@@ -2,7 +2,7 @@
 """Profile the server during a burst of one-job runs: where a run's server CPU goes.
 
 Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--server-dll PATH] [--freq HZ] [--no-perf] [--dwarf]
-        [--sql] [--strace] [--counters PATH] [--keep] [--remote-agent]
+        [--sql] [--strace] [--counters PATH] [--keep] [--remote-agent] [--agent-dll PATH]
 
   BACKEND       shell (default: no containers, so the server's orchestration is what is measured) or docker
   RUNS          one-job runs in the burst (default 100)
@@ -23,6 +23,7 @@ Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--se
   --remote-agent  the jobs run on one `pipeliner agent` process (same backend, capacity 2; build src/Pipeliner.Cli in
                 Release first), the embedded agent is off: summary.json has the server's CPU per run without the jobs'
                 work and the agent process's CPU per job (agent_cpu_per_job_ms) apart; perf records the server only
+  --agent-dll   with --remote-agent: the agent's pipeliner.dll (default: this checkout's Release build)
   --keep        keep the server's data directory (default: removed, the profile and log stay in --out)
 
 It drives deploy/bench/side-by-side.py's Server class: a fresh server (Release, SQLite, Hangfire, embedded agent with
@@ -32,7 +33,7 @@ commits on as many branches and their signed GitHub push webhooks sent one after
 
 CPU per run = utime + stime of the server process (/proc/<pid>/stat) from the first webhook to the last run finished,
 divided by RUNS; the load average is printed with it (the machine is shared: compare figures at similar load only).
-The burst's polling (GET .../runs every 2 s) is in the figure, as in side-by-side.py's shell phase, but small.
+The burst's polling (one GET .../runs every 0.5 s, side-by-side.py's Server.wait_burst) is in the figure, but small.
 
 Reading the profile:
   perf report -i OUT/perf.data --children --sort sym -g none | head -120     # inclusive share per method
@@ -52,6 +53,7 @@ def main():
     parser.add_argument("runs", nargs="?", type=int, default=100)
     parser.add_argument("--out")
     parser.add_argument("--server-dll", default=sbs.SERVER_DLL)
+    parser.add_argument("--agent-dll", default=sbs.AGENT_DLL)
     parser.add_argument("--freq", type=int, default=199)
     parser.add_argument("--no-perf", action="store_true")
     parser.add_argument("--dwarf", action="store_true")
@@ -65,6 +67,7 @@ def main():
     out = os.path.abspath(args.out or tempfile.mkdtemp(prefix="pipeliner-profile-"))
     os.makedirs(out, exist_ok=True)
     sbs.SERVER_DLL = os.path.abspath(args.server_dll)
+    sbs.AGENT_DLL = os.path.abspath(args.agent_dll)
     os.environ["DOTNET_PerfMapEnabled"] = "1"
     os.environ["DOTNET_EnableWriteXorExecute"] = "0"
     work = tempfile.mkdtemp(prefix="pipeliner-profile-work-")
@@ -102,14 +105,14 @@ def main():
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE)
             time.sleep(3)
         summary["load_start"] = sbs.load()
-        cpu0, agent0, t0 = sbs.cpu_s(server.pid), server.agent_cpu_s(), time.monotonic()
+        cpu0, agent0, wall0 = sbs.cpu_s(server.pid), server.agent_cpu_s(), time.time()
         answers = [server.push("bench", f"burst/{n}", sha, f"burst-{n}") for n, sha in enumerate(shas)]
-        end, done = server.wait_finished("bench", args.runs + 6, 900, poll=2)
+        done = server.wait_burst("bench", args.runs + 6, 900)
         cpu = sbs.cpu_s(server.pid) - cpu0
         if args.remote_agent:
             agent_cpu = server.agent_cpu_s() - agent0
             summary.update({"agent_cpu_s": round(agent_cpu, 2), "agent_cpu_per_job_ms": round(1000 * agent_cpu / args.runs, 1)})
-        summary.update({"makespan_s": round(end - t0, 2), "cpu_s": round(cpu, 2), "cpu_per_run_ms": round(1000 * cpu / args.runs, 1),
+        summary.update({"makespan_s": round(server.last_finished("bench") - wall0, 2), "cpu_s": round(cpu, 2), "cpu_per_run_ms": round(1000 * cpu / args.runs, 1),
                         "succeeded": done["succeeded"] - 6, "p50_202_ms": round(sorted(answers)[len(answers) // 2], 1),
                         "peak_rss_mib": round(sbs.mem_mib(server.pid, "VmHWM"), 1), "load_end": sbs.load()})
         if trace is not None:

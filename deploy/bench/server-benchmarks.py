@@ -154,14 +154,15 @@ def output(work, name):
     return open(os.path.join(work, f"{name}.err"), "w") if "--keep-output" in sys.argv else subprocess.DEVNULL
 
 
-def start_agents(base, work, first, count, token=None, labels="linux,docker", backend="docker"):
-    """Starts `pipeliner agent` processes (capacity 2 each, `backend`) and waits until the server lists them online."""
+def start_agents(base, work, first, count, token=None, labels="linux,docker", backend="docker", cli=None):
+    """Starts `pipeliner agent` processes (capacity 2 each, `backend`; `cli`: the pipeliner.dll to run, default this
+    checkout's Release build) and waits until the server lists them online."""
     token = token or request(base, "POST", "/api/agents/tokens", {"name": "bench"})["token"]
     agents = []
     for n in range(first, first + count):
         env = dict(os.environ, PIPELINER_AGENT_TOKEN=token)
         agents.append(subprocess.Popen(
-            ["dotnet", os.path.join(ROOT, "src/Pipeliner.Cli/bin/Release/net10.0/pipeliner.dll"), "agent", "--server", base,
+            ["dotnet", cli or os.path.join(ROOT, "src/Pipeliner.Cli/bin/Release/net10.0/pipeliner.dll"), "agent", "--server", base,
              "--name", f"bench-{n}", "--labels", labels, "--capacity", "2", "--work-dir", os.path.join(work, f"agent-{n}"),
              "--backend", backend],
             env=env, stdout=subprocess.DEVNULL, stderr=output(work, f"agent-{n}")))
