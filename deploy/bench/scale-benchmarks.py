@@ -41,6 +41,7 @@ QUERY_LOG = "--Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=I
 REQUEST_LOG = "--Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics=Information"
 INTAKE_LOG = "--Logging:LogLevel:Pipeliner.Server.Webhooks.WebhookIntake=Debug"
 RUN_STORE_LOG = "--Logging:LogLevel:Pipeliner.Server.Webhooks.DeliveryProcessor=Debug"
+WRITE_TURN_LOG = "--Logging:LogLevel:Pipeliner.Server.Data.Providers.SqliteWriteGate=Debug"
 FINISHED_JOB = ("succeeded", "failed", "skipped", "canceled", "timed_out")
 
 
@@ -153,6 +154,15 @@ def write_store_timings(lines, out):
     holds = [float(m.group(1)) for m in map(re.compile(r"stored in ([\d.]+) ms \(the transaction").search, lines) if m]
     if holds:
         out["run_store_p50_ms"], out["run_store_p95_ms"], out["run_store_max_ms"] = statistics.median(holds), sbs.p95(holds), max(holds)
+    # SQLite's write turns (SqliteWriteGate at Debug; builds that have it): how long writers waited for their turn (only
+    # waits over 1 ms are logged), by urgency, and the turns held 5 ms or more.
+    for kind in ("urgent", "background"):
+        waits = [float(m.group(1)) for m in map(re.compile(r"Waited ([\d.]+) ms for the write turn \(" + kind).search, lines) if m]
+        if waits:
+            out[f"turn_wait_{kind}_count"], out[f"turn_wait_{kind}_p95_ms"], out[f"turn_wait_{kind}_max_ms"] = len(waits), sbs.p95(waits), max(waits)
+    held = [float(m.group(1)) for m in map(re.compile(r"Held the write turn ([\d.]+) ms").search, lines) if m]
+    if held:
+        out["turns_held_5ms_or_more"], out["turn_held_p95_ms"], out["turn_held_max_ms"] = len(held), sbs.p95(held), max(held)
 
 
 def request_durations(lines, path_prefix, method="GET"):
@@ -247,7 +257,7 @@ def phase_webhooks(work, args, backend):
     """--burst-runs signed push webhooks sent one after another while the runs execute: each 202 at the client and in
     the server (ASP.NET Core's request duration), and the database commands that took 20 ms or more meanwhile."""
     out = {"backend": backend, "load_start": sbs.load()}
-    server = start(work, backend, [REQUEST_LOG, QUERY_LOG, INTAKE_LOG, RUN_STORE_LOG])
+    server = start(work, backend, [REQUEST_LOG, QUERY_LOG, INTAKE_LOG, RUN_STORE_LOG, WRITE_TURN_LOG])
     try:
         repo = server.project("bench", sbs.ONE_JOB)
         for i in range(3):

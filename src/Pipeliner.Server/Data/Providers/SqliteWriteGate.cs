@@ -27,6 +27,9 @@ public sealed class SqliteWriteGate(WriteTurns turns, IHttpContextAccessor http,
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMilliseconds(SqliteConnectionSettings.BusyTimeoutMilliseconds);
 
+    /// <summary>A turn held this long is logged at Debug with its first statement (what other writers waited for).</summary>
+    private static readonly TimeSpan LongHold = TimeSpan.FromMilliseconds(5);
+
     // The connections that hold the turn now, and for what.
     private readonly ConditionalWeakTable<DbConnection, Holder> _holders = new();
 
@@ -192,21 +195,28 @@ public sealed class SqliteWriteGate(WriteTurns turns, IHttpContextAccessor http,
 
     private void BeforeCommand(DbCommand command)
     {
-        if (NeedsTurn(command) is { } connection) Take(connection, forTransaction: false, Stopwatch.GetTimestamp(), turns.Enter(Urgent, Patience));
+        if (NeedsTurn(command) is { } connection) Take(connection, forTransaction: false, Stopwatch.GetTimestamp(), turns.Enter(Urgent, Patience), command.CommandText);
     }
 
     private async ValueTask BeforeCommandAsync(DbCommand command, CancellationToken cancellationToken)
     {
         if (NeedsTurn(command) is not { } connection) return;
         var since = Stopwatch.GetTimestamp();
-        Take(connection, forTransaction: false, since, await turns.EnterAsync(Urgent, Patience, cancellationToken));
+        Take(connection, forTransaction: false, since, await turns.EnterAsync(Urgent, Patience, cancellationToken), command.CommandText);
     }
 
     /// <summary>The command's connection when the command must take a turn first: a write outside a transaction.</summary>
     private DbConnection? NeedsTurn(DbCommand command)
     {
         if (command.Connection is not { } connection) return null;
-        if (command.Transaction is not null) return null; // the transaction has the turn
+        if (command.Transaction is not null)
+        {
+            // The transaction has the turn; its first statement names it in the Debug log of a long hold.
+            if (_holders.TryGetValue(connection, out var owner) && owner.FirstStatement is null && logger.IsEnabled(LogLevel.Debug))
+                owner.FirstStatement = command.CommandText;
+            return null;
+        }
+
         if (_holders.TryGetValue(connection, out var holder))
         {
             // The transaction that took the turn was disposed without an end EF Core reports: it is over.
@@ -217,7 +227,7 @@ public sealed class SqliteWriteGate(WriteTurns turns, IHttpContextAccessor http,
         return Writes(command.CommandText) ? connection : null;
     }
 
-    private void Take(DbConnection connection, bool forTransaction, long since, bool given)
+    private void Take(DbConnection connection, bool forTransaction, long since, bool given, string? statement = null)
     {
         var waited = Stopwatch.GetElapsedTime(since);
         if (waited > TimeSpan.FromMilliseconds(1) && logger.IsEnabled(LogLevel.Debug))
@@ -229,7 +239,7 @@ public sealed class SqliteWriteGate(WriteTurns turns, IHttpContextAccessor http,
             return;
         }
 
-        _holders.AddOrUpdate(connection, new Holder(forTransaction));
+        _holders.AddOrUpdate(connection, new Holder(forTransaction, Stopwatch.GetTimestamp()) { FirstStatement = statement });
     }
 
     private void LeaveStatement(DbConnection? connection)
@@ -239,7 +249,14 @@ public sealed class SqliteWriteGate(WriteTurns turns, IHttpContextAccessor http,
 
     private void Leave(DbConnection? connection)
     {
-        if (connection is not null && _holders.Remove(connection)) turns.Leave();
+        if (connection is null || !_holders.TryGetValue(connection, out var holder) || !_holders.Remove(connection)) return;
+        turns.Leave();
+        var held = Stopwatch.GetElapsedTime(holder.Since);
+        if (held >= LongHold && logger.IsEnabled(LogLevel.Debug))
+        {
+            logger.LogDebug("Held the write turn {Held:0.0} ms ({What}: {Statement})", held.TotalMilliseconds, holder.ForTransaction ? "transaction" : "statement",
+                holder.FirstStatement is { } text ? text[..Math.Min(text.Length, 120)].ReplaceLineEndings(" ") : "no statement");
+        }
     }
 
     private Task Left(DbConnection? connection, bool statementOnly = false)
@@ -249,5 +266,8 @@ public sealed class SqliteWriteGate(WriteTurns turns, IHttpContextAccessor http,
         return Task.CompletedTask;
     }
 
-    private sealed record Holder(bool ForTransaction);
+    private sealed record Holder(bool ForTransaction, long Since)
+    {
+        public string? FirstStatement { get; set; }
+    }
 }
