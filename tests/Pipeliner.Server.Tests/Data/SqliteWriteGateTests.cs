@@ -162,6 +162,25 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
         Assert.False(Turns.IsTaken);
     }
 
+    [Fact]
+    public async Task ATransaction_TakesNoTurn_WhenSqliteWriteTurnsIsOff()
+    {
+        var settings = new PipelinerOptions();
+        settings.Database.SqliteWriteTurns = false;
+        var services = new ServiceCollection().AddLogging();
+        new SqliteDatabase(_directory.Path, settings).AddDbContext(services);
+        await using var provider = services.BuildServiceProvider();
+        await using var scope = provider.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        db.DataProtectionKeys.Add(new DataProtectionKey { FriendlyName = "untimed", Xml = "<key/>" });
+        await db.SaveChangesAsync();
+
+        Assert.False(provider.GetRequiredService<WriteTurns>().IsTaken);
+        await transaction.CommitAsync();
+    }
+
     private AsyncServiceScope Scope(out PipelinerDbContext db)
     {
         var scope = _services.CreateAsyncScope();
