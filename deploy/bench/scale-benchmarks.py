@@ -62,8 +62,11 @@ def queries_since(server, mark):
     return sum(1 for line in lines[mark:] if "Executed DbCommand" in line), len(lines)
 
 
+SERVER_ARGS = []  # --server-arg: given to every server started
+
+
 def start(work, backend, extra=()):
-    server = sbs.Server(work, backend, extra=list(extra))
+    server = sbs.Server(work, backend, extra=list(extra) + SERVER_ARGS)
     return server
 
 
@@ -413,12 +416,15 @@ def main():
     parser.add_argument("--idle", type=int, default=60)
     parser.add_argument("--burst-runs", type=int, default=100)
     parser.add_argument("--backend", default="docker", help="backend of the idle and burst phases")
+    parser.add_argument("--server-arg", action="append", default=[],
+                        help="an argument for every server started, e.g. --server-arg=--Pipeliner:Database:SqliteWriteTurns=true (repeatable)")
     parser.add_argument("--no-counters", dest="counters", action="store_false",
                         help="no dotnet-counters session in the burst (its own buffers and code add to the peak RSS)")
     args = parser.parse_args()
     os.environ.setdefault("DOCKER_HOST", "unix:///tmp/pipeliner-docker/docker.sock")
     if args.server_dll:
         sbs.SERVER_DLL = os.path.abspath(args.server_dll)
+    SERVER_ARGS.extend(args.server_arg)
     commit_id = subprocess.run(["git", "-C", sbs.ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, Pipeliner {commit_id}"
           f"{' (server ' + sbs.SERVER_DLL + ')' if args.server_dll else ''}, {os.cpu_count()} cores, load average {sbs.load()}", flush=True)

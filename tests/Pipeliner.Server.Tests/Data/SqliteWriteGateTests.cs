@@ -24,7 +24,9 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var provider = new SqliteDatabase(_directory.Path, new PipelinerOptions());
+        var settings = new PipelinerOptions();
+        settings.Database.SqliteWriteTurns = true;
+        var provider = new SqliteDatabase(_directory.Path, settings);
         var services = new ServiceCollection().AddLogging();
         provider.AddDbContext(services);
         _services = services.BuildServiceProvider();
@@ -165,8 +167,7 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
     [Fact]
     public async Task ATransaction_TakesNoTurn_WhenSqliteWriteTurnsIsOff()
     {
-        var settings = new PipelinerOptions();
-        settings.Database.SqliteWriteTurns = false;
+        var settings = new PipelinerOptions(); // off by default
         var services = new ServiceCollection().AddLogging();
         new SqliteDatabase(_directory.Path, settings).AddDbContext(services);
         await using var provider = services.BuildServiceProvider();
