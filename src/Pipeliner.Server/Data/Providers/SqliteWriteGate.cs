@@ -13,13 +13,16 @@ namespace Pipeliner.Server.Data.Providers;
 /// statement (and its reader, for <c>RETURNING</c>). Only writes wait; reads never do (the write-ahead log).
 /// <para>
 /// Without it every writer waited inside SQLite's busy handler, which sleeps 1, 2, 5, 10, 15, 20, 25… ms between tries
-/// on a thread-pool thread (Microsoft.Data.Sqlite runs every command synchronously): a webhook's one <c>INSERT</c> behind a
-/// run creation that held the lock 9 ms got it after 18 ms, behind one of 19 ms after 33 ms, and whichever writer tried
-/// next took the lock, often the embedded agent's claims and lease extensions before the request. With turns, the next
+/// on a thread-pool thread (Microsoft.Data.Sqlite runs every command synchronously): by that schedule a webhook's one
+/// <c>INSERT</c> behind a run creation that holds the lock 9 ms gets it after 18 ms, behind one of 19 ms after 33 ms, and
+/// whichever writer tries next takes the lock, the embedded agent's claims and lease extensions as well. With turns, the next
 /// writer is woken the moment the lock is left, a writer an HTTP request waits for (a webhook's <c>202</c>, an agent's
 /// report) goes before the background's run creations and job transitions, and a waiting writer holds no thread.
 /// </para>
-/// One server per SQLite file, so the process's turns are the whole story; a writer that does not get its turn within
+/// Registered only with <c>Pipeliner:Database:SqliteWriteTurns=true</c> (off by default: on a loaded 2-core machine the
+/// hand-off to the next waiter, which must first get a pool thread and a core, was not faster than SQLite's own retries;
+/// docs/performance.md, "The webhook's 202 with the embedded agent"). One server per SQLite file, so the process's turns
+/// are the whole story; a writer that does not get its turn within
 /// SQLite's own busy timeout goes on without it and waits in SQLite as before (a safety net, never a deadlock).
 /// </summary>
 public sealed class SqliteWriteGate(WriteTurns turns, IHttpContextAccessor http, ILogger<SqliteWriteGate> logger)
