@@ -41,6 +41,7 @@ QUERY_LOG = "--Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=I
 REQUEST_LOG = "--Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics=Information"
 INTAKE_LOG = "--Logging:LogLevel:Pipeliner.Server.Webhooks.WebhookIntake=Debug"
 RUN_STORE_LOG = "--Logging:LogLevel:Pipeliner.Server.Webhooks.DeliveryProcessor=Debug"
+WRITE_TURN_LOG = "--Logging:LogLevel:Pipeliner.Server.Data.Providers.SqliteWriteGate=Debug"
 FINISHED_JOB = ("succeeded", "failed", "skipped", "canceled", "timed_out")
 
 
@@ -61,8 +62,11 @@ def queries_since(server, mark):
     return sum(1 for line in lines[mark:] if "Executed DbCommand" in line), len(lines)
 
 
+SERVER_ARGS = []  # --server-arg: given to every server started
+
+
 def start(work, backend, extra=()):
-    server = sbs.Server(work, backend, extra=list(extra))
+    server = sbs.Server(work, backend, extra=list(extra) + SERVER_ARGS)
     return server
 
 
@@ -153,6 +157,15 @@ def write_store_timings(lines, out):
     holds = [float(m.group(1)) for m in map(re.compile(r"stored in ([\d.]+) ms \(the transaction").search, lines) if m]
     if holds:
         out["run_store_p50_ms"], out["run_store_p95_ms"], out["run_store_max_ms"] = statistics.median(holds), sbs.p95(holds), max(holds)
+    # SQLite's write turns (SqliteWriteGate at Debug; builds that have it): how long writers waited for their turn (only
+    # waits over 1 ms are logged), by urgency, and the turns held 5 ms or more.
+    for kind in ("urgent", "background"):
+        waits = [float(m.group(1)) for m in map(re.compile(r"Waited ([\d.]+) ms for the write turn \(" + kind).search, lines) if m]
+        if waits:
+            out[f"turn_wait_{kind}_count"], out[f"turn_wait_{kind}_p95_ms"], out[f"turn_wait_{kind}_max_ms"] = len(waits), sbs.p95(waits), max(waits)
+    held = [float(m.group(1)) for m in map(re.compile(r"Held the write turn ([\d.]+) ms").search, lines) if m]
+    if held:
+        out["turns_held_5ms_or_more"], out["turn_held_p95_ms"], out["turn_held_max_ms"] = len(held), sbs.p95(held), max(held)
 
 
 def request_durations(lines, path_prefix, method="GET"):
@@ -247,7 +260,7 @@ def phase_webhooks(work, args, backend):
     """--burst-runs signed push webhooks sent one after another while the runs execute: each 202 at the client and in
     the server (ASP.NET Core's request duration), and the database commands that took 20 ms or more meanwhile."""
     out = {"backend": backend, "load_start": sbs.load()}
-    server = start(work, backend, [REQUEST_LOG, QUERY_LOG, INTAKE_LOG, RUN_STORE_LOG])
+    server = start(work, backend, [REQUEST_LOG, QUERY_LOG, INTAKE_LOG, RUN_STORE_LOG, WRITE_TURN_LOG])
     try:
         repo = server.project("bench", sbs.ONE_JOB)
         for i in range(3):
@@ -403,12 +416,15 @@ def main():
     parser.add_argument("--idle", type=int, default=60)
     parser.add_argument("--burst-runs", type=int, default=100)
     parser.add_argument("--backend", default="docker", help="backend of the idle and burst phases")
+    parser.add_argument("--server-arg", action="append", default=[],
+                        help="an argument for every server started, e.g. --server-arg=--Pipeliner:Database:SqliteWriteTurns=true (repeatable)")
     parser.add_argument("--no-counters", dest="counters", action="store_false",
                         help="no dotnet-counters session in the burst (its own buffers and code add to the peak RSS)")
     args = parser.parse_args()
     os.environ.setdefault("DOCKER_HOST", "unix:///tmp/pipeliner-docker/docker.sock")
     if args.server_dll:
         sbs.SERVER_DLL = os.path.abspath(args.server_dll)
+    SERVER_ARGS.extend(args.server_arg)
     commit_id = subprocess.run(["git", "-C", sbs.ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, Pipeliner {commit_id}"
           f"{' (server ' + sbs.SERVER_DLL + ')' if args.server_dll else ''}, {os.cpu_count()} cores, load average {sbs.load()}", flush=True)

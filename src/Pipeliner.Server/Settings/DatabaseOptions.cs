@@ -23,4 +23,7 @@ public sealed class DatabaseOptions
     [Description("PostgreSQL: how long a background job (Hangfire) fetched by a server stays invisible to the others. The server running it keeps extending it (a sliding timeout), so a job longer than this never runs twice; a job of a server that died is taken up again after it.")]
     [Range(typeof(TimeSpan), "00:00:30", "1.00:00:00", ErrorMessage = "must be between 00:00:30 and 1.00:00:00")]
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    [Description("SQLite: true makes the server's writers take turns for the database's one write lock before asking SQLite for it: a write an HTTP request waits for (a webhook's 202, an agent's report) goes before the background's, and the next writer is woken the moment the lock is left. false leaves every writer to SQLite's busy handler, which retries after 1, 2, 5, 10, 15, 20, 25… ms (the default: the turns did not show a better webhook 202 on a loaded machine, see docs/performance.md).")]
+    public bool SqliteWriteTurns { get; set; }
 }

@@ -7,11 +7,15 @@ namespace Pipeliner.Server.Webhooks;
 /// Where one webhook's answer spent its time, step by step (project looked up, secret unprotected, body read and its
 /// signature checked, parsed, delivery row stored, handed to the queue): logged at Debug by <see cref="WebhookIntake"/>
 /// (<c>--Logging:LogLevel:Pipeliner.Server.Webhooks.WebhookIntake=Debug</c>) to find what a slow <c>202</c> waited on.
-/// Only made when that level is on.
+/// Only made when that level is on. After the steps, what the process did meanwhile that the request may have waited
+/// for: the garbage collector's pauses during the request, and the thread pool's queued work items when it began (work
+/// that ran before its continuations could).
 /// </summary>
 public sealed class IntakeTimings
 {
     private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly TimeSpan _gcPausesBefore = GC.GetTotalPauseDuration();
+    private readonly long _queuedAtStart = ThreadPool.PendingWorkItemCount;
     private readonly StringBuilder _steps = new();
     private long _last;
 
@@ -28,5 +32,6 @@ public sealed class IntakeTimings
 
     public double TotalMilliseconds => Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
 
-    public override string ToString() => _steps.ToString();
+    public override string ToString() =>
+        FormattableString.Invariant($"{_steps}; gc pauses {(GC.GetTotalPauseDuration() - _gcPausesBefore).TotalMilliseconds:0.0} ms, queued work items {_queuedAtStart}");
 }

@@ -22,10 +22,14 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
     public string ConnectionString => $"Data Source={Path.Combine(dataDir, "pipeliner.db")}";
 
     public void AddDbContext(IServiceCollection services) =>
-        services.AddHttpContextAccessor().AddSingleton<SqliteConnectionSettings>().AddDbContext<PipelinerDbContext>((provider, db) =>
-            db.UseSqlite(ConnectionString).AddInterceptors(provider.GetRequiredService<SqliteConnectionSettings>()));
+        services.AddHttpContextAccessor().AddSingleton<SqliteConnectionSettings>().AddSingleton<WriteTurns>().AddSingleton<SqliteWriteGate>()
+            .AddDbContext<PipelinerDbContext>((provider, db) =>
+            {
+                db.UseSqlite(ConnectionString).AddInterceptors(provider.GetRequiredService<SqliteConnectionSettings>());
+                if (settings.Database.SqliteWriteTurns) db.AddInterceptors(provider.GetRequiredService<SqliteWriteGate>());
+            });
 
-    // One server per file: nothing to serialise beyond what SQLite's own write lock does.
+    // One server per file: nothing to serialise beyond SQLite's own write lock (and the process's turns for it, SqliteWriteGate).
     public async Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken)
     {
         await SqliteConnectionSettings.UseWriteAheadLogAsync(db, cancellationToken);
