@@ -13,6 +13,7 @@ public static class LogSetup
     /// <summary>The store is chosen by <c>Pipeliner:Storage:Provider</c>: files in the data directory, or the database.</summary>
     public static IServiceCollection AddLogs(this IServiceCollection services, StorageOptions storage) => services
         .AddSingleton<LogCompletions>()
+        .AddSingleton<ZstdCompressors>()
         .AddSingleton<FileLogStore>()
         .AddSingleton<DatabaseLogStore>()
         .AddSingleton<ILogStore>(provider => storage.Provider == StorageOptions.Database

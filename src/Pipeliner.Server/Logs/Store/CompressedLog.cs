@@ -24,6 +24,13 @@ public static class CompressedLog
     /// <summary>Compresses <paramref name="source"/> from its start to its current end into a new file at <paramref name="path"/>.</summary>
     public static async Task WriteAsync(Stream source, string path, CancellationToken cancellationToken)
     {
+        using var compressor = new Compressor(Level);
+        await WriteAsync(source, path, compressor, cancellationToken);
+    }
+
+    /// <summary>The same with a compressor of <see cref="Level"/> to use (<see cref="ZstdCompressors"/>), not one of its own.</summary>
+    public static async Task WriteAsync(Stream source, string path, Compressor compressor, CancellationToken cancellationToken)
+    {
         // Blocks are at most the log's size: a 200-byte log needs no 1 MiB buffers (large objects, kept by the shared pool).
         var blockBytes = (int)Math.Clamp(source.Length, 1, BlockBytes);
         var input = ArrayPool<byte>.Shared.Rent(blockBytes);
@@ -32,7 +39,6 @@ public static class CompressedLog
         long total = 0;
         try
         {
-            using var compressor = new Compressor(Level);
             await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
             await file.WriteAsync(Magic, cancellationToken);
             source.Seek(0, SeekOrigin.Begin);

@@ -19,7 +19,7 @@ namespace Pipeliner.Server.Logs.Store;
 /// twice or out of place. A final log is compacted into zstd chunks of <see cref="CompressedLog.BlockBytes"/>; reads
 /// answer the same bytes either way. The embedded agent's lines come through <see cref="AppendAsync(LogRef, IReadOnlyList{LogLine}, CancellationToken)"/>.
 /// </summary>
-public sealed class DatabaseLogStore(IServiceScopeFactory scopes, LogCompletions completions, TimeProvider time, ILogger<DatabaseLogStore> logger) : ILogStore
+public sealed class DatabaseLogStore(IServiceScopeFactory scopes, LogCompletions completions, ZstdCompressors compressors, TimeProvider time, ILogger<DatabaseLogStore> logger) : ILogStore
 {
     public async Task AppendAsync(LogRef log, IReadOnlyList<LogLine> lines, CancellationToken cancellationToken)
     {
@@ -115,7 +115,8 @@ public sealed class DatabaseLogStore(IServiceScopeFactory scopes, LogCompletions
             .OrderBy(c => c.Offset).Select(c => new { c.Offset, c.Length }).ToListAsync(cancellationToken);
         if (plain.Count == 0) return false;
         var compacted = false;
-        using var compressor = new Compressor(CompressedLog.Level);
+        using var lease = compressors.Rent();
+        var compressor = lease.Compressor;
         var group = new List<long>();
         long groupBytes = 0, next = -1;
         for (var i = 0; i <= plain.Count; i++)

@@ -13,7 +13,7 @@ namespace Pipeliner.Server.Logs.Store;
 /// once final. The compressed file is complete before the plain one goes, so a reader always finds one of them; a
 /// reader holding the plain file keeps reading it.
 /// </summary>
-public sealed class FileLogStore(DataLayout layout, LogCompletions completions, TimeProvider time, ILogger<FileLogStore> logger) : ILogStore
+public sealed class FileLogStore(DataLayout layout, LogCompletions completions, ZstdCompressors compressors, TimeProvider time, ILogger<FileLogStore> logger) : ILogStore
 {
     public const string CompressedSuffix = ".zst";
 
@@ -191,7 +191,7 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         var temporary = compressed + ".tmp";
         await using (var source = new FileStream(plain, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         {
-            await CompressedLog.WriteAsync(source, temporary, cancellationToken);
+            using (var compressor = compressors.Rent()) await CompressedLog.WriteAsync(source, temporary, compressor.Compressor, cancellationToken);
             // A writer that appended meanwhile would lose lines: keep the plain file then.
             if (source.Length != new FileInfo(plain).Length)
             {

@@ -36,4 +36,28 @@ public sealed class CompressedLogTests : IDisposable
             Assert.Equal(plain[^5..], tail[..5]);
         }
     }
+
+    [Fact]
+    public async Task WriteAsync_WritesTheSameFile_WhenItsCompressorWasUsedBefore()
+    {
+        using var compressors = new ZstdCompressors();
+        var random = new Random(7);
+        var logs = Enumerable.Range(0, 4).Select(i => Enumerable.Range(0, 3000 + 5000 * i)
+            .SelectMany(n => System.Text.Encoding.UTF8.GetBytes($"line {n} {random.Next(1000)} {(n % 7 == 0 ? "warning" : "ok")}\n")).ToArray()).ToList();
+
+        foreach (var (log, i) in logs.Select((log, i) => (log, i)))
+        {
+            var fresh = Path.Combine(_dir, $"fresh-{i}.zst");
+            var reused = Path.Combine(_dir, $"reused-{i}.zst");
+            await CompressedLog.WriteAsync(new MemoryStream(log), fresh, CancellationToken.None);
+            using (var lease = compressors.Rent()) await CompressedLog.WriteAsync(new MemoryStream(log), reused, lease.Compressor, CancellationToken.None);
+
+            // Byte for byte what a new compressor writes, for the first log and for the ones after it (the same compressor again).
+            Assert.Equal(await File.ReadAllBytesAsync(fresh), await File.ReadAllBytesAsync(reused));
+            await using var read = CompressedLog.OpenRead(new FileStream(reused, FileMode.Open, FileAccess.Read));
+            using var copy = new MemoryStream();
+            await read.CopyToAsync(copy);
+            Assert.Equal(log, copy.ToArray());
+        }
+    }
 }

@@ -50,7 +50,7 @@ public abstract class DatabaseLogStoreTests(TestDatabase database) : IAsyncLifet
         _providers.Add(built);
         await using (var scope = built.CreateAsyncScope())
             await provider.MigrateAsync(scope.ServiceProvider.GetRequiredService<PipelinerDbContext>(), CancellationToken.None);
-        return new DatabaseLogStore(built.GetRequiredService<IServiceScopeFactory>(), _completions, TimeProvider.System, NullLogger<DatabaseLogStore>.Instance);
+        return new DatabaseLogStore(built.GetRequiredService<IServiceScopeFactory>(), _completions, new ZstdCompressors(), TimeProvider.System, NullLogger<DatabaseLogStore>.Instance);
     }
 
     private static LogRef Log(string job = "build") => new(7, job, 1, $"runs/7/{job}.1.log");

@@ -19,7 +19,7 @@ public sealed class FileLogStoreTests : IDisposable
     public FileLogStoreTests()
     {
         _layout = new DataLayout(_directory.Path);
-        _store = new FileLogStore(_layout, _completions, TimeProvider.System, NullLogger<FileLogStore>.Instance);
+        _store = new FileLogStore(_layout, _completions, new ZstdCompressors(), TimeProvider.System, NullLogger<FileLogStore>.Instance);
     }
 
     public void Dispose() => _directory.Dispose();
