@@ -11,7 +11,7 @@ using Pipeliner.Server.Scheduling;
 namespace Pipeliner.Server;
 
 /// <summary>
-/// Runs before anything serves: applies migrations, registers the bootstrap admin, and recovers from a crash —
+/// Runs before anything serves, once the database is migrated (<see cref="DatabasePreparation"/>): registers the bootstrap admin, and recovers from a crash —
 /// attempts of the previous process's embedded agent are lost (queued again once; with replicas, once their leases expired), containers and workspaces of
 /// dead processes are removed, unfinished runs are advanced again.
 /// </summary>
@@ -23,14 +23,6 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<PipelinerDbContext>();
         var database = services.GetRequiredService<IDatabaseProvider>();
-        await database.MigrateAsync(db, cancellationToken);
-        if (database.SupportsReplicas)
-        {
-            await DataProtectionKeyImport.PrepareAsync(db, database, services.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>(),
-                services.GetRequiredService<TimeProvider>(), services.GetRequiredService<Engine.Storage.DataLayout>().Root,
-                services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DataProtectionKeyImport)), cancellationToken);
-        }
-
         await services.GetRequiredService<BootstrapAdmin>().EnsureAsync(cancellationToken);
 
         // One server: whatever its embedded agent was running died with the previous process, and remote agents could not

@@ -60,6 +60,8 @@ public static class ServerSetup
         var database = DatabaseProviders.For(settings, builder.Configuration, dataDir);
         services.AddSingleton(database);
         database.AddDbContext(services);
+        // Before every other hosted service (Data Protection's included): the schema and the shared key ring first.
+        services.AddHostedService<DatabasePreparation>();
         // The keys that encrypt secrets, webhook secrets and forge tokens: in the data directory for one server, in the
         // database when replicas share it (an existing keys/ folder is imported at start, DataProtectionKeyImport).
         var protection = services.AddDataProtection().SetApplicationName("Pipeliner");

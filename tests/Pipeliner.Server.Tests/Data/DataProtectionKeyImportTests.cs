@@ -55,6 +55,20 @@ public sealed class DataProtectionKeyImportTests : IDisposable
     }
 
     [Fact]
+    public async Task StartAsync_PreparesTheKeyRingBeforeDataProtectionReadsIt_WhenTheServerStarts()
+    {
+        // Data Protection's own hosted service reads the key ring at start and makes a key when there is none: started
+        // before the preparation, each replica on a new database made one outside the lock (a CI failure: two keys).
+        await using var app = new ReplicaApp(_directory.Combine("order"));
+        _ = app.Server;
+
+        var hosted = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().Select(s => s.GetType().Name).ToList();
+
+        Assert.Equal(nameof(DatabasePreparation), hosted[0]);
+        Assert.Contains("DataProtectionHostedService", hosted);
+    }
+
+    [Fact]
     public async Task PrepareAsync_MakesOneKeyForAllReplicas_WhenTheyStartTogetherOnANewDatabase()
     {
         await using var database = await TestPostgres.CreateDatabaseAsync("keyrace");

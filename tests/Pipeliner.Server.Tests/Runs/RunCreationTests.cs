@@ -120,45 +120,11 @@ public abstract class RunCreationTests<TApp>(TApp app) : IClassFixture<TApp> whe
             return ValueTask.FromResult(result);
         }
 
-        public override InterceptionResult<System.Data.Common.DbDataReader> ReaderExecuting(
-            System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<System.Data.Common.DbDataReader> result)
+        // Called once for every command EF Core makes, whichever way it is then executed (reader, non-query, scalar).
+        public override System.Data.Common.DbCommand CommandInitialized(CommandEndEventData eventData, System.Data.Common.DbCommand result)
         {
-            Commands.Add(command.CommandText);
+            Commands.Add(result.CommandText);
             return result;
-        }
-
-        public override ValueTask<InterceptionResult<System.Data.Common.DbDataReader>> ReaderExecutingAsync(
-            System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<System.Data.Common.DbDataReader> result,
-            CancellationToken cancellationToken = default)
-        {
-            Commands.Add(command.CommandText);
-            return ValueTask.FromResult(result);
-        }
-
-        public override InterceptionResult<int> NonQueryExecuting(System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
-        {
-            Commands.Add(command.CommandText);
-            return result;
-        }
-
-        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
-            System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            Commands.Add(command.CommandText);
-            return ValueTask.FromResult(result);
-        }
-
-        public override InterceptionResult<object> ScalarExecuting(System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
-        {
-            Commands.Add(command.CommandText);
-            return result;
-        }
-
-        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
-            System.Data.Common.DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
-        {
-            Commands.Add(command.CommandText);
-            return ValueTask.FromResult(result);
         }
     }
 }

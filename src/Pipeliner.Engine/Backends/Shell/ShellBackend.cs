@@ -35,14 +35,16 @@ public sealed class ShellBackend : IExecutionBackend
     {
         var key = (workflow.Id, step.Name);
         if (_processes.ContainsKey(key)) return Task.CompletedTask;
-        var start = new ProcessStartInfo(step.Command[0])
+        var ownGroup = ProcessGroups.Available;
+        var start = new ProcessStartInfo(ownGroup ? ProcessGroups.Setsid : step.Command[0])
         {
             WorkingDirectory = workflow.WorkspacePath,
             RedirectStandardOutput = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in step.Command.Skip(1)) start.ArgumentList.Add(argument);
+        // setsid executes the command in place (this child leads no group yet): the process is the script itself.
+        foreach (var argument in ownGroup ? step.Command : step.Command.Skip(1)) start.ArgumentList.Add(argument);
         start.Environment.Clear();
         foreach (var name in InheritedVariables)
         {
@@ -75,7 +77,7 @@ public sealed class ShellBackend : IExecutionBackend
 
         await exited;
         // As when a container ends: what the script left running stops with it, which also ends its output.
-        MarkedProcesses.Kill(Marker(workflow, step));
+        StopLeftovers(workflow, step, process.Id);
         return new StepExit(process.ExitCode, OutOfMemory: false, PeakMemoryBytes: null) { CpuTimeMs = cpu };
     }
 
@@ -107,7 +109,7 @@ public sealed class ShellBackend : IExecutionBackend
         if (!_processes.TryRemove((workflow.Id, step.Name), out var process)) return Task.CompletedTask;
         try
         {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            if (!process.HasExited) KillWithItsGroup(process);
         }
         catch (InvalidOperationException)
         {
@@ -130,7 +132,7 @@ public sealed class ShellBackend : IExecutionBackend
         {
             try
             {
-                if (!process.HasExited) process.Kill(entireProcessTree: true);
+                if (!process.HasExited) KillWithItsGroup(process);
             }
             catch (InvalidOperationException)
             {
@@ -143,6 +145,23 @@ public sealed class ShellBackend : IExecutionBackend
 
         _processes.Clear();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Only while the script lives: its id cannot be another's then. Once it has exited, its group was stopped by
+    /// <see cref="WaitStepAsync"/> and the id may since belong to another process.
+    /// </summary>
+    private static void KillWithItsGroup(Process process)
+    {
+        ProcessGroups.Kill(process.Id);
+        process.Kill(entireProcessTree: true);
+    }
+
+    /// <summary>The script's group (its background jobs), then whatever left the group but still carries the step's marker.</summary>
+    private static void StopLeftovers(WorkflowSpec workflow, StepSpec step, int scriptId)
+    {
+        ProcessGroups.Kill(scriptId);
+        MarkedProcesses.Kill(Marker(workflow, step));
     }
 
     private static string Marker(WorkflowSpec workflow, StepSpec step) => Marker((workflow.Id, step.Name));

@@ -147,6 +147,19 @@ public sealed class ShellBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExecuteAsync_EndsJobWithItsScript_WhenABackgroundProcessDropsTheStepsMarker()
+    {
+        // Found by neither the parent-child tree (its shell exited) nor the environment sweep: only by the script's group.
+        var pidFile = Path.Combine(_outside.Path, "unmarked.pid");
+        var yaml = Pipeline($"env -u PIPELINER_SHELL_STEP sleep 300 & echo $! > {pidFile}; echo started server", "timeout: 1m");
+
+        var run = await _harness.RunAsync(yaml);
+
+        Assert.Equal(JobStatus.Succeeded, run.Job("job").Status);
+        await AssertProcessEndsAsync(int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task ExecuteAsync_KillsTheScript_WhenRunIsCancelled()
     {
         var pidFile = Path.Combine(_outside.Path, "script.pid");
