@@ -6,7 +6,7 @@ using Pipeliner.Server.Data.Entities;
 namespace Pipeliner.Server.Runs;
 
 /// <summary>Read side of runs: the run page's data, from entities and the stored plan.</summary>
-public sealed class RunReader(PipelinerDbContext db)
+public sealed class RunReader(PipelinerDbContext db, Data.Providers.IDatabaseProvider database)
 {
     public async Task<RunResponse?> GetAsync(long id, CancellationToken cancellationToken) =>
         await ReadAsync(db.Runs.Where(r => r.Id == id), cancellationToken);
@@ -15,8 +15,11 @@ public sealed class RunReader(PipelinerDbContext db)
     public async Task<RunResponse?> GetByNumberAsync(string project, int number, CancellationToken cancellationToken) =>
         await ReadAsync(db.Runs.Where(r => r.Project!.Name == project && r.Number == number), cancellationToken);
 
-    private static async Task<RunResponse?> ReadAsync(IQueryable<RunEntity> runs, CancellationToken cancellationToken)
+    private async Task<RunResponse?> ReadAsync(IQueryable<RunEntity> runs, CancellationToken cancellationToken)
     {
+        // The split query's statements (run, jobs, attempts, approvals) read one snapshot: without it a change committed
+        // between them showed a run still running whose last job had ended, or a running job without its attempt.
+        await using var snapshot = await database.ReadSnapshotAsync(db, cancellationToken);
         var run = await runs.AsNoTracking()
             .Include(r => r.Project)
             .Include(r => r.Jobs).ThenInclude(j => j.Attempts)

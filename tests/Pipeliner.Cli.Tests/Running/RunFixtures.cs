@@ -17,7 +17,7 @@ public sealed class CliDockerEngine : IAsyncLifetime
         Client = new DockerClientConfiguration(new Uri(Endpoint)).CreateClient();
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await Client.System.PingAsync(timeout.Token);
             await Client.Images.InspectImageAsync("alpine:3", timeout.Token);
         }

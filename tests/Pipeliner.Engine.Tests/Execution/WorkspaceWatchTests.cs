@@ -36,10 +36,12 @@ public sealed class WorkspaceWatchTests : IDisposable
         await Task.Delay(100);
         Assert.False(watch.Token.IsCancellationRequested);
         Write(Path.Combine(workspace, "grown.bin"), 20_000);
-        await Task.Delay(TimeSpan.FromSeconds(10), watch.Token).ContinueWith(_ => { });
+        // Returns as soon as the watch stops the job; the deadline only bounds a watch that never does.
+        await Task.Delay(TimeSpan.FromSeconds(60), watch.Token).ContinueWith(_ => { });
 
         Assert.True(watch.Token.IsCancellationRequested);
         Assert.Equal("the workspace holds 19.53Ki, more than its limit of 9.77Ki (resources.workspace)", watch.Reason);
+        await Poll.UntilAsync(() => { lock (said) return said.Count > 0; }, "the watch to say why it stopped the job");
         await Task.Delay(100);
         Assert.Equal(["pipeliner: the workspace holds 19.53Ki, more than its limit of 9.77Ki (resources.workspace): the job is stopped"], said);
     }

@@ -25,7 +25,7 @@ public sealed class DockerEngineFixture : IAsyncLifetime
         _client = new DockerClientConfiguration(new Uri(Endpoint)).CreateClient();
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await _client.System.PingAsync(timeout.Token);
         }
         catch (Exception e)

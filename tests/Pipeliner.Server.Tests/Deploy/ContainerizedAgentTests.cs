@@ -140,7 +140,7 @@ internal static class ContainerLogsExtensions
         {
             return await wait;
         }
-        catch (Xunit.Sdk.XunitException e)
+        catch (Exception e) when (e is Xunit.Sdk.XunitException or TimeoutException)
         {
             throw new Xunit.Sdk.XunitException($"{e.Message}\nagent container output:\n{(await DockerCommand.RunAsync("logs", container)).Both}");
         }

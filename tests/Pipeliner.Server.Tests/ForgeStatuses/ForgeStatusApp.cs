@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Pipeliner.Server.Tests.Support;
 using Pipeliner.Server.Tests.Webhooks;
 
@@ -14,6 +15,18 @@ public sealed class ForgeStatusApp() : PipelinerApp(agentCapacity: 2, new Dictio
 {
     public const string PublicUrl = "https://ci.example.test/";
     public const string ForgeToken = "forge-api-token-for-tests";
+
+    /// <summary>How long the server waits for the forge here: longer than a hanging forge hangs in a test.</summary>
+    public static readonly TimeSpan ForgeTimeout = TimeSpan.FromMinutes(10);
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        // A hanging forge then holds each delivery for as long as the test says, not the server's 10 s: a run that waited
+        // for deliveries would show, however slowly the machine runs the jobs.
+        builder.ConfigureServices(services =>
+            services.AddHttpClient(Pipeliner.Server.ForgeStatuses.ForgeStatusDelivery.HttpClientName, client => client.Timeout = ForgeTimeout));
+    }
 }
 
 public sealed record ForgeStatusesView(bool Reports, List<ForgeStatusContextView> Contexts, List<ForgeStatusAttemptView> Attempts);

@@ -207,7 +207,7 @@ internal sealed class CrashHarness : IAsyncDisposable
         {
             return await Poll.UntilAsync(CountAsync, count => count == 0, "the scenario's containers to be removed", TimeSpan.FromSeconds(30));
         }
-        catch (Xunit.Sdk.XunitException)
+        catch (TimeoutException)
         {
             return await CountAsync();
         }
@@ -222,7 +222,7 @@ internal sealed class CrashHarness : IAsyncDisposable
         {
             return await Poll.UntilAsync(() => Task.FromResult(Count()), count => count == 0, "the workspaces to be removed", TimeSpan.FromSeconds(30));
         }
-        catch (Xunit.Sdk.XunitException)
+        catch (TimeoutException)
         {
             return Count();
         }

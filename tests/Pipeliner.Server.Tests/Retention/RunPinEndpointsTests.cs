@@ -75,7 +75,7 @@ public abstract class RunPinEndpointsTests<TApp>(TApp app) : IClassFixture<TApp>
 
     private async Task<AgentWork> ClaimAsync(long runId)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
             var work = await Protocol.NextAsync(Agent, deadline - DateTime.UtcNow, CancellationToken.None);
@@ -99,7 +99,7 @@ public abstract class RunPinEndpointsTests<TApp>(TApp app) : IClassFixture<TApp>
     /// <summary>Whether the first status event that gives the run <paramref name="status"/> says it is pinned.</summary>
     private static async Task<bool> PinnedInStatusAsync(RunEventSubscription watch, string status)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         foreach (var seen in watch.Backlog)
             if (PinnedIn(seen, status) is { } pinned) return pinned;
         await foreach (var seen in watch.Live.ReadAllAsync(timeout.Token))

@@ -60,7 +60,7 @@ public abstract class StalledRunRecoveryTests<TApp>(TApp app) : IClassFixture<TA
 
         await TakeFlagAsAClaimThatDiedAsync(id, "build", DateTimeOffset.UtcNow);
 
-        var work = await NextOfRunAsync(id, TimeSpan.FromSeconds(20));
+        var work = await NextOfRunAsync(id, TimeSpan.FromSeconds(60));
         Assert.True(work is not null, "the job whose claim died was never handed out again");
         Assert.Equal(("build", 1), (work.Key.JobId, work.Key.Attempt));
         await SucceedAsync(work.Key);
@@ -84,7 +84,7 @@ public abstract class StalledRunRecoveryTests<TApp>(TApp app) : IClassFixture<TA
             await db.SaveChangesAsync();
         });
 
-        var work = await NextOfRunAsync(id, TimeSpan.FromSeconds(20));
+        var work = await NextOfRunAsync(id, TimeSpan.FromSeconds(60));
         Assert.True(work is not null, "the run that was never advanced never gave out its job");
         Assert.Equal("build", work.Key.JobId);
         await SucceedAsync(work.Key);
@@ -100,9 +100,9 @@ public abstract class StalledRunRecoveryTests<TApp>(TApp app) : IClassFixture<TA
         // A claim time older than a lease on a job that was never ready: deciding the run again must not make it ready.
         await TakeFlagAsAClaimThatDiedAsync(id, "deploy", DateTimeOffset.UtcNow.AddMinutes(-1));
         await Poll.UntilAsync(() => app.WithDbAsync(db => db.Jobs.Where(j => j.RunId == id && j.JobId == "deploy").Select(j => j.ClaimedAt).SingleAsync()),
-            claimedAt => claimedAt is null, "the stale claim time to be cleared", TimeSpan.FromSeconds(20));
+            claimedAt => claimedAt is null, "the stale claim time to be cleared", TimeSpan.FromSeconds(60));
 
-        var build = await NextOfRunAsync(id, TimeSpan.FromSeconds(20));
+        var build = await NextOfRunAsync(id, TimeSpan.FromSeconds(60));
         Assert.Equal("build", build?.Key.JobId);
         await SucceedAsync(build!.Key);
         Assert.Null(await NextOfRunAsync(id, TimeSpan.FromSeconds(2)));

@@ -16,7 +16,7 @@ internal static class DockerProbe
         using var client = configuration.CreateClient();
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await client.System.PingAsync(timeout.Token);
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)

@@ -20,29 +20,38 @@ public sealed class GitDaemon : IAsyncDisposable
 
     public static async Task<GitDaemon> StartAsync(string basePath)
     {
-        var port = ServerProcess.FreePort();
-        var info = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[]
-                 {
-                     "daemon", $"--base-path={basePath}", "--export-all", "--reuseaddr", "--listen=127.0.0.1", $"--port={port}", basePath,
-                 })
+        // A free port is only free when it is looked at: a daemon that could not bind it exits, and another port is tried.
+        for (var attempt = 1; ; attempt++)
         {
-            info.ArgumentList.Add(arg);
-        }
-
-        var daemon = new GitDaemon(Process.Start(info)!, port);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            try
+            var port = ServerProcess.FreePort();
+            var info = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var arg in new[]
+                     {
+                         "daemon", $"--base-path={basePath}", "--export-all", "--reuseaddr", "--listen=127.0.0.1", $"--port={port}", basePath,
+                     })
             {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return daemon;
+                info.ArgumentList.Add(arg);
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !daemon._process.HasExited)
+
+            var daemon = new GitDaemon(Process.Start(info)!, port);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (true)
             {
-                await Task.Delay(50);
+                try
+                {
+                    using var probe = new TcpClient();
+                    await probe.ConnectAsync("127.0.0.1", port);
+                    return daemon;
+                }
+                catch (SocketException) when (DateTime.UtcNow < deadline && !daemon._process.HasExited)
+                {
+                    await Task.Delay(50);
+                }
+                catch (SocketException) when (daemon._process.HasExited && attempt < 3)
+                {
+                    await daemon.DisposeAsync();
+                    break;
+                }
             }
         }
     }

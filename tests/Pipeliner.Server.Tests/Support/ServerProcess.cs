@@ -47,7 +47,41 @@ public sealed class ServerProcess : IAsyncDisposable
         string dataDir, int agentCapacity = 2, string? bootstrapToken = AdminToken, IEnumerable<string>? settings = null,
         IReadOnlyDictionary<string, string?>? environment = null, int? port = null)
     {
-        port ??= FreePort();
+        // A free port is only free when it is looked at: another process may bind it before the server does (test
+        // assemblies and other servers start at once). Then another one is tried; a port given by the caller is kept.
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = Launch(dataDir, agentCapacity, bootstrapToken, settings, environment, port ?? FreePort());
+            try
+            {
+                await server.WaitUntilHealthyAsync();
+                return server;
+            }
+            catch (InvalidOperationException) when (port is null && attempt < 3 && server.ExitedOnATakenPort())
+            {
+                await server.DisposeAsync();
+            }
+            catch
+            {
+                // A server that never became healthy must not outlive the test (and load the machine for the next ones).
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Whether the server exited because its port was taken (Kestrel: "address already in use").</summary>
+    private bool ExitedOnATakenPort()
+    {
+        if (!_process.HasExited) return false;
+        _process.WaitForExit(); // the rest of its output
+        return Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static ServerProcess Launch(
+        string dataDir, int agentCapacity, string? bootstrapToken, IEnumerable<string>? settings,
+        IReadOnlyDictionary<string, string?>? environment, int port)
+    {
         var info = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
@@ -69,23 +103,12 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var setting in settings ?? []) info.ArgumentList.Add(setting);
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>()) info.Environment[name] = value;
         Directory.CreateDirectory(dataDir);
-        var server = new ServerProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, port.Value);
+        var server = new ServerProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, port);
         server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
         server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         server._process.Start();
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
-        try
-        {
-            await server.WaitUntilHealthyAsync();
-        }
-        catch
-        {
-            // A server that never became healthy must not outlive the test (and load the machine for the next ones).
-            await server.DisposeAsync();
-            throw;
-        }
-
         return server;
     }
 

@@ -33,7 +33,7 @@ public class ScheduleTests(AppWithoutAgent app) : IClassFixture<AppWithoutAgent>
         var monitor = app.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
         var jobs = await Poll.UntilAsync(() => Task.FromResult(RecurringJobsOf(project)), found => found.Count == 2,
             "the schedules to be registered; " + string.Join(" | ", monitor.ScheduledJobs(0, 5).Select(j => j.Value.Job?.ToString())
-                .Concat(monitor.FailedJobs(0, 5).Select(j => j.Value.ExceptionMessage))), TimeSpan.FromSeconds(15));
+                .Concat(monitor.FailedJobs(0, 5).Select(j => j.Value.ExceptionMessage))), TimeSpan.FromSeconds(60));
 
         Assert.Equal(["0 3 * * *", "30 12 * * 1"], jobs.Select(j => j.Cron));
     }

@@ -9,7 +9,7 @@ namespace Pipeliner.TestSupport.Git;
 /// </summary>
 public sealed class GitSshServer : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Process _process;
     private readonly string _directory;
@@ -55,7 +55,29 @@ public sealed class GitSshServer : IAsyncDisposable
         ToolProcess.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "pipeliner-test-host", "-f", hostKey);
         var authorizedKeys = Path.Combine(directory, "authorized_keys");
         File.WriteAllText(authorizedKeys, "");
-        var port = LoopbackPort.Free();
+        // A free port is only free when it is looked at: an sshd that could not bind it exits, and another port is tried.
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = Launch(sshd, directory, hostKey, authorizedKeys, LoopbackPort.Free());
+            try
+            {
+                await server.WaitUntilListeningAsync();
+                return server;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && server.Log.Contains("Address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                await server.DisposeAsync();
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    private static GitSshServer Launch(string sshd, string directory, string hostKey, string authorizedKeys, int port)
+    {
         var config = Path.Combine(directory, "sshd_config");
         File.WriteAllText(config, $"""
             Port {port}
@@ -87,7 +109,6 @@ public sealed class GitSshServer : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server.WaitUntilListeningAsync();
         return server;
     }
 
@@ -124,7 +145,12 @@ public sealed class GitSshServer : IAsyncDisposable
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"sshd exited with {_process.ExitCode}:\n{Log}");
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // the rest of its output
+                throw new InvalidOperationException($"sshd exited with {_process.ExitCode}:\n{Log}");
+            }
+
             if (Log.Contains("Server listening on 127.0.0.1", StringComparison.Ordinal)) return;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"sshd did not listen within {StartTimeout}:\n{Log}");
             await Task.Delay(25);

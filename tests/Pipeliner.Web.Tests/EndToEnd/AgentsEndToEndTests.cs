@@ -50,7 +50,7 @@ public sealed class AgentsEndToEndTests(DashboardWorld world)
         }
 
         var row = agents.GetByRole(AriaRole.Row, new() { Name = $"Agent {name}", Exact = true });
-        await row.GetByText("gpu", new() { Exact = true }).WaitForAsync(new() { Timeout = 20_000 });
+        await row.GetByText("gpu", new() { Exact = true }).WaitForAsync(new() { Timeout = 60_000 });
         Assert.Equal("0 / 3", (await row.Locator("td[data-label='Capacity']").TextContentAsync())?.Trim());
         await DashboardWorld.ScreenshotAsync(page, "agents");
 

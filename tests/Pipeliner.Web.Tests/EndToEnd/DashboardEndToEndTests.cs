@@ -29,7 +29,9 @@ public sealed partial class DashboardEndToEndTests(DashboardWorld world, ITestOu
         // The log grows while the job runs: samples of the line count, taken only while the server says it runs.
         var samples = new List<int>();
         var finished = false;
-        for (var i = 0; i < 120 && !finished; i++)
+        // Until the job ends (8 s of output once its container runs, which on a loaded machine may start late).
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (!finished && DateTime.UtcNow < deadline)
         {
             var count = await page.Locator(".log-line").CountAsync();
             var stream = DashboardWorld.Job(await world.RunAsync(runId), "stream");

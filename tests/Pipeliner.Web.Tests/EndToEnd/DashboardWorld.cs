@@ -146,6 +146,8 @@ public sealed class DashboardWorld : IAsyncLifetime
             HasTouch = width < 600,
         });
         context.SetDefaultTimeout(30_000);
+        // Expect(...) assertions have their own default (5 s), too short for a headless Chromium on 2 loaded cores.
+        Assertions.SetDefaultExpectTimeout(30_000);
         if (signedIn) await context.AddInitScriptAsync($"sessionStorage.setItem('pipeliner.token', '{ServerProcess.AdminToken}')");
         return await context.NewPageAsync();
     }

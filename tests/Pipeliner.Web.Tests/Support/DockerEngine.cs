@@ -14,7 +14,7 @@ public static class DockerEngine
         using var client = configuration.CreateClient();
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await client.System.PingAsync(timeout.Token);
         }
         catch (Exception e)

@@ -49,7 +49,38 @@ public sealed class ServerProcess : IAsyncDisposable
         var index = Path.Combine(Path.GetDirectoryName(dll)!, "wwwroot", "index.html");
         if (!File.Exists(index)) throw new InvalidOperationException($"the server build has no dashboard: {index} is missing");
 
-        url ??= NewUrl();
+        // A free port is only free when it is looked at: another process may bind it before the server does (test
+        // assemblies start servers at once). Then another one is tried; an address given by the caller is kept.
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = Launch(dll, dataDir, url ?? NewUrl(), settings);
+            try
+            {
+                await server.WaitUntilHealthyAsync(TimeSpan.FromSeconds(180));
+                return server;
+            }
+            catch (InvalidOperationException) when (url is null && attempt < 3 && server.ExitedOnATakenPort())
+            {
+                await server.DisposeAsync();
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Whether the server exited because its port was taken (Kestrel: "address already in use").</summary>
+    private bool ExitedOnATakenPort()
+    {
+        if (!_process.HasExited) return false;
+        _process.WaitForExit(); // the rest of its output
+        return Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static ServerProcess Launch(string dll, string dataDir, string url, IEnumerable<string>? settings)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -73,7 +104,6 @@ public sealed class ServerProcess : IAsyncDisposable
         server._process.Start();
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
-        await server.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
         return server;
     }
 

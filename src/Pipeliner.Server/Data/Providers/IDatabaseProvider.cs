@@ -43,6 +43,13 @@ public interface IDatabaseProvider
 
     /// <summary>The search index of final logs on this database (SQLite: a file of its own; PostgreSQL: a schema every replica shares).</summary>
     ILogSearchIndex CreateLogSearchIndex(IServiceProvider services);
+
+    /// <summary>
+    /// A read-only transaction on <paramref name="db"/> until disposed, in which every statement sees the same committed
+    /// state: a read made of several statements (a split query) cannot mix rows from before and after another
+    /// process's commit, e.g. a run still running with its last job already ended. It takes no write lock.
+    /// </summary>
+    Task<IAsyncDisposable> ReadSnapshotAsync(PipelinerDbContext db, CancellationToken cancellationToken);
 }
 
 /// <summary>What a cluster-wide lock guards; each kind has its own keys.</summary>

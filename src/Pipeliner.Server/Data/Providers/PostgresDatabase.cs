@@ -74,6 +74,10 @@ public sealed class PostgresDatabase(string connectionString, PipelinerOptions s
         }
     }
 
+    /// <summary>REPEATABLE READ: one snapshot for every statement of the transaction (READ COMMITTED takes one per statement).</summary>
+    public async Task<IAsyncDisposable> ReadSnapshotAsync(PipelinerDbContext db, CancellationToken cancellationToken) =>
+        await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+
     public async Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken)
     {
         // A session-level advisory lock: unlike a transaction's, it can span several saves (and a forge's answer between them).

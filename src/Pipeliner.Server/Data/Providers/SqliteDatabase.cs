@@ -40,6 +40,26 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
     public Task<IAsyncDisposable> LockAsync(PipelinerDbContext db, ClusterLock kind, long id, CancellationToken cancellationToken) =>
         Task.FromResult<IAsyncDisposable>(NoLock.Instance);
 
+    /// <summary>
+    /// A deferred transaction (<c>BEGIN</c>): its first read fixes the snapshot the others see, and it takes no lock that
+    /// would hold writers back (EF Core's own transactions on SQLite begin IMMEDIATE, taking the write lock).
+    /// </summary>
+    public async Task<IAsyncDisposable> ReadSnapshotAsync(PipelinerDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var transaction = ((Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: true);
+            await db.Database.UseTransactionAsync(transaction, cancellationToken);
+            return new ReadSnapshot(db, transaction);
+        }
+        catch
+        {
+            await db.Database.CloseConnectionAsync();
+            throw;
+        }
+    }
+
     public ILogSearchIndex CreateLogSearchIndex(IServiceProvider services) => new SqliteLogSearchIndex(
         Path.Combine(dataDir, LogSetup.SearchIndexFile), services.GetRequiredService<ILogger<SqliteLogSearchIndex>>());
 
@@ -47,6 +67,17 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
 
     public JobStorage CreateJobStorage() => new SQLiteStorage(
         Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval });
+}
+
+/// <summary>Ends a read snapshot: the transaction is rolled back (nothing was written) and the connection closed again.</summary>
+file sealed class ReadSnapshot(PipelinerDbContext db, System.Data.Common.DbTransaction transaction) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await db.Database.UseTransactionAsync(null);
+        await transaction.DisposeAsync();
+        await db.Database.CloseConnectionAsync();
+    }
 }
 
 file sealed class NoLock : IAsyncDisposable

@@ -55,11 +55,23 @@ public sealed class MarkedProcessesTests
         var start = new ProcessStartInfo("/bin/sh", ["-c", "sleep 60"]) { UseShellExecute = false };
         start.Environment[MarkedProcesses.Variable] = marker;
         using var process = Process.Start(start)!;
-        // The environment is readable once the shell has started (not before exec).
-        await Task.Delay(200);
+        // The environment is readable once the shell has started (not before exec): wait for it, however slow the machine.
+        await Poll.UntilAsync(() => Marked(process.Id, marker), "the shell's environment to carry the marker");
 
         MarkedProcesses.Kill(marker);
 
-        Assert.True(process.WaitForExit(10_000), "the marked process still runs");
+        Assert.True(process.WaitForExit(60_000), "the marked process still runs");
+    }
+
+    private static bool Marked(int pid, string marker)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Contains($"{MarkedProcesses.Variable}={marker}");
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 }

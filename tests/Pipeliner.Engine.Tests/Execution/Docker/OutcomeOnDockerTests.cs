@@ -15,18 +15,20 @@ public sealed class OutcomeOnDockerTests(DockerEngineFixture engine) : DockerTes
         const string yaml = """
             stages: [main]
             jobs:
-              slow: { stage: main, image: alpine:3, timeout: 2s, script: ["echo started", "sleep 300"] }
+              slow: { stage: main, image: alpine:3, timeout: 10s, script: ["echo started", "sleep 300"] }
             """;
         var clock = Stopwatch.StartNew();
 
         var run = await Harness.RunAsync(yaml);
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the 2s timeout took {clock.Elapsed}");
+        // The timeout counts from before the container starts: 10 s lets a loaded machine start it and print "started".
+        // The script sleeps 300 s: ending in under half of that proves the container was killed at the timeout.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(150), $"the 10s timeout took {clock.Elapsed}");
         var attempt = run.Job("slow").Attempts.Single();
         Assert.Equal(JobStatus.TimedOut, attempt.Status);
-        Assert.Equal("timed out after 2s", attempt.Message);
+        Assert.Equal("timed out after 10s", attempt.Message);
         Assert.Contains("started", Harness.ScriptOutput(run, "slow"));
-        Assert.Equal("pipeliner: job timed out: timed out after 2s", Harness.LogText(run, "slow")[^1]);
+        Assert.Equal("pipeliner: job timed out: timed out after 10s", Harness.LogText(run, "slow")[^1]);
         await AssertNoContainersLeftAsync(run);
     }
 

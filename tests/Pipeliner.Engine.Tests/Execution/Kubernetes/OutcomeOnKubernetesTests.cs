@@ -151,7 +151,8 @@ public sealed class OutcomeOnKubernetesTests
 
         var report = await harness.RunAsync(KubernetesJobHarness.Assignment(Yaml, "slow"));
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the 2s timeout took {clock.Elapsed}");
+        // The Pod never ends by itself: ending at all proves the timeout; the bound leaves room for a loaded machine.
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"the 2s timeout took {clock.Elapsed}");
         Assert.Equal(JobStatus.TimedOut, report.Outcome.Status);
         Assert.Equal("timed out after 2s", report.Outcome.Message);
         Assert.Empty(harness.Api.Pods);
