@@ -47,27 +47,9 @@ public sealed class ServerProcess : IAsyncDisposable
         string dataDir, int agentCapacity = 2, string? bootstrapToken = AdminToken, IEnumerable<string>? settings = null,
         IReadOnlyDictionary<string, string?>? environment = null, int? port = null)
     {
-        // A free port is only free when it is looked at: another process may bind it before the server does (test
-        // assemblies and other servers start at once). Then another one is tried; a port given by the caller is kept.
-        for (var attempt = 1; ; attempt++)
-        {
-            var server = Launch(dataDir, agentCapacity, bootstrapToken, settings, environment, port ?? FreePort());
-            try
-            {
-                await server.WaitUntilHealthyAsync();
-                return server;
-            }
-            catch (InvalidOperationException) when (port is null && attempt < 3 && server.ExitedOnATakenPort())
-            {
-                await server.DisposeAsync();
-            }
-            catch
-            {
-                // A server that never became healthy must not outlive the test (and load the machine for the next ones).
-                await server.DisposeAsync();
-                throw;
-            }
-        }
+        return await TestSupport.LoopbackPort.StartServerAsync(
+            port, free => Launch(dataDir, agentCapacity, bootstrapToken, settings, environment, free),
+            server => server.WaitUntilHealthyAsync(), server => server.ExitedOnATakenPort());
     }
 
     /// <summary>Whether the server exited because its port was taken (Kestrel: "address already in use").</summary>
@@ -75,7 +57,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         if (!_process.HasExited) return false;
         _process.WaitForExit(); // the rest of its output
-        return Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+        return TestSupport.LoopbackPort.SaysAddressInUse(Output);
     }
 
     private static ServerProcess Launch(

@@ -55,25 +55,9 @@ public sealed class GitSshServer : IAsyncDisposable
         ToolProcess.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "pipeliner-test-host", "-f", hostKey);
         var authorizedKeys = Path.Combine(directory, "authorized_keys");
         File.WriteAllText(authorizedKeys, "");
-        // A free port is only free when it is looked at: an sshd that could not bind it exits, and another port is tried.
-        for (var attempt = 1; ; attempt++)
-        {
-            var server = Launch(sshd, directory, hostKey, authorizedKeys, LoopbackPort.Free());
-            try
-            {
-                await server.WaitUntilListeningAsync();
-                return server;
-            }
-            catch (InvalidOperationException) when (attempt < 3 && server.Log.Contains("Address already in use", StringComparison.OrdinalIgnoreCase))
-            {
-                await server.DisposeAsync();
-            }
-            catch
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-        }
+        return await LoopbackPort.StartServerAsync(
+            null, port => Launch(sshd, directory, hostKey, authorizedKeys, port),
+            server => server.WaitUntilListeningAsync(), server => LoopbackPort.SaysAddressInUse(server.Log));
     }
 
     private static GitSshServer Launch(string sshd, string directory, string hostKey, string authorizedKeys, int port)

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
+using Pipeliner.TestSupport;
 
 namespace Pipeliner.Web.Tests.Support;
 
@@ -39,7 +39,7 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>An address on a free loopback port, for a server that must be known before it starts (an OIDC redirect URI).</summary>
-    public static string NewUrl() => $"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}";
+    public static string NewUrl() => $"http://127.0.0.1:{LoopbackPort.Free().ToString(CultureInfo.InvariantCulture)}";
 
     /// <param name="url">Where it listens; a free loopback port when null.</param>
     /// <param name="settings">More command-line settings, e.g. <c>--Pipeliner:Auth:Oidc:Authority=...</c>.</param>
@@ -49,26 +49,10 @@ public sealed class ServerProcess : IAsyncDisposable
         var index = Path.Combine(Path.GetDirectoryName(dll)!, "wwwroot", "index.html");
         if (!File.Exists(index)) throw new InvalidOperationException($"the server build has no dashboard: {index} is missing");
 
-        // A free port is only free when it is looked at: another process may bind it before the server does (test
-        // assemblies start servers at once). Then another one is tried; an address given by the caller is kept.
-        for (var attempt = 1; ; attempt++)
-        {
-            var server = Launch(dll, dataDir, url ?? NewUrl(), settings);
-            try
-            {
-                await server.WaitUntilHealthyAsync(TimeSpan.FromSeconds(180));
-                return server;
-            }
-            catch (InvalidOperationException) when (url is null && attempt < 3 && server.ExitedOnATakenPort())
-            {
-                await server.DisposeAsync();
-            }
-            catch
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-        }
+        int? port = url is null ? null : new Uri(url).Port;
+        return await LoopbackPort.StartServerAsync(
+            port, free => Launch(dll, dataDir, $"http://127.0.0.1:{free.ToString(CultureInfo.InvariantCulture)}", settings),
+            server => server.WaitUntilHealthyAsync(TimeSpan.FromSeconds(180)), server => server.ExitedOnATakenPort());
     }
 
     /// <summary>Whether the server exited because its port was taken (Kestrel: "address already in use").</summary>
@@ -76,7 +60,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         if (!_process.HasExited) return false;
         _process.WaitForExit(); // the rest of its output
-        return Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+        return LoopbackPort.SaysAddressInUse(Output);
     }
 
     private static ServerProcess Launch(string dll, string dataDir, string url, IEnumerable<string>? settings)
@@ -155,12 +139,5 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         if (line is null) return;
         lock (_output) _output.AppendLine(line);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
