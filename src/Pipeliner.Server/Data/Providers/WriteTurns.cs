@@ -42,18 +42,7 @@ public sealed class WriteTurns
     /// </summary>
     public async ValueTask<bool> EnterAsync(bool urgent, TimeSpan patience, CancellationToken cancellationToken)
     {
-        Waiter waiter;
-        lock (_sync)
-        {
-            if (!_taken)
-            {
-                _taken = true;
-                return true;
-            }
-
-            waiter = Enqueue(urgent);
-        }
-
+        if (TakeOrQueue(urgent) is not { } waiter) return true;
         try
         {
             await waiter.Granted.Task.WaitAsync(patience, cancellationToken);
@@ -75,19 +64,19 @@ public sealed class WriteTurns
     /// <summary>As <see cref="EnterAsync"/>, blocking the calling thread (for EF Core's synchronous calls).</summary>
     public bool Enter(bool urgent, TimeSpan patience)
     {
-        Waiter waiter;
+        if (TakeOrQueue(urgent) is not { } waiter) return true;
+        return waiter.Granted.Task.Wait(patience) || !Withdraw(waiter);
+    }
+
+    /// <summary>Takes the turn when it is free (null), or queues a waiter for it.</summary>
+    private Waiter? TakeOrQueue(bool urgent)
+    {
         lock (_sync)
         {
-            if (!_taken)
-            {
-                _taken = true;
-                return true;
-            }
-
-            waiter = Enqueue(urgent);
+            if (_taken) return Enqueue(urgent);
+            _taken = true;
+            return null;
         }
-
-        return waiter.Granted.Task.Wait(patience) || !Withdraw(waiter);
     }
 
     /// <summary>Gives the turn to the next waiter (urgent first, see <see cref="UrgentInARow"/>), or frees it.</summary>
