@@ -25,7 +25,8 @@ Phases (each on a fresh server, shell backend unless said otherwise):
           idle seconds, sampled every second; by kind of mapping
           from /proc/<pid>/smaps), and the threads that woke up (context switches per thread from /proc/<pid>/task/*/status).
   burst   --burst-runs one-job runs, webhooks sent one after another while runs execute, every run awaited: CPU per run,
-          peak RSS (VmHWM) and the GC's view (dotnet-counters, when installed under /tmp/perf-tools; --no-counters leaves
+          peak RSS (VmHWM since the start; peak_rss_burst: since the burst's first webhook, peak_rss_before_burst: the start
+          and the warm-up run's), RSS by part and PSS/USS at the end, and the GC's view (dotnet-counters, when installed under /tmp/perf-tools; --no-counters leaves
           it out, as its session's buffers and code raise the peak).
   webhooks --burst-runs one-job runs, webhooks sent one after another while runs execute: each 202 at the client and
           in the server (p50/p95/max), and the database commands of that span that took >= 20 ms (EF Core's log).
@@ -331,6 +332,19 @@ def rss_parts(pid):
     return {k: round(v, 1) for k, v in sorted(parts.items(), key=lambda kv: -kv[1])}
 
 
+def rollup(pid):
+    """Proportional and private sizes (MiB) from /proc/<pid>/smaps_rollup: PSS splits a page shared with other processes
+    (another .NET process maps the same runtime files) among them; USS (private clean + dirty) is the process's own."""
+    d = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) >= 2 and fields[0].endswith(":") and fields[1].isdigit():
+                d[fields[0][:-1]] = int(fields[1]) / 1024
+    return {"pss": round(d.get("Pss", 0), 1), "pss_anon": round(d.get("Pss_Anon", 0), 1), "pss_file": round(d.get("Pss_File", 0), 1),
+            "pss_shmem": round(d.get("Pss_Shmem", 0), 1), "uss": round(d.get("Private_Clean", 0) + d.get("Private_Dirty", 0), 1)}
+
+
 def phase_idle(work, args, backend="docker"):
     out = {"load_start": sbs.load()}
     server = start(work, backend)
@@ -350,6 +364,7 @@ def phase_idle(work, args, backend="docker"):
         out["idle_cpu_pct"] = 100 * (cpu1 - cpu0) / (t1 - t0)
         out["idle_rss"] = sbs.mem_mib(server.pid, "VmRSS")
         out["idle_rss_parts"] = rss_parts(server.pid)
+        out["idle_rollup"] = rollup(server.pid)
         wakes = {}
         for tid, (name, switches, cpu) in after.items():
             b = before.get(tid, (name, 0, 0.0))
@@ -379,14 +394,22 @@ def phase_burst(work, args, backend="docker"):
                                          "-o", csv, "--counters", "System.Runtime"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         n = args.burst_runs
         shas = [sbs.commit(repo, f"b/{i}", 10 + i) for i in range(n)]
+        # The high-water mark before the burst (the start and the warm-up run): the peak below is the burst's only if higher.
+        out["peak_rss_before_burst"] = sbs.mem_mib(server.pid, "VmHWM")
+        out["rss_before_burst"] = sbs.mem_mib(server.pid, "VmRSS")
+        with open(f"/proc/{server.pid}/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM to the current RSS (Linux 4.0+): peak_rss_burst is the burst's own
         cpu0, t0 = sbs.cpu_s(server.pid), time.monotonic()
         for i, s in enumerate(shas):
             server.push("bench", f"b/{i}", s, f"b-{i}")
         end, done = server.wait_finished("bench", n + 1, 600 + 10 * n)
         out["makespan_s"] = end - t0
         out["cpu_per_run_ms"] = 1000 * (sbs.cpu_s(server.pid) - cpu0) / n
-        out["peak_rss"] = sbs.mem_mib(server.pid, "VmHWM")
+        out["peak_rss_burst"] = sbs.mem_mib(server.pid, "VmHWM")
+        out["peak_rss"] = max(out["peak_rss_burst"], out["peak_rss_before_burst"])
         out["rss_after"] = sbs.mem_mib(server.pid, "VmRSS")
+        out["rss_parts_after"] = rss_parts(server.pid)
+        out["rollup_after"] = rollup(server.pid)
         out["succeeded"] = done["succeeded"] - 1
         out["load_end"] = sbs.load()
         if counters:

@@ -14,8 +14,13 @@ namespace Pipeliner.Server.Hosting;
 /// <c>Pipeliner:IdleMemoryTrim</c>; 0 turns it off. It also trims once as soon as the server has started: starting (the
 /// database model, migrations, settings, the JIT's buffers) leaves the most garbage the process ever has, promoted to the
 /// old generation, and whatever comes first after it (a burst of runs) would otherwise be added on top of it.
+/// With <c>Pipeliner:IdleMemoryTrimFilePages</c> (the default) a trim after activity, and the one at start, also pages out
+/// the clean pages of the files the process mapped (<see cref="FilePageOut"/>): the code of the start and of the last runs
+/// that an idle server does not use; a trim of an idle server that has not worked since the last one leaves them, so that
+/// what idleness itself uses is not read back again and again.
 /// </summary>
-public sealed class IdleMemoryTrim(IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<IdleMemoryTrim> logger)
+public sealed class IdleMemoryTrim(
+    IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, FilePageOut pageOut, ILogger<IdleMemoryTrim> logger)
     : BackgroundService
 {
     private bool _nativeTrim = OperatingSystem.IsLinux();
@@ -25,13 +30,13 @@ public sealed class IdleMemoryTrim(IOptions<PipelinerOptions> options, IHostAppl
         var window = options.Value.IdleMemoryTrim;
         if (window <= TimeSpan.Zero) return;
         await WhenStartedAsync(stoppingToken);
-        Trim("has started");
+        Trim("has started", pageOutFiles: true);
         var gauge = new IdleTrimGauge(window, Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
         using var timer = new PeriodicTimer(window, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             if (!gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes())) continue;
-            Trim("is quiet");
+            Trim("is quiet", pageOutFiles: gauge.WorkedSinceTrim);
             // Allocations made by the collection's own bookkeeping do not count as the next activity.
             gauge.Trimmed(GC.GetTotalAllocatedBytes());
         }
@@ -47,7 +52,7 @@ public sealed class IdleMemoryTrim(IOptions<PipelinerOptions> options, IHostAppl
         }
     }
 
-    private void Trim(string why)
+    private void Trim(string why, bool pageOutFiles)
     {
         var before = GC.GetGCMemoryInfo().TotalCommittedBytes;
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
@@ -55,6 +60,16 @@ public sealed class IdleMemoryTrim(IOptions<PipelinerOptions> options, IHostAppl
         TrimNativeHeap();
         logger.LogDebug("The server {Why}: the garbage collector's committed memory went from {Before} to {After} bytes",
             why, before, GC.GetGCMemoryInfo().TotalCommittedBytes);
+        if (pageOutFiles && options.Value.IdleMemoryTrimFilePages) PageOutFiles();
+    }
+
+    private void PageOutFiles()
+    {
+        var cpu = Environment.CpuUsage.TotalTime;
+        var outcome = pageOut.PageOut();
+        if (outcome.Mappings == 0) return;
+        logger.LogDebug("Paged out {Mappings} read-only file mappings: the resident file pages went from {Before} to {After} bytes in {Cpu} ms of CPU",
+            outcome.Mappings, outcome.FileRssBefore, outcome.FileRssAfter, (int)(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds);
     }
 
     /// <summary>glibc's <c>malloc_trim</c>: the C heap's free pages go back to the system.</summary>
@@ -88,13 +103,22 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
     private TimeSpan _cpu = cpu;
     private long _allocatedAtTrim = allocated;
 
+    /// <summary>Whether a window since the last trim (or since the start) was not quiet: the server worked.</summary>
+    public bool WorkedSinceTrim { get; private set; }
+
     /// <summary>Takes the process's CPU time and allocated bytes at the end of a window; true when it is time to trim.</summary>
     public bool Observe(TimeSpan cpu, long allocated)
     {
         var used = cpu - _cpu;
         _cpu = cpu;
-        return used.Ticks < window.Ticks * QuietShare && allocated - _allocatedAtTrim >= WorthTrimming;
+        var quiet = used.Ticks < window.Ticks * QuietShare;
+        if (!quiet) WorkedSinceTrim = true;
+        return quiet && allocated - _allocatedAtTrim >= WorthTrimming;
     }
 
-    public void Trimmed(long allocated) => _allocatedAtTrim = allocated;
+    public void Trimmed(long allocated)
+    {
+        _allocatedAtTrim = allocated;
+        WorkedSinceTrim = false;
+    }
 }

@@ -155,6 +155,7 @@ public static class ServerSetup
         services.AddHostedService<ServerStartup>();
         services.AddHostedService<DeliveryPickup>();
         services.AddHostedService<AgentHousekeeping>();
+        services.AddSingleton<FilePageOut>();
         services.AddHostedService<IdleMemoryTrim>();
         if (settings.Agent.Capacity > 0) services.AddHostedService<EmbeddedAgent>();
     }

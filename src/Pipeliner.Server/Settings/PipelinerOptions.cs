@@ -47,6 +47,11 @@ public sealed class PipelinerOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "must be between 00:00:00 and 1.00:00:00")]
     public TimeSpan IdleMemoryTrim { get; set; } = TimeSpan.FromSeconds(10);
 
+    [Description("The idle trim (and the one at start) also gives back the clean pages of the files the process mapped (assemblies, " +
+                 "native libraries) with Linux's madvise(MADV_PAGEOUT), after activity only; a page used again is read back from the file. " +
+                 "false keeps them.")]
+    public bool IdleMemoryTrimFilePages { get; set; } = true;
+
     [Description("Status badges (/badge/{project}.svg) answer without a token; false makes them need read access like the API.")]
     public bool PublicBadges { get; set; } = true;
 
