@@ -67,23 +67,65 @@ public sealed class AgentDirectory(
     /// when it is older than <see cref="SeenInterval"/>, not at every call: an agent makes several calls a second while its
     /// jobs run (claims, log batches, heartbeats, ends), and a write per call was a write transaction per request.
     /// </summary>
+    /// <remarks>
+    /// A credential found in the database is remembered (by its SHA-256, as stored) until the agent's last-seen time needs
+    /// writing again, at most <see cref="SeenInterval"/> (≤ 5 s): the calls in between are answered without a query, and
+    /// the next one after it looks the credential up again (and writes the last-seen time). A credential that stops working
+    /// here (the agent deleted, registered again with a new credential, re-announced) is forgotten at once
+    /// (<see cref="Forget"/>); one that stops working through another replica works here at most <see cref="SeenInterval"/>
+    /// longer.
+    /// </remarks>
     public async Task<AgentEntity?> AuthenticateAsync(string credential, CancellationToken cancellationToken)
     {
         if (!credential.StartsWith(AgentCredentials.AgentPrefix, StringComparison.Ordinal)) return null;
+        var hash = TokenHasher.Hash(credential);
+        var now = time.GetUtcNow();
+        if (_verified.TryGetValue(hash, out var known) && Fresh(known, now)) return known.Agent;
+
+        // A Forget while the query runs wins: what the query read may be what was just changed.
+        var generation = Volatile.Read(ref _generation);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        var hash = TokenHasher.Hash(credential);
         var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.CredentialHash == hash, cancellationToken);
-        if (agent is null) return null;
-        var now = time.GetUtcNow();
-        if (agent.LastSeenAt is not { } seen || now - seen >= SeenInterval)
+        if (agent is null)
+        {
+            _verified.TryRemove(hash, out _);
+            return null;
+        }
+
+        if (agent.LastSeenAt is not { } seen || now - seen >= SeenInterval || seen > now)
         {
             await db.Agents.Where(a => a.Id == agent.Id).ExecuteUpdateAsync(set => set.SetProperty(a => a.LastSeenAt, now), cancellationToken);
             agent.LastSeenAt = now;
         }
 
+        if (_verified.Count >= MaxVerified) _verified.Clear();
+        _verified[hash] = new VerifiedCredential(agent, now);
+        if (Volatile.Read(ref _generation) != generation) _verified.TryRemove(hash, out _);
         return agent;
     }
+
+    /// <summary>
+    /// Forgets the verified credentials of <paramref name="agentName"/>: the next call with one looks it up again. Called
+    /// by whatever changes an agent's credential or removes the agent.
+    /// </summary>
+    public void Forget(string agentName)
+    {
+        Interlocked.Increment(ref _generation);
+        foreach (var (hash, verified) in _verified)
+            if (string.Equals(verified.Agent.Name, agentName, StringComparison.Ordinal)) _verified.TryRemove(hash, out _);
+    }
+
+    /// <summary>Usable without a query: verified, and the agent's last-seen time not due for writing yet.</summary>
+    private bool Fresh(VerifiedCredential known, DateTimeOffset now) =>
+        now >= known.VerifiedAt && now - known.VerifiedAt < SeenInterval &&
+        known.Agent.LastSeenAt is { } seen && now >= seen && now - seen < SeenInterval;
+
+    private sealed record VerifiedCredential(AgentEntity Agent, DateTimeOffset VerifiedAt);
+
+    private const int MaxVerified = 10_000;
+    private int _generation;
+    private readonly ConcurrentDictionary<string, VerifiedCredential> _verified = new(StringComparer.Ordinal);
 
     /// <summary>How stale an agent's recorded last-seen time may get before a call writes it again: far inside <c>OfflineAfter</c>.</summary>
     public TimeSpan SeenInterval => SeenIntervalOf(options.Value.Agent);
@@ -123,6 +165,8 @@ public sealed class AgentDirectory(
         audit.Add(new Audit.AuditEvent("agent.register", null, $"agent {agent.Name}",
             $"labels {agent.Labels}, capacity {agent.Capacity}, registration token {token.Prefix}… ({token.Name})"), actor: $"agent {agent.Name}");
         await db.SaveChangesAsync(cancellationToken);
+        // The agent's previous credential stops working here at once.
+        Forget(agent.Name);
         return credential;
     }
 
@@ -140,6 +184,8 @@ public sealed class AgentDirectory(
             .SetProperty(a => a.Capacity, hello.Capacity)
             .SetProperty(a => a.Version, hello.Version)
             .SetProperty(a => a.LastSeenAt, now), cancellationToken);
+        // What a verified credential remembers of the agent (its labels, capacity) is read again at its next call.
+        Forget(agent.Name);
         var running = JobStatus.Running.ToName();
         var held = await db.Attempts.CountAsync(a => a.Agent == agent.Name && a.Status == running, cancellationToken);
         if (held == 0) return 0;

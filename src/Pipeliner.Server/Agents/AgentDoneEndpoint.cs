@@ -38,9 +38,12 @@ public static class AgentDoneEndpoint
             return row.Stale();
         }
 
-        var stored = await logs.LengthAsync(row.Log, cancellationToken);
         if (!await logs.CompleteAsync(row.Log, done.LogLength, cancellationToken))
+        {
+            // Read only for the answer: the whole log (the usual case) costs one read of its length, not two.
+            var stored = await logs.LengthAsync(row.Log, cancellationToken);
             return Problems.Unprocessable($"the server holds {stored} bytes of the attempt's log, not {done.LogLength}: send the rest from offset {stored}");
+        }
 
         var artifacts = new List<ArchivedPath>();
         string? refused = null;

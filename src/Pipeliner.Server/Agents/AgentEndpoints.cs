@@ -56,13 +56,14 @@ public static class AgentEndpoints
             audit.Add(new AuditEvent(disabled ? "agent.disable" : "agent.enable", null, $"agent {agent.Name}",
                 disabled ? "it finishes its running jobs and gets no new ones" : null));
             await db.SaveChangesAsync(cancellationToken);
+            directory.Forget(agent.Name);
         }
 
         return TypedResults.Ok((await directory.ListAsync(cancellationToken)).First(a => a.Name == agent.Name));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string name, PipelinerDbContext db, AuditTrail audit, CancellationToken cancellationToken)
+        string name, PipelinerDbContext db, AgentDirectory directory, AuditTrail audit, CancellationToken cancellationToken)
     {
         var agent = await db.Agents.FirstOrDefaultAsync(a => a.Name == name, cancellationToken);
         if (agent is null) return Problems.NotFound($"no agent '{name}'");
@@ -71,6 +72,8 @@ public static class AgentEndpoints
         db.Agents.Remove(agent);
         audit.Add(new AuditEvent("agent.delete", null, $"agent {agent.Name}", "its credential stops working; its running attempts are lost when their leases end"));
         await db.SaveChangesAsync(cancellationToken);
+        // Its credential stops working on this replica at once (on others within AgentDirectory.SeenInterval).
+        directory.Forget(agent.Name);
         return TypedResults.NoContent();
     }
 

@@ -34,13 +34,14 @@ public static class AgentTransfers
     private static async Task<IResult> SourceAsync(
         long id, HttpContext http, PipelinerDbContext db, SourceArchives sources, CancellationToken cancellationToken)
     {
-        var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
-        if (row is null) return problem!;
-        var run = await db.Runs.AsNoTracking().Where(r => r.Id == row.RunId)
-            .Select(r => new { r.CommitSha, r.Project!.Name, r.Project.Repository }).FirstAsync(cancellationToken);
+        // The attempt and its run's commit and project in one query.
+        var (found, problem) = await AttemptAccess.OfCredentialAsync(db, http, id,
+            a => new RunSource(a.Job!.Run!.CommitSha, a.Job.Run.Project!.Name, a.Job.Run.Project.Repository), cancellationToken);
+        if (found is null) return problem!;
+        var run = found.Also;
         try
         {
-            var path = await sources.PathOfAsync(run.Name, run.Repository, run.CommitSha, cancellationToken);
+            var path = await sources.PathOfAsync(run.Project, run.Repository, run.CommitSha, cancellationToken);
             return TypedResults.PhysicalFile(path, "application/x-tar", enableRangeProcessing: true);
         }
         catch (WorkspaceException e)
@@ -48,6 +49,8 @@ public static class AgentTransfers
             return Problems.Problem(StatusCodes.Status502BadGateway, "Repository unavailable", e.Message);
         }
     }
+
+    private sealed record RunSource(string CommitSha, string Project, string Repository);
 
     private static async Task<IResult> ArtifactAsync(
         long id, string job, int index, HttpContext http, PipelinerDbContext db, RunStore store, IArtifactStore artifacts, CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
+using System.Linq.Expressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using Pipeliner.Agent.Contracts;
 using Pipeliner.Core.Runs;
 using Pipeliner.Server.Auth;
@@ -32,14 +34,29 @@ public sealed record AttemptRow(
         : $"attempt {Number} of job '{JobId}' in run {RunId} is no longer running ({Status}{(Cause is null ? "" : $", {Cause}")})");
 }
 
+/// <summary>An attempt's row and something more read with it.</summary>
+public sealed record AttemptWith<T>(AttemptRow Row, T Also);
+
 /// <summary>Finds the attempt a call names, for the agent that holds it or for the holder of the attempt's credential.</summary>
 public static class AttemptAccess
 {
     public static async Task<AttemptRow?> FindAsync(PipelinerDbContext db, long attemptId, CancellationToken cancellationToken) =>
-        await db.Attempts.AsNoTracking().Where(a => a.Id == attemptId)
-            .Select(a => new AttemptRow(a.Id, a.Job!.RunId, a.Job.JobId, a.Number, a.Status, a.Cause, a.Agent, a.LogPath, a.CredentialHash,
-                a.Job.Attempts.Max(x => x.Number)))
-            .FirstOrDefaultAsync(cancellationToken);
+        (await FindWithAsync(db, attemptId, a => 0, cancellationToken))?.Row;
+
+    /// <summary>The attempt and what <paramref name="also"/> reads of it (its run's commit, say), in one query.</summary>
+    public static async Task<AttemptWith<T>?> FindWithAsync<T>(
+        PipelinerDbContext db, long attemptId, Expression<Func<AttemptEntity, T>> also, CancellationToken cancellationToken)
+    {
+        // new AttemptWith<T>(new AttemptRow(…), also's body), over the same attempt: one projection EF translates whole.
+        var attempt = also.Parameters[0];
+        var row = ReplacingExpressionVisitor.Replace(RowFields.Parameters[0], attempt, RowFields.Body);
+        var projection = Expression.Lambda<Func<AttemptEntity, AttemptWith<T>>>(
+            Expression.New(typeof(AttemptWith<T>).GetConstructors().Single(), row, also.Body), attempt);
+        return await db.Attempts.AsNoTracking().Where(a => a.Id == attemptId).Select(projection).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    private static readonly Expression<Func<AttemptEntity, AttemptRow>> RowFields = a => new AttemptRow(
+        a.Id, a.Job!.RunId, a.Job.JobId, a.Number, a.Status, a.Cause, a.Agent, a.LogPath, a.CredentialHash, a.Job.Attempts.Max(x => x.Number));
 
     /// <summary>The attempt if this agent was given it (a 404 for any other, so ids of others' attempts say nothing).</summary>
     public static async Task<(AttemptRow? Row, ProblemHttpResult? Problem)> OfAgentAsync(
@@ -55,14 +72,25 @@ public static class AttemptAccess
     public static async Task<(AttemptRow? Row, IResult? Problem)> OfCredentialAsync(
         PipelinerDbContext db, HttpContext http, long attemptId, CancellationToken cancellationToken)
     {
+        var (found, problem) = await OfCredentialAsync(db, http, attemptId, a => 0, cancellationToken);
+        return (found?.Row, problem);
+    }
+
+    /// <summary>
+    /// <see cref="OfCredentialAsync(PipelinerDbContext, HttpContext, long, CancellationToken)"/> with what
+    /// <paramref name="also"/> reads of the attempt, in the same query.
+    /// </summary>
+    public static async Task<(AttemptWith<T>? Found, IResult? Problem)> OfCredentialAsync<T>(
+        PipelinerDbContext db, HttpContext http, long attemptId, Expression<Func<AttemptEntity, T>> also, CancellationToken cancellationToken)
+    {
         var credential = http.Request.Headers[AgentRoutes.AttemptCredentialHeader].ToString();
         if (credential.Length == 0 && http.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             credential = header["Bearer ".Length..].Trim();
         if (!credential.StartsWith(AgentCredentials.AttemptPrefix, StringComparison.Ordinal))
             return (null, Problems.Unauthorized($"the attempt's credential (from its assignment) in {AgentRoutes.AttemptCredentialHeader} or Authorization: Bearer"));
-        var row = await FindAsync(db, attemptId, cancellationToken);
-        if (row?.CredentialHash is null || row.CredentialHash != TokenHasher.Hash(credential))
+        var found = await FindWithAsync(db, attemptId, also, cancellationToken);
+        if (found?.Row.CredentialHash is null || found.Row.CredentialHash != TokenHasher.Hash(credential))
             return (null, Problems.Unauthorized($"not the credential of attempt {attemptId}"));
-        return row.Current ? (row, null) : (null, row.Stale());
+        return found.Row.Current ? (found, null) : (null, found.Row.Stale());
     }
 }

@@ -45,16 +45,21 @@ public sealed class SecretVault(PipelinerDbContext db, IDataProtectionProvider p
     /// <summary>The secrets of the run's project, or a withholding when the run is a pull request from a fork the project does not trust.</summary>
     public async Task<RunSecrets> ForRunAsync(long runId, CancellationToken cancellationToken)
     {
+        // The run's trust and its project's secrets in one query (a claim reads them for every job it starts); a value
+        // is decrypted only for a run that may receive it.
         var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId)
-            .Select(r => new { r.ProjectId, r.FromFork, r.Project!.AllowSecretsForForks })
+            .Select(r => new
+            {
+                r.ProjectId, r.FromFork, r.Project!.AllowSecretsForForks,
+                Stored = db.ProjectSecrets.Where(s => s.ProjectId == r.ProjectId).OrderBy(s => s.Id).ToList(),
+            })
             .FirstOrDefaultAsync(cancellationToken);
         if (run is null) return RunSecrets.None;
         if (run.FromFork && !run.AllowSecretsForForks) return RunSecrets.WithheldFromFork;
 
         var protector = protection.CreateProtector(Purpose);
-        var stored = await db.ProjectSecrets.AsNoTracking().Where(s => s.ProjectId == run.ProjectId).ToListAsync(cancellationToken);
         var secrets = new List<StoredSecret>();
-        foreach (var secret in stored)
+        foreach (var secret in run.Stored)
         {
             try
             {

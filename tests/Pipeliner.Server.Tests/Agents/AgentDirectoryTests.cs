@@ -1,7 +1,9 @@
+using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Pipeliner.Agent.Contracts;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Settings;
@@ -11,7 +13,8 @@ namespace Pipeliner.Server.Tests.Agents;
 
 /// <summary>
 /// An agent's credential checked on every call of the protocol, with a clock of the test's: the agent's last-seen time is
-/// written when it has grown older than <see cref="AgentDirectory.SeenInterval"/>, not at every call.
+/// written when it has grown older than <see cref="AgentDirectory.SeenInterval"/>, not at every call, and a verified
+/// credential is looked up again no later than that: at once when it stops working through this replica.
 /// </summary>
 public abstract class AgentDirectoryTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : PipelinerApp
 {
@@ -54,6 +57,58 @@ public abstract class AgentDirectoryTests<TApp>(TApp app) : IClassFixture<TApp> 
 
         Assert.Null(await directory.AuthenticateAsync(AgentCredentials.New(AgentCredentials.AgentPrefix), CancellationToken.None));
         Assert.Null(await directory.AuthenticateAsync(PipelinerApp.AdminToken, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_RefusesACredentialRemovedElsewhere_OnceTheSeenIntervalHasPassed()
+    {
+        using var admin = app.Client();
+        var name = "elsewhere-" + Guid.NewGuid().ToString("N")[..8];
+        var agent = await HttpAgent.RegisterAsync(app.Client(token: null), admin, name, "linux");
+        var clock = new Clock((await LastSeenAsync(name))!.Value);
+        var directory = new AgentDirectory(app.Services.GetRequiredService<IServiceScopeFactory>(),
+            app.Services.GetRequiredService<IOptions<PipelinerOptions>>(), clock, NullLogger<AgentDirectory>.Instance);
+        var interval = directory.SeenInterval;
+        Assert.Equal(name, (await directory.AuthenticateAsync(agent.Credential, CancellationToken.None))?.Name);
+
+        // Another replica deletes the agent: this one's verified credential is not told.
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+            Assert.Equal(1, await db.Agents.Where(a => a.Name == name).ExecuteDeleteAsync());
+        }
+
+        // Within the interval it is answered from what was verified (no query); once the interval has passed, refused.
+        clock.Now += interval / 2;
+        Assert.Equal(name, (await directory.AuthenticateAsync(agent.Credential, CancellationToken.None))?.Name);
+        clock.Now += interval / 2;
+        Assert.Null(await directory.AuthenticateAsync(agent.Credential, CancellationToken.None));
+        clock.Now += interval / 4;
+        Assert.Null(await directory.AuthenticateAsync(agent.Credential, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_RefusesTheOldCredential_AtOnceWhenTheAgentIsDeletedOrRegistersAgain()
+    {
+        using var admin = app.Client();
+        var name = "again-" + Guid.NewGuid().ToString("N")[..8];
+        var first = await HttpAgent.RegisterAsync(app.Client(token: null), admin, name, "linux");
+        var directory = app.Services.GetRequiredService<AgentDirectory>();
+        Assert.Equal(name, (await directory.AuthenticateAsync(first.Credential, CancellationToken.None))?.Name);
+
+        // Registered again (a new credential): the old one stops working at once, although it was verified a moment ago.
+        var second = await HttpAgent.RegisterAsync(app.Client(token: null), admin, name, "linux");
+        Assert.Null(await directory.AuthenticateAsync(first.Credential, CancellationToken.None));
+        using var refused = await first.SendAsync(HttpMethod.Post, AgentRoutes.Next + "?wait=0");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(name, (await directory.AuthenticateAsync(second.Credential, CancellationToken.None))?.Name);
+
+        // Deleted: the credential verified just now stops working at once.
+        using var deleted = await admin.DeleteAsync($"/api/agents/{name}");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Null(await directory.AuthenticateAsync(second.Credential, CancellationToken.None));
+        using var gone = await second.SendAsync(HttpMethod.Post, AgentRoutes.Next + "?wait=0");
+        Assert.Equal(HttpStatusCode.Unauthorized, gone.StatusCode);
     }
 }
 

@@ -31,7 +31,7 @@ public sealed class PostgresDatabase(string connectionString, PipelinerOptions s
     public string ConnectionString => connectionString;
 
     public void AddDbContext(IServiceCollection services) =>
-        services.AddDbContext<PipelinerDbContext, PostgresPipelinerDbContext>(db => Configure(db, connectionString));
+        services.AddDbContextPool<PipelinerDbContext, PostgresPipelinerDbContext>(db => Configure(db, connectionString), IDatabaseProvider.ContextPoolSize);
 
     /// <summary>The EF Core options of a context on PostgreSQL (also for tests and design time).</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder db, string connectionString) =>

@@ -23,11 +23,11 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
 
     public void AddDbContext(IServiceCollection services) =>
         services.AddHttpContextAccessor().AddSingleton<SqliteConnectionSettings>().AddSingleton<WriteTurns>().AddSingleton<SqliteWriteGate>()
-            .AddDbContext<PipelinerDbContext>((provider, db) =>
+            .AddDbContextPool<PipelinerDbContext>((provider, db) =>
             {
                 db.UseSqlite(ConnectionString).AddInterceptors(provider.GetRequiredService<SqliteConnectionSettings>());
                 if (settings.Database.SqliteWriteTurns) db.AddInterceptors(provider.GetRequiredService<SqliteWriteGate>());
-            });
+            }, IDatabaseProvider.ContextPoolSize);
 
     // One server per file: nothing to serialise beyond SQLite's own write lock (and the process's turns for it, SqliteWriteGate).
     public async Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken)
