@@ -33,6 +33,12 @@ public sealed class DeliveryTransfer(
     public void Enqueue(long entryId, WebhookDeliveryEntity row, ProjectEntity project) =>
         _waiting.Writer.TryWrite(new Pending(entryId, row, project));
 
+    public override void Dispose()
+    {
+        (Journal as IDisposable)?.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (Journal is null) return;

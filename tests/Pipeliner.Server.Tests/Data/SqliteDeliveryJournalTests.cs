@@ -29,7 +29,7 @@ public sealed class SqliteDeliveryJournalTests : IDisposable
     [Fact]
     public async Task TryAppendAsync_ReturnsNull_WhenTheProjectsDeliveryIsJournaledAlready()
     {
-        var journal = new SqliteDeliveryJournal(_directory.Path);
+        using var journal = new SqliteDeliveryJournal(_directory.Path);
 
         var first = await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None);
         var again = await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None);
@@ -43,13 +43,14 @@ public sealed class SqliteDeliveryJournalTests : IDisposable
     [Fact]
     public async Task ReadAllAsync_ReturnsWhatAnEarlierInstanceLeftOldestFirst_WhenNotRemoved()
     {
-        var earlier = new SqliteDeliveryJournal(_directory.Path);
+        using var earlier = new SqliteDeliveryJournal(_directory.Path);
         var a = (await earlier.TryAppendAsync(Delivery(1, "a"), CancellationToken.None))!.Value;
         var b = (await earlier.TryAppendAsync(Delivery(1, "b"), CancellationToken.None))!.Value;
         var c = (await earlier.TryAppendAsync(Delivery(3, "c"), CancellationToken.None))!.Value;
         await earlier.RemoveAsync([b], CancellationToken.None);
 
-        var left = await new SqliteDeliveryJournal(_directory.Path).ReadAllAsync(CancellationToken.None);
+        using var later = new SqliteDeliveryJournal(_directory.Path);
+        var left = await later.ReadAllAsync(CancellationToken.None);
 
         Assert.Equal([a, c], left.Select(e => e.EntryId));
         var row = left[0].Delivery;
@@ -63,9 +64,22 @@ public sealed class SqliteDeliveryJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task Constructor_GrowsTheWriteAheadLogOnce_SoThatCommitsRewriteAllocatedBlocks()
+    {
+        using var journal = new SqliteDeliveryJournal(_directory.Path);
+        var log = new FileInfo(_directory.Combine(SqliteDeliveryJournal.FileName + "-wal"));
+        Assert.True(log.Length >= SqliteDeliveryJournal.LogBytes, $"the log has {log.Length} bytes");
+
+        for (var i = 0; i < 20; i++) await journal.TryAppendAsync(Delivery(1, $"d{i}"), CancellationToken.None);
+
+        log.Refresh();
+        Assert.True(log.Length < SqliteDeliveryJournal.LogBytes + 64 * 1024, $"the log grew to {log.Length} bytes: commits did not start at its beginning");
+    }
+
+    [Fact]
     public async Task TryAppendAsync_AcceptsTheDeliveryAgain_WhenItsEntryWasRemoved()
     {
-        var journal = new SqliteDeliveryJournal(_directory.Path);
+        using var journal = new SqliteDeliveryJournal(_directory.Path);
         var first = (await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None))!.Value;
         await journal.RemoveAsync([first], CancellationToken.None);
 

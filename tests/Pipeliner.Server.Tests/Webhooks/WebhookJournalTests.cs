@@ -41,7 +41,7 @@ public sealed class WebhookJournalTests : IDisposable
         // What the intake journals for this delivery before its 202, left by a process that died before writing the row.
         var headers = WebhookDelivery.Headers(fixture.Forge, fixture.EventName, deliveryId).ToDictionary(h => h.Name, h => h.Value, StringComparer.OrdinalIgnoreCase);
         var parsed = Assert.IsType<WebhookParseResult.Event>(WebhookParser.Parse(Forge.GitHub, name => headers.GetValueOrDefault(name), body));
-        var journal = new SqliteDeliveryJournal(dataDir);
+        using var journal = new SqliteDeliveryJournal(dataDir);
         Assert.NotNull(await journal.TryAppendAsync(new WebhookDeliveryEntity
         {
             ProjectId = await ProjectIdAsync(dataDir, "shop"),
@@ -88,7 +88,8 @@ public sealed class WebhookJournalTests : IDisposable
         }
 
         await client.WaitForDeliveryAsync("shop", deliveryId, DeliveryOutcomes.Run, TimeSpan.FromSeconds(60));
-        Assert.Empty(await new SqliteDeliveryJournal(dataDir).ReadAllAsync(CancellationToken.None));
+        using var journal = new SqliteDeliveryJournal(dataDir);
+        Assert.Empty(await journal.ReadAllAsync(CancellationToken.None));
         Assert.DoesNotContain("Exception", server.Output, StringComparison.Ordinal);
     }
 
