@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
@@ -91,9 +92,18 @@ public sealed class DeliveryTransfer(
         {
             var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
             var log = scope.ServiceProvider.GetRequiredService<DeliveryLog>();
+            // A project deleted since (with its deliveries) takes its journaled ones along: they would fail the batch.
+            var projectIds = batch.Select(p => p.Row.ProjectId).Distinct().ToList();
+            var projects = (await db.Projects.Where(p => projectIds.Contains(p.Id)).Select(p => p.Id).ToListAsync(cancellationToken)).ToHashSet();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             foreach (var pending in batch)
             {
+                if (!projects.Contains(pending.Row.ProjectId))
+                {
+                    logger.LogInformation("Webhook delivery {Delivery} was accepted for a project deleted since: dropped", pending.Row.DeliveryId);
+                    continue;
+                }
+
                 var row = pending.Row;
                 // Claimed by this process when the intake handed it over with its project (the worker neither claims nor
                 // reads it); a left entry is queued unclaimed. Either way the pick-up leaves it alone until then.

@@ -13,7 +13,8 @@ namespace Pipeliner.Server.Tests.Webhooks;
 /// <summary>
 /// On SQLite an accepted delivery is answered once its entry is in the intake's journal (<c>intake.db</c>), and its row is
 /// written right after: a real server process, stopped with the entry left (the state a kill -9 between the <c>202</c> and
-/// the row leaves), stores and runs the delivery after its restart, and the forge's redelivery is a duplicate.
+/// the row leaves), stores and runs the delivery after its restart (an entry of a project deleted since dropped), and the
+/// forge's redelivery is a duplicate.
 /// </summary>
 public sealed class WebhookJournalTests : IDisposable
 {
@@ -42,9 +43,12 @@ public sealed class WebhookJournalTests : IDisposable
         var headers = WebhookDelivery.Headers(fixture.Forge, fixture.EventName, deliveryId).ToDictionary(h => h.Name, h => h.Value, StringComparer.OrdinalIgnoreCase);
         var parsed = Assert.IsType<WebhookParseResult.Event>(WebhookParser.Parse(Forge.GitHub, name => headers.GetValueOrDefault(name), body));
         using var journal = new SqliteDeliveryJournal(dataDir);
+        var projectId = await ProjectIdAsync(dataDir, "shop");
+        // First, one for a project deleted since: dropped, and it holds nothing up.
+        Assert.NotNull(await journal.TryAppendAsync(Journaled(projectId + 1000, "of-a-deleted-project", parsed.ForgeEvent), CancellationToken.None));
         Assert.NotNull(await journal.TryAppendAsync(new WebhookDeliveryEntity
         {
-            ProjectId = await ProjectIdAsync(dataDir, "shop"),
+            ProjectId = projectId,
             DeliveryId = deliveryId,
             UniqueDeliveryId = deliveryId,
             Forge = "github",
@@ -92,6 +96,18 @@ public sealed class WebhookJournalTests : IDisposable
         Assert.Empty(await journal.ReadAllAsync(CancellationToken.None));
         Assert.DoesNotContain("Exception", server.Output, StringComparison.Ordinal);
     }
+
+    private static WebhookDeliveryEntity Journaled(int projectId, string deliveryId, ForgeEvent forgeEvent) => new()
+    {
+        ProjectId = projectId,
+        DeliveryId = deliveryId,
+        UniqueDeliveryId = deliveryId,
+        Forge = "github",
+        Event = "push",
+        Outcome = DeliveryOutcomes.Received,
+        EventJson = JsonSerializer.Serialize(forgeEvent, JsonSerializerOptions.Web),
+        ReceivedAt = DateTimeOffset.UtcNow,
+    };
 
     private static async Task<int> ProjectIdAsync(string dataDir, string name)
     {
