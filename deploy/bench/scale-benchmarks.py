@@ -154,6 +154,22 @@ def write_store_timings(lines, out):
     stored = [float(m.group(1)) for m in map(re.compile(r"answered 202 in [\d.]+ ms: .*stored ([\d.]+) ms").search, lines) if m]
     if stored:
         out["stored_p50_ms"], out["stored_p95_ms"], out["stored_max_ms"] = statistics.median(stored), sbs.p95(stored), max(stored)
+    # The answers over 20 ms: which step took most of each (e.g. {"stored": 7, "project": 2}), and the GC's pauses in them.
+    slow = re.compile(r"answered 202 in ([\d.]+) ms: (.*?); gc pauses ([\d.]+) ms")
+    dominant, paused = {}, 0
+    for m in filter(None, map(slow.search, lines)):
+        if float(m.group(1)) <= 20:
+            continue
+        steps = [(float(t), name) for name, t in re.findall(r"(\w+) ([\d.]+) ms", m.group(2))]
+        if steps:
+            name = max(steps)[1]
+            dominant[name] = dominant.get(name, 0) + 1
+        paused += float(m.group(3)) >= 10
+    totals = [float(m.group(1)) for m in map(re.compile(r"answered 202 in ([\d.]+) ms").search, lines) if m]
+    if totals:
+        out["intake_p50_ms"], out["intake_p95_ms"] = statistics.median(totals), sbs.p95(totals)
+    if dominant:
+        out["slow_answers_by_step"], out["slow_answers_gc_paused_10ms"] = dominant, paused
     # Run creation's transaction (DeliveryProcessor at Debug; builds that log it): how long other writers waited for it.
     holds = [float(m.group(1)) for m in map(re.compile(r"stored in ([\d.]+) ms \(the transaction").search, lines) if m]
     if holds:

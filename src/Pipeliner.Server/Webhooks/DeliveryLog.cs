@@ -38,6 +38,10 @@ public sealed class DeliveryLog(PipelinerDbContext db)
         return delivery.Id;
     }
 
+    /// <summary>Whether the project has a row of the delivery with this forge delivery id (a read: it waits for no writer).</summary>
+    public Task<bool> ExistsAsync(int projectId, string uniqueDeliveryId, CancellationToken cancellationToken) =>
+        db.WebhookDeliveries.AnyAsync(d => d.ProjectId == projectId && d.UniqueDeliveryId == uniqueDeliveryId, cancellationToken);
+
     /// <summary>
     /// Records a delivery refused before its payload was trusted (kept without it). When the project's newest delivery
     /// is the same refusal, it is counted on that row instead, so a flood of bad deliveries is one row.

@@ -15,6 +15,7 @@ public static class WebhookEndpoints
     public static IServiceCollection AddWebhooks(this IServiceCollection services) =>
         services.AddScoped<WebhookIntake>().AddScoped<DeliveryLog>().AddScoped<DeliveryProcessor>().AddScoped<DeliveryRetention>()
             .AddSingleton<DeliveryQueue>().AddHostedService(services => services.GetRequiredService<DeliveryQueue>())
+            .AddSingleton<DeliveryTransfer>().AddHostedService(services => services.GetRequiredService<DeliveryTransfer>())
             .AddSingleton<UnverifiedBodies>().AddSingleton<WebhookKeyAlarm>()
             .AddScoped<ScheduleSync>().AddScoped<ScheduledRunJob>();
 

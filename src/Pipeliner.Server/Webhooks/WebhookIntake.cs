@@ -22,7 +22,7 @@ public sealed record WebhookResponse(string Status, string? Reason = null, strin
 /// trusted is recorded (<see cref="DeliveryLog"/>) and left to the background (<see cref="DeliveryProcessor"/>).
 /// </summary>
 public sealed class WebhookIntake(
-    PipelinerDbContext db, DeliveryLog log, DeliveryQueue queue, UnverifiedBodies bodies, IDataProtectionProvider protection,
+    PipelinerDbContext db, DeliveryLog log, DeliveryQueue queue, DeliveryTransfer transfer, UnverifiedBodies bodies, IDataProtectionProvider protection,
     WebhookKeyAlarm keyAlarm, IOptions<PipelinerOptions> options, TimeProvider time, ILogger<WebhookIntake> logger)
 {
     /// <summary>The one answer to a delivery that cannot be trusted, whatever the reason: nothing tells whether the project exists.</summary>
@@ -175,26 +175,52 @@ public sealed class WebhookIntake(
         {
             delivery.Outcome = DeliveryOutcomes.Received;
             delivery.EventJson = JsonSerializer.Serialize(forgeEvent, JsonSerializerOptions.Web);
+            answer = new WebhookResponse("accepted", null, forgeEvent.DeliveryId);
+            if (transfer.Journal is { } journal) return await JournalAsync(journal, project, delivery, answer, timings, cancellationToken);
             // Inserted claimed by this process's queue, so that its worker need not claim it nor read it back; should the
             // process die first, the pick-up takes it up when the lease expires.
             lease = DeliveryLease.ForNewRow(options.Value.Webhooks.LeaseDuration, delivery.ReceivedAt);
             delivery.LeaseOwner = lease.Owner;
             delivery.LeaseExpiresAt = queue.QueuedUntil(delivery.ReceivedAt);
             delivery.Attempts = 1;
-            answer = new WebhookResponse("accepted", null, forgeEvent.DeliveryId);
         }
 
         var id = await log.TryAddAsync(delivery, cancellationToken);
         timings?.Mark("stored");
         if (delivery.Outcome != DeliveryOutcomes.Received) return TypedResults.Accepted((string?)null, answer);
-        if (id is null)
-        {
-            logger.LogInformation("Delivery {Delivery} of {Project} was received before: answered as a duplicate", forgeEvent.DeliveryId, project.Name);
-            return TypedResults.Accepted((string?)null, new WebhookResponse("duplicate", "this delivery was received before", forgeEvent.DeliveryId));
-        }
+        if (id is null) return Duplicate(project, delivery);
 
         queue.EnqueueHeld(lease!.Inserted(id.Value), delivery, project);
         return TypedResults.Accepted((string?)null, answer);
+    }
+
+    /// <summary>
+    /// An accepted delivery recorded in the journal (SQLite): the answer waits only for the entry's flush, not for the
+    /// database's write lock; <see cref="DeliveryTransfer"/> writes its row right after. A delivery in the journal or in
+    /// the database already is a duplicate — checked in that order, so that a row moved meanwhile is seen either way.
+    /// </summary>
+    private async Task<Results<Accepted<WebhookResponse>, ProblemHttpResult>> JournalAsync(
+        IDeliveryJournal journal, ProjectEntity project, WebhookDeliveryEntity delivery, WebhookResponse answer, IntakeTimings? timings,
+        CancellationToken cancellationToken)
+    {
+        var entry = await journal.TryAppendAsync(delivery, cancellationToken);
+        timings?.Mark("stored");
+        if (entry is null) return Duplicate(project, delivery);
+        if (await log.ExistsAsync(project.Id, delivery.UniqueDeliveryId!, cancellationToken))
+        {
+            await journal.RemoveAsync([entry.Value], CancellationToken.None);
+            return Duplicate(project, delivery);
+        }
+
+        timings?.Mark("checked");
+        transfer.Enqueue(entry.Value, delivery, project);
+        return TypedResults.Accepted((string?)null, answer);
+    }
+
+    private Accepted<WebhookResponse> Duplicate(ProjectEntity project, WebhookDeliveryEntity delivery)
+    {
+        logger.LogInformation("Delivery {Delivery} of {Project} was received before: answered as a duplicate", delivery.DeliveryId, project.Name);
+        return TypedResults.Accepted((string?)null, new WebhookResponse("duplicate", "this delivery was received before", delivery.DeliveryId));
     }
 
     private static ProblemHttpResult TooLarge() =>

@@ -73,6 +73,16 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConnectionOpened_FlushesEveryCommit_WhenBackgroundWorkAsksForDurableWrites()
+    {
+        long durable;
+        using (SqliteConnectionSettings.Durably()) durable = (await SettingsAsync()).Synchronous;
+        var after = (await SettingsAsync()).Synchronous;
+
+        Assert.Equal((2, 1), (durable, after)); // FULL inside, NORMAL again after
+    }
+
+    [Fact]
     public async Task ConnectionOpened_CheckpointsAgain_WhenAConnectionARequestUsedIsReusedInTheBackground()
     {
         var accessor = _services.GetRequiredService<IHttpContextAccessor>();

@@ -88,7 +88,10 @@ public sealed class DeliveryProcessorTests(DeliveryProcessorTests.AppWithLongLea
         using var response = await client.SendAsync(
             WebhookDelivery.Request(project, fixture, WebhookDelivery.Rewritten(fixture, repository.Head()), Secrets.Webhook, deliveryId));
         Assert.Equal("accepted", (await response.AcceptedAsync()).Status);
-        var rowId = await app.WithDbAsync(db => db.WebhookDeliveries.Where(d => d.DeliveryId == deliveryId).Select(d => d.Id).SingleAsync());
+        // On SQLite the row is written right after the answer (from the intake's journal).
+        var rowId = await Poll.UntilAsync(
+            () => app.WithDbAsync(db => db.WebhookDeliveries.Where(d => d.DeliveryId == deliveryId).Select(d => (long?)d.Id).SingleOrDefaultAsync()),
+            id => id is not null, $"delivery {deliveryId} to be stored") ?? 0;
         await Poll.UntilAsync(() => AttemptsAsync(rowId), attempts => attempts == 1, "a worker of the server to claim the delivery");
         await git.WaitForFetchAsync();
         return (client, project, deliveryId, rowId);

@@ -52,6 +52,19 @@ public interface IDatabaseProvider
     ILogSearchIndex CreateLogSearchIndex(IServiceProvider services);
 
     /// <summary>
+    /// The journal the webhook intake records an accepted delivery in before its <c>202</c> (<see
+    /// cref="Webhooks.IDeliveryJournal"/>), when the database has one write lock for everything: SQLite's file of its own,
+    /// so that the answer waits for no other writer. Null on PostgreSQL, whose row locks let the intake insert the row itself.
+    /// </summary>
+    Webhooks.IDeliveryJournal? CreateDeliveryJournal(IServiceProvider services);
+
+    /// <summary>
+    /// Until disposed, commits of this flow of work outside a request are on disk when they return, like a request's
+    /// (SQLite's background connections otherwise commit with <c>synchronous = NORMAL</c>; PostgreSQL's always are).
+    /// </summary>
+    IDisposable DurableWrites();
+
+    /// <summary>
     /// A read-only transaction on <paramref name="db"/> until disposed, in which every statement sees the same committed
     /// state: a read made of several statements (a split query) cannot mix rows from before and after another
     /// process's commit, e.g. a run still running with its last job already ended. It takes no write lock.

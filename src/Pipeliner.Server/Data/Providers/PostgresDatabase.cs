@@ -115,6 +115,21 @@ public sealed class PostgresDatabase(string connectionString, PipelinerOptions s
         }
     }
 
+    // Row locks: the intake's insert waits for no other writer, so it writes the delivery's row itself.
+    public Webhooks.IDeliveryJournal? CreateDeliveryJournal(IServiceProvider services) => null;
+
+    // Every commit is flushed (synchronous_commit on).
+    public IDisposable DurableWrites() => NoDurableScope.Instance;
+
+    private sealed class NoDurableScope : IDisposable
+    {
+        public static readonly NoDurableScope Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
     public ILogSearchIndex CreateLogSearchIndex(IServiceProvider services) =>
         new PostgresLogSearchIndex(connectionString, services.GetRequiredService<ILogger<PostgresLogSearchIndex>>());
 

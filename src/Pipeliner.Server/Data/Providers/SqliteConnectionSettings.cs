@@ -42,6 +42,10 @@ public sealed class SqliteConnectionSettings(IHttpContextAccessor http) : DbConn
     private const string Durable = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;";
     private const string Background = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 1000;";
 
+    // Background work whose commits must be on disk when they return, like a request's (DeliveryTransfer: a journaled
+    // delivery's row, before its journal entry goes).
+    private static readonly AsyncLocal<bool> DurableWork = new();
+
     // What each native connection (pooled, so opened many times) was last set to: the pragmas run only when that changes.
     private readonly ConditionalWeakTable<object, string> _applied = new();
 
@@ -72,9 +76,24 @@ public sealed class SqliteConnectionSettings(IHttpContextAccessor http) : DbConn
         }
     }
 
+    /// <summary>
+    /// Until disposed, connections opened by this flow of work outside a request are set like a request's
+    /// (<c>synchronous = FULL</c>: a commit is on disk when it returns).
+    /// </summary>
+    public static IDisposable Durably()
+    {
+        DurableWork.Value = true;
+        return new EndOfDurableWork();
+    }
+
+    private sealed class EndOfDurableWork : IDisposable
+    {
+        public void Dispose() => DurableWork.Value = false;
+    }
+
     private void Apply(DbConnection connection)
     {
-        var wanted = http.HttpContext is null ? Background : Durable;
+        var wanted = http.HttpContext is null && !DurableWork.Value ? Background : Durable;
         object key = connection is SqliteConnection { Handle: { } handle } ? handle : connection;
         if (_applied.TryGetValue(key, out var applied) && ReferenceEquals(applied, wanted)) return;
         using (var command = connection.CreateCommand())

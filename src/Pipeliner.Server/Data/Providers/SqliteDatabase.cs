@@ -65,6 +65,10 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
 
     public void AddRunEvents(IServiceCollection services) => services.AddSingleton<IRunEvents, InMemoryRunEvents>();
 
+    public Webhooks.IDeliveryJournal CreateDeliveryJournal(IServiceProvider services) => new SqliteDeliveryJournal(dataDir);
+
+    public IDisposable DurableWrites() => SqliteConnectionSettings.Durably();
+
     public JobStorage CreateJobStorage() => new SQLiteStorage(
         Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval });
 }

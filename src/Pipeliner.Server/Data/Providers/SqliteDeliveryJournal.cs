@@ -1,0 +1,158 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Webhooks;
+
+namespace Pipeliner.Server.Data.Providers;
+
+/// <summary>
+/// The webhook intake's journal on SQLite: <c>intake.db</c> in the data directory, a file with its own write lock, so that
+/// a webhook's <c>202</c> waits only for its own entry's flush — not for <c>pipeliner.db</c>'s write lock, which run
+/// creation, state changes and the embedded agent's writes hold in turn while runs execute (the slow answers of issue 15).
+/// In the write-ahead log; an entry is committed with <c>synchronous = FULL</c> (on disk before the answer) by a
+/// connection that never checkpoints; removals are background work (<c>NORMAL</c>, SQLite's checkpoints): a removal a
+/// power loss takes back only makes the delivery's row be inserted again, which its unique delivery id refuses.
+/// </summary>
+/// <remarks>
+/// The flush of a commit is cheapest when the log's blocks are already allocated: a write-ahead log that grows makes every
+/// flush commit the file system's metadata too (ext4's journal, shared with everything else the machine writes). So the
+/// log is grown once at start to <see cref="LogBytes"/> and recycled from its start after each checkpoint (removals
+/// checkpoint every <see cref="CheckpointPages"/> pages), and one connection stays open for the journal's lifetime so that
+/// SQLite never deletes the log when its last connection closes.
+/// </remarks>
+public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
+{
+    public const string FileName = "intake.db";
+
+    /// <summary>What the write-ahead log is grown to at start: about a thousand deliveries between two checkpoints.</summary>
+    public const int LogBytes = 4 * 1024 * 1024;
+
+    /// <summary>Pages in the log after which a removal checkpoints it (well under <see cref="LogBytes"/>, so it is reused in place).</summary>
+    public const int CheckpointPages = 256;
+
+    private const string Append = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;";
+    private static readonly string Background = $"PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = {CheckpointPages};";
+
+    private readonly string _connectionString;
+
+    // Open for the journal's lifetime: the write-ahead log (and its allocated blocks) outlive every pooled connection.
+    private readonly SqliteConnection _keeper;
+
+    public SqliteDeliveryJournal(string dataDir)
+    {
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, FileName), Pooling = true }.ToString();
+        using var connection = Open(Background);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS "Deliveries" (
+                "Id" INTEGER PRIMARY KEY,
+                "ProjectId" INTEGER NOT NULL,
+                "UniqueDeliveryId" TEXT NOT NULL,
+                "Entry" TEXT NOT NULL,
+                UNIQUE ("ProjectId", "UniqueDeliveryId"));
+            """;
+        command.ExecuteNonQuery();
+        _keeper = Open(Background);
+        GrowLog(Path.Combine(dataDir, FileName + "-wal"));
+    }
+
+    public void Dispose() => _keeper.Dispose();
+
+    /// <summary>
+    /// Writes <see cref="LogBytes"/> through the log once (a filler row, removed), then checkpoints it: the next commit
+    /// starts again at the log's beginning, over blocks that exist. Nothing to do when the log is that long already.
+    /// </summary>
+    private void GrowLog(string logPath)
+    {
+        if (File.Exists(logPath) && new FileInfo(logPath).Length >= LogBytes) return;
+        using var command = _keeper.CreateCommand();
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS "Filler" ("Bytes" BLOB NOT NULL);
+            INSERT INTO "Filler" VALUES (zeroblob($bytes));
+            DELETE FROM "Filler";
+            PRAGMA wal_checkpoint(PASSIVE);
+            """;
+        command.Parameters.AddWithValue("$bytes", LogBytes);
+        command.ExecuteNonQuery();
+    }
+
+    public Task<long?> TryAppendAsync(WebhookDeliveryEntity delivery, CancellationToken cancellationToken)
+    {
+        if (delivery.UniqueDeliveryId is null) throw new ArgumentException("only deliveries with a forge delivery id are journaled", nameof(delivery));
+        using var connection = Open(Append);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO "Deliveries" ("ProjectId", "UniqueDeliveryId", "Entry") VALUES ($project, $delivery, $entry)
+            ON CONFLICT DO NOTHING RETURNING "Id"
+            """;
+        command.Parameters.AddWithValue("$project", delivery.ProjectId);
+        command.Parameters.AddWithValue("$delivery", delivery.UniqueDeliveryId);
+        command.Parameters.AddWithValue("$entry", JsonSerializer.Serialize(Entry.Of(delivery), JsonSerializerOptions.Web));
+        // Microsoft.Data.Sqlite runs every command synchronously: nothing to await.
+        return Task.FromResult(command.ExecuteScalar() is long id ? id : (long?)null);
+    }
+
+    public Task<IReadOnlyList<JournaledDelivery>> ReadAllAsync(CancellationToken cancellationToken)
+    {
+        using var connection = Open(Background);
+        using var command = connection.CreateCommand();
+        command.CommandText = """SELECT "Id", "Entry" FROM "Deliveries" ORDER BY "Id" """;
+        using var reader = command.ExecuteReader();
+        var entries = new List<JournaledDelivery>();
+        while (reader.Read())
+            entries.Add(new(reader.GetInt64(0), JsonSerializer.Deserialize<Entry>(reader.GetString(1), JsonSerializerOptions.Web)!.ToRow()));
+        return Task.FromResult<IReadOnlyList<JournaledDelivery>>(entries);
+    }
+
+    public Task RemoveAsync(IReadOnlyCollection<long> entryIds, CancellationToken cancellationToken)
+    {
+        if (entryIds.Count == 0) return Task.CompletedTask;
+        using var connection = Open(Background);
+        using var command = connection.CreateCommand();
+        // Ids are numbers: written into the statement, one statement for the batch.
+        command.CommandText = $"""DELETE FROM "Deliveries" WHERE "Id" IN ({string.Join(',', entryIds)})""";
+        command.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    private SqliteConnection Open(string pragmas)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = pragmas;
+            command.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>What an entry keeps of the delivery: what the intake read from the request.</summary>
+    private sealed record Entry(
+        int ProjectId, string DeliveryId, string Forge, string Event, string? Ref, string? Commit, string EventJson, DateTimeOffset ReceivedAt)
+    {
+        public static Entry Of(WebhookDeliveryEntity d) =>
+            new(d.ProjectId, d.UniqueDeliveryId!, d.Forge, d.Event, d.Ref, d.Commit, d.EventJson!, d.ReceivedAt);
+
+        public WebhookDeliveryEntity ToRow() => new()
+        {
+            ProjectId = ProjectId,
+            DeliveryId = DeliveryId,
+            UniqueDeliveryId = DeliveryId,
+            Forge = Forge,
+            Event = Event,
+            Ref = Ref,
+            Commit = Commit,
+            Outcome = DeliveryOutcomes.Received,
+            EventJson = EventJson,
+            ReceivedAt = ReceivedAt,
+        };
+    }
+}

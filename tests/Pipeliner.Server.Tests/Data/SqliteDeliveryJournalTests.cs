@@ -1,0 +1,88 @@
+using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Data.Providers;
+using Pipeliner.Server.Tests.Support;
+using Pipeliner.Server.Webhooks;
+
+namespace Pipeliner.Server.Tests.Data;
+
+/// <summary>The intake's journal on a real <c>intake.db</c>: one entry per project and delivery id, kept across instances until removed.</summary>
+public sealed class SqliteDeliveryJournalTests : IDisposable
+{
+    private readonly TempDirectory _directory = new("pipeliner-journal-");
+
+    public void Dispose() => _directory.Dispose();
+
+    private static WebhookDeliveryEntity Delivery(int projectId, string deliveryId) => new()
+    {
+        ProjectId = projectId,
+        DeliveryId = deliveryId,
+        UniqueDeliveryId = deliveryId,
+        Forge = "github",
+        Event = "push",
+        Ref = "refs/heads/main",
+        Commit = "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+        Outcome = DeliveryOutcomes.Received,
+        EventJson = """{"deliveryId":"x"}""",
+        ReceivedAt = new DateTimeOffset(2026, 12, 5, 4, 45, 0, TimeSpan.Zero),
+    };
+
+    [Fact]
+    public async Task TryAppendAsync_ReturnsNull_WhenTheProjectsDeliveryIsJournaledAlready()
+    {
+        using var journal = new SqliteDeliveryJournal(_directory.Path);
+
+        var first = await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None);
+        var again = await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None);
+        var otherProject = await journal.TryAppendAsync(Delivery(2, "a"), CancellationToken.None);
+
+        Assert.NotNull(first);
+        Assert.Null(again);
+        Assert.NotNull(otherProject);
+    }
+
+    [Fact]
+    public async Task ReadAllAsync_ReturnsWhatAnEarlierInstanceLeftOldestFirst_WhenNotRemoved()
+    {
+        using var earlier = new SqliteDeliveryJournal(_directory.Path);
+        var a = (await earlier.TryAppendAsync(Delivery(1, "a"), CancellationToken.None))!.Value;
+        var b = (await earlier.TryAppendAsync(Delivery(1, "b"), CancellationToken.None))!.Value;
+        var c = (await earlier.TryAppendAsync(Delivery(3, "c"), CancellationToken.None))!.Value;
+        await earlier.RemoveAsync([b], CancellationToken.None);
+
+        using var later = new SqliteDeliveryJournal(_directory.Path);
+        var left = await later.ReadAllAsync(CancellationToken.None);
+
+        Assert.Equal([a, c], left.Select(e => e.EntryId));
+        var row = left[0].Delivery;
+        var expected = Delivery(1, "a");
+        Assert.Equal(
+            (expected.ProjectId, expected.DeliveryId, expected.UniqueDeliveryId, expected.Forge, expected.Event, expected.Ref, expected.Commit,
+                expected.Outcome, expected.EventJson, expected.ReceivedAt, 0L, (string?)null),
+            (row.ProjectId, row.DeliveryId, row.UniqueDeliveryId, row.Forge, row.Event, row.Ref, row.Commit, row.Outcome, row.EventJson,
+                row.ReceivedAt, row.Id, row.LeaseOwner));
+        Assert.Equal(3, left[1].Delivery.ProjectId);
+    }
+
+    [Fact]
+    public async Task Constructor_GrowsTheWriteAheadLogOnce_SoThatCommitsRewriteAllocatedBlocks()
+    {
+        using var journal = new SqliteDeliveryJournal(_directory.Path);
+        var log = new FileInfo(_directory.Combine(SqliteDeliveryJournal.FileName + "-wal"));
+        Assert.True(log.Length >= SqliteDeliveryJournal.LogBytes, $"the log has {log.Length} bytes");
+
+        for (var i = 0; i < 20; i++) await journal.TryAppendAsync(Delivery(1, $"d{i}"), CancellationToken.None);
+
+        log.Refresh();
+        Assert.True(log.Length < SqliteDeliveryJournal.LogBytes + 64 * 1024, $"the log grew to {log.Length} bytes: commits did not start at its beginning");
+    }
+
+    [Fact]
+    public async Task TryAppendAsync_AcceptsTheDeliveryAgain_WhenItsEntryWasRemoved()
+    {
+        using var journal = new SqliteDeliveryJournal(_directory.Path);
+        var first = (await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None))!.Value;
+        await journal.RemoveAsync([first], CancellationToken.None);
+
+        Assert.NotNull(await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None));
+    }
+}
