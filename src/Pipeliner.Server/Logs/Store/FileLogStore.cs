@@ -259,6 +259,8 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         if (plain is null) return SizeOf(log)?.Bytes ?? 0;
         var length = plain.Length;
         if (length == 0) return 0;
+        plain.Position = length - 1;
+        if (plain.ReadByte() == '\n') return length; // nearly always: one byte read
         Span<byte> tail = stackalloc byte[4096];
         for (var end = length; end > 0;)
         {
@@ -267,7 +269,6 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
             var read = tail[..(int)(end - from)];
             plain.ReadExactly(read);
             var newline = read.LastIndexOf((byte)'\n');
-            if (newline == read.Length - 1 && end == length) return length;
             if (newline >= 0)
             {
                 if (cutShortLine) plain.SetLength(from + newline + 1);
