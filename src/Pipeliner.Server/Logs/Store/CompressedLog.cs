@@ -39,7 +39,11 @@ public static class CompressedLog
         long total = 0;
         try
         {
-            await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            // A new file rather than FileMode.Create: that truncates the file it opens (even a new one), and on ext4 a file
+            // truncated to nothing has its blocks allocated and written out when it is closed (auto_da_alloc), on the
+            // sealer's thread. A file left by a crash is removed first.
+            File.Delete(path);
+            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
             await file.WriteAsync(Magic, cancellationToken);
             source.Seek(0, SeekOrigin.Begin);
             int filled;

@@ -62,6 +62,13 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         var (masked, lines) = MaskedBatch.Of(bytes, masker);
         var path = PlainPath(log);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // The count is kept in a file of its own only once the stored log stops being the agent's bytes as they came
+        // (a secret masked here, a note of Pipeliner's): until then the log's own length is the count, and a log needs
+        // one file fewer (each file created costs, docs/performance.md "Logs at scale", fifth pass).
+        var counted = File.Exists(ReceivedPath(log));
+        var asSent = masked.Span.SequenceEqual(bytes.Span);
+        // Counted before the lines when this batch changes them: a batch cut short by a crash is sent again rather than lost.
+        if (!counted && !asSent) await WriteReceivedAsync(log, received);
         await using (var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
         {
             await file.WriteAsync(masked, cancellationToken);
@@ -69,9 +76,12 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
 
         // Written after the lines: a batch cut short by a crash is sent again rather than lost.
         var length = received + bytes.Length;
-        await File.WriteAllTextAsync(ReceivedPath(log), length.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
+        if (counted || !asSent) await WriteReceivedAsync(log, length);
         return new LogAppendResult(true, length, lines);
     }
+
+    private Task WriteReceivedAsync(LogRef log, long length) =>
+        File.WriteAllTextAsync(ReceivedPath(log), length.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
 
     public async Task<bool> CompleteAsync(LogRef log, long length, CancellationToken cancellationToken)
     {
@@ -83,6 +93,8 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
     public async Task AppendNoteAsync(LogRef log, string text, CancellationToken cancellationToken)
     {
         using var _ = await LockAsync(log, cancellationToken);
+        // The note is not the agent's: from here the count of what the agent sent is kept apart from the log's length.
+        if (!File.Exists(ReceivedPath(log)) && StoredLength(log, cutShortLine: false) is > 0 and var sent) await WriteReceivedAsync(log, sent);
         await ReopenAsync(log, cancellationToken);
         await JobLogWriter.AppendToAbandonedAsync(PlainPath(log), text, time);
     }
@@ -223,25 +235,61 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         File.Delete(compressed);
     }
 
-    /// <summary>How much of a remote agent's log has arrived, kept beside it (<c>{attempt}.log.received</c>).</summary>
+    /// <summary>
+    /// How much of a remote agent's log has arrived, kept beside it (<c>{attempt}.log.received</c>) once the stored log
+    /// differs from what the agent sent; before that, the stored log's length.
+    /// </summary>
     private string ReceivedPath(LogRef log) => PlainPath(log) + ".received";
 
     private async Task<long> ReceivedAsync(LogRef log, CancellationToken cancellationToken)
     {
         var path = ReceivedPath(log);
-        return File.Exists(path) && long.TryParse(await File.ReadAllTextAsync(path, cancellationToken), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
-            ? length
-            : 0;
+        if (!File.Exists(path)) return StoredLength(log, cutShortLine: true);
+        return long.TryParse(await File.ReadAllTextAsync(path, cancellationToken), NumberStyles.None, CultureInfo.InvariantCulture, out var length) ? length : 0;
     }
 
-    private static FileStream? TryOpen(string path)
+    /// <summary>
+    /// The length of the log's whole lines as stored (plain, else compressed; 0 when there is none). With
+    /// <paramref name="cutShortLine"/>, a plain log whose last line was cut short (a crash while a batch was written) is
+    /// cut back to its last whole line: the agent sends that line again, whole, so that it is masked as one.
+    /// </summary>
+    private long StoredLength(LogRef log, bool cutShortLine)
+    {
+        using var plain = TryOpen(PlainPath(log), cutShortLine ? FileAccess.ReadWrite : FileAccess.Read);
+        if (plain is null) return SizeOf(log)?.Bytes ?? 0;
+        var length = plain.Length;
+        if (length == 0) return 0;
+        plain.Position = length - 1;
+        if (plain.ReadByte() == '\n') return length; // nearly always: one byte read
+        Span<byte> tail = stackalloc byte[4096];
+        for (var end = length; end > 0;)
+        {
+            var from = Math.Max(0, end - tail.Length);
+            plain.Position = from;
+            var read = tail[..(int)(end - from)];
+            plain.ReadExactly(read);
+            var newline = read.LastIndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                if (cutShortLine) plain.SetLength(from + newline + 1);
+                return from + newline + 1;
+            }
+
+            end = from;
+        }
+
+        if (cutShortLine) plain.SetLength(0);
+        return 0;
+    }
+
+    private static FileStream? TryOpen(string path, FileAccess access = FileAccess.Read)
     {
         try
         {
             return new FileStream(path, new FileStreamOptions
             {
                 Mode = FileMode.Open,
-                Access = FileAccess.Read,
+                Access = access,
                 Share = FileShare.ReadWrite | FileShare.Delete,
                 BufferSize = 0,
                 Options = FileOptions.SequentialScan,

@@ -100,6 +100,29 @@ public abstract class LogSearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AddAsync_IndexesSeveralLogsInOneWrite_WhenTheirRunsComeInAnyOrder()
+    {
+        var index = Open();
+
+        await index.AddAsync(
+        [
+            new LogToIndex(Log(4), Chunks("timeout a1", "timeout a2")),
+            new LogToIndex(Log(5), Chunks("timeout b1")),
+            new LogToIndex(Log(5, "test"), Chunks("timeout c1", "nothing", "timeout c3")),
+            new LogToIndex(Log(7), Chunks("timeout d1")),
+            new LogToIndex(Log(6), Chunks("timeout e1", "timeout e2")),
+            new LogToIndex(Log(8), Chunks("timeout f1")),
+        ], CancellationToken.None);
+
+        Assert.Equal(
+            [(8L, "build", 1L), (7L, "build", 1L), (6L, "build", 1L), (6L, "build", 101L), (5L, "build", 1L), (5L, "test", 1L), (5L, "test", 201L),
+             (4L, "build", 1L), (4L, "build", 101L)],
+            (await Candidates(index, "TIMEOUT")).Select(c => (c.Log.Log.RunId, c.Log.Log.JobId, c.FirstLine)));
+        Assert.Equal([(5L, "test", 201L)], (await Candidates(index, "timeout c3")).Select(c => (c.Log.Log.RunId, c.Log.Log.JobId, c.FirstLine)));
+        Assert.Equal((6L, 10L), await index.StatsAsync(CancellationToken.None) is var stats ? (stats.Logs, stats.Chunks) : default);
+    }
+
+    [Fact]
     public async Task CandidatesAsync_TakesTheQueryLiterally_WithWildcardsQuotesAndAnyCase()
     {
         var index = Open();

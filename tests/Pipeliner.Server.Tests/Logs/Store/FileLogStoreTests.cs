@@ -63,6 +63,76 @@ public sealed class FileLogStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_CountsTheAgentsBytesByTheLog_WhenBatchesAreStoredAsSent()
+    {
+        var log = Log();
+        var masker = new SecretMasker(["abc"]);
+        var first = "2026-12-04T12:00:00.123Z one\n"u8.ToArray();
+        var second = "2026-12-04T12:00:00.124Z two\n"u8.ToArray();
+
+        Assert.True((await _store.AppendAsync(log, 0, first, masker, CancellationToken.None)).Accepted);
+        Assert.False((await _store.AppendAsync(log, 0, first, masker, CancellationToken.None)).Accepted);
+        Assert.True((await _store.AppendAsync(log, first.Length, second, masker, CancellationToken.None)).Accepted);
+
+        Assert.False(File.Exists(_store.PlainPath(log) + ".received"));
+        var total = first.Length + second.Length;
+        Assert.Equal(total, await _store.LengthAsync(log, CancellationToken.None));
+        Assert.True(await _store.CompressAsync(log, CancellationToken.None));
+        Assert.Equal(total, await _store.LengthAsync(log, CancellationToken.None));
+        Assert.True(await _store.CompleteAsync(log, total, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AppendAsync_KeepsTheCountApart_WhenALaterBatchIsMasked()
+    {
+        var log = Log();
+        var masker = new SecretMasker(["hunter2-long-secret"]);
+        var plain = "2026-12-04T12:00:00.123Z one\n"u8.ToArray();
+        var secret = "2026-12-04T12:00:00.124Z pw=hunter2-long-secret\n"u8.ToArray();
+
+        await _store.AppendAsync(log, 0, plain, masker, CancellationToken.None);
+        await _store.AppendAsync(log, plain.Length, secret, masker, CancellationToken.None);
+        var third = await _store.AppendAsync(log, plain.Length + secret.Length, plain, masker, CancellationToken.None);
+
+        Assert.True(third.Accepted);
+        var sent = 2 * plain.Length + secret.Length;
+        Assert.Equal(sent, await _store.LengthAsync(log, CancellationToken.None));
+        Assert.NotEqual(sent, new FileInfo(_store.PlainPath(log)).Length);
+        Assert.Contains("pw=***", Read(_store.OpenRead(log)), StringComparison.Ordinal);
+        Assert.True(await _store.CompleteAsync(log, sent, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AppendAsync_TakesTheCutShortLineAgain_WhenACrashCutTheLastBatch()
+    {
+        var log = Log();
+        Directory.CreateDirectory(Path.GetDirectoryName(_store.PlainPath(log))!);
+        await File.WriteAllTextAsync(_store.PlainPath(log), "2026-12-04T12:00:00.123Z one\n2026-12-04T12:00:00.124Z pw=hun");
+        var whole = "2026-12-04T12:00:00.124Z pw=hunter2\n"u8.ToArray();
+
+        var length = await _store.LengthAsync(log, CancellationToken.None);
+        var again = await _store.AppendAsync(log, length, whole, new SecretMasker(["hunter2"]), CancellationToken.None);
+
+        Assert.Equal(29, length);
+        Assert.True(again.Accepted);
+        Assert.Equal("2026-12-04T12:00:00.123Z one\n2026-12-04T12:00:00.124Z pw=***\n", Read(_store.OpenRead(log)));
+    }
+
+    [Fact]
+    public async Task AppendNoteAsync_KeepsTheAgentsCount_WhenANoteFollowsItsBatches()
+    {
+        var log = Log();
+        var batch = "2026-12-04T12:00:00.123Z one\n"u8.ToArray();
+        await _store.AppendAsync(log, 0, batch, new SecretMasker([]), CancellationToken.None);
+
+        await _store.AppendNoteAsync(log, "pipeliner: artifacts refused", CancellationToken.None);
+
+        Assert.Equal(batch.Length, await _store.LengthAsync(log, CancellationToken.None));
+        Assert.True(await _store.CompleteAsync(log, batch.Length, CancellationToken.None));
+        Assert.EndsWith("Z pipeliner: artifacts refused\n", Read(_store.OpenRead(log)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OpenRead_IsEmpty_WhenNothingWasWritten()
     {
         Assert.Equal("", Read(_store.OpenRead(Log())));

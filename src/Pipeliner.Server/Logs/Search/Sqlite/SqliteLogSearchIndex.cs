@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Pipeliner.Server.Logs.Store;
+using static Pipeliner.Server.Logs.Search.Sqlite.SqliteIndexCommands;
 
 namespace Pipeliner.Server.Logs.Search.Sqlite;
 
@@ -25,10 +25,9 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly ILogger<SqliteLogSearchIndex> _logger;
 
-    /// <summary>The extracting thread's (under <see cref="_writer"/>).</summary>
-    private readonly TrigramTokens _trigrams = new();
+    /// <summary>Under <see cref="_writer"/>.</summary>
+    private readonly SqlitePieceWriter _pieces = new();
 
-    private char[] _folded = new char[16 * 1024];
     private volatile bool _created;
 
     /// <summary>
@@ -60,20 +59,8 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            // Two threads: one reads the logs' pieces and finds their trigrams (Extract), this one writes them to SQLite
-            // (FTS5's insertions): on two cores the second half of sealing no longer waits for the first.
-            var pieces = Channel.CreateBounded<Extracted>(new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true });
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var extracting = Task.Run(() => ExtractAsync(logs, pieces.Writer, stop.Token), CancellationToken.None);
-            try
-            {
-                await WriteAllAsync(pieces.Reader, extracting, cancellationToken);
-            }
-            finally
-            {
-                await stop.CancelAsync();
-                await extracting.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
+            await using var connection = await OpenAsync(cancellationToken);
+            await _pieces.AddAsync(connection, logs, cancellationToken);
         }
         finally
         {
@@ -81,133 +68,12 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
         }
     }
 
-    /// <summary>What the extracting thread hands to the writing one: a log to record, then its pieces, then its end.</summary>
-    private sealed record Extracted(LogToIndex? Log, IndexChunk? Chunk, string? Trigrams);
-
-    /// <summary>Each log's pieces, folded to upper case and turned into the words of their distinct trigrams, in order.</summary>
-    private async Task ExtractAsync(IReadOnlyList<LogToIndex> logs, ChannelWriter<Extracted> pieces, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<CandidateChunk> CandidatesAsync(LogSearchFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        try
-        {
-            foreach (var log in logs)
-            {
-                await pieces.WriteAsync(new Extracted(log, null, null), cancellationToken);
-                await foreach (var chunk in log.Chunks.WithCancellation(cancellationToken))
-                {
-                    if (_folded.Length < chunk.Text.Length) _folded = new char[Math.Max(2 * _folded.Length, chunk.Text.Length)];
-                    var folded = chunk.Text.AsSpan().ToUpperInvariant(_folded);
-                    await pieces.WriteAsync(new Extracted(null, chunk with { Text = "" }, _trigrams.Of(_folded.AsSpan(0, folded))), cancellationToken);
-                }
-
-                await pieces.WriteAsync(new Extracted(null, null, null), cancellationToken);
-            }
-        }
-        finally
-        {
-            // Ends the writer's loop; a failure is rethrown where the writer awaits this task.
-            pieces.TryComplete();
-        }
-    }
-
-    /// <summary>Records each log (replacing what the index held for it) and writes its pieces, numbered, in one transaction.</summary>
-    /// <remarks>The extraction's failure (a log that cannot be read) is the write's: nothing is committed then.</remarks>
-    private async Task WriteAllAsync(ChannelReader<Extracted> pieces, Task extracting, CancellationToken cancellationToken)
-    {
+        var match = TrigramTokens.Query(filter.Query.ToUpperInvariant());
+        if (match is null) yield break;
         await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using var addLog = Command(connection, """
-            INSERT INTO runs (run_id, next_seq) VALUES ($run, 0) ON CONFLICT (run_id) DO NOTHING;
-            INSERT INTO logs (run_id, job, attempt, path, project, branch, number, created) VALUES ($run, $job, $attempt, $path, $project, $branch, $number, $created);
-            SELECT last_insert_rowid();
-            SELECT next_seq FROM runs WHERE run_id = $run;
-            """);
-        await using var addChunk = Command(connection, """
-            INSERT INTO chunks (id, log_id, first_line, offset, length) VALUES ($id, $log, $line, $offset, $length);
-            INSERT INTO chunk_text (rowid, text) VALUES ($id, $text);
-            """);
-        await using var store = Command(connection, "UPDATE runs SET next_seq = $next WHERE run_id = $run");
-        var pending = new List<PendingChunk>();
-        var pendingChars = 0L;
-        LogRef? current = null;
-        long logId = 0, next = 0;
-        await foreach (var piece in pieces.ReadAllAsync(cancellationToken))
-        {
-            if (piece.Log is { } log)
-            {
-                current = log.Log.Log;
-                (logId, next) = await AddLogAsync(connection, log.Log, addLog, cancellationToken);
-            }
-            else if (piece.Chunk is { } chunk)
-            {
-                pending.Add(new PendingChunk(RowId(current!.RunId, next++), logId, chunk, piece.Trigrams!));
-                pendingChars += piece.Trigrams!.Length;
-                if (pendingChars < MaxPendingChars) continue;
-                await WriteAsync(addChunk, pending, cancellationToken);
-                pendingChars = 0;
-            }
-            else
-            {
-                store.Parameters.Clear();
-                store.Parameters.AddWithValue("$next", next);
-                store.Parameters.AddWithValue("$run", current!.RunId);
-                await Guard(() => store.ExecuteNonQueryAsync(cancellationToken));
-            }
-        }
-
-        await extracting;
-        await WriteAsync(addChunk, pending, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    /// <summary>A piece ready to be written: its row and the words of its trigrams.</summary>
-    private sealed record PendingChunk(long Id, long LogId, IndexChunk Chunk, string Trigrams);
-
-    /// <summary>Pieces are held back up to about this many characters of trigrams (16 MiB), to be written in the order of their ids.</summary>
-    private const long MaxPendingChars = 8L << 20;
-
-    /// <summary>
-    /// Writes the pieces in ascending id order: FTS5 writes out everything it gathered (a segment of its own, sorted,
-    /// later merged) whenever an id is lower than the one before, which a run's pieces (descending ids) would do at
-    /// each piece: 5 times the work, measured.
-    /// </summary>
-    private static async Task WriteAsync(SqliteCommand addChunk, List<PendingChunk> pending, CancellationToken cancellationToken)
-    {
-        pending.Sort((a, b) => a.Id.CompareTo(b.Id));
-        addChunk.Parameters.Clear();
-        var id = addChunk.Parameters.Add("$id", SqliteType.Integer);
-        var log = addChunk.Parameters.Add("$log", SqliteType.Integer);
-        var line = addChunk.Parameters.Add("$line", SqliteType.Integer);
-        var offset = addChunk.Parameters.Add("$offset", SqliteType.Integer);
-        var length = addChunk.Parameters.Add("$length", SqliteType.Integer);
-        var text = addChunk.Parameters.Add("$text", SqliteType.Text);
-        foreach (var chunk in pending)
-        {
-            id.Value = chunk.Id;
-            log.Value = chunk.LogId;
-            line.Value = chunk.Chunk.FirstLine;
-            offset.Value = chunk.Chunk.Offset;
-            length.Value = chunk.Chunk.Length;
-            text.Value = chunk.Trigrams;
-            await Guard(() => addChunk.ExecuteNonQueryAsync(cancellationToken));
-        }
-
-        pending.Clear();
-    }
-
-    /// <summary>Records the log, replacing what the index held for it: its row's id and the run's next piece number.</summary>
-    private static async Task<(long LogId, long Next)> AddLogAsync(SqliteConnection connection, IndexedLog log, SqliteCommand addLog, CancellationToken cancellationToken)
-    {
-        var reference = log.Log;
-        await RemoveAsync(connection, reference, cancellationToken);
-        addLog.Parameters.Clear();
-        Bind(addLog, reference);
-        addLog.Parameters.AddWithValue("$path", reference.Path);
-        addLog.Parameters.AddWithValue("$project", log.Project);
-        addLog.Parameters.AddWithValue("$branch", (object?)log.Branch ?? DBNull.Value);
-        addLog.Parameters.AddWithValue("$number", log.Number);
-        addLog.Parameters.AddWithValue("$created", log.Created.UtcTicks);
-        await using var reader = await Guard(() => addLog.ExecuteReaderAsync(cancellationToken));
-        return await AddedLogIds.ReadAsync(reader, cancellationToken);
+        await foreach (var candidate in SqliteIndexQuery.CandidatesAsync(connection, match, filter, cancellationToken)) yield return candidate;
     }
 
     public async Task RemoveAsync(LogRef log, CancellationToken cancellationToken)
@@ -217,7 +83,7 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
         {
             await using var connection = await OpenAsync(cancellationToken);
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            await RemoveAsync(connection, log, cancellationToken);
+            await SqlitePieceWriter.RemoveAsync(connection, log, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         finally
@@ -310,68 +176,6 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
-    public async IAsyncEnumerable<CandidateChunk> CandidatesAsync(LogSearchFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var match = TrigramTokens.Query(filter.Query.ToUpperInvariant());
-        if (match is null) yield break;
-        await using var connection = await OpenAsync(cancellationToken);
-        // The FTS table alone, in rowid order, read as far as the caller goes; the pieces' facts are looked up in batches.
-        await using var matching = Command(connection, "SELECT rowid FROM chunk_text WHERE chunk_text MATCH $match ORDER BY rowid DESC");
-        matching.Parameters.AddWithValue("$match", match);
-        await using var rows = await Guard(() => matching.ExecuteReaderAsync(cancellationToken));
-        var logs = new Dictionary<long, IndexedLog?>();
-        var batch = new List<long>(BatchSize);
-        var more = true;
-        while (more)
-        {
-            batch.Clear();
-            while (batch.Count < BatchSize && (more = await Guard(() => rows.ReadAsync(cancellationToken)))) batch.Add(rows.GetInt64(0));
-            if (batch.Count == 0) yield break;
-            foreach (var candidate in await DescribeAsync(connection, batch, logs, filter, cancellationToken)) yield return candidate;
-        }
-    }
-
-    private const int BatchSize = 256;
-
-    /// <summary>The pieces of <paramref name="ids"/> whose log passes the filter, in the order of the ids.</summary>
-    private static async Task<List<CandidateChunk>> DescribeAsync(
-        SqliteConnection connection, List<long> ids, Dictionary<long, IndexedLog?> logs, LogSearchFilter filter, CancellationToken cancellationToken)
-    {
-        await using var command = Command(connection,
-            $"SELECT id, log_id, first_line, offset, length FROM chunks WHERE id IN ({string.Join(',', ids.Select(id => id.ToString(CultureInfo.InvariantCulture)))})");
-        var chunks = new Dictionary<long, (long LogId, long Line, long Offset, int Length)>();
-        await using (var reader = await Guard(() => command.ExecuteReaderAsync(cancellationToken)))
-        {
-            while (await reader.ReadAsync(cancellationToken)) chunks[reader.GetInt64(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt32(4));
-        }
-
-        var unknown = chunks.Values.Select(c => c.LogId).Where(id => !logs.ContainsKey(id)).Distinct().ToList();
-        if (unknown.Count > 0)
-        {
-            await using var describe = Command(connection,
-                $"SELECT id, run_id, job, attempt, path, project, branch, number, created FROM logs WHERE id IN ({string.Join(',', unknown.Select(id => id.ToString(CultureInfo.InvariantCulture)))})");
-            await using var reader = await Guard(() => describe.ExecuteReaderAsync(cancellationToken));
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var log = new IndexedLog(new LogRef(reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4)), reader.GetString(5),
-                    reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt32(7), new DateTimeOffset(reader.GetInt64(8), TimeSpan.Zero));
-                logs[reader.GetInt64(0)] = Passes(log, filter) ? log : null;
-            }
-        }
-
-        var found = new List<CandidateChunk>(ids.Count);
-        foreach (var id in ids)
-        {
-            if (chunks.TryGetValue(id, out var chunk) && logs.GetValueOrDefault(chunk.LogId) is { } log)
-                found.Add(new CandidateChunk(log, chunk.Line, chunk.Offset, chunk.Length));
-        }
-
-        return found;
-    }
-
-    private static bool Passes(IndexedLog log, LogSearchFilter filter) =>
-        (filter.Project is null || log.Project == filter.Project) && (filter.Branch is null || log.Branch == filter.Branch)
-        && (filter.Since is null || log.Created >= filter.Since) && (filter.Until is null || log.Created <= filter.Until);
 
     public async Task ClearAsync(CancellationToken cancellationToken)
     {
@@ -434,36 +238,7 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
 
     public void Dispose() => _writer.Dispose();
 
-    private static long RowId(long runId, long sequence) => (runId << 32) + (uint.MaxValue - sequence);
 
-    private static async Task RemoveAsync(SqliteConnection connection, LogRef log, CancellationToken cancellationToken)
-    {
-        // Looked up first: a log is mostly indexed once, and the deletions cost more than a lookup even when nothing goes.
-        await using var find = Command(connection, "SELECT id FROM logs WHERE run_id = $run AND job = $job AND attempt = $attempt");
-        Bind(find, log);
-        if (await Guard(() => find.ExecuteScalarAsync(cancellationToken)) is not long logId) return;
-        await using var command = Command(connection, """
-            DELETE FROM chunk_text WHERE rowid IN (SELECT id FROM chunks WHERE log_id = $log);
-            DELETE FROM chunks WHERE log_id = $log;
-            DELETE FROM logs WHERE id = $log;
-            """);
-        command.Parameters.AddWithValue("$log", logId);
-        await Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
-    }
-
-    private static void Bind(SqliteCommand command, LogRef log)
-    {
-        command.Parameters.AddWithValue("$run", log.RunId);
-        command.Parameters.AddWithValue("$job", log.JobId);
-        command.Parameters.AddWithValue("$attempt", log.Attempt);
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command;
-    }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -522,23 +297,4 @@ public sealed class SqliteLogSearchIndex : ILogSearchIndex, IDisposable
         _created = true;
     }
 
-    /// <summary>A damaged, foreign or removed file is named as such, so that callers answer "rebuild the index" rather than fail.</summary>
-    private static async Task<T> Guard<T>(Func<Task<T>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode is 11 or 26
-                                         || (e.SqliteErrorCode == 1 && e.Message.Contains("no such table", StringComparison.Ordinal)))
-        {
-            throw new LogSearchIndexDamagedException("the log search index is damaged; rebuild it (POST /api/admin/search/rebuild)", e);
-        }
-    }
-
-    private static async Task Guard(Func<Task> action) => await Guard(async () =>
-    {
-        await action();
-        return true;
-    });
 }
