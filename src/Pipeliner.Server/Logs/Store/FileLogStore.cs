@@ -70,6 +70,7 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         // Written after the lines: a batch cut short by a crash is sent again rather than lost.
         var length = received + bytes.Length;
         await File.WriteAllTextAsync(ReceivedPath(log), length.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
+        _received.Remember(path, length);
         return new LogAppendResult(true, length, lines);
     }
 
@@ -142,6 +143,7 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
             file.Delete();
         }
 
+        _received.Forget(PlainPath(log));
         // The job's folder goes with its last log, the run's logs folder with its last job.
         var folder = Path.GetDirectoryName(PlainPath(log))!;
         TryRemoveEmpty(folder);
@@ -202,6 +204,7 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
 
         File.Move(temporary, compressed, overwrite: true);
         File.Delete(plain);
+        _received.Forget(plain);
         return true;
     }
 
@@ -228,11 +231,15 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
 
     private async Task<long> ReceivedAsync(LogRef log, CancellationToken cancellationToken)
     {
+        // What this process wrote last, while the log is as long as it left it (one stat instead of reading the mark).
+        if (_received.Known(PlainPath(log)) is { } known) return known;
         var path = ReceivedPath(log);
         return File.Exists(path) && long.TryParse(await File.ReadAllTextAsync(path, cancellationToken), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
             ? length
             : 0;
     }
+
+    private readonly ReceivedLengths _received = new();
 
     private static FileStream? TryOpen(string path)
     {
