@@ -133,6 +133,30 @@ public sealed class FileLogStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_ReadsWhereTheLogGotTo_WhenAnotherReplicaAppendedMeanwhile()
+    {
+        // Two servers on one data directory, as replicas sharing a volume.
+        var other = new FileLogStore(_layout, new LogCompletions(), new ZstdCompressors(), TimeProvider.System, NullLogger<FileLogStore>.Instance);
+        var log = Log();
+        var first = "2026-12-04T12:00:00.123Z one\n"u8.ToArray();
+        var second = "2026-12-04T12:00:00.124Z two\n"u8.ToArray();
+        var third = "2026-12-04T12:00:00.125Z three\n"u8.ToArray();
+
+        Assert.True((await _store.AppendAsync(log, 0, first, SecretMasker.None, CancellationToken.None)).Accepted);
+        Assert.Equal(first.Length, await _store.LengthAsync(log, CancellationToken.None));
+        Assert.True((await other.AppendAsync(log, first.Length, second, SecretMasker.None, CancellationToken.None)).Accepted);
+
+        // The batch resent at its offset is refused with the true length.
+        var resent = await _store.AppendAsync(log, first.Length, second, SecretMasker.None, CancellationToken.None);
+        Assert.False(resent.Accepted);
+        Assert.Equal(first.Length + second.Length, resent.Length);
+        Assert.True((await _store.AppendAsync(log, first.Length + second.Length, third, SecretMasker.None, CancellationToken.None)).Accepted);
+        Assert.Equal(first.Length + second.Length + third.Length, await other.LengthAsync(log, CancellationToken.None));
+        Assert.True(await _store.CompleteAsync(log, first.Length + second.Length + third.Length, CancellationToken.None));
+        Assert.Equal("2026-12-04T12:00:00.123Z one\n2026-12-04T12:00:00.124Z two\n2026-12-04T12:00:00.125Z three\n", Read(_store.OpenRead(log)));
+    }
+
+    [Fact]
     public void OpenRead_IsEmpty_WhenNothingWasWritten()
     {
         Assert.Equal("", Read(_store.OpenRead(Log())));
