@@ -13,6 +13,9 @@ public sealed class CpuClock(string? database)
 
     public double ProcessSeconds => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
+    /// <summary>The part of <see cref="ProcessSeconds"/> spent in the kernel (file creation, writes, page faults).</summary>
+    public double KernelSeconds => Process.GetCurrentProcess().PrivilegedProcessorTime.TotalSeconds;
+
     /// <summary>The CPU time of the PostgreSQL backends connected to the database (0 without one, or off Linux).</summary>
     public double DatabaseSeconds
     {
