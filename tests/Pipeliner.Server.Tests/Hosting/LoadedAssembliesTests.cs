@@ -6,8 +6,8 @@ namespace Pipeliner.Server.Tests.Hosting;
 /// <summary>
 /// What a server process maps (issue 15's idle memory: each assembly costs its pages and its types): single sign-on's
 /// assemblies (ASP.NET Core's OpenID Connect handler and <c>Microsoft.IdentityModel.*</c>) only when an authority is
-/// configured. Real server processes on SQLite, read from <c>/proc/&lt;pid&gt;/maps</c> after start (EF Core's search for
-/// migrations, which loads every type of the server, included) and after the single sign-on endpoints were asked.
+/// configured. Real server processes on SQLite, read from <c>/proc/&lt;pid&gt;/maps</c> after start (the migrations
+/// included) and after the single sign-on endpoints were asked.
 /// </summary>
 public sealed class LoadedAssembliesTests : IDisposable
 {

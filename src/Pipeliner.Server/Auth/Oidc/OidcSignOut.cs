@@ -45,7 +45,9 @@ public static class OidcSignOut
     /// Connect's types are named only here, in a method that is never inlined, so the endpoint above does not load their
     /// assemblies into a server without single sign-on. The reading is awaited as a plain <c>Task</c>: a
     /// <c>TaskAwaiter&lt;OpenIdConnectConfiguration&gt;</c> in the state machine (a struct over their type) would load them
-    /// with it, and EF Core's search for migrations loads every type of this assembly at every start.
+    /// with it whenever the state machine's type is loaded — by a run of this method, or by anything that loads every type
+    /// of this assembly (EF Core's own search for migrations did at every start; the server's, <see
+    /// cref="Data.Providers.MetadataMigrationsAssembly"/>, no longer does).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<string?> EndSessionEndpointAsync(IServiceProvider services, CancellationToken cancellationToken)

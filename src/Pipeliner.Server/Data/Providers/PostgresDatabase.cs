@@ -31,7 +31,8 @@ public sealed class PostgresDatabase(string connectionString, PipelinerOptions s
     public string ConnectionString => connectionString;
 
     public void AddDbContext(IServiceCollection services) =>
-        services.AddDbContextPool<PipelinerDbContext, PostgresPipelinerDbContext>(db => Configure(db, connectionString), IDatabaseProvider.ContextPoolSize);
+        services.AddDbContextPool<PipelinerDbContext, PostgresPipelinerDbContext>(
+            db => Configure(db, connectionString).UseStartupMigrations(), IDatabaseProvider.ContextPoolSize);
 
     /// <summary>The EF Core options of a context on PostgreSQL (also for tests and design time).</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder db, string connectionString) =>
@@ -51,6 +52,8 @@ public sealed class PostgresDatabase(string connectionString, PipelinerOptions s
             {
             }
         }
+
+        if (await StartupMigrations.AreAppliedAsync(db, cancellationToken)) return;
 
         // A session-level advisory lock on a connection of its own: the first replica migrates, the others wait here and
         // then find nothing pending. If the migrating process dies, PostgreSQL ends its session and the lock with it.

@@ -25,7 +25,7 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
         services.AddHttpContextAccessor().AddSingleton<SqliteConnectionSettings>().AddSingleton<WriteTurns>().AddSingleton<SqliteWriteGate>()
             .AddDbContextPool<PipelinerDbContext>((provider, db) =>
             {
-                db.UseSqlite(ConnectionString).AddInterceptors(provider.GetRequiredService<SqliteConnectionSettings>());
+                db.UseSqlite(ConnectionString).UseStartupMigrations().AddInterceptors(provider.GetRequiredService<SqliteConnectionSettings>());
                 if (settings.Database.SqliteWriteTurns) db.AddInterceptors(provider.GetRequiredService<SqliteWriteGate>());
             }, IDatabaseProvider.ContextPoolSize);
 
@@ -33,6 +33,7 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
     public async Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken)
     {
         await SqliteConnectionSettings.UseWriteAheadLogAsync(db, cancellationToken);
+        if (await StartupMigrations.AreAppliedAsync(db, cancellationToken)) return;
         await db.Database.MigrateAsync(cancellationToken);
     }
 
