@@ -1,16 +1,14 @@
 #!/usr/bin/env python3
 """Profile the server during a burst of one-job runs: where a run's server CPU goes.
 
-Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--server-dll PATH] [--no-build] [--freq HZ]
-        [--no-perf] [--dwarf] [--sql] [--strace] [--counters PATH] [--keep] [--remote-agent] [--agent-dll PATH]
+Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--server-dll PATH] [--freq HZ] [--no-perf] [--dwarf]
+        [--sql] [--strace] [--counters PATH] [--keep] [--remote-agent] [--agent-dll PATH]
 
   BACKEND       shell (default: no containers, so the server's orchestration is what is measured) or docker
   RUNS          one-job runs in the burst (default 100)
   --out         where perf.data, the server's log and summary.json go (default: a new /tmp/pipeliner-profile-* dir);
                 several people profile at once on a shared machine, so never a fixed path
-  --server-dll  the server to profile (default: this checkout's server published as it ships, ReadyToRun, into
-                artifacts/bench/server first, as side-by-side.py does; perf names its precompiled frames as well)
-  --no-build    with the default server: profile the last publish instead of publishing again
+  --server-dll  the server to profile (default: this checkout's Release build, as side-by-side.py builds it)
   --freq        perf's sampling frequency (default 199 Hz)
   --dwarf       perf's call graphs by DWARF unwinding instead of frame pointers: native libraries built without frame
                 pointers (libgit2, libc, SQLite) show their callers, the JIT-compiled frames above them are lost
@@ -28,7 +26,7 @@ Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--se
   --agent-dll   with --remote-agent: the agent's pipeliner.dll (default: this checkout's Release build)
   --keep        keep the server's data directory (default: removed, the profile and log stay in --out)
 
-It drives deploy/bench/side-by-side.py's Server class: a fresh server (published, SQLite, Hangfire, embedded agent with
+It drives deploy/bench/side-by-side.py's Server class: a fresh server (Release, SQLite, Hangfire, embedded agent with
 capacity 2), one project, six warm-up runs (so JIT compilation and first-time work are out of the figure), then RUNS
 commits on as many branches and their signed GitHub push webhooks sent one after another, then every run awaited.
 `perf record -g -p <server pid>` runs during the burst only (DOTNET_PerfMapEnabled=1 for the JIT-compiled frames).
@@ -54,8 +52,7 @@ def main():
     parser.add_argument("backend", nargs="?", default="shell", choices=["shell", "docker"])
     parser.add_argument("runs", nargs="?", type=int, default=100)
     parser.add_argument("--out")
-    parser.add_argument("--server-dll")
-    parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--server-dll", default=sbs.SERVER_DLL)
     parser.add_argument("--agent-dll", default=sbs.AGENT_DLL)
     parser.add_argument("--freq", type=int, default=199)
     parser.add_argument("--no-perf", action="store_true")
@@ -69,10 +66,7 @@ def main():
 
     out = os.path.abspath(args.out or tempfile.mkdtemp(prefix="pipeliner-profile-"))
     os.makedirs(out, exist_ok=True)
-    if args.server_dll:
-        sbs.SERVER_DLL = os.path.abspath(args.server_dll)
-    elif not args.no_build:
-        sbs.publish_server()
+    sbs.SERVER_DLL = os.path.abspath(args.server_dll)
     sbs.AGENT_DLL = os.path.abspath(args.agent_dll)
     os.environ["DOTNET_PerfMapEnabled"] = "1"
     os.environ["DOTNET_EnableWriteXorExecute"] = "0"

@@ -4,7 +4,7 @@
 Usage:  python3 deploy/bench/scale-benchmarks.py [--phases perjob,queue,idle,burst] [--no-build] [--server-dll PATH]
                                                  [--jobs 40x256] [--window 90] [--queue-runs 1000] [--idle 60]
 
-Builds on side-by-side.py (its Server: a fresh server per phase, the published one as it ships unless --server-dll, SQLite, Hangfire, the embedded agent with
+Builds on side-by-side.py (its Server: a fresh Release server per phase, SQLite, Hangfire, the embedded agent with
 capacity 2, a temporary data directory, ports chosen at run time). Figures are CPU time of the server process
 (utime + stime from /proc), allocations and query counts, never wall time alone: the machine is shared, and the load
 average is printed with every phase.
@@ -452,9 +452,9 @@ def phase_burst(work, args, backend="docker"):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--phases", default="perjob,queue,idle,burst")
-    parser.add_argument("--no-build", action="store_true", help="do not publish the server first: measure the last publish")
-    parser.add_argument("--server-dll", help="another build of Pipeliner.Server.dll (e.g. a copy of main's, for before/after; "
-                                             "default: this checkout's server published as it ships, ReadyToRun, in artifacts/bench/server)")
+    parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--server-dll", help="another build of Pipeliner.Server.dll (e.g. a copy of main's, for before/after, "
+                                             "or a published one: the ReadyToRun comparison in docs/performance.md)")
     parser.add_argument("--one-job-runs", type=int, default=20)
     parser.add_argument("--jobs", dest="matrix", default="40x256", help="jobs x matrix instances of the big run (40x250 = 10,000)")
     parser.add_argument("--window", type=int, default=90, help="seconds the big run is watched")
@@ -476,7 +476,8 @@ def main():
     print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, Pipeliner {commit_id}"
           f"{' (server ' + sbs.SERVER_DLL + ')' if args.server_dll else ''}, {os.cpu_count()} cores, load average {sbs.load()}", flush=True)
     if not args.no_build and not args.server_dll:
-        sbs.publish_server()
+        subprocess.run(["dotnet", "build", os.path.join(sbs.ROOT, "src/Pipeliner.Server"), "-c", "Release", "-nologo", "-v", "q"],
+                       check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="pipeliner-scale-")
     try:
         for phase in filter(None, args.phases.split(",")):

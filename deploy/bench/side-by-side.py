@@ -4,11 +4,6 @@
 Usage:  python3 deploy/bench/side-by-side.py [--runs 100] [--idle 20] [--big-window 60] [--no-build]
         [--server-dll PATH] [--agent-dll PATH] [--skip buildbot,docker,shell,docker-agent,shell-agent]
 
-The server measured is the one that ships: published as the image publishes it (`dotnet publish`, ReadyToRun, see
-Pipeliner.Server.csproj) into artifacts/bench/server, unless --no-build (the last publish) or --server-dll (another
-build, e.g. a copy of main's published server, or src/Pipeliner.Server/bin/Release/net10.0/Pipeliner.Server.dll for
-the JIT-only build). The remote agent is this checkout's Release build of src/Pipeliner.Cli.
-
 Needs DOCKER_HOST (default: the private engine of deploy/dev/docker-engine.sh, alpine:3 imported) and Debian's buildbot
 (the peer's setup.sh installs it). Everything listens on 127.0.0.1 at ports chosen at run time; temporary directories
 are removed at the end; the Buildbot master and workers are stopped by their pid files only.
@@ -16,7 +11,7 @@ are removed at the end; the Buildbot master and workers are stopped by their pid
 Every CPU figure is utime + stime of the process, read from /proc/<pid>/stat: it survives a loaded machine far better
 than wall time. The load average is printed with every phase: compare figures taken at similar load only.
 
-Phases (each Pipeliner phase starts a fresh server: the published one, SQLite, Hangfire, embedded agent with capacity 2):
+Phases (each Pipeliner phase starts a fresh server: Release build, SQLite, Hangfire, embedded agent with capacity 2):
   idle     after one warm-up run, nothing happens for --idle seconds: CPU share of one core, RSS at the end
   burst    --runs one-job runs: commits on as many branches, their signed GitHub push webhooks sent one after another
            while the runs execute (each 202 timed), then every run awaited (one count request every 0.5 s, so the
@@ -50,18 +45,8 @@ BIG = ("stages: [s]\njobs:\n" + "".join(
 FINISHED = ("succeeded", "failed", "canceled", "invalid")
 # How often a burst's end is polled: seldom enough that the polling is not the figure (see Server.wait_burst).
 BURST_POLL = 0.5
-# The server as it ships (docs/operations.md, "How the server ships"): published, so ReadyToRun; publish_server() makes it.
-SERVER_PUBLISHED = os.path.join(ROOT, "artifacts", "bench", "server")
-SERVER_DLL = os.path.join(SERVER_PUBLISHED, "Pipeliner.Server.dll")
+SERVER_DLL = os.path.join(ROOT, "src/Pipeliner.Server/bin/Release/net10.0/Pipeliner.Server.dll")
 AGENT_DLL = os.path.join(ROOT, "src/Pipeliner.Cli/bin/Release/net10.0/pipeliner.dll")
-
-
-def publish_server():
-    """Publishes this checkout's server as the image does (Release, ReadyToRun for this machine's runtime identifier,
-    framework-dependent) into SERVER_PUBLISHED: the default SERVER_DLL. A first publish takes minutes (crossgen2 compiles
-    every assembly), a repeated one only what changed."""
-    subprocess.run(["dotnet", "publish", os.path.join(ROOT, "src/Pipeliner.Server"), "-c", "Release", "--use-current-runtime",
-                    "--self-contained", "false", "-o", SERVER_PUBLISHED, "-nologo", "-v", "q"], check=True, stdout=subprocess.DEVNULL)
 
 
 def load():
@@ -427,10 +412,9 @@ def main():
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--idle", type=int, default=20, help="seconds of idle measurement (0 skips it)")
     parser.add_argument("--big-window", type=int, default=60, help="seconds the 10,240-job run is watched (0 skips it)")
-    parser.add_argument("--no-build", action="store_true", help="neither publish the server nor build the agent: measure the last ones")
-    parser.add_argument("--server-dll", help="the server to measure (default: this checkout's server published as it ships, "
-                                             "ReadyToRun, in artifacts/bench/server), e.g. a copy of main's for a before/after; "
-                                             "the remote agent is --agent-dll")
+    parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--server-dll", help="the server to measure (default: this checkout's Release build), e.g. a copy of "
+                                             "main's for a before/after; the remote agent is --agent-dll")
     parser.add_argument("--agent-dll", help="the remote agent's pipeliner.dll in the docker-agent and shell-agent phases "
                                             "(default: this checkout's Release build), e.g. a copy of main's for a before/after")
     parser.add_argument("--skip", default="", help="comma-separated phases to skip: docker, shell, docker-agent, shell-agent, buildbot")
@@ -447,10 +431,9 @@ def main():
     print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, Pipeliner {commit_id}, {os.cpu_count()} cores, "
           f"load average {load()} at start", flush=True)
     if not args.no_build:
-        if not args.server_dll:
-            publish_server()
-        subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Cli"), "-c", "Release", "-nologo", "-v", "q"],
-                       check=True, stdout=subprocess.DEVNULL)
+        for project in ["src/Pipeliner.Server", "src/Pipeliner.Cli"]:
+            subprocess.run(["dotnet", "build", os.path.join(ROOT, project), "-c", "Release", "-nologo", "-v", "q"],
+                           check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="pipeliner-side-by-side-")
     docker = shell = bb = None
     remote = {}
