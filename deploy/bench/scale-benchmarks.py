@@ -32,6 +32,9 @@ Phases (each on a fresh server, shell backend unless said otherwise):
           idle and burst also give the start's cost: ready_s (until /healthz answered) and start_cpu_s (CPU by then).
   webhooks --burst-runs one-job runs, webhooks sent one after another while runs execute: each 202 at the client and
           in the server (p50/p95/max), and the database commands of that span that took >= 20 ms (EF Core's log).
+          --webhook-warm-runs (3) warm-up webhooks sent first, --webhook-idle (0) seconds of quiet before the burst:
+          `--webhook-warm-runs 1 --webhook-idle 20` is side-by-side.py's burst (one warm-up run, an idle window whose
+          trim pages out the files' pages), which leaves the first concurrent runs' code to be compiled during the burst.
 """
 import argparse, datetime, importlib.util, json, os, re, statistics, subprocess, sys, tempfile, threading, time, shutil
 
@@ -158,20 +161,32 @@ def write_store_timings(lines, out):
         out["stored_p50_ms"], out["stored_p95_ms"], out["stored_max_ms"] = statistics.median(stored), sbs.p95(stored), max(stored)
     # The answers over 20 ms: which step took most of each (e.g. {"stored": 7, "project": 2}), and the GC's pauses in them.
     slow = re.compile(r"answered 202 in ([\d.]+) ms: (.*?); gc pauses ([\d.]+) ms")
-    dominant, paused = {}, 0
-    for m in filter(None, map(slow.search, lines)):
-        if float(m.group(1)) <= 20:
+    # Builds that print them: the methods compiled (any thread) and the pages read back from files during each answer.
+    compiled = re.compile(r"jit (\d+) methods ([\d.]+) ms, major faults (\d+)")
+    dominant, paused, compiling, faulting = {}, 0, 0, 0
+    for line in lines:
+        m = slow.search(line)
+        if not m or float(m.group(1)) <= 20:
             continue
         steps = [(float(t), name) for name, t in re.findall(r"(\w+) ([\d.]+) ms", m.group(2))]
         if steps:
             name = max(steps)[1]
             dominant[name] = dominant.get(name, 0) + 1
         paused += float(m.group(3)) >= 10
+        if c := compiled.search(line):
+            compiling += float(c.group(2)) >= 5
+            faulting += int(c.group(3)) > 0
     totals = [float(m.group(1)) for m in map(re.compile(r"answered 202 in ([\d.]+) ms").search, lines) if m]
     if totals:
         out["intake_p50_ms"], out["intake_p95_ms"] = statistics.median(totals), sbs.p95(totals)
     if dominant:
         out["slow_answers_by_step"], out["slow_answers_gc_paused_10ms"] = dominant, paused
+    jit = [(int(c.group(1)), float(c.group(2)), int(c.group(3))) for c in map(compiled.search, lines) if c and "answered 202" in c.string]
+    if jit:
+        # First-time code while the webhooks were answered: methods compiled, their time, pages read back from files.
+        out["answers_jit_methods"], out["answers_jit_ms"] = sum(n for n, _, _ in jit), round(sum(t for _, t, _ in jit), 1)
+        out["answers_major_faults"] = sum(f for _, _, f in jit)
+        out["slow_answers_jit_5ms"], out["slow_answers_major_faults"] = compiling, faulting
     # Run creation's transaction (DeliveryProcessor at Debug; builds that log it): how long other writers waited for it.
     holds = [float(m.group(1)) for m in map(re.compile(r"stored in ([\d.]+) ms \(the transaction").search, lines) if m]
     if holds:
@@ -282,10 +297,12 @@ def phase_webhooks(work, args, backend):
     server = start(work, backend, [REQUEST_LOG, QUERY_LOG, INTAKE_LOG, RUN_STORE_LOG, WRITE_TURN_LOG])
     try:
         repo = server.project("bench", sbs.ONE_JOB)
-        for i in range(3):
+        warm = args.webhook_warm_runs
+        for i in range(warm):
             sha = sbs.commit(repo, f"warm/{i}", i)
             server.push("bench", f"warm/{i}", sha, f"warm-{i}")
-        server.wait_finished("bench", 3, 300)
+        server.wait_finished("bench", warm, 300)
+        time.sleep(args.webhook_idle)
         n = args.burst_runs
         shas = [sbs.commit(repo, f"w/{i}", 10 + i) for i in range(n)]
         mark = len(log_lines(server))
@@ -293,7 +310,7 @@ def phase_webhooks(work, args, backend):
         client = [server.push("bench", f"w/{i}", s, f"w-{i}") for i, s in enumerate(shas)]
         out["webhooks_s"] = time.monotonic() - t0
         out["load_after_webhooks"] = sbs.load()
-        end, done = server.wait_finished("bench", n + 3, 600 + 10 * n)
+        end, done = server.wait_finished("bench", n + warm, 600 + 10 * n)
         out["makespan_s"] = end - t0
         out["cpu_per_run_ms"] = 1000 * (sbs.cpu_s(server.pid) - cpu0) / n
         lines = log_lines(server)[mark:]
@@ -308,7 +325,7 @@ def phase_webhooks(work, args, backend):
         out["commands_150ms_or_more"] = sum(1 for ms, _ in slow if ms >= 150)
         out["slow_command_ms"] = sorted(ms for ms, _ in slow)
         out["slowest_commands"] = sorted(slow, reverse=True)[:5]
-        out["succeeded"] = done["succeeded"] - 3
+        out["succeeded"] = done["succeeded"] - warm
         out["load_end"] = sbs.load()
     finally:
         server.stop()
@@ -463,6 +480,8 @@ def main():
     parser.add_argument("--idle", type=int, default=60)
     parser.add_argument("--burst-runs", type=int, default=100)
     parser.add_argument("--backend", default="docker", help="backend of the idle and burst phases")
+    parser.add_argument("--webhook-warm-runs", type=int, default=3, help="webhooks phase: warm-up runs before the burst")
+    parser.add_argument("--webhook-idle", type=float, default=0, help="webhooks phase: seconds of quiet between the warm-up and the burst")
     parser.add_argument("--server-arg", action="append", default=[],
                         help="an argument for every server started, e.g. --server-arg=--Pipeliner:Database:SqliteWriteTurns=true (repeatable)")
     parser.add_argument("--no-counters", dest="counters", action="store_false",

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Pipeliner.Server.Webhooks;
@@ -8,13 +9,18 @@ namespace Pipeliner.Server.Webhooks;
 /// signature checked, parsed, delivery row stored, handed to the queue): logged at Debug by <see cref="WebhookIntake"/>
 /// (<c>--Logging:LogLevel:Pipeliner.Server.Webhooks.WebhookIntake=Debug</c>) to find what a slow <c>202</c> waited on.
 /// Only made when that level is on. After the steps, what the process did meanwhile that the request may have waited
-/// for: the garbage collector's pauses during the request, and the thread pool's queued work items when it began (work
-/// that ran before its continuations could).
+/// for: the garbage collector's pauses during the request, the thread pool's queued work items when it began (work
+/// that ran before its continuations could), the methods the process compiled during the request and the time it took (on
+/// any thread: code run for the first time) and the pages it read back from files (major page faults: code or data given back to the system
+/// by the idle trim, or never read before).
 /// </summary>
 public sealed class IntakeTimings
 {
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly TimeSpan _gcPausesBefore = GC.GetTotalPauseDuration();
+    private readonly TimeSpan _jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+    private readonly long _compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+    private readonly long _majorFaultsBefore = MajorPageFaults();
     private readonly long _queuedAtStart = ThreadPool.PendingWorkItemCount;
     private readonly StringBuilder _steps = new();
     private long _last;
@@ -33,5 +39,19 @@ public sealed class IntakeTimings
     public double TotalMilliseconds => Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
 
     public override string ToString() =>
-        FormattableString.Invariant($"{_steps}; gc pauses {(GC.GetTotalPauseDuration() - _gcPausesBefore).TotalMilliseconds:0.0} ms, queued work items {_queuedAtStart}");
+        FormattableString.Invariant($"{_steps}; gc pauses {(GC.GetTotalPauseDuration() - _gcPausesBefore).TotalMilliseconds:0.0} ms, queued work items {_queuedAtStart}, ")
+        + FormattableString.Invariant($"jit {System.Runtime.JitInfo.GetCompiledMethodCount() - _compiledBefore} methods {(System.Runtime.JitInfo.GetCompilationTime() - _jitBefore).TotalMilliseconds:0.0} ms, ")
+        + FormattableString.Invariant($"major faults {MajorPageFaults() - _majorFaultsBefore}");
+
+    /// <summary>The process's major page faults so far (pages read from their files); 0 where <c>getrusage</c> is missing.</summary>
+    private static long MajorPageFaults()
+    {
+        if (!OperatingSystem.IsLinux()) return 0;
+        // struct rusage on 64-bit Linux: two timevals (4 longs), then maxrss, ixrss, idrss, isrss, minflt, majflt, …
+        Span<long> usage = stackalloc long[18];
+        return GetRusage(0, ref MemoryMarshal.GetReference(usage)) == 0 ? usage[9] : 0;
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetRusage(int who, ref long usage);
 }
