@@ -35,9 +35,13 @@ public sealed class PipelinerOptions
 
     public RetentionOptions Retention { get; set; } = new();
 
-    [Description("How often Hangfire's queue (SQLite or PostgreSQL) is polled for background jobs enqueued by another process or come due again; " +
-                 "jobs this server enqueues (a webhook's processing) wake its workers at once.")]
-    public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    [Description("How often Hangfire's queue is polled for background jobs enqueued by another process (another replica); jobs this " +
+                 "server enqueues (a webhook's processing, a retry or a recurring job come due) wake its workers at once. " +
+                 "Default: 1 minute on SQLite (one process uses the queue), 5 seconds on PostgreSQL.")]
+    public TimeSpan? QueuePollInterval { get; set; }
+
+    /// <summary>The queue's poll when <see cref="QueuePollInterval"/> is not set, by whether other processes share the queue.</summary>
+    public TimeSpan QueuePollIntervalOr(bool replicas) => QueuePollInterval ?? (replicas ? TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(1));
 
     [Description("How often Hangfire looks for background jobs that are due again (retries after their backoff, e.g. commit statuses).")]
     public TimeSpan RetryPollInterval { get; set; } = TimeSpan.FromSeconds(15);
