@@ -16,14 +16,16 @@ namespace Pipeliner.Server.Hosting;
 /// old generation, and whatever comes first after it (a burst of runs) would otherwise be added on top of it.
 /// With <c>Pipeliner:IdleMemoryTrimFilePages</c> (the default) a trim after activity, and the one at start, also pages out
 /// the clean pages of the files the process mapped (<see cref="FilePageOut"/>): the code of the start and of the last runs
-/// that an idle server does not use; a trim of an idle server that has not worked since the last one leaves them, so that
-/// what idleness itself uses is not read back again and again.
+/// that an idle server does not use. A trim of an idle server that has not worked since the last one pages them out only
+/// when idleness itself has read back enough since the last page-out (<see cref="IdleFilePages"/>): its housekeeping's
+/// code, some of it run only every few minutes, would otherwise stay resident for good.
 /// </summary>
 public sealed class IdleMemoryTrim(
     IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, FilePageOut pageOut, ILogger<IdleMemoryTrim> logger)
     : BackgroundService
 {
     private bool _nativeTrim = OperatingSystem.IsLinux();
+    private long _fileRssAfterPageOut;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,12 +33,14 @@ public sealed class IdleMemoryTrim(
         if (window <= TimeSpan.Zero) return;
         await WhenStartedAsync(stoppingToken);
         Trim("has started", pageOutFiles: true);
+        var files = new IdleFilePages(_fileRssAfterPageOut);
         var gauge = new IdleTrimGauge(window, Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
         using var timer = new PeriodicTimer(window, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             if (!gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes())) continue;
-            Trim("is quiet", pageOutFiles: gauge.WorkedSinceTrim);
+            Trim("is quiet", pageOutFiles: files.Due(gauge.WorkedSinceTrim, OperatingSystem.IsLinux() ? FilePageOut.FileRss() : 0));
+            files.PagedOut(_fileRssAfterPageOut);
             // Allocations made by the collection's own bookkeeping do not count as the next activity.
             gauge.Trimmed(GC.GetTotalAllocatedBytes());
         }
@@ -68,6 +72,7 @@ public sealed class IdleMemoryTrim(
         var cpu = Environment.CpuUsage.TotalTime;
         var outcome = pageOut.PageOut();
         if (outcome.Mappings == 0) return;
+        _fileRssAfterPageOut = outcome.FileRssAfter;
         logger.LogDebug("Paged out {Mappings} read-only file mappings: the resident file pages went from {Before} to {After} bytes in {Cpu} ms of CPU",
             outcome.Mappings, outcome.FileRssBefore, outcome.FileRssAfter, (int)(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds);
     }
@@ -121,4 +126,23 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
         _allocatedAtTrim = allocated;
         WorkedSinceTrim = false;
     }
+}
+
+/// <summary>
+/// Whether a quiet trim also pages out the files' pages: always after activity (what the work read, the idle server does
+/// not use); on a server idle since the last trim only once idleness has read back <see cref="ReadBackWorthPagingOut"/>
+/// since the last page-out (the resident file pages grew by that much), so that an idle server gives back what its
+/// periodic housekeeping reads (every few seconds to every few minutes) about once per trim, at ~20 ms of CPU each, and
+/// not for a page or two.
+/// </summary>
+public sealed class IdleFilePages(long fileRssAfterPageOut)
+{
+    public const long ReadBackWorthPagingOut = 8L << 20;
+
+    private long _fileRssAfterPageOut = fileRssAfterPageOut;
+
+    public bool Due(bool workedSinceTrim, long fileRss) => workedSinceTrim || fileRss - _fileRssAfterPageOut >= ReadBackWorthPagingOut;
+
+    /// <summary>The resident file pages after the last page-out (unchanged when the trim paged out nothing).</summary>
+    public void PagedOut(long fileRssAfter) => _fileRssAfterPageOut = fileRssAfter;
 }

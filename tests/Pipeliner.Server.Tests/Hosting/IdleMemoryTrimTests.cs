@@ -68,6 +68,33 @@ public class IdleMemoryTrimTests
     }
 
     [Fact]
+    public void Due_PagesOutTheFiles_WhenTheServerWorkedSinceTheLastTrim()
+    {
+        var files = new IdleFilePages(40 * MiB);
+
+        Assert.True(files.Due(workedSinceTrim: true, 41 * MiB));
+    }
+
+    [Fact]
+    public void Due_LeavesTheFiles_WhenIdlenessReadBackLittleSinceTheLastPageOut()
+    {
+        var files = new IdleFilePages(40 * MiB);
+
+        Assert.False(files.Due(workedSinceTrim: false, 47 * MiB));
+    }
+
+    [Fact]
+    public void Due_PagesOutTheFiles_WhenIdlenessReadBackEnoughSinceTheLastPageOut()
+    {
+        var files = new IdleFilePages(40 * MiB);
+        Assert.True(files.Due(workedSinceTrim: false, 40 * MiB + IdleFilePages.ReadBackWorthPagingOut));
+        files.PagedOut(38 * MiB);
+
+        Assert.False(files.Due(workedSinceTrim: false, 44 * MiB));
+        Assert.True(files.Due(workedSinceTrim: false, 46 * MiB));
+    }
+
+    [Fact]
     public async Task ExecuteAsync_DoesNothing_WhenTurnedOff()
     {
         var trim = new IdleMemoryTrim(Options.Create(new PipelinerOptions { IdleMemoryTrim = TimeSpan.Zero }), new StartedLifetime(),
