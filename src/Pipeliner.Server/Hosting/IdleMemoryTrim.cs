@@ -38,7 +38,18 @@ public sealed class IdleMemoryTrim(
         using var timer = new PeriodicTimer(window, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (!gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes())) continue;
+            if (!gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes()))
+            {
+                // Idle, nothing to collect yet: the files' pages idleness read back may still be worth giving back (every
+                // window, not only at a collection: an idle server allocates too little to collect more than every few minutes).
+                if (gauge.LastWindowQuiet && !gauge.WorkedSinceTrim && options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux()
+                    && files.Due(workedSinceTrim: false, FilePageOut.FileRss()))
+                {
+                    PageOutFiles();
+                    files.PagedOut(_fileRssAfterPageOut);
+                }
+                continue;
+            }
             Trim("is quiet", pageOutFiles: files.Due(gauge.WorkedSinceTrim, OperatingSystem.IsLinux() ? FilePageOut.FileRss() : 0));
             files.PagedOut(_fileRssAfterPageOut);
             // Allocations made by the collection's own bookkeeping do not count as the next activity.
@@ -108,6 +119,9 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
     private TimeSpan _cpu = cpu;
     private long _allocatedAtTrim = allocated;
 
+    /// <summary>Whether the last window observed was quiet.</summary>
+    public bool LastWindowQuiet { get; private set; }
+
     /// <summary>Whether a window since the last trim (or since the start) was not quiet: the server worked.</summary>
     public bool WorkedSinceTrim { get; private set; }
 
@@ -117,6 +131,7 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
         var used = cpu - _cpu;
         _cpu = cpu;
         var quiet = used.Ticks < window.Ticks * QuietShare;
+        LastWindowQuiet = quiet;
         if (!quiet) WorkedSinceTrim = true;
         return quiet && allocated - _allocatedAtTrim >= WorthTrimming;
     }

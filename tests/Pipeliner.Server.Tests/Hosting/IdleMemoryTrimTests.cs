@@ -68,6 +68,18 @@ public class IdleMemoryTrimTests
     }
 
     [Fact]
+    public void LastWindowQuiet_SaysSo_WhenTheWindowUsedLittleCpuWithoutAllocating()
+    {
+        var gauge = new IdleTrimGauge(Window, TimeSpan.FromSeconds(5), 100 * MiB);
+
+        // Nothing to collect (1 MiB allocated), but quiet: the files' pages may still be given back.
+        Assert.False(gauge.Observe(TimeSpan.FromSeconds(5.05), 101 * MiB));
+        Assert.True(gauge.LastWindowQuiet);
+        Assert.False(gauge.Observe(TimeSpan.FromSeconds(6), 102 * MiB));
+        Assert.False(gauge.LastWindowQuiet);
+    }
+
+    [Fact]
     public void Due_PagesOutTheFiles_WhenTheServerWorkedSinceTheLastTrim()
     {
         var files = new IdleFilePages(40 * MiB);
