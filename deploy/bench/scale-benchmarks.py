@@ -403,6 +403,7 @@ def phase_idle(work, args, backend="docker"):
             rss.append(sbs.mem_mib(server.pid, "VmRSS"))
         after, cpu1, t1 = threads_of(server.pid), sbs.cpu_s(server.pid), time.monotonic()
         out["idle_rss_mean"], out["idle_rss_max"] = round(statistics.mean(rss), 1), round(max(rss), 1)
+        out["idle_rss_every_10s"] = [round(r) for r in rss[9::10]]
         out["idle_cpu_pct"] = 100 * (cpu1 - cpu0) / (t1 - t0)
         out["idle_rss"] = sbs.mem_mib(server.pid, "VmRSS")
         out["idle_rss_parts"] = rss_parts(server.pid)

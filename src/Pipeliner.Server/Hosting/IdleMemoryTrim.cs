@@ -38,20 +38,22 @@ public sealed class IdleMemoryTrim(
         using var timer = new PeriodicTimer(window, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (!gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes()))
+            var trim = gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
+            files.Observe(gauge.LastWindowQuiet);
+            if (!trim)
             {
-                // Idle, nothing to collect yet: the files' pages idleness read back may still be worth giving back (every
-                // window, not only at a collection: an idle server allocates too little to collect more than every few minutes).
-                if (gauge.LastWindowQuiet && !gauge.WorkedSinceTrim && options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux()
-                    && files.Due(workedSinceTrim: false, FilePageOut.FileRss()))
+                // Nothing to collect yet (an idle server allocates too little to collect more than every few minutes), but the
+                // files' pages the last work or idleness read back may be worth giving back.
+                if (gauge.LastWindowQuiet && options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux() && files.Due(FilePageOut.FileRss()))
                 {
                     PageOutFiles();
                     files.PagedOut(_fileRssAfterPageOut);
                 }
                 continue;
             }
-            Trim("is quiet", pageOutFiles: files.Due(gauge.WorkedSinceTrim, OperatingSystem.IsLinux() ? FilePageOut.FileRss() : 0));
-            files.PagedOut(_fileRssAfterPageOut);
+            var pageOutFiles = files.Due(OperatingSystem.IsLinux() ? FilePageOut.FileRss() : 0);
+            Trim("is quiet", pageOutFiles);
+            if (pageOutFiles) files.PagedOut(_fileRssAfterPageOut);
             // Allocations made by the collection's own bookkeeping do not count as the next activity.
             gauge.Trimmed(GC.GetTotalAllocatedBytes());
         }
@@ -144,20 +146,28 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
 }
 
 /// <summary>
-/// Whether a quiet trim also pages out the files' pages: always after activity (what the work read, the idle server does
-/// not use); on a server idle since the last trim only once idleness has read back <see cref="ReadBackWorthPagingOut"/>
-/// since the last page-out (the resident file pages grew by that much), so that an idle server gives back what its
-/// periodic housekeeping reads (every few seconds to every few minutes) about once per trim, at ~20 ms of CPU each, and
-/// not for a page or two.
+/// Whether a quiet window also pages out the files' pages: always after work (what the work read, the idle server does not
+/// use), at the first quiet window, whether or not there is anything to collect; on a server idle since the last page-out
+/// only once idleness has read back <see cref="ReadBackWorthPagingOut"/> (the resident file pages grew by that much), so
+/// that an idle server gives back what its periodic housekeeping reads (every few seconds to every few minutes) about once
+/// every minute or two, at ~20 ms of CPU each, and not for a page or two.
 /// </summary>
 public sealed class IdleFilePages(long fileRssAfterPageOut)
 {
     public const long ReadBackWorthPagingOut = 8L << 20;
 
     private long _fileRssAfterPageOut = fileRssAfterPageOut;
+    private bool _worked;
 
-    public bool Due(bool workedSinceTrim, long fileRss) => workedSinceTrim || fileRss - _fileRssAfterPageOut >= ReadBackWorthPagingOut;
+    /// <summary>Takes whether the last window was quiet: one that was not is work since the last page-out.</summary>
+    public void Observe(bool windowQuiet) => _worked |= !windowQuiet;
 
-    /// <summary>The resident file pages after the last page-out (unchanged when the trim paged out nothing).</summary>
-    public void PagedOut(long fileRssAfter) => _fileRssAfterPageOut = fileRssAfter;
+    public bool Due(long fileRss) => _worked || fileRss - _fileRssAfterPageOut >= ReadBackWorthPagingOut;
+
+    /// <summary>The resident file pages after a page-out.</summary>
+    public void PagedOut(long fileRssAfter)
+    {
+        _fileRssAfterPageOut = fileRssAfter;
+        _worked = false;
+    }
 }

@@ -80,30 +80,46 @@ public class IdleMemoryTrimTests
     }
 
     [Fact]
-    public void Due_PagesOutTheFiles_WhenTheServerWorkedSinceTheLastTrim()
+    public void Due_PagesOutTheFiles_WhenAWindowSinceTheLastPageOutWasBusy()
     {
         var files = new IdleFilePages(40 * MiB);
+        files.Observe(windowQuiet: false);
+        files.Observe(windowQuiet: true);
 
-        Assert.True(files.Due(workedSinceTrim: true, 41 * MiB));
+        // Whatever was read back: the work's pages are given back at the first quiet window.
+        Assert.True(files.Due(41 * MiB));
     }
 
     [Fact]
     public void Due_LeavesTheFiles_WhenIdlenessReadBackLittleSinceTheLastPageOut()
     {
         var files = new IdleFilePages(40 * MiB);
+        files.Observe(windowQuiet: true);
 
-        Assert.False(files.Due(workedSinceTrim: false, 47 * MiB));
+        Assert.False(files.Due(40 * MiB + IdleFilePages.ReadBackWorthPagingOut - 1));
     }
 
     [Fact]
     public void Due_PagesOutTheFiles_WhenIdlenessReadBackEnoughSinceTheLastPageOut()
     {
         var files = new IdleFilePages(40 * MiB);
-        Assert.True(files.Due(workedSinceTrim: false, 40 * MiB + IdleFilePages.ReadBackWorthPagingOut));
+        files.Observe(windowQuiet: true);
+        Assert.True(files.Due(40 * MiB + IdleFilePages.ReadBackWorthPagingOut));
         files.PagedOut(38 * MiB);
 
-        Assert.False(files.Due(workedSinceTrim: false, 44 * MiB));
-        Assert.True(files.Due(workedSinceTrim: false, 46 * MiB));
+        Assert.False(files.Due(38 * MiB + IdleFilePages.ReadBackWorthPagingOut / 2));
+        Assert.True(files.Due(38 * MiB + IdleFilePages.ReadBackWorthPagingOut));
+    }
+
+    [Fact]
+    public void PagedOut_EndsTheWork_WhenTheFilesWereGivenBack()
+    {
+        var files = new IdleFilePages(40 * MiB);
+        files.Observe(windowQuiet: false);
+        files.PagedOut(30 * MiB);
+        files.Observe(windowQuiet: true);
+
+        Assert.False(files.Due(31 * MiB));
     }
 
     [Fact]
