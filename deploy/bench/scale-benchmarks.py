@@ -380,6 +380,30 @@ def rollup(pid):
             "pss_shmem": round(d.get("Pss_Shmem", 0), 1), "uss": round(d.get("Private_Clean", 0) + d.get("Private_Dirty", 0), 1)}
 
 
+def clear_referenced(pid):
+    """Clears the pages' accessed bits (/proc/<pid>/clear_refs), so that smaps' Referenced counts what the window touched."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("1")
+    except OSError:
+        pass
+
+
+def files_referenced(pid):
+    """The .dll and .so pages (MiB) resident and referenced since clear_referenced: what idleness reads and reads back."""
+    parts, kind = {}, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            fields = line.split()
+            if "-" in fields[0] and not fields[0].endswith(":"):
+                name = fields[5] if len(fields) > 5 else ""
+                kind = ".dll" if name.endswith(".dll") else ".so" if ".so" in name else None
+            elif kind and fields[0] in ("Rss:", "Referenced:"):
+                key = f"{kind} {fields[0][:-1].lower()}"
+                parts[key] = parts.get(key, 0) + int(fields[1]) / 1024
+    return {k: round(v, 1) for k, v in sorted(parts.items())}
+
+
 def phase_idle(work, args, backend="docker"):
     out = {"load_start": sbs.load()}
     server = start(work, backend)
@@ -390,6 +414,8 @@ def phase_idle(work, args, backend="docker"):
         server.push("idle", "warm", sha, "warm")
         server.wait_finished("idle", 1, 300)
         time.sleep(5)
+        print(f"# idle: server pid {server.pid}, {args.idle} s of idle from now", file=sys.stderr, flush=True)
+        clear_referenced(server.pid)
         before, cpu0, t0 = threads_of(server.pid), sbs.cpu_s(server.pid), time.monotonic()
         rss = []
         while time.monotonic() - t0 < args.idle:
@@ -399,10 +425,12 @@ def phase_idle(work, args, backend="docker"):
                 out["idle_30s"] = {"rss": rss[-1], "parts": rss_parts(server.pid), "rollup": rollup(server.pid)}
         after, cpu1, t1 = threads_of(server.pid), sbs.cpu_s(server.pid), time.monotonic()
         out["idle_rss_mean"], out["idle_rss_max"] = round(statistics.mean(rss), 1), round(max(rss), 1)
+        out["idle_rss_every_10s"] = [round(r) for r in rss[9::10]]
         out["idle_cpu_pct"] = 100 * (cpu1 - cpu0) / (t1 - t0)
         out["idle_rss"] = sbs.mem_mib(server.pid, "VmRSS")
         out["idle_rss_parts"] = rss_parts(server.pid)
         out["idle_rollup"] = rollup(server.pid)
+        out["idle_files_referenced"] = files_referenced(server.pid)
         wakes = {}
         for tid, (name, switches, cpu) in after.items():
             b = before.get(tid, (name, 0, 0.0))

@@ -23,7 +23,10 @@ this machine's): webhook sent -> run created (the run's createdAt) -> job claime
 With --postgres, the server runs on PostgreSQL instead of SQLite: a new database in the private cluster of
 deploy/dev/postgres.sh (started if needed), named after the run.
 
-Usage: python3 deploy/bench/server-benchmarks.py [--agents N | --compare] [--pushes N] [--no-burst] [--phases] [--postgres] [--keep-output] [--no-build]
+With --server-dll PATH, that build of Pipeliner.Server.dll is started instead of this checkout's (e.g. a copy of main's, for
+before/after).
+
+Usage: python3 deploy/bench/server-benchmarks.py [--agents N | --compare] [--pushes N] [--no-burst] [--phases] [--postgres] [--keep-output] [--no-build] [--server-dll PATH]
 (needs DOCKER_HOST; builds the server and CLI in Release first unless --no-build)
 """
 import datetime, hashlib, hmac, json, os, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
@@ -192,7 +195,7 @@ def main():
     pushes = int(sys.argv[sys.argv.index("--pushes") + 1]) if "--pushes" in sys.argv else 50
     burst = "--no-burst" not in sys.argv and not compare
     trace = "--phases" in sys.argv
-    if build:
+    if build and "--server-dll" not in sys.argv:
         subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Server"), "-c", "Release", "-nologo", "-v", "q"], check=True)
     if agent_count and build:
         subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/Pipeliner.Cli"), "-c", "Release", "-nologo", "-v", "q"], check=True)
@@ -207,7 +210,9 @@ def main():
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(["dotnet", os.path.join(ROOT, "src/Pipeliner.Server/bin/Release/net10.0/Pipeliner.Server.dll"),
+    server_dll = (os.path.abspath(sys.argv[sys.argv.index("--server-dll") + 1]) if "--server-dll" in sys.argv
+                  else os.path.join(ROOT, "src/Pipeliner.Server/bin/Release/net10.0/Pipeliner.Server.dll"))
+    server = subprocess.Popen(["dotnet", server_dll,
                                "--urls", base, f"--Pipeliner:DataDir={work}/data", f"--Pipeliner:BootstrapToken={TOKEN}",
                                f"--Pipeliner:Agent:Capacity={2 if compare or not agent_count else 0}",
                                *(["--Pipeliner:Agent:Labels:0=linux", "--Pipeliner:Agent:Labels:1=docker", "--Pipeliner:Agent:Labels:2=embedded"] if compare else []), "--Pipeliner:Projects:AllowLocalRepositories=true",

@@ -28,7 +28,7 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
         // One server: whatever its embedded agent was running died with the previous process, and remote agents could not
         // extend their leases while it was down. Replicas share the database and another live replica (on this machine, with
         // the same agent name) may be running jobs, which other replicas kept serving: attempts are lost only when their
-        // leases expire (the sweep every minute), never because this replica started.
+        // leases expire (the housekeeping's sweep), never because this replica started.
         var sweeper = services.GetRequiredService<LeaseSweeper>();
         if (database.SupportsReplicas)
         {

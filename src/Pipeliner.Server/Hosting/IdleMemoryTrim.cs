@@ -16,14 +16,16 @@ namespace Pipeliner.Server.Hosting;
 /// old generation, and whatever comes first after it (a burst of runs) would otherwise be added on top of it.
 /// With <c>Pipeliner:IdleMemoryTrimFilePages</c> (the default) a trim after activity, and the one at start, also pages out
 /// the clean pages of the files the process mapped (<see cref="FilePageOut"/>): the code of the start and of the last runs
-/// that an idle server does not use; a trim of an idle server that has not worked since the last one leaves them, so that
-/// what idleness itself uses is not read back again and again.
+/// that an idle server does not use. A trim of an idle server that has not worked since the last one pages them out only
+/// when idleness itself has read back enough since the last page-out (<see cref="IdleFilePages"/>): its housekeeping's
+/// code, some of it run only every few minutes, would otherwise stay resident for good.
 /// </summary>
 public sealed class IdleMemoryTrim(
     IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, FilePageOut pageOut, ILogger<IdleMemoryTrim> logger)
     : BackgroundService
 {
     private bool _nativeTrim = OperatingSystem.IsLinux();
+    private long _fileRssAfterPageOut;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,12 +33,27 @@ public sealed class IdleMemoryTrim(
         if (window <= TimeSpan.Zero) return;
         await WhenStartedAsync(stoppingToken);
         Trim("has started", pageOutFiles: true);
+        var files = new IdleFilePages(_fileRssAfterPageOut);
         var gauge = new IdleTrimGauge(window, Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
         using var timer = new PeriodicTimer(window, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (!gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes())) continue;
-            Trim("is quiet", pageOutFiles: gauge.WorkedSinceTrim);
+            var trim = gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
+            files.Observe(gauge.LastWindowQuiet);
+            if (!trim)
+            {
+                // Nothing to collect yet (an idle server allocates too little to collect more than every few minutes), but the
+                // files' pages the last work or idleness read back may be worth giving back.
+                if (gauge.LastWindowQuiet && options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux() && files.Due(FilePageOut.FileRss()))
+                {
+                    PageOutFiles();
+                    files.PagedOut(_fileRssAfterPageOut);
+                }
+                continue;
+            }
+            var pageOutFiles = files.Due(OperatingSystem.IsLinux() ? FilePageOut.FileRss() : 0);
+            Trim("is quiet", pageOutFiles);
+            if (pageOutFiles) files.PagedOut(_fileRssAfterPageOut);
             // Allocations made by the collection's own bookkeeping do not count as the next activity.
             gauge.Trimmed(GC.GetTotalAllocatedBytes());
         }
@@ -68,6 +85,7 @@ public sealed class IdleMemoryTrim(
         var cpu = Environment.CpuUsage.TotalTime;
         var outcome = pageOut.PageOut();
         if (outcome.Mappings == 0) return;
+        _fileRssAfterPageOut = outcome.FileRssAfter;
         logger.LogDebug("Paged out {Mappings} read-only file mappings: the resident file pages went from {Before} to {After} bytes in {Cpu} ms of CPU",
             outcome.Mappings, outcome.FileRssBefore, outcome.FileRssAfter, (int)(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds);
     }
@@ -103,6 +121,9 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
     private TimeSpan _cpu = cpu;
     private long _allocatedAtTrim = allocated;
 
+    /// <summary>Whether the last window observed was quiet.</summary>
+    public bool LastWindowQuiet { get; private set; }
+
     /// <summary>Whether a window since the last trim (or since the start) was not quiet: the server worked.</summary>
     public bool WorkedSinceTrim { get; private set; }
 
@@ -112,6 +133,7 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
         var used = cpu - _cpu;
         _cpu = cpu;
         var quiet = used.Ticks < window.Ticks * QuietShare;
+        LastWindowQuiet = quiet;
         if (!quiet) WorkedSinceTrim = true;
         return quiet && allocated - _allocatedAtTrim >= WorthTrimming;
     }
@@ -120,5 +142,32 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
     {
         _allocatedAtTrim = allocated;
         WorkedSinceTrim = false;
+    }
+}
+
+/// <summary>
+/// Whether a quiet window also pages out the files' pages: always after work (what the work read, the idle server does not
+/// use), at the first quiet window, whether or not there is anything to collect; on a server idle since the last page-out
+/// only once idleness has read back <see cref="ReadBackWorthPagingOut"/> (the resident file pages grew by that much), so
+/// that an idle server gives back what its periodic housekeeping reads (every few seconds to every few minutes) about once
+/// every minute or two, at ~20 ms of CPU each, and not for a page or two.
+/// </summary>
+public sealed class IdleFilePages(long fileRssAfterPageOut)
+{
+    public const long ReadBackWorthPagingOut = 8L << 20;
+
+    private long _fileRssAfterPageOut = fileRssAfterPageOut;
+    private bool _worked;
+
+    /// <summary>Takes whether the last window was quiet: one that was not is work since the last page-out.</summary>
+    public void Observe(bool windowQuiet) => _worked |= !windowQuiet;
+
+    public bool Due(long fileRss) => _worked || fileRss - _fileRssAfterPageOut >= ReadBackWorthPagingOut;
+
+    /// <summary>The resident file pages after a page-out.</summary>
+    public void PagedOut(long fileRssAfter)
+    {
+        _fileRssAfterPageOut = fileRssAfter;
+        _worked = false;
     }
 }

@@ -195,7 +195,9 @@ public static class ServerSetup
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new AdminDashboardFilter()] });
 
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
-        recurring.AddOrUpdate<LeaseSweeper>("sweep-expired-leases", sweeper => sweeper.SweepExpiredAsync(), Cron.Minutely());
+        // Expired leases are swept by AgentHousekeeping every few seconds; the minutely Hangfire job that also swept them
+        // ran Hangfire's whole job path (state machine, serializer, hangfire.db writes) once a minute on an idle server.
+        recurring.RemoveIfExists(LeaseSweeper.FormerRecurringJobId);
         recurring.AddOrUpdate<UploadSweeper>(UploadSweeper.RecurringJobId, sweeper => sweeper.SweepScheduledAsync(), UploadSweeper.Schedule);
         recurring.AddOrUpdate<DeliveryRetention>(DeliveryRetention.RecurringJobId, retention => retention.RemoveOldAsync(), Cron.Hourly());
         recurring.AddOrUpdate<ForgeStatusRedelivery>(ForgeStatusRedelivery.RecurringJobId, redelivery => redelivery.ResendUnsettledAsync(),

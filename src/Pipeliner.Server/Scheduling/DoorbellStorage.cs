@@ -8,9 +8,10 @@ using Hangfire.Storage;
 namespace Pipeliner.Server.Scheduling;
 
 /// <summary>
-/// Any Hangfire storage, whose workers also stop waiting for work when <see cref="QueueDoorbell"/> rings: the queue can
-/// then be polled rarely (<c>QueuePollInterval</c>) and still start a job enqueued here at once. Everything else is the
-/// inner storage's.
+/// Any Hangfire storage, whose workers also stop waiting for work when <see cref="QueueDoorbell"/> rings, which its write
+/// transactions do once they have committed a job to a queue (<see cref="DoorbellTransaction"/>): the queue can then be
+/// polled rarely (<c>QueuePollInterval</c>) and still start a job enqueued here at once. Everything else is the inner
+/// storage's.
 /// </summary>
 public sealed class DoorbellStorage : JobStorage
 {
@@ -74,7 +75,11 @@ public sealed class DoorbellStorage : JobStorage
             base.Dispose();
         }
 
-        public override IWriteOnlyTransaction CreateWriteTransaction() => inner.CreateWriteTransaction();
+        public override IWriteOnlyTransaction CreateWriteTransaction()
+        {
+            var transaction = inner.CreateWriteTransaction();
+            return transaction is JobStorageTransaction storageTransaction ? new DoorbellTransaction(storageTransaction, doorbell) : transaction;
+        }
         public override IDisposable AcquireDistributedLock(string resource, TimeSpan timeout) => inner.AcquireDistributedLock(resource, timeout);
         public override string CreateExpiredJob(Job job, IDictionary<string, string> parameters, DateTime createdAt, TimeSpan expireIn) =>
             inner.CreateExpiredJob(job, parameters, createdAt, expireIn);

@@ -10,7 +10,7 @@ namespace Pipeliner.Server.Scheduling;
 
 /// <summary>
 /// Gives up running attempts whose server or agent died as lost: those of the previous process's embedded agent at
-/// start-up, and any whose agent stopped extending its lease (a Hangfire recurring job). A lost attempt is not the
+/// start-up, and any whose agent stopped extending its lease (<see cref="Agents.AgentHousekeeping"/>, every few seconds). A lost attempt is not the
 /// job's failure: the job is queued again without using up its <c>retry</c>, at most <c>MaxLostRequeues</c> times in a
 /// row (<see cref="RunJob.MarkLost"/>), and the attempt's log ends with a line saying what happened.
 /// </summary>
@@ -18,6 +18,9 @@ public sealed class LeaseSweeper(
     PipelinerDbContext db, RunCoordinator coordinator, ILogStore logs, IOptions<PipelinerOptions> options, TimeProvider time,
     Agents.ActiveAttempts active, ILogger<LeaseSweeper> logger)
 {
+    /// <summary>The minutely recurring job of earlier versions, removed at start (housekeeping sweeps more often).</summary>
+    public const string FormerRecurringJobId = "sweep-expired-leases";
+
     public const string RestartMessage = "lost: the server stopped while the attempt ran (killed, crashed or restarted)";
 
     /// <param name="agent">Only attempts of this agent, whatever their lease (an agent known to be gone).</param>
@@ -49,7 +52,7 @@ public sealed class LeaseSweeper(
         }
     }
 
-    /// <summary>Hangfire entry point: every expired lease; not retried, it runs again within a minute.</summary>
+    /// <summary>Every expired lease (a replica's start); also the entry point earlier versions' recurring job named.</summary>
     [AutomaticRetry(Attempts = 0)]
     public Task SweepExpiredAsync() => SweepAsync(agent: null, CancellationToken.None);
 

@@ -35,9 +35,13 @@ public sealed class PipelinerOptions
 
     public RetentionOptions Retention { get; set; } = new();
 
-    [Description("How often Hangfire's queue (SQLite or PostgreSQL) is polled for background jobs enqueued by another process or come due again; " +
-                 "jobs this server enqueues (a webhook's processing) wake its workers at once.")]
-    public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    [Description("How often Hangfire's queue is polled for background jobs enqueued by another process (another replica); jobs this " +
+                 "server enqueues (a webhook's processing, a retry or a recurring job come due) wake its workers at once. " +
+                 "Default: 1 minute on SQLite (one process uses the queue), 5 seconds on PostgreSQL.")]
+    public TimeSpan? QueuePollInterval { get; set; }
+
+    /// <summary>The queue's poll when <see cref="QueuePollInterval"/> is not set, by whether other processes share the queue.</summary>
+    public TimeSpan QueuePollIntervalOr(bool replicas) => QueuePollInterval ?? (replicas ? TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(1));
 
     [Description("How often Hangfire looks for background jobs that are due again (retries after their backoff, e.g. commit statuses).")]
     public TimeSpan RetryPollInterval { get; set; } = TimeSpan.FromSeconds(15);
@@ -48,7 +52,7 @@ public sealed class PipelinerOptions
     public TimeSpan IdleMemoryTrim { get; set; } = TimeSpan.FromSeconds(10);
 
     [Description("The idle trim (and the one at start) also gives back the clean pages of the files the process mapped (assemblies, " +
-                 "native libraries) with Linux's madvise(MADV_PAGEOUT), after activity only; a page used again is read back from the file. " +
+                 "native libraries) with Linux's madvise(MADV_PAGEOUT): after activity, and at idle once 8 MiB of them were read back; a page used again is read back from the file. " +
                  "false keeps them.")]
     public bool IdleMemoryTrimFilePages { get; set; } = true;
 

@@ -68,6 +68,61 @@ public class IdleMemoryTrimTests
     }
 
     [Fact]
+    public void LastWindowQuiet_SaysSo_WhenTheWindowUsedLittleCpuWithoutAllocating()
+    {
+        var gauge = new IdleTrimGauge(Window, TimeSpan.FromSeconds(5), 100 * MiB);
+
+        // Nothing to collect (1 MiB allocated), but quiet: the files' pages may still be given back.
+        Assert.False(gauge.Observe(TimeSpan.FromSeconds(5.05), 101 * MiB));
+        Assert.True(gauge.LastWindowQuiet);
+        Assert.False(gauge.Observe(TimeSpan.FromSeconds(6), 102 * MiB));
+        Assert.False(gauge.LastWindowQuiet);
+    }
+
+    [Fact]
+    public void Due_PagesOutTheFiles_WhenAWindowSinceTheLastPageOutWasBusy()
+    {
+        var files = new IdleFilePages(40 * MiB);
+        files.Observe(windowQuiet: false);
+        files.Observe(windowQuiet: true);
+
+        // Whatever was read back: the work's pages are given back at the first quiet window.
+        Assert.True(files.Due(41 * MiB));
+    }
+
+    [Fact]
+    public void Due_LeavesTheFiles_WhenIdlenessReadBackLittleSinceTheLastPageOut()
+    {
+        var files = new IdleFilePages(40 * MiB);
+        files.Observe(windowQuiet: true);
+
+        Assert.False(files.Due(40 * MiB + IdleFilePages.ReadBackWorthPagingOut - 1));
+    }
+
+    [Fact]
+    public void Due_PagesOutTheFiles_WhenIdlenessReadBackEnoughSinceTheLastPageOut()
+    {
+        var files = new IdleFilePages(40 * MiB);
+        files.Observe(windowQuiet: true);
+        Assert.True(files.Due(40 * MiB + IdleFilePages.ReadBackWorthPagingOut));
+        files.PagedOut(38 * MiB);
+
+        Assert.False(files.Due(38 * MiB + IdleFilePages.ReadBackWorthPagingOut / 2));
+        Assert.True(files.Due(38 * MiB + IdleFilePages.ReadBackWorthPagingOut));
+    }
+
+    [Fact]
+    public void PagedOut_EndsTheWork_WhenTheFilesWereGivenBack()
+    {
+        var files = new IdleFilePages(40 * MiB);
+        files.Observe(windowQuiet: false);
+        files.PagedOut(30 * MiB);
+        files.Observe(windowQuiet: true);
+
+        Assert.False(files.Due(31 * MiB));
+    }
+
+    [Fact]
     public async Task ExecuteAsync_DoesNothing_WhenTurnedOff()
     {
         var trim = new IdleMemoryTrim(Options.Create(new PipelinerOptions { IdleMemoryTrim = TimeSpan.Zero }), new StartedLifetime(),

@@ -43,6 +43,39 @@ public sealed class DoorbellStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task FetchNextJob_ReturnsAtOnce_WhenAJobComesDueHereWhileItWaits()
+    {
+        // No doorbell filter: a scheduled job (a retry after its backoff) is enqueued by a state change, not by a client's
+        // create; the storage's transaction rings once it has committed the job to the queue.
+        var client = new BackgroundJobClient(_storage, new BackgroundJobFactory(JobFilterProviders.Providers),
+            new BackgroundJobStateChanger(JobFilterProviders.Providers));
+        var id = client.Create(Job.FromExpression(() => QueuedWork.Do(2)), new ScheduledState(TimeSpan.FromDays(1)));
+        using var connection = _storage.GetConnection();
+        var fetching = Task.Run(() => connection.FetchNextJob(["default"], CancellationToken.None));
+        await Task.Delay(500);
+        Assert.False(fetching.IsCompleted);
+
+        Assert.True(client.ChangeState(id, new EnqueuedState(), ScheduledState.StateName));
+        using var fetched = await fetching.WaitAsync(LongPoll / 2);
+
+        Assert.Equal(id, fetched.JobId);
+    }
+
+    [Fact]
+    public void CreateWriteTransaction_RingsNot_WhenTheTransactionQueuesNothing()
+    {
+        var rung = _doorbell.Token;
+        using var connection = _storage.GetConnection();
+        using (var transaction = connection.CreateWriteTransaction())
+        {
+            transaction.IncrementCounter("stats:succeeded");
+            transaction.Commit();
+        }
+
+        Assert.False(rung.IsCancellationRequested);
+    }
+
+    [Fact]
     public async Task FetchNextJob_KeepsWaiting_WhenTheBellRingsWithNothingQueued()
     {
         using var connection = _storage.GetConnection();

@@ -159,7 +159,7 @@ public sealed class PostgresDatabase(string connectionString, PipelinerOptions s
     {
         SchemaName = HangfireSchema,
         PrepareSchemaIfNecessary = true,
-        QueuePollInterval = settings.QueuePollInterval,
+        QueuePollInterval = settings.QueuePollIntervalOr(replicas: true),
         InvisibilityTimeout = settings.Database.InvisibilityTimeout,
         UseSlidingInvisibilityTimeout = true,
         DistributedLockTimeout = TimeSpan.FromMinutes(1),

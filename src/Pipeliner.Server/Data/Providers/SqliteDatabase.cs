@@ -71,7 +71,7 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
     public IDisposable DurableWrites() => SqliteConnectionSettings.Durably();
 
     public JobStorage CreateJobStorage() => new SQLiteStorage(
-        Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollInterval });
+        Path.Combine(dataDir, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = settings.QueuePollIntervalOr(replicas: false) });
 }
 
 /// <summary>Ends a read snapshot: the transaction is rolled back (nothing was written) and the connection closed again.</summary>
