@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Pipeliner.TestSupport;
 
 namespace Pipeliner.Cli.Tests;
 
@@ -13,11 +13,7 @@ public sealed class RuntimeSettingsTests
     [Fact]
     public void RuntimeConfig_TurnsOffTieredPgoAndThreadPoolSpinning_WhenTheCliIsBuilt()
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "pipeliner.runtimeconfig.json");
-        Assert.True(File.Exists(path), $"{path} is missing: the test project must reference Pipeliner.Cli");
-
-        using var config = JsonDocument.Parse(File.ReadAllText(path));
-        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        var properties = RuntimeConfig.PropertiesOf("pipeliner.runtimeconfig.json");
 
         Assert.False(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean());
         Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Pipeliner.TestSupport;
 
 namespace Pipeliner.Server.Tests.Hosting;
 
@@ -11,11 +11,7 @@ public sealed class RuntimeSettingsTests
     [Fact]
     public void RuntimeConfig_MakesServicesWithoutCompilingResolvers_WhenTheServerIsBuilt()
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "Pipeliner.Server.runtimeconfig.json");
-        Assert.True(File.Exists(path), $"{path} is missing: the test project must reference Pipeliner.Server");
-
-        using var config = JsonDocument.Parse(File.ReadAllText(path));
-        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        var properties = RuntimeConfig.PropertiesOf("Pipeliner.Server.runtimeconfig.json");
 
         // The container's IL-emitted resolvers were compiled (optimizing JIT, no tiers) while a fresh server answered its first webhooks.
         Assert.True(properties.GetProperty("Microsoft.Extensions.DependencyInjection.DisableDynamicEngine").GetBoolean());
