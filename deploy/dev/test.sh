@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# Each step's start and the time since the run's, so a slow run shows where its time went.
+phase() { echo "=== $(date -u +%H:%M:%S) (+$SECONDS s) $*"; }
+
+phase "Docker engine"
 engine=deploy/dev/docker-engine.sh
 # An engine that already answers (a developer's, or another checkout's) is used and left running.
 engine_was_running=false
@@ -19,6 +23,7 @@ if [[ $engine_was_running == false ]]; then
     trap 'bash "$engine" stop || true' EXIT
 fi
 bash "$engine" images
+phase "prerequisites: Node.js and Chromium, git and sshd, Ansible, docker-compose"
 # Node.js, the dashboard's npm packages and Chromium for the web tests.
 bash deploy/dev/web-prerequisites.sh
 # git and OpenSSH's server for the private-repository tests (git over HTTP and SSH on 127.0.0.1).
@@ -27,9 +32,11 @@ bash deploy/dev/git-prerequisites.sh
 bash deploy/dev/ansible.sh
 # docker-compose, whose `config` validates deploy/compose/compose.yaml in the deploy tests.
 bash deploy/dev/compose.sh
+phase "images"
 # pipeliner/server:dev and pipeliner/agent:dev, built offline (the image tests and the containerized agent's end to
 # end test use them); skipped when their inputs are unchanged. After git-prerequisites: the server image holds git and ssh.
 bash deploy/docker/build-offline.sh
+phase "PostgreSQL"
 # A private PostgreSQL on 127.0.0.1 for the tests that run on both database providers (left running: it is cheap,
 # and `deploy/dev/postgres.sh stop` stops it). A PostgreSQL that cannot be installed or started fails the run.
 export PIPELINER_TEST_POSTGRES
@@ -41,12 +48,16 @@ if [[ -d ../shared/fixtures ]]; then
     PIPELINER_SHARED_DIR=$(cd ../shared && pwd)
 fi
 
+phase "build"
+dotnet build Pipeliner.sln --configuration Release -nologo -clp:ErrorsOnly
+phase "tests"
 # The suites run in parallel and their output interleaves: the failures are repeated at the end, where they are seen.
 output=$(mktemp)
 set +e
-dotnet test Pipeliner.sln --configuration Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$output"
+dotnet test Pipeliner.sln --configuration Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$output"
 status=${PIPESTATUS[0]}
 set -e
+phase "tests done"
 echo "=== summary: exit code $status"
 grep -E "^(Total tests|\s+(Passed|Failed|Skipped)):" "$output" | paste -sd' ' | sed 's/Total tests/\nTotal tests/g' || true
 grep -E "error [A-Z]+[0-9]+:|Test Run (Failed|Aborted)|test run was aborted" "$output" | sort -u | head -50 || true

@@ -10,6 +10,7 @@ using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Logs.Search;
 using Pipeliner.TestSupport.Databases;
 using Pipeliner.TestSupport.Seeding;
+using Pipeliner.TestSupport.Hosting;
 
 namespace Pipeliner.Server.Tests.Support;
 
@@ -53,6 +54,7 @@ public abstract class PipelinerApp(int agentCapacity, IReadOnlyDictionary<string
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseTestProcessSettings();
         builder.UseSetting("Pipeliner:DataDir", DataDir);
         builder.UseSetting("Pipeliner:BootstrapToken", AdminToken);
         builder.UseSetting("Pipeliner:QueuePollInterval", "00:00:00.050");

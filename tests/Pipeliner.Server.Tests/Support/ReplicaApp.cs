@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Pipeliner.TestSupport.Hosting;
 
 namespace Pipeliner.Server.Tests.Support;
 
@@ -9,6 +10,7 @@ public sealed class ReplicaApp(string dataDir, IReadOnlyDictionary<string, strin
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseTestProcessSettings();
         builder.UseSetting("Pipeliner:DataDir", dataDir);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.UseSetting("Pipeliner:Agent:Capacity", "0");

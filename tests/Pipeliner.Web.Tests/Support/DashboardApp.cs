@@ -8,6 +8,7 @@ using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.TestSupport.Seeding;
+using Pipeliner.TestSupport.Hosting;
 
 namespace Pipeliner.Web.Tests.Support;
 
@@ -25,6 +26,7 @@ public class DashboardApp : WebApplicationFactory<Program>, ISeedTarget
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseTestProcessSettings();
         builder.UseSetting("Pipeliner:DataDir", DataDir);
         builder.UseSetting("Pipeliner:BootstrapToken", AdminToken);
         builder.UseSetting("Pipeliner:Agent:Capacity", "0");
