@@ -18,7 +18,8 @@ namespace Pipeliner.Server.Hosting;
 /// the clean pages of the files the process mapped (<see cref="FilePageOut"/>): the code of the start and of the last runs
 /// that an idle server does not use. A trim of an idle server that has not worked since the last one pages them out only
 /// when idleness itself has read back enough since the last page-out (<see cref="IdleFilePages"/>): its housekeeping's
-/// code, some of it run only every few minutes, would otherwise stay resident for good.
+/// code, some of it run only every few minutes, would otherwise stay resident for good. While the server works, they are
+/// given back once the work has read <see cref="IdleFilePages.ReadWhileBusyWorthPagingOut"/> since the last page-out.
 /// </summary>
 public sealed class IdleMemoryTrim(
     IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, FilePageOut pageOut, ILogger<IdleMemoryTrim> logger)
@@ -40,6 +41,17 @@ public sealed class IdleMemoryTrim(
         {
             var trim = gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
             files.Observe(gauge.LastWindowQuiet);
+            if (!gauge.LastWindowQuiet)
+            {
+                // Working: the first runs of code read much of the assemblies once (the JIT's metadata and IL, each fault
+                // mapping 16 pages around it), and nothing quiet comes to give those pages back while a burst goes on.
+                if (options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux() && files.DueWhileBusy(FilePageOut.FileRss()))
+                {
+                    PageOutFiles();
+                    files.PagedOut(_fileRssAfterPageOut);
+                }
+                continue;
+            }
             if (!trim)
             {
                 // Nothing to collect yet (an idle server allocates too little to collect more than every few minutes), but the
@@ -150,11 +162,15 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
 /// use), at the first quiet window, whether or not there is anything to collect; on a server idle since the last page-out
 /// only once idleness has read back <see cref="ReadBackWorthPagingOut"/> (the resident file pages grew by that much), so
 /// that an idle server gives back what its periodic housekeeping reads (every few seconds to every few minutes) about once
-/// every minute or two, at ~20 ms of CPU each, and not for a page or two.
+/// every minute or two, at ~20 ms of CPU each, and not for a page or two. A busy window pages them out once the work has
+/// read <see cref="ReadWhileBusyWorthPagingOut"/> since the last page-out: a burst's first runs read the code of everything
+/// they call once (the JIT's metadata and IL, the kernel mapping 16 pages around each fault), about 25 MiB more than the
+/// runs use afterwards (docs/performance.md), which would otherwise stay resident until the burst is over.
 /// </summary>
 public sealed class IdleFilePages(long fileRssAfterPageOut)
 {
     public const long ReadBackWorthPagingOut = 8L << 20;
+    public const long ReadWhileBusyWorthPagingOut = 16L << 20;
 
     private long _fileRssAfterPageOut = fileRssAfterPageOut;
     private bool _worked;
@@ -163,6 +179,9 @@ public sealed class IdleFilePages(long fileRssAfterPageOut)
     public void Observe(bool windowQuiet) => _worked |= !windowQuiet;
 
     public bool Due(long fileRss) => _worked || fileRss - _fileRssAfterPageOut >= ReadBackWorthPagingOut;
+
+    /// <summary>Whether a busy window pages the files out: the work read enough of them since the last page-out.</summary>
+    public bool DueWhileBusy(long fileRss) => fileRss - _fileRssAfterPageOut >= ReadWhileBusyWorthPagingOut;
 
     /// <summary>The resident file pages after a page-out.</summary>
     public void PagedOut(long fileRssAfter)

@@ -112,6 +112,28 @@ public class IdleMemoryTrimTests
     }
 
     [Fact]
+    public void DueWhileBusy_LeavesTheFiles_WhenTheWorkReadLittleSinceTheLastPageOut()
+    {
+        var files = new IdleFilePages(40 * MiB);
+        files.Observe(windowQuiet: false);
+
+        Assert.False(files.DueWhileBusy(40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut - 1));
+    }
+
+    [Fact]
+    public void DueWhileBusy_PagesOutTheFiles_WhenTheWorkReadEnoughSinceTheLastPageOut()
+    {
+        var files = new IdleFilePages(40 * MiB);
+        files.Observe(windowQuiet: false);
+        Assert.True(files.DueWhileBusy(40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut));
+        files.PagedOut(45 * MiB);
+
+        // Counted from what stayed after the last page-out, not from the start's.
+        Assert.False(files.DueWhileBusy(40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut));
+        Assert.True(files.DueWhileBusy(45 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut));
+    }
+
+    [Fact]
     public void PagedOut_EndsTheWork_WhenTheFilesWereGivenBack()
     {
         var files = new IdleFilePages(40 * MiB);
