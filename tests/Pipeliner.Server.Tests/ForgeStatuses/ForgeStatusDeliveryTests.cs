@@ -166,11 +166,8 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
     public async Task Run_IsCreatedAndFinishesPromptly_WhenTheForgeHangs()
     {
         await using var forge = await RecordingForge.StartAsync();
-        forge.Delay = ForgeStatusApp.ForgeTimeout - TimeSpan.FromMinutes(1);
-        var (client, _, first, _) = await app.RunFromWebhookAsync(ForgeCase.All["gitea"], forge, Pipelines.OneJob);
+        var (client, _) = await FinishedRunOnAHangingForgeAsync(forge, requests => requests.Count >= 2, "deliveries to hang on the forge");
         using var _ = client;
-        await client.WaitForFinishAsync(first);
-        await Poll.UntilAsync(() => Task.FromResult(forge.Requests.Count), count => count >= 2, "deliveries to hang on the forge");
 
         // Every delivery now waits for the forge; webhooks still become runs, and runs still end, right away.
         var started = DateTimeOffset.UtcNow;
@@ -188,12 +185,9 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
     public async Task Delivery_ComesBackLaterInsteadOfWaiting_WhenAnotherDeliveryOfItsContextHangsOnTheForge()
     {
         await using var forge = await RecordingForge.StartAsync();
-        forge.Delay = ForgeStatusApp.ForgeTimeout - TimeSpan.FromMinutes(1);
-        var (client, _, runId, _) = await app.RunFromWebhookAsync(ForgeCase.All["gitea"], forge, Pipelines.OneJob);
-        using var _ = client;
-        await client.WaitForFinishAsync(runId);
-        await Poll.UntilAsync(() => Task.FromResult(forge.Requests.Count(r => r.Context == "pipeliner")), count => count > 0,
+        var (client, runId) = await FinishedRunOnAHangingForgeAsync(forge, requests => requests.Any(r => r.Context == "pipeliner"),
             "the run's first status to hang on the forge");
+        using var _ = client;
         var final = await app.WithDbAsync(db => db.ForgeStatusUpdates.Where(u => u.Context!.RunId == runId && u.Context.Context == "pipeliner")
             .OrderByDescending(u => u.Sequence).Select(u => u.Id).FirstAsync());
 
@@ -272,6 +266,20 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
         using var response = await client.GetAsync("/api/runs/987654/statuses");
 
         await Api.ProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
+    /// <summary>
+    /// A one-job run from a webhook of a forge that holds every status request for 9 minutes, finished, once the requests
+    /// hanging on the forge are as <paramref name="hanging"/> says.
+    /// </summary>
+    private async Task<(HttpClient Client, long RunId)> FinishedRunOnAHangingForgeAsync(
+        RecordingForge forge, Func<IReadOnlyList<ForgeRequest>, bool> hanging, string what)
+    {
+        forge.Delay = ForgeStatusApp.ForgeTimeout - TimeSpan.FromMinutes(1);
+        var (client, _, runId, _) = await app.RunFromWebhookAsync(ForgeCase.All["gitea"], forge, Pipelines.OneJob);
+        await client.WaitForFinishAsync(runId);
+        await Poll.UntilAsync(() => Task.FromResult(forge.Requests), hanging, what);
+        return (client, runId);
     }
 
     private static void AssertShape(ForgeCase forgeCase, ForgeRequest request, string commit, RunView finished)
