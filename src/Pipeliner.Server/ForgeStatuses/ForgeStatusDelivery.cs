@@ -15,7 +15,7 @@ namespace Pipeliner.Server.ForgeStatuses;
 /// </summary>
 public sealed class ForgeStatusDelivery(
     PipelinerDbContext db, ForgeStatusLocks locks, IDatabaseProvider database, ForgeStatusTargets targets, IHttpClientFactory http, TimeProvider time,
-    ILogger<ForgeStatusDelivery> logger)
+    IBackgroundJobClient jobs, ILogger<ForgeStatusDelivery> logger)
 {
     public const string HttpClientName = "forge-statuses";
 
@@ -24,13 +24,27 @@ public sealed class ForgeStatusDelivery(
 
     public const int Retries = 10;
 
+    /// <summary>
+    /// How long a delivery waits for another of its context (a forge answers sooner), and when it comes back if that one
+    /// is still on the wire.
+    /// </summary>
+    public static readonly TimeSpan BusyContextWait = TimeSpan.FromSeconds(2), BusyContextDelay = TimeSpan.FromSeconds(5);
+
     [Queue(Queue)]
     [AutomaticRetry(Attempts = Retries, DelaysInSeconds = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512])]
     public async Task DeliverAsync(long updateId)
     {
         var contextId = await db.ForgeStatusUpdates.Where(u => u.Id == updateId).Select(u => (long?)u.ContextId).FirstOrDefaultAsync();
         if (contextId is null) return;
-        using var _ = await locks.AcquireAsync(contextId.Value, CancellationToken.None);
+        using var held = await locks.TryAcquireAsync(contextId.Value, BusyContextWait);
+        if (held is null)
+        {
+            // Another delivery of this context is on the wire, up to the forge's timeout if the forge hangs: this one comes
+            // back later rather than hold one of the queue's two workers while it waits, and other forges' deliveries with it.
+            jobs.Schedule<ForgeStatusDelivery>(delivery => delivery.DeliverAsync(updateId), BusyContextDelay);
+            return;
+        }
+
         // Deliveries of this context may run on other replicas: their lock in the database too.
         await using var __ = await database.LockAsync(db, ClusterLock.ForgeStatusContext, contextId.Value, CancellationToken.None);
         // Read after taking the lock: what the deliveries before this one left.

@@ -13,6 +13,12 @@ namespace Pipeliner.Server.Scheduling;
 /// polled rarely (<c>QueuePollInterval</c>) and still start a job enqueued here at once. Everything else is the inner
 /// storage's.
 /// </summary>
+/// <remarks>
+/// A job enqueued under a distributed lock of its connection (a retry or a scheduled job come due, moved to its queue
+/// under the job's state lock and the scheduler's) rings only once the connection has released its locks: a worker woken
+/// earlier takes the job and then waits for the job's state lock, and SQLite's lock misses a release that happens just
+/// before its waiter sleeps, which then sleeps a tenth of Hangfire's 15-minute job-lock timeout (90 s) with a job held.
+/// </remarks>
 public sealed class DoorbellStorage : JobStorage
 {
     private readonly JobStorage _inner;
@@ -50,9 +56,16 @@ public sealed class DoorbellStorage : JobStorage
 
     public override string ToString() => _inner.ToString() ?? nameof(DoorbellStorage);
 
-    /// <summary>The inner connection; fetching the next job also returns to look again when the doorbell rings.</summary>
+    /// <summary>
+    /// The inner connection; fetching the next job also returns to look again when the doorbell rings, and its write
+    /// transactions ring it once this connection holds no distributed lock any more.
+    /// </summary>
     private sealed class DoorbellConnection(JobStorageConnection inner, QueueDoorbell doorbell) : JobStorageConnection
     {
+        private readonly Lock _gate = new();
+        private int _locksHeld;
+        private bool _ringWhenUnlocked;
+
         public override IFetchedJob FetchNextJob(string[] queues, CancellationToken cancellationToken)
         {
             while (true)
@@ -78,9 +91,60 @@ public sealed class DoorbellStorage : JobStorage
         public override IWriteOnlyTransaction CreateWriteTransaction()
         {
             var transaction = inner.CreateWriteTransaction();
-            return transaction is JobStorageTransaction storageTransaction ? new DoorbellTransaction(storageTransaction, doorbell) : transaction;
+            return transaction is JobStorageTransaction storageTransaction ? new DoorbellTransaction(storageTransaction, RingWhenUnlocked) : transaction;
         }
-        public override IDisposable AcquireDistributedLock(string resource, TimeSpan timeout) => inner.AcquireDistributedLock(resource, timeout);
+
+        public override IDisposable AcquireDistributedLock(string resource, TimeSpan timeout)
+        {
+            var held = inner.AcquireDistributedLock(resource, timeout);
+            lock (_gate) _locksHeld++;
+            return new HeldLock(held, this);
+        }
+
+        /// <summary>Rings now, or when the last distributed lock this connection holds is released.</summary>
+        private void RingWhenUnlocked()
+        {
+            lock (_gate)
+            {
+                if (_locksHeld > 0)
+                {
+                    _ringWhenUnlocked = true;
+                    return;
+                }
+            }
+
+            doorbell.Ring();
+        }
+
+        private void Released()
+        {
+            lock (_gate)
+            {
+                if (--_locksHeld > 0 || !_ringWhenUnlocked) return;
+                _ringWhenUnlocked = false;
+            }
+
+            doorbell.Ring();
+        }
+
+        private sealed class HeldLock(IDisposable inner, DoorbellConnection connection) : IDisposable
+        {
+            private int _released;
+
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref _released, 1) != 0) return;
+                try
+                {
+                    inner.Dispose();
+                }
+                finally
+                {
+                    connection.Released();
+                }
+            }
+        }
+
         public override string CreateExpiredJob(Job job, IDictionary<string, string> parameters, DateTime createdAt, TimeSpan expireIn) =>
             inner.CreateExpiredJob(job, parameters, createdAt, expireIn);
         public override void SetJobParameter(string id, string name, string value) => inner.SetJobParameter(id, name, value);

@@ -8,9 +8,10 @@ namespace Pipeliner.Server.Scheduling;
 /// The inner storage's write transaction, which rings <see cref="QueueDoorbell"/> once it has committed a job to a queue:
 /// every enqueue goes through <see cref="AddToQueue"/> (a client's new job, a retry or a scheduled job come due, a recurring
 /// job triggered, a requeue from the dashboard), so this process's waiting workers start it at once and the queue's poll
-/// only finds what other processes enqueued. Rung after the commit: a worker woken before it would find nothing yet.
+/// only finds what other processes enqueued. Rung after the commit: a worker woken before it would find nothing yet; and
+/// by <paramref name="ring"/>, which waits for the connection's distributed locks to be released (<see cref="DoorbellStorage"/>).
 /// </summary>
-public sealed class DoorbellTransaction(JobStorageTransaction inner, QueueDoorbell doorbell) : JobStorageTransaction
+public sealed class DoorbellTransaction(JobStorageTransaction inner, Action ring) : JobStorageTransaction
 {
     private bool _queued;
 
@@ -23,7 +24,7 @@ public sealed class DoorbellTransaction(JobStorageTransaction inner, QueueDoorbe
     public override void Commit()
     {
         inner.Commit();
-        if (_queued) doorbell.Ring();
+        if (_queued) ring();
         _queued = false;
     }
 

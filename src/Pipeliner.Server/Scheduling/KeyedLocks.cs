@@ -14,6 +14,13 @@ public abstract class KeyedLocks
         return new Releaser(gate);
     }
 
+    /// <summary>The key's lock if it is free within <paramref name="wait"/>; null if another holds it that long.</summary>
+    public async Task<IDisposable?> TryAcquireAsync(long key, TimeSpan wait)
+    {
+        var gate = _locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        return await gate.WaitAsync(wait) ? new Releaser(gate) : null;
+    }
+
     private sealed class Releaser(SemaphoreSlim gate) : IDisposable
     {
         private int _released;

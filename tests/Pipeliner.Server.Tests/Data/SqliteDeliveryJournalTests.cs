@@ -1,7 +1,6 @@
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Tests.Support;
-using Pipeliner.Server.Webhooks;
 
 namespace Pipeliner.Server.Tests.Data;
 
@@ -12,19 +11,9 @@ public sealed class SqliteDeliveryJournalTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    private static WebhookDeliveryEntity Delivery(int projectId, string deliveryId) => new()
-    {
-        ProjectId = projectId,
-        DeliveryId = deliveryId,
-        UniqueDeliveryId = deliveryId,
-        Forge = "github",
-        Event = "push",
-        Ref = "refs/heads/main",
-        Commit = "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
-        Outcome = DeliveryOutcomes.Received,
-        EventJson = """{"deliveryId":"x"}""",
-        ReceivedAt = new DateTimeOffset(2026, 12, 5, 4, 45, 0, TimeSpan.Zero),
-    };
+    private static WebhookDeliveryEntity Delivery(int projectId, string deliveryId) =>
+        JournaledDeliveries.Received(projectId, deliveryId, """{"deliveryId":"x"}""", "refs/heads/main", "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+            new DateTimeOffset(2026, 12, 5, 4, 45, 0, TimeSpan.Zero));
 
     [Fact]
     public async Task TryAppendAsync_ReturnsNull_WhenTheProjectsDeliveryIsJournaledAlready()

@@ -1,4 +1,5 @@
 using System.Net;
+using Hangfire;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -165,11 +166,8 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
     public async Task Run_IsCreatedAndFinishesPromptly_WhenTheForgeHangs()
     {
         await using var forge = await RecordingForge.StartAsync();
-        forge.Delay = ForgeStatusApp.ForgeTimeout - TimeSpan.FromMinutes(1);
-        var (client, _, first, _) = await app.RunFromWebhookAsync(ForgeCase.All["gitea"], forge, Pipelines.OneJob);
+        var (client, _) = await FinishedRunOnAHangingForgeAsync(forge, requests => requests.Count >= 2, "deliveries to hang on the forge");
         using var _ = client;
-        await client.WaitForFinishAsync(first);
-        await Poll.UntilAsync(() => Task.FromResult(forge.Requests.Count), count => count >= 2, "deliveries to hang on the forge");
 
         // Every delivery now waits for the forge; webhooks still become runs, and runs still end, right away.
         var started = DateTimeOffset.UtcNow;
@@ -181,6 +179,26 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
         // The forge holds every delivery for 9 minutes: a run that waited for one would take that long. The bound leaves
         // room for a container start on a loaded machine.
         Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromMinutes(2), $"the run took {DateTimeOffset.UtcNow - started} while the forge hung");
+    }
+
+    [Fact]
+    public async Task Delivery_ComesBackLaterInsteadOfWaiting_WhenAnotherDeliveryOfItsContextHangsOnTheForge()
+    {
+        await using var forge = await RecordingForge.StartAsync();
+        var (client, runId) = await FinishedRunOnAHangingForgeAsync(forge, requests => requests.Any(r => r.Context == "pipeliner"),
+            "the run's first status to hang on the forge");
+        using var _ = client;
+        var final = await app.WithDbAsync(db => db.ForgeStatusUpdates.Where(u => u.Context!.RunId == runId && u.Context.Context == "pipeliner")
+            .OrderByDescending(u => u.Sequence).Select(u => u.Id).FirstAsync());
+
+        // As a worker runs the final state's delivery while the first state's request hangs: the worker is not held until
+        // the forge answers (the guard is only there to end the test if it is).
+        await using (var scope = app.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<ForgeStatusDelivery>().DeliverAsync(final).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Single(forge.Requests, r => r.Context == "pipeliner");
+        var scheduled = app.Services.GetRequiredService<JobStorage>().GetMonitoringApi().ScheduledJobs(0, 1000);
+        Assert.Contains(scheduled, job => job.Value.Job?.Method.Name == nameof(ForgeStatusDelivery.DeliverAsync) && Equals(job.Value.Job.Args[0], final));
     }
 
     [Fact]
@@ -248,6 +266,20 @@ public class ForgeStatusDeliveryTests(ForgeStatusApp app) : IClassFixture<ForgeS
         using var response = await client.GetAsync("/api/runs/987654/statuses");
 
         await Api.ProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
+    /// <summary>
+    /// A one-job run from a webhook of a forge that holds every status request for 9 minutes, finished, once the requests
+    /// hanging on the forge are as <paramref name="hanging"/> says.
+    /// </summary>
+    private async Task<(HttpClient Client, long RunId)> FinishedRunOnAHangingForgeAsync(
+        RecordingForge forge, Func<IReadOnlyList<ForgeRequest>, bool> hanging, string what)
+    {
+        forge.Delay = ForgeStatusApp.ForgeTimeout - TimeSpan.FromMinutes(1);
+        var (client, _, runId, _) = await app.RunFromWebhookAsync(ForgeCase.All["gitea"], forge, Pipelines.OneJob);
+        await client.WaitForFinishAsync(runId);
+        await Poll.UntilAsync(() => Task.FromResult(forge.Requests), hanging, what);
+        return (client, runId);
     }
 
     private static void AssertShape(ForgeCase forgeCase, ForgeRequest request, string commit, RunView finished)

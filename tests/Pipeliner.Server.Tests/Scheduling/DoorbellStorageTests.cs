@@ -3,6 +3,7 @@ using Hangfire;
 using Hangfire.Client;
 using Hangfire.Common;
 using Hangfire.States;
+using Hangfire.Storage;
 using Hangfire.Storage.SQLite;
 using Pipeliner.Server.Scheduling;
 using Pipeliner.Server.Tests.Support;
@@ -59,6 +60,45 @@ public sealed class DoorbellStorageTests : IDisposable
         using var fetched = await fetching.WaitAsync(LongPoll / 2);
 
         Assert.Equal(id, fetched.JobId);
+    }
+
+    [Fact]
+    public void CreateWriteTransaction_RingsOnceTheConnectionsLocksAreReleased_WhenAJobComesDueUnderThem()
+    {
+        var client = new BackgroundJobClient(_storage, new BackgroundJobFactory(JobFilterProviders.Providers),
+            new BackgroundJobStateChanger(JobFilterProviders.Providers));
+        var id = client.Create(Job.FromExpression(() => QueuedWork.Do(3)), new ScheduledState(TimeSpan.FromDays(1)));
+        var rung = _doorbell.Token;
+        using var connection = _storage.GetConnection();
+
+        // As Hangfire's scheduler moves a retry to its queue: under its own lock, the state changer under the job's.
+        using (connection.AcquireDistributedLock("locks:schedulepoller", TimeSpan.FromSeconds(30)))
+        {
+            var changer = new BackgroundJobStateChanger(JobFilterProviders.Providers);
+            Assert.NotNull(changer.ChangeState(new StateChangeContext(_storage, connection, id, new EnqueuedState(), ScheduledState.StateName)));
+            // Woken now, a worker would take the job and wait for a lock the scheduler still holds.
+            Assert.False(rung.IsCancellationRequested);
+        }
+
+        Assert.True(rung.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void CreateWriteTransaction_RingsAfterTheJobsLockIsReleased_WhenItQueuesTheJobUnderIt()
+    {
+        using var connection = _storage.GetConnection();
+        var id = connection.CreateExpiredJob(Job.FromExpression(() => QueuedWork.Do(4)), new Dictionary<string, string>(), DateTime.UtcNow, TimeSpan.FromHours(1));
+        var rung = _doorbell.Token;
+
+        using (connection.AcquireDistributedJobLock(id, TimeSpan.FromSeconds(30)))
+        {
+            using var transaction = connection.CreateWriteTransaction();
+            transaction.AddToQueue("default", id);
+            transaction.Commit();
+            Assert.False(rung.IsCancellationRequested);
+        }
+
+        Assert.True(rung.IsCancellationRequested);
     }
 
     [Fact]

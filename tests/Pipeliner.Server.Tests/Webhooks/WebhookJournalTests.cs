@@ -1,9 +1,7 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pipeliner.Forges;
 using Pipeliner.Server.Data;
-using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Tests.Support;
 using Pipeliner.Server.Webhooks;
@@ -45,20 +43,8 @@ public sealed class WebhookJournalTests : IDisposable
         using var journal = new SqliteDeliveryJournal(dataDir);
         var projectId = await ProjectIdAsync(dataDir, "shop");
         // First, one for a project deleted since: dropped, and it holds nothing up.
-        Assert.NotNull(await journal.TryAppendAsync(Journaled(projectId + 1000, "of-a-deleted-project", parsed.ForgeEvent), CancellationToken.None));
-        Assert.NotNull(await journal.TryAppendAsync(new WebhookDeliveryEntity
-        {
-            ProjectId = projectId,
-            DeliveryId = deliveryId,
-            UniqueDeliveryId = deliveryId,
-            Forge = "github",
-            Event = fixture.EventName,
-            Ref = parsed.ForgeEvent.Ref,
-            Commit = parsed.ForgeEvent.CommitSha,
-            Outcome = DeliveryOutcomes.Received,
-            EventJson = JsonSerializer.Serialize(parsed.ForgeEvent, JsonSerializerOptions.Web),
-            ReceivedAt = DateTimeOffset.UtcNow,
-        }, CancellationToken.None));
+        Assert.NotNull(await journal.TryAppendAsync(JournaledDeliveries.Received(projectId + 1000, "of-a-deleted-project", parsed.ForgeEvent), CancellationToken.None));
+        Assert.NotNull(await journal.TryAppendAsync(JournaledDeliveries.Received(projectId, deliveryId, parsed.ForgeEvent, fixture.EventName), CancellationToken.None));
 
         await using var restarted = await ServerProcess.StartAsync(dataDir, agentCapacity: 0);
         using var again = restarted.Client();
@@ -96,18 +82,6 @@ public sealed class WebhookJournalTests : IDisposable
         Assert.Empty(await journal.ReadAllAsync(CancellationToken.None));
         Assert.DoesNotContain("Exception", server.Output, StringComparison.Ordinal);
     }
-
-    private static WebhookDeliveryEntity Journaled(int projectId, string deliveryId, ForgeEvent forgeEvent) => new()
-    {
-        ProjectId = projectId,
-        DeliveryId = deliveryId,
-        UniqueDeliveryId = deliveryId,
-        Forge = "github",
-        Event = "push",
-        Outcome = DeliveryOutcomes.Received,
-        EventJson = JsonSerializer.Serialize(forgeEvent, JsonSerializerOptions.Web),
-        ReceivedAt = DateTimeOffset.UtcNow,
-    };
 
     private static async Task<int> ProjectIdAsync(string dataDir, string name)
     {
