@@ -23,7 +23,8 @@ Phases (each on a fresh server, shell backend unless said otherwise):
           0.5 s (first, last, max: flat or growing), and the database commands of the window that took >= 20 ms.
   idle    after one warm-up run, --idle seconds of nothing: CPU share of one core, RSS at the end (its mean and max over the
           idle seconds, sampled every second; by kind of mapping
-          from /proc/<pid>/smaps; with --idle over 30 the same 30 s in as idle_30s), and the threads that woke up (context switches per thread from /proc/<pid>/task/*/status).
+          from /proc/<pid>/smaps; with --idle over 30 the same 30 s in as idle_30s), and the threads that woke up (context switches per thread from /proc/<pid>/task/*/status),
+          the CPU each thread (by name) used in the window, and the window's page faults (major: a page read back from its file).
   burst   --burst-runs one-job runs, webhooks sent one after another while runs execute (each 202 timed: p50_202, p95_202),
           every run awaited as side-by-side.py awaits its burst (a poll every 0.5 s): CPU per run,
           peak RSS (VmHWM since the start; peak_rss_burst: since the burst's first webhook, peak_rss_before_burst: the start
@@ -347,6 +348,13 @@ def threads_of(pid):
     return found
 
 
+def faults_of(pid):
+    """The process's minor and major page faults (/proc/<pid>/stat): a major one reads a page back from its file."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[7]), int(fields[9])
+
+
 def rss_parts(pid):
     """RSS by kind of mapping (MiB), from /proc/<pid>/smaps: what is code and what is data."""
     parts = {}
@@ -416,14 +424,14 @@ def phase_idle(work, args, backend="docker"):
         time.sleep(5)
         print(f"# idle: server pid {server.pid}, {args.idle} s of idle from now", file=sys.stderr, flush=True)
         clear_referenced(server.pid)
-        before, cpu0, t0 = threads_of(server.pid), sbs.cpu_s(server.pid), time.monotonic()
+        before, cpu0, t0, faults0 = threads_of(server.pid), sbs.cpu_s(server.pid), time.monotonic(), faults_of(server.pid)
         rss = []
         while time.monotonic() - t0 < args.idle:
             time.sleep(min(1.0, max(0.0, args.idle - (time.monotonic() - t0))))
             rss.append(sbs.mem_mib(server.pid, "VmRSS"))
             if len(rss) == 30 and args.idle > 30:  # the early view as well: pages the idle server reads back come later
                 out["idle_30s"] = {"rss": rss[-1], "parts": rss_parts(server.pid), "rollup": rollup(server.pid)}
-        after, cpu1, t1 = threads_of(server.pid), sbs.cpu_s(server.pid), time.monotonic()
+        after, cpu1, t1, faults1 = threads_of(server.pid), sbs.cpu_s(server.pid), time.monotonic(), faults_of(server.pid)
         out["idle_rss_mean"], out["idle_rss_max"] = round(statistics.mean(rss), 1), round(max(rss), 1)
         out["idle_rss_every_10s"] = [round(r) for r in rss[9::10]]
         out["idle_cpu_pct"] = 100 * (cpu1 - cpu0) / (t1 - t0)
@@ -438,6 +446,8 @@ def phase_idle(work, args, backend="docker"):
             w, c = wakes.get(key, (0, 0.0))
             wakes[key] = (w + switches - b[1], c + cpu - b[2])
         out["wakeups_per_s"] = {k: round(w / (t1 - t0), 2) for k, (w, c) in sorted(wakes.items(), key=lambda kv: -kv[1][0]) if w}
+        out["cpu_ms_by_thread"] = {k: round(1000 * c) for k, (w, c) in sorted(wakes.items(), key=lambda kv: -kv[1][1]) if c > 0}
+        out["faults_in_window"] = {"minor": faults1[0] - faults0[0], "major": faults1[1] - faults0[1]}
         out["load_end"] = sbs.load()
     finally:
         server.stop()

@@ -10,6 +10,7 @@ using Pipeliner.Server.Artifacts;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Environments;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.ProjectSecrets;
@@ -36,9 +37,22 @@ internal sealed record StartedClaim(
 /// </summary>
 public sealed class AgentDispatch(
     IServiceScopeFactory scopes, RunCoordinator coordinator, DispatchSignal dispatch, ActiveAttempts active, ServerMetrics metrics,
-    ICacheStore caches, IOptions<PipelinerOptions> options, TimeProvider time, ILogger<AgentDispatch> logger)
+    ICacheStore caches, IDatabaseProvider database, IOptions<PipelinerOptions> options, TimeProvider time, ILogger<AgentDispatch> logger)
 {
-    private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How often a waiting poll looks again without a signal, and so writes its agent's last-seen time: every 5 s where
+    /// replicas share the database (the signal is this process's: jobs another replica made ready are found by looking);
+    /// with one process, where every change that makes a job claimable rings the signal (a run's change, a claim given
+    /// back, an agent enabled), a third of <c>OfflineAfter</c> (15 s by default), often enough to stay online: an idle
+    /// server's two embedded-agent slots then query a third as often (docs/performance.md).
+    /// </summary>
+    public TimeSpan RecheckInterval => RecheckIntervalOf(database.SupportsReplicas, options.Value.Agent);
+
+    public static TimeSpan RecheckIntervalOf(bool replicas, AgentOptions agent) =>
+        replicas ? ReplicaRecheck : TimeSpan.FromTicks(Math.Clamp(agent.OfflineAfter.Ticks / 3, ReplicaRecheck.Ticks, MaxRecheck.Ticks));
+
+    private static readonly TimeSpan ReplicaRecheck = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxRecheck = TimeSpan.FromSeconds(15);
 
     public TimeSpan Lease => options.Value.Agent.LeaseDuration;
 
@@ -56,7 +70,8 @@ public sealed class AgentDispatch(
         while (true)
         {
             var notified = dispatch.Next;
-            if (seen is null || time.GetUtcNow() - seen >= RecheckInterval)
+            var recheck = RecheckInterval;
+            if (seen is null || time.GetUtcNow() - seen >= recheck)
             {
                 await TouchAsync(agent, cancellationToken);
                 seen = time.GetUtcNow();
@@ -65,7 +80,7 @@ public sealed class AgentDispatch(
             if (await TryClaimAsync(agent, cancellationToken) is { } work) return work;
             var remaining = deadline - time.GetUtcNow();
             if (remaining <= TimeSpan.Zero) return null;
-            await DispatchSignal.WaitAsync(notified, remaining < RecheckInterval ? remaining : RecheckInterval, cancellationToken);
+            await DispatchSignal.WaitAsync(notified, remaining < recheck ? remaining : recheck, cancellationToken);
         }
     }
 
@@ -204,8 +219,9 @@ public sealed class AgentDispatch(
             var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
             var pending = JobStatus.Pending.ToName();
             DateTimeOffset? taken = takenAt;
-            await db.Jobs.Where(j => j.Id == jobEntityId && j.Status == pending && !j.Ready && j.ClaimedAt == taken)
+            var released = await db.Jobs.Where(j => j.Id == jobEntityId && j.Status == pending && !j.Ready && j.ClaimedAt == taken)
                 .ExecuteUpdateAsync(set => set.SetProperty(j => j.Ready, true).SetProperty(j => j.ClaimedAt, (DateTimeOffset?)null), CancellationToken.None);
+            if (released > 0) dispatch.Notify();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -5,6 +5,7 @@ using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
+using Pipeliner.Server.Scheduling;
 
 namespace Pipeliner.Server.Agents;
 
@@ -44,7 +45,8 @@ public static class AgentEndpoints
         TypedResults.Ok(await directory.ListAsync(cancellationToken));
 
     private static async Task<Results<Ok<AgentResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string name, UpdateAgentRequest? request, PipelinerDbContext db, AgentDirectory directory, AuditTrail audit, CancellationToken cancellationToken)
+        string name, UpdateAgentRequest? request, PipelinerDbContext db, AgentDirectory directory, AuditTrail audit, DispatchSignal dispatch,
+        CancellationToken cancellationToken)
     {
         if (request?.Disabled is not { } disabled)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["disabled"] = ["true or false"] });
@@ -57,6 +59,8 @@ public static class AgentEndpoints
                 disabled ? "it finishes its running jobs and gets no new ones" : null));
             await db.SaveChangesAsync(cancellationToken);
             directory.Forget(agent.Name);
+            // Its waiting polls look for the jobs it may take again now, not at their next recheck.
+            if (!disabled) dispatch.Notify();
         }
 
         return TypedResults.Ok((await directory.ListAsync(cancellationToken)).First(a => a.Name == agent.Name));

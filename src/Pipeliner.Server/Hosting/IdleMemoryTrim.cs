@@ -17,9 +17,10 @@ namespace Pipeliner.Server.Hosting;
 /// With <c>Pipeliner:IdleMemoryTrimFilePages</c> (the default) a trim after activity, and the one at start, also pages out
 /// the clean pages of the files the process mapped (<see cref="FilePageOut"/>): the code of the start and of the last runs
 /// that an idle server does not use. A trim of an idle server that has not worked since the last one pages them out only
-/// when idleness itself has read back enough since the last page-out (<see cref="IdleFilePages"/>): its housekeeping's
-/// code, some of it run only every few minutes, would otherwise stay resident for good. While the server works, they are
-/// given back once the work has read <see cref="IdleFilePages.ReadWhileBusyWorthPagingOut"/> since the last page-out.
+/// when idleness itself has read back enough beyond what it reads back at once (<see cref="IdleFilePages"/>): its
+/// housekeeping's code run only every few minutes would otherwise stay resident for good, and what runs every few seconds
+/// comes back at once. While the server works, they are given back once the work has read
+/// <see cref="IdleFilePages.ReadWhileBusyWorthPagingOut"/> since the last page-out.
 /// </summary>
 public sealed class IdleMemoryTrim(
     IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, FilePageOut pageOut, ILogger<IdleMemoryTrim> logger)
@@ -35,17 +36,19 @@ public sealed class IdleMemoryTrim(
         await WhenStartedAsync(stoppingToken);
         Trim("has started", pageOutFiles: true);
         var files = new IdleFilePages(_fileRssAfterPageOut);
+        var pagingOut = options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux();
         var gauge = new IdleTrimGauge(window, Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
         using var timer = new PeriodicTimer(window, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             var trim = gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
-            files.Observe(gauge.LastWindowQuiet);
+            var fileRss = pagingOut ? FilePageOut.FileRss() : 0;
+            files.Observe(gauge.LastWindowQuiet, fileRss);
             if (!gauge.LastWindowQuiet)
             {
                 // Working: the first runs of code read much of the assemblies once (the JIT's metadata and IL, each fault
                 // mapping 16 pages around it), and nothing quiet comes to give those pages back while a burst goes on.
-                if (options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux() && files.DueWhileBusy(FilePageOut.FileRss()))
+                if (pagingOut && files.DueWhileBusy(fileRss))
                 {
                     PageOutFiles();
                     files.PagedOut(_fileRssAfterPageOut);
@@ -56,14 +59,14 @@ public sealed class IdleMemoryTrim(
             {
                 // Nothing to collect yet (an idle server allocates too little to collect more than every few minutes), but the
                 // files' pages the last work or idleness read back may be worth giving back.
-                if (gauge.LastWindowQuiet && options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux() && files.Due(FilePageOut.FileRss()))
+                if (pagingOut && files.Due(fileRss))
                 {
                     PageOutFiles();
                     files.PagedOut(_fileRssAfterPageOut);
                 }
                 continue;
             }
-            var pageOutFiles = files.Due(OperatingSystem.IsLinux() ? FilePageOut.FileRss() : 0);
+            var pageOutFiles = files.Due(fileRss);
             Trim("is quiet", pageOutFiles);
             if (pageOutFiles) files.PagedOut(_fileRssAfterPageOut);
             // Allocations made by the collection's own bookkeeping do not count as the next activity.
@@ -160,33 +163,49 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
 /// <summary>
 /// Whether a quiet window also pages out the files' pages: always after work (what the work read, the idle server does not
 /// use), at the first quiet window, whether or not there is anything to collect; on a server idle since the last page-out
-/// only once idleness has read back <see cref="ReadBackWorthPagingOut"/> (the resident file pages grew by that much), so
-/// that an idle server gives back what its periodic housekeeping reads (every few seconds to every few minutes) about once
-/// every minute or two, at ~20 ms of CPU each, and not for a page or two. A busy window pages them out once the work has
-/// read <see cref="ReadWhileBusyWorthPagingOut"/> since the last page-out: a burst's first runs read the code of everything
-/// they call once (the JIT's metadata and IL, the kernel mapping 16 pages around each fault), about 25 MiB more than the
-/// runs use afterwards (docs/performance.md), which would otherwise stay resident until the burst is over.
+/// only once idleness has read back <see cref="ReadBackWorthPagingOut"/> more than it read back in the first window after
+/// the page-out. What comes back within one window is the code idleness runs every few seconds (the timers' queries, the
+/// runtime's own; ~7 MiB with fault-around): measured against the page-out itself, it alone reached the threshold, so an
+/// idle server paged it out every 10–30 s and read it back within 2 s each time, at ~30–50 reads from the disk and ~20 ms
+/// each (docs/performance.md). Measured against the first window, only the pages of rarer work (the recurring jobs every 5
+/// minutes or more) count. A busy window pages them out once the work has read <see cref="ReadWhileBusyWorthPagingOut"/>
+/// since the last page-out: a burst's first runs read the code of everything they call once (the JIT's metadata and IL,
+/// the kernel mapping 16 pages around each fault), about 25 MiB more than the runs use afterwards (docs/performance.md),
+/// which would otherwise stay resident until the burst is over.
 /// </summary>
 public sealed class IdleFilePages(long fileRssAfterPageOut)
 {
-    public const long ReadBackWorthPagingOut = 8L << 20;
+    public const long ReadBackWorthPagingOut = 4L << 20;
     public const long ReadWhileBusyWorthPagingOut = 16L << 20;
 
-    private long _fileRssAfterPageOut = fileRssAfterPageOut;
+    private long _pagedOutTo = fileRssAfterPageOut;
+    private long _baseline = fileRssAfterPageOut;
+    private bool _settling = true;
     private bool _worked;
 
-    /// <summary>Takes whether the last window was quiet: one that was not is work since the last page-out.</summary>
-    public void Observe(bool windowQuiet) => _worked |= !windowQuiet;
+    /// <summary>
+    /// Takes the last window (whether it was quiet, and the resident file pages at its end): one that was not quiet is work
+    /// since the last page-out; the first after a page-out sets what idleness reads back at once.
+    /// </summary>
+    public void Observe(bool windowQuiet, long fileRss)
+    {
+        _worked |= !windowQuiet;
+        if (!_settling) return;
+        _baseline = Math.Max(_baseline, fileRss);
+        _settling = false;
+    }
 
-    public bool Due(long fileRss) => _worked || fileRss - _fileRssAfterPageOut >= ReadBackWorthPagingOut;
+    public bool Due(long fileRss) => _worked || (!_settling && fileRss - _baseline >= ReadBackWorthPagingOut);
 
     /// <summary>Whether a busy window pages the files out: the work read enough of them since the last page-out.</summary>
-    public bool DueWhileBusy(long fileRss) => fileRss - _fileRssAfterPageOut >= ReadWhileBusyWorthPagingOut;
+    public bool DueWhileBusy(long fileRss) => fileRss - _pagedOutTo >= ReadWhileBusyWorthPagingOut;
 
     /// <summary>The resident file pages after a page-out.</summary>
     public void PagedOut(long fileRssAfter)
     {
-        _fileRssAfterPageOut = fileRssAfter;
+        _pagedOutTo = fileRssAfter;
+        _baseline = fileRssAfter;
+        _settling = true;
         _worked = false;
     }
 }

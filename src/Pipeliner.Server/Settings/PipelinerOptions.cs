@@ -52,8 +52,7 @@ public sealed class PipelinerOptions
     public TimeSpan IdleMemoryTrim { get; set; } = TimeSpan.FromSeconds(10);
 
     [Description("The idle trim (and the one at start) also gives back the clean pages of the files the process mapped (assemblies, " +
-                 "native libraries) with Linux's madvise(MADV_PAGEOUT): after activity, at idle once 8 MiB of them were read back, and while the server works once it read 16 MiB of them; " +
-                 "a page used again is read back from the file. " +
+                 "native libraries) with Linux's madvise(MADV_PAGEOUT): after activity, and at idle once 4 MiB of them more than in the first 10 s after the last page-out were read back, and while the server works once it read 16 MiB of them; a page used again is read back from the file. " +
                  "false keeps them.")]
     public bool IdleMemoryTrimFilePages { get; set; } = true;
 

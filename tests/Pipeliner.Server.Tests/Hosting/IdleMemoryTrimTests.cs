@@ -83,8 +83,8 @@ public class IdleMemoryTrimTests
     public void Due_PagesOutTheFiles_WhenAWindowSinceTheLastPageOutWasBusy()
     {
         var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowQuiet: false);
-        files.Observe(windowQuiet: true);
+        files.Observe(windowQuiet: false, 60 * MiB);
+        files.Observe(windowQuiet: true, 41 * MiB);
 
         // Whatever was read back: the work's pages are given back at the first quiet window.
         Assert.True(files.Due(41 * MiB));
@@ -94,21 +94,34 @@ public class IdleMemoryTrimTests
     public void Due_LeavesTheFiles_WhenIdlenessReadBackLittleSinceTheLastPageOut()
     {
         var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowQuiet: true);
+        files.Observe(windowQuiet: true, 40 * MiB);
 
         Assert.False(files.Due(40 * MiB + IdleFilePages.ReadBackWorthPagingOut - 1));
     }
 
     [Fact]
-    public void Due_PagesOutTheFiles_WhenIdlenessReadBackEnoughSinceTheLastPageOut()
+    public void Due_LeavesTheFiles_WhenIdlenessReadItBackInTheFirstWindowAfterThePageOut()
     {
         var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowQuiet: true);
-        Assert.True(files.Due(40 * MiB + IdleFilePages.ReadBackWorthPagingOut));
-        files.PagedOut(38 * MiB);
 
-        Assert.False(files.Due(38 * MiB + IdleFilePages.ReadBackWorthPagingOut / 2));
-        Assert.True(files.Due(38 * MiB + IdleFilePages.ReadBackWorthPagingOut));
+        // The code of the timers that run every few seconds comes back at once: paging it out again only reads it back.
+        files.Observe(windowQuiet: true, 40 * MiB + 2 * IdleFilePages.ReadBackWorthPagingOut);
+
+        Assert.False(files.Due(40 * MiB + 2 * IdleFilePages.ReadBackWorthPagingOut));
+        Assert.False(files.Due(40 * MiB + 3 * IdleFilePages.ReadBackWorthPagingOut - 1));
+    }
+
+    [Fact]
+    public void Due_PagesOutTheFiles_WhenIdlenessReadBackEnoughBeyondTheFirstWindowAfterThePageOut()
+    {
+        var files = new IdleFilePages(40 * MiB);
+        files.Observe(windowQuiet: true, 45 * MiB);
+        Assert.True(files.Due(45 * MiB + IdleFilePages.ReadBackWorthPagingOut));
+        files.PagedOut(38 * MiB);
+        files.Observe(windowQuiet: true, 43 * MiB);
+
+        Assert.False(files.Due(43 * MiB + IdleFilePages.ReadBackWorthPagingOut / 2));
+        Assert.True(files.Due(43 * MiB + IdleFilePages.ReadBackWorthPagingOut));
     }
 
     [Fact]
@@ -137,9 +150,9 @@ public class IdleMemoryTrimTests
     public void PagedOut_EndsTheWork_WhenTheFilesWereGivenBack()
     {
         var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowQuiet: false);
+        files.Observe(windowQuiet: false, 60 * MiB);
         files.PagedOut(30 * MiB);
-        files.Observe(windowQuiet: true);
+        files.Observe(windowQuiet: true, 31 * MiB);
 
         Assert.False(files.Due(31 * MiB));
     }
