@@ -128,7 +128,7 @@ public class IdleMemoryTrimTests
     public void DueWhileBusy_LeavesTheFiles_WhenTheWorkReadLittleSinceTheLastPageOut()
     {
         var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowQuiet: false);
+        files.Observe(windowQuiet: false, 40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut - 1);
 
         Assert.False(files.DueWhileBusy(40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut - 1));
     }
@@ -137,7 +137,8 @@ public class IdleMemoryTrimTests
     public void DueWhileBusy_PagesOutTheFiles_WhenTheWorkReadEnoughSinceTheLastPageOut()
     {
         var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowQuiet: false);
+        // The first window after a page-out sets idleness's own read-back; a busy one's reading still counts.
+        files.Observe(windowQuiet: false, 40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut);
         Assert.True(files.DueWhileBusy(40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut));
         files.PagedOut(45 * MiB);
 
