@@ -34,6 +34,28 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath, Reposi
         FetchRefs(MirrorRefSpecs, prune: true);
     });
 
+    /// <summary>
+    /// Fetches one branch or tag (<c>refs/heads/…</c>, <c>refs/tags/…</c>) of a mirror that exists into the same name, as
+    /// <see cref="Update"/> would, without listing, comparing and pruning every other branch and tag. False when
+    /// <paramref name="reference"/> is no branch or tag, the mirror is not cloned yet, or the fetch failed (the caller then
+    /// updates the whole mirror).
+    /// </summary>
+    public bool TryFetchBranchOrTag(string? reference)
+    {
+        if (reference is null || !(reference.StartsWith("refs/heads/", StringComparison.Ordinal) || reference.StartsWith("refs/tags/", StringComparison.Ordinal))
+            || reference.Contains('*', StringComparison.Ordinal) || reference.Contains(':', StringComparison.Ordinal) || !Repository.IsValid(MirrorPath))
+            return false;
+        try
+        {
+            Remote($"cannot fetch '{reference}' from {Describe()}", () => FetchRefs([$"+{reference}:{reference}"], prune: false));
+            return true;
+        }
+        catch (WorkspaceException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Fetches one more ref into the mirror (kept under refs/pipeliner/ so that branch fetches never prune it).</summary>
     public void Fetch(string reference)
     {

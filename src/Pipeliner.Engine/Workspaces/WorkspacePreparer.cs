@@ -51,6 +51,14 @@ public sealed class WorkspacePreparer(DataLayout layout, bool copyRunCheckout = 
             if (HasCommit(mirror, commitSha)) return mirror;
             // Only a fetch needs the credentials: a job whose commit the run already fetched never reads them.
             mirror = await RemoteMirrorAsync(project, source, cancellationToken);
+            // A push names the branch or tag that holds its commit: that one ref is fetched first. The whole mirror's
+            // fetch lists, compares and prunes every branch and tag, a cost per push that grows with the repository's refs.
+            if (await Task.Run(() => mirror.TryFetchBranchOrTag(extraRef) && HasCommit(mirror, commitSha), cancellationToken))
+            {
+                await Task.Run(() => Compact(mirror), cancellationToken);
+                return mirror;
+            }
+
             await Task.Run(() => UpdateAndCompact(mirror), cancellationToken);
             if (!HasCommit(mirror, commitSha) && extraRef is not null) await Task.Run(() => mirror.Fetch(extraRef), cancellationToken);
             return mirror;
@@ -68,6 +76,11 @@ public sealed class WorkspacePreparer(DataLayout layout, bool copyRunCheckout = 
     private static void UpdateAndCompact(GitRepositoryMirror mirror)
     {
         mirror.Update();
+        Compact(mirror);
+    }
+
+    private static void Compact(GitRepositoryMirror mirror)
+    {
         try
         {
             mirror.Compact();

@@ -40,8 +40,18 @@ public sealed record AttemptWith<T>(AttemptRow Row, T Also);
 /// <summary>Finds the attempt a call names, for the agent that holds it or for the holder of the attempt's credential.</summary>
 public static class AttemptAccess
 {
-    public static async Task<AttemptRow?> FindAsync(PipelinerDbContext db, long attemptId, CancellationToken cancellationToken) =>
-        (await FindWithAsync(db, attemptId, a => 0, cancellationToken))?.Row;
+    /// <summary>The attempt's row, with a query compiled once (every agent call about an attempt reads it).</summary>
+    public static Task<AttemptRow?> FindAsync(PipelinerDbContext db, long attemptId, CancellationToken cancellationToken) =>
+        RowById(db, attemptId, cancellationToken);
+
+    // RowFields written out: a query built per call (FindWithAsync) is funcletized and compared with EF Core's cached ones
+    // at every execution.
+    private static readonly Func<PipelinerDbContext, long, CancellationToken, Task<AttemptRow?>> RowById =
+        EF.CompileAsyncQuery((PipelinerDbContext db, long attemptId, CancellationToken _) => db.Attempts.AsNoTracking()
+            .Where(a => a.Id == attemptId)
+            .Select(a => new AttemptRow(a.Id, a.Job!.RunId, a.Job.JobId, a.Number, a.Status, a.Cause, a.Agent, a.LogPath, a.CredentialHash,
+                a.Job.Attempts.Max(x => x.Number)))
+            .FirstOrDefault());
 
     /// <summary>The attempt and what <paramref name="also"/> reads of it (its run's commit, say), in one query.</summary>
     public static async Task<AttemptWith<T>?> FindWithAsync<T>(
@@ -72,7 +82,8 @@ public static class AttemptAccess
     public static async Task<(AttemptRow? Row, IResult? Problem)> OfCredentialAsync(
         PipelinerDbContext db, HttpContext http, long attemptId, CancellationToken cancellationToken)
     {
-        var (found, problem) = await OfCredentialAsync(db, http, attemptId, a => 0, cancellationToken);
+        var (found, problem) = await OfCredentialAsync(http, attemptId, async () =>
+            await FindAsync(db, attemptId, cancellationToken) is { } row ? new AttemptWith<int>(row, 0) : null);
         return (found?.Row, problem);
     }
 
@@ -80,15 +91,19 @@ public static class AttemptAccess
     /// <see cref="OfCredentialAsync(PipelinerDbContext, HttpContext, long, CancellationToken)"/> with what
     /// <paramref name="also"/> reads of the attempt, in the same query.
     /// </summary>
-    public static async Task<(AttemptWith<T>? Found, IResult? Problem)> OfCredentialAsync<T>(
-        PipelinerDbContext db, HttpContext http, long attemptId, Expression<Func<AttemptEntity, T>> also, CancellationToken cancellationToken)
+    public static Task<(AttemptWith<T>? Found, IResult? Problem)> OfCredentialAsync<T>(
+        PipelinerDbContext db, HttpContext http, long attemptId, Expression<Func<AttemptEntity, T>> also, CancellationToken cancellationToken) =>
+        OfCredentialAsync(http, attemptId, () => FindWithAsync(db, attemptId, also, cancellationToken));
+
+    private static async Task<(AttemptWith<T>? Found, IResult? Problem)> OfCredentialAsync<T>(
+        HttpContext http, long attemptId, Func<Task<AttemptWith<T>?>> find)
     {
         var credential = http.Request.Headers[AgentRoutes.AttemptCredentialHeader].ToString();
         if (credential.Length == 0 && http.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             credential = header["Bearer ".Length..].Trim();
         if (!credential.StartsWith(AgentCredentials.AttemptPrefix, StringComparison.Ordinal))
             return (null, Problems.Unauthorized($"the attempt's credential (from its assignment) in {AgentRoutes.AttemptCredentialHeader} or Authorization: Bearer"));
-        var found = await FindWithAsync(db, attemptId, also, cancellationToken);
+        var found = await find();
         if (found?.Row.CredentialHash is null || found.Row.CredentialHash != TokenHasher.Hash(credential))
             return (null, Problems.Unauthorized($"not the credential of attempt {attemptId}"));
         return found.Row.Current ? (found, null) : (null, found.Row.Stale());

@@ -16,13 +16,24 @@ public sealed record LoadedRun(AsyncServiceScope Scope, RunEntity Entity, Run Ru
 }
 
 /// <summary>
-/// The most recently changed unfinished runs (<see cref="Capacity"/> at most). An entry is taken out while a change uses
-/// it and put back after a successful save, so an evicted entry is never one in use; anything that fails drops it,
+/// The most recently changed unfinished runs: at most <see cref="Capacity"/> of them and, bar the newest,
+/// <see cref="JobBudget"/> jobs in all (a run's cached aggregate grows with its jobs). An entry is taken out while a change
+/// uses it and put back after a successful save, so an evicted entry is never one in use; anything that fails drops it,
 /// and the next change loads the run from the database.
 /// </summary>
 public sealed class RunAggregateCache : IAsyncDisposable
 {
-    public const int Capacity = 32;
+    /// <summary>
+    /// Enough for the runs a burst of pushes queues behind busy agents: each such run is changed again when an agent claims
+    /// its job, and a run evicted meanwhile is read whole again for that claim (five queries and its plan parsed), which was
+    /// the claim's largest cost in a 100-run burst with 32 (docs/performance.md, issue 15).
+    /// </summary>
+    public const int Capacity = 128;
+
+    /// <summary>Jobs in all the cached runs but the newest: a few large runs take the place of many small ones.</summary>
+    public const int JobBudget = 4096;
+
+    private int _jobs;
     private readonly Lock _gate = new();
     private readonly Dictionary<long, LinkedListNode<(long RunId, LoadedRun Loaded)>> _entries = [];
     private readonly LinkedList<(long RunId, LoadedRun Loaded)> _recent = new();
@@ -34,34 +45,52 @@ public sealed class RunAggregateCache : IAsyncDisposable
         {
             if (!_entries.Remove(runId, out var node)) return null;
             _recent.Remove(node);
+            _jobs -= JobsOf(node.Value.Loaded);
             return node.Value.Loaded;
         }
     }
 
-    /// <summary>Keeps the run's aggregate for its next change; the least recently changed run is dropped when full.</summary>
+    /// <summary>
+    /// Keeps the run's aggregate for its next change; the least recently changed runs are dropped while there are more
+    /// than <see cref="Capacity"/> or more than <see cref="JobBudget"/> jobs in the others.
+    /// </summary>
     public async ValueTask PutAsync(long runId, LoadedRun loaded)
     {
-        LoadedRun? dropped = null;
+        List<LoadedRun> dropped = [];
         lock (_gate)
         {
             if (_entries.Remove(runId, out var old))
             {
                 _recent.Remove(old);
-                dropped = old.Value.Loaded;
+                _jobs -= JobsOf(old.Value.Loaded);
+                if (!ReferenceEquals(old.Value.Loaded, loaded)) dropped.Add(old.Value.Loaded);
             }
 
             _entries[runId] = _recent.AddFirst((runId, loaded));
-            if (dropped is null && _entries.Count > Capacity)
+            _jobs += JobsOf(loaded);
+            while (_recent.Count > 1 && (_recent.Count > Capacity || _jobs - JobsOf(loaded) > JobBudget))
             {
                 var last = _recent.Last!;
                 _recent.RemoveLast();
                 _entries.Remove(last.Value.RunId);
-                dropped = last.Value.Loaded;
+                _jobs -= JobsOf(last.Value.Loaded);
+                dropped.Add(last.Value.Loaded);
             }
         }
 
-        if (dropped is not null) await dropped.Scope.DisposeAsync();
+        foreach (var run in dropped) await run.Scope.DisposeAsync();
     }
+
+    /// <summary>How many runs are cached now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate) return _recent.Count;
+        }
+    }
+
+    private static int JobsOf(LoadedRun loaded) => loaded.Entity.Jobs.Count;
 
     public async ValueTask DisposeAsync()
     {
@@ -71,6 +100,7 @@ public sealed class RunAggregateCache : IAsyncDisposable
             all = [.. _recent.Select(e => e.Loaded)];
             _recent.Clear();
             _entries.Clear();
+            _jobs = 0;
         }
 
         foreach (var loaded in all) await loaded.Scope.DisposeAsync();
