@@ -108,6 +108,7 @@ public static class ServerSetup
         services.AddScoped<UploadSweeper>();
         services.AddScoped<StalledRunRecovery>();
         services.AddScoped<PendingReasonWriter>();
+        services.AddScoped<AgentHousekeepingPass>();
         services.AddScoped<BootstrapAdmin>();
         services.AddHttpContextAccessor();
         services.AddScoped<AuditTrail>();

@@ -45,13 +45,18 @@ internal sealed class PipelinerProcess : IDisposable
     public static PipelinerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         if (!File.Exists(CliPath)) throw new InvalidOperationException($"the pipeliner CLI is not built at {CliPath}");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        // Started as a terminal starts a foreground command: with Ctrl-C's default action. A test run launched in the
+        // background of a non-interactive shell inherits SIGINT ignored, and .NET then installs no handler for it, so
+        // the interrupt test would wait for an exit that never comes. `env` resets it and execs, keeping the pid.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
         start.ArgumentList.Add(CliPath);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var (name, value) in environment) start.Environment[name] = value;

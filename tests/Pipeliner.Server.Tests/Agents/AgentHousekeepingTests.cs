@@ -24,7 +24,7 @@ public sealed class AgentHousekeepingTests(AgentHousekeepingTests.App app) : ICl
     private async Task<bool> PassAsync()
     {
         await using var scope = app.Services.CreateAsyncScope();
-        return await AgentHousekeeping.PassAsync(scope.ServiceProvider, CancellationToken.None);
+        return await scope.ServiceProvider.GetRequiredService<AgentHousekeepingPass>().RunAsync(CancellationToken.None);
     }
 
     private Task SetJobsAsync(long runId, JobStatus status, bool ready) => app.WithDbAsync(db =>
@@ -32,7 +32,7 @@ public sealed class AgentHousekeepingTests(AgentHousekeepingTests.App app) : ICl
             .ExecuteUpdateAsync(set => set.SetProperty(j => j.Status, status.ToName()).SetProperty(j => j.Ready, ready)));
 
     [Fact]
-    public async Task PassAsync_DoesNothing_OnlyWhenEveryJobFinished()
+    public async Task RunAsync_DoesNothing_OnlyWhenEveryJobFinished()
     {
         using var client = app.Client();
         var project = await client.CreateProjectAsync(app, app.NewRepository(Pipelines.OneJob));
@@ -49,7 +49,8 @@ public sealed class AgentHousekeepingTests(AgentHousekeepingTests.App app) : ICl
 
         await SetJobsAsync(id, JobStatus.Succeeded, ready: false);
         Assert.False(await PassAsync(), "a pass ran its sweeps with every job finished");
-        Assert.False(await app.WithDbAsync(db => AgentHousekeeping.AnyJobInFlightAsync(db, CancellationToken.None)));
+        await using var scope = app.Services.CreateAsyncScope();
+        Assert.False(await scope.ServiceProvider.GetRequiredService<AgentHousekeepingPass>().AnyJobInFlightAsync(CancellationToken.None));
     }
 
     [Theory]
