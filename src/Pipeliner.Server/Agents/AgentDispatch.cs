@@ -196,15 +196,15 @@ public sealed class AgentDispatch(
             .Select(j => new ReadyJob(j.Id, j.RunId, j.JobId, j.RunsOn))
             .Take(200)));
 
-    private static readonly CompiledPerModel<Func<PipelinerDbContext, string, string, CancellationToken, Task<AgentSlots?>>> AgentWithBusySlots = new(() =>
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, string, string, CancellationToken, Task<ClaimingAgent?>>> AgentWithBusySlots = new(() =>
         EF.CompileAsyncQuery((PipelinerDbContext db, string agentName, string running, CancellationToken _) => db.Agents.AsNoTracking()
             .Where(a => a.Name == agentName)
-            .Select(a => new AgentSlots(a.Disabled, a.Capacity, a.Labels, db.Attempts.Count(x => x.Agent == a.Name && x.Status == running)))
+            .Select(a => new ClaimingAgent(a.Disabled, a.Capacity, a.Labels, db.Attempts.Count(x => x.Agent == a.Name && x.Status == running)))
             .FirstOrDefault()));
 
     private sealed record ReadyJob(long Id, long RunId, string JobId, string RunsOn);
 
-    private sealed record AgentSlots(bool Disabled, int Capacity, string Labels, int Busy);
+    private sealed record ClaimingAgent(bool Disabled, int Capacity, string Labels, int Busy);
 
     /// <summary>
     /// The claim itself: one conditional update, so two agents never take the same ready job. It records when the flag was
