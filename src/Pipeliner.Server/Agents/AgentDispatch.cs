@@ -153,18 +153,11 @@ public sealed class AgentDispatch(
         {
             var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
             // The ready jobs first: a wake-up whose job another agent took already ends here, after one read.
-            candidates = (await db.Jobs.AsNoTracking().Where(j => j.Ready)
-                    .OrderBy(j => j.RunId).ThenBy(j => j.Position)
-                    .Select(j => new { j.Id, j.RunId, j.JobId, j.RunsOn })
-                    .Take(200)
-                    .ToListAsync(cancellationToken))
-                .Select(j => (j.Id, j.RunId, j.JobId, j.RunsOn)).ToList();
+            candidates = [];
+            await foreach (var job in ReadyJobs.For(db)(db).WithCancellation(cancellationToken)) candidates.Add((job.Id, job.RunId, job.JobId, job.RunsOn));
             if (candidates.Count == 0) return null;
             // The agent and its busy slots in one query.
-            var running = JobStatus.Running.ToName();
-            var agent = await db.Agents.AsNoTracking().Where(a => a.Name == agentName)
-                .Select(a => new { a.Disabled, a.Capacity, a.Labels, Busy = db.Attempts.Count(x => x.Agent == a.Name && x.Status == running) })
-                .FirstOrDefaultAsync(cancellationToken);
+            var agent = await AgentWithBusySlots.For(db)(db, agentName, JobStatus.Running.ToName(), cancellationToken);
             if (agent is null || agent.Disabled || agent.Busy >= agent.Capacity) return null;
             labels = AgentLabels.Parse(agent.Labels);
         }
@@ -195,6 +188,23 @@ public sealed class AgentDispatch(
 
         return null;
     }
+
+    // Every claim (a wake-up of every waiting agent) runs these two: compiled once, not funcletized and looked up per call.
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, IAsyncEnumerable<ReadyJob>>> ReadyJobs = new(() =>
+        EF.CompileAsyncQuery((PipelinerDbContext db) => db.Jobs.AsNoTracking().Where(j => j.Ready)
+            .OrderBy(j => j.RunId).ThenBy(j => j.Position)
+            .Select(j => new ReadyJob(j.Id, j.RunId, j.JobId, j.RunsOn))
+            .Take(200)));
+
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, string, string, CancellationToken, Task<ClaimingAgent?>>> AgentWithBusySlots = new(() =>
+        EF.CompileAsyncQuery((PipelinerDbContext db, string agentName, string running, CancellationToken _) => db.Agents.AsNoTracking()
+            .Where(a => a.Name == agentName)
+            .Select(a => new ClaimingAgent(a.Disabled, a.Capacity, a.Labels, db.Attempts.Count(x => x.Agent == a.Name && x.Status == running)))
+            .FirstOrDefault()));
+
+    private sealed record ReadyJob(long Id, long RunId, string JobId, string RunsOn);
+
+    private sealed record ClaimingAgent(bool Disabled, int Capacity, string Labels, int Busy);
 
     /// <summary>
     /// The claim itself: one conditional update, so two agents never take the same ready job. It records when the flag was

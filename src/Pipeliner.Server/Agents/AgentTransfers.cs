@@ -35,8 +35,7 @@ public static class AgentTransfers
         long id, HttpContext http, PipelinerDbContext db, SourceArchives sources, CancellationToken cancellationToken)
     {
         // The attempt and its run's commit and project in one query.
-        var (found, problem) = await AttemptAccess.OfCredentialAsync(db, http, id,
-            a => new RunSource(a.Job!.Run!.CommitSha, a.Job.Run.Project!.Name, a.Job.Run.Project.Repository), cancellationToken);
+        var (found, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, AttemptWithSource, cancellationToken);
         if (found is null) return problem!;
         var run = found.Also;
         try
@@ -51,6 +50,9 @@ public static class AgentTransfers
     }
 
     private sealed record RunSource(string CommitSha, string Project, string Repository);
+
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<AttemptWith<RunSource>?>>> AttemptWithSource =
+        AttemptAccess.CompileWithRow(a => new RunSource(a.Job!.Run!.CommitSha, a.Job.Run.Project!.Name, a.Job.Run.Project.Repository));
 
     private static async Task<IResult> ArtifactAsync(
         long id, string job, int index, HttpContext http, PipelinerDbContext db, RunStore store, IArtifactStore artifacts, CancellationToken cancellationToken)

@@ -42,27 +42,36 @@ public static class AttemptAccess
 {
     /// <summary>The attempt's row, with a query compiled once (every agent call about an attempt reads it).</summary>
     public static Task<AttemptRow?> FindAsync(PipelinerDbContext db, long attemptId, CancellationToken cancellationToken) =>
-        RowById(db, attemptId, cancellationToken);
+        RowById.For(db)(db, attemptId, cancellationToken);
 
-    // RowFields written out: a query built per call (FindWithAsync) is funcletized and compared with EF Core's cached ones
-    // at every execution.
-    private static readonly Func<PipelinerDbContext, long, CancellationToken, Task<AttemptRow?>> RowById =
+    // RowFields written out, compiled once per model.
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<AttemptRow?>>> RowById = new(() =>
         EF.CompileAsyncQuery((PipelinerDbContext db, long attemptId, CancellationToken _) => db.Attempts.AsNoTracking()
             .Where(a => a.Id == attemptId)
             .Select(a => new AttemptRow(a.Id, a.Job!.RunId, a.Job.JobId, a.Number, a.Status, a.Cause, a.Agent, a.LogPath, a.CredentialHash,
                 a.Job.Attempts.Max(x => x.Number)))
-            .FirstOrDefault());
+            .FirstOrDefault()));
 
-    /// <summary>The attempt and what <paramref name="also"/> reads of it (its run's commit, say), in one query.</summary>
-    public static async Task<AttemptWith<T>?> FindWithAsync<T>(
-        PipelinerDbContext db, long attemptId, Expression<Func<AttemptEntity, T>> also, CancellationToken cancellationToken)
+    /// <summary>
+    /// A query compiled once for the attempt's row and what <paramref name="also"/> reads of the same attempt (its run's
+    /// commit, say), for <see cref="OfCredentialAsync{T}"/>: a query built per call is funcletized and compared with EF
+    /// Core's cached ones at every execution.
+    /// </summary>
+    public static CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<AttemptWith<T>?>>> CompileWithRow<T>(Expression<Func<AttemptEntity, T>> also)
     {
         // new AttemptWith<T>(new AttemptRow(…), also's body), over the same attempt: one projection EF translates whole.
         var attempt = also.Parameters[0];
         var row = ReplacingExpressionVisitor.Replace(RowFields.Parameters[0], attempt, RowFields.Body);
         var projection = Expression.Lambda<Func<AttemptEntity, AttemptWith<T>>>(
             Expression.New(typeof(AttemptWith<T>).GetConstructors().Single(), row, also.Body), attempt);
-        return await db.Attempts.AsNoTracking().Where(a => a.Id == attemptId).Select(projection).FirstOrDefaultAsync(cancellationToken);
+        Expression<Func<PipelinerDbContext, long, CancellationToken, AttemptEntity?>> shape =
+            (db, attemptId, _) => db.Attempts.AsNoTracking().Where(a => a.Id == attemptId).FirstOrDefault();
+        var filtered = ((MethodCallExpression)shape.Body).Arguments[0];
+        var selected = Expression.Call(typeof(Queryable), nameof(Queryable.Select), [typeof(AttemptEntity), typeof(AttemptWith<T>)],
+            filtered, Expression.Quote(projection));
+        var first = Expression.Call(typeof(Queryable), nameof(Queryable.FirstOrDefault), [typeof(AttemptWith<T>)], selected);
+        var query = Expression.Lambda<Func<PipelinerDbContext, long, CancellationToken, AttemptWith<T>?>>(first, shape.Parameters);
+        return new(() => EF.CompileAsyncQuery(query));
     }
 
     private static readonly Expression<Func<AttemptEntity, AttemptRow>> RowFields = a => new AttemptRow(
@@ -88,12 +97,13 @@ public static class AttemptAccess
     }
 
     /// <summary>
-    /// <see cref="OfCredentialAsync(PipelinerDbContext, HttpContext, long, CancellationToken)"/> with what
-    /// <paramref name="also"/> reads of the attempt, in the same query.
+    /// <see cref="OfCredentialAsync(PipelinerDbContext, HttpContext, long, CancellationToken)"/> with what more
+    /// <paramref name="find"/> reads of the attempt, in the same query (compiled by <see cref="CompileWithRow{T}"/>).
     /// </summary>
     public static Task<(AttemptWith<T>? Found, IResult? Problem)> OfCredentialAsync<T>(
-        PipelinerDbContext db, HttpContext http, long attemptId, Expression<Func<AttemptEntity, T>> also, CancellationToken cancellationToken) =>
-        OfCredentialAsync(http, attemptId, () => FindWithAsync(db, attemptId, also, cancellationToken));
+        PipelinerDbContext db, HttpContext http, long attemptId, CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<AttemptWith<T>?>>> find,
+        CancellationToken cancellationToken) =>
+        OfCredentialAsync(http, attemptId, () => find.For(db)(db, attemptId, cancellationToken));
 
     private static async Task<(AttemptWith<T>? Found, IResult? Problem)> OfCredentialAsync<T>(
         HttpContext http, long attemptId, Func<Task<AttemptWith<T>?>> find)

@@ -34,12 +34,9 @@ public sealed class PendingReasonWriter(PipelinerDbContext db, IOptions<Pipeline
     public async Task<Func<string, string>> ReasonsAsync(CancellationToken cancellationToken)
     {
         var seenSince = time.GetUtcNow() - options.Value.Agent.OfflineAfter;
-        var running = JobStatus.Running.ToName();
-        var agents = await db.Agents.AsNoTracking()
-            .Where(a => !a.Disabled && a.LastSeenAt != null && a.LastSeenAt >= seenSince)
-            .Select(a => new { a.Name, a.Labels, a.Capacity, Busy = db.Attempts.Count(x => x.Agent == a.Name && x.Status == running) })
-            .ToListAsync(cancellationToken);
-        var online = agents.Select(a => new AgentSlots(a.Name, AgentLabels.Parse(a.Labels), a.Capacity, a.Busy)).ToList();
+        List<AgentSlots> online = [];
+        await foreach (var a in OnlineAgents.For(db)(db, seenSince, JobStatus.Running.ToName()).WithCancellation(cancellationToken))
+            online.Add(new AgentSlots(a.Name, AgentLabels.Parse(a.Labels), a.Capacity, a.Busy));
         var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
         return runsOn =>
         {
@@ -47,4 +44,12 @@ public sealed class PendingReasonWriter(PipelinerDbContext db, IOptions<Pipeline
             return reason;
         };
     }
+
+    // Every change that makes jobs ready asks (a run's first advance): compiled once, not funcletized and looked up per call.
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, DateTimeOffset, string, IAsyncEnumerable<OnlineAgent>>> OnlineAgents = new(() =>
+        EF.CompileAsyncQuery((PipelinerDbContext db, DateTimeOffset seenSince, string running) => db.Agents.AsNoTracking()
+            .Where(a => !a.Disabled && a.LastSeenAt != null && a.LastSeenAt >= seenSince)
+            .Select(a => new OnlineAgent(a.Name, a.Labels, a.Capacity, db.Attempts.Count(x => x.Agent == a.Name && x.Status == running)))));
+
+    private sealed record OnlineAgent(string Name, string Labels, int Capacity, int Busy);
 }

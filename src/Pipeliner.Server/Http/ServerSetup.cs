@@ -3,6 +3,7 @@ using Hangfire.AspNetCore;
 using Hangfire.Common;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pipeliner.Engine.Backends;
 using Pipeliner.Engine.Backends.Docker;
@@ -90,6 +91,7 @@ public static class ServerSetup
             provider.GetRequiredService<WorkspacePreparer>(), provider.GetRequiredService<TimeProvider>(), writeLogFiles: false));
         services.AddSingleton<RunLocks>();
         services.AddSingleton<RunAggregateCache>();
+        services.TryAddSingleton<ProjectWrites>();
         services.AddSingleton<DispatchSignal>();
         database.AddRunEvents(services);
         services.AddSingleton<LogMasking>();

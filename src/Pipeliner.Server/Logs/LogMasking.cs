@@ -36,7 +36,7 @@ public sealed class LogMasking(IServiceScopeFactory scopes, TimeProvider time)
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-            projectId = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => (int?)r.ProjectId).FirstOrDefaultAsync(cancellationToken);
+            projectId = await ProjectOfRun.For(db)(db, runId, cancellationToken);
             if (projectId is null) return SecretMasker.None;
             if (_projectOfRun.Count >= MaxCached * 16) _projectOfRun.Clear();
             _projectOfRun[runId] = projectId;
@@ -44,6 +44,11 @@ public sealed class LogMasking(IServiceScopeFactory scopes, TimeProvider time)
 
         return projectId is { } id ? await ForProjectAsync(id, cancellationToken) : SecretMasker.None;
     }
+
+    // The first log batch of every run asks: compiled once, not funcletized and looked up per call.
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<int?>>> ProjectOfRun = new(() =>
+        EF.CompileAsyncQuery((PipelinerDbContext db, long runId, CancellationToken _) =>
+            db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => (int?)r.ProjectId).FirstOrDefault()));
 
     /// <summary>The masker of every secret value the project holds now (environment-scoped ones included).</summary>
     public async Task<SecretMasker> ForProjectAsync(int projectId, CancellationToken cancellationToken)

@@ -13,6 +13,9 @@ public sealed record LoadedRun(AsyncServiceScope Scope, RunEntity Entity, Run Ru
 {
     /// <summary>The run's job rows by job id.</summary>
     public IReadOnlyDictionary<string, JobEntity> JobsById { get; } = Entity.Jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
+
+    /// <summary><see cref="Data.ProjectWrites.Stamp"/> when the run's project row was last read.</summary>
+    public long ProjectStamp { get; set; }
 }
 
 /// <summary>

@@ -22,7 +22,7 @@ namespace Pipeliner.Server.Scheduling;
 /// </summary>
 public sealed class RunCoordinator(
     IServiceScopeFactory scopes, RunLocks locks, RunAggregateCache cache, IDatabaseProvider database, DispatchSignal dispatch,
-    IRunEvents events, TimeProvider time,
+    IRunEvents events, ProjectWrites projectWrites, TimeProvider time,
     ILogger<RunCoordinator> logger)
 {
     public static readonly TimeSpan StatusInterval = TimeSpan.FromMilliseconds(250);
@@ -48,7 +48,7 @@ public sealed class RunCoordinator(
             {
                 var scope = scopes.CreateAsyncScope();
                 clusterLock = await database.LockAsync(scope.ServiceProvider.GetRequiredService<PipelinerDbContext>(), ClusterLock.Run, runId, cancellationToken);
-                loaded = await LoadAsync(scope, runId, justStored, cancellationToken);
+                loaded = await LoadAsync(scope, runId, justStored, projectWrites.Stamp, cancellationToken);
                 if (loaded is null)
                 {
                     await clusterLock.DisposeAsync();
@@ -75,24 +75,27 @@ public sealed class RunCoordinator(
         return result;
     }
 
-    private static async Task<LoadedRun?> LoadAsync(AsyncServiceScope scope, long runId, bool justStored, CancellationToken cancellationToken)
+    private static async Task<LoadedRun?> LoadAsync(AsyncServiceScope scope, long runId, bool justStored, long projectStamp, CancellationToken cancellationToken)
     {
         // Changes are looked for only where a change can make them (ChangedJobs), not in every tracked row of the run.
         scope.ServiceProvider.GetRequiredService<PipelinerDbContext>().ChangeTracker.AutoDetectChangesEnabled = false;
         if (await scope.ServiceProvider.GetRequiredService<RunStore>().LoadAsync(runId, cancellationToken, justStored) is var (entity, run))
-            return new LoadedRun(scope, entity, run);
+            return new LoadedRun(scope, entity, run) { ProjectStamp = projectStamp };
         return null;
     }
 
     /// <summary>
-    /// The project's settings (repository, forge, default branch) may have changed since the run was cached: read again with
-    /// a query compiled once (<c>ReloadAsync</c> builds and translates a new query for every call).
+    /// The project's settings (repository, forge, default branch) may have changed since the run was cached: read again, with
+    /// a query compiled once (<c>ReloadAsync</c> builds and translates a new query for every call), when a project row was
+    /// saved since (<see cref="ProjectWrites"/>; the stamp is taken before the row is read).
     /// </summary>
-    private static async Task<LoadedRun?> RefreshAsync(LoadedRun loaded, CancellationToken cancellationToken)
+    private async Task<LoadedRun?> RefreshAsync(LoadedRun loaded, CancellationToken cancellationToken)
     {
+        var stamp = projectWrites.Stamp;
+        if (stamp == loaded.ProjectStamp) return loaded;
         var db = loaded.Scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         var project = loaded.Entity.Project!;
-        if (await ProjectById(db, project.Id, cancellationToken) is not { } fresh)
+        if (await ProjectById.For(db)(db, project.Id, cancellationToken) is not { } fresh)
         {
             // The project was deleted, with its runs.
             await loaded.Scope.DisposeAsync();
@@ -104,11 +107,12 @@ public sealed class RunCoordinator(
         entry.CurrentValues.SetValues(fresh);
         entry.OriginalValues.SetValues(fresh);
         entry.State = EntityState.Unchanged;
+        loaded.ProjectStamp = stamp;
         return loaded;
     }
 
-    private static readonly Func<PipelinerDbContext, int, CancellationToken, Task<ProjectEntity?>> ProjectById =
-        EF.CompileAsyncQuery((PipelinerDbContext db, int id, CancellationToken _) => db.Projects.AsNoTracking().FirstOrDefault(p => p.Id == id));
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, int, CancellationToken, Task<ProjectEntity?>>> ProjectById = new(() =>
+        EF.CompileAsyncQuery((PipelinerDbContext db, int id, CancellationToken _) => db.Projects.AsNoTracking().FirstOrDefault(p => p.Id == id)));
 
     private async Task<(T Result, int Ready)> ApplyAsync<T>(LoadedRun loaded, Func<RunChange, T> change, CancellationToken cancellationToken)
     {

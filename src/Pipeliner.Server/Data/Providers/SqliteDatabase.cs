@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Logs.Search.Sqlite;
@@ -21,13 +22,19 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
 
     public string ConnectionString => $"Data Source={Path.Combine(dataDir, "pipeliner.db")}";
 
-    public void AddDbContext(IServiceCollection services) =>
+    public void AddDbContext(IServiceCollection services)
+    {
+        services.TryAddSingleton<ProjectWrites>();
         services.AddHttpContextAccessor().AddSingleton<SqliteConnectionSettings>().AddSingleton<WriteTurns>().AddSingleton<SqliteWriteGate>()
+            .AddSingleton<ProjectWriteInterceptor>()
             .AddDbContextPool<PipelinerDbContext>((provider, db) =>
             {
-                db.UseSqlite(ConnectionString).UseStartupMigrations().AddInterceptors(provider.GetRequiredService<SqliteConnectionSettings>());
+                // The coordinator's cached runs read their project again only after a save of a project row (one server per file).
+                db.UseSqlite(ConnectionString).UseStartupMigrations()
+                    .AddInterceptors(provider.GetRequiredService<SqliteConnectionSettings>(), provider.GetRequiredService<ProjectWriteInterceptor>());
                 if (settings.Database.SqliteWriteTurns) db.AddInterceptors(provider.GetRequiredService<SqliteWriteGate>());
             }, IDatabaseProvider.ContextPoolSize);
+    }
 
     // One server per file: nothing to serialise beyond SQLite's own write lock (and the process's turns for it, SqliteWriteGate).
     public async Task MigrateAsync(PipelinerDbContext db, CancellationToken cancellationToken)
