@@ -67,6 +67,7 @@ public sealed class AgentDispatch(
     {
         var deadline = time.GetUtcNow() + wait;
         DateTimeOffset? seen = seenAt;
+        var claim = true;
         while (true)
         {
             var notified = dispatch.Next;
@@ -77,12 +78,20 @@ public sealed class AgentDispatch(
                 seen = time.GetUtcNow();
             }
 
-            if (await TryClaimAsync(agent, cancellationToken) is { } work) return work;
+            if (claim && await TryClaimAsync(agent, cancellationToken) is { } work) return work;
             var remaining = deadline - time.GetUtcNow();
             if (remaining <= TimeSpan.Zero) return null;
             await DispatchSignal.WaitAsync(notified, remaining < recheck ? remaining : recheck, cancellationToken);
+            claim = LooksForWorkAfterWait(notified.IsCompleted, database.SupportsReplicas);
         }
     }
+
+    /// <summary>
+    /// Whether a poll's wake-up looks for a job: after the dispatch signal, or where replicas share the database (jobs another
+    /// replica made ready ring no signal here). On one process every change that makes a job claimable rings it, so a wake-up
+    /// without it only writes the agent's last-seen time: an idle poll runs no claim query (docs/performance.md).
+    /// </summary>
+    public static bool LooksForWorkAfterWait(bool signalled, bool replicas) => signalled || replicas;
 
     /// <summary>
     /// Records that the agent asked for work: it is online. Written once per <see cref="AgentDirectory.SeenInterval"/> per
