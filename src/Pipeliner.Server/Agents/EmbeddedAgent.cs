@@ -5,6 +5,7 @@ using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Logging;
 using Pipeliner.Server.Data.Providers;
+using Pipeliner.Server.Scheduling;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Settings;
 
@@ -14,13 +15,16 @@ namespace Pipeliner.Server.Agents;
 /// The agent inside the server: <c>Capacity</c> workers, each asking the protocol for the next job, running it
 /// with the job runner while extending its lease (what it restores and saves through the artifact and cache stores,
 /// <see cref="EmbeddedAgentArchives"/>), and reporting it done. When the server stops, running jobs are
-/// stopped and cleaned up but not reported: they count as lost and are queued again at the next start.
+/// stopped and cleaned up but not reported: they count as lost and are queued again at the next start. On one process
+/// only the first worker's wait looks again every few seconds (which keeps the agent online); the others wait for the
+/// dispatch signal alone, which every change there that makes a job claimable rings (docs/performance.md).
 /// </summary>
 public sealed class EmbeddedAgent(
-    IAgentProtocol protocol, JobRunner runner, EmbeddedAgentArchives archives, DataLayout layout, IOptions<PipelinerOptions> options,
-    ILogger<EmbeddedAgent> logger) : BackgroundService
+    IAgentProtocol protocol, JobRunner runner, EmbeddedAgentArchives archives, DataLayout layout, DispatchSignal dispatch, IDatabaseProvider database,
+    IOptions<PipelinerOptions> options, ILogger<EmbeddedAgent> logger) : BackgroundService
 {
     public static readonly string Name = $"embedded@{Environment.MachineName}";
+    /// <summary>How long the first worker's poll waits before asking again; its wait looks again every few seconds inside.</summary>
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(30);
 
     /// <summary>How long an attempt's lines and end are sent again while the database is unreachable.</summary>
@@ -37,17 +41,28 @@ public sealed class EmbeddedAgent(
         var agent = new AgentInfo(Name, options.Value.Agent.Labels, options.Value.Agent.Capacity);
         var copies = Path.Combine(layout.Root, OldLogCopies);
         if (Directory.Exists(copies)) Directory.Delete(copies, recursive: true);
-        return Task.WhenAll(Enumerable.Range(0, options.Value.Agent.Capacity).Select(_ => WorkAsync(agent, stoppingToken)));
+        return Task.WhenAll(Enumerable.Range(0, options.Value.Agent.Capacity)
+            .Select(worker => WorkAsync(agent, LooksAgain(worker, database.SupportsReplicas), stoppingToken)));
     }
 
-    private async Task WorkAsync(AgentInfo agent, CancellationToken stoppingToken)
+    /// <summary>
+    /// Whether the worker's wait for a job also looks again every few seconds: the first worker's always (its looks write the
+    /// agent's last-seen time), every worker's where replicas share the database (jobs another replica made ready ring no
+    /// signal here); the others wait for the dispatch signal alone.
+    /// </summary>
+    public static bool LooksAgain(int worker, bool replicas) => worker == 0 || replicas;
+
+    private async Task WorkAsync(AgentInfo agent, bool looksAgain, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var work = await protocol.NextAsync(agent, PollWait, stoppingToken);
+                // Taken before looking: a job made ready while this worker looks is not missed by the wait after it.
+                var notified = dispatch.Next;
+                var work = await protocol.NextAsync(agent, looksAgain ? PollWait : TimeSpan.Zero, stoppingToken);
                 if (work is not null) await RunAsync(work, stoppingToken);
+                else if (!looksAgain) await notified.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -141,6 +141,7 @@ public static class ServerSetup
         {
             server.WorkerCount = Math.Max(2, Environment.ProcessorCount);
             server.SchedulePollingInterval = settings.RetryPollInterval;
+            QuietAtIdle(server);
         });
         // The forge-status queue's own workers, so that commit statuses never wait behind runs' jobs. Only workers: the
         // storage-wide processes (delayed and recurring schedulers, expiration, counters, PostgreSQL's renewal of fetched
@@ -152,6 +153,7 @@ public static class ServerSetup
             server.Queues = [ForgeStatusDelivery.Queue];
             server.WorkerCount = 2;
             server.IsLightweightServer = true;
+            QuietAtIdle(server);
         });
 
         // Start-up recovery first, then the embedded agent.
@@ -161,6 +163,18 @@ public static class ServerSetup
         services.AddSingleton<FilePageOut>();
         services.AddHostedService<IdleMemoryTrim>();
         if (settings.Agent.Capacity > 0) services.AddHostedService<EmbeddedAgent>();
+    }
+
+    /// <summary>
+    /// A Hangfire server's own wake-ups, fewer than Hangfire's defaults: its heartbeat every minute instead of every 30 s
+    /// (a server is timed out after 5 minutes without one), and the check whether a running job that takes a cancellation
+    /// token was deleted every minute instead of every 5 s (only a schedule sync takes one, and it runs for moments): each
+    /// opened a connection to the storage on an idle server (docs/performance.md).
+    /// </summary>
+    private static void QuietAtIdle(BackgroundJobServerOptions server)
+    {
+        server.HeartbeatInterval = TimeSpan.FromMinutes(1);
+        server.CancellationCheckInterval = TimeSpan.FromMinutes(1);
     }
 
     public static void UsePipeliner(this WebApplication app)

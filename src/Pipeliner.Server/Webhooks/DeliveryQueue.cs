@@ -29,15 +29,33 @@ public sealed class DeliveryQueue(IServiceScopeFactory scopes, IOptions<Pipeline
 
     public DateTimeOffset QueuedUntil(DateTimeOffset now) => now + options.Value.Webhooks.LeaseDuration;
 
+    private TaskCompletionSource _nextEnqueue = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes when a delivery is next queued here: every delivery row this process writes is queued (or the process
+    /// stopped before), so an idle <see cref="DeliveryPickup"/> waits for it. Take it before looking at the rows.
+    /// </summary>
+    public Task NextEnqueue => Volatile.Read(ref _nextEnqueue).Task;
+
     /// <summary>A row a worker claims when it gets to it (a retry, a redelivery, one whose worker died).</summary>
-    public void Enqueue(long deliveryId) => _waiting.Writer.TryWrite(new Queued(deliveryId));
+    public void Enqueue(long deliveryId)
+    {
+        _waiting.Writer.TryWrite(new Queued(deliveryId));
+        RingEnqueued();
+    }
 
     /// <summary>
     /// A row the intake has just inserted under <paramref name="lease"/> (<see cref="DeliveryLease.ForNewRow"/>), with what
     /// it read: the worker neither claims it nor reads it back.
     /// </summary>
-    public void EnqueueHeld(DeliveryLease lease, WebhookDeliveryEntity row, ProjectEntity project) =>
+    public void EnqueueHeld(DeliveryLease lease, WebhookDeliveryEntity row, ProjectEntity project)
+    {
         _waiting.Writer.TryWrite(new Queued(lease.DeliveryId, (lease, row, project)));
+        RingEnqueued();
+    }
+
+    private void RingEnqueued() =>
+        Interlocked.Exchange(ref _nextEnqueue, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>Deliveries being processed by this process's workers now.</summary>
     public int Processing => Volatile.Read(ref _processing);

@@ -14,7 +14,8 @@ namespace Pipeliner.Server.Tests.Agents;
 /// What an idle server's housekeeping and agents' polls still do: a housekeeping pass with no job in flight is one query
 /// and does nothing else; a job queued, pending or running lets it sweep, recover and reword as before. On one process a
 /// poll looks again every third of <c>OfflineAfter</c>, and what makes a job claimable outside a run's change (an agent
-/// enabled) rings the dispatch signal.
+/// enabled) rings the dispatch signal, so an idle pass waits for it, an idle poll's wake-up without it claims nothing, and
+/// only the first embedded worker looks again at all.
 /// </summary>
 public sealed class AgentHousekeepingTests(AgentHousekeepingTests.App app) : IClassFixture<AgentHousekeepingTests.App>
 {
@@ -82,4 +83,30 @@ public sealed class AgentHousekeepingTests(AgentHousekeepingTests.App app) : ICl
         enabled.EnsureSuccessStatusCode();
         Assert.True(next.IsCompleted, "enabling the agent did not wake the polls waiting for its jobs");
     }
+
+    [Fact]
+    public async Task UntilNextPassAsync_WaitsForTheDispatchSignal_AfterAPassWithNothingInFlight()
+    {
+        var signal = new DispatchSignal();
+
+        var wait = AgentHousekeeping.UntilNextPassAsync(signal.Next, TimeSpan.Zero, TimeProvider.System, CancellationToken.None);
+
+        Assert.False(wait.IsCompleted, "an idle pass was followed by the next one without a job made ready");
+        signal.Notify();
+        await wait;
+    }
+
+    [Fact]
+    public async Task UntilNextPassAsync_WaitsTheIntervalAlone_AfterAPassWithAJobInFlight()
+    {
+        await AgentHousekeeping.UntilNextPassAsync(signal: null, TimeSpan.Zero, TimeProvider.System, CancellationToken.None);
+    }
+
+    [Theory]
+    [InlineData(0, false, true)]
+    [InlineData(1, false, false)]
+    [InlineData(0, true, true)]
+    [InlineData(1, true, true)]
+    public void LooksAgain_OnlyTheFirstEmbeddedWorker_WithoutReplicas(int worker, bool replicas, bool expected) =>
+        Assert.Equal(expected, EmbeddedAgent.LooksAgain(worker, replicas));
 }
