@@ -43,7 +43,15 @@ public sealed class JournalFlushBehind : IDisposable
             while (true)
             {
                 _written.Wait(_stopping.Token);
-                Flush();
+                try
+                {
+                    Flush();
+                }
+                catch (IOException)
+                {
+                    // The disk refused the flush: tried again after the interval (a thread's exception would end the process).
+                    Written();
+                }
                 // At most one flush per interval: what is written meanwhile waits for the next one.
                 _stopping.Token.WaitHandle.WaitOne(_every);
             }
