@@ -39,6 +39,10 @@ public sealed class WebhookOptions
     [Range(1, 64, ErrorMessage = "must be between 1 and 64")]
     public int Workers { get; set; } = 2;
 
+    [Description("SQLite only. Zero (the default): an accepted delivery is flushed to disk before its 202. Above zero: it is written to the system before its 202 (a crash of the server loses none) and flushed behind the answers, those of this interval together; a power loss or a crash of the machine within it can lose accepted deliveries.")]
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10", ErrorMessage = "must be between 00:00:00 and 00:00:10")]
+    public TimeSpan JournalFlushEvery { get; set; } = TimeSpan.Zero;
+
     [Description("How often the server looks for deliveries to process: due retries, and those whose worker died.")]
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "must be between 00:00:00.010 and 00:10:00")]
     public TimeSpan PickupInterval { get; set; } = TimeSpan.FromSeconds(10);

@@ -74,4 +74,63 @@ public sealed class SqliteDeliveryJournalTests : IDisposable
 
         Assert.NotNull(await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None));
     }
+
+    [Fact]
+    public async Task TryAppendAsync_FlushesNothingBehind_WhenNoFlushIntervalIsSet()
+    {
+        using var journal = new SqliteDeliveryJournal(_directory.Path);
+
+        await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None);
+        await journal.TryAppendAsync(Delivery(1, "b"), CancellationToken.None);
+
+        Assert.Equal(0, journal.FlushesBehind);
+        Assert.Equal(2, (await journal.ReadAllAsync(CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task TryAppendAsync_FlushesTheLogBehindTheAnswer_WhenAFlushIntervalIsSet()
+    {
+        using var journal = new SqliteDeliveryJournal(_directory.Path, flushEvery: TimeSpan.FromMilliseconds(10));
+
+        var entry = await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None);
+
+        Assert.NotNull(entry);
+        await WaitForFlushesAsync(journal, 1);
+        // Committed for every other connection (another instance reads it), with or without the flush.
+        using var other = new SqliteDeliveryJournal(_directory.Path);
+        Assert.Equal([entry.Value], (await other.ReadAllAsync(CancellationToken.None)).Select(e => e.EntryId));
+    }
+
+    [Fact]
+    public async Task TryAppendAsync_FlushesNothingBehind_WhenTheDeliveryIsJournaledAlready()
+    {
+        using var journal = new SqliteDeliveryJournal(_directory.Path, flushEvery: TimeSpan.FromMilliseconds(10));
+        await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None);
+        await WaitForFlushesAsync(journal, 1);
+
+        Assert.Null(await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None));
+        await Task.Delay(200);
+
+        Assert.Equal(1, journal.FlushesBehind);
+    }
+
+    [Fact]
+    public async Task Dispose_FlushesTheEntriesLeft_WhenTheIntervalHasNotComeYet()
+    {
+        var journal = new SqliteDeliveryJournal(_directory.Path, flushEvery: TimeSpan.FromSeconds(10));
+        await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None);
+        await WaitForFlushesAsync(journal, 1);
+        // Inside the 10 s after that flush: waits for the next one.
+        await journal.TryAppendAsync(Delivery(1, "b"), CancellationToken.None);
+
+        journal.Dispose();
+
+        Assert.Equal(2, journal.FlushesBehind);
+    }
+
+    private static async Task WaitForFlushesAsync(SqliteDeliveryJournal journal, long flushes)
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (journal.FlushesBehind < flushes) await Task.Delay(5, patience.Token);
+    }
 }

@@ -83,6 +83,35 @@ public sealed class WebhookJournalTests : IDisposable
         Assert.DoesNotContain("Exception", server.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Restart_StoresAndRunsTheDelivery_WhenTheServerWasKilledRightAfterAnswerWithTheFlushBehind()
+    {
+        var repository = GitRepository.WithPipeline(_directory.Combine("shop"), Pipelines.OneJob);
+        var dataDir = _directory.Combine("data");
+        var fixture = WebhookDelivery.Cases["github/push-branch.json"];
+        var body = WebhookDelivery.Rewritten(fixture, repository.Head());
+        var deliveryId = Guid.NewGuid().ToString();
+
+        // The flush every 10 s: the entry is in the system's cache only when the process is killed, never flushed by it.
+        await using (var server = await ServerProcess.StartAsync(dataDir, agentCapacity: 0, settings: ["--Pipeliner:Webhooks:JournalFlushEvery=00:00:10"]))
+        {
+            using var client = server.Client();
+            using (var created = await client.PostProjectAsync("shop", repository.Path))
+                await Api.ExpectAsync(created, HttpStatusCode.Created);
+            using (var response = await client.SendAsync(WebhookDelivery.Request("shop", fixture, body, Secrets.Webhook, deliveryId)))
+                Assert.Equal("accepted", (await response.AcceptedAsync()).Status);
+            await server.KillAsync();
+        }
+
+        await using var restarted = await ServerProcess.StartAsync(dataDir, agentCapacity: 0);
+        using var again = restarted.Client();
+        await again.WaitForDeliveryAsync("shop", deliveryId, DeliveryOutcomes.Run, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, await again.RunCountAsync("shop"));
+        using var journal = new SqliteDeliveryJournal(dataDir);
+        Assert.Empty(await journal.ReadAllAsync(CancellationToken.None));
+    }
+
     private static async Task<int> ProjectIdAsync(string dataDir, string name)
     {
         await using var db = new PipelinerDbContext(new DbContextOptionsBuilder<PipelinerDbContext>()

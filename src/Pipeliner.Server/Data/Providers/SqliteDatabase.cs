@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Pipeliner.Server.Logs;
 using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Logs.Search.Sqlite;
@@ -73,7 +74,8 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
 
     public void AddRunEvents(IServiceCollection services) => services.AddSingleton<IRunEvents, InMemoryRunEvents>();
 
-    public Webhooks.IDeliveryJournal CreateDeliveryJournal(IServiceProvider services) => new SqliteDeliveryJournal(dataDir);
+    public Webhooks.IDeliveryJournal CreateDeliveryJournal(IServiceProvider services) =>
+        new SqliteDeliveryJournal(dataDir, services.GetRequiredService<IOptions<PipelinerOptions>>().Value.Webhooks.JournalFlushEvery);
 
     public IDisposable DurableWrites() => SqliteConnectionSettings.Durably();
 

@@ -10,7 +10,8 @@ namespace Pipeliner.Server.Data.Providers;
 /// a webhook's <c>202</c> waits only for its own entry's flush — not for <c>pipeliner.db</c>'s write lock, which run
 /// creation, state changes and the embedded agent's writes hold in turn while runs execute (the slow answers of issue 15).
 /// In the write-ahead log; an entry is committed with <c>synchronous = FULL</c> (on disk before the answer) by a
-/// connection that never checkpoints; removals are background work (<c>NORMAL</c>, SQLite's checkpoints): a removal a
+/// connection that never checkpoints — or, with a flush interval (<c>Pipeliner:Webhooks:JournalFlushEvery</c>, off by
+/// default), with <c>NORMAL</c> and flushed behind the answer by <see cref="JournalFlushBehind"/>; removals are background work (<c>NORMAL</c>, SQLite's checkpoints): a removal a
 /// power loss takes back only makes the delivery's row be inserted again, which its unique delivery id refuses.
 /// </summary>
 /// <remarks>
@@ -31,6 +32,7 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
     public const int CheckpointPages = 256;
 
     private const string Append = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;";
+    private const string AppendFlushedBehind = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;";
     private static readonly string Background = $"PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = {CheckpointPages};";
 
     private readonly string _connectionString;
@@ -38,7 +40,12 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
     // Open for the journal's lifetime: the write-ahead log (and its allocated blocks) outlive every pooled connection.
     private readonly SqliteConnection _keeper;
 
-    public SqliteDeliveryJournal(string dataDir)
+    private readonly JournalFlushBehind? _flushBehind;
+
+    /// <param name="dataDir">The data directory <see cref="FileName"/> is in.</param>
+    /// <param name="flushEvery">Zero (the default): every entry is flushed to disk before <see cref="TryAppendAsync"/> returns.
+    /// Above zero: entries are flushed behind it, together, at most this often (<see cref="JournalFlushBehind"/>).</param>
+    public SqliteDeliveryJournal(string dataDir, TimeSpan flushEvery = default)
     {
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, FileName), Pooling = true }.ToString();
         using var connection = Open(Background);
@@ -54,10 +61,19 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
             """;
         command.ExecuteNonQuery();
         _keeper = Open(Background);
-        GrowLog(Path.Combine(dataDir, FileName + "-wal"));
+        var logPath = Path.Combine(dataDir, FileName + "-wal");
+        GrowLog(logPath);
+        if (flushEvery > TimeSpan.Zero) _flushBehind = new JournalFlushBehind(logPath, flushEvery);
     }
 
-    public void Dispose() => _keeper.Dispose();
+    /// <summary>The flushes made behind the answers; 0 when every entry is flushed before its answer.</summary>
+    public long FlushesBehind => _flushBehind?.Flushes ?? 0;
+
+    public void Dispose()
+    {
+        _flushBehind?.Dispose();
+        _keeper.Dispose();
+    }
 
     /// <summary>
     /// Writes <see cref="LogBytes"/> through the log once (a filler row, removed), then checkpoints it: the next commit
@@ -80,7 +96,7 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
     public Task<long?> TryAppendAsync(WebhookDeliveryEntity delivery, CancellationToken cancellationToken)
     {
         if (delivery.UniqueDeliveryId is null) throw new ArgumentException("only deliveries with a forge delivery id are journaled", nameof(delivery));
-        using var connection = Open(Append);
+        using var connection = Open(_flushBehind is null ? Append : AppendFlushedBehind);
         using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO "Deliveries" ("ProjectId", "UniqueDeliveryId", "Entry") VALUES ($project, $delivery, $entry)
@@ -90,7 +106,9 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
         command.Parameters.AddWithValue("$delivery", delivery.UniqueDeliveryId);
         command.Parameters.AddWithValue("$entry", JsonSerializer.Serialize(Entry.Of(delivery), JsonSerializerOptions.Web));
         // Microsoft.Data.Sqlite runs every command synchronously: nothing to await.
-        return Task.FromResult(command.ExecuteScalar() is long id ? id : (long?)null);
+        var id = command.ExecuteScalar() is long entry ? entry : (long?)null;
+        if (id is not null) _flushBehind?.Written();
+        return Task.FromResult(id);
     }
 
     public Task<IReadOnlyList<JournaledDelivery>> ReadAllAsync(CancellationToken cancellationToken)
