@@ -17,14 +17,4 @@ public sealed class RuntimeSettingsTests
         Assert.True(properties.GetProperty("Microsoft.Extensions.DependencyInjection.DisableDynamicEngine").GetBoolean());
         Assert.False(properties.GetProperty("System.Runtime.TieredCompilation").GetBoolean());
     }
-
-    [Fact]
-    public void RuntimeConfig_GivesTheCollectorSmallRegions_WhenTheServerIsBuilt()
-    {
-        var properties = RuntimeConfig.PropertiesOf("Pipeliner.Server.runtimeconfig.json");
-
-        // 1 MiB regions and a 4 MiB young generation: the burst's peak RSS (docs/performance.md).
-        Assert.Equal(1048576, properties.GetProperty("System.GC.RegionSize").GetInt32());
-        Assert.Equal(4194304, properties.GetProperty("System.GC.Gen0MaxBudget").GetInt32());
-    }
 }
