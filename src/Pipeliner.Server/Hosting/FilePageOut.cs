@@ -66,30 +66,17 @@ public sealed class FilePageOut
         return found;
     }
 
-    /// <summary>
-    /// The process's resident file-backed pages (<c>RssFile</c> of <c>/proc/self/status</c>), in bytes; 0 where there is no
-    /// such line. Read into a buffer on the stack: it is read every second, and a reader of lines allocated ~10 KB each time.
-    /// </summary>
+    /// <summary>The process's resident file-backed pages (<c>RssFile</c> of <c>/proc/self/status</c>), in bytes.</summary>
     public static long FileRss()
     {
-        Span<byte> status = stackalloc byte[8192];
-        int length;
-        using (var handle = File.OpenHandle("/proc/self/status")) length = RandomAccess.Read(handle, status, 0);
-        return FileRss(status[..length]);
-    }
-
-    /// <summary>The <c>RssFile:</c> line of a <c>/proc/&lt;pid&gt;/status</c> text, in bytes (0 without one).</summary>
-    public static long FileRss(ReadOnlySpan<byte> status)
-    {
-        var key = "\nRssFile:"u8;
-        var at = status.IndexOf(key);
-        if (at < 0) return 0;
-        var rest = status[(at + key.Length)..];
-        var end = rest.IndexOf((byte)'\n');
-        if (end >= 0) rest = rest[..end];
-        rest = rest.Trim(" \t"u8);
-        if (rest.EndsWith("kB"u8)) rest = rest[..^2].TrimEnd((byte)' ');
-        return long.Parse(rest, NumberStyles.None, CultureInfo.InvariantCulture) * 1024;
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (!line.StartsWith("RssFile:", StringComparison.Ordinal)) continue;
+            var kib = line.AsSpan("RssFile:".Length).Trim();
+            if (kib.EndsWith("kB", StringComparison.Ordinal)) kib = kib[..^2].TrimEnd();
+            return long.Parse(kib, CultureInfo.InvariantCulture) * 1024;
+        }
+        return 0;
     }
 
     [DllImport("libc", EntryPoint = "madvise", SetLastError = true)]

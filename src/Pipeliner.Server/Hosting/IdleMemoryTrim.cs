@@ -19,8 +19,8 @@ namespace Pipeliner.Server.Hosting;
 /// that an idle server does not use. A trim of an idle server that has not worked since the last one pages them out only
 /// when idleness itself has read back enough beyond what it reads back at once (<see cref="IdleFilePages"/>): its
 /// housekeeping's code run only every few minutes would otherwise stay resident for good, and what runs every few seconds
-/// comes back at once. Whether the server works or not, they are given back once <c>Pipeliner:FilePageOutGrowthMiB</c> of
-/// them came back since the last page-out (checked every <see cref="FileCheck"/>, from before the server serves).
+/// comes back at once. While the server works, they are given back once the work has read
+/// <see cref="IdleFilePages.ReadWhileBusyWorthPagingOut"/> since the last page-out.
 /// </summary>
 public sealed class IdleMemoryTrim(
     IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, FilePageOut pageOut, ILogger<IdleMemoryTrim> logger)
@@ -29,53 +29,41 @@ public sealed class IdleMemoryTrim(
     private bool _nativeTrim = OperatingSystem.IsLinux();
     private long _fileRssAfterPageOut;
 
-    /// <summary>
-    /// How often the resident file pages are read to page them out as they grow: a first run of code reads ~30 MiB of the
-    /// assemblies within 2–3 s (docs/performance.md), which a check once per 10 s window found only after the peak.
-    /// </summary>
-    public static readonly TimeSpan FileCheck = TimeSpan.FromSeconds(1);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var window = options.Value.IdleMemoryTrim;
         if (window <= TimeSpan.Zero) return;
-        var pagingOut = options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux();
-        var files = new IdleFilePages(0, (long)options.Value.FilePageOutGrowthMiB << 20);
-        // The first hosted service, run beside the others' start: what the host's building read once is given back at once,
-        // and what the database's preparation (EF Core's model, the migrations' check) and Hangfire's start read, as they
-        // read it (every FileCheck): the start's peak formed there, before the trim at start (docs/performance.md).
-        if (pagingOut && PageOutFiles()) files.PagedOut(_fileRssAfterPageOut);
-        var started = WhenStartedAsync(stoppingToken);
-        while (!started.IsCompleted)
-        {
-            await Task.WhenAny(started, Task.Delay(FileCheck, time, stoppingToken));
-            if (pagingOut && !started.IsCompleted) PageOutFilesWhenGrown(files);
-        }
-        await started;
+        await WhenStartedAsync(stoppingToken);
         Trim("has started", pageOutFiles: true);
-        files.PagedOut(_fileRssAfterPageOut);
-        var tick = pagingOut && window > FileCheck ? FileCheck : window;
-        var ticksPerWindow = Math.Max(1, (int)Math.Round(window / tick));
+        var files = new IdleFilePages(_fileRssAfterPageOut);
+        var pagingOut = options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux();
         var gauge = new IdleTrimGauge(window, Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
-        using var timer = new PeriodicTimer(tick, time);
-        var ticks = 0;
+        using var timer = new PeriodicTimer(window, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            // Working or not: once the files' pages grew by the threshold since the last page-out (a first run of code, the
-            // JIT reading each method's metadata and IL once, the kernel mapping 16 pages around each fault), they are
-            // given back at once, so that the peak does not form before a window ends.
-            if (pagingOut) PageOutFilesWhenGrown(files);
-            if (++ticks < ticksPerWindow) continue;
-            ticks = 0;
             var trim = gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
             var fileRss = pagingOut ? FilePageOut.FileRss() : 0;
             files.Observe(gauge.LastWindowQuiet, fileRss);
-            if (!gauge.LastWindowQuiet) continue;
+            if (!gauge.LastWindowQuiet)
+            {
+                // Working: the first runs of code read much of the assemblies once (the JIT's metadata and IL, each fault
+                // mapping 16 pages around it), and nothing quiet comes to give those pages back while a burst goes on.
+                if (pagingOut && files.DueWhileBusy(fileRss))
+                {
+                    PageOutFiles();
+                    files.PagedOut(_fileRssAfterPageOut);
+                }
+                continue;
+            }
             if (!trim)
             {
                 // Nothing to collect yet (an idle server allocates too little to collect more than every few minutes), but the
                 // files' pages the last work or idleness read back may be worth giving back.
-                if (pagingOut && files.Due(fileRss) && PageOutFiles()) files.PagedOut(_fileRssAfterPageOut);
+                if (pagingOut && files.Due(fileRss))
+                {
+                    PageOutFiles();
+                    files.PagedOut(_fileRssAfterPageOut);
+                }
                 continue;
             }
             var pageOutFiles = files.Due(fileRss);
@@ -84,11 +72,6 @@ public sealed class IdleMemoryTrim(
             // Allocations made by the collection's own bookkeeping do not count as the next activity.
             gauge.Trimmed(GC.GetTotalAllocatedBytes());
         }
-    }
-
-    private void PageOutFilesWhenGrown(IdleFilePages files)
-    {
-        if (files.Grown(FilePageOut.FileRss()) && PageOutFiles()) files.PagedOut(_fileRssAfterPageOut);
     }
 
     private async Task WhenStartedAsync(CancellationToken stoppingToken)
@@ -112,16 +95,14 @@ public sealed class IdleMemoryTrim(
         if (pageOutFiles && options.Value.IdleMemoryTrimFilePages) PageOutFiles();
     }
 
-    /// <summary>Pages the files out; false where that is unsupported (nothing was asked).</summary>
-    private bool PageOutFiles()
+    private void PageOutFiles()
     {
         var cpu = Environment.CpuUsage.TotalTime;
         var outcome = pageOut.PageOut();
-        if (outcome.Mappings == 0) return false;
+        if (outcome.Mappings == 0) return;
         _fileRssAfterPageOut = outcome.FileRssAfter;
         logger.LogDebug("Paged out {Mappings} read-only file mappings: the resident file pages went from {Before} to {After} bytes in {Cpu} ms of CPU",
             outcome.Mappings, outcome.FileRssBefore, outcome.FileRssAfter, (int)(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds);
-        return true;
     }
 
     /// <summary>glibc's <c>malloc_trim</c>: the C heap's free pages go back to the system.</summary>
@@ -187,15 +168,15 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
 /// runtime's own; ~7 MiB with fault-around): measured against the page-out itself, it alone reached the threshold, so an
 /// idle server paged it out every 10–30 s and read it back within 2 s each time, at ~30–50 reads from the disk and ~20 ms
 /// each (docs/performance.md). Measured against the first window, only the pages of rarer work (the recurring jobs every 5
-/// minutes or more) count. Apart from the windows, the pages are given back as soon as they grew by
-/// <c>growthWorthPagingOut</c> since the last page-out (<see cref="Grown"/>): a start's or a burst's first runs read the
-/// code of everything they call once (the JIT's metadata and IL, the kernel mapping 16 pages around each fault), about
-/// 25 MiB more than the runs use afterwards (docs/performance.md), which would otherwise stay resident until the work is over.
+/// minutes or more) count. A busy window pages them out once the work has read <see cref="ReadWhileBusyWorthPagingOut"/>
+/// since the last page-out: a burst's first runs read the code of everything they call once (the JIT's metadata and IL,
+/// the kernel mapping 16 pages around each fault), about 25 MiB more than the runs use afterwards (docs/performance.md),
+/// which would otherwise stay resident until the burst is over.
 /// </summary>
-public sealed class IdleFilePages(long fileRssAfterPageOut, long growthWorthPagingOut = IdleFilePages.DefaultGrowthWorthPagingOut)
+public sealed class IdleFilePages(long fileRssAfterPageOut)
 {
     public const long ReadBackWorthPagingOut = 4L << 20;
-    public const long DefaultGrowthWorthPagingOut = 16L << 20;
+    public const long ReadWhileBusyWorthPagingOut = 16L << 20;
 
     private long _pagedOutTo = fileRssAfterPageOut;
     private long _baseline = fileRssAfterPageOut;
@@ -216,8 +197,8 @@ public sealed class IdleFilePages(long fileRssAfterPageOut, long growthWorthPagi
 
     public bool Due(long fileRss) => _worked || (!_settling && fileRss - _baseline >= ReadBackWorthPagingOut);
 
-    /// <summary>Whether the files are paged out at once: they grew by the threshold since the last page-out.</summary>
-    public bool Grown(long fileRss) => fileRss - _pagedOutTo >= growthWorthPagingOut;
+    /// <summary>Whether a busy window pages the files out: the work read enough of them since the last page-out.</summary>
+    public bool DueWhileBusy(long fileRss) => fileRss - _pagedOutTo >= ReadWhileBusyWorthPagingOut;
 
     /// <summary>The resident file pages after a page-out.</summary>
     public void PagedOut(long fileRssAfter)

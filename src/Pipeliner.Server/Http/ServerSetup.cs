@@ -60,10 +60,6 @@ public static class ServerSetup
         var database = DatabaseProviders.For(settings, builder.Configuration, dataDir);
         services.AddSingleton(database);
         database.AddDbContext(services);
-        // First of all: beside the other hosted services' start it pages out the files' pages the host's building read, then
-        // each time the start reads 16 MiB more (EF Core's model, the migrations' check, Hangfire): the start's peak formed there.
-        services.AddSingleton<FilePageOut>();
-        services.AddHostedService<IdleMemoryTrim>();
         // Before every other hosted service (Data Protection's included): the schema and the shared key ring first.
         services.AddHostedService<DatabasePreparation>();
         // The keys that encrypt secrets, webhook secrets and forge tokens: in the data directory for one server, in the
@@ -159,6 +155,8 @@ public static class ServerSetup
         services.AddHostedService<ServerStartup>();
         services.AddHostedService<DeliveryPickup>();
         services.AddHostedService<AgentHousekeeping>();
+        services.AddSingleton<FilePageOut>();
+        services.AddHostedService<IdleMemoryTrim>();
         if (settings.Agent.Capacity > 0) services.AddHostedService<EmbeddedAgent>();
     }
 

@@ -52,14 +52,9 @@ public sealed class PipelinerOptions
     public TimeSpan IdleMemoryTrim { get; set; } = TimeSpan.FromSeconds(10);
 
     [Description("The idle trim (and the one at start) also gives back the clean pages of the files the process mapped (assemblies, " +
-                 "native libraries) with Linux's madvise(MADV_PAGEOUT): after activity, and at idle once 4 MiB of them more than in the first 10 s after the last page-out were read back, and right after the database's preparation at start; a page used again is read back from the file. " +
+                 "native libraries) with Linux's madvise(MADV_PAGEOUT): after activity, and at idle once 4 MiB of them more than in the first 10 s after the last page-out were read back, and while the server works once it read 16 MiB of them; a page used again is read back from the file. " +
                  "false keeps them.")]
     public bool IdleMemoryTrimFilePages { get; set; } = true;
-
-    [Description("With IdleMemoryTrimFilePages, the files' pages are also given back as soon as this many MiB of them came back since the " +
-                 "last page-out (checked every second, working or not): a first run of code reads much of the assemblies once.")]
-    [Range(1, 4096, ErrorMessage = "must be between 1 and 4096")]
-    public int FilePageOutGrowthMiB { get; set; } = 16;
 
     [Description("Status badges (/badge/{project}.svg) answer without a token; false makes them need read access like the API.")]
     public bool PublicBadges { get; set; } = true;

@@ -70,25 +70,6 @@ public sealed class FilePageOutTests : IDisposable
     }
 
     [Fact]
-    public void FileRss_ReadsTheFilePages_WhenGivenAStatusText()
-    {
-        var status = "Name:\tdotnet\nVmRSS:\t  160000 kB\nRssAnon:\t   50000 kB\nRssFile:\t   81234 kB\nRssShmem:\t   30000 kB\n"u8;
-
-        Assert.Equal(81234L * 1024, FilePageOut.FileRss(status));
-        Assert.Equal(0, FilePageOut.FileRss("Name:\tdotnet\nVmRSS:\t  160000 kB\n"u8));
-    }
-
-    [Fact]
-    public void FileRss_AgreesWithTheStatusLines_WhenReadFromThisProcess()
-    {
-        var line = File.ReadLines("/proc/self/status").Single(l => l.StartsWith("RssFile:", StringComparison.Ordinal));
-        var kib = long.Parse(line["RssFile:".Length..].Trim().TrimEnd('B', 'k').Trim(), System.Globalization.CultureInfo.InvariantCulture);
-
-        // Pages come and go between the two reads: the same order of size, not the same figure.
-        Assert.InRange(FilePageOut.FileRss(), kib * 1024 / 2, kib * 1024 * 2);
-    }
-
-    [Fact]
     public async Task Start_PagesOutTheFilesPages_WhenTheServerHasStarted()
     {
         await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0,
