@@ -33,7 +33,7 @@ public abstract class DeliveryEndpointsTests<TApp>(TApp app) : IClassFixture<TAp
     public async Task Redeliver_CreatesASecondRunAndAuditsIt_WhenAnAdminAsks()
     {
         using var client = app.Client();
-        var (project, delivery) = await DeliveredRunAsync(client);
+        var (project, delivery) = await client.DeliveredRunAsync(app);
         Assert.True(delivery.Redeliverable);
 
         using var response = await client.PostAsync($"/api/projects/{project}/deliveries/{delivery.Id}/redeliver", null);
@@ -74,7 +74,7 @@ public abstract class DeliveryEndpointsTests<TApp>(TApp app) : IClassFixture<TAp
     public async Task Redeliver_Returns404_WhenTheDeliveryIsAnotherProjects()
     {
         using var client = app.Client();
-        var (_, delivery) = await DeliveredRunAsync(client);
+        var (_, delivery) = await client.DeliveredRunAsync(app);
         var other = await client.CreateProjectAsync(app, app.NewRepository(Pipelines.OneJob));
 
         using var response = await client.PostAsync($"/api/projects/{other}/deliveries/{delivery.Id}/redeliver", null);
@@ -95,18 +95,6 @@ public abstract class DeliveryEndpointsTests<TApp>(TApp app) : IClassFixture<TAp
 
         await Api.ProblemAsync(refused, HttpStatusCode.Forbidden);
         await Api.ExpectAsync(allowed, HttpStatusCode.OK);
-    }
-
-    private async Task<(string Project, DeliveryView Delivery)> DeliveredRunAsync(HttpClient client)
-    {
-        var repository = app.NewRepository(Pipelines.OneJob);
-        var project = await client.CreateProjectAsync(app, repository);
-        var fixture = WebhookDelivery.Cases["github/push-branch.json"];
-        var deliveryId = Guid.NewGuid().ToString();
-        using (var response = await client.SendAsync(
-                   WebhookDelivery.Request(project, fixture, WebhookDelivery.Rewritten(fixture, repository.Head()), Secrets.Webhook, deliveryId)))
-            Assert.Equal("accepted", (await response.AcceptedAsync()).Status);
-        return (project, await client.WaitForDeliveryAsync(project, deliveryId, DeliveryOutcomes.Run));
     }
 }
 

@@ -18,25 +18,13 @@ public sealed class DeliveryPickupTests(DeliveryPickupTests.App app) : IClassFix
 
     private DeliveryPickup Pickup => app.Services.GetServices<IHostedService>().OfType<DeliveryPickup>().Single();
 
-    private async Task<(string Project, DeliveryView Delivery)> AcceptedWebhookAsync(HttpClient client)
-    {
-        var repository = app.NewRepository(Pipelines.OneJob);
-        var project = await client.CreateProjectAsync(app, repository);
-        var fixture = WebhookDelivery.Cases["github/push-branch.json"];
-        var deliveryId = Guid.NewGuid().ToString();
-        using (var response = await client.SendAsync(
-                   WebhookDelivery.Request(project, fixture, WebhookDelivery.Rewritten(fixture, repository.Head()), Secrets.Webhook, deliveryId)))
-            Assert.Equal("accepted", (await response.AcceptedAsync()).Status);
-        return (project, await client.WaitForDeliveryAsync(project, deliveryId, DeliveryOutcomes.Run));
-    }
-
     [Fact]
     public async Task NextEnqueue_Completes_WhenAWebhookIsAccepted()
     {
         using var client = app.Client();
         var next = app.Services.GetRequiredService<DeliveryQueue>().NextEnqueue;
 
-        await AcceptedWebhookAsync(client);
+        await client.DeliveredRunAsync(app);
 
         Assert.True(next.IsCompleted, "the delivery's row was processed without ringing the pick-up's wait");
     }
@@ -45,7 +33,7 @@ public sealed class DeliveryPickupTests(DeliveryPickupTests.App app) : IClassFix
     public async Task AnyPendingAsync_IsTrue_OnlyWhileADeliveryIsToBeProcessed()
     {
         using var client = app.Client();
-        var (_, delivery) = await AcceptedWebhookAsync(client);
+        var (_, delivery) = await client.DeliveredRunAsync(app);
         Assert.False(await Pickup.AnyPendingAsync(CancellationToken.None), "a delivery that made its run still counted as pending");
 
         // A retry to come (an hour away, so that the pick-up leaves it alone meanwhile).

@@ -43,4 +43,17 @@ internal static class WebhookAssertions
             async () => (await client.DeliveriesAsync(project)).Items.FirstOrDefault(d => d.DeliveryId == deliveryId),
             delivery => delivery?.Outcome == outcome,
             $"delivery {deliveryId} of {project} to be {outcome}", timeout)!;
+
+    /// <summary>A new project whose repository has a one-job pipeline, a GitHub push delivered to it, and the delivery once it made a run.</summary>
+    public static async Task<(string Project, DeliveryView Delivery)> DeliveredRunAsync(this HttpClient client, PipelinerApp app)
+    {
+        var repository = app.NewRepository(Pipelines.OneJob);
+        var project = await client.CreateProjectAsync(app, repository);
+        var fixture = WebhookDelivery.Cases["github/push-branch.json"];
+        var deliveryId = Guid.NewGuid().ToString();
+        using (var response = await client.SendAsync(
+                   WebhookDelivery.Request(project, fixture, WebhookDelivery.Rewritten(fixture, repository.Head()), Secrets.Webhook, deliveryId)))
+            Assert.Equal("accepted", (await response.AcceptedAsync()).Status);
+        return (project, await client.WaitForDeliveryAsync(project, deliveryId, DeliveryOutcomes.Run));
+    }
 }
