@@ -1,6 +1,9 @@
 namespace Pipeliner.Server.Scheduling;
 
-/// <summary>Wakes agents waiting in a long poll when jobs become ready.</summary>
+/// <summary>
+/// Wakes whoever waits for it: the agents in a long poll when jobs become ready (the registered instance), and the idle
+/// webhook pick-up when a delivery is queued (<c>DeliveryQueue</c>'s own).
+/// </summary>
 public sealed class DispatchSignal
 {
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);

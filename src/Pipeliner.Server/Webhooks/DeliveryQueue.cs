@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Scheduling;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Webhooks;
@@ -29,19 +30,20 @@ public sealed class DeliveryQueue(IServiceScopeFactory scopes, IOptions<Pipeline
 
     public DateTimeOffset QueuedUntil(DateTimeOffset now) => now + options.Value.Webhooks.LeaseDuration;
 
-    private TaskCompletionSource _nextEnqueue = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // The same signal the agents' long polls wait on, a private instance of it: rung at every enqueue here.
+    private readonly DispatchSignal _enqueued = new();
 
     /// <summary>
     /// Completes when a delivery is next queued here: every delivery row this process writes is queued (or the process
     /// stopped before), so an idle <see cref="DeliveryPickup"/> waits for it. Take it before looking at the rows.
     /// </summary>
-    public Task NextEnqueue => Volatile.Read(ref _nextEnqueue).Task;
+    public Task NextEnqueue => _enqueued.Next;
 
     /// <summary>A row a worker claims when it gets to it (a retry, a redelivery, one whose worker died).</summary>
     public void Enqueue(long deliveryId)
     {
         _waiting.Writer.TryWrite(new Queued(deliveryId));
-        RingEnqueued();
+        _enqueued.Notify();
     }
 
     /// <summary>
@@ -51,11 +53,8 @@ public sealed class DeliveryQueue(IServiceScopeFactory scopes, IOptions<Pipeline
     public void EnqueueHeld(DeliveryLease lease, WebhookDeliveryEntity row, ProjectEntity project)
     {
         _waiting.Writer.TryWrite(new Queued(lease.DeliveryId, (lease, row, project)));
-        RingEnqueued();
+        _enqueued.Notify();
     }
-
-    private void RingEnqueued() =>
-        Interlocked.Exchange(ref _nextEnqueue, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>Deliveries being processed by this process's workers now.</summary>
     public int Processing => Volatile.Read(ref _processing);
