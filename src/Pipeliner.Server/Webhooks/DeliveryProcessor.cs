@@ -129,8 +129,22 @@ public sealed class DeliveryProcessor(
             RunCreation.Invalid invalid => (invalid.RunId, "the pipeline file is invalid: the run shows its errors"),
             _ => throw new InvalidOperationException($"a stored run is created or invalid, not {stored.Creation}"),
         };
-        if (!await lease.SettleAsync(db, DeliveryOutcomes.Run, message, runId, lost)) return null;
-        await transaction.CommitAsync(CancellationToken.None);
+        try
+        {
+            if (!await lease.SettleAsync(db, DeliveryOutcomes.Run, message, runId, lost))
+            {
+                stored.Abandon();
+                return null;
+            }
+
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        catch
+        {
+            stored.Abandon();
+            throw;
+        }
+
         // Every other writer (a webhook's intake too) waits while this transaction is open: Debug shows how long it was.
         logger.LogDebug("Delivery {Delivery}: run {Run} stored in {Milliseconds:0.0} ms (the transaction, its wait for the write lock included)",
             lease.DeliveryId, runId, System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalMilliseconds);
