@@ -23,7 +23,8 @@ namespace Pipeliner.Server.Runs;
 /// </summary>
 public sealed class RunFactory(
     PipelinerDbContext db, WorkspacePreparer workspaces, RunCoordinator coordinator, ForgeStatusOutbox forgeStatuses, TimeProvider time,
-    IOptions<PipelinerOptions> options, Agents.SourceArchives sources, ILogger<RunFactory> logger)
+    IOptions<PipelinerOptions> options, Agents.SourceArchives sources, RunLocks locks, Data.Providers.IDatabaseProvider database,
+    ProjectWrites projectWrites, ILogger<RunFactory> logger)
 {
     public async Task<RunCreation> CreateAsync(ProjectEntity project, TriggerRequest trigger, CancellationToken cancellationToken)
     {
@@ -35,7 +36,15 @@ public sealed class RunFactory(
         await using (var transaction = await BeginStoreAsync(cancellationToken))
         {
             stored = await StoreAsync(planned, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            try
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch
+            {
+                stored.Abandon();
+                throw;
+            }
         }
 
         await StartAsync(stored, cancellationToken);
@@ -108,11 +117,11 @@ public sealed class RunFactory(
         var (project, trigger, context, _) = planned.Ready;
         if (planned.Plan is not { } plan)
         {
-            var invalid = await ReserveAsync(project, trigger, context, RunStatus.Invalid, cancellationToken);
+            var (invalid, _, _) = await ReserveAsync(project, trigger, context, RunStatus.Invalid, cancellationToken);
             return await StoreInvalidAsync(project, invalid, planned.ErrorsJson!, cancellationToken);
         }
 
-        var entity = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken);
+        var (entity, projectRow, projectStamp) = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken);
         var key = RunStore.RunKey(entity.Id);
         // The JSON is both what is stored and what the plan's size is measured by.
         if (PlanTooLarge(plan.BytesFor(key)) is { } tooLarge) return await StoreInvalidAsync(project, entity, ErrorsJson([tooLarge]), cancellationToken);
@@ -120,17 +129,34 @@ public sealed class RunFactory(
         entity.PlanJson = plan.JsonFor(key);
         entity.Jobs = [.. planned.Jobs];
         await db.SaveChangesAsync(cancellationToken);
-        return new StoredRun(new RunCreation.Created(entity.Id), project, planned.CancelsPrevious ? entity : null, []);
+        return new StoredRun(new RunCreation.Created(entity.Id), project, planned.CancelsPrevious ? entity : null, [],
+            database.SupportsReplicas ? null : await HandoverAsync(entity, projectRow, projectStamp, cancellationToken));
     }
 
-    /// <summary>After the store is committed: reports an invalid run to the forge, or cancels older runs if asked and starts the new one.</summary>
+    /// <summary>
+    /// The stored run for its first advance, so that it is not read back: copies of its rows as inserted (this context
+    /// keeps tracking its own), and the run's lock, taken now, before the commit (<see cref="StoredRunHandover"/>).
+    /// </summary>
+    private async Task<StoredRunHandover> HandoverAsync(RunEntity entity, ProjectEntity projectRow, long projectStamp, CancellationToken cancellationToken)
+    {
+        var runLock = await locks.AcquireAsync(entity.Id, cancellationToken);
+        var run = (RunEntity)db.Entry(entity).CurrentValues.ToObject();
+        var jobs = entity.Jobs.Select(j => (JobEntity)db.Entry(j).CurrentValues.ToObject()).ToList();
+        return new StoredRunHandover(run, jobs, projectRow, projectStamp, runLock);
+    }
+
+    /// <summary>
+    /// After the store is committed: reports an invalid run to the forge, or cancels older runs if asked and starts the new
+    /// one. Releases the run's lock the store took, whatever happens.
+    /// </summary>
     public async Task StartAsync(StoredRun stored, CancellationToken cancellationToken)
     {
+        using var handover = stored.Handover;
         forgeStatuses.Enqueue(stored.Statuses);
         if (stored.Creation is not RunCreation.Created created) return;
         if (stored.CancelsOlderThan is { } newer) await CancelPreviousAsync(stored.Project, newer, cancellationToken);
         await PrepareSourceAsync(stored.Project, created.RunId, cancellationToken);
-        await coordinator.AdvanceStoredAsync(created.RunId, cancellationToken);
+        await coordinator.AdvanceStoredAsync(created.RunId, handover, cancellationToken);
     }
 
     /// <summary>
@@ -145,9 +171,13 @@ public sealed class RunFactory(
         if (commit is not null) sources.Prepare(project.Name, project.Repository, commit);
     }
 
-    private async Task<RunEntity> ReserveAsync(ProjectEntity project, TriggerRequest trigger, TriggerContext context, RunStatus status, CancellationToken cancellationToken)
+    /// <returns>The run's row inserted, and the project's row as the run number's update returned it, with the stamp taken before.</returns>
+    private async Task<(RunEntity Run, ProjectEntity ProjectRow, long ProjectStamp)> ReserveAsync(
+        ProjectEntity project, TriggerRequest trigger, TriggerContext context, RunStatus status, CancellationToken cancellationToken)
     {
-        var number = await RunNumbers.NextAsync(db, project.Id, cancellationToken);
+        var projectStamp = projectWrites.Stamp;
+        var projectRow = await RunNumbers.TakeNextAsync(db, project.Id, cancellationToken);
+        var number = projectRow.LastRunNumber;
         var entity = new RunEntity
         {
             ProjectId = project.Id,
@@ -167,7 +197,7 @@ public sealed class RunFactory(
         };
         db.Runs.Add(entity);
         await db.SaveChangesAsync(cancellationToken);
-        return entity;
+        return (entity, projectRow, projectStamp);
     }
 
     /// <summary>The reserved run made invalid, with its errors; its one commit status staged.</summary>

@@ -45,7 +45,13 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
                 .FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
         }
 
-        if (entity?.PlanJson is null) return null;
+        return entity is null ? null : Restore(entity);
+    }
+
+    /// <summary>The run aggregate of <paramref name="entity"/> and its job rows (with their attempts and approvals, if any); null without a plan.</summary>
+    public static (RunEntity Entity, Run Run)? Restore(RunEntity entity)
+    {
+        if (entity.PlanJson is null) return null;
 
         var plan = PlanJson.Deserialize(entity.PlanJson);
         var jobsById = entity.Jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);

@@ -69,4 +69,14 @@ public sealed record PlannedRun(
 /// <summary>A run stored by <see cref="RunFactory.StoreAsync"/>, and what is left to do once the transaction is committed.</summary>
 /// <param name="CancelsOlderThan">The new run, when the pipeline cancels older runs of its branch.</param>
 /// <param name="Statuses">Commit statuses to send (an invalid run's).</param>
-public sealed record StoredRun(RunCreation Creation, ProjectEntity Project, RunEntity? CancelsOlderThan, IReadOnlyList<ForgeStatusUpdateEntity> Statuses);
+/// <param name="Handover">
+/// The stored run for its first advance, with the run's lock held (SQLite only; null with replicas or for an invalid run):
+/// released by <see cref="RunFactory.StartAsync"/>, or by whoever does not commit the store (<see cref="Abandon"/>).
+/// </param>
+public sealed record StoredRun(
+    RunCreation Creation, ProjectEntity Project, RunEntity? CancelsOlderThan, IReadOnlyList<ForgeStatusUpdateEntity> Statuses,
+    Scheduling.StoredRunHandover? Handover = null)
+{
+    /// <summary>The store is not committed (rolled back, or its commit failed): the run's lock is released.</summary>
+    public void Abandon() => Handover?.Dispose();
+}

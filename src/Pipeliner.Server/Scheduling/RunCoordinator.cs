@@ -33,12 +33,20 @@ public sealed class RunCoordinator(
     public Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, CancellationToken cancellationToken) =>
         ChangeAsync(runId, change, fresh: false, cancellationToken);
 
-    private async Task<T?> ChangeAsync<T>(long runId, Func<RunChange, T> change, bool fresh, CancellationToken cancellationToken, bool justStored = false)
+    private async Task<T?> ChangeAsync<T>(
+        long runId, Func<RunChange, T> change, bool fresh, CancellationToken cancellationToken, bool justStored = false, StoredRunHandover? handover = null)
     {
-        using var _ = await locks.AcquireAsync(runId, cancellationToken);
+        // A handed-over run's lock is held since before its store was committed (released by its owner).
+        using var _ = handover is null ? await locks.AcquireAsync(runId, cancellationToken) : null;
         // Where other replicas change runs too (PostgreSQL), a cached aggregate may be stale: the run is read again under
         // the database's lock. A fresh change reads it again anyway (its cached aggregate, if any, is replaced after).
         var loaded = database.SupportsReplicas || fresh ? null : cache.Take(runId);
+        if (handover is not null && loaded is not null)
+        {
+            // Only a run of the same id whose store was rolled back could have left this: the handed-over run is the one stored.
+            await loaded.Scope.DisposeAsync();
+            loaded = null;
+        }
         IAsyncDisposable? clusterLock = null;
         T result;
         int ready;
@@ -48,7 +56,9 @@ public sealed class RunCoordinator(
             {
                 var scope = scopes.CreateAsyncScope();
                 clusterLock = await database.LockAsync(scope.ServiceProvider.GetRequiredService<PipelinerDbContext>(), ClusterLock.Run, runId, cancellationToken);
-                loaded = await LoadAsync(scope, runId, justStored, projectWrites.Stamp, cancellationToken);
+                loaded = handover is not null
+                    ? Adopt(scope, handover)
+                    : await LoadAsync(scope, runId, justStored, projectWrites.Stamp, cancellationToken);
                 if (loaded is null)
                 {
                     await clusterLock.DisposeAsync();
@@ -82,6 +92,21 @@ public sealed class RunCoordinator(
         if (await scope.ServiceProvider.GetRequiredService<RunStore>().LoadAsync(runId, cancellationToken, justStored) is var (entity, run))
             return new LoadedRun(scope, entity, run) { ProjectStamp = projectStamp };
         return null;
+    }
+
+    /// <summary>
+    /// The run as its store inserted it, tracked by the scope's context as if read: its row and job rows (copies, which
+    /// cannot have attempts, artifacts or approvals yet) and its project's row from the same transaction.
+    /// </summary>
+    private static LoadedRun? Adopt(AsyncServiceScope scope, StoredRunHandover handover)
+    {
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        var entity = handover.Run;
+        entity.Project = handover.Project;
+        entity.Jobs = [.. handover.Jobs];
+        db.Attach(entity);
+        return RunStore.Restore(entity) is var (restored, run) ? new LoadedRun(scope, restored, run) { ProjectStamp = handover.ProjectStamp } : null;
     }
 
     /// <summary>
@@ -164,8 +189,12 @@ public sealed class RunCoordinator(
     /// The first advance of a run stored a moment ago (its jobs have never been ready): where it is not cached, it is read
     /// without its jobs' attempts, artifacts and approvals, which it cannot have yet (<see cref="RunStore.LoadAsync"/>).
     /// </summary>
-    public Task AdvanceStoredAsync(long runId, CancellationToken cancellationToken) =>
-        ChangeAsync(runId, _ => true, fresh: false, cancellationToken, justStored: true);
+    /// <param name="handover">
+    /// The stored run itself, with its lock held (one process on the database): neither read back nor locked again
+    /// (<see cref="StoredRunHandover"/>). Null: read as above.
+    /// </param>
+    public Task AdvanceStoredAsync(long runId, StoredRunHandover? handover, CancellationToken cancellationToken) =>
+        ChangeAsync(runId, _ => true, fresh: false, cancellationToken, justStored: true, handover: handover);
 
     /// <summary>
     /// Reads the run from the database, whatever this process has cached, and advances it: every waiting job is decided

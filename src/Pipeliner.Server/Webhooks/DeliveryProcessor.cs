@@ -111,15 +111,17 @@ public sealed class DeliveryProcessor(
     }
 
     /// <summary>
-    /// The planned run and the delivery's outcome in one transaction, after checking (and so locking) the claim: inserts
-    /// and updates only, so that the write lock is held as briefly as possible.
+    /// The planned run and the delivery's outcome in one transaction, committed only when the outcome's write found the
+    /// claim still this worker's: inserts and updates only, so that the write lock is held as briefly as possible. The
+    /// outcome's conditional update is the claim's check (a worker that took the delivery over either committed first, and
+    /// the update matches no row, or waits for this transaction's lock on the row and then finds it settled), so the claim
+    /// is not checked by a statement of its own before the run is stored.
     /// </summary>
-    /// <returns>Null when the claim was lost: nothing was stored.</returns>
+    /// <returns>Null when the claim was lost: the transaction is rolled back, nothing was stored.</returns>
     private async Task<StoredRun?> StoreRunAsync(DeliveryLease lease, PlannedRun planned, CancellationToken lost)
     {
         var began = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var transaction = await factory.BeginStoreAsync(lost);
-        if (!await lease.ExtendAsync(db, time.GetUtcNow(), lost)) return null;
         var stored = await factory.StoreAsync(planned, lost);
         var (runId, message) = stored.Creation switch
         {
@@ -127,8 +129,22 @@ public sealed class DeliveryProcessor(
             RunCreation.Invalid invalid => (invalid.RunId, "the pipeline file is invalid: the run shows its errors"),
             _ => throw new InvalidOperationException($"a stored run is created or invalid, not {stored.Creation}"),
         };
-        await lease.SettleAsync(db, DeliveryOutcomes.Run, message, runId, lost);
-        await transaction.CommitAsync(CancellationToken.None);
+        try
+        {
+            if (!await lease.SettleAsync(db, DeliveryOutcomes.Run, message, runId, lost))
+            {
+                stored.Abandon();
+                return null;
+            }
+
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        catch
+        {
+            stored.Abandon();
+            throw;
+        }
+
         // Every other writer (a webhook's intake too) waits while this transaction is open: Debug shows how long it was.
         logger.LogDebug("Delivery {Delivery}: run {Run} stored in {Milliseconds:0.0} ms (the transaction, its wait for the write lock included)",
             lease.DeliveryId, runId, System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalMilliseconds);

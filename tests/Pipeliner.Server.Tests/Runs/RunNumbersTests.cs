@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Pipeliner.Server.Data;
@@ -11,8 +10,8 @@ using Pipeliner.TestSupport.Databases;
 namespace Pipeliner.Server.Tests.Runs;
 
 /// <summary>
-/// Run numbers on a real SQLite and PostgreSQL database, with a second server taking a number in the middle of the first
-/// one's statements: each gets its own.
+/// Run numbers on a real SQLite and PostgreSQL database, with other servers taking numbers at the same time: each gets its
+/// own, and none is skipped.
 /// </summary>
 public sealed class RunNumbersTests : IAsyncDisposable
 {
@@ -29,34 +28,73 @@ public sealed class RunNumbersTests : IAsyncDisposable
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
     [InlineData(TestDatabase.Postgres)]
-    public async Task NextAsync_GivesEachItsOwnNumber_WhenAnotherServerTakesOneBetweenItsStatements(TestDatabase database)
+    public async Task NextAsync_GivesEachItsOwnNumber_WhenServersTakeThemAtOnce(TestDatabase database)
+    {
+        var projectId = await CreateProjectAsync(database);
+        var contexts = Enumerable.Range(0, 6).Select(_ => Context()).ToList();
+        try
+        {
+            var numbers = await Task.WhenAll(contexts.Select(db => Task.Run(() => RunNumbers.NextAsync(db, projectId, CancellationToken.None))));
+
+            Assert.Equal([1, 2, 3, 4, 5, 6], numbers.Order());
+        }
+        finally
+        {
+            foreach (var db in contexts) await db.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task NextAsync_TakesTheNumberAfter_WhenAnotherServerTookOneInATransactionNotCommittedYet(TestDatabase database)
+    {
+        var projectId = await CreateProjectAsync(database);
+        await using var ours = Context();
+        await using var other = Context();
+        await using var transaction = await ours.Database.BeginTransactionAsync();
+        var mine = await RunNumbers.NextAsync(ours, projectId, CancellationToken.None);
+
+        // The other server's update waits for the project row (PostgreSQL) or the write lock (SQLite) until the commit.
+        var theirs = Task.Run(() => RunNumbers.NextAsync(other, projectId, CancellationToken.None));
+        await Task.Delay(200);
+        await transaction.CommitAsync();
+
+        Assert.Equal(1, mine);
+        Assert.Equal(2, await theirs);
+        Assert.Equal(2, await other.Projects.Where(p => p.Id == projectId).Select(p => p.LastRunNumber).SingleAsync());
+    }
+
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task NextAsync_SkipsNoNumber_WhenATransactionThatTookOneRollsBack(TestDatabase database)
+    {
+        var projectId = await CreateProjectAsync(database);
+        await using var db = Context();
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            Assert.Equal(1, await RunNumbers.NextAsync(db, projectId, CancellationToken.None));
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(1, await RunNumbers.NextAsync(db, projectId, CancellationToken.None));
+    }
+
+    private async Task<int> CreateProjectAsync(TestDatabase database)
     {
         _database = database;
         if (database == TestDatabase.Postgres) _postgres = await TestPostgres.CreateDatabaseAsync("runnumbers");
-        await using (var setup = Context())
+        await using var setup = Context();
+        await setup.Database.MigrateAsync();
+        var project = new ProjectEntity
         {
-            await setup.Database.MigrateAsync();
-            setup.Projects.Add(new ProjectEntity
-            {
-                Name = "shop", Repository = "/srv/shop.git", Forge = "github", WebhookSecretProtected = "x", PipelineFile = ".pipeliner.yml",
-                DefaultBranch = "main",
-            });
-            await setup.SaveChangesAsync();
-        }
-
-        var projectId = 1;
-        await using var other = Context();
-        var theirs = 0;
-        // Just before this server's second statement runs, the other server takes a number, all of it.
-        var interleave = new BeforeCommand(2, async () => theirs = await RunNumbers.NextAsync(other, projectId, CancellationToken.None));
-        await using var ours = Context(interleave);
-
-        var mine = await RunNumbers.NextAsync(ours, projectId, CancellationToken.None);
-
-        Assert.True(interleave.Fired, "the other server never took its number");
-        Assert.Equal([1, 2], new[] { mine, theirs }.Order());
-        Assert.Equal(2, await other.Projects.Where(p => p.Id == projectId).Select(p => p.LastRunNumber).SingleAsync());
-        Assert.Equal(3, await RunNumbers.NextAsync(other, projectId, CancellationToken.None));
+            Name = "shop", Repository = "/srv/shop.git", Forge = "github", WebhookSecretProtected = "x", PipelineFile = ".pipeliner.yml",
+            DefaultBranch = "main",
+        };
+        setup.Projects.Add(project);
+        await setup.SaveChangesAsync();
+        return project.Id;
     }
 
     private PipelinerDbContext Context(params IInterceptor[] interceptors)
@@ -72,34 +110,5 @@ public sealed class RunNumbersTests : IAsyncDisposable
             .UseSqlite($"Data Source={_directory.Combine("pipeliner.db")};Pooling=False")
             .AddInterceptors(interceptors)
             .Options);
-    }
-
-    /// <summary>Runs <paramref name="action"/> once, just before the <paramref name="number"/>th command of its context executes.</summary>
-    private sealed class BeforeCommand(int number, Func<Task> action) : DbCommandInterceptor
-    {
-        private int _seen;
-
-        public bool Fired { get; private set; }
-
-        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            await CountAsync();
-            return result;
-        }
-
-        public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            await CountAsync();
-            return result;
-        }
-
-        private async Task CountAsync()
-        {
-            if (++_seen != number) return;
-            Fired = true;
-            await action();
-        }
     }
 }
