@@ -39,6 +39,10 @@ public sealed class WebhookOptions
     [Range(1, 64, ErrorMessage = "must be between 1 and 64")]
     public int Workers { get; set; } = 2;
 
+    [Description("How many nice steps (Linux) below the server's own the threads run that move accepted deliveries into rows and create their runs: above zero they give way to the threads that answer requests while the cores are busy (the intake of a burst of webhooks first); zero runs them on the thread pool like the rest.")]
+    [Range(0, 19, ErrorMessage = "must be between 0 and 19")]
+    public int BackgroundNice { get; set; } = 10;
+
     [Description("SQLite only. Zero (the default): an accepted delivery is flushed to disk before its 202. Above zero: it is written to the system before its 202 (a crash of the server loses none) and flushed behind the answers, those of this interval together; a power loss or a crash of the machine within it can lose accepted deliveries.")]
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10", ErrorMessage = "must be between 00:00:00 and 00:00:10")]
     public TimeSpan JournalFlushEvery { get; set; } = TimeSpan.Zero;

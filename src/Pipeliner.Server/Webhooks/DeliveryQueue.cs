@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Hosting;
 using Pipeliner.Server.Scheduling;
 using Pipeliner.Server.Settings;
 
@@ -60,7 +61,21 @@ public sealed class DeliveryQueue(IServiceScopeFactory scopes, IOptions<Pipeline
     public int Processing => Volatile.Read(ref _processing);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, options.Value.Webhooks.Workers).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None)));
+        Task.WhenAll(Enumerable.Range(0, options.Value.Webhooks.Workers).Select(n => RunWorkerAsync(n, stoppingToken)));
+
+    /// <summary>A worker on a thread of its own that gives way to the intake (<see cref="WebhookOptions.BackgroundNice"/>), or on the pool.</summary>
+    private async Task RunWorkerAsync(int number, CancellationToken stoppingToken)
+    {
+        var nice = options.Value.Webhooks.BackgroundNice;
+        if (nice == 0)
+        {
+            await Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None);
+            return;
+        }
+
+        using var thread = new LowPriorityThread($"Delivery worker {number + 1}", nice);
+        await thread.RunAsync(() => WorkAsync(stoppingToken));
+    }
 
     private async Task WorkAsync(CancellationToken stoppingToken)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Data.Providers;
+using Pipeliner.Server.Hosting;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Webhooks;
@@ -43,9 +44,23 @@ public sealed class DeliveryTransfer(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (Journal is null) return;
+        var nice = options.Value.Webhooks.BackgroundNice;
+        if (nice == 0)
+        {
+            await TransferAllAsync(stoppingToken);
+            return;
+        }
+
+        // Off the pool and below the intake's threads: the intake's answers first while a burst arrives.
+        using var thread = new LowPriorityThread("Delivery transfer", nice);
+        await thread.RunAsync(() => TransferAllAsync(stoppingToken));
+    }
+
+    private async Task TransferAllAsync(CancellationToken stoppingToken)
+    {
         try
         {
-            var left = await Journal.ReadAllAsync(stoppingToken);
+            var left = await Journal!.ReadAllAsync(stoppingToken);
             foreach (var chunk in left.Chunk(Batch))
                 await TransferUntilDoneAsync(chunk.Select(e => new Pending(e.EntryId, e.Delivery, null)).ToList(), stoppingToken);
             if (left.Count > 0) logger.LogInformation("Stored {Count} webhook deliveries accepted before the last stop", left.Count);
