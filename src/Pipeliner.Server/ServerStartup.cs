@@ -6,6 +6,7 @@ using Pipeliner.Server.Agents;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Providers;
+using Pipeliner.Server.ForgeStatuses;
 using Pipeliner.Server.Scheduling;
 
 namespace Pipeliner.Server;
@@ -13,7 +14,7 @@ namespace Pipeliner.Server;
 /// <summary>
 /// Runs before anything serves, once the database is migrated (<see cref="DatabasePreparation"/>): registers the bootstrap admin, and recovers from a crash —
 /// attempts of the previous process's embedded agent are lost (queued again once; with replicas, once their leases expired), containers and workspaces of
-/// dead processes are removed, unfinished runs are advanced again.
+/// dead processes are removed, unfinished runs are advanced again, and the resend of commit statuses left unsettled and the sweep of uploads left are scheduled.
 /// </summary>
 public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend backend, StartupReport report) : IHostedService
 {
@@ -45,6 +46,10 @@ public sealed class ServerStartup(IServiceScopeFactory scopes, IExecutionBackend
         var unfinished = await db.Runs.Where(r => !finished.Contains(r.Status)).Select(r => r.Id).ToListAsync(cancellationToken);
         var coordinator = services.GetRequiredService<RunCoordinator>();
         foreach (var runId in unfinished) await coordinator.AdvanceAsync(runId, cancellationToken);
+        // Commit statuses a previous process left unsettled: their resend goes on the schedule again.
+        await services.GetRequiredService<ForgeStatusRedelivery>().ArmIfUnsettledAsync();
+        // Uploads a previous process left: their sweep goes on the schedule again.
+        await services.GetRequiredService<UploadSweeper>().ArmIfHeldAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -98,7 +98,7 @@ public static class AgentTransfers
     /// </summary>
     private static async Task<IResult> UploadAsync(
         long id, string kind, int index, HttpContext http, PipelinerDbContext db, RunStore store, IAttemptUploads uploads,
-        IOptions<PipelinerOptions> options, CancellationToken cancellationToken)
+        UploadSweepSchedule sweep, IOptions<PipelinerOptions> options, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
         if (row is null) return problem!;
@@ -127,6 +127,8 @@ public static class AgentTransfers
         if (http.Request.ContentLength > max) return await TooLargeAsync();
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = max;
 
+        // Before the first byte is stored: an upload cut off halfway leaves an orphan for the sweep too.
+        sweep.Arm();
         string digest;
         try
         {

@@ -11,9 +11,11 @@ namespace Pipeliner.Server.Agents;
 /// them), of running attempts whose lease expired, and of attempts that no longer exist (their project was deleted).
 /// Uploads of a running attempt under its lease stay, and so, for <see cref="Grace"/>, do those of an attempt that ended
 /// or whose lease expired just now (a report being recorded still reads them). A Hangfire recurring job
-/// (<see cref="RecurringJobId"/>, every ten minutes), on either store.
+/// (<see cref="RecurringJobId"/>, every ten minutes), on either store, while any attempt holds uploads
+/// (<see cref="UploadSweepSchedule"/>).
 /// </summary>
-public sealed class UploadSweeper(PipelinerDbContext db, IAttemptUploads uploads, TimeProvider time, ILogger<UploadSweeper> logger)
+public sealed class UploadSweeper(
+    PipelinerDbContext db, IAttemptUploads uploads, UploadSweepSchedule schedule, TimeProvider time, ILogger<UploadSweeper> logger)
 {
     public const string RecurringJobId = "sweep-orphan-uploads";
     public const string Schedule = "*/10 * * * *";
@@ -54,7 +56,21 @@ public sealed class UploadSweeper(PipelinerDbContext db, IAttemptUploads uploads
         return removed;
     }
 
-    /// <summary>Hangfire entry point; not retried, it runs again within ten minutes.</summary>
+    /// <summary>Hangfire entry point; not retried, it runs again within ten minutes. Off the schedule once no upload is left.</summary>
     [AutomaticRetry(Attempts = 0)]
-    public Task SweepScheduledAsync() => SweepAsync(CancellationToken.None);
+    public async Task SweepScheduledAsync()
+    {
+        await SweepAsync(CancellationToken.None);
+        if ((await uploads.AttemptsAsync(CancellationToken.None)).Count > 0) return;
+        schedule.Disarm();
+        // An upload that started after the look above arms the sweep again itself, after this; one that started before the
+        // second look is seen by it.
+        await ArmIfHeldAsync(CancellationToken.None);
+    }
+
+    /// <summary>Puts the sweep on the schedule when some attempt holds uploads (at start: those a previous process left).</summary>
+    public async Task ArmIfHeldAsync(CancellationToken cancellationToken)
+    {
+        if ((await uploads.AttemptsAsync(cancellationToken)).Count > 0) schedule.Arm();
+    }
 }

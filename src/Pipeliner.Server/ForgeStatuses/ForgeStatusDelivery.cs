@@ -11,11 +11,12 @@ namespace Pipeliner.Server.ForgeStatuses;
 /// The Hangfire job that brings one status context on the forge up to an update. Under the context's lock it sends,
 /// in order, every update not settled yet up to this one, so that the forge sees the states in the order they happened
 /// and the newest last; an update at or below the settled one is skipped, so a late retry never overwrites a newer
-/// state. Every try is recorded. A failure worth retrying throws, and Hangfire retries with exponential backoff.
+/// state. Every try is recorded. A failure worth retrying throws, and Hangfire retries with exponential backoff; it also
+/// puts the resend of unsettled states on its schedule, for when Hangfire's retries end before the forge is back.
 /// </summary>
 public sealed class ForgeStatusDelivery(
     PipelinerDbContext db, ForgeStatusLocks locks, IDatabaseProvider database, ForgeStatusTargets targets, IHttpClientFactory http, TimeProvider time,
-    IBackgroundJobClient jobs, ILogger<ForgeStatusDelivery> logger)
+    IBackgroundJobClient jobs, ForgeStatusResendSchedule resend, ILogger<ForgeStatusDelivery> logger)
 {
     public const string HttpClientName = "forge-statuses";
 
@@ -82,7 +83,7 @@ public sealed class ForgeStatusDelivery(
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             var message = e is TaskCanceledException ? "the forge did not answer in time" : $"the forge could not be reached: {e.Message}";
-            await RecordAsync(update, ForgeStatusOutcomes.Failed, null, message);
+            await FailedAsync(update, null, message);
             throw new ForgeStatusException($"status update {update.Id} of run {context.RunId}: {message}", e);
         }
 
@@ -100,7 +101,7 @@ public sealed class ForgeStatusDelivery(
             var reason = await ReasonAsync(response);
             if (IsWorthRetrying(response.StatusCode))
             {
-                await RecordAsync(update, ForgeStatusOutcomes.Failed, status, reason);
+                await FailedAsync(update, status, reason);
                 throw new ForgeStatusException($"status update {update.Id} of run {context.RunId}: HTTP {status} {reason}");
             }
 
@@ -109,6 +110,13 @@ public sealed class ForgeStatusDelivery(
             await RecordAsync(update, ForgeStatusOutcomes.Refused, status, reason);
             logger.LogWarning("The forge refused status update {Update} of run {Run} with HTTP {Status}: {Reason}", update.Id, context.RunId, status, reason);
         }
+    }
+
+    /// <summary>Records the failed try, then arms the resend: a pass that looks after the record sees the state unsettled.</summary>
+    private async Task FailedAsync(ForgeStatusUpdateEntity update, int? httpStatus, string message)
+    {
+        await RecordAsync(update, ForgeStatusOutcomes.Failed, httpStatus, message);
+        resend.Arm();
     }
 
     private static bool IsWorthRetrying(HttpStatusCode status) =>

@@ -20,6 +20,7 @@ public static class ForgeStatusEndpoints
     public static IServiceCollection AddForgeStatuses(this IServiceCollection services)
     {
         services.AddSingleton<ForgeStatusLocks>();
+        services.AddSingleton<ForgeStatusResendSchedule>();
         services.AddScoped<ForgeStatusOutbox>();
         services.AddScoped<ForgeStatusTargets>();
         services.AddScoped<ForgeStatusDelivery>();

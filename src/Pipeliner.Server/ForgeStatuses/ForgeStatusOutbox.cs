@@ -11,7 +11,7 @@ namespace Pipeliner.Server.ForgeStatuses;
 /// Stages a commit status update for every context of a run whose state changed, in the same save as the change
 /// itself, and hands them to Hangfire afterwards: the run never waits for a forge.
 /// </summary>
-public sealed class ForgeStatusOutbox(PipelinerDbContext db, IBackgroundJobClient jobs, ILogger<ForgeStatusOutbox> logger)
+public sealed class ForgeStatusOutbox(PipelinerDbContext db, IBackgroundJobClient jobs, ForgeStatusResendSchedule resend, ILogger<ForgeStatusOutbox> logger)
 {
     public const string RunContext = "pipeliner";
     private const int MaxDescription = 140;
@@ -84,9 +84,23 @@ public sealed class ForgeStatusOutbox(PipelinerDbContext db, IBackgroundJobClien
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // The run's change is saved already; a lost status must not undo or stop it.
+                // The run's change is saved already; a lost status must not undo or stop it. The resend sends it later.
                 logger.LogWarning(e, "Could not enqueue commit status update {Update}", update.Id);
+                ArmResend();
             }
+        }
+    }
+
+    private void ArmResend()
+    {
+        try
+        {
+            resend.Arm();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Hangfire's storage is failing too: the check at the next start arms it.
+            logger.LogWarning(e, "Could not schedule the resend of unsettled commit statuses");
         }
     }
 

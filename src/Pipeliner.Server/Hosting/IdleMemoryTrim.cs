@@ -1,6 +1,7 @@
 using System.Runtime;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
+using Pipeliner.Server.Agents;
 using Pipeliner.Server.Settings;
 
 namespace Pipeliner.Server.Hosting;
@@ -16,14 +17,16 @@ namespace Pipeliner.Server.Hosting;
 /// old generation, and whatever comes first after it (a burst of runs) would otherwise be added on top of it.
 /// With <c>Pipeliner:IdleMemoryTrimFilePages</c> (the default) a trim after activity, and the one at start, also pages out
 /// the clean pages of the files the process mapped (<see cref="FilePageOut"/>): the code of the start and of the last runs
-/// that an idle server does not use. A trim of an idle server that has not worked since the last one pages them out only
+/// that an idle server does not use. A window is idle when it was quiet, no attempt was in flight and nothing was noted
+/// as work (<see cref="ServerWork"/>). A trim of an idle server that has not worked since the last one pages them out only
 /// when idleness itself has read back enough beyond what it reads back at once (<see cref="IdleFilePages"/>): its
 /// housekeeping's code run only every few minutes would otherwise stay resident for good, and what runs every few seconds
 /// comes back at once. While the server works, they are given back once the work has read
 /// <see cref="IdleFilePages.ReadWhileBusyWorthPagingOut"/> since the last page-out.
 /// </summary>
 public sealed class IdleMemoryTrim(
-    IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, FilePageOut pageOut, ILogger<IdleMemoryTrim> logger)
+    IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, FilePageOut pageOut, ServerWork work,
+    ActiveAttempts attempts, ILogger<IdleMemoryTrim> logger)
     : BackgroundService
 {
     private bool _nativeTrim = OperatingSystem.IsLinux();
@@ -35,42 +38,39 @@ public sealed class IdleMemoryTrim(
         if (window <= TimeSpan.Zero) return;
         await WhenStartedAsync(stoppingToken);
         Trim("has started", pageOutFiles: true);
-        var files = new IdleFilePages(_fileRssAfterPageOut);
+        // Starting is work: what its last steps read after the page-out (the Hangfire servers, the first catch-ups) is given back
+        // at the first idle window, before idleness's own read-back is measured.
+        var files = new IdleFilePages(_fileRssAfterPageOut, worked: true);
         var pagingOut = options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux();
         var gauge = new IdleTrimGauge(window, Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
+        var workSeen = work.Done;
         using var timer = new PeriodicTimer(window, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             var trim = gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
+            var workDone = work.Done;
+            // Idle: quiet, no attempt in flight, and nothing noted as work during the window (a run's end can be quiet).
+            var idle = gauge.LastWindowQuiet && !attempts.Any && workDone == workSeen;
+            workSeen = workDone;
             var fileRss = pagingOut ? FilePageOut.FileRss() : 0;
-            files.Observe(gauge.LastWindowQuiet, fileRss);
-            if (!gauge.LastWindowQuiet)
+            files.Observe(idle, fileRss);
+            // Working: the first runs of code read much of the assemblies once (the JIT's metadata and IL, each fault mapping 16
+            // pages around it), and nothing idle comes to give those pages back while a burst or a long run goes on.
+            var pageOutFiles = pagingOut && (idle ? files.Due(fileRss) : files.DueWhileBusy(fileRss));
+            if (trim)
             {
-                // Working: the first runs of code read much of the assemblies once (the JIT's metadata and IL, each fault
-                // mapping 16 pages around it), and nothing quiet comes to give those pages back while a burst goes on.
-                if (pagingOut && files.DueWhileBusy(fileRss))
-                {
-                    PageOutFiles();
-                    files.PagedOut(_fileRssAfterPageOut);
-                }
-                continue;
+                Trim("is quiet", pageOutFiles);
+                // Allocations made by the collection's own bookkeeping do not count as the next activity.
+                gauge.Trimmed(GC.GetTotalAllocatedBytes());
             }
-            if (!trim)
+            else if (pageOutFiles)
             {
                 // Nothing to collect yet (an idle server allocates too little to collect more than every few minutes), but the
-                // files' pages the last work or idleness read back may be worth giving back.
-                if (pagingOut && files.Due(fileRss))
-                {
-                    PageOutFiles();
-                    files.PagedOut(_fileRssAfterPageOut);
-                }
-                continue;
+                // files' pages the last work or idleness read back are worth giving back.
+                PageOutFiles();
             }
-            var pageOutFiles = files.Due(fileRss);
-            Trim("is quiet", pageOutFiles);
-            if (pageOutFiles) files.PagedOut(_fileRssAfterPageOut);
-            // Allocations made by the collection's own bookkeeping do not count as the next activity.
-            gauge.Trimmed(GC.GetTotalAllocatedBytes());
+
+            if (pageOutFiles) files.PagedOut(_fileRssAfterPageOut, whileIdle: idle);
         }
     }
 
@@ -161,51 +161,64 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
 }
 
 /// <summary>
-/// Whether a quiet window also pages out the files' pages: always after work (what the work read, the idle server does not
-/// use), at the first quiet window, whether or not there is anything to collect; on a server idle since the last page-out
-/// only once idleness has read back <see cref="ReadBackWorthPagingOut"/> more than it read back in the first window after
-/// the page-out. What comes back within one window is the code idleness runs every few seconds (the timers' queries, the
-/// runtime's own; ~7 MiB with fault-around): measured against the page-out itself, it alone reached the threshold, so an
-/// idle server paged it out every 10–30 s and read it back within 2 s each time, at ~30–50 reads from the disk and ~20 ms
-/// each (docs/performance.md). Measured against the first window, only the pages of rarer work (the recurring jobs every 5
-/// minutes or more) count. A busy window pages them out once the work has read <see cref="ReadWhileBusyWorthPagingOut"/>
-/// since the last page-out: a burst's first runs read the code of everything they call once (the JIT's metadata and IL,
-/// the kernel mapping 16 pages around each fault), about 25 MiB more than the runs use afterwards (docs/performance.md),
-/// which would otherwise stay resident until the burst is over.
+/// Whether a window also pages out the files' pages. After work (a window that was not idle since the last page-out, or a
+/// page-out made while working) always, at the first idle window, whether or not there is anything to collect: what the
+/// work read, the idle server does not use. On a server idle since the last page-out only once idleness has read back
+/// <see cref="ReadBackWorthPagingOut"/> more than it read back in the first window after that page-out. What comes back
+/// within one window is the code idleness runs every few seconds (the timers' queries, the runtime's own; ~7 MiB with
+/// fault-around): measured against the page-out itself, it alone reached the threshold, so an idle server paged it out
+/// every 10–30 s and read it back within 2 s each time, at ~30–50 reads from the disk and ~20 ms each
+/// (docs/performance.md). Measured against the first window, only the pages of rarer work count. That first window is
+/// taken as idleness's own only when it was idle and followed a page-out made while idle: taken after a page-out while
+/// busy, or from a quiet window that still held the end of a run, it counted the work's pages as idleness's, and an idle
+/// server never read 4 MiB beyond them (3 windows of 10 kept the warm-up's pages for good, docs/performance.md).
+/// A window that is not idle pages them out once the work has read <see cref="ReadWhileBusyWorthPagingOut"/> since the
+/// last page-out: a burst's first runs read the code of everything they call once (the JIT's metadata and IL, the kernel
+/// mapping 16 pages around each fault), about 25 MiB more than the runs use afterwards (docs/performance.md), which would
+/// otherwise stay resident until the burst is over.
 /// </summary>
-public sealed class IdleFilePages(long fileRssAfterPageOut)
+public sealed class IdleFilePages(long fileRssAfterPageOut, bool worked = false)
 {
     public const long ReadBackWorthPagingOut = 4L << 20;
     public const long ReadWhileBusyWorthPagingOut = 16L << 20;
 
     private long _pagedOutTo = fileRssAfterPageOut;
     private long _baseline = fileRssAfterPageOut;
-    private bool _settling = true;
-    private bool _worked;
+    private bool _baselineTaken;
+    private bool _worked = worked;
 
     /// <summary>
-    /// Takes the last window (whether it was quiet, and the resident file pages at its end): one that was not quiet is work
-    /// since the last page-out; the first after a page-out sets what idleness reads back at once.
+    /// Takes the last window (whether it was idle, and the resident file pages at its end): one that was not idle is work
+    /// since the last page-out; the first idle one after a page-out made while idle sets what idleness reads back at once.
     /// </summary>
-    public void Observe(bool windowQuiet, long fileRss)
+    public void Observe(bool windowIdle, long fileRss)
     {
-        _worked |= !windowQuiet;
-        if (!_settling) return;
+        if (!windowIdle)
+        {
+            _worked = true;
+            return;
+        }
+
+        if (_worked || _baselineTaken) return;
         _baseline = Math.Max(_baseline, fileRss);
-        _settling = false;
+        _baselineTaken = true;
     }
 
-    public bool Due(long fileRss) => _worked || (!_settling && fileRss - _baseline >= ReadBackWorthPagingOut);
+    /// <summary>Whether an idle window pages the files out: after work always, else once idleness read back enough.</summary>
+    public bool Due(long fileRss) => _worked || (_baselineTaken && fileRss - _baseline >= ReadBackWorthPagingOut);
 
-    /// <summary>Whether a busy window pages the files out: the work read enough of them since the last page-out.</summary>
+    /// <summary>Whether a window that was not idle pages the files out: the work read enough of them since the last page-out.</summary>
     public bool DueWhileBusy(long fileRss) => fileRss - _pagedOutTo >= ReadWhileBusyWorthPagingOut;
 
-    /// <summary>The resident file pages after a page-out.</summary>
-    public void PagedOut(long fileRssAfter)
+    /// <summary>
+    /// The resident file pages after a page-out. One made while working leaves the work unfinished: what the rest of it reads
+    /// is given back at the first idle window, and only the window after that one says what idleness reads back.
+    /// </summary>
+    public void PagedOut(long fileRssAfter, bool whileIdle)
     {
         _pagedOutTo = fileRssAfter;
         _baseline = fileRssAfter;
-        _settling = true;
-        _worked = false;
+        _baselineTaken = false;
+        _worked = !whileIdle;
     }
 }

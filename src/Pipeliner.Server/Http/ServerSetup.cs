@@ -97,6 +97,7 @@ public static class ServerSetup
         services.AddSingleton<LogMasking>();
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<RunCoordinator>();
+        services.AddSingleton<ServerWork>();
         services.AddSingleton<ActiveAttempts>();
         services.AddSingleton<AgentDispatch>();
         services.AddSingleton<AgentDirectory>();
@@ -108,6 +109,7 @@ public static class ServerSetup
         services.AddScoped<RunFactory>();
         services.AddScoped<LeaseSweeper>();
         services.AddScoped<UploadSweeper>();
+        services.AddSingleton<UploadSweepSchedule>();
         services.AddScoped<StalledRunRecovery>();
         services.AddScoped<PendingReasonWriter>();
         services.AddScoped<AgentHousekeepingPass>();
@@ -215,10 +217,9 @@ public static class ServerSetup
         // Expired leases are swept by AgentHousekeeping every few seconds; the minutely Hangfire job that also swept them
         // ran Hangfire's whole job path (state machine, serializer, hangfire.db writes) once a minute on an idle server.
         recurring.RemoveIfExists(LeaseSweeper.FormerRecurringJobId);
-        recurring.AddOrUpdate<UploadSweeper>(UploadSweeper.RecurringJobId, sweeper => sweeper.SweepScheduledAsync(), UploadSweeper.Schedule);
         recurring.AddOrUpdate<DeliveryRetention>(DeliveryRetention.RecurringJobId, retention => retention.RemoveOldAsync(), Cron.Hourly());
-        recurring.AddOrUpdate<ForgeStatusRedelivery>(ForgeStatusRedelivery.RecurringJobId, redelivery => redelivery.ResendUnsettledAsync(),
-            app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.ForgeStatuses.ResendSchedule, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+        // The commit-status resend and the upload sweep are on the schedule only while they have something to do
+        // (ForgeStatusResendSchedule, UploadSweepSchedule; armed at start by ServerStartup when needed).
         recurring.AddOrUpdate<SessionJanitor>(SessionJanitor.RecurringJobId, janitor => janitor.RemoveExpiredAsync(), Cron.Hourly());
         recurring.AddOrUpdate<RetentionPass>(RetentionPass.RecurringJobId, pass => pass.ApplyScheduledAsync(),
             app.Services.GetRequiredService<IOptions<PipelinerOptions>>().Value.Retention.Schedule, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });

@@ -1,5 +1,7 @@
 using Hangfire.Client;
 using Hangfire.Common;
+using Hangfire.Server;
+using Pipeliner.Server.Hosting;
 
 namespace Pipeliner.Server.Scheduling;
 
@@ -38,10 +40,23 @@ public sealed class QueueDoorbell
     }
 }
 
-/// <summary>This host's job filters: Hangfire's global ones and the doorbell's, without adding to Hangfire's static list.</summary>
-public sealed class DoorbellFilterProvider(QueueDoorbell doorbell) : IJobFilterProvider
+/// <summary>
+/// This host's job filters: Hangfire's global ones, the doorbell's, and one that notes every job performed here as work
+/// for the idle page-out (<see cref="ServerWork"/>), without adding to Hangfire's static list.
+/// </summary>
+public sealed class DoorbellFilterProvider(QueueDoorbell doorbell, ServerWork work) : IJobFilterProvider
 {
     private readonly JobFilter _filter = new(doorbell.JobCreated, JobFilterScope.Global, null);
+    private readonly JobFilter _performed = new(new JobPerformedFilter(work), JobFilterScope.Global, null);
 
-    public IEnumerable<JobFilter> GetFilters(Job job) => JobFilterProviders.Providers.GetFilters(job).Append(_filter);
+    public IEnumerable<JobFilter> GetFilters(Job job) => JobFilterProviders.Providers.GetFilters(job).Append(_filter).Append(_performed);
+
+    private sealed class JobPerformedFilter(ServerWork work) : JobFilterAttribute, IServerFilter
+    {
+        public void OnPerforming(PerformingContext context)
+        {
+        }
+
+        public void OnPerformed(PerformedContext context) => work.Note();
+    }
 }

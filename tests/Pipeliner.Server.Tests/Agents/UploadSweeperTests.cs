@@ -1,3 +1,5 @@
+using Hangfire;
+using Hangfire.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Data.Entities;
@@ -50,6 +52,38 @@ public abstract class UploadSweeperTests<TApp>(TApp app) : IClassFixture<TApp> w
         Assert.Contains(lapsedJustNow, held);
         Assert.Contains(endedJustNow, held);
         Assert.Equal(2, await Uploads.SizeOfAsync(live, "artifacts", 0, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SweepScheduledAsync_TakesItselfOffTheSchedule_OnlyOnceNoUploadIsLeft()
+    {
+        var live = await AttemptAsync("running", finishedAt: null, leaseExpiresAt: DateTimeOffset.UtcNow.AddMinutes(5));
+        await UploadAsync(live);
+        app.Services.GetRequiredService<UploadSweepSchedule>().Arm();
+
+        await SweepScheduledAsync();
+        Assert.True(Scheduled());
+
+        foreach (var attempt in await Uploads.AttemptsAsync(CancellationToken.None)) await Uploads.DeleteAsync(attempt, CancellationToken.None);
+        await SweepScheduledAsync();
+        Assert.False(Scheduled());
+
+        // At start, nothing held: it stays off.
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<UploadSweeper>().ArmIfHeldAsync(CancellationToken.None);
+        Assert.False(Scheduled());
+    }
+
+    private bool Scheduled()
+    {
+        using var connection = app.Services.GetRequiredService<JobStorage>().GetConnection();
+        return connection.GetRecurringJobs().Any(j => j.Id == UploadSweeper.RecurringJobId);
+    }
+
+    private async Task SweepScheduledAsync()
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<UploadSweeper>().SweepScheduledAsync();
     }
 
     private async Task SweepAsync()

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Pipeliner.Server.Agents;
 using Pipeliner.Server.Hosting;
 using Pipeliner.Server.Settings;
 using Pipeliner.Server.Tests.Support;
@@ -83,8 +84,8 @@ public class IdleMemoryTrimTests
     public void Due_PagesOutTheFiles_WhenAWindowSinceTheLastPageOutWasBusy()
     {
         var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowQuiet: false, 60 * MiB);
-        files.Observe(windowQuiet: true, 41 * MiB);
+        files.Observe(windowIdle: false, 60 * MiB);
+        files.Observe(windowIdle: true, 41 * MiB);
 
         // Whatever was read back: the work's pages are given back at the first quiet window.
         Assert.True(files.Due(41 * MiB));
@@ -94,7 +95,7 @@ public class IdleMemoryTrimTests
     public void Due_LeavesTheFiles_WhenIdlenessReadBackLittleSinceTheLastPageOut()
     {
         var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowQuiet: true, 40 * MiB);
+        files.Observe(windowIdle: true, 40 * MiB);
 
         Assert.False(files.Due(40 * MiB + IdleFilePages.ReadBackWorthPagingOut - 1));
     }
@@ -105,7 +106,7 @@ public class IdleMemoryTrimTests
         var files = new IdleFilePages(40 * MiB);
 
         // The code of the timers that run every few seconds comes back at once: paging it out again only reads it back.
-        files.Observe(windowQuiet: true, 40 * MiB + 2 * IdleFilePages.ReadBackWorthPagingOut);
+        files.Observe(windowIdle: true, 40 * MiB + 2 * IdleFilePages.ReadBackWorthPagingOut);
 
         Assert.False(files.Due(40 * MiB + 2 * IdleFilePages.ReadBackWorthPagingOut));
         Assert.False(files.Due(40 * MiB + 3 * IdleFilePages.ReadBackWorthPagingOut - 1));
@@ -115,10 +116,10 @@ public class IdleMemoryTrimTests
     public void Due_PagesOutTheFiles_WhenIdlenessReadBackEnoughBeyondTheFirstWindowAfterThePageOut()
     {
         var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowQuiet: true, 45 * MiB);
+        files.Observe(windowIdle: true, 45 * MiB);
         Assert.True(files.Due(45 * MiB + IdleFilePages.ReadBackWorthPagingOut));
-        files.PagedOut(38 * MiB);
-        files.Observe(windowQuiet: true, 43 * MiB);
+        files.PagedOut(38 * MiB, whileIdle: true);
+        files.Observe(windowIdle: true, 43 * MiB);
 
         Assert.False(files.Due(43 * MiB + IdleFilePages.ReadBackWorthPagingOut / 2));
         Assert.True(files.Due(43 * MiB + IdleFilePages.ReadBackWorthPagingOut));
@@ -128,7 +129,7 @@ public class IdleMemoryTrimTests
     public void DueWhileBusy_LeavesTheFiles_WhenTheWorkReadLittleSinceTheLastPageOut()
     {
         var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowQuiet: false, 40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut - 1);
+        files.Observe(windowIdle: false, 40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut - 1);
 
         Assert.False(files.DueWhileBusy(40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut - 1));
     }
@@ -138,9 +139,9 @@ public class IdleMemoryTrimTests
     {
         var files = new IdleFilePages(40 * MiB);
         // The first window after a page-out sets idleness's own read-back; a busy one's reading still counts.
-        files.Observe(windowQuiet: false, 40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut);
+        files.Observe(windowIdle: false, 40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut);
         Assert.True(files.DueWhileBusy(40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut));
-        files.PagedOut(45 * MiB);
+        files.PagedOut(45 * MiB, whileIdle: false);
 
         // Counted from what stayed after the last page-out, not from the start's.
         Assert.False(files.DueWhileBusy(40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut));
@@ -148,21 +149,76 @@ public class IdleMemoryTrimTests
     }
 
     [Fact]
-    public void PagedOut_EndsTheWork_WhenTheFilesWereGivenBack()
+    public void Due_PagesOutTheFiles_AtTheFirstIdleWindow_WhenTheLastPageOutWasMadeWhileWorking()
     {
         var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowQuiet: false, 60 * MiB);
-        files.PagedOut(30 * MiB);
-        files.Observe(windowQuiet: true, 31 * MiB);
+        files.Observe(windowIdle: false, 60 * MiB);
+        files.PagedOut(30 * MiB, whileIdle: false);
 
-        Assert.False(files.Due(31 * MiB));
+        // The end of the work read its pages back after the page-out: they are the work's, not idleness's.
+        files.Observe(windowIdle: true, 30 * MiB + 2 * IdleFilePages.ReadBackWorthPagingOut);
+        Assert.True(files.Due(30 * MiB + 2 * IdleFilePages.ReadBackWorthPagingOut));
+    }
+
+    [Fact]
+    public void Due_MeasuresIdlenessFromTheWindowAfterTheIdlePageOut_WhenTheWorkEndedInAQuietWindow()
+    {
+        var files = new IdleFilePages(40 * MiB);
+        files.Observe(windowIdle: false, 60 * MiB);
+        files.PagedOut(30 * MiB, whileIdle: false);
+        files.Observe(windowIdle: true, 45 * MiB);
+        files.PagedOut(31 * MiB, whileIdle: true);
+
+        files.Observe(windowIdle: true, 36 * MiB);
+
+        Assert.False(files.Due(36 * MiB + IdleFilePages.ReadBackWorthPagingOut - 1));
+        Assert.True(files.Due(36 * MiB + IdleFilePages.ReadBackWorthPagingOut));
+    }
+
+    [Fact]
+    public void Due_TakesNoBaseline_WhenTheWindowAfterThePageOutWasNotIdle()
+    {
+        var files = new IdleFilePages(40 * MiB);
+
+        // A run's end, quiet in CPU but noted as work: what it read is given back at the next idle window.
+        files.Observe(windowIdle: false, 52 * MiB);
+        files.Observe(windowIdle: true, 52 * MiB);
+
+        Assert.True(files.Due(52 * MiB));
+    }
+
+    [Fact]
+    public void Due_PagesOutTheFiles_AtTheFirstIdleWindow_WhenStartingWasTheWork()
+    {
+        var files = new IdleFilePages(40 * MiB, worked: true);
+
+        files.Observe(windowIdle: true, 50 * MiB);
+
+        Assert.True(files.Due(50 * MiB));
+    }
+
+    [Fact]
+    public void Done_Changes_WhenAnAttemptIsClaimedOrEnds()
+    {
+        var work = new ServerWork();
+        var attempts = new ActiveAttempts(work);
+        var key = new AttemptKey(1, "build", 1);
+
+        attempts.Add(key);
+        var claimed = work.Done;
+        Assert.True(attempts.Any);
+        attempts.Remove(key);
+
+        Assert.True(claimed > 0);
+        Assert.True(work.Done > claimed);
+        Assert.False(attempts.Any);
     }
 
     [Fact]
     public async Task ExecuteAsync_DoesNothing_WhenTurnedOff()
     {
         var trim = new IdleMemoryTrim(Options.Create(new PipelinerOptions { IdleMemoryTrim = TimeSpan.Zero }), new StartedLifetime(),
-            TimeProvider.System, new FilePageOut(), NullLogger<IdleMemoryTrim>.Instance);
+            TimeProvider.System, new FilePageOut(), new ServerWork(), new ActiveAttempts(new ServerWork()), NullLogger<IdleMemoryTrim>.Instance);
 
         await trim.StartAsync(CancellationToken.None);
 
@@ -179,7 +235,7 @@ public class IdleMemoryTrimTests
         var log = new TrimLog();
         // A window far longer than the test: only the trim at start can happen.
         var trim = new IdleMemoryTrim(Options.Create(new PipelinerOptions { IdleMemoryTrim = TimeSpan.FromHours(1) }), lifetime,
-            TimeProvider.System, new FilePageOut(), log);
+            TimeProvider.System, new FilePageOut(), new ServerWork(), new ActiveAttempts(new ServerWork()), log);
         await trim.StartAsync(CancellationToken.None);
         await Task.Delay(200);
         Assert.Empty(log.Messages);

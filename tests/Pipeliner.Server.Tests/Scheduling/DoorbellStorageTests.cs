@@ -6,6 +6,7 @@ using Hangfire.States;
 using Hangfire.Storage;
 using Hangfire.Storage.SQLite;
 using Pipeliner.Server.Scheduling;
+using Pipeliner.Server.Hosting;
 using Pipeliner.Server.Tests.Support;
 
 namespace Pipeliner.Server.Tests.Scheduling;
@@ -28,8 +29,8 @@ public sealed class DoorbellStorageTests : IDisposable
     [Fact]
     public async Task FetchNextJob_ReturnsAtOnce_WhenAJobIsEnqueuedHereWhileItWaits()
     {
-        var client = new BackgroundJobClient(_storage, new BackgroundJobFactory(new DoorbellFilterProvider(_doorbell)),
-            new BackgroundJobStateChanger(new DoorbellFilterProvider(_doorbell)));
+        var client = new BackgroundJobClient(_storage, new BackgroundJobFactory(new DoorbellFilterProvider(_doorbell, new ServerWork())),
+            new BackgroundJobStateChanger(new DoorbellFilterProvider(_doorbell, new ServerWork())));
         using var connection = _storage.GetConnection();
         var fetching = Task.Run(() => connection.FetchNextJob(["default"], CancellationToken.None));
         await Task.Delay(500);

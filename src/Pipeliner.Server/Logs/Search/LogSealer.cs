@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Pipeliner.Engine.Logging;
 using Pipeliner.Server.Agents;
 using Pipeliner.Server.Data;
+using Pipeliner.Server.Hosting;
 using Pipeliner.Server.Logs.Store;
 using Pipeliner.Server.Settings;
 
@@ -20,7 +21,7 @@ namespace Pipeliner.Server.Logs.Search;
 /// </summary>
 public sealed class LogSealer(
     LogCompletions completions, ILogStore store, ILogSearchIndex index, IServiceScopeFactory scopes, ActiveAttempts active, LogMasking masking,
-    IOptions<PipelinerOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<LogSealer> logger) : BackgroundService
+    ServerWork work, IOptions<PipelinerOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<LogSealer> logger) : BackgroundService
 {
     /// <summary>An attempt that ended this recently may still be receiving its last lines from a remote agent.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
@@ -98,6 +99,7 @@ public sealed class LogSealer(
                 }
 
                 await Guarded(() => SealAsync(batch, stoppingToken), batch.Count == 1 ? log.Path : $"{batch.Count} logs from {log.Path}");
+                work.Note();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -169,6 +171,7 @@ public sealed class LogSealer(
             if (caughtUp > 0) await index.SetCaughtUpToAsync(caughtUp, cancellationToken);
         }
 
+        if (seen > 0) work.Note();
         return seen;
     }
 
