@@ -27,6 +27,22 @@ public sealed class LowPriorityThread : SynchronizationContext, IDisposable
         _thread.Start();
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on a thread of its own, <paramref name="lowerBy"/> nice steps below the others, until it
+    /// completes; on the thread pool when <paramref name="lowerBy"/> is zero.
+    /// </summary>
+    public static async Task RunAsync(string name, int lowerBy, Func<Task> work)
+    {
+        if (lowerBy == 0)
+        {
+            await Task.Run(work, CancellationToken.None);
+            return;
+        }
+
+        using var thread = new LowPriorityThread(name, lowerBy);
+        await thread.RunAsync(work);
+    }
+
     /// <summary>The nice value the thread runs at once started (0 where it was not changed: not Linux, or refused).</summary>
     public int Nice { get; private set; }
 

@@ -25,8 +25,4 @@ public static class RunNumbers
             """).AsNoTracking().ToListAsync(cancellationToken);
         return rows.Count == 1 ? rows[0] : throw new InvalidOperationException($"project {projectId} does not exist");
     }
-
-    /// <summary>The project's next run number (<see cref="TakeNextAsync"/>).</summary>
-    public static async Task<int> NextAsync(PipelinerDbContext db, int projectId, CancellationToken cancellationToken) =>
-        (await TakeNextAsync(db, projectId, cancellationToken)).LastRunNumber;
 }

@@ -64,18 +64,8 @@ public sealed class DeliveryQueue(IServiceScopeFactory scopes, IOptions<Pipeline
         Task.WhenAll(Enumerable.Range(0, options.Value.Webhooks.Workers).Select(n => RunWorkerAsync(n, stoppingToken)));
 
     /// <summary>A worker on a thread of its own that gives way to the intake (<see cref="WebhookOptions.BackgroundNice"/>), or on the pool.</summary>
-    private async Task RunWorkerAsync(int number, CancellationToken stoppingToken)
-    {
-        var nice = options.Value.Webhooks.BackgroundNice;
-        if (nice == 0)
-        {
-            await Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None);
-            return;
-        }
-
-        using var thread = new LowPriorityThread($"Delivery worker {number + 1}", nice);
-        await thread.RunAsync(() => WorkAsync(stoppingToken));
-    }
+    private Task RunWorkerAsync(int number, CancellationToken stoppingToken) =>
+        LowPriorityThread.RunAsync($"Delivery worker {number + 1}", options.Value.Webhooks.BackgroundNice, () => WorkAsync(stoppingToken));
 
     private async Task WorkAsync(CancellationToken stoppingToken)
     {

@@ -44,16 +44,8 @@ public sealed class DeliveryTransfer(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (Journal is null) return;
-        var nice = options.Value.Webhooks.BackgroundNice;
-        if (nice == 0)
-        {
-            await TransferAllAsync(stoppingToken);
-            return;
-        }
-
         // Off the pool and below the intake's threads: the intake's answers first while a burst arrives.
-        using var thread = new LowPriorityThread("Delivery transfer", nice);
-        await thread.RunAsync(() => TransferAllAsync(stoppingToken));
+        await LowPriorityThread.RunAsync("Delivery transfer", options.Value.Webhooks.BackgroundNice, () => TransferAllAsync(stoppingToken));
     }
 
     private async Task TransferAllAsync(CancellationToken stoppingToken)

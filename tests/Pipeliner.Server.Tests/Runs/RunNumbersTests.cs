@@ -19,6 +19,9 @@ public sealed class RunNumbersTests : IAsyncDisposable
     private TestPostgresDatabase? _postgres;
     private TestDatabase _database;
 
+    private static async Task<int> NextAsync(PipelinerDbContext db, int projectId, CancellationToken cancellationToken) =>
+        (await RunNumbers.TakeNextAsync(db, projectId, cancellationToken)).LastRunNumber;
+
     public async ValueTask DisposeAsync()
     {
         if (_postgres is not null) await _postgres.DisposeAsync();
@@ -34,7 +37,7 @@ public sealed class RunNumbersTests : IAsyncDisposable
         var contexts = Enumerable.Range(0, 6).Select(_ => Context()).ToList();
         try
         {
-            var numbers = await Task.WhenAll(contexts.Select(db => Task.Run(() => RunNumbers.NextAsync(db, projectId, CancellationToken.None))));
+            var numbers = await Task.WhenAll(contexts.Select(db => Task.Run(() => NextAsync(db, projectId, CancellationToken.None))));
 
             Assert.Equal([1, 2, 3, 4, 5, 6], numbers.Order());
         }
@@ -53,10 +56,10 @@ public sealed class RunNumbersTests : IAsyncDisposable
         await using var ours = Context();
         await using var other = Context();
         await using var transaction = await ours.Database.BeginTransactionAsync();
-        var mine = await RunNumbers.NextAsync(ours, projectId, CancellationToken.None);
+        var mine = await NextAsync(ours, projectId, CancellationToken.None);
 
         // The other server's update waits for the project row (PostgreSQL) or the write lock (SQLite) until the commit.
-        var theirs = Task.Run(() => RunNumbers.NextAsync(other, projectId, CancellationToken.None));
+        var theirs = Task.Run(() => NextAsync(other, projectId, CancellationToken.None));
         await Task.Delay(200);
         await transaction.CommitAsync();
 
@@ -74,11 +77,11 @@ public sealed class RunNumbersTests : IAsyncDisposable
         await using var db = Context();
         await using (var transaction = await db.Database.BeginTransactionAsync())
         {
-            Assert.Equal(1, await RunNumbers.NextAsync(db, projectId, CancellationToken.None));
+            Assert.Equal(1, await NextAsync(db, projectId, CancellationToken.None));
             await transaction.RollbackAsync();
         }
 
-        Assert.Equal(1, await RunNumbers.NextAsync(db, projectId, CancellationToken.None));
+        Assert.Equal(1, await NextAsync(db, projectId, CancellationToken.None));
     }
 
     private async Task<int> CreateProjectAsync(TestDatabase database)
