@@ -14,7 +14,8 @@ namespace Pipeliner.Server.Agents;
 /// <summary>
 /// The agent inside the server: <c>Capacity</c> workers, each asking the protocol for the next job, running it
 /// with the job runner while extending its lease (what it restores and saves through the artifact and cache stores,
-/// <see cref="EmbeddedAgentArchives"/>), and reporting it done. When the server stops, running jobs are
+/// <see cref="EmbeddedAgentArchives"/>), and reporting it done as soon as its end and log are known, the removal of its
+/// containers and workspace going on behind (<see cref="BackgroundCleanups"/>). When the server stops, running jobs are
 /// stopped and cleaned up but not reported: they count as lost and are queued again at the next start. On one process
 /// only the first worker's wait looks again every few seconds (which keeps the agent online); the others wait for the
 /// dispatch signal alone, which every change there that makes a job claimable rings (docs/performance.md).
