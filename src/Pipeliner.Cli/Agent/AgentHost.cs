@@ -35,7 +35,10 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
 
         var workspaces = new ServerWorkspaces(client, layout);
         var runner = new JobRunner(backend, layout, new WorkspacePreparer(layout), TimeProvider.System, workspaces, workspaces);
-        var execution = new AttemptExecution(client, runner, layout, workspaces, Say);
+        // A place per slot for the job it runs and one for the clean-up it left behind (docs/architecture.md).
+        var cleanups = new BackgroundCleanups(2 * settings.Capacity,
+            (assignment, e) => Say($"job '{assignment.Job.Id}' of run {assignment.RunId}: clean-up failed ({e.Message}); what is left is removed at the next start"));
+        var execution = new AttemptExecution(client, runner, cleanups, layout, workspaces, Say);
         using var slots = new SemaphoreSlim(settings.Capacity, settings.Capacity);
         var running = new List<Task>();
         Say($"agent {settings.Name} ({string.Join(',', settings.Labels)}, {settings.Capacity} slot(s), {backend.Name} backend) is waiting for jobs from {settings.Server}");
@@ -45,10 +48,12 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
             try
             {
                 await slots.WaitAsync(stopClaiming);
+                IDisposable place;
                 AgentAssignment? work;
                 try
                 {
-                    work = await client.NextAsync(PollWait, stopClaiming);
+                    // Reserved before the claim: a slot whose clean-ups are still behind it claims no job it cannot start.
+                    place = await cleanups.ReserveAsync(stopClaiming);
                 }
                 catch
                 {
@@ -56,9 +61,21 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
                     throw;
                 }
 
+                try
+                {
+                    work = await client.NextAsync(PollWait, stopClaiming);
+                }
+                catch
+                {
+                    place.Dispose();
+                    slots.Release();
+                    throw;
+                }
+
                 delay = TimeSpan.FromSeconds(1);
                 if (work is null)
                 {
+                    place.Dispose();
                     slots.Release();
                     continue;
                 }
@@ -68,7 +85,7 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
                 {
                     try
                     {
-                        await execution.RunAsync(work, cancelJobs);
+                        await execution.RunAsync(work, place, cancelJobs);
                     }
                     catch (Exception e)
                     {
@@ -100,6 +117,7 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
         var left = running.Count(t => !t.IsCompleted);
         if (left > 0) Say($"stopping: no new jobs; waiting for {left} running job(s) to finish (a second signal cancels them)");
         await Task.WhenAll(running);
+        await cleanups.DrainAsync();
         Say("stopped");
         return cancelJobs.IsCancellationRequested ? 130 : 0;
     }

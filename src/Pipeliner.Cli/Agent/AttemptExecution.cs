@@ -15,12 +15,15 @@ namespace Pipeliner.Cli.Agent;
 /// extended on a timer of its own (whose answer can stop it), its artifacts and cache uploaded, and its end sent until
 /// the server acknowledges it.
 /// </summary>
-internal sealed class AttemptExecution(AgentClient client, JobRunner runner, DataLayout layout, ServerWorkspaces workspaces, Action<string> say)
+/// <param name="cleanups">Where the attempts' containers and workspaces are removed behind their slots.</param>
+internal sealed class AttemptExecution(
+    AgentClient client, JobRunner runner, BackgroundCleanups cleanups, DataLayout layout, ServerWorkspaces workspaces, Action<string> say)
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
 
+    /// <param name="place">The attempt's place in the clean-ups, given up once its clean-up ended.</param>
     /// <param name="cancel">The agent's second signal: stop the job (it is then reported canceled).</param>
-    public async Task RunAsync(AgentAssignment work, CancellationToken cancel)
+    public async Task RunAsync(AgentAssignment work, IDisposable place, CancellationToken cancel)
     {
         var name = $"job '{work.Job.Id}' of run {work.RunId} (attempt {work.Attempt})";
         say($"{name}: started");
@@ -40,8 +43,18 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
             JobAttemptReport report;
             try
             {
-                await FetchAsync(work, assignment, stop.Token);
-                report = await runner.RunAsync(assignment, null, stop.Token);
+                try
+                {
+                    await FetchAsync(work, assignment, stop.Token);
+                }
+                catch
+                {
+                    place.Dispose();
+                    throw;
+                }
+
+                // The report comes as soon as the job's end and log are known; its containers and workspace are removed behind.
+                report = await cleanups.RunAsync(place, runner, assignment, null, stop.Token);
             }
             catch (Exception e) when (e is WorkspaceException or HttpRequestException or AgentRefusedException or IOException or InvalidDataException)
             {

@@ -14,7 +14,8 @@ namespace Pipeliner.Server.Agents;
 /// <summary>
 /// The agent inside the server: <c>Capacity</c> workers, each asking the protocol for the next job, running it
 /// with the job runner while extending its lease (what it restores and saves through the artifact and cache stores,
-/// <see cref="EmbeddedAgentArchives"/>), and reporting it done. When the server stops, running jobs are
+/// <see cref="EmbeddedAgentArchives"/>), and reporting it done as soon as its end and log are known, the removal of its
+/// containers and workspace going on behind (<see cref="BackgroundCleanups"/>). When the server stops, running jobs are
 /// stopped and cleaned up but not reported: they count as lost and are queued again at the next start. On one process
 /// only the first worker's wait looks again every few seconds (which keeps the agent online); the others wait for the
 /// dispatch signal alone, which every change there that makes a job claimable rings (docs/performance.md).
@@ -36,13 +37,19 @@ public sealed class EmbeddedAgent(
     /// </summary>
     private const string OldLogCopies = "embedded-agent";
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    // A place per slot for the job it runs and one for the clean-up it left behind (docs/architecture.md).
+    private readonly BackgroundCleanups _cleanups = new(2 * options.Value.Agent.Capacity,
+        (assignment, e) => logger.LogWarning(e, "Could not clean up after job {Job} of run {Run}; what is left is removed at the next start",
+            assignment.Job.Id, assignment.RunId));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var agent = new AgentInfo(Name, options.Value.Agent.Labels, options.Value.Agent.Capacity);
         var copies = Path.Combine(layout.Root, OldLogCopies);
         if (Directory.Exists(copies)) Directory.Delete(copies, recursive: true);
-        return Task.WhenAll(Enumerable.Range(0, options.Value.Agent.Capacity)
+        await Task.WhenAll(Enumerable.Range(0, options.Value.Agent.Capacity)
             .Select(worker => WorkAsync(agent, LooksAgain(worker, database.SupportsReplicas), stoppingToken)));
+        await _cleanups.DrainAsync();
     }
 
     /// <summary>
@@ -60,9 +67,28 @@ public sealed class EmbeddedAgent(
             {
                 // Taken before looking: a job made ready while this worker looks is not missed by the wait after it.
                 var notified = dispatch.Next;
-                var work = await protocol.NextAsync(agent, looksAgain ? PollWait : TimeSpan.Zero, stoppingToken);
-                if (work is not null) await RunAsync(work, stoppingToken);
-                else if (!looksAgain) await notified.WaitAsync(stoppingToken);
+                // Reserved before the claim: a slot whose clean-ups are still behind it claims no job it cannot start.
+                var place = await _cleanups.ReserveAsync(stoppingToken);
+                AgentWork? work;
+                try
+                {
+                    work = await protocol.NextAsync(agent, looksAgain ? PollWait : TimeSpan.Zero, stoppingToken);
+                }
+                catch
+                {
+                    place.Dispose();
+                    throw;
+                }
+
+                if (work is not null)
+                {
+                    await RunAsync(work, place, stoppingToken);
+                }
+                else
+                {
+                    place.Dispose();
+                    if (!looksAgain) await notified.WaitAsync(stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -76,7 +102,8 @@ public sealed class EmbeddedAgent(
         }
     }
 
-    private async Task RunAsync(AgentWork work, CancellationToken stoppingToken)
+    /// <param name="place">The attempt's place in <see cref="_cleanups"/>, given up once its clean-up ended.</param>
+    private async Task RunAsync(AgentWork work, IDisposable place, CancellationToken stoppingToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var heartbeat = KeepLeaseAsync(work, stop);
@@ -86,8 +113,18 @@ public sealed class EmbeddedAgent(
         var assignment = work.Assignment;
         try
         {
-            assignment = await archives.FetchAsync(work.Key, work.Assignment, stop.Token);
-            report = await runner.RunAsync(assignment, line => lines.Writer.TryWrite(line), stop.Token);
+            try
+            {
+                assignment = await archives.FetchAsync(work.Key, work.Assignment, stop.Token);
+            }
+            catch
+            {
+                place.Dispose();
+                throw;
+            }
+
+            // The report comes as soon as the job's end and log are known; its containers and workspace are removed behind.
+            report = await _cleanups.RunAsync(place, runner, assignment, line => lines.Writer.TryWrite(line), stop.Token);
             report = report with { Artifacts = await archives.SaveAsync(work.Key, assignment, report, stop.Token) };
         }
         catch (Exception e) when (e is not OperationCanceledException)
