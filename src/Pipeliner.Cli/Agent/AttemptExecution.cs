@@ -15,10 +15,9 @@ namespace Pipeliner.Cli.Agent;
 /// extended on a timer of its own (whose answer can stop it), its artifacts and cache uploaded, and its end sent until
 /// the server acknowledges it.
 /// </summary>
-internal sealed class AttemptExecution(AgentClient client, JobRunner runner, DataLayout layout, ServerWorkspaces workspaces, Action<string> say)
+internal sealed class AttemptExecution(
+    AgentClient client, JobRunner runner, DataLayout layout, ServerWorkspaces workspaces, RetryBackoff retry, Action<string> say)
 {
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
-
     /// <param name="cancel">The agent's second signal: stop the job (it is then reported canceled).</param>
     public async Task RunAsync(AgentAssignment work, CancellationToken cancel)
     {
@@ -31,7 +30,7 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         var assignment = ToEngine(work);
         var logPath = layout.JobLog(assignment.RunId, work.Job.Id, work.Attempt);
         if (File.Exists(logPath)) File.Delete(logPath);
-        var shipper = new LogShipper(client, work.AttemptId, logPath, say);
+        var shipper = new LogShipper(client, work.AttemptId, logPath, retry, say);
         using var finished = new CancellationTokenSource();
         var shipping = shipper.RunAsync(finished.Token, CancellationToken.None);
 
@@ -184,7 +183,7 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
         // Reports whatever the status: they matter most when the tests failed.
         var reports = Uploads(report.Reports);
         var reportsFolder = layout.Reports(assignment.RunId, work.Job.Id, work.Attempt);
-        var delay = TimeSpan.FromSeconds(1);
+        var delay = retry.First(TimeSpan.FromSeconds(1));
         var uploaded = false;
         var resync = false;
         var refusals = 0;
@@ -253,9 +252,9 @@ internal sealed class AttemptExecution(AgentClient client, JobRunner runner, Dat
             }
             catch (Exception e) when (e is HttpRequestException or HttpIOException)
             {
-                say($"attempt {work.AttemptId}: cannot report its end yet ({e.Message}); again in {delay.TotalSeconds:0} s");
+                say($"attempt {work.AttemptId}: cannot report its end yet ({e.Message}); again in {delay.TotalSeconds:0.#} s");
                 await Task.Delay(delay);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+                delay = retry.Next(delay);
                 resync = true;
             }
         }
