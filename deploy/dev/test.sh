@@ -52,6 +52,8 @@ phase "build"
 dotnet build Pipeliner.sln --configuration Release -nologo -clp:ErrorsOnly
 phase "tests"
 # The suites run in parallel and their output interleaves: the failures are repeated at the end, where they are seen.
+# dotnet test starts the test projects in the solution's order, one per core: Pipeliner.sln lists the longest,
+# Pipeliner.Server.Tests (the run's critical path), then Pipeliner.Web.Tests first, and the short ones after them.
 output=$(mktemp)
 set +e
 dotnet test Pipeliner.sln --configuration Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$output"

@@ -9,8 +9,9 @@ namespace Pipeliner.Cli.Agent;
 
 /// <summary>
 /// <c>pipeliner agent --server URL --token TOKEN --name NAME --labels a,b --capacity N --work-dir DIR
-/// [--backend docker|shell|kubernetes]</c>; each option also from PIPELINER_SERVER, PIPELINER_AGENT_TOKEN,
-/// PIPELINER_AGENT_NAME, PIPELINER_AGENT_LABELS, PIPELINER_AGENT_CAPACITY, PIPELINER_AGENT_WORK_DIR, PIPELINER_AGENT_BACKEND.
+/// [--backend docker|shell|kubernetes] [--max-retry-delay SECONDS]</c>; each option also from PIPELINER_SERVER,
+/// PIPELINER_AGENT_TOKEN, PIPELINER_AGENT_NAME, PIPELINER_AGENT_LABELS, PIPELINER_AGENT_CAPACITY, PIPELINER_AGENT_WORK_DIR,
+/// PIPELINER_AGENT_BACKEND, PIPELINER_AGENT_MAX_RETRY_DELAY.
 /// </summary>
 internal static class AgentCommand
 {
@@ -23,9 +24,13 @@ internal static class AgentCommand
         var capacity = new Option<int?>("--capacity") { Description = "Jobs run at once (PIPELINER_AGENT_CAPACITY; default: number of cores)" };
         var workDir = new Option<string?>("--work-dir") { Description = "Where the agent keeps its credential, workspaces, logs and caches (PIPELINER_AGENT_WORK_DIR; default ./pipeliner-agent)" };
         var backend = new Option<string?>("--backend") { Description = "docker (default), shell (unisolated) or kubernetes (PIPELINER_AGENT_BACKEND)" };
+        var maxRetryDelay = new Option<string?>("--max-retry-delay")
+        {
+            Description = "The longest wait, in seconds, before trying the server again after it could not be reached; the waits double up to it from 1 s (PIPELINER_AGENT_MAX_RETRY_DELAY; default 10, 0.1 to 300)",
+        };
         var command = new Command("agent", "Run jobs for a Pipeliner server on this machine")
         {
-            server, token, name, labels, capacity, workDir, backend,
+            server, token, name, labels, capacity, workDir, backend, maxRetryDelay,
         };
         command.SetAction(async (result, _) =>
         {
@@ -33,7 +38,8 @@ internal static class AgentCommand
             try
             {
                 settings = Settings(result.GetValue(server), result.GetValue(token), result.GetValue(name), result.GetValue(labels),
-                    result.GetValue(capacity), result.GetValue(workDir), result.GetValue(backend), Environment.GetEnvironmentVariable);
+                    result.GetValue(capacity), result.GetValue(workDir), result.GetValue(backend), result.GetValue(maxRetryDelay),
+                    Environment.GetEnvironmentVariable);
             }
             catch (UsageException e)
             {
@@ -62,7 +68,8 @@ internal static class AgentCommand
 
     /// <summary>Options over environment variables over defaults, checked.</summary>
     internal static AgentSettings Settings(
-        string? server, string? token, string? name, string? labels, int? capacity, string? workDir, string? backend, Func<string, string?> environment)
+        string? server, string? token, string? name, string? labels, int? capacity, string? workDir, string? backend, string? maxRetryDelay,
+        Func<string, string?> environment)
     {
         string? Env(string variable) => environment(variable) is { Length: > 0 } value ? value.Trim() : null;
         var url = server ?? Env("PIPELINER_SERVER") ?? throw new UsageException("--server (PIPELINER_SERVER): the Pipeliner server's URL is needed");
@@ -79,8 +86,21 @@ internal static class AgentCommand
         if (engine is not ("docker" or "shell" or "kubernetes")) throw new UsageException($"--backend: unknown backend '{engine}' (docker, shell or kubernetes)");
         var agentName = name ?? Env("PIPELINER_AGENT_NAME") ?? Environment.MachineName.ToLowerInvariant();
         var baseUri = uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+        var retry = RetryBackoffSetting(maxRetryDelay ?? Env("PIPELINER_AGENT_MAX_RETRY_DELAY"));
         return new AgentSettings(baseUri, token ?? Env("PIPELINER_AGENT_TOKEN"), agentName, labelList, slots,
-            Path.GetFullPath(workDir ?? Env("PIPELINER_AGENT_WORK_DIR") ?? "pipeliner-agent"), engine);
+            Path.GetFullPath(workDir ?? Env("PIPELINER_AGENT_WORK_DIR") ?? "pipeliner-agent"), engine, retry);
+    }
+
+    /// <summary>Seconds, e.g. <c>10</c> or <c>0.5</c>; null: the default.</summary>
+    private static RetryBackoff RetryBackoffSetting(string? seconds)
+    {
+        if (seconds is null) return RetryBackoff.Default;
+        if (!double.TryParse(seconds, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            || !double.IsFinite(value))
+            throw new UsageException($"--max-retry-delay: '{seconds}' is not a number of seconds");
+        if (value < RetryBackoff.SmallestMax.TotalSeconds || value > RetryBackoff.LargestMax.TotalSeconds)
+            throw new UsageException($"--max-retry-delay: {RetryBackoff.SmallestMax.TotalSeconds:0.#} to {RetryBackoff.LargestMax.TotalSeconds:0} seconds");
+        return new RetryBackoff(TimeSpan.FromSeconds(value));
     }
 
     private static IExecutionBackend CreateBackend(AgentSettings settings) => settings.Backend switch

@@ -8,7 +8,8 @@ using Pipeliner.Engine.Workspaces;
 namespace Pipeliner.Cli.Agent;
 
 /// <summary>What <c>pipeliner agent</c> was started with.</summary>
-internal sealed record AgentSettings(Uri Server, string? Token, string Name, IReadOnlyList<string> Labels, int Capacity, string WorkDir, string Backend);
+internal sealed record AgentSettings(
+    Uri Server, string? Token, string Name, IReadOnlyList<string> Labels, int Capacity, string WorkDir, string Backend, RetryBackoff Retry);
 
 /// <summary>
 /// A remote agent: registers (or reconnects with the credential in its work directory), removes what a previous run of it
@@ -18,7 +19,6 @@ internal sealed record AgentSettings(Uri Server, string? Token, string Name, IRe
 internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backend, CliConsole console)
 {
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
     public static string Version => typeof(AgentHost).Assembly.GetName().Version?.ToString() ?? "0";
 
@@ -38,11 +38,11 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
         // A place per slot for the job it runs and one for the clean-up it left behind (docs/architecture.md).
         var cleanups = new BackgroundCleanups(2 * settings.Capacity,
             (assignment, e) => Say($"job '{assignment.Job.Id}' of run {assignment.RunId}: clean-up failed ({e.Message}); what is left is removed at the next start"));
-        var execution = new AttemptExecution(client, runner, cleanups, layout, workspaces, Say);
+        var execution = new AttemptExecution(client, runner, cleanups, layout, workspaces, settings.Retry, Say);
         using var slots = new SemaphoreSlim(settings.Capacity, settings.Capacity);
         var running = new List<Task>();
         Say($"agent {settings.Name} ({string.Join(',', settings.Labels)}, {settings.Capacity} slot(s), {backend.Name} backend) is waiting for jobs from {settings.Server}");
-        var delay = TimeSpan.FromSeconds(1);
+        var delay = settings.Retry.First(TimeSpan.FromSeconds(1));
         while (!stopClaiming.IsCancellationRequested)
         {
             try
@@ -72,7 +72,7 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
                     throw;
                 }
 
-                delay = TimeSpan.FromSeconds(1);
+                delay = settings.Retry.First(TimeSpan.FromSeconds(1));
                 if (work is null)
                 {
                     place.Dispose();
@@ -108,9 +108,9 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
             }
             catch (Exception e) when (e is HttpRequestException or AgentRefusedException or TaskCanceledException)
             {
-                Say($"cannot reach the server: {e.Message}; trying again in {delay.TotalSeconds:0} s");
+                Say($"cannot reach the server: {e.Message}; trying again in {delay.TotalSeconds:0.#} s");
                 await Task.Delay(delay, CancellationToken.None);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+                delay = settings.Retry.Next(delay);
             }
         }
 
@@ -129,7 +129,7 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
     {
         var identity = forceRegister ? null : AgentIdentity.Load(settings.WorkDir);
         if (identity is not null && (identity.Name != settings.Name || identity.Server != settings.Server.ToString())) identity = null;
-        var delay = TimeSpan.FromSeconds(1);
+        var delay = settings.Retry.First(TimeSpan.FromSeconds(1));
         while (true)
         {
             try
@@ -162,9 +162,9 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
             }
             catch (HttpRequestException e)
             {
-                Say($"cannot reach {settings.Server}: {e.Message}; trying again in {delay.TotalSeconds:0} s");
+                Say($"cannot reach {settings.Server}: {e.Message}; trying again in {delay.TotalSeconds:0.#} s");
                 await Task.Delay(delay, cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+                delay = settings.Retry.Next(delay);
             }
         }
     }

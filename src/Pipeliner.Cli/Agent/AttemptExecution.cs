@@ -17,10 +17,9 @@ namespace Pipeliner.Cli.Agent;
 /// </summary>
 /// <param name="cleanups">Where the attempts' containers and workspaces are removed behind their slots.</param>
 internal sealed class AttemptExecution(
-    AgentClient client, JobRunner runner, BackgroundCleanups cleanups, DataLayout layout, ServerWorkspaces workspaces, Action<string> say)
+    AgentClient client, JobRunner runner, BackgroundCleanups cleanups, DataLayout layout, ServerWorkspaces workspaces,
+    RetryBackoff retry, Action<string> say)
 {
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
-
     /// <param name="place">The attempt's place in the clean-ups, given up once its clean-up ended.</param>
     /// <param name="cancel">The agent's second signal: stop the job (it is then reported canceled).</param>
     public async Task RunAsync(AgentAssignment work, IDisposable place, CancellationToken cancel)
@@ -34,7 +33,7 @@ internal sealed class AttemptExecution(
         var assignment = ToEngine(work);
         var logPath = layout.JobLog(assignment.RunId, work.Job.Id, work.Attempt);
         if (File.Exists(logPath)) File.Delete(logPath);
-        var shipper = new LogShipper(client, work.AttemptId, logPath, say);
+        var shipper = new LogShipper(client, work.AttemptId, logPath, retry, say);
         using var finished = new CancellationTokenSource();
         var shipping = shipper.RunAsync(finished.Token, CancellationToken.None);
 
@@ -197,7 +196,7 @@ internal sealed class AttemptExecution(
         // Reports whatever the status: they matter most when the tests failed.
         var reports = Uploads(report.Reports);
         var reportsFolder = layout.Reports(assignment.RunId, work.Job.Id, work.Attempt);
-        var delay = TimeSpan.FromSeconds(1);
+        var delay = retry.First(TimeSpan.FromSeconds(1));
         var uploaded = false;
         var resync = false;
         var refusals = 0;
@@ -266,9 +265,9 @@ internal sealed class AttemptExecution(
             }
             catch (Exception e) when (e is HttpRequestException or HttpIOException)
             {
-                say($"attempt {work.AttemptId}: cannot report its end yet ({e.Message}); again in {delay.TotalSeconds:0} s");
+                say($"attempt {work.AttemptId}: cannot report its end yet ({e.Message}); again in {delay.TotalSeconds:0.#} s");
                 await Task.Delay(delay);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+                delay = retry.Next(delay);
                 resync = true;
             }
         }

@@ -5,7 +5,7 @@ namespace Pipeliner.Cli.Agent;
 /// batched every second or every MiB. A network error is retried from where the server says it has got to, so nothing
 /// is lost or stored twice; the file stays on the agent until the server has acknowledged its whole length.
 /// </summary>
-internal sealed class LogShipper(AgentClient client, long attemptId, string logPath, Action<string> warn)
+internal sealed class LogShipper(AgentClient client, long attemptId, string logPath, RetryBackoff retry, Action<string> warn)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private const int BatchBytes = Pipeliner.Agent.Contracts.AgentRoutes.MaxLogBatchBytes;
@@ -43,7 +43,7 @@ internal sealed class LogShipper(AgentClient client, long attemptId, string logP
 
     private async Task ShipAvailableAsync(CancellationToken cancellationToken, bool untilEnd)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
+        var delay = retry.First(TimeSpan.FromMilliseconds(100));
         while (!cancellationToken.IsCancellationRequested)
         {
             var batch = ReadBatch();
@@ -51,14 +51,14 @@ internal sealed class LogShipper(AgentClient client, long attemptId, string logP
             try
             {
                 _sent = await client.AppendLogAsync(attemptId, _sent, batch, cancellationToken);
-                delay = TimeSpan.FromMilliseconds(100);
+                delay = retry.First(TimeSpan.FromMilliseconds(100));
                 if (!untilEnd && batch.Length < BatchBytes) return;
             }
             catch (Exception e) when (e is HttpRequestException or IOException)
             {
                 warn($"log of attempt {attemptId}: {e.Message}; sending again in {delay.TotalSeconds:0.#} s");
                 await Task.Delay(delay, cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                delay = retry.Next(delay);
             }
         }
     }

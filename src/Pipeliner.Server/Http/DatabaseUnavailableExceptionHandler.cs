@@ -6,7 +6,8 @@ namespace Pipeliner.Server.Http;
 
 /// <summary>
 /// A request that failed because the database is out of reach (PostgreSQL restarting, a network cut, no connection
-/// left) answers 503 "database unavailable" with a Retry-After, not 500: nothing is wrong with the request, and the
+/// left; SQLite's write lock held past the busy timeout) answers 503 "database unavailable" with a Retry-After, not
+/// 500: nothing is wrong with the request, and the
 /// same request succeeds once the database is back (each request opens its connections anew, so a replica reconnects
 /// by itself). Logged as a warning, without the stack trace of a bug.
 /// </summary>
@@ -30,7 +31,7 @@ public sealed class DatabaseUnavailableExceptionHandler(IProblemDetailsService p
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = Title,
-                Detail = "database unavailable: the server cannot reach its database right now; try again in a few seconds",
+                Detail = "database unavailable: the server cannot reach its database, or it is busy, right now; try again in a few seconds",
             },
             Exception = exception,
         });

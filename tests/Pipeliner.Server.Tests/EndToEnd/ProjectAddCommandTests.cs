@@ -6,8 +6,8 @@ using Pipeliner.TestSupport.Git;
 
 namespace Pipeliner.Server.Tests.EndToEnd;
 
-/// <summary><c>pipeliner project add</c>, the real command, against the real server process.</summary>
-public sealed class ProjectAddCommandTests : IDisposable
+/// <summary><c>pipeliner project add</c>, the real command, against the real server process (one for the class).</summary>
+public sealed class ProjectAddCommandTests(SharedServerProcess shared) : IClassFixture<SharedServerProcess>, IDisposable
 {
     private readonly TempDirectory _directory = new("pipeliner-project-add-");
 
@@ -17,7 +17,7 @@ public sealed class ProjectAddCommandTests : IDisposable
     public async Task ProjectAdd_RegistersTheProject_WhenRunAgainstTheServer()
     {
         var repository = GitRepository.WithPipeline(_directory.Combine("repo"), Pipelines.BuildAndTest);
-        await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0);
+        var server = shared.Server;
 
         var (exit, output, error) = await PipelinerAsync("project", "add", "--server", server.BaseAddress.ToString(),
             "--token", ServerProcess.AdminToken, "--name", "shop", "--repository", repository.Path, "--forge", "gitlab",
@@ -41,11 +41,11 @@ public sealed class ProjectAddCommandTests : IDisposable
     [Fact]
     public async Task ProjectUpdate_SetsAndRemovesSshCredentials_WhenRunAgainstTheServer()
     {
-        await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0);
+        var server = shared.Server;
         var key = _directory.Combine("id_ed25519");
         ToolProcess.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key);
         File.WriteAllText(_directory.Combine("known_hosts"), "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n");
-        string[] connection = ["--server", server.BaseAddress.ToString(), "--token", ServerProcess.AdminToken, "--name", "shop"];
+        string[] connection = ["--server", server.BaseAddress.ToString(), "--token", ServerProcess.AdminToken, "--name", "shop-ssh"];
         var (added, _, addError) = await PipelinerAsync(["project", "add", .. connection, "--repository", "git@git.example.com:shop/api.git",
             "--forge", "gitea", "--webhook-secret", "a-long-webhook-secret"]);
         Assert.True(added == 0, addError);
@@ -54,13 +54,13 @@ public sealed class ProjectAddCommandTests : IDisposable
             "--ssh-key-file", key, "--known-hosts-file", _directory.Combine("known_hosts")]);
 
         Assert.True(exit == 0, $"exit {exit}: {output} {error}");
-        Assert.Contains("project 'shop' updated; repository credentials: ssh", output);
+        Assert.Contains("project 'shop-ssh' updated; repository credentials: ssh", output);
         using var client = server.Client();
-        Assert.Equal("ssh", (await client.GetFromJsonAsync<ProjectView>("/api/projects/shop", Api.Json))!.CredentialsKind);
+        Assert.Equal("ssh", (await client.GetFromJsonAsync<ProjectView>("/api/projects/shop-ssh", Api.Json))!.CredentialsKind);
         var (removed, removedOutput, _) = await PipelinerAsync(["project", "update", .. connection, "--remove-credentials"]);
         Assert.Equal(0, removed);
         Assert.Contains("repository credentials: none", removedOutput);
-        Assert.Null((await client.GetFromJsonAsync<ProjectView>("/api/projects/shop", Api.Json))!.CredentialsKind);
+        Assert.Null((await client.GetFromJsonAsync<ProjectView>("/api/projects/shop-ssh", Api.Json))!.CredentialsKind);
     }
 
     private static async Task<(int Exit, string Output, string Error)> PipelinerAsync(params string[] args)

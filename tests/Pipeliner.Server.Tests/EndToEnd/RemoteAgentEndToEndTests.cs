@@ -9,10 +9,11 @@ namespace Pipeliner.Server.Tests.EndToEnd;
 /// Remote agents as an operator runs them: the real server process, real <c>pipeliner agent</c> processes and the real
 /// Docker engine. Jobs wait with a precise reason until an agent with their labels comes, run there, get the artifacts of
 /// jobs that ran on another agent; an agent killed with kill -9 loses its attempt within the lease and the job is retried
-/// on another agent, and the killed agent removes its leftovers when it starts again.
+/// on another agent, and the killed agent removes its leftovers when it starts again. The tests that need a server of
+/// their own (no agent ever seen, a short lease) start one; the others share the class's.
 /// </summary>
 [Trait("Category", "EndToEnd")]
-public sealed class RemoteAgentEndToEndTests : IDisposable
+public sealed class RemoteAgentEndToEndTests(SharedServerProcess shared) : IClassFixture<SharedServerProcess>, IDisposable
 {
     private const string Labels = """
         stages: [package, stress]
@@ -88,7 +89,7 @@ public sealed class RemoteAgentEndToEndTests : IDisposable
                 reports: { junit: [out/*.xml] }
 
             """;
-        await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0);
+        var server = shared.Server;
         using var admin = server.Client();
         var repository = GitRepository.WithPipeline(_directory.Combine("repo"), tests);
         using (var created = await admin.PostProjectAsync("reports", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
@@ -117,10 +118,12 @@ public sealed class RemoteAgentEndToEndTests : IDisposable
               soak-e2e-agent:
                 stage: test
                 runs-on: [soak]
-                script: ["echo soaking", "sleep 6", "echo soaked"]
+                script: ["echo soaking", "sleep 10", "echo soaked"]
 
             """;
-        var lease = TimeSpan.FromSeconds(3);
+        // Long enough that the agent, starved of CPU on a loaded machine, keeps it while it lives (with 3 s its attempt
+        // was sometimes lost before the kill, and claimed again by the same agent).
+        var lease = TimeSpan.FromSeconds(10);
         await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0,
             settings: [$"--Pipeliner:Agent:LeaseDuration={lease}"]);
         using var admin = server.Client();
@@ -132,8 +135,11 @@ public sealed class RemoteAgentEndToEndTests : IDisposable
 
         var id = await admin.TriggerAsync("soak");
         await admin.WaitForRunAsync(id, r => r.Job("soak-e2e-agent").Status == "running", "the job to run on the doomed agent");
-        await Poll.UntilAsync(() => admin.LogAsync(id, "soak-e2e-agent"), l => l.Contains("soaking", StringComparison.Ordinal), "the first line to arrive");
+        // Killed as soon as its job's container runs, read from the Docker engine: waiting for the job's first line to
+        // reach the server took longer than the job's sleep on a loaded machine, and the job then ended before the kill.
         var doomedPid = doomed.ProcessId;
+        await Poll.UntilAsync(() => DockerProbe.ContainersOfProcessAsync(doomedPid), c => c.Any(container => container.State == "running"),
+            "the doomed agent's job container to run");
         await doomed.KillAsync();
         var killedAt = DateTimeOffset.UtcNow;
         Assert.NotEmpty(await DockerProbe.ContainersOfProcessAsync(doomedPid));
@@ -142,16 +148,17 @@ public sealed class RemoteAgentEndToEndTests : IDisposable
             lease + TimeSpan.FromSeconds(90));
         // When the server ended the attempt (its own record), not when this test's polling happened to see it on a loaded machine.
         var detectedAfter = (lost.Job("soak-e2e-agent").Attempts[0].FinishedAt ?? DateTimeOffset.UtcNow) - killedAt;
-        Assert.Equal(("failed", "lost", "lost: its agent doomed stopped answering (lease expired)"),
-            (lost.Job("soak-e2e-agent").Attempts[0].Status, lost.Job("soak-e2e-agent").Attempts[0].Cause, lost.Job("soak-e2e-agent").Attempts[0].Message));
-        Assert.True(detectedAfter < lease + TimeSpan.FromSeconds(15), $"lost after {detectedAfter}, lease {lease}");
-        Assert.True(lost.Job("soak-e2e-agent").Status == "pending",
-            $"{System.Text.Json.JsonSerializer.Serialize(lost.Job("soak-e2e-agent"))}\n{server.Output}\n{doomed.Output}");
+        var story = $"{System.Text.Json.JsonSerializer.Serialize(lost.Job("soak-e2e-agent"))}\nserver:\n{server.Output}\ndoomed:\n{doomed.Output}";
+        var first = lost.Job("soak-e2e-agent").Attempts[0];
+        Assert.True((first.Status, first.Cause, first.Message) == ("failed", "lost", "lost: its agent doomed stopped answering (lease expired)"), story);
+        Assert.True(detectedAfter < lease + TimeSpan.FromSeconds(15), $"lost after {detectedAfter}, lease {lease}\n{story}");
+        Assert.True(lost.Job("soak-e2e-agent").Status == "pending", story);
 
         await using var rescuer = AgentProcess.Start(server.BaseAddress, token, "rescuer", "linux,soak", _directory.Combine("rescuer"));
         var run = await admin.WaitForFinishAsync(id, TimeSpan.FromSeconds(120));
         Assert.True(run.Status == "succeeded", $"run {run.Status}\n{server.Output}\n{rescuer.Output}");
-        Assert.Equal(("rescuer", 2), (run.Job("soak-e2e-agent").Attempts[1].Agent, run.Job("soak-e2e-agent").Attempts[1].Number));
+        Assert.True(run.Job("soak-e2e-agent").Attempts is [_, { Agent: "rescuer", Number: 2 }],
+            $"{System.Text.Json.JsonSerializer.Serialize(run.Job("soak-e2e-agent"))}\nserver:\n{server.Output}\nrescuer:\n{rescuer.Output}");
         Assert.Contains("soaked", await admin.LogAsync(id, "soak-e2e-agent", attempt: 2), StringComparison.Ordinal);
 
         // The killed agent, started again with the same command, reconnects with its credential and removes its old containers.
@@ -175,7 +182,7 @@ public sealed class RemoteAgentEndToEndTests : IDisposable
                 script: ["echo started", "sleep 5", "echo drained"]
 
             """;
-        await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0);
+        var server = shared.Server;
         using var admin = server.Client();
         var repository = GitRepository.WithPipeline(_directory.Combine("repo"), pipeline);
         using (var created = await admin.PostProjectAsync("drain", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);

@@ -35,6 +35,12 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>
+    /// The longest wait of the tests' agents before they try an unreachable server again (the product's default is 10 s):
+    /// the outages the tests make last seconds, and an agent that waits 10 s after each only makes the test wait with it.
+    /// </summary>
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
+
     /// <summary>Starts the agent; the options go through the environment variables the command documents (the token too).</summary>
     public static AgentProcess Start(
         Uri server, string? token, string name, string labels, string workDir, int capacity = 1, string backend = "docker")
@@ -54,6 +60,7 @@ public sealed class AgentProcess : IAsyncDisposable
         info.Environment["PIPELINER_AGENT_CAPACITY"] = capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["PIPELINER_AGENT_WORK_DIR"] = workDir;
         info.Environment["PIPELINER_AGENT_BACKEND"] = backend;
+        info.Environment["PIPELINER_AGENT_MAX_RETRY_DELAY"] = MaxRetryDelay.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var agent = new AgentProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, name);
         agent._process.OutputDataReceived += (_, e) => agent.Append(e.Data);
         agent._process.ErrorDataReceived += (_, e) => agent.Append(e.Data);

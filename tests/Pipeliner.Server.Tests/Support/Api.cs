@@ -73,7 +73,9 @@ internal static class Api
     {
         if (response.StatusCode == expected) return;
         var body = await response.Content.ReadAsStringAsync();
-        throw new Xunit.Sdk.XunitException($"expected {(int)expected} {expected}, got {(int)response.StatusCode} {response.StatusCode}: {body}");
+        var server = ServerOutputHandler.OutputOf(response);
+        throw new Xunit.Sdk.XunitException($"expected {(int)expected} {expected}, got {(int)response.StatusCode} {response.StatusCode}: {body}"
+            + (server.Length == 0 ? "" : $"\nthe server's output:\n{server}"));
     }
 
     /// <summary>Asserts a problem details answer with <paramref name="status"/> and returns it.</summary>

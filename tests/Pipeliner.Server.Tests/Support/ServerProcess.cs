@@ -127,7 +127,9 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <param name="handler">Sends the requests (e.g. a <see cref="RequestCounter"/> that outlives this server); not disposed with the client.</param>
     public HttpClient Client(string? token = AdminToken, HttpMessageHandler? handler = null)
     {
-        var client = new HttpClient(handler ?? new HttpClientHandler(), disposeHandler: handler is null)
+        var tagged = new ServerOutputHandler(() => Output) { InnerHandler = handler ?? new HttpClientHandler() };
+        // A handler passed in outlives the client: the wrapper is then left undisposed, so that it stays usable.
+        var client = new HttpClient(tagged, disposeHandler: handler is null)
         {
             BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60),
         };

@@ -31,7 +31,10 @@ public sealed class WebhookCrashTests(ITestOutputHelper output) : IDisposable
         var body = WebhookDelivery.Rewritten(fixture, repository.Head());
         var deliveryId = Guid.NewGuid().ToString();
 
-        await using (var server = await ServerProcess.StartAsync(dataDir, agentCapacity: 0))
+        // The restarted server takes the delivery up when the killed one's lease has run out: 10 s instead of the default
+        // 30 s, which the test would only wait out (as long as the agents' leases in the end-to-end tests, kept under load).
+        string[] settings = ["--Pipeliner:Webhooks:LeaseDuration=00:00:10"];
+        await using (var server = await ServerProcess.StartAsync(dataDir, agentCapacity: 0, settings: settings))
         {
             using var client = server.Client();
             using (var created = await client.PostProjectAsync("shop", git.UrlOf("shop")))
@@ -45,7 +48,7 @@ public sealed class WebhookCrashTests(ITestOutputHelper output) : IDisposable
         }
 
         git.Release();
-        await using var restarted = await ServerProcess.StartAsync(dataDir, agentCapacity: 0);
+        await using var restarted = await ServerProcess.StartAsync(dataDir, agentCapacity: 0, settings: settings);
         var started = Stopwatch.StartNew();
         using var again = restarted.Client();
         var delivery = await again.WaitForDeliveryAsync("shop", deliveryId, DeliveryOutcomes.Run, TimeSpan.FromSeconds(60));
