@@ -18,8 +18,8 @@ namespace Pipeliner.Server.Agents;
 /// <see cref="EmbeddedAgentArchives"/>), and reporting it done. When the server stops, running jobs are
 /// stopped and cleaned up but not reported: they count as lost and are queued again at the next start. On one process
 /// only the first worker's wait looks again every few seconds (which keeps the agent online); the others wait for the
-/// dispatch signal alone, which every change there that makes a job claimable rings (docs/performance.md). The workers run
-/// on threads niced below the server's (<see cref="AgentOptions.BackgroundNice"/>): claiming, starting containers and
+/// dispatch signal alone, which every change there that makes a job claimable rings (docs/performance.md). With
+/// <see cref="AgentOptions.BackgroundNice"/> above zero the workers run on threads niced below the server's: claiming, starting containers and
 /// storing their logs give way to the threads that answer requests while the cores are busy.
 /// </summary>
 public sealed class EmbeddedAgent(

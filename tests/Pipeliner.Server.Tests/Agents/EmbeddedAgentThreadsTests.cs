@@ -5,8 +5,8 @@ namespace Pipeliner.Server.Tests.Agents;
 
 /// <summary>
 /// A real server process runs the embedded agent's workers on threads of their own, niced below the server's
-/// (<c>Pipeliner:Agent:BackgroundNice</c>, 10 by default), so that requests are answered first while runs execute; with 0
-/// the workers run on the thread pool as before. Either way the job runs, its log is stored and the run succeeds.
+/// when <c>Pipeliner:Agent:BackgroundNice</c> is above zero, so that requests are answered first while runs execute; by
+/// default (0) the workers run on the thread pool as before. Either way the job runs, its log is stored and the run succeeds.
 /// </summary>
 public sealed class EmbeddedAgentThreadsTests : IDisposable
 {
@@ -15,10 +15,10 @@ public sealed class EmbeddedAgentThreadsTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public async Task Run_SucceedsWithTheWorkersOnNicedThreads_WithTheDefaultSettings()
+    public async Task Run_SucceedsWithTheWorkersOnNicedThreads_WhenBackgroundNiceIsTen()
     {
         if (!OperatingSystem.IsLinux()) return; // nice values per thread are Linux's
-        await using var server = await RanAsync(settings: []);
+        await using var server = await RanAsync(settings: ["--Pipeliner:Agent:BackgroundNice=10"]);
 
         var threads = ProcessThreads.Of(server.ProcessId);
         var serverNice = threads.Single(t => t.Id == server.ProcessId).Nice;
@@ -32,10 +32,10 @@ public sealed class EmbeddedAgentThreadsTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_SucceedsWithTheWorkersOnThePool_WhenBackgroundNiceIsZero()
+    public async Task Run_SucceedsWithTheWorkersOnThePool_WithTheDefaultSettings()
     {
         if (!OperatingSystem.IsLinux()) return;
-        await using var server = await RanAsync(settings: ["--Pipeliner:Agent:BackgroundNice=0"]);
+        await using var server = await RanAsync(settings: []);
 
         Assert.DoesNotContain(ProcessThreads.Of(server.ProcessId), t => t.Name.StartsWith("Agent worker ", StringComparison.Ordinal));
         Assert.DoesNotContain("The embedded agent failed", server.Output, StringComparison.Ordinal);
