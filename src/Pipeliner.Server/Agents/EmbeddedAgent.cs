@@ -5,6 +5,7 @@ using Pipeliner.Core.Runs;
 using Pipeliner.Engine.Execution;
 using Pipeliner.Engine.Logging;
 using Pipeliner.Server.Data.Providers;
+using Pipeliner.Server.Hosting;
 using Pipeliner.Server.Scheduling;
 using Pipeliner.Engine.Storage;
 using Pipeliner.Server.Settings;
@@ -18,7 +19,9 @@ namespace Pipeliner.Server.Agents;
 /// containers and workspace going on behind (<see cref="BackgroundCleanups"/>). When the server stops, running jobs are
 /// stopped and cleaned up but not reported: they count as lost and are queued again at the next start. On one process
 /// only the first worker's wait looks again every few seconds (which keeps the agent online); the others wait for the
-/// dispatch signal alone, which every change there that makes a job claimable rings (docs/performance.md).
+/// dispatch signal alone, which every change there that makes a job claimable rings (docs/performance.md). With
+/// <see cref="AgentOptions.BackgroundNice"/> above zero the workers run on threads niced below the server's: claiming, starting containers and
+/// storing their logs give way to the threads that answer requests while the cores are busy.
 /// </summary>
 public sealed class EmbeddedAgent(
     IAgentProtocol protocol, JobRunner runner, EmbeddedAgentArchives archives, DataLayout layout, DispatchSignal dispatch, IDatabaseProvider database,
@@ -48,7 +51,8 @@ public sealed class EmbeddedAgent(
         var copies = Path.Combine(layout.Root, OldLogCopies);
         if (Directory.Exists(copies)) Directory.Delete(copies, recursive: true);
         await Task.WhenAll(Enumerable.Range(0, options.Value.Agent.Capacity)
-            .Select(worker => WorkAsync(agent, LooksAgain(worker, database.SupportsReplicas), stoppingToken)));
+            .Select(worker => LowPriorityThread.RunAsync($"Agent worker {worker + 1}", options.Value.Agent.BackgroundNice,
+                () => WorkAsync(agent, LooksAgain(worker, database.SupportsReplicas), stoppingToken))));
         await _cleanups.DrainAsync();
     }
 
@@ -106,7 +110,8 @@ public sealed class EmbeddedAgent(
     private async Task RunAsync(AgentWork work, IDisposable place, CancellationToken stoppingToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var heartbeat = KeepLeaseAsync(work, stop);
+        // On the pool: a worker's thread gives way to the intake, its lease's extension must not wait for that.
+        var heartbeat = Task.Run(() => KeepLeaseAsync(work, stop), CancellationToken.None);
         var lines = Channel.CreateUnbounded<LogLine>(new UnboundedChannelOptions { SingleReader = true });
         var forwarding = ForwardLogsAsync(work.Key, lines.Reader);
         JobAttemptReport report;

@@ -89,6 +89,10 @@ public sealed class AgentOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "must be between 00:00:00 and 1.00:00:00")]
     public TimeSpan RestartGrace { get; set; } = TimeSpan.FromSeconds(30);
 
+    [Description("How many nice steps (Linux) below the server's own the embedded agent's workers run (claiming jobs, starting and waiting for containers, storing their logs and ends): above zero they give way to the threads that answer requests while the cores are busy (a burst of webhooks while runs execute); zero (the default, until a quiet machine shows it helps) runs them on the thread pool like the rest. The lease's extensions stay on the pool.")]
+    [Range(0, 19, ErrorMessage = "must be between 0 and 19")]
+    public int BackgroundNice { get; set; }
+
     [Description("An agent not heard from for this long is offline: pending jobs no longer count on it.")]
     public TimeSpan OfflineAfter { get; set; } = TimeSpan.FromSeconds(45);
 

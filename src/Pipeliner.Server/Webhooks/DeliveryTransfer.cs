@@ -126,7 +126,10 @@ public sealed class DeliveryTransfer(
 
         try
         {
-            await Journal!.RemoveAsync(batch.Select(p => p.EntryId).ToList(), CancellationToken.None);
+            // On the pool, not on this niced thread: the removal holds the journal's write lock, which the intake's next
+            // append waits for (in SQLite's busy sleeps, growing to tens of ms) while a busy core preempts a niced holder.
+            var entryIds = batch.Select(p => p.EntryId).ToList();
+            await Task.Run(() => Journal!.RemoveAsync(entryIds, CancellationToken.None), CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -13,6 +13,7 @@ public sealed class InvalidSettingsTests : IDisposable
     [InlineData("--Pipeliner:Agent:Capacity=many", "Pipeliner:Agent:Capacity")]
     [InlineData("--Pipeliner:Agent:Capacity=999", "Pipeliner:Agent:Capacity: must be between 0 and 256")]
     [InlineData("--Pipeliner:Agent:Backend=podman", "Pipeliner:Agent:Backend: must be docker or shell")]
+    [InlineData("--Pipeliner:Agent:BackgroundNice=20", "Pipeliner:Agent:BackgroundNice: must be between 0 and 19")]
     [InlineData("--Pipeliner:Database:Provider=mysql", "Pipeliner:Database:Provider: must be sqlite or postgres")]
     [InlineData("--Pipeliner:ForgeStatuses:ResendSchedule=every five minutes", "Pipeliner:ForgeStatuses:ResendSchedule: invalid cron expression")]
     [InlineData("--Pipeliner:QueuePollInterval=soon", "Pipeliner:QueuePollInterval")]

@@ -21,7 +21,7 @@ public sealed class DeliveryThreadsTests : IDisposable
         if (!OperatingSystem.IsLinux()) return; // nice values per thread are Linux's
         await using var server = await DeliveredAsync(settings: []);
 
-        var threads = Threads(server.ProcessId);
+        var threads = ProcessThreads.Of(server.ProcessId);
         var serverNice = threads.Single(t => t.Id == server.ProcessId).Nice;
         var delivery = threads.Where(t => t.Name.StartsWith("Delivery ", StringComparison.Ordinal)).ToList();
         // Two workers (Pipeliner:Webhooks:Workers) and the journal's transfer.
@@ -36,7 +36,7 @@ public sealed class DeliveryThreadsTests : IDisposable
         if (!OperatingSystem.IsLinux()) return;
         await using var server = await DeliveredAsync(settings: ["--Pipeliner:Webhooks:BackgroundNice=0"]);
 
-        Assert.DoesNotContain(Threads(server.ProcessId), t => t.Name.StartsWith("Delivery ", StringComparison.Ordinal));
+        Assert.DoesNotContain(ProcessThreads.Of(server.ProcessId), t => t.Name.StartsWith("Delivery ", StringComparison.Ordinal));
         Assert.DoesNotContain("Exception", server.Output, StringComparison.Ordinal);
     }
 
@@ -57,26 +57,5 @@ public sealed class DeliveryThreadsTests : IDisposable
         var delivery = await client.WaitForDeliveryAsync("shop", deliveryId, DeliveryOutcomes.Run, TimeSpan.FromSeconds(60));
         Assert.NotNull(delivery.RunId);
         return server;
-    }
-
-    /// <summary>The process's threads: id, name (/proc's, at most 15 characters) and nice value (stat's 19th field).</summary>
-    private static List<(int Id, string Name, int Nice)> Threads(int pid)
-    {
-        var found = new List<(int, string, int)>();
-        foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
-        {
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var name = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
-                found.Add((int.Parse(Path.GetFileName(task)), name, int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16])));
-            }
-            catch (IOException)
-            {
-                // The thread ended meanwhile.
-            }
-        }
-
-        return found;
     }
 }
