@@ -94,7 +94,7 @@ public sealed class RunFactory(
         var plan = WithVariables(PipelinePlanner.Plan(loaded.Pipeline, context with { RunId = placeholder }), trigger.Variables);
         var jobs = RunStore.NewJobs(new Run(placeholder, plan, time.GetUtcNow()));
         var cancelPrevious = loaded.Pipeline.Concurrency == ConcurrencyPolicy.CancelPrevious && context.Branch is not null;
-        return new PlannedRun(ready, PlanTemplate.Write(plan, placeholder), jobs, null, cancelPrevious);
+        return new PlannedRun(ready, PlanTemplate.Write(plan), jobs, null, cancelPrevious);
     }
 
     /// <summary>
@@ -121,14 +121,16 @@ public sealed class RunFactory(
             return await StoreInvalidAsync(project, invalid, planned.ErrorsJson!, cancellationToken);
         }
 
-        var (entity, projectRow, projectStamp) = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken);
-        var key = RunStore.RunKey(entity.Id);
         // The JSON is both what is stored and what the plan's size is measured by.
-        if (PlanTooLarge(plan.BytesFor(key)) is { } tooLarge) return await StoreInvalidAsync(project, entity, ErrorsJson([tooLarge]), cancellationToken);
+        if (PlanTooLarge(plan.Bytes) is { } tooLarge)
+        {
+            var (tooLargeRun, _, _) = await ReserveAsync(project, trigger, context, RunStatus.Invalid, cancellationToken);
+            return await StoreInvalidAsync(project, tooLargeRun, ErrorsJson([tooLarge]), cancellationToken);
+        }
 
-        entity.PlanJson = plan.JsonFor(key);
-        entity.Jobs = [.. planned.Jobs];
-        await db.SaveChangesAsync(cancellationToken);
+        // The run inserted with its plan and jobs: one save, no update of the plan once the insert gave the run its id.
+        var (entity, projectRow, projectStamp) = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken,
+            run => { run.PlanJson = plan.Json; run.Jobs = [.. planned.Jobs]; });
         return new StoredRun(new RunCreation.Created(entity.Id), project, planned.CancelsPrevious ? entity : null, [],
             database.SupportsReplicas ? null : await HandoverAsync(entity, projectRow, projectStamp, cancellationToken));
     }
@@ -173,7 +175,8 @@ public sealed class RunFactory(
 
     /// <returns>The run's row inserted, and the project's row as the run number's update returned it, with the stamp taken before.</returns>
     private async Task<(RunEntity Run, ProjectEntity ProjectRow, long ProjectStamp)> ReserveAsync(
-        ProjectEntity project, TriggerRequest trigger, TriggerContext context, RunStatus status, CancellationToken cancellationToken)
+        ProjectEntity project, TriggerRequest trigger, TriggerContext context, RunStatus status, CancellationToken cancellationToken,
+        Action<RunEntity>? complete = null)
     {
         var projectStamp = projectWrites.Stamp;
         var projectRow = await RunNumbers.TakeNextAsync(db, project.Id, cancellationToken);
@@ -195,6 +198,7 @@ public sealed class RunFactory(
             Trigger = trigger.Trigger,
             CreatedAt = time.GetUtcNow(),
         };
+        complete?.Invoke(entity);
         db.Runs.Add(entity);
         await db.SaveChangesAsync(cancellationToken);
         return (entity, projectRow, projectStamp);
