@@ -32,10 +32,10 @@ public static class AgentTransfers
     }
 
     private static async Task<IResult> SourceAsync(
-        long id, HttpContext http, PipelinerDbContext db, SourceArchives sources, CancellationToken cancellationToken)
+        long id, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, SourceArchives sources, CancellationToken cancellationToken)
     {
-        // The attempt and its run's commit and project in one query.
-        var (found, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, AttemptWithSource, cancellationToken);
+        // The attempt and its run's commit and project as the coordinator saved them, or read in one query.
+        var (found, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, AttemptWithSource, current.FindWithSource, cancellationToken);
         if (found is null) return problem!;
         var run = found.Also;
         try
@@ -49,10 +49,8 @@ public static class AgentTransfers
         }
     }
 
-    private sealed record RunSource(string CommitSha, string Project, string Repository);
-
-    private static readonly CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<AttemptWith<RunSource>?>>> AttemptWithSource =
-        AttemptAccess.CompileWithRow(a => new RunSource(a.Job!.Run!.CommitSha, a.Job.Run.Project!.Name, a.Job.Run.Project.Repository));
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<AttemptWith<AttemptSource>?>>> AttemptWithSource =
+        AttemptAccess.CompileWithRow(a => new AttemptSource(a.Job!.Run!.CommitSha, a.Job.Run.Project!.Name, a.Job.Run.Project.Repository));
 
     private static async Task<IResult> ArtifactAsync(
         long id, string job, int index, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, RunStore store, IArtifactStore artifacts, CancellationToken cancellationToken)

@@ -104,10 +104,11 @@ public static class AttemptAccess
     /// <see cref="OfCredentialAsync(PipelinerDbContext, CurrentAttemptRows, HttpContext, long, CancellationToken)"/> with what more
     /// <paramref name="find"/> reads of the attempt, in the same query (compiled by <see cref="CompileWithRow{T}"/>).
     /// </summary>
+    /// <param name="cached">What the process keeps of the attempt while it runs (<see cref="CurrentAttemptRows"/>): read only when it has nothing.</param>
     public static Task<(AttemptWith<T>? Found, IResult? Problem)> OfCredentialAsync<T>(
         PipelinerDbContext db, HttpContext http, long attemptId, CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<AttemptWith<T>?>>> find,
-        CancellationToken cancellationToken) =>
-        OfCredentialAsync(http, attemptId, () => find.For(db)(db, attemptId, cancellationToken));
+        Func<long, AttemptWith<T>?> cached, CancellationToken cancellationToken) =>
+        OfCredentialAsync(http, attemptId, () => cached(attemptId) is { } kept ? Task.FromResult<AttemptWith<T>?>(kept) : find.For(db)(db, attemptId, cancellationToken));
 
     private static async Task<(AttemptWith<T>? Found, IResult? Problem)> OfCredentialAsync<T>(
         HttpContext http, long attemptId, Func<Task<AttemptWith<T>?>> find)

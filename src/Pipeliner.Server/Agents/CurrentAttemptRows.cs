@@ -16,22 +16,29 @@ namespace Pipeliner.Server.Agents;
 /// </summary>
 public sealed class CurrentAttemptRows(IDatabaseProvider database)
 {
-    private readonly ConcurrentDictionary<long, AttemptRow> _rows = new();
+    private readonly ConcurrentDictionary<long, AttemptWith<AttemptSource>> _rows = new();
 
     /// <summary>The attempt's row as the coordinator saved it while it is the job's running attempt; null otherwise (read it).</summary>
-    public AttemptRow? Find(long attemptId) => _rows.TryGetValue(attemptId, out var row) ? row : null;
+    public AttemptRow? Find(long attemptId) => _rows.TryGetValue(attemptId, out var found) ? found.Row : null;
 
-    /// <summary>Notes the attempts of <paramref name="job"/>, just saved by the coordinator holding the run's lock.</summary>
-    public void Saved(long runId, JobEntity job)
+    /// <summary><see cref="Find"/> with its run's commit and project, for the source download.</summary>
+    public AttemptWith<AttemptSource>? FindWithSource(long attemptId) => _rows.TryGetValue(attemptId, out var found) ? found : null;
+
+    /// <summary>Notes the attempts of <paramref name="job"/> of <paramref name="run"/>, just saved by the coordinator holding the run's lock.</summary>
+    public void Saved(RunEntity run, JobEntity job)
     {
         if (database.SupportsReplicas || job.Attempts.Count == 0) return;
         var newest = job.Attempts.Max(a => a.Number);
         foreach (var attempt in job.Attempts)
         {
-            var row = new AttemptRow(attempt.Id, runId, job.JobId, attempt.Number, attempt.Status, attempt.Cause, attempt.Agent,
+            var row = new AttemptRow(attempt.Id, run.Id, job.JobId, attempt.Number, attempt.Status, attempt.Cause, attempt.Agent,
                 attempt.LogPath, attempt.CredentialHash, newest);
-            if (row.Current && attempt.Id > 0) _rows[attempt.Id] = row;
+            if (row.Current && attempt.Id > 0 && run.Project is { } project)
+                _rows[attempt.Id] = new AttemptWith<AttemptSource>(row, new AttemptSource(run.CommitSha, project.Name, project.Repository));
             else _rows.TryRemove(attempt.Id, out _);
         }
     }
 }
+
+/// <summary>What an attempt's source download needs of its run: the commit and the project's name and repository.</summary>
+public sealed record AttemptSource(string CommitSha, string Project, string Repository);

@@ -100,6 +100,7 @@ public static class ServerSetup
         services.AddSingleton<ServerWork>();
         services.AddSingleton<ActiveAttempts>();
         services.AddSingleton<CurrentAttemptRows>();
+        services.AddSingleton<RemoteAgentPresence>();
         services.AddSingleton<AgentDispatch>();
         services.AddSingleton<AgentDirectory>();
         services.AddSingleton<IAgentProtocol, InProcessAgentProtocol>();

@@ -24,7 +24,7 @@ namespace Pipeliner.Server.Runs;
 public sealed class RunFactory(
     PipelinerDbContext db, WorkspacePreparer workspaces, RunCoordinator coordinator, ForgeStatusOutbox forgeStatuses, TimeProvider time,
     IOptions<PipelinerOptions> options, Agents.SourceArchives sources, RunLocks locks, Data.Providers.IDatabaseProvider database,
-    ProjectWrites projectWrites, ILogger<RunFactory> logger)
+    ProjectWrites projectWrites, Logs.LogMasking masking, Agents.RemoteAgentPresence remoteAgents, ILogger<RunFactory> logger)
 {
     public async Task<RunCreation> CreateAsync(ProjectEntity project, TriggerRequest trigger, CancellationToken cancellationToken)
     {
@@ -132,7 +132,7 @@ public sealed class RunFactory(
         var (entity, projectRow, projectStamp) = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken,
             run => { run.PlanJson = plan.Json; run.Jobs = [.. planned.Jobs]; });
         return new StoredRun(new RunCreation.Created(entity.Id), project, planned.CancelsPrevious ? entity : null, [],
-            database.SupportsReplicas ? null : await HandoverAsync(entity, projectRow, projectStamp, cancellationToken));
+            database.SupportsReplicas ? null : await HandoverAsync(entity, projectRow, projectStamp, cancellationToken), entity.CommitSha);
     }
 
     /// <summary>
@@ -156,21 +156,12 @@ public sealed class RunFactory(
         using var handover = stored.Handover;
         forgeStatuses.Enqueue(stored.Statuses);
         if (stored.Creation is not RunCreation.Created created) return;
+        masking.NoteRun(created.RunId, stored.Project.Id);
         if (stored.CancelsOlderThan is { } newer) await CancelPreviousAsync(stored.Project, newer, cancellationToken);
-        await PrepareSourceAsync(stored.Project, created.RunId, cancellationToken);
+        // Remote agents get the commit as a tar from the server: made now, while the run's first jobs wait for an agent,
+        // and only when an agent other than the embedded one (which clones from the mirror) may take them.
+        if (stored.CommitSha is { } commit && await remoteAgents.AnyAsync(db, cancellationToken)) sources.Prepare(stored.Project.Name, stored.Project.Repository, commit);
         await coordinator.AdvanceStoredAsync(created.RunId, handover, cancellationToken);
-    }
-
-    /// <summary>
-    /// Remote agents get the commit as a tar from the server: made now, while the run's first jobs wait for an agent, and
-    /// only when an agent other than the embedded one (which clones from the mirror) may take them.
-    /// </summary>
-    private async Task PrepareSourceAsync(ProjectEntity project, long runId, CancellationToken cancellationToken)
-    {
-        // One query: it is on the way to the run's first jobs becoming ready.
-        var commit = await db.Runs.Where(r => r.Id == runId && db.Agents.Any(a => a.Name != Agents.EmbeddedAgent.Name && !a.Disabled))
-            .Select(r => r.CommitSha).FirstOrDefaultAsync(cancellationToken);
-        if (commit is not null) sources.Prepare(project.Name, project.Repository, commit);
     }
 
     /// <returns>The run's row inserted, and the project's row as the run number's update returned it, with the stamp taken before.</returns>

@@ -167,7 +167,7 @@ public sealed class RunCoordinator(
         var statuses = await forgeStatuses.StageAsync(entity.Project!, entity, context.Now);
         ChangedJobs.Detect(db, entity, jobs.Select(j => loaded.JobsById[j.Id]), context.Touched);
         await db.SaveChangesAsync(CancellationToken.None);
-        foreach (var job in jobs) attemptRows.Saved(entity.Id, loaded.JobsById[job.Id]);
+        foreach (var job in jobs) attemptRows.Saved(entity, loaded.JobsById[job.Id]);
         forgeStatuses.Enqueue(statuses);
         PublishStatus(entity);
         return (result, ready.Count);
