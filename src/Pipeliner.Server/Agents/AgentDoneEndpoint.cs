@@ -21,11 +21,11 @@ namespace Pipeliner.Server.Agents;
 public static class AgentDoneEndpoint
 {
     public static async Task<Results<Ok<DoneAnswer>, ValidationProblem, ProblemHttpResult>> DoneAsync(
-        long id, AttemptDone? done, HttpContext http, PipelinerDbContext db, ILogStore logs, AgentDispatch dispatch, RunStore store,
+        long id, AttemptDone? done, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, ILogStore logs, AgentDispatch dispatch, RunStore store,
         DataLayout layout, IAttemptUploads uploads, IArtifactStore artifactStore, ICacheStore caches, ReportRecorder reports,
         CancellationToken cancellationToken)
     {
-        var (row, problem) = await AttemptAccess.OfAgentAsync(db, http.Agent(), id, cancellationToken);
+        var (row, problem) = await AttemptAccess.OfAgentAsync(db, current, http.Agent(), id, cancellationToken);
         if (row is null) return problem!;
         var errors = Validate(done);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);

@@ -98,9 +98,9 @@ public static class AgentProtocolEndpoints
     }
 
     private static async Task<Results<Ok<HeartbeatAnswer>, ProblemHttpResult>> HeartbeatAsync(
-        long id, HttpContext http, PipelinerDbContext db, AgentDispatch dispatch, CancellationToken cancellationToken)
+        long id, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, AgentDispatch dispatch, CancellationToken cancellationToken)
     {
-        var (row, problem) = await AttemptAccess.OfAgentAsync(db, http.Agent(), id, cancellationToken);
+        var (row, problem) = await AttemptAccess.OfAgentAsync(db, current, http.Agent(), id, cancellationToken);
         if (row is null) return problem!;
         if (row.StoppingAfterCancel) return TypedResults.Ok(new HeartbeatAnswer(true, DateTimeOffset.MinValue));
         if (!row.Current) return row.Stale();
@@ -109,9 +109,9 @@ public static class AgentProtocolEndpoints
     }
 
     private static async Task<Results<Ok<LogPosition>, ProblemHttpResult>> LogPositionAsync(
-        long id, HttpContext http, PipelinerDbContext db, ILogStore logs, CancellationToken cancellationToken)
+        long id, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, ILogStore logs, CancellationToken cancellationToken)
     {
-        var (row, problem) = await AttemptAccess.OfAgentAsync(db, http.Agent(), id, cancellationToken);
+        var (row, problem) = await AttemptAccess.OfAgentAsync(db, current, http.Agent(), id, cancellationToken);
         if (row is null) return problem!;
         return TypedResults.Ok(new LogPosition(await logs.LengthAsync(row.Log, cancellationToken)));
     }
@@ -121,10 +121,10 @@ public static class AgentProtocolEndpoints
     /// (the agent resends from there), so a batch resent after a network error is never stored twice.
     /// </summary>
     private static async Task<IResult> AppendLogAsync(
-        long id, long? offset, HttpContext http, PipelinerDbContext db, ILogStore logs, IRunEvents events,
+        long id, long? offset, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, ILogStore logs, IRunEvents events,
         LogMasking masking, CancellationToken cancellationToken)
     {
-        var (row, problem) = await AttemptAccess.OfAgentAsync(db, http.Agent(), id, cancellationToken);
+        var (row, problem) = await AttemptAccess.OfAgentAsync(db, current, http.Agent(), id, cancellationToken);
         if (row is null) return problem!;
         if (!row.Current && !row.StoppingAfterCancel) return row.Stale();
         if (offset is not >= 0) return Problems.BadRequest("offset: the byte offset of the batch in the attempt's log (0 or more), as a query parameter");

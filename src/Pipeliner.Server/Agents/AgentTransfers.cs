@@ -32,10 +32,10 @@ public static class AgentTransfers
     }
 
     private static async Task<IResult> SourceAsync(
-        long id, HttpContext http, PipelinerDbContext db, SourceArchives sources, CancellationToken cancellationToken)
+        long id, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, SourceArchives sources, CancellationToken cancellationToken)
     {
-        // The attempt and its run's commit and project in one query.
-        var (found, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, AttemptWithSource, cancellationToken);
+        // The attempt and its run's commit and project as the coordinator saved them, or read in one query.
+        var (found, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, AttemptWithSource, current.FindWithSource, cancellationToken);
         if (found is null) return problem!;
         var run = found.Also;
         try
@@ -49,15 +49,13 @@ public static class AgentTransfers
         }
     }
 
-    private sealed record RunSource(string CommitSha, string Project, string Repository);
-
-    private static readonly CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<AttemptWith<RunSource>?>>> AttemptWithSource =
-        AttemptAccess.CompileWithRow(a => new RunSource(a.Job!.Run!.CommitSha, a.Job.Run.Project!.Name, a.Job.Run.Project.Repository));
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<AttemptWith<AttemptSource>?>>> AttemptWithSource =
+        AttemptAccess.CompileWithRow(a => new AttemptSource(a.Job!.Run!.CommitSha, a.Job.Run.Project!.Name, a.Job.Run.Project.Repository));
 
     private static async Task<IResult> ArtifactAsync(
-        long id, string job, int index, HttpContext http, PipelinerDbContext db, RunStore store, IArtifactStore artifacts, CancellationToken cancellationToken)
+        long id, string job, int index, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, RunStore store, IArtifactStore artifacts, CancellationToken cancellationToken)
     {
-        var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
+        var (row, problem) = await AttemptAccess.OfCredentialAsync(db, current, http, id, cancellationToken);
         if (row is null) return problem!;
         if (await store.LoadAsync(row.RunId, cancellationToken) is not var (entity, run)) return Problems.NotFound($"no run {row.RunId}");
         // Scoped to the attempt: only the artifacts of jobs its job needs.
@@ -71,9 +69,9 @@ public static class AgentTransfers
     }
 
     private static async Task<IResult> CacheAsync(
-        long id, int index, HttpContext http, PipelinerDbContext db, RunStore store, ICacheStore caches, CancellationToken cancellationToken)
+        long id, int index, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, RunStore store, ICacheStore caches, CancellationToken cancellationToken)
     {
-        var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
+        var (row, problem) = await AttemptAccess.OfCredentialAsync(db, current, http, id, cancellationToken);
         if (row is null) return problem!;
         if (await store.LoadAsync(row.RunId, cancellationToken) is not var (entity, run)) return Problems.NotFound($"no run {row.RunId}");
         if (run.Job(row.JobId).Planned.Spec.Cache is not { } cache) return Problems.NotFound($"job '{row.JobId}' has no cache");
@@ -97,10 +95,10 @@ public static class AgentTransfers
     /// over the job's ceiling the attempt's uploads of that kind are removed too, so none of them can be stored.
     /// </summary>
     private static async Task<IResult> UploadAsync(
-        long id, string kind, int index, HttpContext http, PipelinerDbContext db, RunStore store, IAttemptUploads uploads,
+        long id, string kind, int index, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, RunStore store, IAttemptUploads uploads,
         UploadSweepSchedule sweep, IOptions<PipelinerOptions> options, CancellationToken cancellationToken)
     {
-        var (row, problem) = await AttemptAccess.OfCredentialAsync(db, http, id, cancellationToken);
+        var (row, problem) = await AttemptAccess.OfCredentialAsync(db, current, http, id, cancellationToken);
         if (row is null) return problem!;
         if (kind is not ("artifacts" or "cache" or "reports")) return Problems.NotFound("uploads are artifacts, cache or reports");
         if (index is < 0 or >= 1000) return Problems.BadRequest("index: 0 to 999, the path's position in the job's list");

@@ -77,11 +77,15 @@ public static class AttemptAccess
     private static readonly Expression<Func<AttemptEntity, AttemptRow>> RowFields = a => new AttemptRow(
         a.Id, a.Job!.RunId, a.Job.JobId, a.Number, a.Status, a.Cause, a.Agent, a.LogPath, a.CredentialHash, a.Job.Attempts.Max(x => x.Number));
 
+    /// <summary>The attempt's row as the coordinator last saved it while it runs (<see cref="CurrentAttemptRows"/>), or read.</summary>
+    public static async Task<AttemptRow?> FindAsync(PipelinerDbContext db, CurrentAttemptRows current, long attemptId, CancellationToken cancellationToken) =>
+        current.Find(attemptId) ?? await FindAsync(db, attemptId, cancellationToken);
+
     /// <summary>The attempt if this agent was given it (a 404 for any other, so ids of others' attempts say nothing).</summary>
     public static async Task<(AttemptRow? Row, ProblemHttpResult? Problem)> OfAgentAsync(
-        PipelinerDbContext db, AgentEntity agent, long attemptId, CancellationToken cancellationToken)
+        PipelinerDbContext db, CurrentAttemptRows current, AgentEntity agent, long attemptId, CancellationToken cancellationToken)
     {
-        var row = await FindAsync(db, attemptId, cancellationToken);
+        var row = await FindAsync(db, current, attemptId, cancellationToken);
         return row is null || row.Agent != agent.Name
             ? (null, Problems.NotFound($"agent {agent.Name} holds no attempt {attemptId}"))
             : (row, null);
@@ -89,21 +93,22 @@ public static class AttemptAccess
 
     /// <summary>The attempt when the request carries its credential (header or bearer) and the attempt still runs.</summary>
     public static async Task<(AttemptRow? Row, IResult? Problem)> OfCredentialAsync(
-        PipelinerDbContext db, HttpContext http, long attemptId, CancellationToken cancellationToken)
+        PipelinerDbContext db, CurrentAttemptRows current, HttpContext http, long attemptId, CancellationToken cancellationToken)
     {
         var (found, problem) = await OfCredentialAsync(http, attemptId, async () =>
-            await FindAsync(db, attemptId, cancellationToken) is { } row ? new AttemptWith<int>(row, 0) : null);
+            await FindAsync(db, current, attemptId, cancellationToken) is { } row ? new AttemptWith<int>(row, 0) : null);
         return (found?.Row, problem);
     }
 
     /// <summary>
-    /// <see cref="OfCredentialAsync(PipelinerDbContext, HttpContext, long, CancellationToken)"/> with what more
+    /// <see cref="OfCredentialAsync(PipelinerDbContext, CurrentAttemptRows, HttpContext, long, CancellationToken)"/> with what more
     /// <paramref name="find"/> reads of the attempt, in the same query (compiled by <see cref="CompileWithRow{T}"/>).
     /// </summary>
+    /// <param name="cached">What the process keeps of the attempt while it runs (<see cref="CurrentAttemptRows"/>): read only when it has nothing.</param>
     public static Task<(AttemptWith<T>? Found, IResult? Problem)> OfCredentialAsync<T>(
         PipelinerDbContext db, HttpContext http, long attemptId, CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<AttemptWith<T>?>>> find,
-        CancellationToken cancellationToken) =>
-        OfCredentialAsync(http, attemptId, () => find.For(db)(db, attemptId, cancellationToken));
+        Func<long, AttemptWith<T>?> cached, CancellationToken cancellationToken) =>
+        OfCredentialAsync(http, attemptId, () => cached(attemptId) is { } kept ? Task.FromResult<AttemptWith<T>?>(kept) : find.For(db)(db, attemptId, cancellationToken));
 
     private static async Task<(AttemptWith<T>? Found, IResult? Problem)> OfCredentialAsync<T>(
         HttpContext http, long attemptId, Func<Task<AttemptWith<T>?>> find)

@@ -35,8 +35,7 @@ public sealed class BearerTokenHandler(
         if (Agents.AgentCredentials.IsAgentCredential(token)) return AuthenticateResult.NoResult();
 
         var hash = TokenHasher.Hash(token);
-        var stored = await db.ApiTokens.AsNoTracking().Include(t => t.User)
-            .FirstOrDefaultAsync(t => t.TokenHash == hash, Context.RequestAborted);
+        var stored = await TokenByHash.For(db)(db, hash, Context.RequestAborted);
         if (stored?.User is not { } user || TokenAccess.EffectiveRole(stored, user, time.GetUtcNow()) is not { } role)
             return AuthenticateResult.Fail("unknown, revoked or expired token, or a disabled user");
 
@@ -50,4 +49,9 @@ public sealed class BearerTokenHandler(
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    // Every API call with a token asks: compiled once, not funcletized and looked up in EF Core's query cache per call.
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, string, CancellationToken, Task<Data.Entities.ApiTokenEntity?>>> TokenByHash = new(() =>
+        EF.CompileAsyncQuery((PipelinerDbContext db, string hash, CancellationToken _) =>
+            db.ApiTokens.AsNoTracking().Include(t => t.User).FirstOrDefault(t => t.TokenHash == hash)));
 }

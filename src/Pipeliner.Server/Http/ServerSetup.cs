@@ -99,6 +99,8 @@ public static class ServerSetup
         services.AddSingleton<RunCoordinator>();
         services.AddSingleton<ServerWork>();
         services.AddSingleton<ActiveAttempts>();
+        services.AddSingleton<CurrentAttemptRows>();
+        services.AddSingleton<RemoteAgentPresence>();
         services.AddSingleton<AgentDispatch>();
         services.AddSingleton<AgentDirectory>();
         services.AddSingleton<IAgentProtocol, InProcessAgentProtocol>();

@@ -45,7 +45,14 @@ public sealed class LogMasking(IServiceScopeFactory scopes, TimeProvider time)
         return projectId is { } id ? await ForProjectAsync(id, cancellationToken) : SecretMasker.None;
     }
 
-    // The first log batch of every run asks: compiled once, not funcletized and looked up per call.
+    /// <summary>Notes the project of a run just created, so that its first log batch does not look it up.</summary>
+    public void NoteRun(long runId, int projectId)
+    {
+        if (_projectOfRun.Count >= MaxCached * 16) _projectOfRun.Clear();
+        _projectOfRun[runId] = projectId;
+    }
+
+    // The first log batch of every run not created by this process asks: compiled once, not funcletized and looked up per call.
     private static readonly CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<int?>>> ProjectOfRun = new(() =>
         EF.CompileAsyncQuery((PipelinerDbContext db, long runId, CancellationToken _) =>
             db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => (int?)r.ProjectId).FirstOrDefault()));

@@ -73,7 +73,7 @@ public static class JobTrendEndpoint
     {
         var json = await db.Runs.Where(r => r.Id == runId).Select(r => r.PlanJson).FirstOrDefaultAsync(cancellationToken);
         if (json is null) return null;
-        var spec = PlanJson.Deserialize(json).Jobs.FirstOrDefault(j => j.Id == job)?.Spec;
+        var spec = PlanJson.DeserializeStored(json, runId).Jobs.FirstOrDefault(j => j.Id == job)?.Spec;
         return spec is null ? null : new JobTrendLimits(spec.Resources.Memory?.Bytes, spec.Timeout.TotalSeconds);
     }
 }

@@ -16,4 +16,7 @@ public static class PlanJson
 
     public static ExecutionPlan Deserialize(string json) =>
         JsonSerializer.Deserialize<ExecutionPlan>(json, Options) ?? throw new JsonException("empty plan");
+
+    /// <summary>The stored plan of run <paramref name="runId"/>, its id put in where it was stored with a placeholder (<see cref="PlanTemplate"/>).</summary>
+    public static ExecutionPlan DeserializeStored(string json, long runId) => Deserialize(PlanTemplate.Read(json, RunStore.RunKey(runId)));
 }

@@ -43,8 +43,7 @@ public static class RunEndpoints
         string project, string? branch, string? status, string? @event, int? page, int? pageSize,
         PipelinerDbContext db, CancellationToken cancellationToken)
     {
-        var entity = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Name == project, cancellationToken);
-        if (entity is null) return Problems.NotFound($"no project '{project}'");
+        if (await ProjectIdByName.For(db)(db, project, cancellationToken) is not { } projectId) return Problems.NotFound($"no project '{project}'");
         if (page is < 1) return Problems.BadRequest("page starts at 1");
         if (pageSize is < 1 or > MaxPageSize) return Problems.BadRequest($"pageSize is between 1 and {MaxPageSize}");
         if (@event is not null && !EventKindNames.TryParse(@event, out _))
@@ -52,7 +51,7 @@ public static class RunEndpoints
         if (status is not null && !Enum.GetValues<RunStatus>().Any(s => s.ToName() == status))
             return Problems.BadRequest($"status is one of {string.Join(", ", Enum.GetValues<RunStatus>().Select(s => s.ToName()))}");
 
-        var query = db.Runs.AsNoTracking().Where(r => r.ProjectId == entity.Id);
+        var query = db.Runs.AsNoTracking().Where(r => r.ProjectId == projectId);
         if (branch is not null) query = query.Where(r => r.Branch == branch);
         if (status is not null) query = query.Where(r => r.Status == status);
         if (@event is not null) query = query.Where(r => r.Event == @event);
@@ -63,6 +62,11 @@ public static class RunEndpoints
         var items = skip >= total ? [] : await query.OrderByDescending(r => r.Id).Skip((int)skip).Take(size).SummaryColumns().ToListAsync(cancellationToken);
         return TypedResults.Ok(new PagedResponse<RunSummaryResponse>(items.Select(r => r.ToSummary(project)).ToList(), total, number, size));
     }
+
+    // The runs list is what dashboards and scripts poll: its project's id read with a query compiled once.
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, string, CancellationToken, Task<int?>>> ProjectIdByName = new(() =>
+        EF.CompileAsyncQuery((PipelinerDbContext db, string name, CancellationToken _) =>
+            db.Projects.Where(p => p.Name == name).Select(p => (int?)p.Id).FirstOrDefault()));
 
     private static async Task<Results<Created<TriggerRunResponse>, ProblemHttpResult>> TriggerAsync(
         string project, TriggerRunRequest? request, PipelinerDbContext db, RunFactory factory, ClaimsPrincipal user,

@@ -24,7 +24,7 @@ namespace Pipeliner.Server.Runs;
 public sealed class RunFactory(
     PipelinerDbContext db, WorkspacePreparer workspaces, RunCoordinator coordinator, ForgeStatusOutbox forgeStatuses, TimeProvider time,
     IOptions<PipelinerOptions> options, Agents.SourceArchives sources, RunLocks locks, Data.Providers.IDatabaseProvider database,
-    ProjectWrites projectWrites, ILogger<RunFactory> logger)
+    ProjectWrites projectWrites, Logs.LogMasking masking, Agents.RemoteAgentPresence remoteAgents, ILogger<RunFactory> logger)
 {
     public async Task<RunCreation> CreateAsync(ProjectEntity project, TriggerRequest trigger, CancellationToken cancellationToken)
     {
@@ -94,7 +94,7 @@ public sealed class RunFactory(
         var plan = WithVariables(PipelinePlanner.Plan(loaded.Pipeline, context with { RunId = placeholder }), trigger.Variables);
         var jobs = RunStore.NewJobs(new Run(placeholder, plan, time.GetUtcNow()));
         var cancelPrevious = loaded.Pipeline.Concurrency == ConcurrencyPolicy.CancelPrevious && context.Branch is not null;
-        return new PlannedRun(ready, PlanTemplate.Write(plan, placeholder), jobs, null, cancelPrevious);
+        return new PlannedRun(ready, PlanTemplate.Write(plan), jobs, null, cancelPrevious);
     }
 
     /// <summary>
@@ -121,16 +121,18 @@ public sealed class RunFactory(
             return await StoreInvalidAsync(project, invalid, planned.ErrorsJson!, cancellationToken);
         }
 
-        var (entity, projectRow, projectStamp) = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken);
-        var key = RunStore.RunKey(entity.Id);
         // The JSON is both what is stored and what the plan's size is measured by.
-        if (PlanTooLarge(plan.BytesFor(key)) is { } tooLarge) return await StoreInvalidAsync(project, entity, ErrorsJson([tooLarge]), cancellationToken);
+        if (PlanTooLarge(plan.Bytes) is { } tooLarge)
+        {
+            var (tooLargeRun, _, _) = await ReserveAsync(project, trigger, context, RunStatus.Invalid, cancellationToken);
+            return await StoreInvalidAsync(project, tooLargeRun, ErrorsJson([tooLarge]), cancellationToken);
+        }
 
-        entity.PlanJson = plan.JsonFor(key);
-        entity.Jobs = [.. planned.Jobs];
-        await db.SaveChangesAsync(cancellationToken);
+        // The run inserted with its plan and jobs: one save, no update of the plan once the insert gave the run its id.
+        var (entity, projectRow, projectStamp) = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken,
+            run => { run.PlanJson = plan.Json; run.Jobs = [.. planned.Jobs]; });
         return new StoredRun(new RunCreation.Created(entity.Id), project, planned.CancelsPrevious ? entity : null, [],
-            database.SupportsReplicas ? null : await HandoverAsync(entity, projectRow, projectStamp, cancellationToken));
+            database.SupportsReplicas ? null : await HandoverAsync(entity, projectRow, projectStamp, cancellationToken), entity.CommitSha);
     }
 
     /// <summary>
@@ -154,26 +156,18 @@ public sealed class RunFactory(
         using var handover = stored.Handover;
         forgeStatuses.Enqueue(stored.Statuses);
         if (stored.Creation is not RunCreation.Created created) return;
+        masking.NoteRun(created.RunId, stored.Project.Id);
         if (stored.CancelsOlderThan is { } newer) await CancelPreviousAsync(stored.Project, newer, cancellationToken);
-        await PrepareSourceAsync(stored.Project, created.RunId, cancellationToken);
+        // Remote agents get the commit as a tar from the server: made now, while the run's first jobs wait for an agent,
+        // and only when an agent other than the embedded one (which clones from the mirror) may take them.
+        if (stored.CommitSha is { } commit && await remoteAgents.AnyAsync(db, cancellationToken)) sources.Prepare(stored.Project.Name, stored.Project.Repository, commit);
         await coordinator.AdvanceStoredAsync(created.RunId, handover, cancellationToken);
-    }
-
-    /// <summary>
-    /// Remote agents get the commit as a tar from the server: made now, while the run's first jobs wait for an agent, and
-    /// only when an agent other than the embedded one (which clones from the mirror) may take them.
-    /// </summary>
-    private async Task PrepareSourceAsync(ProjectEntity project, long runId, CancellationToken cancellationToken)
-    {
-        // One query: it is on the way to the run's first jobs becoming ready.
-        var commit = await db.Runs.Where(r => r.Id == runId && db.Agents.Any(a => a.Name != Agents.EmbeddedAgent.Name && !a.Disabled))
-            .Select(r => r.CommitSha).FirstOrDefaultAsync(cancellationToken);
-        if (commit is not null) sources.Prepare(project.Name, project.Repository, commit);
     }
 
     /// <returns>The run's row inserted, and the project's row as the run number's update returned it, with the stamp taken before.</returns>
     private async Task<(RunEntity Run, ProjectEntity ProjectRow, long ProjectStamp)> ReserveAsync(
-        ProjectEntity project, TriggerRequest trigger, TriggerContext context, RunStatus status, CancellationToken cancellationToken)
+        ProjectEntity project, TriggerRequest trigger, TriggerContext context, RunStatus status, CancellationToken cancellationToken,
+        Action<RunEntity>? complete = null)
     {
         var projectStamp = projectWrites.Stamp;
         var projectRow = await RunNumbers.TakeNextAsync(db, project.Id, cancellationToken);
@@ -195,6 +189,7 @@ public sealed class RunFactory(
             Trigger = trigger.Trigger,
             CreatedAt = time.GetUtcNow(),
         };
+        complete?.Invoke(entity);
         db.Runs.Add(entity);
         await db.SaveChangesAsync(cancellationToken);
         return (entity, projectRow, projectStamp);

@@ -31,7 +31,7 @@ public sealed class RunReader(PipelinerDbContext db, Data.Providers.IDatabasePro
 
     public static RunResponse ToResponse(RunEntity run)
     {
-        var plan = run.PlanJson is null ? null : PlanJson.Deserialize(run.PlanJson);
+        var plan = run.PlanJson is null ? null : PlanJson.DeserializeStored(run.PlanJson, run.Id);
         var planned = plan?.Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
         var jobs = run.Jobs.OrderBy(j => j.Position).Select(job =>
         {

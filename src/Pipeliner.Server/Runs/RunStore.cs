@@ -53,7 +53,7 @@ public sealed class RunStore(PipelinerDbContext db, DataLayout layout)
     {
         if (entity.PlanJson is null) return null;
 
-        var plan = PlanJson.Deserialize(entity.PlanJson);
+        var plan = PlanJson.DeserializeStored(entity.PlanJson, entity.Id);
         var jobsById = entity.Jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
         var jobs = plan.Jobs.Select(planned =>
         {

@@ -73,9 +73,10 @@ public sealed record PlannedRun(
 /// The stored run for its first advance, with the run's lock held (SQLite only; null with replicas or for an invalid run):
 /// released by <see cref="RunFactory.StartAsync"/>, or by whoever does not commit the store (<see cref="Abandon"/>).
 /// </param>
+/// <param name="CommitSha">The run's commit (null for an invalid run): remote agents get its tree as a tar, made ahead (<see cref="Agents.SourceArchives"/>).</param>
 public sealed record StoredRun(
     RunCreation Creation, ProjectEntity Project, RunEntity? CancelsOlderThan, IReadOnlyList<ForgeStatusUpdateEntity> Statuses,
-    Scheduling.StoredRunHandover? Handover = null)
+    Scheduling.StoredRunHandover? Handover = null, string? CommitSha = null)
 {
     /// <summary>The store is not committed (rolled back, or its commit failed): the run's lock is released.</summary>
     public void Abandon() => Handover?.Dispose();

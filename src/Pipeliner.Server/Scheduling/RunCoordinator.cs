@@ -22,7 +22,7 @@ namespace Pipeliner.Server.Scheduling;
 /// </summary>
 public sealed class RunCoordinator(
     IServiceScopeFactory scopes, RunLocks locks, RunAggregateCache cache, IDatabaseProvider database, DispatchSignal dispatch,
-    IRunEvents events, ProjectWrites projectWrites, TimeProvider time,
+    IRunEvents events, ProjectWrites projectWrites, CurrentAttemptRows attemptRows, TimeProvider time,
     ILogger<RunCoordinator> logger)
 {
     public static readonly TimeSpan StatusInterval = TimeSpan.FromMilliseconds(250);
@@ -167,6 +167,7 @@ public sealed class RunCoordinator(
         var statuses = await forgeStatuses.StageAsync(entity.Project!, entity, context.Now);
         ChangedJobs.Detect(db, entity, jobs.Select(j => loaded.JobsById[j.Id]), context.Touched);
         await db.SaveChangesAsync(CancellationToken.None);
+        foreach (var job in jobs) attemptRows.Saved(entity, loaded.JobsById[job.Id]);
         forgeStatuses.Enqueue(statuses);
         PublishStatus(entity);
         return (result, ready.Count);

@@ -2,7 +2,9 @@ using System.Formats.Tar;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Pipeliner.Agent.Contracts;
+using Pipeliner.Server.Agents;
 using Pipeliner.Server.Tests.Support;
 
 namespace Pipeliner.Server.Tests.Agents;
@@ -149,6 +151,31 @@ public class AgentHttpProtocolTests(AgentHttpProtocolTests.ShortLeaseApp app) : 
         Assert.Equal("2026-12-04T10:00:00.000Z one\n", await admin.LogAsync(runId, "build"));
         Assert.Equal("running", (await admin.GetRunAsync(runId)).Job("build").Status);
         Assert.Empty(app.Errors.All);
+    }
+
+    [Fact]
+    public async Task Find_KeepsTheRunningAttemptsRow_UntilTheCancelThatStopsIt()
+    {
+        using var admin = app.Client();
+        var (agent, runId, work) = await ClaimAsync(admin);
+        await using var alive = agent.KeepAlive(work.AttemptId);
+        var rows = app.Services.GetRequiredService<CurrentAttemptRows>();
+
+        var kept = rows.Find(work.AttemptId);
+        using var running = await agent.AppendLogAsync(work.AttemptId, 0, "2026-12-04T10:00:00.000Z running\n");
+        await Api.ExpectAsync(await admin.PostAsync($"/api/runs/{runId}/cancel", null), HttpStatusCode.Accepted);
+        await admin.WaitForRunAsync(runId, r => r.Status == "canceled", "the run's cancel", TimeSpan.FromSeconds(30));
+        var afterCancel = rows.Find(work.AttemptId);
+        // Canceled while its agent stops it: its last lines are still taken (read from the database), its end changes nothing.
+        var position = await running.Content.ReadFromJsonAsync<LogPosition>(AgentJson.Options);
+        using var last = await agent.AppendLogAsync(work.AttemptId, position!.Length, "2026-12-04T10:00:01.000Z stopping\n");
+        using var done = await agent.DoneAsync(work.AttemptId, HttpAgent.Succeeded(0));
+
+        Assert.Equal((runId, "build", 1, "running"), (kept!.RunId, kept.JobId, kept.Number, kept.Status));
+        Assert.Null(afterCancel);
+        await Api.ExpectAsync(last, HttpStatusCode.OK);
+        Assert.False((await done.Content.ReadFromJsonAsync<DoneAnswer>(AgentJson.Options))!.Recorded);
+        Assert.Null(rows.Find(work.AttemptId));
     }
 
     [Fact]

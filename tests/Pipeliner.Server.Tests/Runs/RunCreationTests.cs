@@ -10,28 +10,44 @@ namespace Pipeliner.Server.Tests.Runs;
 
 /// <summary>
 /// A run is planned before the transaction that stores it opens (<see cref="RunFactory.Plan"/>), and that transaction only
-/// inserts (<see cref="RunFactory.StoreAsync"/>): the stored plan still names the run's id everywhere, and an invalid
+/// inserts (<see cref="RunFactory.StoreAsync"/>): the plan as read names the run's id everywhere, and an invalid
 /// pipeline or a plan too large still becomes an invalid run with its error.
 /// </summary>
 public abstract class RunCreationTests<TApp>(TApp app) : IClassFixture<TApp> where TApp : PipelinerApp
 {
     [Fact]
-    public async Task Trigger_StoresThePlanWithTheRunsId_InItsContextAndEveryJobsVariables()
+    public async Task Trigger_ReadsThePlanWithTheRunsId_InItsContextAndEveryJobsVariables()
     {
         using var client = app.Client();
         var project = await client.CreateProjectAsync(app, app.NewRepository(Pipelines.BuildAndTest));
 
-        // Two runs: each plan names its own run, none the other's nor the placeholder it was planned with.
+        // Two runs: each plan, as read, names its own run, none the other's nor the placeholder it was stored with.
         foreach (var id in new[] { await client.TriggerAsync(project), await client.TriggerAsync(project) })
         {
             var json = await app.WithDbAsync(db => db.Runs.Where(r => r.Id == id).Select(r => r.PlanJson).SingleAsync());
-            var plan = PlanJson.Deserialize(json!);
+            var plan = PlanJson.DeserializeStored(json!, id);
             Assert.Equal(id.ToString(System.Globalization.CultureInfo.InvariantCulture), plan.Context.RunId);
             Assert.Equal(["build", "test"], plan.Jobs.Select(j => j.Id));
             Assert.All(plan.Jobs, job => Assert.Equal(plan.Context.RunId, job.Spec.Variables["PIPELINER_RUN_ID"]));
-            Assert.DoesNotContain("run-id-", json, StringComparison.Ordinal);
-            Assert.Equal(PlanJson.Serialize(plan), json);
+            Assert.DoesNotContain("run-id-", PlanTemplate.Read(json!, plan.Context.RunId), StringComparison.Ordinal);
+            Assert.Equal(PlanJson.Serialize(plan), PlanTemplate.Read(json!, plan.Context.RunId));
+            var response = await client.GetRunAsync(id);
+            Assert.Equal(["build", "test"], response.Jobs.Select(j => j.Id));
         }
+    }
+
+    [Theory]
+    [InlineData("42")]
+    [InlineData("run-id-0123456789abcdef0123456789abcdef")]
+    public void Read_PutsTheRunsIdInThePlan_WhetherStoredWithItOrWithAPlaceholder(string storedId)
+    {
+        // A name that spells the property out, escaped as JSON escapes it, comes before the context's runId.
+        var stored = $$$"""{"pipelineName":"p \"runId\":\"x\"","context":{"event":"push","project":"p","runId":"{{{storedId}}}"},"jobs":[{"id":"a","variables":{"PIPELINER_RUN_ID":"{{{storedId}}}"}}]}""";
+
+        var read = PlanTemplate.Read(stored, "42");
+
+        Assert.Equal("""{"pipelineName":"p \"runId\":\"x\"","context":{"event":"push","project":"p","runId":"42"},"jobs":[{"id":"a","variables":{"PIPELINER_RUN_ID":"42"}}]}""", read);
+        if (storedId == "42") Assert.Same(stored, read);
     }
 
     [Fact]
@@ -59,11 +75,11 @@ public abstract class RunCreationTests<TApp>(TApp app) : IClassFixture<TApp> whe
         // Not started here: the run's lock the store took for its first advance is released.
         stored.Abandon();
         var commands = recorder.Commands.ToList();
-        // The project's run number (one update returning the project's row), then the run, its two jobs and its plan,
-        // however the provider batches them: no savepoints, no reads.
+        // The project's run number (one update returning the project's row), then the run with its plan and its two jobs,
+        // however the provider batches them: no savepoints, no reads, no update of the plan after the run's insert.
         var statements = commands.SelectMany(Statements).ToList();
         Assert.Equal(["UPDATE"], statements.Take(1));
-        Assert.Equal(["INSERT", "INSERT", "INSERT", "UPDATE"], statements.Skip(1).Order(StringComparer.Ordinal));
+        Assert.Equal(["INSERT", "INSERT", "INSERT"], statements.Skip(1));
         var runId = Assert.IsType<RunCreation.Created>(stored.Creation).RunId;
         var run = await client.GetRunAsync(runId);
         Assert.Equal("queued", run.Status);
