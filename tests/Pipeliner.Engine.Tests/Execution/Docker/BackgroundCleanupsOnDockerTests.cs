@@ -72,9 +72,7 @@ public sealed class BackgroundCleanupsOnDockerTests(DockerEngineFixture engine) 
     [Fact]
     public async Task RunAsync_KeepsTheReportAndTellsTheFailure_WhenRemovingTheContainerFails()
     {
-        // The attempt's owner is a server process that has since ended: the next start finds its leftovers.
-        var ended = OwnerIdentity.Current with { StartTicks = OwnerIdentity.Current.StartTicks - 100 };
-        await using var backend = new HeldCleanupBackend(new DockerBackend(engine.Endpoint, ended)) { CleanupFault = new IOException("the engine refused") };
+        await using var backend = new HeldCleanupBackend(new DockerBackend(engine.Endpoint)) { CleanupFault = new IOException("the engine refused") };
         backend.ReleaseCleanup();
         var cleanups = Cleanups(2);
         var assignment = Assignment("echo hello");
@@ -88,12 +86,9 @@ public sealed class BackgroundCleanupsOnDockerTests(DockerEngineFixture engine) 
         Assert.Equal(0, cleanups.Pending);
         Assert.Single(await engine.ContainersOfRunAsync(assignment.RunId));
 
-        await using var restarted = new DockerBackend(engine.Endpoint);
-        await restarted.RemoveOrphansAsync(CancellationToken.None);
-        new WorkspaceJanitor(Layout).RemoveOrphans();
-
-        Assert.Empty(await engine.ContainersOfRunAsync(assignment.RunId));
-        Assert.False(Directory.Exists(Layout.Workspace(assignment.RunId, "job", 1)));
+        // Its owner lives on, so no sweeper on this machine takes it (a dead owner's would be anyone's): remove it here.
+        foreach (var leftover in await engine.ContainersOfRunAsync(assignment.RunId))
+            await engine.Client.Containers.RemoveContainerAsync(leftover.ID, new() { Force = true });
     }
 
     [Fact]
