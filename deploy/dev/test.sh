@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 # Each step's start and the time since the run's, so a slow run shows where its time went.
-phase() { echo "=== $(date -u +%H:%M:%S) (+$SECONDS s) $*"; }
+# They are repeated in the summary at the end: a CI that keeps only the output's tail still shows them.
+phases=()
+phase() { phases+=("=== $(date -u +%H:%M:%S) (+$SECONDS s) $*"); echo "${phases[-1]}"; }
 
 phase "Docker engine"
 engine=deploy/dev/docker-engine.sh
@@ -61,6 +63,8 @@ status=${PIPESTATUS[0]}
 set -e
 phase "tests done"
 echo "=== summary: exit code $status"
+printf '%s\n' "${phases[@]}"
+grep -E "^\s*Total time:|^(Passed|Failed)!" "$output" || true
 grep -E "^(Total tests|\s+(Passed|Failed|Skipped)):" "$output" | paste -sd' ' | sed 's/Total tests/\nTotal tests/g' || true
 grep -E "error [A-Z]+[0-9]+:|Test Run (Failed|Aborted)|test run was aborted" "$output" | sort -u | head -50 || true
 # Each failed test with the first lines of its error message and stack trace.
