@@ -47,13 +47,7 @@ public sealed class SecretVault(PipelinerDbContext db, IDataProtectionProvider p
     {
         // The run's trust and its project's secrets in one query (a claim reads them for every job it starts); a value
         // is decrypted only for a run that may receive it.
-        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId)
-            .Select(r => new
-            {
-                r.ProjectId, r.FromFork, r.Project!.AllowSecretsForForks,
-                Stored = db.ProjectSecrets.Where(s => s.ProjectId == r.ProjectId).OrderBy(s => s.Id).ToList(),
-            })
-            .FirstOrDefaultAsync(cancellationToken);
+        var run = await RunTrustOf.For(db)(db, runId, cancellationToken);
         if (run is null) return RunSecrets.None;
         if (run.FromFork && !run.AllowSecretsForForks) return RunSecrets.WithheldFromFork;
 
@@ -74,6 +68,15 @@ public sealed class SecretVault(PipelinerDbContext db, IDataProtectionProvider p
 
         return new RunSecrets(secrets, null);
     }
+
+    // Every claim asks: compiled once, not funcletized and looked up per call.
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, long, CancellationToken, Task<RunTrust?>>> RunTrustOf = new(() =>
+        EF.CompileAsyncQuery((PipelinerDbContext db, long runId, CancellationToken _) => db.Runs.AsNoTracking().Where(r => r.Id == runId)
+            .Select(r => new RunTrust(r.ProjectId, r.FromFork, r.Project!.AllowSecretsForForks,
+                db.ProjectSecrets.Where(s => s.ProjectId == r.ProjectId).OrderBy(s => s.Id).ToList()))
+            .FirstOrDefault()));
+
+    private sealed record RunTrust(int ProjectId, bool FromFork, bool AllowSecretsForForks, List<Data.Entities.ProjectSecretEntity> Stored);
 }
 
 /// <summary>What a run's jobs may receive: the project's secrets, or nothing and the reason why.</summary>

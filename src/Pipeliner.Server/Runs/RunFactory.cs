@@ -24,7 +24,7 @@ namespace Pipeliner.Server.Runs;
 public sealed class RunFactory(
     PipelinerDbContext db, WorkspacePreparer workspaces, RunCoordinator coordinator, ForgeStatusOutbox forgeStatuses, TimeProvider time,
     IOptions<PipelinerOptions> options, Agents.SourceArchives sources, RunLocks locks, Data.Providers.IDatabaseProvider database,
-    ProjectWrites projectWrites, Logs.LogMasking masking, Agents.RemoteAgentPresence remoteAgents, ILogger<RunFactory> logger)
+    ProjectWrites projectWrites, Logs.LogMasking masking, Logs.Search.IndexedRuns indexedRuns, Agents.RemoteAgentPresence remoteAgents, ILogger<RunFactory> logger)
 {
     public async Task<RunCreation> CreateAsync(ProjectEntity project, TriggerRequest trigger, CancellationToken cancellationToken)
     {
@@ -132,7 +132,7 @@ public sealed class RunFactory(
         var (entity, projectRow, projectStamp) = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken,
             run => { run.PlanJson = plan.Json; run.Jobs = [.. planned.Jobs]; });
         return new StoredRun(new RunCreation.Created(entity.Id), project, planned.CancelsPrevious ? entity : null, [],
-            database.SupportsReplicas ? null : await HandoverAsync(entity, projectRow, projectStamp, cancellationToken), entity.CommitSha);
+            database.SupportsReplicas ? null : await HandoverAsync(entity, projectRow, projectStamp, cancellationToken), entity.CommitSha, entity);
     }
 
     /// <summary>
@@ -157,6 +157,7 @@ public sealed class RunFactory(
         forgeStatuses.Enqueue(stored.Statuses);
         if (stored.Creation is not RunCreation.Created created) return;
         masking.NoteRun(created.RunId, stored.Project.Id);
+        if (stored.Row is { } row) indexedRuns.Note(row, stored.Project.Name);
         if (stored.CancelsOlderThan is { } newer) await CancelPreviousAsync(stored.Project, newer, cancellationToken);
         // Remote agents get the commit as a tar from the server: made now, while the run's first jobs wait for an agent,
         // and only when an agent other than the embedded one (which clones from the mirror) may take them.

@@ -74,9 +74,10 @@ public sealed record PlannedRun(
 /// released by <see cref="RunFactory.StartAsync"/>, or by whoever does not commit the store (<see cref="Abandon"/>).
 /// </param>
 /// <param name="CommitSha">The run's commit (null for an invalid run): remote agents get its tree as a tar, made ahead (<see cref="Agents.SourceArchives"/>).</param>
+/// <param name="Row">The run's row as inserted (null for an invalid run): what the log index records of it is noted once committed.</param>
 public sealed record StoredRun(
     RunCreation Creation, ProjectEntity Project, RunEntity? CancelsOlderThan, IReadOnlyList<ForgeStatusUpdateEntity> Statuses,
-    Scheduling.StoredRunHandover? Handover = null, string? CommitSha = null)
+    Scheduling.StoredRunHandover? Handover = null, string? CommitSha = null, RunEntity? Row = null)
 {
     /// <summary>The store is not committed (rolled back, or its commit failed): the run's lock is released.</summary>
     public void Abandon() => Handover?.Dispose();

@@ -40,7 +40,12 @@ public sealed class DeliveryLog(PipelinerDbContext db)
 
     /// <summary>Whether the project has a row of the delivery with this forge delivery id (a read: it waits for no writer).</summary>
     public Task<bool> ExistsAsync(int projectId, string uniqueDeliveryId, CancellationToken cancellationToken) =>
-        db.WebhookDeliveries.AnyAsync(d => d.ProjectId == projectId && d.UniqueDeliveryId == uniqueDeliveryId, cancellationToken);
+        Exists.For(db)(db, projectId, uniqueDeliveryId, cancellationToken);
+
+    // Every accepted delivery asks (the journal's path): compiled once, not funcletized and looked up per call.
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, int, string, CancellationToken, Task<bool>>> Exists = new(() =>
+        EF.CompileAsyncQuery((PipelinerDbContext db, int projectId, string uniqueDeliveryId, CancellationToken _) =>
+            db.WebhookDeliveries.Any(d => d.ProjectId == projectId && d.UniqueDeliveryId == uniqueDeliveryId)));
 
     /// <summary>
     /// Records a delivery refused before its payload was trusted (kept without it). When the project's newest delivery

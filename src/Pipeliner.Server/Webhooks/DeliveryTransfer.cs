@@ -90,6 +90,10 @@ public sealed class DeliveryTransfer(
         }
     }
 
+    // Every batch asks: compiled once, not funcletized and looked up per call.
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, List<int>, IAsyncEnumerable<int>>> ExistingProjects = new(() =>
+        EF.CompileAsyncQuery((PipelinerDbContext db, List<int> projectIds) => db.Projects.Where(p => projectIds.Contains(p.Id)).Select(p => p.Id)));
+
     private async Task TransferAsync(IReadOnlyList<Pending> batch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -101,7 +105,8 @@ public sealed class DeliveryTransfer(
             var log = scope.ServiceProvider.GetRequiredService<DeliveryLog>();
             // A project deleted since (with its deliveries) takes its journaled ones along: they would fail the batch.
             var projectIds = batch.Select(p => p.Row.ProjectId).Distinct().ToList();
-            var projects = (await db.Projects.Where(p => projectIds.Contains(p.Id)).Select(p => p.Id).ToListAsync(cancellationToken)).ToHashSet();
+            var projects = new HashSet<int>();
+            await foreach (var id in ExistingProjects.For(db)(db, projectIds).WithCancellation(cancellationToken)) projects.Add(id);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             foreach (var pending in batch)
             {

@@ -53,7 +53,7 @@ public sealed class WebhookIntake(
             return Problems.BadRequest("not a webhook this server understands: no X-GitHub-Event, X-Gitlab-Event, X-Gitea-Event or X-Event-Key header");
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = WebhookBody.MaxBytes;
 
-        var project = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Name == projectName, cancellationToken);
+        var project = await ProjectByName.For(db)(db, projectName, cancellationToken);
         timings?.Mark("project");
         var (secret, refusal) = SecretOf(project, forge);
         timings?.Mark("secret");
@@ -78,6 +78,10 @@ public sealed class WebhookIntake(
             return await AcceptAsync(incoming, parsed, timings, cancellationToken);
         }
     }
+
+    // Every delivery reads its project: compiled once, not funcletized and looked up per call.
+    private static readonly CompiledPerModel<Func<PipelinerDbContext, string, CancellationToken, Task<ProjectEntity?>>> ProjectByName = new(() =>
+        EF.CompileAsyncQuery((PipelinerDbContext db, string name, CancellationToken _) => db.Projects.AsNoTracking().FirstOrDefault(p => p.Name == name)));
 
     private sealed record Incoming(ProjectEntity? Project, Forge Forge, (string? EventName, string? DeliveryId) Headers)
     {

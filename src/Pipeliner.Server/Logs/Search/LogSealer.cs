@@ -20,7 +20,7 @@ namespace Pipeliner.Server.Logs.Search;
 /// A damaged index is emptied and rebuilt from the logs.
 /// </summary>
 public sealed class LogSealer(
-    LogCompletions completions, ILogStore store, ILogSearchIndex index, IServiceScopeFactory scopes, ActiveAttempts active, LogMasking masking,
+    LogCompletions completions, ILogStore store, ILogSearchIndex index, IServiceScopeFactory scopes, ActiveAttempts active, LogMasking masking, IndexedRuns indexedRuns,
     ServerWork work, IOptions<PipelinerOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<LogSealer> logger) : BackgroundService
 {
     /// <summary>An attempt that ended this recently may still be receiving its last lines from a remote agent.</summary>
@@ -251,18 +251,13 @@ public sealed class LogSealer(
         {
             if (missing.Count > 0)
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-                var runIds = missing.Select(l => l.RunId).Distinct().ToList();
-                var runs = await db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id))
-                    .Select(r => new { r.Id, r.ProjectId, Project = r.Project!.Name, r.Branch, r.Number, r.CreatedAt })
-                    .ToDictionaryAsync(r => r.Id, cancellationToken);
+                var runs = await RunsAsync(missing.Select(l => l.RunId).Distinct().ToList(), cancellationToken);
                 var toIndex = new List<LogToIndex>();
                 foreach (var log in missing)
                 {
                     if (!runs.TryGetValue(log.RunId, out var run)) continue;
                     var masker = await masking.ForProjectAsync(run.ProjectId, cancellationToken);
-                    toIndex.Add(new LogToIndex(new IndexedLog(log, run.Project, run.Branch, run.Number, run.CreatedAt),
+                    toIndex.Add(new LogToIndex(new IndexedLog(log, run.Project, run.Branch, run.Number, run.Created),
                         ChunksAsync(log, masker, compress ? compressions : null, cancellationToken, cancellationToken)));
                     sealable.Add(log);
                 }
@@ -280,6 +275,26 @@ public sealed class LogSealer(
 
         if (!compress) return;
         foreach (var log in sealable.Except(compressions.Select(c => c.Log))) await store.CompressAsync(log, cancellationToken);
+    }
+
+    /// <summary>The runs as the index records them: those this process created as noted, the others read (none for a run that is gone).</summary>
+    private async Task<Dictionary<long, IndexedRun>> RunsAsync(List<long> runIds, CancellationToken cancellationToken)
+    {
+        var runs = new Dictionary<long, IndexedRun>();
+        foreach (var id in runIds)
+        {
+            if (indexedRuns.Find(id) is { } noted) runs[id] = noted;
+        }
+
+        if (runs.Count == runIds.Count) return runs;
+        var unknown = runIds.Where(id => !runs.ContainsKey(id)).ToList();
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        var read = await db.Runs.AsNoTracking().Where(r => unknown.Contains(r.Id))
+            .Select(r => new { r.Id, r.ProjectId, Project = r.Project!.Name, r.Branch, r.Number, r.CreatedAt })
+            .ToListAsync(cancellationToken);
+        foreach (var r in read) runs[r.Id] = new IndexedRun(r.ProjectId, r.Project, r.Branch, r.Number, r.CreatedAt);
+        return runs;
     }
 
     /// <summary>
