@@ -95,7 +95,6 @@ public static class ServerSetup
         services.AddSingleton<DispatchSignal>();
         database.AddRunEvents(services);
         services.AddSingleton<LogMasking>();
-        services.AddSingleton<IndexedRuns>();
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<RunCoordinator>();
         services.AddSingleton<ServerWork>();

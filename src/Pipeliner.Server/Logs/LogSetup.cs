@@ -20,6 +20,7 @@ public static class LogSetup
             ? provider.GetRequiredService<DatabaseLogStore>()
             : provider.GetRequiredService<FileLogStore>())
         .AddSingleton<ILogSearchIndex>(provider => provider.GetRequiredService<IDatabaseProvider>().CreateLogSearchIndex(provider))
+        .AddSingleton<IndexedRuns>()
         .AddSingleton<LogSealer>()
         .AddHostedService(provider => provider.GetRequiredService<LogSealer>())
         .AddScoped<LogSearch>();
