@@ -20,6 +20,7 @@ Usage:  python3 deploy/bench/profile-burst.py [BACKEND] [RUNS] [--out DIR] [--se
   --counters    path of dotnet-counters (e.g. /tmp/perf-tools/dotnet-counters after `dotnet tool install --tool-path
                 /tmp/perf-tools dotnet-counters`): System.Runtime's counters every second during the burst in
                 OUT/counters.csv, and the exceptions thrown per run in summary.json (with --no-perf)
+  --capacity    the embedded agent's slots (default 2)
   --remote-agent  the jobs run on one `pipeliner agent` process (same backend, capacity 2; build src/Pipeliner.Cli in
                 Release first), the embedded agent is off: summary.json has the server's CPU per run without the jobs'
                 work and the agent process's CPU per job (agent_cpu_per_job_ms) apart; perf records the server only
@@ -62,6 +63,7 @@ def main():
     parser.add_argument("--counters")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--remote-agent", action="store_true")
+    parser.add_argument("--capacity", type=int, help="the embedded agent's slots (default 2, the server's default)")
     args = parser.parse_args()
 
     out = os.path.abspath(args.out or tempfile.mkdtemp(prefix="pipeliner-profile-"))
@@ -72,6 +74,8 @@ def main():
     os.environ["DOTNET_EnableWriteXorExecute"] = "0"
     work = tempfile.mkdtemp(prefix="pipeliner-profile-work-")
     extra = ["--Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Information"] if args.sql else []
+    if args.capacity is not None:
+        extra.append(f"--Pipeliner:Agent:Capacity={args.capacity}")  # after side-by-side's own: the later one counts
     server = sbs.Server(work, args.backend, extra, remote_agent=args.remote_agent)
     summary = {"backend": args.backend, "agent": "remote" if args.remote_agent else "embedded", "runs": args.runs,
                "server_dll": sbs.SERVER_DLL, "out": out}

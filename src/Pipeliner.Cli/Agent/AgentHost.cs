@@ -48,54 +48,38 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
             try
             {
                 await slots.WaitAsync(stopClaiming);
-                IDisposable place;
-                AgentAssignment? work;
+                var slotTaken = false;
                 try
                 {
                     // Reserved before the claim: a slot whose clean-ups are still behind it claims no job it cannot start.
-                    place = await cleanups.ReserveAsync(stopClaiming);
-                }
-                catch
-                {
-                    slots.Release();
-                    throw;
-                }
+                    using var place = await cleanups.ReserveAsync(stopClaiming);
+                    var work = await client.NextAsync(PollWait, stopClaiming);
+                    delay = settings.Retry.First(TimeSpan.FromSeconds(1));
+                    if (work is null) continue;
 
-                try
-                {
-                    work = await client.NextAsync(PollWait, stopClaiming);
-                }
-                catch
-                {
-                    place.Dispose();
-                    slots.Release();
-                    throw;
-                }
-
-                delay = settings.Retry.First(TimeSpan.FromSeconds(1));
-                if (work is null)
-                {
-                    place.Dispose();
-                    slots.Release();
-                    continue;
-                }
-
-                running.RemoveAll(t => t.IsCompleted);
-                running.Add(Task.Run(async () =>
-                {
-                    try
+                    running.RemoveAll(t => t.IsCompleted);
+                    var attemptPlace = place.HandOver();
+                    running.Add(Task.Run(async () =>
                     {
-                        await execution.RunAsync(work, place, cancelJobs);
-                    }
-                    catch (Exception e)
-                    {
-                        Say($"job '{work.Job.Id}' of run {work.RunId}: the agent failed: {e.GetType().Name}: {e.Message}");
-                    }
-                    finally
-                    {
-                        slots.Release();
-                    }
-                }, CancellationToken.None));
+                        try
+                        {
+                            await execution.RunAsync(work, attemptPlace, cancelJobs);
+                        }
+                        catch (Exception e)
+                        {
+                            Say($"job '{work.Job.Id}' of run {work.RunId}: the agent failed: {e.GetType().Name}: {e.Message}");
+                        }
+                        finally
+                        {
+                            slots.Release();
+                        }
+                    }, CancellationToken.None));
+                    slotTaken = true;
+                }
+                finally
+                {
+                    if (!slotTaken) slots.Release();
+                }
             }
             catch (OperationCanceledException) when (stopClaiming.IsCancellationRequested)
             {

@@ -20,10 +20,11 @@ internal sealed class AttemptExecution(
     AgentClient client, JobRunner runner, BackgroundCleanups cleanups, DataLayout layout, ServerWorkspaces workspaces,
     RetryBackoff retry, Action<string> say)
 {
-    /// <param name="place">The attempt's place in the clean-ups, given up once its clean-up ended.</param>
+    /// <param name="place">The attempt's place in the clean-ups (this owns it): handed over to its clean-up once it starts.</param>
     /// <param name="cancel">The agent's second signal: stop the job (it is then reported canceled).</param>
-    public async Task RunAsync(AgentAssignment work, IDisposable place, CancellationToken cancel)
+    public async Task RunAsync(AgentAssignment work, CleanupPlace place, CancellationToken cancel)
     {
+        using var unlessStarted = place;
         var name = $"job '{work.Job.Id}' of run {work.RunId} (attempt {work.Attempt})";
         say($"{name}: started");
         using var hold = workspaces.Hold(work);
@@ -42,15 +43,7 @@ internal sealed class AttemptExecution(
             JobAttemptReport report;
             try
             {
-                try
-                {
-                    await FetchAsync(work, assignment, stop.Token);
-                }
-                catch
-                {
-                    place.Dispose();
-                    throw;
-                }
+                await FetchAsync(work, assignment, stop.Token);
 
                 // The report comes as soon as the job's end and log are known; its containers and workspace are removed behind.
                 report = await cleanups.RunAsync(place, runner, assignment, null, stop.Token);

@@ -8,7 +8,9 @@ namespace Pipeliner.Engine.Execution;
 /// returns the report once the job's outcome is known and its log complete (the runner's <c>onOutcome</c>), and the
 /// clean-up goes on behind while the slot reports the job done and claims the next one. Room is bounded: an attempt holds
 /// a place from before its claim to the end of its clean-up, so with <c>limit</c> = twice the slots at most one clean-up
-/// per slot is behind it, and a slot whose earlier clean-up has not ended waits in <see cref="ReserveAsync"/>.
+/// per slot is behind it, and a slot whose earlier clean-up has not ended waits in <see cref="ReserveAsync"/>. The place is a
+/// <see cref="CleanupPlace"/> the caller holds with <c>using</c>: given up when the caller's scope ends without an attempt
+/// (no job came, the claim or the fetch failed), taken over by <see cref="RunAsync"/> and given up when the clean-up ends.
 /// A clean-up that fails after the report goes to <c>onFailure</c>, and the report stands (what it left behind is removed
 /// with the orphans at the next start); an attempt that fails before its outcome throws, its clean-up done, as before.
 /// </summary>
@@ -20,17 +22,21 @@ public sealed class BackgroundCleanups(int limit, Action<JobAssignment, Exceptio
     /// <summary>The clean-ups still going on.</summary>
     public int Pending => _behind.Count;
 
-    /// <summary>A place for the next attempt, taken before claiming it; disposed unused when no job came.</summary>
-    public async Task<IDisposable> ReserveAsync(CancellationToken cancellationToken)
+    /// <summary>A place for the next attempt, taken before claiming it (hold it with <c>using</c>).</summary>
+    public async Task<CleanupPlace> ReserveAsync(CancellationToken cancellationToken)
     {
         await _room.WaitAsync(cancellationToken);
-        return new Place(_room);
+        return new CleanupPlace(_room);
     }
 
-    /// <summary>Runs the attempt in <paramref name="place"/> (given up to it) and returns its report as soon as it is known.</summary>
+    /// <summary>
+    /// Runs the attempt in <paramref name="place"/>, which it takes over (the caller's disposal does nothing after), and
+    /// returns its report as soon as it is known.
+    /// </summary>
     public async Task<JobAttemptReport> RunAsync(
-        IDisposable place, JobRunner runner, JobAssignment assignment, Action<LogLine>? onLine, CancellationToken cancellationToken)
+        CleanupPlace place, JobRunner runner, JobAssignment assignment, Action<LogLine>? onLine, CancellationToken cancellationToken)
     {
+        var owned = place.HandOver();
         var reported = new TaskCompletionSource<JobAttemptReport>(TaskCreationOptions.RunContinuationsAsynchronously);
         Task<JobAttemptReport> attempt;
         try
@@ -39,11 +45,11 @@ public sealed class BackgroundCleanups(int limit, Action<JobAssignment, Exceptio
         }
         catch
         {
-            place.Dispose();
+            owned.Dispose();
             throw;
         }
 
-        var cleanup = FinishAsync(attempt, reported.Task, place, assignment);
+        var cleanup = FinishAsync(attempt, reported.Task, owned, assignment);
         _behind[cleanup] = true;
         _ = cleanup.ContinueWith(done => _behind.TryRemove(done, out _), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -55,7 +61,7 @@ public sealed class BackgroundCleanups(int limit, Action<JobAssignment, Exceptio
     /// <summary>Waits for every clean-up behind the slots (a stopping agent leaves no containers).</summary>
     public Task DrainAsync() => Task.WhenAll(_behind.Keys);
 
-    private async Task FinishAsync(Task<JobAttemptReport> attempt, Task<JobAttemptReport> reported, IDisposable place, JobAssignment assignment)
+    private async Task FinishAsync(Task<JobAttemptReport> attempt, Task<JobAttemptReport> reported, CleanupPlace place, JobAssignment assignment)
     {
         try
         {
@@ -74,14 +80,22 @@ public sealed class BackgroundCleanups(int limit, Action<JobAssignment, Exceptio
             place.Dispose();
         }
     }
+}
 
-    private sealed class Place(SemaphoreSlim room) : IDisposable
-    {
-        private int _released;
+/// <summary>
+/// A place in <see cref="BackgroundCleanups"/>: given up by <see cref="Dispose"/> unless handed over first (to
+/// <see cref="BackgroundCleanups.RunAsync"/>, or to whoever goes on with the claimed job in a task of its own), after which
+/// the disposal of this one does nothing and the new holder gives it up.
+/// </summary>
+public sealed class CleanupPlace : IDisposable
+{
+    private SemaphoreSlim? _room;
 
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0) room.Release();
-        }
-    }
+    internal CleanupPlace(SemaphoreSlim room) => _room = room;
+
+    /// <summary>The same place held by a new object; this one no longer holds it.</summary>
+    public CleanupPlace HandOver() =>
+        new(Interlocked.Exchange(ref _room, null) ?? throw new ObjectDisposedException(nameof(CleanupPlace), "the place was given up or handed over"));
+
+    public void Dispose() => Interlocked.Exchange(ref _room, null)?.Release();
 }

@@ -27,16 +27,33 @@ public sealed class AgentDirectory(
     IServiceScopeFactory scopes, IOptions<PipelinerOptions> options, TimeProvider time, ILogger<AgentDirectory> logger)
 {
     public const string Version = "1";
-    private readonly ConcurrentDictionary<string, byte> _embedded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _embedded = new(StringComparer.Ordinal);
 
     /// <summary>Online: seen within <c>Pipeliner:Agent:OfflineAfter</c> and not disabled.</summary>
     public static string StatusOf(AgentEntity agent, DateTimeOffset now, TimeSpan offlineAfter) =>
         agent.Disabled ? "disabled" : agent.LastSeenAt is { } seen && now - seen <= offlineAfter ? "online" : "offline";
 
-    /// <summary>Records an agent inside the server (once per process): its labels and capacity as configured now.</summary>
+    /// <summary>
+    /// Records an agent inside the server (once per process): its labels and capacity as configured now. Its workers all
+    /// ask at the server's start; the first one's recording is the one they all wait for, so no two inserts race for the
+    /// name (whose loser EF Core logs as a failed command). One that failed is tried again by the next call.
+    /// </summary>
     public async Task EnsureEmbeddedAsync(AgentInfo agent, CancellationToken cancellationToken)
     {
-        if (_embedded.ContainsKey(agent.Name)) return;
+        var recording = _embedded.GetOrAdd(agent.Name, _ => new Lazy<Task>(() => RecordEmbeddedAsync(agent, cancellationToken)));
+        try
+        {
+            await recording.Value;
+        }
+        catch
+        {
+            _embedded.TryRemove(KeyValuePair.Create(agent.Name, recording));
+            throw;
+        }
+    }
+
+    private async Task RecordEmbeddedAsync(AgentInfo agent, CancellationToken cancellationToken)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         var entity = await db.Agents.FirstOrDefaultAsync(a => a.Name == agent.Name, cancellationToken);
@@ -56,10 +73,8 @@ public sealed class AgentDirectory(
         }
         catch (DbUpdateException) when (!cancellationToken.IsCancellationRequested)
         {
-            // Another worker of the same agent recorded it first.
+            // Another replica on this machine (same name) recorded it first.
         }
-
-        _embedded.TryAdd(agent.Name, 0);
     }
 
     /// <summary>

@@ -71,28 +71,15 @@ public sealed class EmbeddedAgent(
             {
                 // Taken before looking: a job made ready while this worker looks is not missed by the wait after it.
                 var notified = dispatch.Next;
-                // Reserved before the claim: a slot whose clean-ups are still behind it claims no job it cannot start.
-                var place = await _cleanups.ReserveAsync(stoppingToken);
                 AgentWork? work;
-                try
+                // Reserved before the claim: a slot whose clean-ups are still behind it claims no job it cannot start.
+                using (var place = await _cleanups.ReserveAsync(stoppingToken))
                 {
                     work = await protocol.NextAsync(agent, looksAgain ? PollWait : TimeSpan.Zero, stoppingToken);
-                }
-                catch
-                {
-                    place.Dispose();
-                    throw;
+                    if (work is not null) await RunAsync(work, place, stoppingToken);
                 }
 
-                if (work is not null)
-                {
-                    await RunAsync(work, place, stoppingToken);
-                }
-                else
-                {
-                    place.Dispose();
-                    if (!looksAgain) await notified.WaitAsync(stoppingToken);
-                }
+                if (work is null && !looksAgain) await notified.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -106,8 +93,8 @@ public sealed class EmbeddedAgent(
         }
     }
 
-    /// <param name="place">The attempt's place in <see cref="_cleanups"/>, given up once its clean-up ended.</param>
-    private async Task RunAsync(AgentWork work, IDisposable place, CancellationToken stoppingToken)
+    /// <param name="place">The attempt's place in <see cref="_cleanups"/>, handed over to its clean-up once it starts.</param>
+    private async Task RunAsync(AgentWork work, CleanupPlace place, CancellationToken stoppingToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         // On the pool: a worker's thread gives way to the intake, its lease's extension must not wait for that.
@@ -118,15 +105,7 @@ public sealed class EmbeddedAgent(
         var assignment = work.Assignment;
         try
         {
-            try
-            {
-                assignment = await archives.FetchAsync(work.Key, work.Assignment, stop.Token);
-            }
-            catch
-            {
-                place.Dispose();
-                throw;
-            }
+            assignment = await archives.FetchAsync(work.Key, work.Assignment, stop.Token);
 
             // The report comes as soon as the job's end and log are known; its containers and workspace are removed behind.
             report = await _cleanups.RunAsync(place, runner, assignment, line => lines.Writer.TryWrite(line), stop.Token);

@@ -60,6 +60,23 @@ public abstract class AgentDirectoryTests<TApp>(TApp app) : IClassFixture<TApp> 
     }
 
     [Fact]
+    public async Task EnsureEmbeddedAsync_RecordsTheAgentOnceAndLogsNoError_WhenAllWorkersAskAtTheStart()
+    {
+        var name = "embedded-" + Guid.NewGuid().ToString("N")[..8];
+        var directory = new AgentDirectory(app.Services.GetRequiredService<IServiceScopeFactory>(),
+            app.Services.GetRequiredService<IOptions<PipelinerOptions>>(), TimeProvider.System, NullLogger<AgentDirectory>.Instance);
+        var agent = new AgentInfo(name, ["linux"], 4);
+        var errorsBefore = app.Errors.All.Count(e => e.Contains("Agents", StringComparison.Ordinal));
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => directory.EnsureEmbeddedAsync(agent, CancellationToken.None))));
+
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        Assert.Equal(1, await db.Agents.CountAsync(a => a.Name == name && a.Embedded));
+        Assert.Equal(errorsBefore, app.Errors.All.Count(e => e.Contains("Agents", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task AuthenticateAsync_RefusesACredentialRemovedElsewhere_OnceTheSeenIntervalHasPassed()
     {
         using var admin = app.Client();

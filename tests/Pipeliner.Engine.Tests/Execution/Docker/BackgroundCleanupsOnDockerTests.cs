@@ -57,8 +57,10 @@ public sealed class BackgroundCleanupsOnDockerTests(DockerEngineFixture engine) 
         await using var backend = new HeldCleanupBackend(new DockerBackend(engine.Endpoint));
         var cleanups = Cleanups(1);
         var assignment = Assignment("true");
-        await cleanups.RunAsync(await cleanups.ReserveAsync(CancellationToken.None), Runner(backend), assignment, null, CancellationToken.None)
-            .WaitAsync(Patience);
+        var place = await cleanups.ReserveAsync(CancellationToken.None);
+        await cleanups.RunAsync(place, Runner(backend), assignment, null, CancellationToken.None).WaitAsync(Patience);
+        // Taken over by the attempt: the caller's disposal gives nothing back while the clean-up is behind.
+        place.Dispose();
 
         var next = cleanups.ReserveAsync(CancellationToken.None);
 
