@@ -9,6 +9,7 @@ using Pipeliner.Server.Audit;
 using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Http;
+using Pipeliner.Server.Logs.Search;
 using Pipeliner.Server.Runs;
 
 namespace Pipeliner.Server.Projects;
@@ -26,7 +27,8 @@ public static class ProjectDeleteEndpoint
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string project, string? confirm, PipelinerDbContext db, DataLayout layout, IArtifactStore artifacts, ICacheStore caches,
-        IRecurringJobManager recurring, JobStorage storage, AuditTrail audit, ILoggerFactory loggers, CancellationToken cancellationToken)
+        IRecurringJobManager recurring, JobStorage storage, AuditTrail audit, IndexedRuns indexedRuns, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
         var entity = await db.Projects.FirstOrDefaultAsync(p => p.Name == project, cancellationToken);
         if (entity is null) return Problems.NotFound($"no project '{project}'");
@@ -51,6 +53,7 @@ public static class ProjectDeleteEndpoint
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
+        indexedRuns.Forget(runIds);
 
         using (var connection = storage.GetConnection())
         {

@@ -26,4 +26,10 @@ public sealed class IndexedRuns
     }
 
     public IndexedRun? Find(long runId) => _byRun.GetValueOrDefault(runId);
+
+    /// <summary>Forgets deleted runs: a log sealed after its project's deletion must find no run to index it under.</summary>
+    public void Forget(IEnumerable<long> runIds)
+    {
+        foreach (var id in runIds) _byRun.TryRemove(id, out _);
+    }
 }
