@@ -18,9 +18,13 @@ public sealed class BackgroundCleanups(int limit, Action<JobAssignment, Exceptio
 {
     private readonly SemaphoreSlim _room = new(limit, limit);
     private readonly ConcurrentDictionary<Task, bool> _behind = new();
+    private int _pending;
 
-    /// <summary>The clean-ups still going on.</summary>
-    public int Pending => _behind.Count;
+    /// <summary>
+    /// The clean-ups still going on: counted down inside each clean-up, so that it is 0 once <see cref="DrainAsync"/> has
+    /// returned (the removal from the tracked set is a continuation, which may run after the drain's waiter).
+    /// </summary>
+    public int Pending => Volatile.Read(ref _pending);
 
     /// <summary>A place for the next attempt, taken before claiming it (hold it with <c>using</c>).</summary>
     public async Task<CleanupPlace> ReserveAsync(CancellationToken cancellationToken)
@@ -49,6 +53,7 @@ public sealed class BackgroundCleanups(int limit, Action<JobAssignment, Exceptio
             throw;
         }
 
+        Interlocked.Increment(ref _pending);
         var cleanup = FinishAsync(attempt, reported.Task, owned, assignment);
         _behind[cleanup] = true;
         _ = cleanup.ContinueWith(done => _behind.TryRemove(done, out _), CancellationToken.None,
@@ -77,6 +82,7 @@ public sealed class BackgroundCleanups(int limit, Action<JobAssignment, Exceptio
         }
         finally
         {
+            Interlocked.Decrement(ref _pending);
             place.Dispose();
         }
     }
