@@ -88,11 +88,18 @@ public sealed record UploadedArchive(string Path, int Index, long Size, string S
 /// The archive of the job's test and static analysis report files (<c>reports:</c>), uploaded like artifacts but
 /// whatever the status (reports matter most when tests failed); the server reads them itself. Null or empty: none.
 /// </param>
+/// <param name="LogTail">
+/// The log's last lines not yet sent (whole lines, at most <see cref="AgentRoutes.MaxDoneLogTailBytes"/>), appended at
+/// <paramref name="LogTailOffset"/> before the end is checked, as a log append there would: a short job's end and its last
+/// lines in one call. At another offset they are not stored, and the end is refused (422) if the log is then incomplete.
+/// Optional: null when every line went by <see cref="AgentRoutes.Log"/> (a server that ignores it answers 422, and the
+/// agent sends the rest by offset).
+/// </param>
 public sealed record AttemptDone(
     string Status, int? ExitCode, string? Message, string? Cause, long? PeakMemoryBytes,
     long LogLength, string LogSha256,
     IReadOnlyList<UploadedArchive> Artifacts, IReadOnlyList<UploadedArchive> Cache, long? CpuTimeMs = null,
-    IReadOnlyList<UploadedArchive>? Reports = null);
+    IReadOnlyList<UploadedArchive>? Reports = null, byte[]? LogTail = null, long? LogTailOffset = null);
 
 /// <param name="Recorded">The server recorded this outcome now, or had already.</param>
 public sealed record DoneAnswer(bool Recorded);

@@ -28,6 +28,9 @@ public static class AgentRoutes
     /// <summary>The most log bytes one append may carry.</summary>
     public const int MaxLogBatchBytes = 1 << 20;
 
+    /// <summary>The most log bytes the end (<see cref="AttemptDone.LogTail"/>) may carry; a longer rest goes by <see cref="Log"/>.</summary>
+    public const int MaxDoneLogTailBytes = 64 * 1024;
+
     public static string Attempt(long attemptId) => $"{Prefix}/attempts/{attemptId.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>POST → 200 <see cref="HeartbeatAnswer"/>.</summary>

@@ -189,6 +189,8 @@ internal sealed class AttemptExecution(
         // Reports whatever the status: they matter most when the tests failed.
         var reports = Uploads(report.Reports);
         var reportsFolder = layout.Reports(assignment.RunId, work.Job.Id, work.Attempt);
+        // Uploads can take a while: the last lines are shown first; only an end sent at once carries them.
+        if (artifacts.Count + caches.Count + reports.Count > 0) await shipper.ShipRestAsync(CancellationToken.None);
         var delay = retry.First(TimeSpan.FromSeconds(1));
         var uploaded = false;
         var resync = false;
@@ -236,9 +238,11 @@ internal sealed class AttemptExecution(
                 }
 
                 var (length, sha) = await DigestAsync(logPath);
+                // The lines the shipper left for the end (a short job's last ones) travel with it.
+                var tail = await shipper.TailAsync(length, CancellationToken.None);
                 var done = new AttemptDone(outcome.Status.ToName(), outcome.ExitCode, outcome.Message,
                     outcome.Status == JobStatus.Succeeded ? null : outcome.Cause.ToName(), outcome.PeakMemoryBytes,
-                    length, sha, artifacts, caches, outcome.CpuTimeMs, reports);
+                    length, sha, artifacts, caches, outcome.CpuTimeMs, reports, tail?.Lines, tail?.Offset);
                 await client.DoneAsync(work.AttemptId, done, CancellationToken.None);
                 Forget(assignment, work);
                 return outcome;

@@ -11,7 +11,10 @@ internal sealed class LogShipper(AgentClient client, long attemptId, string logP
     private const int BatchBytes = Pipeliner.Agent.Contracts.AgentRoutes.MaxLogBatchBytes;
     private long _sent;
 
-    /// <summary>Ships what the log holds every second until <paramref name="finished"/> is cancelled, then ships the rest.</summary>
+    /// <summary>
+    /// Ships what the log holds every second until <paramref name="finished"/> is cancelled, then the rest if it is more
+    /// than the end carries (<see cref="TailAsync"/>): a short job's last lines go with its end, one call instead of two.
+    /// </summary>
     public async Task RunAsync(CancellationToken finished, CancellationToken abandon)
     {
         while (!finished.IsCancellationRequested)
@@ -28,8 +31,31 @@ internal sealed class LogShipper(AgentClient client, long attemptId, string logP
             await ShipAvailableAsync(abandon, untilEnd: false);
         }
 
-        await ShipAvailableAsync(abandon, untilEnd: true);
+        if (Unsent() > MaxTailBytes) await ShipAvailableAsync(abandon, untilEnd: true);
     }
+
+    private const int MaxTailBytes = Pipeliner.Agent.Contracts.AgentRoutes.MaxDoneLogTailBytes;
+
+    /// <summary>
+    /// The whole lines of the log's first <paramref name="length"/> bytes the server has not acknowledged, with their
+    /// offset, for the end to carry; null when it has them all. More than the end carries is sent by offset first.
+    /// </summary>
+    public async Task<(long Offset, byte[] Lines)?> TailAsync(long length, CancellationToken cancellationToken)
+    {
+        if (length - _sent > MaxTailBytes) await ShipAvailableAsync(cancellationToken, untilEnd: true);
+        if (length <= _sent || !File.Exists(logPath)) return null;
+        await using var file = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        file.Position = _sent;
+        var buffer = new byte[length - _sent];
+        await file.ReadExactlyAsync(buffer, cancellationToken);
+        var end = Array.LastIndexOf(buffer, (byte)'\n');
+        return end < 0 ? null : (_sent, buffer[..(end + 1)]);
+    }
+
+    /// <summary>Sends every whole line the log holds now (before uploads that would keep the end, and its lines, waiting).</summary>
+    public Task ShipRestAsync(CancellationToken cancellationToken) => ShipAvailableAsync(cancellationToken, untilEnd: true);
+
+    private long Unsent() => File.Exists(logPath) ? new FileInfo(logPath).Length - _sent : 0;
 
     /// <summary>Everything the file holds has been acknowledged.</summary>
     public long Sent => _sent;

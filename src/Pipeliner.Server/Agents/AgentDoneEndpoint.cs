@@ -23,13 +23,17 @@ public static class AgentDoneEndpoint
     public static async Task<Results<Ok<DoneAnswer>, ValidationProblem, ProblemHttpResult>> DoneAsync(
         long id, AttemptDone? done, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, ILogStore logs, AgentDispatch dispatch, RunStore store,
         DataLayout layout, IAttemptUploads uploads, IArtifactStore artifactStore, ICacheStore caches, ReportRecorder reports,
-        CancellationToken cancellationToken)
+        IRunEvents events, LogMasking masking, CancellationToken cancellationToken)
     {
         var (row, problem) = await AttemptAccess.OfAgentAsync(db, current, http.Agent(), id, cancellationToken);
         if (row is null) return problem!;
         var errors = Validate(done);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var status = StatusNames.ParseJobStatus(done!.Status);
+        // The log's last lines, stored as a log append at their offset would store them (a wrong offset stores nothing:
+        // the check of the log's length below then says what is missing).
+        if (done.LogTail is { Length: > 0 } tail && (row.Current || row.StoppingAfterCancel))
+            await AgentProtocolEndpoints.AppendLinesAsync(row, done.LogTailOffset!.Value, tail, logs, events, masking, cancellationToken);
         if (!row.Current)
         {
             // Sent again after it was recorded (its answer was lost), or the end of an attempt the run's cancel stopped.
@@ -123,6 +127,12 @@ public static class AgentDoneEndpoint
         if (done.Status is not ("succeeded" or "failed" or "timed_out" or "canceled")) errors["status"] = ["succeeded, failed, timed_out or canceled"];
         if (done.Cause is not (null or "job" or "configuration")) errors["cause"] = ["job, configuration or null"];
         if (done.LogLength < 0) errors["logLength"] = ["the length of the attempt's whole log, 0 or more"];
+        if (done.LogTail is { Length: > 0 } tail)
+        {
+            if (done.LogTailOffset is not >= 0) errors["logTailOffset"] = ["the byte offset of logTail in the attempt's log (0 or more)"];
+            if (tail.Length > AgentRoutes.MaxDoneLogTailBytes || tail[^1] != (byte)'\n')
+                errors["logTail"] = [$"whole lines (ending in a line feed), at most {AgentRoutes.MaxDoneLogTailBytes} bytes; more goes by the log's appends"];
+        }
         foreach (var (name, list) in new[] { ("artifacts", done.Artifacts), ("cache", done.Cache), ("reports", done.Reports) })
         {
             if (list is null) continue;

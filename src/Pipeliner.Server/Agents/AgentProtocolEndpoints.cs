@@ -135,12 +135,20 @@ public static class AgentProtocolEndpoints
             return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"a log batch carries at most {AgentRoutes.MaxLogBatchBytes} bytes");
         if (body.Length > 0 && body[^1] != (byte)'\n') return Problems.BadRequest("a log batch ends at the end of a line (a line feed)");
 
+        var result = await AppendLinesAsync(row, offset.Value, body, logs, events, masking, cancellationToken);
+        return result.Accepted
+            ? TypedResults.Ok(new LogPosition(result.Length))
+            : TypedResults.Json(new LogPosition(result.Length), statusCode: StatusCodes.Status416RangeNotSatisfiable);
+    }
+
+    /// <summary>Whole lines stored at <paramref name="offset"/> (masked) and shown to those watching, or nothing at another offset.</summary>
+    public static async Task<LogAppendResult> AppendLinesAsync(
+        AttemptRow row, long offset, ReadOnlyMemory<byte> lines, ILogStore logs, IRunEvents events, LogMasking masking, CancellationToken cancellationToken)
+    {
         var masker = await masking.ForRunAsync(row.RunId, cancellationToken);
-        var result = await logs.AppendAsync(row.Log, offset.Value, body, masker, cancellationToken);
-        if (!result.Accepted)
-            return TypedResults.Json(new LogPosition(result.Length), statusCode: StatusCodes.Status416RangeNotSatisfiable);
-        await LiveLog.PublishAsync(events, masking, row.Key, result.Lines, cancellationToken);
-        return TypedResults.Ok(new LogPosition(result.Length));
+        var result = await logs.AppendAsync(row.Log, offset, lines, masker, cancellationToken);
+        if (result.Accepted) await LiveLog.PublishAsync(events, masking, row.Key, result.Lines, cancellationToken);
+        return result;
     }
 }
 

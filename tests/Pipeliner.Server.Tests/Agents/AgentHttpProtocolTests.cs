@@ -154,6 +154,32 @@ public class AgentHttpProtocolTests(AgentHttpProtocolTests.ShortLeaseApp app) : 
     }
 
     [Fact]
+    public async Task Done_StoresTheLogTailItCarries_OnlyAtTheLogsOffset()
+    {
+        using var admin = app.Client();
+        var (agent, runId, work) = await ClaimAsync(admin);
+        var id = work.AttemptId;
+        await using var alive = agent.KeepAlive(id);
+        const string first = "2026-12-04T10:00:00.000Z first\n", last = "2026-12-04T10:00:01.000Z last\n";
+        using var appended = await agent.AppendLogAsync(id, 0, first);
+        object Done(string tail, long offset) => new
+        {
+            status = "succeeded", exitCode = 0, logLength = first.Length + last.Length, logSha256 = new string('0', 64),
+            artifacts = Array.Empty<object>(), cache = Array.Empty<object>(), logTail = System.Text.Encoding.UTF8.GetBytes(tail), logTailOffset = offset,
+        };
+
+        using var halfLine = await agent.DoneAsync(id, Done("no line feed", first.Length));
+        using var wrongOffset = await agent.DoneAsync(id, Done(last, 3));
+        using var done = await agent.DoneAsync(id, Done(last, first.Length));
+
+        await Api.ExpectAsync(halfLine, HttpStatusCode.BadRequest);
+        Assert.Contains($"from offset {first.Length}", (await Api.ProblemAsync(wrongOffset, HttpStatusCode.UnprocessableEntity)).Detail(), StringComparison.Ordinal);
+        Assert.True((await done.Content.ReadFromJsonAsync<DoneAnswer>(AgentJson.Options))!.Recorded);
+        Assert.Equal(first + last, await admin.LogAsync(runId, "build"));
+        Assert.Equal("succeeded", (await admin.GetRunAsync(runId)).Job("build").Status);
+    }
+
+    [Fact]
     public async Task Find_KeepsTheRunningAttemptsRow_UntilTheCancelThatStopsIt()
     {
         using var admin = app.Client();
