@@ -10,7 +10,7 @@ namespace Pipeliner.Engine.Workspaces;
 /// <remarks>
 /// libgit2's init also writes hooks, info, logs, a description and a probe file, and its config one setting at a time
 /// (a lock file and a rename each: six for the four core settings and the remote): ~20 inodes per job that are made and
-/// deleted again with the workspace (docs/performance.md, "The embedded job path"). What it probes (file modes,
+/// deleted again with the workspace (docs/performance.md, "a job's workspace with half the inodes"). What it probes (file modes,
 /// symlinks, case) has git's defaults on Linux, so the config written here is the one it writes there.
 /// </remarks>
 internal sealed class WorkingCopyGit
