@@ -151,23 +151,23 @@ public sealed class GitRepositoryMirror(string source, string mirrorPath, Reposi
         try
         {
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-            Repository.Init(directory);
-            var copied = CopyObjects(Path.Combine(directory, ".git", "objects"));
+            var git = WorkingCopyGit.Start(directory, MirrorPath);
+            var copied = CopyObjects(Path.Combine(git.Path, "objects"));
             using var repository = new Repository(directory);
-            repository.Network.Remotes.Add("origin", MirrorPath);
             var commit = copied ? repository.Lookup<Commit>(commitSha) : null;
             if (commit is not null)
             {
-                repository.Refs.Add(CheckedOutRef, commit.Id, allowOverwrite: true);
-            }
-            else
-            {
-                // Only the commit (and its history) is fetched, under one ref: a clone would write a remote-tracking ref and
-                // its log for every branch of the mirror, in every job's workspace.
-                Commands.Fetch(repository, "origin", [$"+{commitSha}:{CheckedOutRef}"], new FetchOptions { TagFetchMode = TagFetchMode.None }, null);
-                commit = repository.Lookup<Commit>(commitSha) ?? throw new WorkspaceException($"no commit '{commitSha}' in {Describe()}");
+                // The ref and the detached HEAD written as files, and the tree checked out without moving HEAD: libgit2's
+                // ref updates write a lock file (and HEAD's reflog) each, a new inode per job for each.
+                git.Detach(CheckedOutRef, commitSha);
+                ((IRepository)repository).Checkout(commit.Tree, null, new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
+                return;
             }
 
+            // Only the commit (and its history) is fetched, under one ref: a clone would write a remote-tracking ref and
+            // its log for every branch of the mirror, in every job's workspace.
+            Commands.Fetch(repository, "origin", [$"+{commitSha}:{CheckedOutRef}"], new FetchOptions { TagFetchMode = TagFetchMode.None }, null);
+            commit = repository.Lookup<Commit>(commitSha) ?? throw new WorkspaceException($"no commit '{commitSha}' in {Describe()}");
             Commands.Checkout(repository, commit, new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
         }
         catch (LibGit2SharpException e)

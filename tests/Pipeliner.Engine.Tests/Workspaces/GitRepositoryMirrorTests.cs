@@ -91,6 +91,44 @@ public sealed class GitRepositoryMirrorTests : IDisposable
     }
 
     [Fact]
+    public void CheckOut_LeavesAWorkingCopyTheGitCommandReads_WhenTheMirrorPathHasQuotesAndComments()
+    {
+        var first = _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "first" });
+        var second = _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "second", ["dir/b.txt"] = "b" });
+        // Characters a config value must be quoted or escaped for: a comment's start, quotes, a backslash.
+        var mirror = new GitRepositoryMirror(_repository.Path, _temp.Combine("mir #; \"quoted\" \\ror.git"));
+        mirror.Update();
+        var workspace = _temp.Combine("workspace");
+
+        mirror.CheckOut(second, workspace);
+
+        Assert.Equal(second, Git(workspace, "rev-parse", "HEAD"));
+        Assert.Equal(second, Git(workspace, "rev-parse", "refs/pipeliner/checkout"));
+        Assert.Equal(first, Git(workspace, "rev-parse", "HEAD~1"));
+        Assert.Equal("HEAD", Git(workspace, "rev-parse", "--abbrev-ref", "HEAD"));
+        Assert.Equal(mirror.MirrorPath, Git(workspace, "remote", "get-url", "origin"));
+        Assert.Equal("", Git(workspace, "status", "--porcelain"));
+        Assert.Equal("", Git(workspace, "fsck", "--no-progress", "--no-dangling"));
+        // Only what git needs: no hooks, reflogs, description or lock files left per job.
+        var git = Path.Combine(workspace, ".git");
+        Assert.False(Directory.Exists(Path.Combine(git, "hooks")));
+        Assert.False(Directory.Exists(Path.Combine(git, "logs")));
+        Assert.Empty(Directory.GetFiles(git, "*.lock", SearchOption.AllDirectories));
+    }
+
+    private static string Git(string directory, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])["-C", directory, .. arguments]) start.ArgumentList.Add(argument);
+        using var git = System.Diagnostics.Process.Start(start)!;
+        var output = git.StandardOutput.ReadToEnd();
+        var error = git.StandardError.ReadToEnd();
+        git.WaitForExit();
+        Assert.True(git.ExitCode == 0, $"git {string.Join(' ', arguments)}: {error}");
+        return output.Trim();
+    }
+
+    [Fact]
     public void CheckOut_FetchesTheCommit_WhenTheMirrorKeepsItsObjectsElsewhere()
     {
         var first = _repository.Commit(new Dictionary<string, string> { ["a.txt"] = "first" });
