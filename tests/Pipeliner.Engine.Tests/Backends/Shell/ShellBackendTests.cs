@@ -107,7 +107,8 @@ public sealed class ShellBackendTests : IAsyncLifetime
     public async Task ExecuteAsync_KillsTheWholeProcessTree_WhenJobTimesOut()
     {
         var pidFile = Path.Combine(_outside.Path, "child.pid");
-        var yaml = Pipeline($"sleep 300 & echo $! > {pidFile}; sleep 300", "timeout: 2s");
+        // 10 s, as below: the script must have written the pid file before the timeout ends it, also on a loaded machine.
+        var yaml = Pipeline($"sleep 300 & echo $! > {pidFile}; sleep 300", "timeout: 10s");
         var clock = Stopwatch.StartNew();
 
         var run = await _harness.RunAsync(yaml);
@@ -123,7 +124,8 @@ public sealed class ShellBackendTests : IAsyncLifetime
     public async Task ExecuteAsync_KillsDetachedDescendants_WhenJobTimesOut()
     {
         var pidFile = Path.Combine(_outside.Path, "detached.pid");
-        var yaml = Pipeline($"(sleep 300 & echo $! > {pidFile}); sleep 300", "timeout: 2s");
+        // 10 s: at a load average of 35 the script had not written the pid file within 2 s when the timeout ended it.
+        var yaml = Pipeline($"(sleep 300 & echo $! > {pidFile}); sleep 300", "timeout: 10s");
 
         var run = await _harness.RunAsync(yaml);
 
