@@ -18,7 +18,14 @@ public static class WebhookParser
     /// </summary>
     /// <param name="header">Looks up a request header by name (case-insensitively, as HTTP does); null when absent.</param>
     /// <param name="body">The raw request body (UTF-8 JSON).</param>
-    public static WebhookParseResult Parse(Forge forge, Func<string, string?> header, ReadOnlySpan<byte> body)
+    public static WebhookParseResult Parse(Forge forge, Func<string, string?> header, ReadOnlySpan<byte> body) =>
+        Parse(forge, header, body.ToArray());
+
+    /// <summary>
+    /// <see cref="Parse(Forge, Func{string, string?}, ReadOnlySpan{byte})"/> on a body the caller leaves unchanged until
+    /// this returns: parsed where it is, without a copy (the server's intake, a copy less per accepted webhook).
+    /// </summary>
+    public static WebhookParseResult Parse(Forge forge, Func<string, string?> header, byte[] body)
     {
         ArgumentNullException.ThrowIfNull(header);
         if (ParserFor(forge) is not { } parser) return new WebhookParseResult.Invalid($"unknown forge {forge}");

@@ -10,9 +10,10 @@ internal static class JsonBody
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     /// <returns>The document (the caller disposes it), or null with the reason in <paramref name="error"/>.</returns>
-    public static JsonDocument? TryParse(ReadOnlySpan<byte> body, out string error)
+    /// <remarks>The document refers to <paramref name="body"/>'s bytes, not to a copy: the caller leaves them unchanged while it lives.</remarks>
+    public static JsonDocument? TryParse(ReadOnlyMemory<byte> body, out string error)
     {
-        if (body.StartsWith(Utf8Bom)) body = body[Utf8Bom.Length..];
+        if (body.Span.StartsWith(Utf8Bom)) body = body[Utf8Bom.Length..];
         if (body.IsEmpty)
         {
             error = "empty body";
@@ -21,9 +22,8 @@ internal static class JsonBody
 
         try
         {
-            // The document keeps referring to the bytes, so it gets its own copy. Parse (unlike ParseValue on a reader)
-            // also rejects anything after the first value, and is several times faster.
-            var document = JsonDocument.Parse(body.ToArray(), Options);
+            // Parse (unlike ParseValue on a reader) also rejects anything after the first value, and is several times faster.
+            var document = JsonDocument.Parse(body, Options);
             error = "";
             return document;
         }

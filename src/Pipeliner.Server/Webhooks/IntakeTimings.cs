@@ -9,7 +9,7 @@ namespace Pipeliner.Server.Webhooks;
 /// signature checked, parsed, delivery row stored, handed to the queue): logged at Debug by <see cref="WebhookIntake"/>
 /// (<c>--Logging:LogLevel:Pipeliner.Server.Webhooks.WebhookIntake=Debug</c>) to find what a slow <c>202</c> waited on.
 /// Only made when that level is on. After the steps, what the process did meanwhile that the request may have waited
-/// for: the garbage collector's pauses during the request, the thread pool's queued work items when it began (work
+/// for: the garbage collector's pauses during the request and how many collections they were, the thread pool's queued work items when it began (work
 /// that ran before its continuations could), the methods the process compiled during the request and the time it took (on
 /// any thread: code run for the first time) and the pages it read back from files (major page faults: code or data given back to the system
 /// by the idle trim, or never read before).
@@ -18,6 +18,7 @@ public sealed class IntakeTimings
 {
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly TimeSpan _gcPausesBefore = GC.GetTotalPauseDuration();
+    private readonly int _collectionsBefore = GC.CollectionCount(0);
     private readonly TimeSpan _jitBefore = System.Runtime.JitInfo.GetCompilationTime();
     private readonly long _compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
     private readonly long _majorFaultsBefore = MajorPageFaults();
@@ -39,7 +40,7 @@ public sealed class IntakeTimings
     public double TotalMilliseconds => Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
 
     public override string ToString() =>
-        FormattableString.Invariant($"{_steps}; gc pauses {(GC.GetTotalPauseDuration() - _gcPausesBefore).TotalMilliseconds:0.0} ms, queued work items {_queuedAtStart}, ")
+        FormattableString.Invariant($"{_steps}; gc pauses {(GC.GetTotalPauseDuration() - _gcPausesBefore).TotalMilliseconds:0.0} ms in {GC.CollectionCount(0) - _collectionsBefore} collections, queued work items {_queuedAtStart}, ")
         + FormattableString.Invariant($"jit {System.Runtime.JitInfo.GetCompiledMethodCount() - _compiledBefore} methods {(System.Runtime.JitInfo.GetCompilationTime() - _jitBefore).TotalMilliseconds:0.0} ms, ")
         + FormattableString.Invariant($"major faults {MajorPageFaults() - _majorFaultsBefore}");
 

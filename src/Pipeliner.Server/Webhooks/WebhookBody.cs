@@ -79,6 +79,9 @@ public sealed class WebhookBody : IAsyncDisposable
     /// <summary>The whole body, once its signature is verified: from here on it is trusted data.</summary>
     public async Task<byte[]> ReadAllAsync(CancellationToken cancellationToken)
     {
+        // A body that filled the memory kept for its announced length is handed over as it is: no second copy of every
+        // accepted webhook (the burst's garbage makes the collections that pause the answers).
+        if (_spool is null && _head is not null && _headLength == _head.Length) return _head;
         var all = new byte[Length];
         _head.AsSpan(0, _headLength).CopyTo(all);
         if (_spool is null) return all;

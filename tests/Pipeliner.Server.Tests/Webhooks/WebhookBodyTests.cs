@@ -42,6 +42,22 @@ public sealed class WebhookBodyTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadAllAsync_ReturnsTheWholeBodyAndDisposeGivesTheMemoryBack_WhenTheBodyWasKeptInMemoryAlone()
+    {
+        var budgets = Budgets(memory: 1024 * 1024, spool: 1024 * 1024);
+        var payload = RandomNumberGenerator.GetBytes(8 * 1024);
+
+        var read = await ReadAsync(budgets, payload, keep: true);
+        var bytes = await read.Body!.ReadAllAsync(CancellationToken.None);
+        await read.Body.DisposeAsync();
+
+        Assert.Equal((BodyReadResult.Complete, true), (read.Result, read.Matches));
+        Assert.Equal(payload, bytes);
+        Assert.Equal((0L, 0L), (budgets.Memory.InUse, budgets.Spool.InUse));
+        Assert.False(Directory.Exists(budgets.SpoolDirectory));
+    }
+
+    [Fact]
     public async Task ReadAsync_ReturnsBusyAndGivesEverythingBack_WhenTheSpoolBudgetIsUsedUp()
     {
         var budgets = Budgets(memory: 0, spool: 100 * 1024);
