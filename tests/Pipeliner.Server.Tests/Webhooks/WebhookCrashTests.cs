@@ -59,6 +59,9 @@ public sealed class WebhookCrashTests(ITestOutputHelper output) : IDisposable
         using (var duplicate = await again.SendAsync(WebhookDelivery.Request("shop", fixture, body, Secrets.Webhook, deliveryId)))
             Assert.Equal("duplicate", (await duplicate.AcceptedAsync()).Status);
         Assert.Equal(1, await again.RunCountAsync("shop"));
+        // The console logger writes from a queue of its own, and the test reads the process's output as it comes: the
+        // duplicate's line can arrive after its answer.
+        await Poll.UntilAsync(() => restarted.Output.Contains("was received before", StringComparison.Ordinal), "the duplicate's log line");
         Assert.Single(Regex.Matches(restarted.Output, "was received before"));
         Assert.DoesNotContain("Exception", restarted.Output, StringComparison.Ordinal);
     }
