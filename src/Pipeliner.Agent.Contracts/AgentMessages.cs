@@ -95,11 +95,22 @@ public sealed record UploadedArchive(string Path, int Index, long Size, string S
 /// Optional: null when every line went by <see cref="AgentRoutes.Log"/> (a server that ignores it answers 422, and the
 /// agent sends the rest by offset).
 /// </param>
+/// <param name="WantsNext">
+/// The slot that ran the attempt is free for another job: the server claims one for this agent as
+/// <see cref="AgentRoutes.Next"/> would without waiting (same labels, capacity and lease) and sends it in
+/// <see cref="DoneAnswer.Next"/>, which saves the agent the <see cref="AgentRoutes.Next"/> call after each job. Optional
+/// (older agents leave it out and get nothing); an older server ignores it, and the agent then polls as before.
+/// </param>
 public sealed record AttemptDone(
     string Status, int? ExitCode, string? Message, string? Cause, long? PeakMemoryBytes,
     long LogLength, string LogSha256,
     IReadOnlyList<UploadedArchive> Artifacts, IReadOnlyList<UploadedArchive> Cache, long? CpuTimeMs = null,
-    IReadOnlyList<UploadedArchive>? Reports = null, byte[]? LogTail = null, long? LogTailOffset = null);
+    IReadOnlyList<UploadedArchive>? Reports = null, byte[]? LogTail = null, long? LogTailOffset = null, bool WantsNext = false);
 
 /// <param name="Recorded">The server recorded this outcome now, or had already.</param>
-public sealed record DoneAnswer(bool Recorded);
+/// <param name="Next">
+/// Asked for with <see cref="AttemptDone.WantsNext"/>: the job the server claimed for the agent's free slot, leased to it
+/// as an answer of <see cref="AgentRoutes.Next"/> is; null when none was ready (the agent polls <see cref="AgentRoutes.Next"/>).
+/// An answer lost on the way loses no job: the claim's lease runs out unextended, and the job is retried like any other.
+/// </param>
+public sealed record DoneAnswer(bool Recorded, AgentAssignment? Next = null);

@@ -39,7 +39,7 @@ public static class AgentRoutes
     /// <summary>GET → <see cref="LogPosition"/>; POST <c>?offset=N</c> with bytes → <see cref="LogPosition"/>, or 416 with the server's position.</summary>
     public static string Log(long attemptId) => Attempt(attemptId) + "/log";
 
-    /// <summary>POST <see cref="AttemptDone"/> → 200 <see cref="DoneAnswer"/>.</summary>
+    /// <summary>POST <see cref="AttemptDone"/> → 200 <see cref="DoneAnswer"/> (with the slot's next job when it asks for one).</summary>
     public static string Done(long attemptId) => Attempt(attemptId) + "/done";
 
     /// <summary>GET → a tar of the commit's tree (attempt credential).</summary>

@@ -13,7 +13,8 @@ internal sealed record AgentSettings(
 
 /// <summary>
 /// A remote agent: registers (or reconnects with the credential in its work directory), removes what a previous run of it
-/// left behind, then claims jobs by long poll while it has a free slot and runs each one (<see cref="AttemptExecution"/>).
+/// left behind, then claims jobs by long poll while it has a free slot and runs each one (<see cref="AttemptExecution"/>);
+/// a slot whose job's end came back with the next job runs that one at once, and polls again only when none came.
 /// Asked to stop, it claims no more and lets running jobs finish; asked again, it cancels them (they report canceled).
 /// </summary>
 internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backend, CliConsole console)
@@ -58,16 +59,12 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
                     if (work is null) continue;
 
                     running.RemoveAll(t => t.IsCompleted);
-                    var attemptPlace = place.HandOver();
+                    var first = new FollowingJob(work, place.HandOver());
                     running.Add(Task.Run(async () =>
                     {
                         try
                         {
-                            await execution.RunAsync(work, attemptPlace, cancelJobs);
-                        }
-                        catch (Exception e)
-                        {
-                            Say($"job '{work.Job.Id}' of run {work.RunId}: the agent failed: {e.GetType().Name}: {e.Message}");
+                            await RunSlotAsync(execution, cleanups, first, stopClaiming, cancelJobs);
                         }
                         finally
                         {
@@ -104,6 +101,29 @@ internal sealed class AgentHost(AgentSettings settings, IExecutionBackend backen
         await cleanups.DrainAsync();
         Say("stopped");
         return cancelJobs.IsCancellationRequested ? 130 : 0;
+    }
+
+    /// <summary>
+    /// A slot's jobs, one after another while each end comes back with the next (asked for only while a clean-up place is
+    /// free at once and the agent is not stopping).
+    /// </summary>
+    private async Task RunSlotAsync(
+        AttemptExecution execution, BackgroundCleanups cleanups, FollowingJob first, CancellationToken stopClaiming, CancellationToken cancelJobs)
+    {
+        for (var job = first; job is not null;)
+        {
+            var (work, place) = job;
+            job = null;
+            try
+            {
+                job = await execution.RunAsync(work, place, () => stopClaiming.IsCancellationRequested ? null : cleanups.TryReserve(), cancelJobs);
+                if (job is not null) Say($"job '{job.Work.Job.Id}' of run {job.Work.RunId}: claimed with the end of job '{work.Job.Id}'");
+            }
+            catch (Exception e)
+            {
+                Say($"job '{work.Job.Id}' of run {work.RunId}: the agent failed: {e.GetType().Name}: {e.Message}");
+            }
+        }
     }
 
     private void Say(string message) => console.Error.WriteLine($"pipeliner agent: {message}");

@@ -13,7 +13,8 @@ namespace Pipeliner.Cli.Agent;
 /// One attempt on a remote agent: the artifacts of its needs and its cache fetched from the server (SHA-256 checked),
 /// the job run by the same <see cref="JobRunner"/> as everywhere, its log shipped by offset while it runs, its lease
 /// extended on a timer of its own (whose answer can stop it), its artifacts and cache uploaded, and its end sent until
-/// the server acknowledges it.
+/// the server acknowledges it. The end asks for the slot's next job when a clean-up place is free for it, and the server's
+/// answer may carry one (<see cref="AttemptDone.WantsNext"/>): the slot then runs it without a <c>jobs/next</c> call.
 /// </summary>
 /// <param name="cleanups">Where the attempts' containers and workspaces are removed behind their slots.</param>
 internal sealed class AttemptExecution(
@@ -21,8 +22,13 @@ internal sealed class AttemptExecution(
     RetryBackoff retry, Action<string> say)
 {
     /// <param name="place">The attempt's place in the clean-ups (this owns it): handed over to its clean-up once it starts.</param>
+    /// <param name="reserveNext">
+    /// Asked once, before the end is sent: a clean-up place for the slot's next job if it may take one now (null: the end
+    /// asks for nothing, as when the agent is stopping).
+    /// </param>
     /// <param name="cancel">The agent's second signal: stop the job (it is then reported canceled).</param>
-    public async Task RunAsync(AgentAssignment work, CleanupPlace place, CancellationToken cancel)
+    /// <returns>The slot's next job, which the server sent with the acknowledgement of this one's end, in its place; or null.</returns>
+    public async Task<FollowingJob?> RunAsync(AgentAssignment work, CleanupPlace place, Func<CleanupPlace?> reserveNext, CancellationToken cancel)
     {
         using var unlessStarted = place;
         var name = $"job '{work.Job.Id}' of run {work.RunId} (attempt {work.Attempt})";
@@ -63,8 +69,9 @@ internal sealed class AttemptExecution(
             await shipping;
             // Still under the lease: the heartbeats go on until the server acknowledged the end, however long an outage
             // makes the uploads and the report wait.
-            var outcome = await ReportAsync(work, assignment, report, shipper, logPath);
+            var (outcome, next) = await ReportAsync(work, assignment, report, shipper, logPath, reserveNext);
             say($"{name}: {outcome.Status.ToName()}");
+            return next;
         }
         finally
         {
@@ -178,8 +185,12 @@ internal sealed class AttemptExecution(
         }
     }
 
-    /// <summary>Uploads and reports the end until the server acknowledges it; the outcome reported (a refused upload can fail it).</summary>
-    private async Task<AttemptOutcome> ReportAsync(AgentAssignment work, JobAssignment assignment, JobAttemptReport report, LogShipper shipper, string logPath)
+    /// <summary>
+    /// Uploads and reports the end until the server acknowledges it; the outcome reported (a refused upload can fail it), and
+    /// the next job the acknowledgement carried.
+    /// </summary>
+    private async Task<(AttemptOutcome Outcome, FollowingJob? Next)> ReportAsync(
+        AgentAssignment work, JobAssignment assignment, JobAttemptReport report, LogShipper shipper, string logPath, Func<CleanupPlace?> reserveNext)
     {
         var outcome = report.Outcome;
         var succeeded = outcome.Status == JobStatus.Succeeded;
@@ -195,6 +206,8 @@ internal sealed class AttemptExecution(
         var uploaded = false;
         var resync = false;
         var refusals = 0;
+        // Given up unless a next job comes into it.
+        using var nextPlace = reserveNext();
         while (true)
         {
             try
@@ -242,10 +255,10 @@ internal sealed class AttemptExecution(
                 var tail = await shipper.TailAsync(length, CancellationToken.None);
                 var done = new AttemptDone(outcome.Status.ToName(), outcome.ExitCode, outcome.Message,
                     outcome.Status == JobStatus.Succeeded ? null : outcome.Cause.ToName(), outcome.PeakMemoryBytes,
-                    length, sha, artifacts, caches, outcome.CpuTimeMs, reports, tail?.Lines, tail?.Offset);
-                await client.DoneAsync(work.AttemptId, done, CancellationToken.None);
+                    length, sha, artifacts, caches, outcome.CpuTimeMs, reports, tail?.Lines, tail?.Offset, WantsNext: nextPlace is not null);
+                var answer = await client.DoneAsync(work.AttemptId, done, CancellationToken.None);
                 Forget(assignment, work);
-                return outcome;
+                return (outcome, answer.Next is { } next && nextPlace is not null ? new FollowingJob(next, nextPlace.HandOver()) : null);
             }
             catch (AgentRefusedException e) when (e.Status == HttpStatusCode.UnprocessableEntity && ++refusals < 5)
             {
@@ -258,7 +271,7 @@ internal sealed class AttemptExecution(
             {
                 say($"attempt {work.AttemptId}: its end was not recorded: {e.Message}");
                 Forget(assignment, work);
-                return outcome;
+                return (outcome, null);
             }
             catch (Exception e) when (e is HttpRequestException or HttpIOException)
             {
@@ -327,3 +340,6 @@ internal sealed class AttemptExecution(
         }
     }
 }
+
+/// <summary>A job the server handed a slot with the end of its last one, and the clean-up place reserved for it (its holder gives it up).</summary>
+internal sealed record FollowingJob(AgentAssignment Work, CleanupPlace Place);

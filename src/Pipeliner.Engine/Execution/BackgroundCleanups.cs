@@ -34,6 +34,12 @@ public sealed class BackgroundCleanups(int limit, Action<JobAssignment, Exceptio
     }
 
     /// <summary>
+    /// A place for the next attempt if one is free now, else null: for a slot that asks for its next job with the end of
+    /// the last one (and polls as usual, waiting in <see cref="ReserveAsync"/>, when none is free).
+    /// </summary>
+    public CleanupPlace? TryReserve() => _room.Wait(0) ? new CleanupPlace(_room) : null;
+
+    /// <summary>
     /// Runs the attempt in <paramref name="place"/>, which it takes over (the caller's disposal does nothing after), and
     /// returns its report as soon as it is known.
     /// </summary>

@@ -17,10 +17,12 @@ namespace Pipeliner.Server.Agents;
 /// <c>POST /api/agent/attempts/{id}/done</c>: the attempt's end, sent until acknowledged. It is recorded once the server
 /// holds the whole log (else 422 saying how much it has) and, for a success, every archive the agent says it uploaded
 /// (checked by digest, then stored as the job's artifacts and cache). Sent again after being recorded it changes nothing.
+/// Asked for (<see cref="AttemptDone.WantsNext"/>), the answer carries the agent's next job, claimed by the same
+/// <see cref="AgentDispatch.NextAsync"/> as <c>jobs/next</c> (without waiting): one call per job fewer.
 /// </summary>
 public static class AgentDoneEndpoint
 {
-    public static async Task<Results<Ok<DoneAnswer>, ValidationProblem, ProblemHttpResult>> DoneAsync(
+    public static async Task<Results<JsonHttpResult<DoneAnswer>, ValidationProblem, ProblemHttpResult>> DoneAsync(
         long id, AttemptDone? done, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, ILogStore logs, AgentDispatch dispatch, RunStore store,
         DataLayout layout, IAttemptUploads uploads, IArtifactStore artifactStore, ICacheStore caches, ReportRecorder reports,
         IRunEvents events, LogMasking masking, CancellationToken cancellationToken)
@@ -38,7 +40,7 @@ public static class AgentDoneEndpoint
         {
             // Sent again after it was recorded (its answer was lost), or the end of an attempt the run's cancel stopped.
             if (row.Number == row.NewestNumber && (row.Status == done.Status && row.Cause != FailureCause.Lost.ToName() || row.StoppingAfterCancel))
-                return TypedResults.Ok(new DoneAnswer(false));
+                return await AnswerAsync(false, done, http, dispatch, cancellationToken);
             return row.Stale();
         }
 
@@ -117,7 +119,20 @@ public static class AgentDoneEndpoint
             };
         var recorded = await dispatch.RecordDoneAsync(row.Key, outcome, artifacts, cancellationToken);
         await uploads.DeleteAsync(row.Id, CancellationToken.None);
-        return recorded ? TypedResults.Ok(new DoneAnswer(true)) : (await AttemptAccess.FindAsync(db, id, cancellationToken))!.Stale();
+        return recorded ? await AnswerAsync(true, done, http, dispatch, cancellationToken) : (await AttemptAccess.FindAsync(db, id, cancellationToken))!.Stale();
+    }
+
+    /// <summary>
+    /// The answer, with the slot's next job when the agent asked for one: claimed only once the end is recorded (the slot
+    /// is then free in the agent's count of running attempts), as <c>jobs/next</c> claims, and in its wire form.
+    /// </summary>
+    private static async Task<JsonHttpResult<DoneAnswer>> AnswerAsync(
+        bool recorded, AttemptDone done, HttpContext http, AgentDispatch dispatch, CancellationToken cancellationToken)
+    {
+        if (!done.WantsNext) return TypedResults.Json(new DoneAnswer(recorded), AgentJson.Options);
+        var agent = http.Agent();
+        var claimed = await dispatch.NextAsync(agent.Name, TimeSpan.Zero, cancellationToken, agent.LastSeenAt);
+        return TypedResults.Json(new DoneAnswer(recorded, claimed?.Assignment), AgentJson.Options);
     }
 
     private static Dictionary<string, string[]> Validate(AttemptDone? done)

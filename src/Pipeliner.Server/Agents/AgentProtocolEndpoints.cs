@@ -38,7 +38,7 @@ public static class AgentProtocolEndpoints
         agent.MapGet("/attempts/{id:long}/log", LogPositionAsync).WithProblems(StatusCodes.Status404NotFound);
         agent.MapPost("/attempts/{id:long}/log", AppendLogAsync)
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge);
-        agent.MapPost("/attempts/{id:long}/done", AgentDoneEndpoint.DoneAsync)
+        agent.MapPost("/attempts/{id:long}/done", AgentDoneEndpoint.DoneAsync).Produces<DoneAnswer>()
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
     }
 

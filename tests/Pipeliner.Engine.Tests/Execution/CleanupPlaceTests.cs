@@ -49,4 +49,16 @@ public sealed class CleanupPlaceTests
         handedOver.Dispose();
         (await next).Dispose();
     }
+
+    [Fact]
+    public async Task TryReserve_GivesNoPlaceWithoutWaiting_WhenEveryPlaceIsHeld()
+    {
+        var held = await _cleanups.ReserveAsync(CancellationToken.None);
+
+        Assert.Null(_cleanups.TryReserve());
+        held.Dispose();
+        using var free = _cleanups.TryReserve();
+        Assert.NotNull(free);
+        Assert.Null(_cleanups.TryReserve());
+    }
 }

@@ -230,6 +230,96 @@ public class AgentHttpProtocolTests(AgentHttpProtocolTests.ShortLeaseApp app) : 
         Assert.Equal(("succeeded", "lost"), (run.Status, run.Job("build").Attempts[0].Cause));
     }
 
+    private static string TwoJobPipeline(string label) => $$"""
+        stages: [test]
+        defaults: { image: alpine:3 }
+        jobs:
+          build:
+            stage: test
+            runs-on: [{{label}}]
+            script: ["echo build"]
+          lint:
+            stage: test
+            runs-on: [{{label}}]
+            script: ["echo lint"]
+
+        """;
+
+    private async Task<(HttpAgent Agent, long RunId, AgentAssignment Work)> ClaimFirstOfTwoAsync(HttpClient admin)
+    {
+        var label = Label();
+        var project = await admin.CreateProjectAsync(app, app.NewRepository(TwoJobPipeline(label)));
+        var runId = await admin.TriggerAsync(project);
+        var agent = await HttpAgent.RegisterAsync(app.Client(token: null), admin, "next-" + label, "linux", label);
+        return (agent, runId, await agent.NextAsync());
+    }
+
+    [Fact]
+    public async Task Done_AnswersTheSlotsNextJobLeasedAndFencedLikeAnyClaim_WhenTheAgentAsksForIt()
+    {
+        using var admin = app.Client();
+        var (agent, runId, first) = await ClaimFirstOfTwoAsync(admin);
+        DoneAnswer? answer;
+        await using (agent.KeepAlive(first.AttemptId))
+        {
+            using var done = await agent.DoneAsync(first.AttemptId, HttpAgent.SucceededWantingNext(0));
+            await Api.ExpectAsync(done, HttpStatusCode.OK);
+            answer = await done.Content.ReadFromJsonAsync<DoneAnswer>(AgentJson.Options);
+        }
+
+        var next = answer!.Next!;
+        await using var alive = agent.KeepAlive(next.AttemptId);
+        using var heartbeat = await agent.SendAsync(HttpMethod.Post, AgentRoutes.Heartbeat(next.AttemptId));
+        using var source = new HttpRequestMessage(HttpMethod.Get, AgentRoutes.Source(next.AttemptId));
+        source.Headers.Add(AgentRoutes.AttemptCredentialHeader, next.AttemptCredential);
+        using var downloaded = await app.Client(token: null).SendAsync(source);
+        using var oldCredential = new HttpRequestMessage(HttpMethod.Get, AgentRoutes.Source(next.AttemptId));
+        oldCredential.Headers.Add(AgentRoutes.AttemptCredentialHeader, first.AttemptCredential);
+        using var refused = await app.Client(token: null).SendAsync(oldCredential);
+        var running = await admin.GetRunAsync(runId);
+        using var nextDone = await agent.DoneAsync(next.AttemptId, HttpAgent.SucceededWantingNext(0));
+
+        Assert.True(answer.Recorded);
+        Assert.Equal(("build", "lint", 1), (first.Job.Id, next.Job.Id, next.Attempt));
+        Assert.NotEqual(first.AttemptId, next.AttemptId);
+        Assert.True(next.LeaseSeconds > 0);
+        Assert.False((await heartbeat.Content.ReadFromJsonAsync<HeartbeatAnswer>(AgentJson.Options))!.Cancel);
+        await Api.ExpectAsync(downloaded, HttpStatusCode.OK);
+        await Api.ProblemAsync(refused, HttpStatusCode.Unauthorized);
+        Assert.Equal(("succeeded", "running"), (running.Job("build").Status, running.Job("lint").Status));
+        // Nothing left for the agent: the end is acknowledged without a job, and the agent polls jobs/next.
+        var last = (await nextDone.Content.ReadFromJsonAsync<DoneAnswer>(AgentJson.Options))!;
+        Assert.Equal((true, null), (last.Recorded, last.Next));
+        Assert.Equal("succeeded", (await admin.GetRunAsync(runId)).Status);
+    }
+
+    [Fact]
+    public async Task Done_LosesNoJob_WhenTheAnswerCarryingTheNextOneIsLost()
+    {
+        using var admin = app.Client();
+        var (agent, runId, first) = await ClaimFirstOfTwoAsync(admin);
+        AgentAssignment lostNext;
+        await using (agent.KeepAlive(first.AttemptId))
+        {
+            using var done = await agent.DoneAsync(first.AttemptId, HttpAgent.SucceededWantingNext(0));
+            // The agent never sees this answer: it neither extends the lease of the job it names nor runs it.
+            lostNext = (await done.Content.ReadFromJsonAsync<DoneAnswer>(AgentJson.Options))!.Next!;
+        }
+
+        await admin.WaitForRunAsync(runId, r => r.Job("lint").Attempts[0].Cause == "lost", "the lease of the job in the lost answer to run out", TimeSpan.FromSeconds(30));
+        var retried = await agent.NextAsync();
+        await using var alive = agent.KeepAlive(retried.AttemptId);
+        using var staleHeartbeat = await agent.SendAsync(HttpMethod.Post, AgentRoutes.Heartbeat(lostNext.AttemptId));
+        using var staleDone = await agent.DoneAsync(lostNext.AttemptId, HttpAgent.Succeeded(0));
+        using var done2 = await agent.DoneAsync(retried.AttemptId, HttpAgent.Succeeded(0));
+
+        Assert.Equal(("lint", 1, 2), (lostNext.Job.Id, lostNext.Attempt, retried.Attempt));
+        await Api.ProblemAsync(staleHeartbeat, HttpStatusCode.Conflict);
+        await Api.ProblemAsync(staleDone, HttpStatusCode.Conflict);
+        await Api.ExpectAsync(done2, HttpStatusCode.OK);
+        Assert.Equal("succeeded", (await admin.GetRunAsync(runId)).Status);
+    }
+
     [Fact]
     public async Task Agents_AreListedDisabledAndDeleted_ByAnAdmin()
     {

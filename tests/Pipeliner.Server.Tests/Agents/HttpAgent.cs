@@ -98,4 +98,11 @@ internal sealed class HttpAgent(HttpClient http, string name, string credential)
     {
         status = "succeeded", exitCode = 0, logLength, logSha256 = new string('0', 64), artifacts = Array.Empty<object>(), cache = Array.Empty<object>(),
     };
+
+    /// <summary>An end that asks for the slot's next job (<see cref="AttemptDone.WantsNext"/>).</summary>
+    public static object SucceededWantingNext(long logLength) => new
+    {
+        status = "succeeded", exitCode = 0, logLength, logSha256 = new string('0', 64), artifacts = Array.Empty<object>(), cache = Array.Empty<object>(),
+        wantsNext = true,
+    };
 }

@@ -72,6 +72,27 @@ public sealed class RemoteAgentEndToEndTests(SharedServerProcess shared) : IClas
     }
 
     [Fact]
+    public async Task Agent_RunsTheJobItsLastJobsEndBroughtBack_WithTheArtifactsItNeeds()
+    {
+        await DockerProbe.EnsureEngineAsync();
+        var server = shared.Server;
+        using var admin = server.Client();
+        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), Labels);
+        using (var created = await admin.PostProjectAsync("chained", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
+        var token = await CreateRegistrationTokenAsync(admin);
+        var id = await admin.TriggerAsync("chained");
+        await using var agent = AgentProcess.Start(server.BaseAddress, token, "both-1", "linux,docker,builder,perf", _directory.Combine("both-1"));
+
+        var run = await admin.WaitForFinishAsync(id, TimeSpan.FromSeconds(120));
+
+        Assert.True(run.Status == "succeeded", $"run {run.Status}\nserver:\n{server.Output}\nagent:\n{agent.Output}");
+        Assert.Equal(("both-1", "both-1"), (run.Job("package").Attempts.Single().Agent, run.Job("stress").Attempts.Single().Agent));
+        // Made ready by package's end, stress came back in that end's answer: no jobs/next call between the two.
+        Assert.Contains($"job 'stress' of run {id}: claimed with the end of job 'package'", agent.Output, StringComparison.Ordinal);
+        Assert.Contains("package built on", await admin.LogAsync(id, "stress"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Agent_UploadsTheJobsTestReport_WhenItsScriptFailed()
     {
         await DockerProbe.EnsureEngineAsync();
