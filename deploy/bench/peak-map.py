@@ -11,6 +11,9 @@ a new maximum (by 0.5 MiB or more) it also reads /proc/<pid>/smaps and the threa
     them), the rest (the GC heap's committed regions and the runtime's other allocations);
   - the threads by name (/proc/<pid>/task/<tid>/comm).
 
+When the high-water mark falls (scale-benchmarks.py's burst phase resets it with /proc/<pid>/clear_refs at the burst's
+first webhook), the maxima start again: the mapped maxima and "peak_since_reset" are then the burst's own.
+
 The samples taken while the process shuts down (its thread count halves in the last second) are not the benchmark's
 figure: the summary reports the maximum before the last second. Reading the syscall files needs the same user as the
 server (or root). Written for issue 15's peak RSS (docs/performance.md, "Memory, 2026-12-05, 17:20-18:45 UTC").
@@ -115,13 +118,16 @@ def main():
     while pid is None:
         pid = find(args.match)
         time.sleep(0.05)
-    started, best, timeline, maxima = time.time(), 0.0, [], []
+    started, best, timeline, maxima, reset_t = time.time(), 0.0, [], [], None
     try:
         while True:
             sample = status(pid)
             if "VmRSS" not in sample:  # a zombie: the process has exited
                 break
             sample["t"] = round(time.time() - started, 2)
+            # The kernel updates the high-water mark lazily (it can fall by a fraction of a MiB): only a real drop is a reset.
+            if timeline and sample["VmHWM"] < timeline[-1]["VmHWM"] - 2:
+                best, maxima, reset_t = 0.0, [], sample["t"]
             timeline.append(sample)
             if sample["VmRSS"] >= best + 0.5:
                 best = sample["VmRSS"]
@@ -135,9 +141,13 @@ def main():
     end = timeline[-1]["t"] if timeline else 0
     working = [s for s in timeline if s["t"] < end - 1] or timeline
     peak = max(working, key=lambda s: s["VmRSS"]) if working else {}
-    json.dump({"pid": pid, "peak": peak, "timeline": timeline, "maxima": maxima}, open(args.out, "w"))
+    since_reset = [s for s in working if reset_t is not None and s["t"] >= reset_t]
+    peak_since_reset = max(since_reset, key=lambda s: s["VmRSS"]) if since_reset else None
+    json.dump({"pid": pid, "peak": peak, "reset_t": reset_t, "peak_since_reset": peak_since_reset, "timeline": timeline,
+               "maxima": maxima}, open(args.out, "w"))
     mapped = [m for m in maxima if m["status"]["t"] < end - 1]
-    print(json.dumps({"peak": peak, "at_last_mapped_maximum": mapped[-1] if mapped else None}, indent=1)[:6000])
+    print(json.dumps({"peak": peak, "peak_since_reset": peak_since_reset,
+                      "at_last_mapped_maximum": mapped[-1] if mapped else None}, indent=1)[:6000])
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
 Usage:  python3 deploy/bench/scale-benchmarks.py [--phases perjob,queue,idle,burst] [--no-build] [--server-dll PATH]
                                                  [--jobs 40x256] [--window 90] [--queue-runs 1000] [--idle 60]
+                                                 [--burst-idle S] [--remote-agent] [--agent-dll PATH] [--after-burst S]
 
 Builds on side-by-side.py (its Server: a fresh Release server per phase, SQLite, Hangfire, the embedded agent with
 capacity 2, a temporary data directory, ports chosen at run time). Figures are CPU time of the server process
@@ -29,7 +30,11 @@ Phases (each on a fresh server, shell backend unless said otherwise):
           every run awaited as side-by-side.py awaits its burst (a poll every 0.5 s): CPU per run,
           peak RSS (VmHWM since the start; peak_rss_burst: since the burst's first webhook, peak_rss_before_burst: the start
           and the warm-up run's), RSS by part and PSS/USS at the end, and the GC's view (dotnet-counters, when installed under /tmp/perf-tools; --no-counters leaves
-          it out, as its session's buffers and code raise the peak).
+          it out, as its session's buffers and code raise the peak). --burst-idle S: S seconds of quiet between the warm-up run
+          and the burst (side-by-side.py's embedded phases have 22: the quiet trim gives back what the warm-up read; its
+          remote-agent phases have none); --remote-agent (--agent-dll PATH): the jobs on one `pipeliner agent` process as
+          side-by-side.py's docker-agent phase runs them; --after-burst S: the server is kept S seconds after the burst, for a
+          heap dump or trace taken from outside.
           idle and burst also give the start's cost: ready_s (until /healthz answered) and start_cpu_s (CPU by then).
   webhooks --burst-runs one-job runs, webhooks sent one after another while runs execute: each 202 at the client and
           in the server (p50/p95/max), and the database commands of that span that took >= 20 ms (EF Core's log).
@@ -72,8 +77,8 @@ def queries_since(server, mark):
 SERVER_ARGS = []  # --server-arg: given to every server started
 
 
-def start(work, backend, extra=()):
-    server = sbs.Server(work, backend, extra=list(extra) + SERVER_ARGS)
+def start(work, backend, extra=(), remote_agent=False):
+    server = sbs.Server(work, backend, extra=list(extra) + SERVER_ARGS, remote_agent=remote_agent)
     return server
 
 
@@ -456,7 +461,8 @@ def phase_idle(work, args, backend="docker"):
 
 def phase_burst(work, args, backend="docker"):
     out = {"load_start": sbs.load()}
-    server = start(work, backend)
+    server = start(work, backend, remote_agent=args.remote_agent)
+    out["agent"] = "remote" if args.remote_agent else "embedded"
     out["ready_s"], out["start_cpu_s"] = round(server.ready_s, 2), round(server.ready_cpu_s, 2)
     counters = None
     try:
@@ -464,6 +470,8 @@ def phase_burst(work, args, backend="docker"):
         sha = sbs.commit(repo, "warm", 0)
         server.push("bench", "warm", sha, "warm")
         server.wait_finished("bench", 1, 300)
+        if args.burst_idle:
+            time.sleep(args.burst_idle)  # side-by-side.py's idle window: its quiet trim gives back what the warm-up read
         tool = "/tmp/perf-tools/dotnet-counters"
         csv = os.path.join(server.work, "counters.csv")
         if os.path.exists(tool) and args.counters:
@@ -490,6 +498,7 @@ def phase_burst(work, args, backend="docker"):
         out["rollup_after"] = rollup(server.pid)
         out["succeeded"] = done["succeeded"] - 1
         out["load_end"] = sbs.load()
+        time.sleep(args.after_burst)
         if counters:
             counters.terminate()
             counters.wait(timeout=30)
@@ -518,6 +527,13 @@ def main():
     parser.add_argument("--idle", type=int, default=60)
     parser.add_argument("--burst-runs", type=int, default=100)
     parser.add_argument("--backend", default="docker", help="backend of the idle and burst phases")
+    parser.add_argument("--burst-idle", type=float, default=0,
+                        help="burst phase: seconds of quiet between the warm-up run and the burst (side-by-side.py's: 22)")
+    parser.add_argument("--after-burst", type=float, default=0,
+                        help="burst phase: seconds the server is kept after the burst (a heap dump or trace taken from outside)")
+    parser.add_argument("--remote-agent", action="store_true",
+                        help="burst phase: the jobs on one remote `pipeliner agent` (capacity 2), the embedded agent off")
+    parser.add_argument("--agent-dll", help="with --remote-agent: the agent's pipeliner.dll (default: this checkout's Release build)")
     parser.add_argument("--webhook-warm-runs", type=int, default=3, help="webhooks phase: warm-up runs before the burst")
     parser.add_argument("--webhook-idle", type=float, default=0, help="webhooks phase: seconds of quiet between the warm-up and the burst")
     parser.add_argument("--server-arg", action="append", default=[],
@@ -528,6 +544,8 @@ def main():
     os.environ.setdefault("DOCKER_HOST", "unix:///tmp/pipeliner-docker/docker.sock")
     if args.server_dll:
         sbs.SERVER_DLL = os.path.abspath(args.server_dll)
+    if args.agent_dll:
+        sbs.AGENT_DLL = os.path.abspath(args.agent_dll)
     SERVER_ARGS.extend(args.server_arg)
     commit_id = subprocess.run(["git", "-C", sbs.ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, Pipeliner {commit_id}"

@@ -18,6 +18,7 @@ public static class CompressedLog
     public const int BlockBytes = 1024 * 1024;
     public const int Level = 3;
     private const int TrailerBytes = 4 + 8 + 4;
+    private const int WriteBufferBytes = 4096;
     private static readonly byte[] Magic = "PLZ1"u8.ToArray();
     private static readonly byte[] EndMagic = "PLZE"u8.ToArray();
 
@@ -43,7 +44,9 @@ public static class CompressedLog
             // truncated to nothing has its blocks allocated and written out when it is closed (auto_da_alloc), on the
             // sealer's thread. A file left by a crash is removed first.
             File.Delete(path);
-            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            // A small buffer gathers the magic, a short log's one frame and the table into one write; a larger frame is written
+            // straight through. A 64 KiB buffer was a new array for every log sealed.
+            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferBytes);
             await file.WriteAsync(Magic, cancellationToken);
             source.Seek(0, SeekOrigin.Begin);
             int filled;

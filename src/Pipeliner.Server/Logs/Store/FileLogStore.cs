@@ -31,7 +31,9 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         await ReopenAsync(log, cancellationToken);
         var path = PlainPath(log);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        // Unbuffered: the batch is written in one call, and a FileStream's buffer (64 KiB asked here before) was a new array
+        // per batch, most of the bytes a burst of short runs allocated on this path (docs/performance.md, issue 15).
+        await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         var buffer = new ArrayBufferWriter<byte>(4096);
         foreach (var line in lines)
         {
