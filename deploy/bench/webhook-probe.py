@@ -140,8 +140,10 @@ def stamp(line, day):
 
 
 def server_parts(lines, day):
-    """Per POST /hooks/ request, in order: accepted, started, finished times, the duration and the intake's line."""
-    accepted, requests, current = [], [], None
+    """Per POST /hooks/ request, in order: accepted, started, finished times, the duration and the intake's line.
+    The webhooks go one after another, so the n-th start, intake line and finish belong together even when the console
+    logger writes one request's last line after the next request's first."""
+    accepted, starts, intakes, finishes = [], [], [], []
     for line in lines:
         t = stamp(line, day)
         if t is None:
@@ -149,15 +151,19 @@ def server_parts(lines, day):
         if "Kestrel.Connections" in line and " accepted" in line:
             accepted.append(t)
         elif "Request starting HTTP/1.1 POST" in line and "/hooks/" in line:
-            current = {"accepted": max((a for a in accepted if a <= t), default=None), "started": t}
-        elif "answered 202 in" in line and current is not None:
-            current["intake_line"] = line.split("answered 202 in ", 1)[1].strip()
-            current["intake"] = float(current["intake_line"].split(" ms", 1)[0])
-        elif "Request finished HTTP/1.1 POST" in line and "/hooks/" in line and current is not None:
-            current["finished"] = t
-            current["duration"] = float(re.search(r"([\d.]+)ms", line).group(1))
-            requests.append(current)
-            current = None
+            starts.append(t)
+        elif "answered 202 in" in line:
+            intakes.append(line.split("answered 202 in ", 1)[1].strip())
+        elif "Request finished HTTP/1.1 POST" in line and "/hooks/" in line:
+            finishes.append(float(re.search(r"([\d.]+)ms", line).group(1)))
+    requests = []
+    for n, (started, duration) in enumerate(zip(starts, finishes)):
+        request = {"accepted": max((a for a in accepted if a <= started), default=None), "started": started,
+                   "finished": started + duration / 1000, "duration": duration}
+        if len(intakes) == len(starts):
+            request["intake_line"] = intakes[n]
+            request["intake"] = float(intakes[n].split(" ms", 1)[0])
+        requests.append(request)
     return requests
 
 
@@ -169,6 +175,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server-dll", default=sbs.SERVER_DLL)
     parser.add_argument("--client", choices=("python", "c"), default="python")
+    parser.add_argument("--backend", choices=("docker", "shell"), default="docker", help="the runs' backend (shell: no containers, runs finish within the webhooks' second)")
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--idle", type=float, default=20)
     parser.add_argument("--sample-ms", type=float, default=10)
@@ -182,8 +189,8 @@ def main():
         return Sampler(int(server_pid), int(client_pid), float(period) / 1000).loop(path)
     sbs.SERVER_DLL = args.server_dll
     work = tempfile.mkdtemp(prefix="webhook-probe-")
-    out = {"client": args.client, "dll": args.server_dll, "load_start": sbs.load()}
-    server = sbs.Server(work, "docker", extra=([] if args.no_server_logs else LOGS) + args.server_arg)
+    out = {"backend": args.backend, "client": args.client, "dll": args.server_dll, "load_start": sbs.load()}
+    server = sbs.Server(work, args.backend, extra=([] if args.no_server_logs else LOGS) + args.server_arg)
     try:
         repo = server.project("bench", sbs.ONE_JOB)
         server.push("bench", "warm", sbs.commit(repo, "warm", 0), "warm")

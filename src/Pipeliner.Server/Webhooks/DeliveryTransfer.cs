@@ -131,10 +131,9 @@ public sealed class DeliveryTransfer(
 
         try
         {
-            // On the pool, not on this niced thread: the removal holds the journal's write lock, which the intake's next
-            // append waits for (in SQLite's busy sleeps, growing to tens of ms) while a busy core preempts a niced holder.
-            var entryIds = batch.Select(p => p.EntryId).ToList();
-            await Task.Run(() => Journal!.RemoveAsync(entryIds, CancellationToken.None), CancellationToken.None);
+            // Made by the journal's own writer thread, after any append waiting: never on this niced thread, whose
+            // preemption would keep the journal's write lock from the intake's next append.
+            await Journal!.RemoveAsync(batch.Select(p => p.EntryId).ToList(), CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -66,6 +66,33 @@ public sealed class SqliteDeliveryJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task RemoveAsync_KeepsTheLogAtItsGrownSize_WhenBurstsOfEntriesComeAndGo()
+    {
+        using var journal = new SqliteDeliveryJournal(_directory.Path);
+        var log = new FileInfo(_directory.Combine(SqliteDeliveryJournal.FileName + "-wal"));
+        var eventJson = new string('x', 3000);
+
+        // Ten bursts of entries appended and removed, ~12 MiB of log in all: without its checkpoints the log would grow
+        // past what it was grown to; each burst ends with one (made beside the writer).
+        for (var burst = 0; burst < 10; burst++)
+        {
+            for (var i = 0; i < SqliteDeliveryJournal.CheckpointEvery; i++)
+            {
+                var delivery = JournaledDeliveries.Received(1, $"d{burst}-{i}", eventJson, "refs/heads/main", "6113728f27ae82c7b1a177c8d03f9e96e0adf246", DateTimeOffset.UnixEpoch);
+                var entry = (await journal.TryAppendAsync(delivery, CancellationToken.None))!.Value;
+                await journal.RemoveAsync([entry], CancellationToken.None);
+            }
+
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (journal.Checkpoints <= burst) await Task.Delay(5, patience.Token);
+        }
+
+        log.Refresh();
+        Assert.True(log.Length < SqliteDeliveryJournal.LogBytes + 64 * 1024, $"the log grew to {log.Length} bytes: it was not checkpointed and reused");
+        Assert.Empty(await journal.ReadAllAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task TryAppendAsync_AcceptsTheDeliveryAgain_WhenItsEntryWasRemoved()
     {
         using var journal = new SqliteDeliveryJournal(_directory.Path);

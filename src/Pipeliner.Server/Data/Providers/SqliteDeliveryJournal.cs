@@ -11,14 +11,16 @@ namespace Pipeliner.Server.Data.Providers;
 /// creation, state changes and the embedded agent's writes hold in turn while runs execute (the slow answers of issue 15).
 /// In the write-ahead log; an entry is committed with <c>synchronous = FULL</c> (on disk before the answer) by a
 /// connection that never checkpoints — or, with a flush interval (<c>Pipeliner:Webhooks:JournalFlushEvery</c>, off by
-/// default), with <c>NORMAL</c> and flushed behind the answer by <see cref="JournalFlushBehind"/>; removals are background work (<c>NORMAL</c>, SQLite's checkpoints): a removal a
-/// power loss takes back only makes the delivery's row be inserted again, which its unique delivery id refuses.
+/// default), with <c>NORMAL</c> and flushed behind the answer by <see cref="JournalFlushBehind"/>; removals are background work (<c>NORMAL</c>): a removal a
+/// power loss takes back only makes the delivery's row be inserted again, which its unique delivery id refuses. Appends
+/// and removals are made by one thread (<see cref="JournalWriter"/>), appends first, so that an append never sleeps in
+/// SQLite's busy handler behind a removal; the log is checkpointed on a pool thread beside it, never by a write.
 /// </summary>
 /// <remarks>
 /// The flush of a commit is cheapest when the log's blocks are already allocated: a write-ahead log that grows makes every
 /// flush commit the file system's metadata too (ext4's journal, shared with everything else the machine writes). So the
-/// log is grown once at start to <see cref="LogBytes"/> and recycled from its start after each checkpoint (removals
-/// checkpoint every <see cref="CheckpointPages"/> pages), and one connection stays open for the journal's lifetime so that
+/// log is grown once at start to <see cref="LogBytes"/> and recycled from its start after each checkpoint (one after
+/// every <see cref="CheckpointEvery"/> removed entries), and one connection stays open for the journal's lifetime so that
 /// SQLite never deletes the log when its last connection closes.
 /// </remarks>
 public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
@@ -28,12 +30,12 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
     /// <summary>What the write-ahead log is grown to at start: about a thousand deliveries between two checkpoints.</summary>
     public const int LogBytes = 4 * 1024 * 1024;
 
-    /// <summary>Pages in the log after which a removal checkpoints it (well under <see cref="LogBytes"/>, so it is reused in place).</summary>
-    public const int CheckpointPages = 256;
+    /// <summary>Entries removed between two checkpoints of the log (a few pages each: well under <see cref="LogBytes"/>, so it is reused in place).</summary>
+    public const int CheckpointEvery = 64;
 
     private const string Append = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;";
     private const string AppendFlushedBehind = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;";
-    private static readonly string Background = $"PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = {CheckpointPages};";
+    private const string Background = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;";
 
     private readonly string _connectionString;
 
@@ -41,6 +43,11 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
     private readonly SqliteConnection _keeper;
 
     private readonly JournalFlushBehind? _flushBehind;
+
+    private readonly JournalWriter _writer = new("Intake journal writer");
+    private int _removedSinceCheckpoint;
+    private int _checkpointing;
+    private long _checkpoints;
 
     /// <param name="dataDir">The data directory <see cref="FileName"/> is in.</param>
     /// <param name="flushEvery">Zero (the default): every entry is flushed to disk before <see cref="TryAppendAsync"/> returns.
@@ -66,18 +73,22 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
         if (flushEvery > TimeSpan.Zero) _flushBehind = new JournalFlushBehind(logPath, flushEvery);
     }
 
+    /// <summary>The checkpoints of the log made so far (after every <see cref="CheckpointEvery"/> removed entries).</summary>
+    public long Checkpoints => Interlocked.Read(ref _checkpoints);
+
     /// <summary>The flushes made behind the answers; 0 when every entry is flushed before its answer.</summary>
     public long FlushesBehind => _flushBehind?.Flushes ?? 0;
 
     public void Dispose()
     {
+        _writer.Dispose();
         _flushBehind?.Dispose();
         _keeper.Dispose();
     }
 
     /// <summary>
-    /// Writes <see cref="LogBytes"/> through the log once (a filler row, removed), then checkpoints it: the next commit
-    /// starts again at the log's beginning, over blocks that exist. Nothing to do when the log is that long already.
+    /// Writes <see cref="LogBytes"/> through the log once (a filler row, removed), checkpointing it after each of the two
+    /// commits: the removal and every later commit start again at the log's beginning, over blocks that exist. Nothing to do when the log is that long already.
     /// </summary>
     private void GrowLog(string logPath)
     {
@@ -86,6 +97,7 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
         command.CommandText = """
             CREATE TABLE IF NOT EXISTS "Filler" ("Bytes" BLOB NOT NULL);
             INSERT INTO "Filler" VALUES (zeroblob($bytes));
+            PRAGMA wal_checkpoint(PASSIVE);
             DELETE FROM "Filler";
             PRAGMA wal_checkpoint(PASSIVE);
             """;
@@ -96,6 +108,12 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
     public Task<long?> TryAppendAsync(WebhookDeliveryEntity delivery, CancellationToken cancellationToken)
     {
         if (delivery.UniqueDeliveryId is null) throw new ArgumentException("only deliveries with a forge delivery id are journaled", nameof(delivery));
+        var entry = JsonSerializer.Serialize(Entry.Of(delivery), JsonSerializerOptions.Web);
+        return _writer.AppendAsync(() => Write(delivery, entry));
+    }
+
+    private long? Write(WebhookDeliveryEntity delivery, string entry)
+    {
         using var connection = Open(_flushBehind is null ? Append : AppendFlushedBehind);
         using var command = connection.CreateCommand();
         command.CommandText = """
@@ -104,11 +122,11 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
             """;
         command.Parameters.AddWithValue("$project", delivery.ProjectId);
         command.Parameters.AddWithValue("$delivery", delivery.UniqueDeliveryId);
-        command.Parameters.AddWithValue("$entry", JsonSerializer.Serialize(Entry.Of(delivery), JsonSerializerOptions.Web));
+        command.Parameters.AddWithValue("$entry", entry);
         // Microsoft.Data.Sqlite runs every command synchronously: nothing to await.
-        var id = command.ExecuteScalar() is long entry ? entry : (long?)null;
+        var id = command.ExecuteScalar() is long stored ? stored : (long?)null;
         if (id is not null) _flushBehind?.Written();
-        return Task.FromResult(id);
+        return id;
     }
 
     public Task<IReadOnlyList<JournaledDelivery>> ReadAllAsync(CancellationToken cancellationToken)
@@ -123,15 +141,47 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
         return Task.FromResult<IReadOnlyList<JournaledDelivery>>(entries);
     }
 
-    public Task RemoveAsync(IReadOnlyCollection<long> entryIds, CancellationToken cancellationToken)
+    public async Task RemoveAsync(IReadOnlyCollection<long> entryIds, CancellationToken cancellationToken)
     {
-        if (entryIds.Count == 0) return Task.CompletedTask;
-        using var connection = Open(Background);
-        using var command = connection.CreateCommand();
-        // Ids are numbers: written into the statement, one statement for the batch.
-        command.CommandText = $"""DELETE FROM "Deliveries" WHERE "Id" IN ({string.Join(',', entryIds)})""";
-        command.ExecuteNonQuery();
-        return Task.CompletedTask;
+        if (entryIds.Count == 0) return;
+        await _writer.RemoveAsync(() =>
+        {
+            using var connection = Open(Background);
+            using var command = connection.CreateCommand();
+            // Ids are numbers: written into the statement, one statement for the batch.
+            command.CommandText = $"""DELETE FROM "Deliveries" WHERE "Id" IN ({string.Join(',', entryIds)})""";
+            command.ExecuteNonQuery();
+            if (Interlocked.Add(ref _removedSinceCheckpoint, entryIds.Count) >= CheckpointEvery && Interlocked.Exchange(ref _checkpointing, 1) == 0)
+            {
+                Interlocked.Exchange(ref _removedSinceCheckpoint, 0);
+                _ = Task.Run(Checkpoint, CancellationToken.None);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Copies the log into <c>intake.db</c> (and flushes both) beside the writer, not on it: a passive checkpoint waits for
+    /// no writer and no writer waits for it. The next commit after it starts the log again at its beginning when no entry
+    /// was appended meanwhile (otherwise at a later checkpoint: the log holds ~1,000 deliveries before it must grow).
+    /// </summary>
+    private void Checkpoint()
+    {
+        try
+        {
+            using var connection = Open(Background);
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            command.ExecuteNonQuery();
+            Interlocked.Increment(ref _checkpoints);
+        }
+        catch (SqliteException)
+        {
+            // Tried again after the next removals; the log only grows meanwhile.
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _checkpointing, 0);
+        }
     }
 
     private SqliteConnection Open(string pragmas)
