@@ -9,7 +9,7 @@ namespace Pipeliner.Server.Hosting;
 /// threshold (128 KiB, raised further as large blocks are freed) they come from the main heap, where the freed slabs then
 /// stay resident: the start compiles ~15,000 methods fully optimized (no tiered compilation), the main heap grows to
 /// 18 MiB and keeps it through the warm-up and the whole burst, since the trim at start comes before the runtime lets go
-/// of them. Mapped on their own, they leave the process when the runtime frees them: the main heap ~7 MiB after the 100-run burst, the whole life's peak ~5 MiB
+/// of them. Mapped on their own, they leave the process when the runtime frees them: the main heap ~7 MiB after the 100-run burst, the whole life's peak 5–11 MiB
 /// lower (docs/performance.md, "the JIT's slabs in mappings of their own"). Called first thing in <c>Main</c>, so every way
 /// of starting the server gets it (as the runtime config gives the collector's settings). An operator's own
 /// <c>GLIBC_TUNABLES</c> naming <c>glibc.malloc.mmap_threshold</c> is left to win; elsewhere (musl, not Linux) nothing
