@@ -5,6 +5,8 @@ using Pipeliner.Server.Hosting;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Settings;
 
+// Before the start compiles anything much: the JIT's freed slabs then leave the process instead of the C heap.
+new LargeAllocationMappings().Apply();
 WebApplication? app = null;
 try
 {
