@@ -34,10 +34,11 @@ public class AgentHttpProtocolTests(AgentHttpProtocolTests.ShortLeaseApp app) : 
 
         """;
 
-    private async Task<(HttpAgent Agent, long RunId, AgentAssignment Work)> ClaimAsync(HttpClient admin)
+    /// <summary>A run of <paramref name="pipeline"/> (one job by default) and the first of its jobs claimed by a new agent.</summary>
+    private async Task<(HttpAgent Agent, long RunId, AgentAssignment Work)> ClaimAsync(HttpClient admin, Func<string, string>? pipeline = null)
     {
         var label = Label();
-        var project = await admin.CreateProjectAsync(app, app.NewRepository(Pipeline(label)));
+        var project = await admin.CreateProjectAsync(app, app.NewRepository((pipeline ?? Pipeline)(label)));
         var runId = await admin.TriggerAsync(project);
         var agent = await HttpAgent.RegisterAsync(app.Client(token: null), admin, "agent-" + label, "linux", label);
         return (agent, runId, await agent.NextAsync());
@@ -245,20 +246,11 @@ public class AgentHttpProtocolTests(AgentHttpProtocolTests.ShortLeaseApp app) : 
 
         """;
 
-    private async Task<(HttpAgent Agent, long RunId, AgentAssignment Work)> ClaimFirstOfTwoAsync(HttpClient admin)
-    {
-        var label = Label();
-        var project = await admin.CreateProjectAsync(app, app.NewRepository(TwoJobPipeline(label)));
-        var runId = await admin.TriggerAsync(project);
-        var agent = await HttpAgent.RegisterAsync(app.Client(token: null), admin, "next-" + label, "linux", label);
-        return (agent, runId, await agent.NextAsync());
-    }
-
     [Fact]
     public async Task Done_AnswersTheSlotsNextJobLeasedAndFencedLikeAnyClaim_WhenTheAgentAsksForIt()
     {
         using var admin = app.Client();
-        var (agent, runId, first) = await ClaimFirstOfTwoAsync(admin);
+        var (agent, runId, first) = await ClaimAsync(admin, TwoJobPipeline);
         DoneAnswer? answer;
         await using (agent.KeepAlive(first.AttemptId))
         {
@@ -297,7 +289,7 @@ public class AgentHttpProtocolTests(AgentHttpProtocolTests.ShortLeaseApp app) : 
     public async Task Done_LosesNoJob_WhenTheAnswerCarryingTheNextOneIsLost()
     {
         using var admin = app.Client();
-        var (agent, runId, first) = await ClaimFirstOfTwoAsync(admin);
+        var (agent, runId, first) = await ClaimAsync(admin, TwoJobPipeline);
         AgentAssignment lostNext;
         await using (agent.KeepAlive(first.AttemptId))
         {

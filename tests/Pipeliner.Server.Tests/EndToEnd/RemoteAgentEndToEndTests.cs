@@ -46,10 +46,7 @@ public sealed class RemoteAgentEndToEndTests(SharedServerProcess shared) : IClas
         await DockerProbe.EnsureEngineAsync();
         await using var server = await ServerProcess.StartAsync(_directory.Combine("data"), agentCapacity: 0);
         using var admin = server.Client();
-        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), Labels);
-        using (var created = await admin.PostProjectAsync("shop-api", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
-        var token = await CreateRegistrationTokenAsync(admin);
-        var id = await admin.TriggerAsync("shop-api");
+        var (token, id) = await TriggerWithTokenAsync(admin, "shop-api", Labels);
 
         await admin.WaitForRunAsync(id, r => r.Job("package").Reason == "no agent online", "the reason: no agent online");
         await using var perf = AgentProcess.Start(server.BaseAddress, token, "perf-1", "linux,docker,perf", _directory.Combine("perf-1"));
@@ -77,10 +74,7 @@ public sealed class RemoteAgentEndToEndTests(SharedServerProcess shared) : IClas
         await DockerProbe.EnsureEngineAsync();
         var server = shared.Server;
         using var admin = server.Client();
-        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), Labels);
-        using (var created = await admin.PostProjectAsync("chained", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
-        var token = await CreateRegistrationTokenAsync(admin);
-        var id = await admin.TriggerAsync("chained");
+        var (token, id) = await TriggerWithTokenAsync(admin, "chained", Labels);
         await using var agent = AgentProcess.Start(server.BaseAddress, token, "both-1", "linux,docker,builder,perf", _directory.Combine("both-1"));
 
         var run = await admin.WaitForFinishAsync(id, TimeSpan.FromSeconds(120));
@@ -112,10 +106,7 @@ public sealed class RemoteAgentEndToEndTests(SharedServerProcess shared) : IClas
             """;
         var server = shared.Server;
         using var admin = server.Client();
-        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), tests);
-        using (var created = await admin.PostProjectAsync("reports", repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
-        var token = await CreateRegistrationTokenAsync(admin);
-        var id = await admin.TriggerAsync("reports");
+        var (token, id) = await TriggerWithTokenAsync(admin, "reports", tests);
         await using var agent = AgentProcess.Start(server.BaseAddress, token, "reporter-1", "linux,docker,reports", _directory.Combine("reporter-1"));
 
         var run = await admin.WaitForFinishAsync(id, TimeSpan.FromSeconds(120));
@@ -230,6 +221,15 @@ public sealed class RemoteAgentEndToEndTests(SharedServerProcess shared) : IClas
         Assert.True(run.Status == "succeeded" && run.Job("drain").Status == "succeeded",
             $"run {run.Status}, job {run.Job("drain").Status}\nagent:\n{agent.Output}\nserver:\n{server.Output}");
         Assert.Contains("drained", await admin.LogAsync(id, "drain"), StringComparison.Ordinal);
+    }
+
+    /// <summary>A project with <paramref name="pipeline"/>, an agent registration token, and a run triggered on it.</summary>
+    private async Task<(string Token, long RunId)> TriggerWithTokenAsync(HttpClient admin, string project, string pipeline)
+    {
+        var repository = GitRepository.WithPipeline(_directory.Combine("repo"), pipeline);
+        using (var created = await admin.PostProjectAsync(project, repository.Path)) await Api.ExpectAsync(created, HttpStatusCode.Created);
+        var token = await CreateRegistrationTokenAsync(admin);
+        return (token, await admin.TriggerAsync(project));
     }
 
     private static async Task<string> CreateRegistrationTokenAsync(HttpClient admin)
