@@ -23,22 +23,16 @@ public class AgentHttpProtocolTests(AgentHttpProtocolTests.ShortLeaseApp app) : 
 
     private static string Label() => "t" + Guid.NewGuid().ToString("N")[..8];
 
-    private static string Pipeline(string label) => $$"""
-        stages: [test]
-        defaults: { image: alpine:3 }
-        jobs:
-          build:
-            stage: test
-            runs-on: [{{label}}]
-            script: ["echo build"]
+    /// <summary>One job per name (the first, <c>build</c>, by default), each echoing its name, all on the agent's <paramref name="label"/>.</summary>
+    private static string Pipeline(string label, params string[] jobs) =>
+        "stages: [test]\ndefaults: { image: alpine:3 }\njobs:\n" + string.Concat((jobs.Length == 0 ? ["build"] : jobs).Select(job =>
+            $"  {job}:\n    stage: test\n    runs-on: [{label}]\n    script: [\"echo {job}\"]\n"));
 
-        """;
-
-    /// <summary>A run of <paramref name="pipeline"/> (one job by default) and the first of its jobs claimed by a new agent.</summary>
-    private async Task<(HttpAgent Agent, long RunId, AgentAssignment Work)> ClaimAsync(HttpClient admin, Func<string, string>? pipeline = null)
+    /// <summary>A run of <paramref name="jobs"/> (<c>build</c> alone by default) and the first of them claimed by a new agent.</summary>
+    private async Task<(HttpAgent Agent, long RunId, AgentAssignment Work)> ClaimAsync(HttpClient admin, params string[] jobs)
     {
         var label = Label();
-        var project = await admin.CreateProjectAsync(app, app.NewRepository((pipeline ?? Pipeline)(label)));
+        var project = await admin.CreateProjectAsync(app, app.NewRepository(Pipeline(label, jobs)));
         var runId = await admin.TriggerAsync(project);
         var agent = await HttpAgent.RegisterAsync(app.Client(token: null), admin, "agent-" + label, "linux", label);
         return (agent, runId, await agent.NextAsync());
@@ -231,26 +225,11 @@ public class AgentHttpProtocolTests(AgentHttpProtocolTests.ShortLeaseApp app) : 
         Assert.Equal(("succeeded", "lost"), (run.Status, run.Job("build").Attempts[0].Cause));
     }
 
-    private static string TwoJobPipeline(string label) => $$"""
-        stages: [test]
-        defaults: { image: alpine:3 }
-        jobs:
-          build:
-            stage: test
-            runs-on: [{{label}}]
-            script: ["echo build"]
-          lint:
-            stage: test
-            runs-on: [{{label}}]
-            script: ["echo lint"]
-
-        """;
-
     [Fact]
     public async Task Done_AnswersTheSlotsNextJobLeasedAndFencedLikeAnyClaim_WhenTheAgentAsksForIt()
     {
         using var admin = app.Client();
-        var (agent, runId, first) = await ClaimAsync(admin, TwoJobPipeline);
+        var (agent, runId, first) = await ClaimAsync(admin, "build", "lint");
         DoneAnswer? answer;
         await using (agent.KeepAlive(first.AttemptId))
         {
@@ -289,7 +268,7 @@ public class AgentHttpProtocolTests(AgentHttpProtocolTests.ShortLeaseApp app) : 
     public async Task Done_LosesNoJob_WhenTheAnswerCarryingTheNextOneIsLost()
     {
         using var admin = app.Client();
-        var (agent, runId, first) = await ClaimAsync(admin, TwoJobPipeline);
+        var (agent, runId, first) = await ClaimAsync(admin, "build", "lint");
         AgentAssignment lostNext;
         await using (agent.KeepAlive(first.AttemptId))
         {
