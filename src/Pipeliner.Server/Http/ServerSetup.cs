@@ -192,7 +192,7 @@ public static class ServerSetup
         app.UsePipelinerAuth();
 
         app.MapOpenApi();
-        app.MapGet("/healthz", () => TypedResults.Ok(HealthStatus.Ok)).WithTags("Health");
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
         app.MapMetrics("/metrics", metrics.Registry);
         app.MapProjects();
         app.MapRuns();

@@ -73,25 +73,6 @@ public class ServerEndpointsTests(AppWithoutAgent app) : IClassFixture<AppWithou
     }
 
     [Fact]
-    public void Endpoints_UseGeneratedRequestDelegates_ForEveryRouteTheServerMaps()
-    {
-        // The Request Delegate Generator falls back to building a delegate at run time, silently, for a handler it cannot
-        // read; such an endpoint would bring back System.Linq.Expressions and the JIT work at start (docs/performance.md).
-        var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText is { } route && !route.StartsWith("/openapi", StringComparison.Ordinal)
-                && !route.StartsWith("/metrics", StringComparison.Ordinal) && !route.StartsWith("/hangfire", StringComparison.Ordinal))
-            .ToList();
-
-        var notGenerated = endpoints
-            .Where(e => !e.Metadata.OfType<System.CodeDom.Compiler.GeneratedCodeAttribute>()
-                .Any(generated => generated.Tool is { } tool && tool.StartsWith("Microsoft.AspNetCore.Http.RequestDelegateGenerator", StringComparison.Ordinal)))
-            .Select(e => e.DisplayName ?? e.RoutePattern.RawText)
-            .ToList();
-        Assert.True(endpoints.Count >= 80, $"expected the server's endpoints, found {endpoints.Count}");
-        Assert.Empty(notGenerated);
-    }
-
-    [Fact]
     public async Task Hangfire_Returns401_WhenNoTokenIsSent()
     {
         using var client = app.Client(token: null);
