@@ -214,11 +214,16 @@ public sealed class AgentDispatch(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        DateTimeOffset? now = time.GetUtcNow();
-        var taken = await db.Jobs.Where(j => j.Id == jobEntityId && j.Ready)
-            .ExecuteUpdateAsync(set => set.SetProperty(j => j.Ready, false).SetProperty(j => j.ClaimedAt, now), cancellationToken);
+        var now = time.GetUtcNow();
+        var taken = await TakeReady.ExecuteAsync(db, cancellationToken, false, SqlPerModel.Stored(now), jobEntityId);
         return taken == 1 ? now : null;
     }
+
+    // Every claim runs it: one statement written once, not an ExecuteUpdate translated again per call.
+    private static readonly SqlPerModel TakeReady = new(names =>
+        $"UPDATE {names.Table<JobEntity>()} SET {names.Column<JobEntity>(nameof(JobEntity.Ready))} = {{0}}, " +
+        $"{names.Column<JobEntity>(nameof(JobEntity.ClaimedAt))} = {{1}} " +
+        $"WHERE {names.Column<JobEntity>(nameof(JobEntity.Id))} = {{2}} AND {names.Column<JobEntity>(nameof(JobEntity.Ready))}");
 
     /// <summary>Gives a flag this claim took back, unless the job moved on meanwhile; a failure is logged, not thrown.</summary>
     private async Task ReleaseReadyAsync(long jobEntityId, DateTimeOffset takenAt)
