@@ -147,29 +147,26 @@ public sealed class AgentDispatch(
 
     private async Task<ClaimedAttempt?> TryClaimAsync(string agentName, CancellationToken cancellationToken)
     {
-        List<(long Id, long RunId, string JobId, string RunsOn)> candidates;
-        IReadOnlyList<string> labels;
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-            // The ready jobs first: a wake-up whose job another agent took already ends here, after one read.
-            candidates = [];
-            await foreach (var job in ReadyJobs.For(db)(db).WithCancellation(cancellationToken)) candidates.Add((job.Id, job.RunId, job.JobId, job.RunsOn));
-            if (candidates.Count == 0) return null;
-            // The agent and its busy slots in one query.
-            var agent = await AgentWithBusySlots.For(db)(db, agentName, JobStatus.Running.ToName(), cancellationToken);
-            if (agent is null || agent.Disabled || agent.Busy >= agent.Capacity) return null;
-            labels = AgentLabels.Parse(agent.Labels);
-        }
+        // One context for the claim's reads and its take of the flag (not one per statement); the run's change has its own.
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        // The ready jobs first: a wake-up whose job another agent took already ends here, after one read.
+        List<ReadyJob> candidates = [];
+        await foreach (var job in ReadyJobs.For(db)(db).WithCancellation(cancellationToken)) candidates.Add(job);
+        if (candidates.Count == 0) return null;
+        // The agent and its busy slots in one query.
+        var agent = await AgentWithBusySlots.For(db)(db, agentName, JobStatus.Running.ToName(), cancellationToken);
+        if (agent is null || agent.Disabled || agent.Busy >= agent.Capacity) return null;
+        var labels = AgentLabels.Parse(agent.Labels);
 
         foreach (var candidate in candidates.Where(c => AgentLabels.Fits(c.RunsOn, labels)))
         {
-            if (await TakeReadyAsync(candidate.Id, cancellationToken) is not { } takenAt) continue;
+            if (await TakeReadyAsync(db, candidate.Id, cancellationToken) is not { } takenAt) continue;
             var credential = AgentCredentials.New(AgentCredentials.AttemptPrefix);
             StartedClaim? started;
             try
             {
-                var secrets = await SecretsOfRunAsync(candidate.RunId, cancellationToken);
+                var secrets = await scope.ServiceProvider.GetRequiredService<SecretVault>().ForRunAsync(candidate.RunId, cancellationToken);
                 started = await coordinator.ChangeAsync(candidate.RunId, change => Claim(change, candidate.JobId, agentName, secrets, credential), cancellationToken);
             }
             catch
@@ -210,15 +207,18 @@ public sealed class AgentDispatch(
     /// The claim itself: one conditional update, so two agents never take the same ready job. It records when the flag was
     /// taken (the time, or null when another agent took it first): a claim that never starts its attempt is found by it.
     /// </summary>
-    private async Task<DateTimeOffset?> TakeReadyAsync(long jobEntityId, CancellationToken cancellationToken)
+    private async Task<DateTimeOffset?> TakeReadyAsync(PipelinerDbContext db, long jobEntityId, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        DateTimeOffset? now = time.GetUtcNow();
-        var taken = await db.Jobs.Where(j => j.Id == jobEntityId && j.Ready)
-            .ExecuteUpdateAsync(set => set.SetProperty(j => j.Ready, false).SetProperty(j => j.ClaimedAt, now), cancellationToken);
+        var now = time.GetUtcNow();
+        var taken = await TakeReady.ExecuteAsync(db, cancellationToken, false, SqlPerModel.Stored(now), jobEntityId);
         return taken == 1 ? now : null;
     }
+
+    // Every claim runs it: one statement written once, not an ExecuteUpdate translated again per call.
+    private static readonly SqlPerModel TakeReady = new(names =>
+        $"UPDATE {names.Table<JobEntity>()} SET {names.Column<JobEntity>(nameof(JobEntity.Ready))} = {{0}}, " +
+        $"{names.Column<JobEntity>(nameof(JobEntity.ClaimedAt))} = {{1}} " +
+        $"WHERE {names.Column<JobEntity>(nameof(JobEntity.Id))} = {{2}} AND {names.Column<JobEntity>(nameof(JobEntity.Ready))}");
 
     /// <summary>Gives a flag this claim took back, unless the job moved on meanwhile; a failure is logged, not thrown.</summary>
     private async Task ReleaseReadyAsync(long jobEntityId, DateTimeOffset takenAt)
@@ -256,12 +256,6 @@ public sealed class AgentDispatch(
             CacheRestoredFrom = cacheScope,
         };
         return new ClaimedAttempt(key, attemptId, assignment, started.Repository, started.ArtifactSources, started.CacheScopes);
-    }
-
-    private async Task<RunSecrets> SecretsOfRunAsync(long runId, CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<SecretVault>().ForRunAsync(runId, cancellationToken);
     }
 
     private StartedClaim? Claim(RunChange change, string jobId, string agent, RunSecrets secrets, string credential)

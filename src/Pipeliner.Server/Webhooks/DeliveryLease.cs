@@ -81,13 +81,18 @@ public sealed class DeliveryLease
     /// <summary>Ends the processing with its outcome, and gives the row up.</summary>
     /// <returns>False when another worker took the delivery over: nothing was written.</returns>
     public async Task<bool> SettleAsync(PipelinerDbContext db, string outcome, string? message, long? runId, CancellationToken cancellationToken) =>
-        await Mine(db).ExecuteUpdateAsync(set => set
-            .SetProperty(d => d.Outcome, outcome)
-            .SetProperty(d => d.Message, message)
-            .SetProperty(d => d.RunId, runId)
-            .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
-            .SetProperty(d => d.LeaseOwner, (string?)null)
-            .SetProperty(d => d.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken) == 1;
+        await Settle.ExecuteAsync(db, cancellationToken, outcome, message, runId, DeliveryId, Owner) == 1;
+
+    // Every delivery settles once: one statement written once, not an ExecuteUpdate translated again per call.
+    private static readonly SqlPerModel Settle = new(names =>
+    {
+        string Column(string property) => names.Column<WebhookDeliveryEntity>(property);
+        return $"UPDATE {names.Table<WebhookDeliveryEntity>()} SET {Column(nameof(WebhookDeliveryEntity.Outcome))} = {{0}}, " +
+               $"{Column(nameof(WebhookDeliveryEntity.Message))} = {{1}}, {Column(nameof(WebhookDeliveryEntity.RunId))} = {{2}}, " +
+               $"{Column(nameof(WebhookDeliveryEntity.NextAttemptAt))} = NULL, {Column(nameof(WebhookDeliveryEntity.LeaseOwner))} = NULL, " +
+               $"{Column(nameof(WebhookDeliveryEntity.LeaseExpiresAt))} = NULL " +
+               $"WHERE {Column(nameof(WebhookDeliveryEntity.Id))} = {{3}} AND {Column(nameof(WebhookDeliveryEntity.LeaseOwner))} = {{4}}";
+    });
 
     /// <summary>Gives the row up to be tried again at <paramref name="nextAttemptAt"/>.</summary>
     public async Task<bool> RetryAtAsync(PipelinerDbContext db, DateTimeOffset nextAttemptAt, string message, CancellationToken cancellationToken) =>
