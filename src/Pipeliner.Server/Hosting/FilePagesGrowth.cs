@@ -15,8 +15,8 @@ public enum FilePagesDue
 /// <summary>
 /// When the files' pages are given back, from their resident size (<c>RssFile</c>) against what stayed after the last time:
 /// <list type="bullet">
-/// <item>as soon as they grew by <c>growthWorthPagingOut</c> (<c>Pipeliner:FilePageOutGrowthMiB</c>; 0: never that way)
-/// beyond what came back by the first check after the last time, busy or idle, checked every second: a start's or a burst's first runs read the code of everything they call once (the
+/// <item>as soon as they grew by <c>growthWorthPagingOut</c> (<c>Pipeliner:FilePageOutGrowthMiB</c>; 0: never that way),
+/// busy or idle, checked every second: a start's or a burst's first runs read the code of everything they call once (the
 /// JIT's metadata and IL, the kernel mapping 16 pages around each fault), ~25 MiB more than the runs use afterwards
 /// (docs/performance.md), and that formed the peak before a 10 s window ended;</item>
 /// <item>at the first idle window after work, reclaimed from the page cache too (what the work read, an idle server does
@@ -32,30 +32,13 @@ public sealed class FilePagesGrowth(long growthWorthPagingOut)
     public const long ReadBackWorthZapping = 2L << 20;
 
     private long _pagedOutTo;
-    private long _comeBackAtOnce;
-    private bool _settling;
     private bool _worked = true;
 
     /// <summary>Whether the growth is checked between windows at all.</summary>
     public bool Checked => growthWorthPagingOut > 0;
 
-    /// <summary>
-    /// Whether the pages grew enough to be zapped at once, busy or idle: beyond what came back by the first check after the
-    /// last time. What work in progress uses comes back within a second (a burst's ~20 MiB): measured from the zap itself,
-    /// the burst zapped every second and read it back every second (~4 ms of CPU per run); measured from the first check,
-    /// only code read for the first time counts.
-    /// </summary>
-    public bool Grown(long fileRss)
-    {
-        if (!Checked) return false;
-        if (_settling)
-        {
-            _settling = false;
-            _comeBackAtOnce = Math.Max(_pagedOutTo, fileRss);
-            return false;
-        }
-        return fileRss - _comeBackAtOnce >= growthWorthPagingOut;
-    }
+    /// <summary>Whether the pages grew enough since the last time to be zapped at once, busy or idle.</summary>
+    public bool Grown(long fileRss) => Checked && fileRss - _pagedOutTo >= growthWorthPagingOut;
 
     /// <summary>How a window gives the pages back: a busy one notes the work and checks the growth; an idle one, see above.</summary>
     public FilePagesDue Due(bool windowIdle, long fileRss)
@@ -76,8 +59,6 @@ public sealed class FilePagesGrowth(long growthWorthPagingOut)
     public void PagedOut(long fileRssAfter, bool whileIdle)
     {
         _pagedOutTo = fileRssAfter;
-        _comeBackAtOnce = fileRssAfter;
-        _settling = true;
         if (whileIdle) _worked = false;
     }
 }

@@ -8,21 +8,18 @@ public class FilePagesGrowthTests
     private const long MiB = 1L << 20;
 
     [Fact]
-    public void Grown_SaysSo_WhenTheFilesGrewByTheThresholdBeyondWhatCameBackAtOnce()
+    public void Grown_SaysSo_WhenTheFilesGrewByTheThresholdSinceTheLastTime()
     {
         var files = new FilePagesGrowth(8 * MiB);
-        files.PagedOut(10 * MiB, whileIdle: false);
+        files.PagedOut(40 * MiB, whileIdle: false);
 
-        // What the work in progress uses comes back by the first check: it is not zapped again and again.
-        Assert.False(files.Grown(30 * MiB));
-        Assert.False(files.Grown(38 * MiB - 1));
-        Assert.True(files.Grown(38 * MiB));
-        files.PagedOut(12 * MiB, whileIdle: false);
+        Assert.False(files.Grown(48 * MiB - 1));
+        Assert.True(files.Grown(48 * MiB));
+        files.PagedOut(45 * MiB, whileIdle: false);
 
-        // Counted from the last time, not from the first.
-        Assert.False(files.Grown(14 * MiB));
-        Assert.False(files.Grown(22 * MiB - 1));
-        Assert.True(files.Grown(22 * MiB));
+        // Counted from what stayed after the last time, not from the first.
+        Assert.False(files.Grown(48 * MiB));
+        Assert.True(files.Grown(53 * MiB));
     }
 
     [Fact]
@@ -60,9 +57,8 @@ public class FilePagesGrowthTests
         var files = new FilePagesGrowth(8 * MiB);
         files.PagedOut(40 * MiB, whileIdle: true);
 
-        Assert.Equal(FilePagesDue.None, files.Due(windowIdle: false, 41 * MiB));
-        Assert.Equal(FilePagesDue.None, files.Due(windowIdle: false, 48 * MiB));
-        Assert.Equal(FilePagesDue.Zap, files.Due(windowIdle: false, 49 * MiB));
+        Assert.Equal(FilePagesDue.None, files.Due(windowIdle: false, 47 * MiB));
+        Assert.Equal(FilePagesDue.Zap, files.Due(windowIdle: false, 48 * MiB));
     }
 
     [Fact]
@@ -84,7 +80,6 @@ public class FilePagesGrowthTests
     {
         var files = new FilePagesGrowth(8 * MiB);
         files.PagedOut(40 * MiB, whileIdle: true);
-        Assert.Equal(FilePagesDue.None, files.Due(windowIdle: false, 40 * MiB));
         Assert.Equal(FilePagesDue.Zap, files.Due(windowIdle: false, 60 * MiB));
         files.PagedOut(30 * MiB, whileIdle: false);
 
