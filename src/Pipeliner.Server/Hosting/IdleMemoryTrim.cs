@@ -112,6 +112,7 @@ public sealed class IdleMemoryTrim(
         var outcome = pageOut.PageOut(reclaim: due == FilePagesDue.Reclaim);
         if (outcome.Mappings == 0) return;
         files.PagedOut(outcome.FileRssAfter, whileIdle);
+        if (!logger.IsEnabled(LogLevel.Debug)) return;
         logger.LogDebug("Gave back the pages of {Mappings} read-only file mappings ({Way}, {Copies} copied pages kept): the resident file pages went from {Before} to {After} bytes in {Cpu} ms of CPU",
             outcome.Mappings, due, outcome.CopiedPagesKept, outcome.FileRssBefore, outcome.FileRssAfter,
             (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture));
