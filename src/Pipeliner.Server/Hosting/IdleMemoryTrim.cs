@@ -15,62 +15,74 @@ namespace Pipeliner.Server.Hosting;
 /// <c>Pipeliner:IdleMemoryTrim</c>; 0 turns it off. It also trims once as soon as the server has started: starting (the
 /// database model, migrations, settings, the JIT's buffers) leaves the most garbage the process ever has, promoted to the
 /// old generation, and whatever comes first after it (a burst of runs) would otherwise be added on top of it.
-/// With <c>Pipeliner:IdleMemoryTrimFilePages</c> (the default) a trim after activity, and the one at start, also pages out
-/// the clean pages of the files the process mapped (<see cref="FilePageOut"/>): the code of the start and of the last runs
-/// that an idle server does not use. A window is idle when it was quiet, no attempt was in flight and nothing was noted
-/// as work (<see cref="ServerWork"/>). A trim of an idle server that has not worked since the last one pages them out only
-/// when idleness itself has read back enough beyond what it reads back at once (<see cref="IdleFilePages"/>): its
-/// housekeeping's code run only every few minutes would otherwise stay resident for good, and what runs every few seconds
-/// comes back at once. While the server works, they are given back once the work has read
-/// <see cref="IdleFilePages.ReadWhileBusyWorthPagingOut"/> since the last page-out.
+/// With <c>Pipeliner:IdleMemoryTrimFilePages</c> (the default) it also gives back the pages of the files the process
+/// mapped (<see cref="FilePageOut"/>), when <see cref="FilePagesGrowth"/> says so: from the host's start on, checked every
+/// <see cref="FileCheck"/>, whenever they grew by <c>Pipeliner:FilePageOutGrowthMiB</c> (the first runs of code read much
+/// of the assemblies once, and the peak would form before a window ends); at the trim at start and the first idle window
+/// after work, paged out from the page cache too; at later idle windows once idleness read a little of them back. A window
+/// is idle when it was quiet, no attempt was in flight and nothing was noted as work (<see cref="ServerWork"/>).
 /// </summary>
 public sealed class IdleMemoryTrim(
     IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, FilePageOut pageOut, ServerWork work,
     ActiveAttempts attempts, ILogger<IdleMemoryTrim> logger)
     : BackgroundService
 {
+    /// <summary>
+    /// How often the resident file pages are read to give them back as they grow: a first run of code reads ~30 MiB of the
+    /// assemblies within 2–3 s (docs/performance.md), which a check once per 10 s window found only after the peak.
+    /// </summary>
+    public static readonly TimeSpan FileCheck = TimeSpan.FromSeconds(1);
+
     private bool _nativeTrim = OperatingSystem.IsLinux();
-    private long _fileRssAfterPageOut;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var window = options.Value.IdleMemoryTrim;
         if (window <= TimeSpan.Zero) return;
-        await WhenStartedAsync(stoppingToken);
-        Trim("has started", pageOutFiles: true);
-        // Starting is work: what its last steps read after the page-out (the Hangfire servers, the first catch-ups) is given back
-        // at the first idle window, before idleness's own read-back is measured.
-        var files = new IdleFilePages(_fileRssAfterPageOut, worked: true);
         var pagingOut = options.Value.IdleMemoryTrimFilePages && OperatingSystem.IsLinux();
+        var files = new FilePagesGrowth((long)options.Value.FilePageOutGrowthMiB << 20);
+        // The first hosted service, run beside the others' start. The first call only notes the mappings (a zap takes only
+        // those seen before); from then on what the database's preparation and Hangfire's start read is given back as they
+        // read it: the start's peak formed there, before the trim at start (docs/performance.md).
+        if (pagingOut) PageOutFiles(files, FilePagesDue.Zap, whileIdle: false);
+        var started = WhenStartedAsync(stoppingToken);
+        while (!started.IsCompleted)
+        {
+            await Task.WhenAny(started, Task.Delay(FileCheck, time, stoppingToken));
+            if (pagingOut && !started.IsCompleted && files.Grown(FilePageOut.FileRss())) PageOutFiles(files, FilePagesDue.Zap, whileIdle: false);
+        }
+        await started;
+        Trim("has started");
+        // Starting is work: what its last steps read after this (the Hangfire servers, the first catch-ups) goes at the
+        // first idle window.
+        if (pagingOut) PageOutFiles(files, FilePagesDue.Reclaim, whileIdle: false);
+        var tick = pagingOut && files.Checked && window > FileCheck ? FileCheck : window;
+        var ticksPerWindow = Math.Max(1, (int)Math.Round(window / tick));
         var gauge = new IdleTrimGauge(window, Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
         var workSeen = work.Done;
-        using var timer = new PeriodicTimer(window, time);
+        var ticks = 0;
+        using var timer = new PeriodicTimer(tick, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            if (++ticks < ticksPerWindow)
+            {
+                if (pagingOut && files.Grown(FilePageOut.FileRss())) PageOutFiles(files, FilePagesDue.Zap, whileIdle: false);
+                continue;
+            }
+            ticks = 0;
             var trim = gauge.Observe(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes());
             var workDone = work.Done;
             // Idle: quiet, no attempt in flight, and nothing noted as work during the window (a run's end can be quiet).
             var idle = gauge.LastWindowQuiet && !attempts.Any && workDone == workSeen;
             workSeen = workDone;
-            var fileRss = pagingOut ? FilePageOut.FileRss() : 0;
-            files.Observe(idle, fileRss);
-            // Working: the first runs of code read much of the assemblies once (the JIT's metadata and IL, each fault mapping 16
-            // pages around it), and nothing idle comes to give those pages back while a burst or a long run goes on.
-            var pageOutFiles = pagingOut && (idle ? files.Due(fileRss) : files.DueWhileBusy(fileRss));
+            var due = pagingOut ? files.Due(idle, FilePageOut.FileRss()) : FilePagesDue.None;
             if (trim)
             {
-                Trim("is quiet", pageOutFiles);
+                Trim("is quiet");
                 // Allocations made by the collection's own bookkeeping do not count as the next activity.
                 gauge.Trimmed(GC.GetTotalAllocatedBytes());
             }
-            else if (pageOutFiles)
-            {
-                // Nothing to collect yet (an idle server allocates too little to collect more than every few minutes), but the
-                // files' pages the last work or idleness read back are worth giving back.
-                PageOutFiles();
-            }
-
-            if (pageOutFiles) files.PagedOut(_fileRssAfterPageOut, whileIdle: idle);
+            if (due != FilePagesDue.None) PageOutFiles(files, due, whileIdle: idle);
         }
     }
 
@@ -84,7 +96,7 @@ public sealed class IdleMemoryTrim(
         }
     }
 
-    private void Trim(string why, bool pageOutFiles)
+    private void Trim(string why)
     {
         var before = GC.GetGCMemoryInfo().TotalCommittedBytes;
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
@@ -92,17 +104,18 @@ public sealed class IdleMemoryTrim(
         TrimNativeHeap();
         logger.LogDebug("The server {Why}: the garbage collector's committed memory went from {Before} to {After} bytes",
             why, before, GC.GetGCMemoryInfo().TotalCommittedBytes);
-        if (pageOutFiles && options.Value.IdleMemoryTrimFilePages) PageOutFiles();
     }
 
-    private void PageOutFiles()
+    private void PageOutFiles(FilePagesGrowth files, FilePagesDue due, bool whileIdle)
     {
         var cpu = Environment.CpuUsage.TotalTime;
-        var outcome = pageOut.PageOut();
+        var outcome = pageOut.PageOut(reclaim: due == FilePagesDue.Reclaim);
         if (outcome.Mappings == 0) return;
-        _fileRssAfterPageOut = outcome.FileRssAfter;
-        logger.LogDebug("Paged out {Mappings} read-only file mappings: the resident file pages went from {Before} to {After} bytes in {Cpu} ms of CPU",
-            outcome.Mappings, outcome.FileRssBefore, outcome.FileRssAfter, (int)(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds);
+        files.PagedOut(outcome.FileRssAfter, whileIdle);
+        if (!logger.IsEnabled(LogLevel.Debug)) return;
+        logger.LogDebug("Gave back the pages of {Mappings} read-only file mappings ({Way}, {Copies} copied pages kept): the resident file pages went from {Before} to {After} bytes in {Cpu} ms of CPU",
+            outcome.Mappings, due, outcome.CopiedPagesKept, outcome.FileRssBefore, outcome.FileRssAfter,
+            (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>glibc's <c>malloc_trim</c>: the C heap's free pages go back to the system.</summary>
@@ -157,68 +170,5 @@ public sealed class IdleTrimGauge(TimeSpan window, TimeSpan cpu, long allocated)
     {
         _allocatedAtTrim = allocated;
         WorkedSinceTrim = false;
-    }
-}
-
-/// <summary>
-/// Whether a window also pages out the files' pages. After work (a window that was not idle since the last page-out, or a
-/// page-out made while working) always, at the first idle window, whether or not there is anything to collect: what the
-/// work read, the idle server does not use. On a server idle since the last page-out only once idleness has read back
-/// <see cref="ReadBackWorthPagingOut"/> more than it read back in the first window after that page-out. What comes back
-/// within one window is the code idleness runs every few seconds (the timers' queries, the runtime's own; ~7 MiB with
-/// fault-around): measured against the page-out itself, it alone reached the threshold, so an idle server paged it out
-/// every 10–30 s and read it back within 2 s each time, at ~30–50 reads from the disk and ~20 ms each
-/// (docs/performance.md). Measured against the first window, only the pages of rarer work count. That first window is
-/// taken as idleness's own only when it was idle and followed a page-out made while idle: taken after a page-out while
-/// busy, or from a quiet window that still held the end of a run, it counted the work's pages as idleness's, and an idle
-/// server never read 4 MiB beyond them (3 windows of 10 kept the warm-up's pages for good, docs/performance.md).
-/// A window that is not idle pages them out once the work has read <see cref="ReadWhileBusyWorthPagingOut"/> since the
-/// last page-out: a burst's first runs read the code of everything they call once (the JIT's metadata and IL, the kernel
-/// mapping 16 pages around each fault), about 25 MiB more than the runs use afterwards (docs/performance.md), which would
-/// otherwise stay resident until the burst is over.
-/// </summary>
-public sealed class IdleFilePages(long fileRssAfterPageOut, bool worked = false)
-{
-    public const long ReadBackWorthPagingOut = 4L << 20;
-    public const long ReadWhileBusyWorthPagingOut = 16L << 20;
-
-    private long _pagedOutTo = fileRssAfterPageOut;
-    private long _baseline = fileRssAfterPageOut;
-    private bool _baselineTaken;
-    private bool _worked = worked;
-
-    /// <summary>
-    /// Takes the last window (whether it was idle, and the resident file pages at its end): one that was not idle is work
-    /// since the last page-out; the first idle one after a page-out made while idle sets what idleness reads back at once.
-    /// </summary>
-    public void Observe(bool windowIdle, long fileRss)
-    {
-        if (!windowIdle)
-        {
-            _worked = true;
-            return;
-        }
-
-        if (_worked || _baselineTaken) return;
-        _baseline = Math.Max(_baseline, fileRss);
-        _baselineTaken = true;
-    }
-
-    /// <summary>Whether an idle window pages the files out: after work always, else once idleness read back enough.</summary>
-    public bool Due(long fileRss) => _worked || (_baselineTaken && fileRss - _baseline >= ReadBackWorthPagingOut);
-
-    /// <summary>Whether a window that was not idle pages the files out: the work read enough of them since the last page-out.</summary>
-    public bool DueWhileBusy(long fileRss) => fileRss - _pagedOutTo >= ReadWhileBusyWorthPagingOut;
-
-    /// <summary>
-    /// The resident file pages after a page-out. One made while working leaves the work unfinished: what the rest of it reads
-    /// is given back at the first idle window, and only the window after that one says what idleness reads back.
-    /// </summary>
-    public void PagedOut(long fileRssAfter, bool whileIdle)
-    {
-        _pagedOutTo = fileRssAfter;
-        _baseline = fileRssAfter;
-        _baselineTaken = false;
-        _worked = !whileIdle;
     }
 }

@@ -61,6 +61,10 @@ public static class ServerSetup
         var database = DatabaseProviders.For(settings, builder.Configuration, dataDir);
         services.AddSingleton(database);
         database.AddDbContext(services);
+        // First of all: beside the other hosted services' start it gives back the files' pages the start reads as it reads
+        // them (EF Core's model, the migrations' check, Hangfire): the start's peak formed there.
+        services.AddSingleton<FilePageOut>();
+        services.AddHostedService<IdleMemoryTrim>();
         // Before every other hosted service (Data Protection's included): the schema and the shared key ring first.
         services.AddHostedService<DatabasePreparation>();
         // The keys that encrypt secrets, webhook secrets and forge tokens: in the data directory for one server, in the
@@ -164,8 +168,6 @@ public static class ServerSetup
         services.AddHostedService<ServerStartup>();
         services.AddHostedService<DeliveryPickup>();
         services.AddHostedService<AgentHousekeeping>();
-        services.AddSingleton<FilePageOut>();
-        services.AddHostedService<IdleMemoryTrim>();
         if (settings.Agent.Capacity > 0) services.AddHostedService<EmbeddedAgent>();
     }
 

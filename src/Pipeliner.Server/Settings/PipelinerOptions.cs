@@ -51,10 +51,18 @@ public sealed class PipelinerOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "must be between 00:00:00 and 1.00:00:00")]
     public TimeSpan IdleMemoryTrim { get; set; } = TimeSpan.FromSeconds(10);
 
-    [Description("The idle trim (and the one at start) also gives back the clean pages of the files the process mapped (assemblies, " +
-                 "native libraries) with Linux's madvise(MADV_PAGEOUT): after activity, and at idle once 4 MiB of them more than in the first 10 s after the last page-out were read back, and while the server works once it read 16 MiB of them; a page used again is read back from the file. " +
-                 "false keeps them.")]
+    [Description("The server also gives back the pages of the files it mapped (assemblies, native libraries) that it read while starting " +
+                 "or working: taken out of the process with Linux's madvise(MADV_DONTNEED) where that cannot lose data (a page used again " +
+                 "is mapped again from the page cache), and at the trim at start and the first idle window after work also paged out of the " +
+                 "page cache (MADV_PAGEOUT, files the server's user may write). When: see FilePageOutGrowthMiB, after work, and at idle once " +
+                 "2 MiB came back. false keeps them.")]
     public bool IdleMemoryTrimFilePages { get; set; } = true;
+
+    [Description("With IdleMemoryTrimFilePages, the files' pages are also given back as soon as this many MiB of them came back since the " +
+                 "last time (checked every second from the start on, working or not): a first run of code reads much of the assemblies once. " +
+                 "0: only at the trims.")]
+    [Range(0, 4096, ErrorMessage = "must be between 0 and 4096")]
+    public int FilePageOutGrowthMiB { get; set; } = 8;
 
     [Description("Status badges (/badge/{project}.svg) answer without a token; false makes them need read access like the API.")]
     public bool PublicBadges { get; set; } = true;

@@ -81,123 +81,6 @@ public class IdleMemoryTrimTests
     }
 
     [Fact]
-    public void Due_PagesOutTheFiles_WhenAWindowSinceTheLastPageOutWasBusy()
-    {
-        var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowIdle: false, 60 * MiB);
-        files.Observe(windowIdle: true, 41 * MiB);
-
-        // Whatever was read back: the work's pages are given back at the first quiet window.
-        Assert.True(files.Due(41 * MiB));
-    }
-
-    [Fact]
-    public void Due_LeavesTheFiles_WhenIdlenessReadBackLittleSinceTheLastPageOut()
-    {
-        var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowIdle: true, 40 * MiB);
-
-        Assert.False(files.Due(40 * MiB + IdleFilePages.ReadBackWorthPagingOut - 1));
-    }
-
-    [Fact]
-    public void Due_LeavesTheFiles_WhenIdlenessReadItBackInTheFirstWindowAfterThePageOut()
-    {
-        var files = new IdleFilePages(40 * MiB);
-
-        // The code of the timers that run every few seconds comes back at once: paging it out again only reads it back.
-        files.Observe(windowIdle: true, 40 * MiB + 2 * IdleFilePages.ReadBackWorthPagingOut);
-
-        Assert.False(files.Due(40 * MiB + 2 * IdleFilePages.ReadBackWorthPagingOut));
-        Assert.False(files.Due(40 * MiB + 3 * IdleFilePages.ReadBackWorthPagingOut - 1));
-    }
-
-    [Fact]
-    public void Due_PagesOutTheFiles_WhenIdlenessReadBackEnoughBeyondTheFirstWindowAfterThePageOut()
-    {
-        var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowIdle: true, 45 * MiB);
-        Assert.True(files.Due(45 * MiB + IdleFilePages.ReadBackWorthPagingOut));
-        files.PagedOut(38 * MiB, whileIdle: true);
-        files.Observe(windowIdle: true, 43 * MiB);
-
-        Assert.False(files.Due(43 * MiB + IdleFilePages.ReadBackWorthPagingOut / 2));
-        Assert.True(files.Due(43 * MiB + IdleFilePages.ReadBackWorthPagingOut));
-    }
-
-    [Fact]
-    public void DueWhileBusy_LeavesTheFiles_WhenTheWorkReadLittleSinceTheLastPageOut()
-    {
-        var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowIdle: false, 40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut - 1);
-
-        Assert.False(files.DueWhileBusy(40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut - 1));
-    }
-
-    [Fact]
-    public void DueWhileBusy_PagesOutTheFiles_WhenTheWorkReadEnoughSinceTheLastPageOut()
-    {
-        var files = new IdleFilePages(40 * MiB);
-        // The first window after a page-out sets idleness's own read-back; a busy one's reading still counts.
-        files.Observe(windowIdle: false, 40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut);
-        Assert.True(files.DueWhileBusy(40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut));
-        files.PagedOut(45 * MiB, whileIdle: false);
-
-        // Counted from what stayed after the last page-out, not from the start's.
-        Assert.False(files.DueWhileBusy(40 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut));
-        Assert.True(files.DueWhileBusy(45 * MiB + IdleFilePages.ReadWhileBusyWorthPagingOut));
-    }
-
-    [Fact]
-    public void Due_PagesOutTheFiles_AtTheFirstIdleWindow_WhenTheLastPageOutWasMadeWhileWorking()
-    {
-        var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowIdle: false, 60 * MiB);
-        files.PagedOut(30 * MiB, whileIdle: false);
-
-        // The end of the work read its pages back after the page-out: they are the work's, not idleness's.
-        files.Observe(windowIdle: true, 30 * MiB + 2 * IdleFilePages.ReadBackWorthPagingOut);
-        Assert.True(files.Due(30 * MiB + 2 * IdleFilePages.ReadBackWorthPagingOut));
-    }
-
-    [Fact]
-    public void Due_MeasuresIdlenessFromTheWindowAfterTheIdlePageOut_WhenTheWorkEndedInAQuietWindow()
-    {
-        var files = new IdleFilePages(40 * MiB);
-        files.Observe(windowIdle: false, 60 * MiB);
-        files.PagedOut(30 * MiB, whileIdle: false);
-        files.Observe(windowIdle: true, 45 * MiB);
-        files.PagedOut(31 * MiB, whileIdle: true);
-
-        files.Observe(windowIdle: true, 36 * MiB);
-
-        Assert.False(files.Due(36 * MiB + IdleFilePages.ReadBackWorthPagingOut - 1));
-        Assert.True(files.Due(36 * MiB + IdleFilePages.ReadBackWorthPagingOut));
-    }
-
-    [Fact]
-    public void Due_TakesNoBaseline_WhenTheWindowAfterThePageOutWasNotIdle()
-    {
-        var files = new IdleFilePages(40 * MiB);
-
-        // A run's end, quiet in CPU but noted as work: what it read is given back at the next idle window.
-        files.Observe(windowIdle: false, 52 * MiB);
-        files.Observe(windowIdle: true, 52 * MiB);
-
-        Assert.True(files.Due(52 * MiB));
-    }
-
-    [Fact]
-    public void Due_PagesOutTheFiles_AtTheFirstIdleWindow_WhenStartingWasTheWork()
-    {
-        var files = new IdleFilePages(40 * MiB, worked: true);
-
-        files.Observe(windowIdle: true, 50 * MiB);
-
-        Assert.True(files.Due(50 * MiB));
-    }
-
-    [Fact]
     public void Done_Changes_WhenAnAttemptIsClaimedOrEnds()
     {
         var work = new ServerWork();
@@ -238,13 +121,23 @@ public class IdleMemoryTrimTests
             TimeProvider.System, new FilePageOut(), new ServerWork(), new ActiveAttempts(new ServerWork()), log);
         await trim.StartAsync(CancellationToken.None);
         await Task.Delay(200);
-        Assert.Empty(log.Messages);
+        // Before the start only the files' pages are given back (the first time, only the mappings noted).
+        Assert.All(log.Messages, message => Assert.StartsWith("Gave back the pages of ", message, StringComparison.Ordinal));
 
         lifetime.Start();
 
-        var messages = await Poll.UntilAsync(() => Task.FromResult(log.Messages.ToList()), m => m.Count > 0, "the trim at start", TimeSpan.FromSeconds(30));
-        Assert.StartsWith("The server has started: the garbage collector's committed memory went from", messages[0], StringComparison.Ordinal);
+        var messages = await Poll.UntilAsync(() => Task.FromResult(log.Messages.ToList()),
+            m => m.Any(message => message.StartsWith("The server has started", StringComparison.Ordinal)), "the trim at start", TimeSpan.FromSeconds(30));
+        Assert.Single(messages, message => message.StartsWith("The server has started: the garbage collector's committed memory went from", StringComparison.Ordinal));
         await trim.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public void Validate_NamesTheSetting_WhenTheFilesGrowthIsNegative()
+    {
+        var result = new PipelinerOptionsValidator().Validate(null, new PipelinerOptions { FilePageOutGrowthMiB = -1 });
+
+        Assert.Contains(result.Failures ?? [], failure => failure.StartsWith("Pipeliner:FilePageOutGrowthMiB", StringComparison.Ordinal));
     }
 
     [Fact]
