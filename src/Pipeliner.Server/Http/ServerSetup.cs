@@ -65,7 +65,7 @@ public static class ServerSetup
         // them (EF Core's model, the migrations' check, Hangfire): the start's peak formed there.
         services.AddSingleton<FilePageOut>();
         services.AddHostedService<IdleMemoryTrim>();
-        // Before every other hosted service (Data Protection's included): the schema and the shared key ring first.
+        // Before every other hosted service but the memory trim (Data Protection's included): the schema and the shared key ring first.
         services.AddHostedService<DatabasePreparation>();
         // The keys that encrypt secrets, webhook secrets and forge tokens: in the data directory for one server, in the
         // database when replicas share it (an existing keys/ folder is imported at start, DataProtectionKeyImport).
