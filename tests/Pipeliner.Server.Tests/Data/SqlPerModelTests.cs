@@ -22,13 +22,7 @@ public abstract class SqlPerModelTests<TApp>(TApp app) : IClassFixture<TApp> whe
     {
         var label = "sql" + Guid.NewGuid().ToString("N")[..8];
         using var client = app.Client();
-        var project = await client.CreateProjectAsync(app, app.NewRepository($$"""
-            stages: [build]
-            jobs:
-              build: { stage: build, image: alpine:3, runs-on: [{{label}}], script: ["echo building"] }
-
-            """));
-        var runId = await client.TriggerAsync(project);
+        var runId = await client.TriggerJobForLabelAsync(app, label);
         await client.WaitForJobAsync(runId, "build", "pending");
         var jobId = await app.WithDbAsync(db => db.Jobs.Where(j => j.RunId == runId).Select(j => j.Id).SingleAsync());
         await app.WithDbAsync(db => db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(set => set.SetProperty(j => j.HoldReason, "held")));

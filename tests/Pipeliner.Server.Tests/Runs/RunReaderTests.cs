@@ -21,13 +21,7 @@ public abstract class RunReaderTests<TApp>(TApp app) : IClassFixture<TApp> where
     {
         var label = "reader" + Guid.NewGuid().ToString("N")[..8];
         using var client = app.Client();
-        var project = await client.CreateProjectAsync(app, app.NewRepository($$"""
-            stages: [build]
-            jobs:
-              build: { stage: build, image: alpine:3, runs-on: [{{label}}], script: ["echo building"] }
-
-            """));
-        var runId = await client.TriggerAsync(project);
+        var runId = await client.TriggerJobForLabelAsync(app, label);
         var before = await client.WaitForJobAsync(runId, "build", "pending");
         // Another process ends the job and the run in one commit, after the reader's first statement (the run's row).
         var change = new CommitBeforeTheSecondStatement(() => app.WithDbAsync(async db =>

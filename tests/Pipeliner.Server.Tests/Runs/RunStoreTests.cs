@@ -18,17 +18,7 @@ public abstract class RunStoreTests<TApp>(TApp app) : IClassFixture<TApp> where 
     {
         var label = "store" + Guid.NewGuid().ToString("N")[..8];
         using var client = app.Client();
-        var project = await client.CreateProjectAsync(app, app.NewRepository($$"""
-            stages: [build]
-            jobs:
-              build:
-                stage: build
-                image: alpine:3
-                runs-on: [{{label}}]
-                script: ["echo building"]
-
-            """));
-        var runId = await client.TriggerAsync(project);
+        var runId = await client.TriggerJobForLabelAsync(app, label);
         var protocol = app.Services.GetRequiredService<IAgentProtocol>();
         var work = await protocol.NextAsync(new AgentInfo("agent-" + label, [label], 1), TimeSpan.FromSeconds(30), CancellationToken.None);
         Assert.Equal((runId, "build"), (work?.Key.RunId, work?.Key.JobId));

@@ -25,6 +25,21 @@ internal static class Api
         return name;
     }
 
+    /// <summary>
+    /// Registers a project whose one job, <c>build</c>, runs only on an agent with <paramref name="label"/> (none has it
+    /// unless the test makes one), triggers a run and returns its id: the job waits ready for a claim.
+    /// </summary>
+    public static async Task<long> TriggerJobForLabelAsync(this HttpClient client, PipelinerApp app, string label)
+    {
+        var project = await client.CreateProjectAsync(app, app.NewRepository($$"""
+            stages: [build]
+            jobs:
+              build: { stage: build, image: alpine:3, runs-on: [{{label}}], script: ["echo building"] }
+
+            """));
+        return await client.TriggerAsync(project);
+    }
+
     public static Task<HttpResponseMessage> PostRunAsync(this HttpClient client, string project, object? body = null) =>
         client.PostAsJsonAsync($"/api/projects/{project}/runs", body ?? new { });
 
