@@ -210,7 +210,7 @@ public sealed class AgentDispatch(
     private async Task<DateTimeOffset?> TakeReadyAsync(PipelinerDbContext db, long jobEntityId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var taken = await TakeReady.ExecuteAsync(db, cancellationToken, false, SqlPerModel.Stored(now), jobEntityId);
+        var taken = await TakeReady.ExecuteAsync(db, cancellationToken, false, DateTimeOffsetToTicksConverter.ToStored(now), jobEntityId);
         return taken == 1 ? now : null;
     }
 

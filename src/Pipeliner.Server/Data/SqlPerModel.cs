@@ -29,9 +29,6 @@ public sealed class SqlPerModel(Func<StoreNames, string> write)
     /// <summary>Runs the statement; <c>{0}</c>, <c>{1}</c>… in it are <paramref name="values"/>, in order.</summary>
     public Task<int> ExecuteAsync(DbContext db, CancellationToken cancellationToken, params object?[] values) =>
         db.Database.ExecuteSqlRawAsync(For(db), values!, cancellationToken);
-
-    /// <summary>A point in time as the model stores it (<see cref="DateTimeOffsetToTicksConverter"/>: UTC ticks).</summary>
-    public static long Stored(DateTimeOffset value) => value.UtcTicks;
 }
 
 /// <summary>The model's table and column names as the provider writes them in SQL (delimited).</summary>

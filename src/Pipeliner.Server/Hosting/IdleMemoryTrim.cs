@@ -49,7 +49,7 @@ public sealed class IdleMemoryTrim(
         while (!started.IsCompleted)
         {
             await Task.WhenAny(started, Task.Delay(FileCheck, time, stoppingToken));
-            if (pagingOut && !started.IsCompleted && files.Grown(FilePageOut.FileRss())) PageOutFiles(files, FilePagesDue.Zap, whileIdle: false);
+            if (pagingOut && !started.IsCompleted) ZapIfGrown(files);
         }
         await started;
         Trim("has started");
@@ -66,7 +66,7 @@ public sealed class IdleMemoryTrim(
         {
             if (++ticks < ticksPerWindow)
             {
-                if (pagingOut && files.Grown(FilePageOut.FileRss())) PageOutFiles(files, FilePagesDue.Zap, whileIdle: false);
+                if (pagingOut) ZapIfGrown(files);
                 continue;
             }
             ticks = 0;
@@ -104,6 +104,11 @@ public sealed class IdleMemoryTrim(
         TrimNativeHeap();
         logger.LogDebug("The server {Why}: the garbage collector's committed memory went from {Before} to {After} bytes",
             why, before, GC.GetGCMemoryInfo().TotalCommittedBytes);
+    }
+
+    private void ZapIfGrown(FilePagesGrowth files)
+    {
+        if (files.Grown(FilePageOut.FileRss())) PageOutFiles(files, FilePagesDue.Zap, whileIdle: false);
     }
 
     private void PageOutFiles(FilePagesGrowth files, FilePagesDue due, bool whileIdle)

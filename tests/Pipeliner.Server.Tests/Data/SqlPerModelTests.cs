@@ -28,8 +28,8 @@ public abstract class SqlPerModelTests<TApp>(TApp app) : IClassFixture<TApp> whe
         await app.WithDbAsync(db => db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(set => set.SetProperty(j => j.HoldReason, "held")));
         var takenAt = new DateTimeOffset(2026, 12, 6, 10, 30, 15, 123, TimeSpan.FromHours(2)).AddTicks(4567);
 
-        var first = await app.WithDbAsync(db => TakeWithHold.ExecuteAsync(db, CancellationToken.None, false, SqlPerModel.Stored(takenAt), null, jobId));
-        var second = await app.WithDbAsync(db => TakeWithHold.ExecuteAsync(db, CancellationToken.None, false, SqlPerModel.Stored(takenAt.AddHours(1)), "again", jobId));
+        var first = await app.WithDbAsync(db => TakeWithHold.ExecuteAsync(db, CancellationToken.None, false, DateTimeOffsetToTicksConverter.ToStored(takenAt), null, jobId));
+        var second = await app.WithDbAsync(db => TakeWithHold.ExecuteAsync(db, CancellationToken.None, false, DateTimeOffsetToTicksConverter.ToStored(takenAt.AddHours(1)), "again", jobId));
 
         Assert.Equal((1, 0), (first, second));
         var job = await app.WithDbAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId));
