@@ -113,14 +113,14 @@ public sealed class IdleMemoryTrim(
 
     private void PageOutFiles(FilePagesGrowth files, FilePagesDue due, bool whileIdle)
     {
-        var cpu = Environment.CpuUsage.TotalTime;
+        var cpu = ThreadCpuTime.Now();
         var outcome = pageOut.PageOut(reclaim: due == FilePagesDue.Reclaim);
         if (outcome.Mappings == 0) return;
         files.PagedOut(outcome.FileRssAfter, whileIdle);
         if (!logger.IsEnabled(LogLevel.Debug)) return;
-        logger.LogDebug("Gave back the pages of {Mappings} read-only file mappings ({Way}, {Copies} copied pages kept): the resident file pages went from {Before} to {After} bytes in {Cpu} ms of CPU",
+        logger.LogDebug("Gave back the pages of {Mappings} read-only file mappings ({Way}, {Copies} copied pages kept): the resident file pages went from {Before} to {After} bytes in {Cpu} ms of the thread's CPU",
             outcome.Mappings, due, outcome.CopiedPagesKept, outcome.FileRssBefore, outcome.FileRssAfter,
-            (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture));
+            (ThreadCpuTime.Now() - cpu).TotalMilliseconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>glibc's <c>malloc_trim</c>: the C heap's free pages go back to the system.</summary>
