@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Pipeliner.Server.Hosting;
 
@@ -17,12 +18,13 @@ namespace Pipeliner.Server.Hosting;
 /// </list>
 /// A zap would discard copy-on-write pages of a private mapping (anonymous memory: relocations a loader wrote before it
 /// made the pages read-only, a debugger's breakpoints), so it zaps only pages <c>/proc/self/pagemap</c> shows as the file's
-/// own or not present, in ranges around the others, and only mappings that were already there, unchanged, at the last
+/// own or not present, in ranges around the others (asked with <see cref="PageRegionScan"/> where the kernel has it, else
+/// read page by page), and only mappings that were already there, unchanged, at the last
 /// call: a loader writes relocations right after mapping (the mapping writable meanwhile, or its line split by the
 /// <c>mprotect</c>), not seconds later. A mapping without write permission cannot gain a copy-on-write page otherwise:
 /// writing to it needs an <c>mprotect</c>, which changes its line in <c>/proc/self/maps</c>.
 /// </summary>
-public sealed class FilePageOut
+public sealed partial class FilePageOut
 {
     private const int MadvDontNeed = 4;
     private const int MadvPageOut = 21;
@@ -33,8 +35,17 @@ public sealed class FilePageOut
     private const int EntriesPerRead = 512;
 
     private readonly bool _linux = OperatingSystem.IsLinux();
+    private readonly ReadOnlyFileMappings _mappings = new();
     private bool _pageOutSupported = OperatingSystem.IsLinux();
-    private HashSet<string> _seenBefore = new(StringComparer.Ordinal);
+    private bool _regionScan;
+
+    public FilePageOut() : this(regionScan: true)
+    {
+    }
+
+    /// <param name="regionScan">Whether the kernel's <c>PAGEMAP_SCAN</c> is tried (<see cref="PageRegionScan"/>); without
+    /// it, or on a kernel without it, <c>/proc/self/pagemap</c> is read page by page.</param>
+    internal FilePageOut(bool regionScan) => _regionScan = regionScan;
 
     /// <summary>
     /// The RSS of the process's file-backed pages before and after, in bytes; the read-only file mappings found; the
@@ -51,35 +62,44 @@ public sealed class FilePageOut
     {
         if (!_linux) return default;
         var before = FileRss();
-        var lines = File.ReadAllLines("/proc/self/maps");
-        var mappings = ReadOnlyFileMappings(lines);
+        var mappings = _mappings.Read();
         if (reclaim && _pageOutSupported) PageOutAll(mappings);
         long kept = 0;
         using (var pagemap = File.OpenHandle("/proc/self/pagemap"))
         {
-            foreach (var mapping in mappings)
+            foreach (ref readonly var mapping in mappings)
             {
-                if (_seenBefore.Contains(mapping.Line)) kept += ZapFilePages(pagemap, mapping.Start, mapping.Length);
+                if (_mappings.WasThereBefore(mapping)) kept += ZapFilePages(pagemap, mapping);
             }
         }
-        _seenBefore = new HashSet<string>(mappings.Select(mapping => mapping.Line), StringComparer.Ordinal);
-        return new Outcome(before, FileRss(), mappings.Count, kept);
+        return new Outcome(before, FileRss(), mappings.Length, kept);
     }
 
-    private void PageOutAll(IReadOnlyList<ReadOnlyFileMapping> mappings)
+    private void PageOutAll(ReadOnlySpan<ReadOnlyFileMapping> mappings)
     {
         int refused = 0;
-        foreach (var mapping in mappings)
+        foreach (ref readonly var mapping in mappings)
         {
-            if (Madvise(mapping.Start, mapping.Length, MadvPageOut) == 0) continue;
+            if (Madvise(mapping.Address, mapping.Length, MadvPageOut) == 0) continue;
             // EINVAL: a locked mapping, or a kernel older than 5.4 (every mapping refused); ENOMEM: unmapped meanwhile.
             if (Marshal.GetLastPInvokeError() == Einval) refused++;
         }
-        if (mappings.Count > 0 && refused == mappings.Count) _pageOutSupported = false;
+        if (mappings.Length > 0 && refused == mappings.Length) _pageOutSupported = false;
+    }
+
+    private long ZapFilePages(SafeFileHandle pagemap, in ReadOnlyFileMapping mapping)
+    {
+        if (_regionScan)
+        {
+            var copied = PageRegionScan.ZapFilePages(pagemap, mapping.Start, mapping.End);
+            if (copied >= 0) return copied;
+            _regionScan = false; // a kernel older than 6.7
+        }
+        return ZapFilePagesReadingPagemap(pagemap, mapping.Address, mapping.Length);
     }
 
     /// <summary>Zaps the runs of pages that are the file's or not present; returns the copy-on-write pages left.</summary>
-    private static long ZapFilePages(Microsoft.Win32.SafeHandles.SafeFileHandle pagemap, nint start, nuint length)
+    private static long ZapFilePagesReadingPagemap(SafeFileHandle pagemap, nint start, nuint length)
     {
         var pageSize = (ulong)Environment.SystemPageSize;
         var firstPage = (ulong)start / pageSize;
@@ -126,32 +146,11 @@ public sealed class FilePageOut
     private static void Zap(nint start, ulong firstPage, ulong pages, ulong pageSize) =>
         Madvise(start + (nint)(firstPage * pageSize), (nuint)(pages * pageSize), MadvDontNeed);
 
-    /// <summary>A read-only mapping of a regular file: its address range, and its whole line (to know it again).</summary>
-    public readonly record struct ReadOnlyFileMapping(nint Start, nuint Length, string Line);
+    /// <summary>Zaps [start, end): its page-table entries go, the pages stay in the page cache.</summary>
+    internal static void Zap(ulong start, ulong end) => Madvise((nint)start, (nuint)(end - start), MadvDontNeed);
 
-    /// <summary>
-    /// The read-only mappings of regular files in <c>/proc/&lt;pid&gt;/maps</c> lines: not writable, backed by a path (not
-    /// anonymous memory, the stack or the vDSO), not a memfd (the runtime's double-mapped code and type data, which is
-    /// memory, not a file) and not a device.
-    /// </summary>
-    public static IReadOnlyList<ReadOnlyFileMapping> ReadOnlyFileMappings(IEnumerable<string> mapsLines)
-    {
-        var found = new List<ReadOnlyFileMapping>();
-        foreach (var line in mapsLines)
-        {
-            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 6 || fields[1].Length < 4 || fields[1][1] == 'w') continue;
-            var path = fields[5].Trim();
-            if (!path.StartsWith('/') || path.StartsWith("/memfd:", StringComparison.Ordinal) || path.StartsWith("/dev/", StringComparison.Ordinal)) continue;
-            var dash = fields[0].IndexOf('-', StringComparison.Ordinal);
-            if (dash < 0
-                || !ulong.TryParse(fields[0].AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var start)
-                || !ulong.TryParse(fields[0].AsSpan(dash + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var end)
-                || end <= start) continue;
-            found.Add(new ReadOnlyFileMapping((nint)start, (nuint)(end - start), line));
-        }
-        return found;
-    }
+    /// <summary>The read-only file mappings of a <c>/proc/&lt;pid&gt;/maps</c> text (see <see cref="ReadOnlyFileMapping.TryParse"/>).</summary>
+    public static ReadOnlyFileMapping[] ReadOnlyFileMappings(ReadOnlySpan<byte> mapsText) => new ReadOnlyFileMappings().Parse(mapsText).ToArray();
 
     /// <summary>
     /// The process's resident file-backed pages (<c>RssFile</c> of <c>/proc/self/status</c>), in bytes; 0 where there is no
@@ -179,6 +178,6 @@ public sealed class FilePageOut
         return long.Parse(rest, NumberStyles.None, CultureInfo.InvariantCulture) * 1024;
     }
 
-    [DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
-    private static extern int Madvise(nint address, nuint length, int advice);
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    private static partial int Madvise(nint address, nuint length, int advice);
 }

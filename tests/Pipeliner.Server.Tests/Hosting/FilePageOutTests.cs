@@ -34,22 +34,24 @@ public sealed class FilePageOutTests : IDisposable
             "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]",
         ];
 
-        var found = FilePageOut.ReadOnlyFileMappings(maps);
+        var found = FilePageOut.ReadOnlyFileMappings(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', maps)));
 
         Assert.Equal(
             [(0x7f0000000000, 0x10000), (0x7f0000010000, 0x20000), (0x7f0000040000, 0x10000), (0x7f00000a0000, 0x10000)],
             found.Select(m => ((long)m.Start, (long)m.Length)).ToArray());
-        Assert.Equal(maps[0], found[0].Line);
+        Assert.Equal((0xfdUL << 32, 12UL), (found[0].Device, found[0].Inode));
     }
 
-    [Fact]
-    public async Task PageOut_GivesBackAPrivatelyMappedFilesPages_WhenTheProcessReadThem()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PageOut_GivesBackAPrivatelyMappedFilesPages_WhenTheProcessReadThem(bool regionScan)
     {
         var (path, content) = await WriteFileAsync();
         using var mapping = PrivateMapping.Of(path, content.Length, writable: false);
         AssertReads(mapping, content);
         Assert.True(ResidentBytes(path) >= 7 * MiB, $"{ResidentBytes(path)} bytes of the file resident after reading it");
-        var pageOut = new FilePageOut();
+        var pageOut = new FilePageOut(regionScan);
 
         // A mapping new since the last call is left (a loader may not have made its copies yet); the next call zaps it.
         Assert.True(pageOut.PageOut().Mappings > 0);
@@ -61,8 +63,10 @@ public sealed class FilePageOutTests : IDisposable
         Assert.True(ResidentBytes(path) >= 7 * MiB, "mapped again from the page cache");
     }
 
-    [Fact]
-    public async Task PageOut_KeepsACopiedPage_WhenAPrivateMappingWasWrittenThenMadeReadOnly()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PageOut_KeepsACopiedPage_WhenAPrivateMappingWasWrittenThenMadeReadOnly(bool regionScan)
     {
         var (path, content) = await WriteFileAsync();
         using var mapping = PrivateMapping.Of(path, content.Length, writable: true);
@@ -72,7 +76,7 @@ public sealed class FilePageOutTests : IDisposable
         Marshal.WriteByte(mapping.Address, written, value);
         // What a loader does with relocations: written while writable, then read-only (r--p) with the copy in it.
         mapping.MakeReadOnly();
-        var pageOut = new FilePageOut();
+        var pageOut = new FilePageOut(regionScan);
 
         pageOut.PageOut();
         var outcome = pageOut.PageOut(reclaim: true);
