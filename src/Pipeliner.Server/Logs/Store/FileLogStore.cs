@@ -71,7 +71,8 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         var asSent = masked.Span.SequenceEqual(bytes.Span);
         // Counted before the lines when this batch changes them: a batch cut short by a crash is sent again rather than lost.
         if (!counted && !asSent) await WriteReceivedAsync(log, received);
-        await using (var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        // Unbuffered, as above: the batch is one write, and the default 4 KiB buffer was a new array per batch smaller than it.
+        await using (var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0))
         {
             await file.WriteAsync(masked, cancellationToken);
         }
@@ -203,7 +204,9 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         if (!File.Exists(plain)) return false;
         var compressed = CompressedPath(log);
         var temporary = compressed + ".tmp";
-        await using (var source = new FileStream(plain, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        // Unbuffered: the compression reads whole blocks, and a buffered stream's 4 KiB buffer and its lock for asynchronous
+        // reads were new objects for every log sealed.
+        await using (var source = new FileStream(plain, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0))
         {
             using (var compressor = compressors.Rent()) await CompressedLog.WriteAsync(source, temporary, compressor.Compressor, cancellationToken);
             // A writer that appended meanwhile would lose lines: keep the plain file then.
@@ -286,6 +289,9 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
 
     private static FileStream? TryOpen(string path, FileAccess access = FileAccess.Read)
     {
+        // Looked for first: a remote agent's first batch of every job finds no log yet, and an exception for it cost more
+        // than the look (its message and stack trace built, docs/performance.md, issue 15). One removed meanwhile still throws.
+        if (!File.Exists(path)) return null;
         try
         {
             return new FileStream(path, new FileStreamOptions
