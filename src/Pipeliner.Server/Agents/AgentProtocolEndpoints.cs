@@ -88,14 +88,22 @@ public static class AgentProtocolEndpoints
         return TypedResults.Ok(new AgentWelcome(agent.Name, (int)Math.Ceiling(dispatch.Lease.TotalSeconds), abandoned));
     }
 
-    private static async Task<IResult> NextAsync(double? wait, HttpContext http, AgentDispatch dispatch, CancellationToken cancellationToken)
+    private static async Task<IResult> NextAsync(
+        double? wait, HttpContext http, AgentDispatch dispatch, SourceArchives sources, CancellationToken cancellationToken)
     {
         var seconds = TimeSpan.FromSeconds(Math.Clamp(wait ?? MaxWait.TotalSeconds, 0, MaxWait.TotalSeconds));
         // The credential check has just written the agent's last-seen time, or found it recent.
         var agent = http.Agent();
         var claimed = await dispatch.NextAsync(agent.Name, seconds, cancellationToken, agent.LastSeenAt);
-        return claimed is null ? TypedResults.NoContent() : TypedResults.Json(claimed.Assignment, AgentJson.Options);
+        return claimed is null ? TypedResults.NoContent() : TypedResults.Json(WithSource(claimed.Assignment, sources), AgentJson.Options);
     }
+
+    /// <summary>An assignment as it goes over HTTP: with the commit's tree when the server holds it and it is small, so that
+    /// the agent's slot needs no <c>source.tar</c> call (a larger or unfinished tar is downloaded as before).</summary>
+    public static AgentAssignment WithSource(AgentAssignment assignment, SourceArchives sources) =>
+        sources.ReadIfSmall(assignment.Project, assignment.CommitSha, AgentRoutes.MaxInlineSourceBytes) is { } tar
+            ? assignment with { SourceTar = tar }
+            : assignment;
 
     private static async Task<Results<Ok<HeartbeatAnswer>, ProblemHttpResult>> HeartbeatAsync(
         long id, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, AgentDispatch dispatch, CancellationToken cancellationToken)
