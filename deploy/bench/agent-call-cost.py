@@ -66,7 +66,7 @@ def main():
     sbs.SERVER_DLL = os.path.abspath(args.server_dll)
     if args.perf:
         os.makedirs(args.perf, exist_ok=True)
-        os.environ.update(DOTNET_PerfMapEnabled="1", DOTNET_ReadyToRun="0")
+        os.environ.update(DOTNET_PerfMapEnabled="1", DOTNET_EnableWriteXorExecute="0", DOTNET_ReadyToRun="0")
 
     work = tempfile.mkdtemp(prefix="pipeliner-callcost-")
     server = sbs.Server(work, "shell", ["--Pipeliner:Agent:Capacity=0", *args.server_arg])

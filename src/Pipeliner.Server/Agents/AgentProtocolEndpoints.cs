@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pipeliner.Agent.Contracts;
 using Pipeliner.Core.Runs;
+using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
@@ -25,12 +26,12 @@ public static class AgentProtocolEndpoints
 
     public static void MapAgentProtocol(this IEndpointRouteBuilder app)
     {
-        var open = app.MapGroup(AgentRoutes.Prefix).WithTags("Agent protocol").AllowAnonymous();
+        var open = app.MapGroup(AgentRoutes.Prefix).WithTags("Agent protocol").ChecksItsOwnCredentials();
         open.MapPost("/register", RegisterAsync).ProducesValidationProblem()
             .WithProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status409Conflict);
         app.MapAgentTransfers(open);
 
-        var agent = app.MapGroup(AgentRoutes.Prefix).WithTags("Agent protocol").AllowAnonymous()
+        var agent = app.MapGroup(AgentRoutes.Prefix).WithTags("Agent protocol").ChecksItsOwnCredentials()
             .AddEndpointFilter(AuthenticateAgentAsync).ProducesProblem(StatusCodes.Status401Unauthorized);
         agent.MapPost("/hello", HelloAsync);
         agent.MapPost("/jobs/next", NextAsync);

@@ -13,8 +13,11 @@ namespace Pipeliner.Server.Tests.Agents;
 /// <c>source.tar</c> answers, so that the agent's slot makes no download call for it; a tree not made yet or too large is
 /// left to the download.
 /// </summary>
-public class AgentInlineSourceTests(AgentHttpProtocolTests.ShortLeaseApp app) : IClassFixture<AgentHttpProtocolTests.ShortLeaseApp>
+public class AgentInlineSourceTests(AgentInlineSourceTests.RemoteAgentsApp app) : IClassFixture<AgentInlineSourceTests.RemoteAgentsApp>
 {
+    /// <summary>No embedded agent, the default lease (no heartbeats needed while the test plays the agent).</summary>
+    public sealed class RemoteAgentsApp() : PipelinerApp(agentCapacity: 0);
+
     [Fact]
     public async Task Assignment_CarriesTheCommitsTreeAsSourceTarAnswersIt_WhenTheServerHoldsItAndItIsSmall()
     {
@@ -26,27 +29,16 @@ public class AgentInlineSourceTests(AgentHttpProtocolTests.ShortLeaseApp app) : 
         await admin.TriggerAsync(project);
         var agent = await HttpAgent.RegisterAsync(app.Client(token: null), admin, "agent-" + label, "linux", label);
         var first = await agent.NextAsync();
-        byte[] downloaded;
-        DoneAnswer answer;
-        await using (agent.KeepAlive(first.AttemptId))
-        {
-            // The download waits for the tar if the run's creation is still making it: from here on the server holds it.
-            downloaded = await DownloadSourceAsync(first);
-            using var done = await agent.DoneAsync(first.AttemptId, HttpAgent.SucceededWantingNext(0));
-            await Api.ExpectAsync(done, HttpStatusCode.OK);
-            answer = (await done.Content.ReadFromJsonAsync<DoneAnswer>(AgentJson.Options))!;
-        }
-
-        var next = answer.Next!;
-        await using (agent.KeepAlive(next.AttemptId))
-        {
-            using var done = await agent.DoneAsync(next.AttemptId, HttpAgent.Succeeded(0));
-            await Api.ExpectAsync(done, HttpStatusCode.OK);
-        }
+        // The download waits for the tar if the run's creation is still making it: from here on the server holds it.
+        var downloaded = await DownloadSourceAsync(first);
+        using var firstDone = await agent.DoneAsync(first.AttemptId, HttpAgent.SucceededWantingNext(0));
+        await Api.ExpectAsync(firstDone, HttpStatusCode.OK);
+        var next = (await firstDone.Content.ReadFromJsonAsync<DoneAnswer>(AgentJson.Options))!.Next!;
+        using var nextDone = await agent.DoneAsync(next.AttemptId, HttpAgent.Succeeded(0));
+        await Api.ExpectAsync(nextDone, HttpStatusCode.OK);
 
         await admin.TriggerAsync(project);
         var polled = await agent.NextAsync();
-        await using var alive = agent.KeepAlive(polled.AttemptId);
 
         Assert.True(downloaded.Length is > 0 and <= AgentRoutes.MaxInlineSourceBytes, $"a small tree ({downloaded.Length} bytes)");
         Assert.Equal("lint", next.Job.Id);
