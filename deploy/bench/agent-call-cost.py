@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The server's CPU per HTTP request, by kind: what one agent call costs in the HTTP pipeline, without a burst's noise.
+"""The server's CPU per HTTP request, by kind: what one agent call costs in the HTTP pipeline, without a burst's other work.
 
 Usage:  python3 deploy/bench/agent-call-cost.py [--server-dll PATH] [--calls 3000] [--rounds 3] [--out FILE]
 
@@ -15,7 +15,8 @@ agent protocol or the server takes on every call of its kind but with as little 
   source-401     GET attempts/<unknown>/source.tar without an attempt credential (the download routes' own check)
   user-token     GET /api/agents with the bootstrap admin token (a user's token: the bearer handler's query)
 Rounds repeat the kinds in turn (a warm-up round first, not counted); the table has each kind's median over the rounds.
-The machine is shared: the load average is printed with the figures, and builds are compared by alternating them.
+The CPU per call moves with the machine's load as a burst's does (by a third between rounds at load 10-20): compare
+builds alternated, or compare --perf profiles, whose shares per middleware hold under load.
 """
 import argparse, http.client, importlib.util, json, os, signal, statistics, subprocess, sys, tempfile, time, urllib.parse
 
