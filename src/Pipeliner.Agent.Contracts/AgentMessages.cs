@@ -59,6 +59,13 @@ public sealed record AgentAssignment
     public IReadOnlyList<string> MaskedValues { get; init; } = [];
 
     public string? SecretsWithheldReason { get; init; }
+
+    /// <summary>
+    /// The commit's tree as the tar <see cref="AgentRoutes.Source"/> answers, when the server holds it already and it is
+    /// at most <see cref="AgentRoutes.MaxInlineSourceBytes"/>: the agent needs no download for it (one call per job fewer).
+    /// Null: download it. Optional both ways: an older agent ignores it and downloads; an older server sends none.
+    /// </summary>
+    public byte[]? SourceTar { get; init; }
 }
 
 /// <summary>

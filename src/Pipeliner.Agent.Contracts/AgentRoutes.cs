@@ -31,6 +31,9 @@ public static class AgentRoutes
     /// <summary>The most log bytes the end (<see cref="AttemptDone.LogTail"/>) may carry; a longer rest goes by <see cref="Log"/>.</summary>
     public const int MaxDoneLogTailBytes = 64 * 1024;
 
+    /// <summary>The largest commit tree an assignment carries itself (<see cref="AgentAssignment.SourceTar"/>); a larger one is downloaded.</summary>
+    public const int MaxInlineSourceBytes = 32 * 1024;
+
     public static string Attempt(long attemptId) => $"{Prefix}/attempts/{attemptId.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>POST → 200 <see cref="HeartbeatAnswer"/>.</summary>

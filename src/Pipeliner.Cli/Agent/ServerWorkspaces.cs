@@ -12,7 +12,8 @@ namespace Pipeliner.Cli.Agent;
 /// <summary>
 /// Where a remote agent's jobs get their commit's tree: from the server, with the attempt's credential, never from the
 /// forge. Host backends (docker, shell) get it extracted from a tar kept per commit in the work directory
-/// (<c>sources/{commit}.tar</c>); a backend that fetches its own workspace (kubernetes) gets the server's URLs.
+/// (<c>sources/{commit}.tar</c>), carried by the assignment itself when the tree is small and downloaded otherwise; a
+/// backend that fetches its own workspace (kubernetes) gets the server's URLs.
 /// </summary>
 internal sealed class ServerWorkspaces(AgentClient client, DataLayout layout) : ICommitTreeSource, IRemoteWorkspaceSource
 {
@@ -39,7 +40,8 @@ internal sealed class ServerWorkspaces(AgentClient client, DataLayout layout) : 
         {
             if (!File.Exists(tar))
             {
-                await ReceiveAsync(held, tar, directory, cancellationToken);
+                if (held.SourceTar is { } carried) await KeepAsync(carried, tar, directory, cancellationToken);
+                else await ReceiveAsync(held, tar, directory, cancellationToken);
                 return;
             }
         }
@@ -50,6 +52,23 @@ internal sealed class ServerWorkspaces(AgentClient client, DataLayout layout) : 
 
         // Another job of the commit brought it already: extracted outside the gate, alongside other jobs.
         await TarFile.ExtractToDirectoryAsync(tar, directory, overwriteFiles: true, cancellationToken);
+    }
+
+    /// <summary>The commit's tar the assignment carried (a small tree: no download), extracted and kept as a downloaded one is.</summary>
+    private static async Task KeepAsync(byte[] carried, string tar, string directory, CancellationToken cancellationToken)
+    {
+        var partial = tar + "." + Guid.NewGuid().ToString("N")[..8] + ".partial";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(tar)!);
+            await File.WriteAllBytesAsync(partial, carried, cancellationToken);
+            await TarFile.ExtractToDirectoryAsync(new MemoryStream(carried, writable: false), directory, overwriteFiles: true, cancellationToken);
+            File.Move(partial, tar, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(partial)) File.Delete(partial);
+        }
     }
 
     /// <summary>The commit's tar from the server, extracted as it arrives and kept for the commit's other jobs at the same time.</summary>

@@ -132,7 +132,8 @@ public static class AgentDoneEndpoint
         if (!done.WantsNext) return TypedResults.Json(new DoneAnswer(recorded), AgentJson.Options);
         var agent = http.Agent();
         var claimed = await dispatch.NextAsync(agent.Name, TimeSpan.Zero, cancellationToken, agent.LastSeenAt);
-        return TypedResults.Json(new DoneAnswer(recorded, claimed?.Assignment), AgentJson.Options);
+        var next = claimed is null ? null : AgentProtocolEndpoints.WithSource(claimed.Assignment, http.RequestServices.GetRequiredService<SourceArchives>());
+        return TypedResults.Json(new DoneAnswer(recorded, next), AgentJson.Options);
     }
 
     private static Dictionary<string, string[]> Validate(AttemptDone? done)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pipeliner.Agent.Contracts;
 using Pipeliner.Core.Runs;
+using Pipeliner.Server.Auth;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Http;
@@ -25,12 +26,12 @@ public static class AgentProtocolEndpoints
 
     public static void MapAgentProtocol(this IEndpointRouteBuilder app)
     {
-        var open = app.MapGroup(AgentRoutes.Prefix).WithTags("Agent protocol").AllowAnonymous();
+        var open = app.MapGroup(AgentRoutes.Prefix).WithTags("Agent protocol").ChecksItsOwnCredentials();
         open.MapPost("/register", RegisterAsync).ProducesValidationProblem()
             .WithProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status409Conflict);
         app.MapAgentTransfers(open);
 
-        var agent = app.MapGroup(AgentRoutes.Prefix).WithTags("Agent protocol").AllowAnonymous()
+        var agent = app.MapGroup(AgentRoutes.Prefix).WithTags("Agent protocol").ChecksItsOwnCredentials()
             .AddEndpointFilter(AuthenticateAgentAsync).ProducesProblem(StatusCodes.Status401Unauthorized);
         agent.MapPost("/hello", HelloAsync);
         agent.MapPost("/jobs/next", NextAsync);
@@ -88,14 +89,22 @@ public static class AgentProtocolEndpoints
         return TypedResults.Ok(new AgentWelcome(agent.Name, (int)Math.Ceiling(dispatch.Lease.TotalSeconds), abandoned));
     }
 
-    private static async Task<IResult> NextAsync(double? wait, HttpContext http, AgentDispatch dispatch, CancellationToken cancellationToken)
+    private static async Task<IResult> NextAsync(
+        double? wait, HttpContext http, AgentDispatch dispatch, SourceArchives sources, CancellationToken cancellationToken)
     {
         var seconds = TimeSpan.FromSeconds(Math.Clamp(wait ?? MaxWait.TotalSeconds, 0, MaxWait.TotalSeconds));
         // The credential check has just written the agent's last-seen time, or found it recent.
         var agent = http.Agent();
         var claimed = await dispatch.NextAsync(agent.Name, seconds, cancellationToken, agent.LastSeenAt);
-        return claimed is null ? TypedResults.NoContent() : TypedResults.Json(claimed.Assignment, AgentJson.Options);
+        return claimed is null ? TypedResults.NoContent() : TypedResults.Json(WithSource(claimed.Assignment, sources), AgentJson.Options);
     }
+
+    /// <summary>An assignment as it goes over HTTP: with the commit's tree when the server holds it and it is small, so that
+    /// the agent's slot needs no <c>source.tar</c> call (a larger or unfinished tar is downloaded as before).</summary>
+    public static AgentAssignment WithSource(AgentAssignment assignment, SourceArchives sources) =>
+        sources.ReadIfSmall(assignment.Project, assignment.CommitSha, AgentRoutes.MaxInlineSourceBytes) is { } tar
+            ? assignment with { SourceTar = tar }
+            : assignment;
 
     private static async Task<Results<Ok<HeartbeatAnswer>, ProblemHttpResult>> HeartbeatAsync(
         long id, HttpContext http, PipelinerDbContext db, CurrentAttemptRows current, AgentDispatch dispatch, CancellationToken cancellationToken)

@@ -15,6 +15,30 @@ public sealed class SourceArchives(DataLayout layout, WorkspacePreparer workspac
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The commit's tar when it is made already and at most <paramref name="maxBytes"/> long; null otherwise (not made yet,
+    /// being made, or larger: the agent downloads it). Never waits for it to be made.
+    /// </summary>
+    public byte[]? ReadIfSmall(string project, string commitSha, int maxBytes)
+    {
+        try
+        {
+            // Only a finished tar has this name (it is made under another and moved): what is read is whole.
+            using var file = new FileStream(PathOf(project, commitSha), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+            if (file.Length > maxBytes) return null;
+            var bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+            return bytes;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private string PathOf(string project, string commitSha) =>
+        Path.Combine(layout.Root, "sources", PathSlug.For(project), PathSlug.For(commitSha) + ".tar");
+
     /// <summary>Starts making the commit's tar in the background (a failure is logged; the download tries again).</summary>
     public void Prepare(string project, string repository, string commitSha) =>
         _ = Task.Run(async () =>
@@ -31,7 +55,7 @@ public sealed class SourceArchives(DataLayout layout, WorkspacePreparer workspac
 
     public async Task<string> PathOfAsync(string project, string repository, string commitSha, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(layout.Root, "sources", PathSlug.For(project), PathSlug.For(commitSha) + ".tar");
+        var path = PathOf(project, commitSha);
         if (File.Exists(path)) return path;
         var gate = _gates.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);

@@ -37,9 +37,16 @@ public static class AuthSetup
                 Policies.Add(authorization, provider.GetRequiredService<IOptions<PipelinerOptions>>())));
     }
 
+    private const string AuthenticationMiddlewareSet = "__AuthenticationMiddlewareSet";
+
     public static void UsePipelinerAuth(this IApplicationBuilder app)
     {
-        app.UseAuthentication();
+        // Not for endpoints that check their own credential (agent protocol, webhooks): nothing there reads the user.
+        // WebApplication puts UseAuthentication() at the pipeline's start unless the pipeline carries this mark, which
+        // UseAuthentication sets only on the builder it is called on (here the branch's): OwnCredentialCheckTests fails
+        // if the framework ever runs the schemes for every request again.
+        app.Properties[AuthenticationMiddlewareSet] = true;
+        app.UseWhen(OwnCredentialCheck.NeedsUserAuthentication, user => user.UseAuthentication());
         app.UseMiddleware<AntiForgeryGuard>();
         app.UseAuthorization();
     }

@@ -12,9 +12,13 @@ namespace Pipeliner.Server.Auth;
 /// Authenticates <c>Authorization: Bearer TOKEN</c> against the hashed tokens in the database. The identity is the
 /// token's user (so two tokens of one person are one person), the role the lower of the token's and the user's.
 /// </summary>
+/// <remarks>
+/// The database context is taken from the request's services only for a user's token: the handler is made for every
+/// request without a session cookie (agent calls, downloads, webhooks), and a context leased from the pool for each of
+/// them was work for nothing (docs/performance.md, issue 15).
+/// </remarks>
 public sealed class BearerTokenHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    PipelinerDbContext db, TimeProvider time)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
@@ -35,6 +39,7 @@ public sealed class BearerTokenHandler(
         if (Agents.AgentCredentials.IsAgentCredential(token)) return AuthenticateResult.NoResult();
 
         var hash = TokenHasher.Hash(token);
+        var db = Context.RequestServices.GetRequiredService<PipelinerDbContext>();
         var stored = await TokenByHash.For(db)(db, hash, Context.RequestAborted);
         if (stored?.User is not { } user || TokenAccess.EffectiveRole(stored, user, time.GetUtcNow()) is not { } role)
             return AuthenticateResult.Fail("unknown, revoked or expired token, or a disabled user");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Pipeliner.Server.Auth;
 using Pipeliner.Server.Http;
 
 namespace Pipeliner.Server.Webhooks;
@@ -21,7 +22,7 @@ public static class WebhookEndpoints
 
     public static void MapWebhooks(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/hooks/{project}", ReceiveAsync).WithTags("Webhooks").AllowAnonymous()
+        app.MapPost("/hooks/{project}", ReceiveAsync).WithTags("Webhooks").ChecksItsOwnCredentials()
             .Accepts<JsonElement>("application/json")
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status413PayloadTooLarge,
                 StatusCodes.Status503ServiceUnavailable)
