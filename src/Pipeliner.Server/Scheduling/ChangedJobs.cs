@@ -18,50 +18,111 @@ namespace Pipeliner.Server.Scheduling;
 public static class ChangedJobs
 {
     /// <param name="touched">Rows the change asked for, with their artifacts as they were before it.</param>
-    public static void Detect(
-        PipelinerDbContext db, RunEntity run, IEnumerable<JobEntity> jobs, IReadOnlyDictionary<JobEntity, ArtifactEntity[]> touched)
+    /// <param name="statusesStaged">
+    /// The forge's outbox staged commit statuses with the change: their rows are looked at too (else none changed: the outbox
+    /// changes a context only with an update it stages).
+    /// </param>
+    /// <returns>The rows found changed, and whether all of them can be written as plain statements (<see cref="PlainRowWrites"/>).</returns>
+    public static ChangedRows Detect(
+        PipelinerDbContext db, RunEntity run, IEnumerable<JobEntity> jobs, IReadOnlyDictionary<JobEntity, ArtifactEntity[]> touched,
+        bool statusesStaged)
     {
-        DetectFields(db.Entry(run));
-        foreach (var deployment in run.Deployments) AddIfNew(db, deployment, () => deployment.RunId = run.Id);
+        var found = new ChangedRows();
+        DetectFields(db.Entry(run), found);
+        foreach (var deployment in run.Deployments) AddIfNew(db, deployment, () => deployment.RunId = run.Id, found);
         foreach (var job in jobs.Concat(touched.Keys).Distinct())
         {
-            DetectFields(db.Entry(job));
+            DetectFields(db.Entry(job), found);
             foreach (var attempt in job.Attempts)
             {
-                if (!AddIfNew(db, attempt, () => attempt.JobId = job.Id)) DetectFields(db.Entry(attempt));
+                if (!AddIfNew(db, attempt, () => attempt.JobId = job.Id, found)) DetectFields(db.Entry(attempt), found);
             }
 
-            foreach (var approval in job.Approvals) AddIfNew(db, approval, () => approval.JobId = job.Id);
+            foreach (var approval in job.Approvals) AddIfNew(db, approval, () => approval.JobId = job.Id, found);
         }
 
         foreach (var (job, before) in touched)
         {
-            foreach (var artifact in before.Except(job.Artifacts)) db.Entry(artifact).State = EntityState.Deleted;
-            foreach (var artifact in job.Artifacts) AddIfNew(db, artifact, () => artifact.JobId = job.Id);
+            foreach (var artifact in before.Except(job.Artifacts))
+            {
+                var entry = db.Entry(artifact);
+                entry.State = EntityState.Deleted;
+                found.Add(entry, 0);
+            }
+
+            foreach (var artifact in job.Artifacts) AddIfNew(db, artifact, () => artifact.JobId = job.Id, found);
         }
 
-        // The commit statuses staged with the change (ForgeStatusOutbox changes the contexts it loaded).
+        if (!statusesStaged) return found;
+        // The commit statuses staged with the change (ForgeStatusOutbox changes the contexts it loaded and adds their updates,
+        // whose keys EF Core's save sets from the contexts'): the whole change is saved by EF Core.
         foreach (var context in db.ChangeTracker.Entries<ForgeStatusContextEntity>()) context.DetectChanges();
+        found.Plain = false;
+        return found;
     }
 
-    /// <summary>Marks the row's fields that differ from what was loaded or last saved as modified.</summary>
-    private static void DetectFields(EntityEntry entry)
+    /// <summary>Marks the row's fields that differ from what was loaded or last saved as modified (and those marked already).</summary>
+    private static void DetectFields(EntityEntry entry, ChangedRows found)
     {
         if (entry.State is not (EntityState.Unchanged or EntityState.Modified)) return;
+        ulong columns = 0;
+        var index = 0;
         foreach (var property in entry.Properties)
         {
-            if (!property.IsModified && !property.Metadata.IsPrimaryKey() && !Equals(property.OriginalValue, property.CurrentValue))
+            if (!property.Metadata.IsPrimaryKey() && (property.IsModified || !Equals(property.OriginalValue, property.CurrentValue)))
+            {
                 property.IsModified = true;
+                columns |= index < 64 ? 1UL << index : 0;
+                if (index >= 64) found.Plain = false;
+            }
+
+            index++;
         }
+
+        if (columns != 0) found.Add(entry, columns);
     }
 
     /// <summary>Starts tracking a row the change created (its foreign key set first); false when it is tracked already.</summary>
-    private static bool AddIfNew(PipelinerDbContext db, object row, Action setForeignKey)
+    private static bool AddIfNew(PipelinerDbContext db, object row, Action setForeignKey, ChangedRows found)
     {
         var entry = db.Entry(row);
         if (entry.State != EntityState.Detached) return false;
         setForeignKey();
         entry.State = EntityState.Added;
+        found.Add(entry, 0);
         return true;
+    }
+}
+
+/// <summary>The rows one change writes (<see cref="ChangedJobs.Detect"/>).</summary>
+public sealed class ChangedRows
+{
+    private readonly List<RowChange> _rows = [];
+
+    public IReadOnlyList<RowChange> Rows => _rows;
+
+    /// <summary>Every row can be written as a plain statement; false: the change is saved by EF Core.</summary>
+    public bool Plain { get; set; } = true;
+
+    internal void Add(EntityEntry entry, ulong columns)
+    {
+        _rows.Add(new RowChange(entry, columns));
+        if (!PlainRowWrites.Fits(entry)) Plain = false;
+    }
+
+    /// <summary>
+    /// Writes the rows: as plain statements where they all can be (anything else the context holds, none expected, is then
+    /// saved by EF Core after them), else with <c>SaveChanges</c>.
+    /// </summary>
+    public async Task SaveAsync(PipelinerDbContext db, CancellationToken cancellationToken)
+    {
+        if (!Plain)
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return;
+        }
+
+        await PlainRowWrites.WriteAsync(db, _rows, cancellationToken);
+        if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(cancellationToken);
     }
 }

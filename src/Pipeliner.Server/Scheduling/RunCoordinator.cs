@@ -165,8 +165,8 @@ public sealed class RunCoordinator(
         }
         await MarkReadyAsync(scope, loaded, jobs, ready);
         var statuses = await forgeStatuses.StageAsync(entity.Project!, entity, context.Now);
-        ChangedJobs.Detect(db, entity, jobs.Select(j => loaded.JobsById[j.Id]), context.Touched);
-        await db.SaveChangesAsync(CancellationToken.None);
+        var rows = ChangedJobs.Detect(db, entity, jobs.Select(j => loaded.JobsById[j.Id]), context.Touched, statusesStaged: statuses.Count > 0);
+        await rows.SaveAsync(db, CancellationToken.None);
         foreach (var job in jobs) attemptRows.Saved(entity, loaded.JobsById[job.Id]);
         forgeStatuses.Enqueue(statuses);
         PublishStatus(entity);
