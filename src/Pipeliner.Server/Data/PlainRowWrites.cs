@@ -11,11 +11,12 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Pipeliner.Server.Data;
 
 /// <summary>
-/// A tracked row one change writes: its entry (<see cref="EntityState.Modified"/>, <see cref="EntityState.Added"/> or
-/// <see cref="EntityState.Deleted"/>) and, for a modified row, its modified columns as bits (bit i: the i-th of the entity
-/// type's <c>GetProperties()</c>, the order of <see cref="EntityEntry.Properties"/>).
+/// A tracked row one change writes: its entry, what is written (<see cref="EntityState.Modified"/>: the <paramref name="Columns"/>,
+/// whether or not the entry marks them modified; <see cref="EntityState.Added"/> or <see cref="EntityState.Deleted"/>: the
+/// entry's own state), and for a change its columns as bits (bit i: the i-th of the entity type's <c>GetProperties()</c>,
+/// the order of <see cref="EntityEntry.Properties"/>).
 /// </summary>
-public readonly record struct RowChange(EntityEntry Entry, ulong Columns);
+public readonly record struct RowChange(EntityEntry Entry, EntityState State, ulong Columns);
 
 /// <summary>
 /// Writes tracked rows' changes as plain statements, one per row, instead of <c>SaveChanges</c>: an <c>UPDATE</c> of the
@@ -33,12 +34,15 @@ public static class PlainRowWrites
     private static readonly EntityState[] Order = [EntityState.Deleted, EntityState.Modified, EntityState.Added];
 
     /// <summary>Whether <paramref name="entry"/>'s change can be written here (else the caller saves through EF Core).</summary>
-    public static bool Fits(EntityEntry entry) => entry.State switch
+    public static bool Fits(IEntityType type, EntityState state) => state switch
     {
-        EntityState.Modified or EntityState.Deleted => Shape.Of(entry.Metadata) is { Key: not null },
-        EntityState.Added => Shape.Of(entry.Metadata) is { Key: not null, Insertable: true },
+        EntityState.Modified or EntityState.Deleted => Shape.Of(type) is { Key: not null },
+        EntityState.Added => Shape.Of(type) is { Key: not null, Insertable: true },
         _ => false,
     };
+
+    /// <summary>The entity type's properties in the order of a <see cref="RowChange"/>'s column bits.</summary>
+    public static IReadOnlyList<IProperty> PropertiesOf(IEntityType type) => Shape.Of(type).Properties;
 
     /// <summary>
     /// Writes <paramref name="rows"/> (each one that <see cref="Fits"/>): removals first, then changes, then additions, in
@@ -60,8 +64,8 @@ public static class PlainRowWrites
             {
                 for (var i = 0; i < rows.Count; i++)
                 {
-                    var (entry, columns) = rows[i];
-                    if (entry.State != state) continue;
+                    var (entry, rowState, columns) = rows[i];
+                    if (rowState != state) continue;
                     var shape = Shape.Of(entry.Metadata);
                     var command = statements.For(db, shape, state, columns);
                     var parameters = new RelationalCommandParameterObject(
@@ -94,33 +98,33 @@ public static class PlainRowWrites
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (state == EntityState.Added)
         {
-            foreach (var property in shape.Inserted) values[Parameter(values.Count)] = entry.Property(property).CurrentValue;
+            var inserted = entry.CurrentValues;
+            foreach (var property in shape.Inserted) values[Parameter(values.Count)] = inserted[property];
             return values;
         }
 
         if (state == EntityState.Modified)
         {
-            foreach (var property in shape.Columns(columns)) values[Parameter(values.Count)] = entry.Property(property).CurrentValue;
+            var current = entry.CurrentValues;
+            foreach (var property in shape.Columns(columns)) values[Parameter(values.Count)] = current[property];
         }
 
-        values[Parameter(values.Count)] = entry.Property(shape.Key!).OriginalValue;
+        values[Parameter(values.Count)] = entry.OriginalValues[shape.Key!];
         return values;
     }
 
-    /// <summary>As a save leaves its rows: a change's columns unmodified with its values as the original ones, an addition with its key, a removal untracked.</summary>
+    /// <summary>As a save leaves its rows: a change's values as the original ones and nothing marked modified, an addition with its key, a removal untracked.</summary>
     private static void Accept(RowChange row, object? key)
     {
-        var (entry, columns) = row;
-        switch (entry.State)
+        var (entry, state, columns) = row;
+        switch (state)
         {
             case EntityState.Modified:
-                foreach (var property in Shape.Of(entry.Metadata).Columns(columns))
-                {
-                    var column = entry.Property(property);
-                    column.OriginalValue = column.CurrentValue;
-                    column.IsModified = false; // the last one leaves the row unchanged
-                }
-
+                var original = entry.OriginalValues;
+                var current = entry.CurrentValues;
+                foreach (var property in Shape.Of(entry.Metadata).Columns(columns)) original[property] = current[property];
+                // Marked by a caller (every column it marked is in the row's): unchanged now, its values kept as they are.
+                if (entry.State == EntityState.Modified) entry.State = EntityState.Unchanged;
                 break;
             case EntityState.Added:
                 var keyProperty = Shape.Of(entry.Metadata).Key!;

@@ -58,7 +58,7 @@ public abstract class PlainRowWritesTests<TApp>(TApp app) : IClassFixture<TApp> 
             var artifact = await db.Artifacts.SingleAsync(a => a.Id == artifactId);
             var entry = db.Entry(artifact);
             entry.State = EntityState.Deleted;
-            await PlainRowWrites.WriteAsync(db, [new RowChange(entry, 0)], CancellationToken.None);
+            await PlainRowWrites.WriteAsync(db, [new RowChange(entry, EntityState.Deleted, 0)], CancellationToken.None);
             Assert.Equal(EntityState.Detached, entry.State);
         });
         Assert.False(await app.WithDbAsync(db => db.Artifacts.AnyAsync(a => a.Id == artifactId)));
@@ -95,29 +95,23 @@ public abstract class PlainRowWritesTests<TApp>(TApp app) : IClassFixture<TApp> 
         return await app.WithDbAsync(db => db.Jobs.Where(j => j.RunId == runId).Select(j => j.Id).SingleAsync());
     }
 
-    /// <summary>The row as the coordinator's change detection hands it over: the named columns marked modified.</summary>
+    /// <summary>The row as the coordinator's change detection hands it over: the named columns as bits (the context, which detects changes itself here, marks them too).</summary>
     private static RowChange Modified(EntityEntry entry, params string[] names)
     {
+        var properties = PlainRowWrites.PropertiesOf(entry.Metadata);
         ulong columns = 0;
-        var index = 0;
-        foreach (var property in entry.Properties)
+        for (var i = 0; i < properties.Count; i++)
         {
-            if (names.Contains(property.Metadata.Name))
-            {
-                property.IsModified = true;
-                columns |= 1UL << index;
-            }
-
-            index++;
+            if (names.Contains(properties[i].Name)) columns |= 1UL << i;
         }
 
-        return new RowChange(entry, columns);
+        return new RowChange(entry, EntityState.Modified, columns);
     }
 
     private static RowChange Added(EntityEntry entry)
     {
         entry.State = EntityState.Added;
-        return new RowChange(entry, 0);
+        return new RowChange(entry, EntityState.Added, 0);
     }
 }
 
