@@ -147,43 +147,59 @@ public sealed class AgentDispatch(
 
     private async Task<ClaimedAttempt?> TryClaimAsync(string agentName, CancellationToken cancellationToken)
     {
-        // One context for the claim's reads and its take of the flag (not one per statement); the run's change has its own.
+        // One context for the claim's reads and its take of the flag (not one per statement), on one connection opened once
+        // (not once per statement) and given back before the run's change, which has its own.
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        // The ready jobs first: a wake-up whose job another agent took already ends here, after one read.
-        List<ReadyJob> candidates = [];
-        await foreach (var job in ReadyJobs.For(db)(db).WithCancellation(cancellationToken)) candidates.Add(job);
-        if (candidates.Count == 0) return null;
-        // The agent and its busy slots in one query.
-        var agent = await AgentWithBusySlots.For(db)(db, agentName, JobStatus.Running.ToName(), cancellationToken);
-        if (agent is null || agent.Disabled || agent.Busy >= agent.Capacity) return null;
-        var labels = AgentLabels.Parse(agent.Labels);
-
-        foreach (var candidate in candidates.Where(c => AgentLabels.Fits(c.RunsOn, labels)))
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var open = true;
+        try
         {
-            if (await TakeReadyAsync(db, candidate.Id, cancellationToken) is not { } takenAt) continue;
-            var credential = AgentCredentials.New(AgentCredentials.AttemptPrefix);
-            StartedClaim? started;
-            try
+            // The ready jobs first: a wake-up whose job another agent took already ends here, after one read.
+            List<ReadyJob> candidates = [];
+            await foreach (var job in ReadyJobs.For(db)(db).WithCancellation(cancellationToken)) candidates.Add(job);
+            if (candidates.Count == 0) return null;
+            // The agent and its busy slots in one query.
+            var agent = await AgentWithBusySlots.For(db)(db, agentName, JobStatus.Running.ToName(), cancellationToken);
+            if (agent is null || agent.Disabled || agent.Busy >= agent.Capacity) return null;
+            var labels = AgentLabels.Parse(agent.Labels);
+
+            foreach (var candidate in candidates.Where(c => AgentLabels.Fits(c.RunsOn, labels)))
             {
-                var secrets = await scope.ServiceProvider.GetRequiredService<SecretVault>().ForRunAsync(candidate.RunId, cancellationToken);
-                started = await coordinator.ChangeAsync(candidate.RunId, change => Claim(change, candidate.JobId, agentName, secrets, credential), cancellationToken);
-            }
-            catch
-            {
-                // Given back at once where the database still answers; else (an outage, a failing release) the flag's claim
-                // time tells StalledRunRecovery to decide the job again a lease later, on whichever replica.
-                await ReleaseReadyAsync(candidate.Id, takenAt);
-                throw;
+                if (await TakeReadyAsync(db, candidate.Id, cancellationToken) is not { } takenAt) continue;
+                var credential = AgentCredentials.New(AgentCredentials.AttemptPrefix);
+                StartedClaim? started;
+                try
+                {
+                    var secrets = await scope.ServiceProvider.GetRequiredService<SecretVault>().ForRunAsync(candidate.RunId, cancellationToken);
+                    if (open)
+                    {
+                        open = false;
+                        await db.Database.CloseConnectionAsync();
+                    }
+
+                    started = await coordinator.ChangeAsync(candidate.RunId, change => Claim(change, candidate.JobId, agentName, secrets, credential), cancellationToken);
+                }
+                catch
+                {
+                    // Given back at once where the database still answers; else (an outage, a failing release) the flag's claim
+                    // time tells StalledRunRecovery to decide the job again a lease later, on whichever replica.
+                    await ReleaseReadyAsync(candidate.Id, takenAt);
+                    throw;
+                }
+
+                if (started is null) continue;
+                var work = await CompleteClaimAsync(started, started.Start.Row!.Id);
+                active.Add(work.Key);
+                return work;
             }
 
-            if (started is null) continue;
-            var work = await CompleteClaimAsync(started, started.Start.Row!.Id);
-            active.Add(work.Key);
-            return work;
+            return null;
         }
-
-        return null;
+        finally
+        {
+            if (open) await db.Database.CloseConnectionAsync();
+        }
     }
 
     // Every claim (a wake-up of every waiting agent) runs these two: compiled once, not funcletized and looked up per call.

@@ -143,10 +143,27 @@ public sealed class RunCoordinator(
     {
         var (scope, entity, run) = loaded;
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
-        var store = scope.ServiceProvider.GetRequiredService<RunStore>();
-        var forgeStatuses = scope.ServiceProvider.GetRequiredService<ForgeStatusOutbox>();
         var context = new RunChange(run, entity, time.GetUtcNow()) { JobsById = loaded.JobsById };
         var result = change(context);
+        // One connection for the change's reads and writes (opened once, not once per statement: on SQLite an open and a
+        // close of a pooled connection cost about what a small statement does); a database lock's connection is open already.
+        await db.Database.OpenConnectionAsync(CancellationToken.None);
+        try
+        {
+            return await ApplyOpenAsync(loaded, context, result, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task<(T Result, int Ready)> ApplyOpenAsync<T>(LoadedRun loaded, RunChange context, T result, CancellationToken cancellationToken)
+    {
+        var (scope, entity, run) = loaded;
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+        var store = scope.ServiceProvider.GetRequiredService<RunStore>();
+        var forgeStatuses = scope.ServiceProvider.GetRequiredService<ForgeStatusOutbox>();
         // Jobs pass their environment's rules before they become ready: a refused job never reaches an agent. A finished run
         // advances too: one with manual jobs left reopens when a person starts one.
         var admission = !run.HasUnfinishedJobs ? null
@@ -165,8 +182,8 @@ public sealed class RunCoordinator(
         }
         await MarkReadyAsync(scope, loaded, jobs, ready);
         var statuses = await forgeStatuses.StageAsync(entity.Project!, entity, context.Now);
-        ChangedJobs.Detect(db, entity, jobs.Select(j => loaded.JobsById[j.Id]), context.Touched);
-        await db.SaveChangesAsync(CancellationToken.None);
+        var rows = ChangedJobs.Detect(db, entity, jobs.Select(j => loaded.JobsById[j.Id]).ToHashSet(), context.Touched, statusesStaged: statuses.Count > 0);
+        await rows.SaveAsync(db, CancellationToken.None);
         foreach (var job in jobs) attemptRows.Saved(entity, loaded.JobsById[job.Id]);
         forgeStatuses.Enqueue(statuses);
         PublishStatus(entity);
@@ -209,25 +226,18 @@ public sealed class RunCoordinator(
     /// The ready flag agents claim by, on the jobs this change wrote: set on those that became ready, with why they wait
     /// (from the agents online now, saved with the change), cleared on the others (started, skipped, canceled). Any claim
     /// time on them is cleared too: this change decided the job (a claim's own change started it). Written whatever the
-    /// context last saw: claims take the flag outside the aggregate.
+    /// context last saw (<see cref="ChangedJobs.Detect"/>): claims take the flag outside the aggregate.
     /// </summary>
     private static async Task MarkReadyAsync(AsyncServiceScope scope, LoadedRun loaded, IReadOnlyList<RunJob> jobs, IReadOnlyList<RunJob> ready)
     {
         var readyIds = ready.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
         var reasons = ready.Count == 0 ? null
             : await scope.ServiceProvider.GetRequiredService<PendingReasonWriter>().ReasonsAsync(CancellationToken.None);
-        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         foreach (var job in jobs)
         {
             var stored = loaded.JobsById[job.Id];
             stored.ClaimedAt = null;
             stored.Ready = readyIds.Contains(job.Id);
-            if (db.Entry(stored) is { State: EntityState.Unchanged or EntityState.Modified } entry)
-            {
-                entry.Property(j => j.ClaimedAt).IsModified = true;
-                entry.Property(j => j.Ready).IsModified = true;
-            }
-
             if (!stored.Ready) continue;
             stored.Status = JobStatus.Pending.ToName();
             stored.Reason = reasons!(stored.RunsOn);
