@@ -19,7 +19,8 @@ public sealed class ModelTable
 {
     private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<Type, ModelTable>> ByModel = [];
 
-    private readonly Delegate _read;
+    // Compiled at the first read: most tables are only written.
+    private readonly Lazy<Delegate> _read;
 
     private ModelTable(DbContext db, IEntityType entity)
     {
@@ -30,7 +31,7 @@ public sealed class ModelTable
         Inserted = [.. Columns.Where(c => !IsGeneratedKey(c.Property))];
         if (Inserted.FirstOrDefault(c => c.Property.ValueGenerated != ValueGenerated.Never) is { } generated)
             throw new NotSupportedException($"{entity.ClrType.Name}.{generated.Property.Name} has a value the database generates: an insert written by hand would not leave it to the database");
-        _read = Reader(entity.ClrType, Columns);
+        _read = new Lazy<Delegate>(() => Reader(entity.ClrType, Columns));
     }
 
     private static bool IsGeneratedKey(IProperty property) => property.IsPrimaryKey() && property.ValueGenerated != ValueGenerated.Never;
@@ -52,10 +53,16 @@ public sealed class ModelTable
     /// <summary>The columns an insert writes: all but a key the database generates.</summary>
     public IReadOnlyList<ModelColumn> Inserted { get; }
 
-    /// <summary>Adds <paramref name="entity"/>'s values of <see cref="Inserted"/> to <paramref name="values"/>, in their order.</summary>
-    public void InsertedValues(object entity, List<object?> values)
+    /// <summary>The values of <see cref="Inserted"/> of each entity, row after row: those of <see cref="SqlRowsWriter.InsertInto"/>'s statement.</summary>
+    public List<object?> InsertedValues(IReadOnlyCollection<object> entities)
     {
-        foreach (var column in Inserted) values.Add(column.ValueOf(entity));
+        var values = new List<object?>(Inserted.Count * entities.Count);
+        foreach (var entity in entities)
+        {
+            foreach (var column in Inserted) values.Add(column.ValueOf(entity));
+        }
+
+        return values;
     }
 
     public ModelColumn Column(string property) =>
@@ -65,7 +72,7 @@ public sealed class ModelTable
     public static string List(IEnumerable<ModelColumn> columns) => string.Join(", ", columns.Select(c => c.Name));
 
     /// <summary>The entity of the reader's current row, whose columns are <see cref="Columns"/> in order (not tracked).</summary>
-    public TEntity Read<TEntity>(DbDataReader reader) => ((Func<DbDataReader, TEntity>)_read)(reader);
+    public TEntity Read<TEntity>(DbDataReader reader) => ((Func<DbDataReader, TEntity>)_read.Value)(reader);
 
     // reader => new TEntity { P0 = (converted) reader.GetFieldValue<Stored0>(0), P1 = reader.IsDBNull(1) ? null : …, … }, as EF Core reads a row.
     private static Delegate Reader(Type type, IReadOnlyList<ModelColumn> columns)

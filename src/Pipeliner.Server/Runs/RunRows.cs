@@ -31,8 +31,7 @@ public static class RunRows
     /// <summary>Inserts <paramref name="run"/> and its <see cref="RunEntity.Jobs"/>, and sets their ids (and the jobs' run id).</summary>
     public static async Task InsertAsync(PipelinerDbContext db, RunEntity run, CancellationToken cancellationToken)
     {
-        var values = new List<object?>(ModelTable.Of<RunEntity>(db).Inserted.Count);
-        ModelTable.Of<RunEntity>(db).InsertedValues(run, values);
+        var values = ModelTable.Of<RunEntity>(db).InsertedValues([run]);
         await using (var reader = await InsertRun.For(db).ExecuteReaderAsync(db, values, cancellationToken))
         {
             if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException("the run's insert returned no id");
@@ -45,9 +44,7 @@ public static class RunRows
 
     private static async Task InsertJobsAsync(PipelinerDbContext db, JobEntity[] jobs, CancellationToken cancellationToken)
     {
-        var table = ModelTable.Of<JobEntity>(db);
-        var values = new List<object?>(table.Inserted.Count * jobs.Length);
-        foreach (var job in jobs) table.InsertedValues(job, values);
+        var values = ModelTable.Of<JobEntity>(db).InsertedValues(jobs);
         var byName = jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
         var returned = 0;
         await using (var reader = await InsertJobs.For(db, jobs.Length).ExecuteReaderAsync(db, values, cancellationToken))

@@ -24,9 +24,7 @@ public sealed class DeliveryLog(PipelinerDbContext db)
 
         // INSERT … ON CONFLICT DO NOTHING RETURNING: the same statement on SQLite and PostgreSQL, one round trip whether or not
         // the delivery is new (no query for it first), written once per model (SqlRows).
-        var table = ModelTable.Of<WebhookDeliveryEntity>(db);
-        var values = new List<object?>(table.Inserted.Count);
-        table.InsertedValues(delivery, values);
+        var values = ModelTable.Of<WebhookDeliveryEntity>(db).InsertedValues([delivery]);
         await using var reader = await InsertUnlessKnown.For(db).ExecuteReaderAsync(db, values, cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         delivery.Id = reader.DbDataReader.GetInt64(0);
