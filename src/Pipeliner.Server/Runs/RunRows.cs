@@ -5,15 +5,15 @@ namespace Pipeliner.Server.Runs;
 
 /// <summary>
 /// A new run's row and its jobs' rows inserted as plain statements written once per model (<see cref="SqlRows"/>), not
-/// through the change tracker: the run's <c>INSERT … RETURNING</c> gives its id, then one multi-row insert per
-/// <see cref="JobsPerStatement"/> jobs gives theirs. The rows are left untracked, their ids set, as the run's first advance
+/// through the change tracker: the run's <c>INSERT … RETURNING</c> gives its id, then multi-row inserts of at most
+/// <see cref="JobsPerStatement"/> jobs give theirs. The rows are left untracked, their ids set, as the run's first advance
 /// takes them (<see cref="Scheduling.StoredRunHandover"/>). Every run is created this way (SaveChanges inserted one row at a
 /// time and fixed up the run's graph: the largest part of run creation's CPU).
 /// </summary>
 public static class RunRows
 {
-    /// <summary>Jobs per insert statement: 15 parameters a job, well below either database's limit of parameters.</summary>
-    public const int JobsPerStatement = 200;
+    /// <summary>The most jobs an insert statement takes: 15 parameters a job, well below either database's limit of parameters.</summary>
+    public const int JobsPerStatement = 128;
 
     private static readonly SqlRowsPerModel InsertRun = new(sql =>
     {
@@ -39,15 +39,33 @@ public static class RunRows
         }
 
         foreach (var job in run.Jobs) job.RunId = run.Id;
-        foreach (var chunk in run.Jobs.Chunk(JobsPerStatement)) await InsertJobsAsync(db, chunk, cancellationToken);
+        var inserted = 0;
+        foreach (var size in StatementSizes(run.Jobs.Count))
+        {
+            await InsertJobsAsync(db, run.Jobs.GetRange(inserted, size), cancellationToken);
+            inserted += size;
+        }
     }
 
-    private static async Task InsertJobsAsync(PipelinerDbContext db, JobEntity[] jobs, CancellationToken cancellationToken)
+    /// <summary>
+    /// How many jobs each statement inserts: as many full statements as fit, then the rest as powers of two, largest first
+    /// (7 jobs: 4, 2, 1). A statement is written and kept once per size, so only the sizes 1, 2, 4 … 128 are ever kept.
+    /// </summary>
+    public static IEnumerable<int> StatementSizes(int jobs)
+    {
+        for (var full = 0; full < jobs / JobsPerStatement; full++) yield return JobsPerStatement;
+        for (var size = JobsPerStatement / 2; size > 0; size /= 2)
+        {
+            if (((jobs % JobsPerStatement) & size) != 0) yield return size;
+        }
+    }
+
+    private static async Task InsertJobsAsync(PipelinerDbContext db, List<JobEntity> jobs, CancellationToken cancellationToken)
     {
         var values = ModelTable.Of<JobEntity>(db).InsertedValues(jobs);
         var byName = jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
         var returned = 0;
-        await using (var reader = await InsertJobs.For(db, jobs.Length).ExecuteReaderAsync(db, values, cancellationToken))
+        await using (var reader = await InsertJobs.For(db, jobs.Count).ExecuteReaderAsync(db, values, cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -56,6 +74,6 @@ public static class RunRows
             }
         }
 
-        if (returned != jobs.Length) throw new InvalidOperationException($"the jobs' insert returned {returned} ids for {jobs.Length} jobs");
+        if (returned != jobs.Count) throw new InvalidOperationException($"the jobs' insert returned {returned} ids for {jobs.Count} jobs");
     }
 }

@@ -66,6 +66,15 @@ public sealed class RunRowsTests : IAsyncDisposable
         Assert.Equal((0, 0), (await read.Runs.CountAsync(), await read.Jobs.CountAsync()));
     }
 
+    [Theory]
+    [InlineData(0, new int[0])]
+    [InlineData(1, new[] { 1 })]
+    [InlineData(7, new[] { 4, 2, 1 })]
+    [InlineData(128, new[] { 128 })]
+    [InlineData(263, new[] { 128, 128, 4, 2, 1 })]
+    public void StatementSizes_FillsFullStatementsThenPowersOfTwo_ForAnyNumberOfJobs(int jobs, int[] sizes) =>
+        Assert.Equal(sizes, RunRows.StatementSizes(jobs));
+
     private async Task<(ScratchDatabase Database, ProjectEntity Project)> CreateAsync(TestDatabase database)
     {
         _database = await ScratchDatabase.CreateAsync(database, "runrows");
