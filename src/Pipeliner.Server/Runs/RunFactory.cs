@@ -115,18 +115,10 @@ public sealed class RunFactory(
     public async Task<StoredRun> StoreAsync(PlannedRun planned, CancellationToken cancellationToken)
     {
         var (project, trigger, context, _) = planned.Ready;
-        if (planned.Plan is not { } plan)
-        {
-            var (invalid, _, _) = await ReserveAsync(project, trigger, context, RunStatus.Invalid, cancellationToken);
-            return await StoreInvalidAsync(project, invalid, planned.ErrorsJson!, cancellationToken);
-        }
+        if (planned.Plan is not { } plan) return await StoreInvalidAsync(planned.Ready, planned.ErrorsJson!, cancellationToken);
 
         // The JSON is both what is stored and what the plan's size is measured by.
-        if (PlanTooLarge(plan.Bytes) is { } tooLarge)
-        {
-            var (tooLargeRun, _, _) = await ReserveAsync(project, trigger, context, RunStatus.Invalid, cancellationToken);
-            return await StoreInvalidAsync(project, tooLargeRun, ErrorsJson([tooLarge]), cancellationToken);
-        }
+        if (PlanTooLarge(plan.Bytes) is { } tooLarge) return await StoreInvalidAsync(planned.Ready, ErrorsJson([tooLarge]), cancellationToken);
 
         // The run inserted with its plan and jobs: one save, no update of the plan once the insert gave the run its id.
         var (entity, projectRow, projectStamp) = await ReserveAsync(project, trigger, context, RunStatus.Queued, cancellationToken,
@@ -136,15 +128,13 @@ public sealed class RunFactory(
     }
 
     /// <summary>
-    /// The stored run for its first advance, so that it is not read back: copies of its rows as inserted (this context
-    /// keeps tracking its own), and the run's lock, taken now, before the commit (<see cref="StoredRunHandover"/>).
+    /// The stored run for its first advance, so that it is not read back: its rows as inserted (no context tracks them), and
+    /// the run's lock, taken now, before the commit (<see cref="StoredRunHandover"/>).
     /// </summary>
     private async Task<StoredRunHandover> HandoverAsync(RunEntity entity, ProjectEntity projectRow, long projectStamp, CancellationToken cancellationToken)
     {
         var runLock = await locks.AcquireAsync(entity.Id, cancellationToken);
-        var run = (RunEntity)db.Entry(entity).CurrentValues.ToObject();
-        var jobs = entity.Jobs.Select(j => (JobEntity)db.Entry(j).CurrentValues.ToObject()).ToList();
-        return new StoredRunHandover(run, jobs, projectRow, projectStamp, runLock);
+        return new StoredRunHandover(entity, [.. entity.Jobs], projectRow, projectStamp, runLock);
     }
 
     /// <summary>
@@ -191,17 +181,20 @@ public sealed class RunFactory(
             CreatedAt = time.GetUtcNow(),
         };
         complete?.Invoke(entity);
-        db.Runs.Add(entity);
-        await db.SaveChangesAsync(cancellationToken);
+        // Not tracked: the rows are inserted as they are, and handed to the first advance as they are (RunRows).
+        await RunRows.InsertAsync(db, entity, cancellationToken);
         return (entity, projectRow, projectStamp);
     }
 
-    /// <summary>The reserved run made invalid, with its errors; its one commit status staged.</summary>
-    private async Task<StoredRun> StoreInvalidAsync(ProjectEntity project, RunEntity entity, string errorsJson, CancellationToken cancellationToken)
+    /// <summary>The run stored invalid, with its errors, and finished at once; its one commit status staged.</summary>
+    private async Task<StoredRun> StoreInvalidAsync(RunPreparation.Ready ready, string errorsJson, CancellationToken cancellationToken)
     {
-        entity.Status = RunStatus.Invalid.ToName();
-        entity.ErrorsJson = errorsJson;
-        entity.FinishedAt = entity.CreatedAt;
+        var (project, trigger, context, _) = ready;
+        var (entity, _, _) = await ReserveAsync(project, trigger, context, RunStatus.Invalid, cancellationToken, run =>
+        {
+            run.ErrorsJson = errorsJson;
+            run.FinishedAt = run.CreatedAt;
+        });
         // An invalid run never passes the coordinator: its one status is said here.
         var statuses = await forgeStatuses.StageAsync(project, entity, entity.CreatedAt);
         await db.SaveChangesAsync(cancellationToken);

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
 
@@ -15,14 +14,22 @@ public static class RunNumbers
     /// first wrote: no two runs share a number, and none is skipped (a rolled-back transaction takes its increment with it),
     /// on either database, without relying on a unique-constraint failure. It replaces a read and a compare-and-swap (two
     /// statements a run, and a retry when two met); the row it returns spares the run's first advance reading the project.
+    /// Written once per model and read without EF Core's query pipeline (<see cref="SqlRows"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">The project does not exist.</exception>
     public static async Task<ProjectEntity> TakeNextAsync(PipelinerDbContext db, int projectId, CancellationToken cancellationToken)
     {
-        var rows = await db.Projects.FromSql($"""
-            UPDATE "Projects" SET "LastRunNumber" = "LastRunNumber" + 1 WHERE "Id" = {projectId}
-            RETURNING *
-            """).AsNoTracking().ToListAsync(cancellationToken);
-        return rows.Count == 1 ? rows[0] : throw new InvalidOperationException($"project {projectId} does not exist");
+        await using var reader = await TakeNext.For(db).ExecuteReaderAsync(db, [projectId], cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? ModelTable.Of<ProjectEntity>(db).Read<ProjectEntity>(reader.DbDataReader)
+            : throw new InvalidOperationException($"project {projectId} does not exist");
     }
+
+    private static readonly SqlRowsPerModel TakeNext = new(sql =>
+    {
+        var projects = sql.Table<ProjectEntity>();
+        var id = projects.Column(nameof(ProjectEntity.Id));
+        var counter = projects.Column(nameof(ProjectEntity.LastRunNumber)).Name;
+        return $"UPDATE {projects.Name} SET {counter} = {counter} + 1 WHERE {id.Name} = {sql.Parameter(id)} RETURNING {ModelTable.List(projects.Columns)}";
+    });
 }

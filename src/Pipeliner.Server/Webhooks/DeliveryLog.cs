@@ -23,20 +23,19 @@ public sealed class DeliveryLog(PipelinerDbContext db)
         }
 
         // INSERT … ON CONFLICT DO NOTHING RETURNING: the same statement on SQLite and PostgreSQL, one round trip whether or not
-        // the delivery is new (no query for it first). Times are stored as UTC ticks.
-        var ids = await db.Database.SqlQuery<long>($"""
-            INSERT INTO "WebhookDeliveries" ("ProjectId", "DeliveryId", "UniqueDeliveryId", "Forge", "Event", "Ref", "Commit", "Outcome",
-                "Message", "EventJson", "ReceivedAt", "Count", "Attempts", "LeaseOwner", "LeaseExpiresAt")
-            VALUES ({delivery.ProjectId}, {delivery.DeliveryId}, {delivery.UniqueDeliveryId}, {delivery.Forge}, {delivery.Event},
-                {delivery.Ref}, {delivery.Commit}, {delivery.Outcome}, {delivery.Message}, {delivery.EventJson},
-                {delivery.ReceivedAt.UtcTicks}, {delivery.Count}, {delivery.Attempts}, {delivery.LeaseOwner}, {delivery.LeaseExpiresAt?.UtcTicks})
-            ON CONFLICT DO NOTHING
-            RETURNING "Id" AS "Value"
-            """).ToListAsync(cancellationToken);
-        if (ids.Count == 0) return null;
-        delivery.Id = ids[0];
+        // the delivery is new (no query for it first), written once per model (SqlRows).
+        var values = ModelTable.Of<WebhookDeliveryEntity>(db).InsertedValues([delivery]);
+        await using var reader = await InsertUnlessKnown.For(db).ExecuteReaderAsync(db, values, cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        delivery.Id = reader.DbDataReader.GetInt64(0);
         return delivery.Id;
     }
+
+    private static readonly SqlRowsPerModel InsertUnlessKnown = new(sql =>
+    {
+        var deliveries = sql.Table<WebhookDeliveryEntity>();
+        return $"{sql.InsertInto(deliveries, 1)} ON CONFLICT DO NOTHING RETURNING {deliveries.Column(nameof(WebhookDeliveryEntity.Id)).Name}";
+    });
 
     /// <summary>Whether the project has a row of the delivery with this forge delivery id (a read: it waits for no writer).</summary>
     public Task<bool> ExistsAsync(int projectId, string uniqueDeliveryId, CancellationToken cancellationToken) =>

@@ -1,11 +1,8 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Pipeliner.Server.Data;
-using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Data.Entities;
 using Pipeliner.Server.Runs;
 using Pipeliner.Server.Tests.Support;
-using Pipeliner.TestSupport.Databases;
 
 namespace Pipeliner.Server.Tests.Runs;
 
@@ -15,17 +12,16 @@ namespace Pipeliner.Server.Tests.Runs;
 /// </summary>
 public sealed class RunNumbersTests : IAsyncDisposable
 {
-    private readonly TempDirectory _directory = new();
-    private TestPostgresDatabase? _postgres;
-    private TestDatabase _database;
+    private ScratchDatabase? _database;
+
+    private ScratchDatabase Database => _database!;
 
     private static async Task<int> NextAsync(PipelinerDbContext db, int projectId, CancellationToken cancellationToken) =>
         (await RunNumbers.TakeNextAsync(db, projectId, cancellationToken)).LastRunNumber;
 
     public async ValueTask DisposeAsync()
     {
-        if (_postgres is not null) await _postgres.DisposeAsync();
-        _directory.Dispose();
+        if (_database is not null) await _database.DisposeAsync();
     }
 
     [Theory]
@@ -84,34 +80,53 @@ public sealed class RunNumbersTests : IAsyncDisposable
         Assert.Equal(1, await NextAsync(db, projectId, CancellationToken.None));
     }
 
-    private async Task<int> CreateProjectAsync(TestDatabase database)
+    [Theory]
+    [InlineData(TestDatabase.Sqlite)]
+    [InlineData(TestDatabase.Postgres)]
+    public async Task TakeNextAsync_ReturnsTheProjectsRowAsTheModelReadsIt_WithItsTimesAndNulls(TestDatabase database)
     {
-        _database = database;
-        if (database == TestDatabase.Postgres) _postgres = await TestPostgres.CreateDatabaseAsync("runnumbers");
-        await using var setup = Context();
-        await setup.Database.MigrateAsync();
-        var project = new ProjectEntity
+        var archivedAt = new DateTimeOffset(2026, 12, 6, 13, 45, 10, 250, TimeSpan.FromHours(-5)).AddTicks(1234);
+        _database = await ScratchDatabase.CreateAsync(database, "runnumbers");
+        var added = await Database.AddProjectAsync(p =>
         {
-            Name = "shop", Repository = "/srv/shop.git", Forge = "github", WebhookSecretProtected = "x", PipelineFile = ".pipeliner.yml",
-            DefaultBranch = "main",
-        };
-        setup.Projects.Add(project);
-        await setup.SaveChangesAsync();
-        return project.Id;
-    }
+            p.CreatedAt = archivedAt.AddDays(-3);
+            p.ArchivedAt = archivedAt;
+            p.AllowSecretsForForks = true;
+            p.ForgeApiUrl = "https://forge.example/api";
+            p.RetentionJson = null;
+        });
 
-    private PipelinerDbContext Context(params IInterceptor[] interceptors)
-    {
-        if (_database == TestDatabase.Postgres)
+        ProjectEntity taken;
+        await using (var db = Database.Context())
+        await using (var transaction = await db.Database.BeginTransactionAsync())
         {
-            var postgres = new DbContextOptionsBuilder<PostgresPipelinerDbContext>();
-            PostgresDatabase.Configure(postgres, _postgres!.ConnectionString).AddInterceptors(interceptors);
-            return new PostgresPipelinerDbContext(postgres.Options);
+            taken = await RunNumbers.TakeNextAsync(db, added.Id, CancellationToken.None);
+            await transaction.CommitAsync();
         }
 
-        return new PipelinerDbContext(new DbContextOptionsBuilder<PipelinerDbContext>()
-            .UseSqlite($"Data Source={_directory.Combine("pipeliner.db")};Pooling=False")
-            .AddInterceptors(interceptors)
-            .Options);
+        await using var read = Database.Context();
+        var stored = await read.Projects.AsNoTracking().SingleAsync(p => p.Id == added.Id);
+        Assert.Equal(1, stored.LastRunNumber);
+        foreach (var column in ModelTable.Of<ProjectEntity>(read).Columns)
+            Assert.True(Equals(column.ValueOf(stored), column.ValueOf(taken)), $"{column.Property.Name}: stored {column.ValueOf(stored)}, returned {column.ValueOf(taken)}");
+        Assert.Equal(archivedAt, taken.ArchivedAt);
+        Assert.Null(taken.RetentionJson);
     }
+
+    [Fact]
+    public async Task TakeNextAsync_Throws_WhenTheProjectDoesNotExist()
+    {
+        _database = await ScratchDatabase.CreateAsync(TestDatabase.Sqlite, "runnumbers");
+        await using var db = Database.Context();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => RunNumbers.TakeNextAsync(db, 42, CancellationToken.None));
+    }
+
+    private async Task<int> CreateProjectAsync(TestDatabase database)
+    {
+        _database = await ScratchDatabase.CreateAsync(database, "runnumbers");
+        return (await Database.AddProjectAsync()).Id;
+    }
+
+    private PipelinerDbContext Context() => Database.Context();
 }
