@@ -31,22 +31,10 @@ public sealed class SqlPerModel(Func<StoreNames, string> write)
         db.Database.ExecuteSqlRawAsync(For(db), values!, cancellationToken);
 }
 
-/// <summary>The model's table and column names as the provider writes them in SQL (delimited).</summary>
+/// <summary>The model's table and column names as the provider writes them in SQL (delimited), from its <see cref="ModelTable"/>s.</summary>
 public sealed class StoreNames(DbContext db)
 {
-    private readonly ISqlGenerationHelper _sql = db.GetService<ISqlGenerationHelper>();
+    public string Table<TEntity>() => ModelTable.Of<TEntity>(db).Name;
 
-    public string Table<TEntity>() => _sql.DelimitIdentifier(Entity<TEntity>().GetTableName()!, Entity<TEntity>().GetSchema());
-
-    public string Column<TEntity>(string property)
-    {
-        var entity = Entity<TEntity>();
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var column = entity.FindProperty(property)?.GetColumnName(table)
-                     ?? throw new InvalidOperationException($"{typeof(TEntity).Name} has no stored property {property}");
-        return _sql.DelimitIdentifier(column);
-    }
-
-    private IEntityType Entity<TEntity>() =>
-        db.Model.FindEntityType(typeof(TEntity)) ?? throw new InvalidOperationException($"{typeof(TEntity).Name} is not in the model");
+    public string Column<TEntity>(string property) => ModelTable.Of<TEntity>(db).Column(property).Name;
 }

@@ -20,12 +20,12 @@ namespace Pipeliner.Server.Data;
 /// </summary>
 public sealed class SqlRows
 {
-    private readonly IRelationalCommand _command;
+    private readonly IRelationalCommandTemplate _template;
     private readonly string[] _parameters;
 
-    private SqlRows(IRelationalCommand command, string[] parameters)
+    private SqlRows(IRelationalCommandTemplate template, string[] parameters)
     {
-        _command = command;
+        _template = template;
         _parameters = parameters;
     }
 
@@ -40,13 +40,44 @@ public sealed class SqlRows
     /// <summary>Runs the statement; its parameters take <paramref name="values"/> in the order they were asked for.</summary>
     public Task<RelationalDataReader> ExecuteReaderAsync(DbContext db, IReadOnlyList<object?> values, CancellationToken cancellationToken)
     {
+        // Not given back to the connection: the reader, which the command keeps, lives on with the caller.
+        var (command, parameters) = Rent(db, values);
+        return command.ExecuteReaderAsync(parameters, cancellationToken);
+    }
+
+    /// <summary>Runs a statement that returns no rows: the count of rows it wrote.</summary>
+    public async Task<int> ExecuteNonQueryAsync(DbContext db, IReadOnlyList<object?> values, CancellationToken cancellationToken)
+    {
+        var (command, parameters) = Rent(db, values);
+        var written = await command.ExecuteNonQueryAsync(parameters, cancellationToken);
+        parameters.Connection.ReturnCommand(command);
+        return written;
+    }
+
+    /// <summary>Runs a statement that returns one value (an insert's generated key).</summary>
+    public async Task<object?> ExecuteScalarAsync(DbContext db, IReadOnlyList<object?> values, CancellationToken cancellationToken)
+    {
+        var (command, parameters) = Rent(db, values);
+        var value = await command.ExecuteScalarAsync(parameters, cancellationToken);
+        parameters.Connection.ReturnCommand(command);
+        return value;
+    }
+
+    /// <summary>
+    /// The statement as a command of the context's connection: a command keeps the reader of its last execution, so the one
+    /// written once per model is only a template, never run itself (contexts run it at the same time: their reads would mix).
+    /// </summary>
+    private (IRelationalCommand Command, RelationalCommandParameterObject Parameters) Rent(DbContext db, IReadOnlyList<object?> values)
+    {
         if (values.Count != _parameters.Length)
             throw new ArgumentException($"the statement has {_parameters.Length} parameters, {values.Count} values were given", nameof(values));
         var byName = new Dictionary<string, object?>(_parameters.Length, StringComparer.Ordinal);
         for (var i = 0; i < _parameters.Length; i++) byName[_parameters[i]] = values[i];
-        return _command.ExecuteReaderAsync(new RelationalCommandParameterObject(
-            db.GetService<IRelationalConnection>(), byName, null, db, db.GetService<IRelationalCommandDiagnosticsLogger>(), CommandSource.ExecuteSqlRaw),
-            cancellationToken);
+        var connection = db.GetService<IRelationalConnection>();
+        var command = connection.RentCommand();
+        command.PopulateFrom(_template);
+        return (command, new RelationalCommandParameterObject(
+            connection, byName, null, db, db.GetService<IRelationalCommandDiagnosticsLogger>(), CommandSource.ExecuteSqlRaw));
     }
 }
 
@@ -60,6 +91,8 @@ public sealed class SqlRowsWriter(DbContext db)
     internal string[] ParameterNames => [.. _names];
 
     public ModelTable Table<TEntity>() => ModelTable.Of<TEntity>(db);
+
+    public ModelTable Table(IEntityType entity) => ModelTable.Of(db, entity);
 
     /// <summary>A parameter for a value of <paramref name="column"/>, written and converted as EF Core writes that column.</summary>
     public string Parameter(ModelColumn column)
@@ -76,6 +109,7 @@ public sealed class SqlRowsWriter(DbContext db)
     /// </summary>
     public string InsertInto(ModelTable table, int rows)
     {
+        table.EnsureInsertable();
         var text = new StringBuilder($"INSERT INTO {table.Name} ({ModelTable.List(table.Inserted)}) VALUES ");
         for (var row = 0; row < rows; row++)
         {

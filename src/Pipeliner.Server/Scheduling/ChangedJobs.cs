@@ -73,8 +73,8 @@ public static class ChangedJobs
     private static void DetectFields(EntityEntry entry, ulong forced, ChangedRows found)
     {
         if (entry.State is not (EntityState.Unchanged or EntityState.Modified)) return;
-        var properties = PlainRowWrites.PropertiesOf(entry.Metadata);
-        if (properties.Count > 64)
+        var columnsOfRow = ModelTable.Of(entry.Context, entry.Metadata).Columns;
+        if (columnsOfRow.Count > 64)
         {
             // More fields than a row's bits: marked in the context, and the change saved by EF Core.
             foreach (var property in entry.Properties)
@@ -90,9 +90,9 @@ public static class ChangedJobs
         var current = entry.CurrentValues;
         var marked = entry.State == EntityState.Modified;
         var columns = forced;
-        for (var i = 0; i < properties.Count; i++)
+        for (var i = 0; i < columnsOfRow.Count; i++)
         {
-            var property = properties[i];
+            var property = columnsOfRow[i].Property;
             if (property.IsPrimaryKey()) continue;
             if (!Equals(original[property], current[property]) || (marked && entry.Property(property).IsModified)) columns |= 1UL << i;
         }
@@ -118,11 +118,11 @@ public static class ChangedJobs
 
         public static ulong For(DbContext db) => (ulong)ByModel.GetValue(db.Model, model =>
         {
-            var properties = PlainRowWrites.PropertiesOf(model.FindEntityType(typeof(JobEntity))!);
+            var jobColumns = ModelTable.Of<JobEntity>(db).Columns;
             ulong columns = 0;
-            for (var i = 0; i < properties.Count && i < 64; i++)
+            for (var i = 0; i < jobColumns.Count && i < 64; i++)
             {
-                if (properties[i].Name is nameof(JobEntity.Ready) or nameof(JobEntity.ClaimedAt)) columns |= 1UL << i;
+                if (jobColumns[i].Property.Name is nameof(JobEntity.Ready) or nameof(JobEntity.ClaimedAt)) columns |= 1UL << i;
             }
 
             return columns;
@@ -143,7 +143,7 @@ public sealed class ChangedRows
     internal void Add(EntityEntry entry, EntityState state, ulong columns)
     {
         _rows.Add(new RowChange(entry, state, columns));
-        if (!PlainRowWrites.Fits(entry.Metadata, state)) Plain = false;
+        if (!PlainRowWrites.Fits(entry, state)) Plain = false;
     }
 
     /// <summary>
@@ -162,11 +162,7 @@ public sealed class ChangedRows
         foreach (var (entry, state, columns) in _rows)
         {
             if (state != EntityState.Modified) continue;
-            var properties = PlainRowWrites.PropertiesOf(entry.Metadata);
-            for (var i = 0; i < properties.Count && i < 64; i++)
-            {
-                if ((columns & (1UL << i)) != 0) entry.Property(properties[i]).IsModified = true;
-            }
+            foreach (var column in ModelTable.Of(db, entry.Metadata).ColumnsIn(columns)) entry.Property(column.Property).IsModified = true;
         }
 
         await db.SaveChangesAsync(cancellationToken);

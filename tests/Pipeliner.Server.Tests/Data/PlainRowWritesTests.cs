@@ -98,11 +98,11 @@ public abstract class PlainRowWritesTests<TApp>(TApp app) : IClassFixture<TApp> 
     /// <summary>The row as the coordinator's change detection hands it over: the named columns as bits (the context, which detects changes itself here, marks them too).</summary>
     private static RowChange Modified(EntityEntry entry, params string[] names)
     {
-        var properties = PlainRowWrites.PropertiesOf(entry.Metadata);
+        var tableColumns = ModelTable.Of(entry.Context, entry.Metadata).Columns;
         ulong columns = 0;
-        for (var i = 0; i < properties.Count; i++)
+        for (var i = 0; i < tableColumns.Count; i++)
         {
-            if (names.Contains(properties[i].Name)) columns |= 1UL << i;
+            if (names.Contains(tableColumns[i].Property.Name)) columns |= 1UL << i;
         }
 
         return new RowChange(entry, EntityState.Modified, columns);
