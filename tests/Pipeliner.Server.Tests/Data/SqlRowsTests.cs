@@ -10,27 +10,20 @@ namespace Pipeliner.Server.Tests.Data;
 /// coordinator's changes): each must read its own rows. Run here through <see cref="RunNumbers.TakeNextAsync"/>, which
 /// reads its project's row back, on SQLite and PostgreSQL.
 /// </summary>
-public sealed class SqlRowsTests : IAsyncDisposable
+public sealed class SqlRowsTests : ScratchDatabaseTests
 {
-    private ScratchDatabase? _database;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_database is not null) await _database.DisposeAsync();
-    }
-
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
     [InlineData(TestDatabase.Postgres)]
     public async Task ExecuteReaderAsync_ReadsEachContextsOwnRows_WhenContextsRunTheStatementAtOnce(TestDatabase database)
     {
-        _database = await ScratchDatabase.CreateAsync(database, "sqlrows");
+        await CreateDatabaseAsync(database, "sqlrows");
         var projects = new List<int>();
-        for (var i = 0; i < 8; i++) projects.Add((await _database.AddProjectAsync(p => p.Name = $"shop{i}")).Id);
+        for (var i = 0; i < 8; i++) projects.Add((await Database.AddProjectAsync(p => p.Name = $"shop{i}")).Id);
 
         var taken = await Task.WhenAll(projects.Select(projectId => Task.Run(async () =>
         {
-            await using var db = _database.Context();
+            await using var db = Database.Context();
             var rows = new List<(int Id, int Number)>();
             for (var n = 0; n < 60; n++)
             {

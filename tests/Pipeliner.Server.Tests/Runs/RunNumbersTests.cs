@@ -10,19 +10,10 @@ namespace Pipeliner.Server.Tests.Runs;
 /// Run numbers on a real SQLite and PostgreSQL database, with other servers taking numbers at the same time: each gets its
 /// own, and none is skipped.
 /// </summary>
-public sealed class RunNumbersTests : IAsyncDisposable
+public sealed class RunNumbersTests : ScratchDatabaseTests
 {
-    private ScratchDatabase? _database;
-
-    private ScratchDatabase Database => _database!;
-
     private static async Task<int> NextAsync(PipelinerDbContext db, int projectId, CancellationToken cancellationToken) =>
         (await RunNumbers.TakeNextAsync(db, projectId, cancellationToken)).LastRunNumber;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_database is not null) await _database.DisposeAsync();
-    }
 
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
@@ -86,7 +77,7 @@ public sealed class RunNumbersTests : IAsyncDisposable
     public async Task TakeNextAsync_ReturnsTheProjectsRowAsTheModelReadsIt_WithItsTimesAndNulls(TestDatabase database)
     {
         var archivedAt = new DateTimeOffset(2026, 12, 6, 13, 45, 10, 250, TimeSpan.FromHours(-5)).AddTicks(1234);
-        _database = await ScratchDatabase.CreateAsync(database, "runnumbers");
+        await CreateDatabaseAsync(database, "runnumbers");
         var added = await Database.AddProjectAsync(p =>
         {
             p.CreatedAt = archivedAt.AddDays(-3);
@@ -116,7 +107,7 @@ public sealed class RunNumbersTests : IAsyncDisposable
     [Fact]
     public async Task TakeNextAsync_Throws_WhenTheProjectDoesNotExist()
     {
-        _database = await ScratchDatabase.CreateAsync(TestDatabase.Sqlite, "runnumbers");
+        await CreateDatabaseAsync(TestDatabase.Sqlite, "runnumbers");
         await using var db = Database.Context();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => RunNumbers.TakeNextAsync(db, 42, CancellationToken.None));
@@ -124,7 +115,7 @@ public sealed class RunNumbersTests : IAsyncDisposable
 
     private async Task<int> CreateProjectAsync(TestDatabase database)
     {
-        _database = await ScratchDatabase.CreateAsync(database, "runnumbers");
+        await CreateDatabaseAsync(database, "runnumbers");
         return (await Database.AddProjectAsync()).Id;
     }
 

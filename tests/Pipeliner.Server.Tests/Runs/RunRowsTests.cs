@@ -11,15 +11,8 @@ namespace Pipeliner.Server.Tests.Runs;
 /// model reads back is what was inserted, every job gets its own id however many statements its jobs take, and the
 /// statements are the context's, in its transaction.
 /// </summary>
-public sealed class RunRowsTests : IAsyncDisposable
+public sealed class RunRowsTests : ScratchDatabaseTests
 {
-    private ScratchDatabase? _database;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_database is not null) await _database.DisposeAsync();
-    }
-
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
     [InlineData(TestDatabase.Postgres)]
@@ -77,8 +70,8 @@ public sealed class RunRowsTests : IAsyncDisposable
 
     private async Task<(ScratchDatabase Database, ProjectEntity Project)> CreateAsync(TestDatabase database)
     {
-        _database = await ScratchDatabase.CreateAsync(database, "runrows");
-        return (_database, await _database.AddProjectAsync());
+        await CreateDatabaseAsync(database, "runrows");
+        return (Database, await Database.AddProjectAsync());
     }
 
     private static RunEntity NewRun(int projectId, int jobs)

@@ -11,22 +11,15 @@ namespace Pipeliner.Server.Tests.Webhooks;
 /// and PostgreSQL database: the first insert stores every value as the model reads it back, the same delivery again stores
 /// nothing and says so.
 /// </summary>
-public sealed class DeliveryLogTests : IAsyncDisposable
+public sealed class DeliveryLogTests : ScratchDatabaseTests
 {
-    private ScratchDatabase? _database;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_database is not null) await _database.DisposeAsync();
-    }
-
     [Theory]
     [InlineData(TestDatabase.Sqlite)]
     [InlineData(TestDatabase.Postgres)]
     public async Task TryAddAsync_StoresTheDeliveryOnce_AndReturnsNullForItAgain(TestDatabase database)
     {
-        _database = await ScratchDatabase.CreateAsync(database, "deliverylog");
-        var project = await _database.AddProjectAsync();
+        await CreateDatabaseAsync(database, "deliverylog");
+        var project = await Database.AddProjectAsync();
         var receivedAt = new DateTimeOffset(2026, 12, 6, 14, 10, 0, 5, TimeSpan.FromHours(1)).AddTicks(77);
         WebhookDeliveryEntity Delivery() => new()
         {
@@ -37,7 +30,7 @@ public sealed class DeliveryLogTests : IAsyncDisposable
         var first = Delivery();
 
         long? firstId, secondId;
-        await using (var db = _database.Context())
+        await using (var db = Database.Context())
         await using (var transaction = await db.Database.BeginTransactionAsync())
         {
             var log = new DeliveryLog(db);
@@ -46,7 +39,7 @@ public sealed class DeliveryLogTests : IAsyncDisposable
             await transaction.CommitAsync();
         }
 
-        await using var read = _database.Context();
+        await using var read = Database.Context();
         var stored = await read.WebhookDeliveries.AsNoTracking().SingleAsync();
         Assert.Equal((stored.Id, (long?)null), (firstId!.Value, secondId));
         foreach (var column in ModelTable.Of<WebhookDeliveryEntity>(read).Columns)
