@@ -226,15 +226,20 @@ public sealed class AgentDispatch(
     private async Task<DateTimeOffset?> TakeReadyAsync(PipelinerDbContext db, long jobEntityId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var taken = await TakeReady.ExecuteAsync(db, cancellationToken, false, DateTimeOffsetToTicksConverter.ToStored(now), jobEntityId);
+        var taken = await TakeReady.For(db).ExecuteNonQueryAsync(db, [false, now, jobEntityId], cancellationToken);
         return taken == 1 ? now : null;
     }
 
     // Every claim runs it: one statement written once, not an ExecuteUpdate translated again per call.
-    private static readonly SqlPerModel TakeReady = new(names =>
-        $"UPDATE {names.Table<JobEntity>()} SET {names.Column<JobEntity>(nameof(JobEntity.Ready))} = {{0}}, " +
-        $"{names.Column<JobEntity>(nameof(JobEntity.ClaimedAt))} = {{1}} " +
-        $"WHERE {names.Column<JobEntity>(nameof(JobEntity.Id))} = {{2}} AND {names.Column<JobEntity>(nameof(JobEntity.Ready))}");
+    private static readonly SqlRowsPerModel TakeReady = new(sql =>
+    {
+        var jobs = sql.Table<JobEntity>();
+        var ready = jobs.Column(nameof(JobEntity.Ready));
+        var claimedAt = jobs.Column(nameof(JobEntity.ClaimedAt));
+        var id = jobs.Column(nameof(JobEntity.Id));
+        return $"UPDATE {jobs.Name} SET {ready.Name} = {sql.Parameter(ready)}, {claimedAt.Name} = {sql.Parameter(claimedAt)} " +
+               $"WHERE {id.Name} = {sql.Parameter(id)} AND {ready.Name}";
+    });
 
     /// <summary>Gives a flag this claim took back, unless the job moved on meanwhile; a failure is logged, not thrown.</summary>
     private async Task ReleaseReadyAsync(long jobEntityId, DateTimeOffset takenAt)

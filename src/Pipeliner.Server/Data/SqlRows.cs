@@ -10,13 +10,13 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Pipeliner.Server.Data;
 
 /// <summary>
-/// A statement on a hot path that returns rows (<c>UPDATE … RETURNING</c>, <c>INSERT … RETURNING</c>), written once per model
+/// A statement on a hot path (a conditional <c>UPDATE</c>, <c>UPDATE … RETURNING</c>, <c>INSERT … RETURNING</c>), written once per model
 /// (<see cref="SqlRowsPerModel"/>) and built as the command EF Core itself runs: on the context's connection and in its
 /// transaction, through the same interceptors (<c>SqliteWriteGate</c>, the connection settings) and logging, each value a
 /// parameter typed by its model column (the column's converter applied, times stored as UTC ticks). It skips what made such
 /// statements costly through EF Core: <c>FromSql</c> and <c>SqlQuery</c> go through the LINQ pipeline at every call
-/// (funcletized, looked up in the query cache), <c>SaveChanges</c> through the change tracker (graph fix-up, the batch's
-/// sort, generated values propagated). <see cref="SqlPerModel"/> is the same idea for a statement that returns a count.
+/// (funcletized, looked up in the query cache), <c>ExecuteUpdate</c> likewise and EF Core 10 cannot compile it, <c>SaveChanges</c> through the change tracker (graph fix-up, the batch's
+/// sort, generated values propagated).
 /// </summary>
 public sealed class SqlRows
 {

@@ -81,17 +81,19 @@ public sealed class DeliveryLease
     /// <summary>Ends the processing with its outcome, and gives the row up.</summary>
     /// <returns>False when another worker took the delivery over: nothing was written.</returns>
     public async Task<bool> SettleAsync(PipelinerDbContext db, string outcome, string? message, long? runId, CancellationToken cancellationToken) =>
-        await Settle.ExecuteAsync(db, cancellationToken, outcome, message, runId, DeliveryId, Owner) == 1;
+        await Settle.For(db).ExecuteNonQueryAsync(db, [outcome, message, runId, DeliveryId, Owner], cancellationToken) == 1;
 
     // Every delivery settles once: one statement written once, not an ExecuteUpdate translated again per call.
-    private static readonly SqlPerModel Settle = new(names =>
+    private static readonly SqlRowsPerModel Settle = new(sql =>
     {
-        string Column(string property) => names.Column<WebhookDeliveryEntity>(property);
-        return $"UPDATE {names.Table<WebhookDeliveryEntity>()} SET {Column(nameof(WebhookDeliveryEntity.Outcome))} = {{0}}, " +
-               $"{Column(nameof(WebhookDeliveryEntity.Message))} = {{1}}, {Column(nameof(WebhookDeliveryEntity.RunId))} = {{2}}, " +
-               $"{Column(nameof(WebhookDeliveryEntity.NextAttemptAt))} = NULL, {Column(nameof(WebhookDeliveryEntity.LeaseOwner))} = NULL, " +
-               $"{Column(nameof(WebhookDeliveryEntity.LeaseExpiresAt))} = NULL " +
-               $"WHERE {Column(nameof(WebhookDeliveryEntity.Id))} = {{3}} AND {Column(nameof(WebhookDeliveryEntity.LeaseOwner))} = {{4}}";
+        var deliveries = sql.Table<WebhookDeliveryEntity>();
+        ModelColumn Column(string property) => deliveries.Column(property);
+        var (outcome, message, runId) = (Column(nameof(WebhookDeliveryEntity.Outcome)), Column(nameof(WebhookDeliveryEntity.Message)), Column(nameof(WebhookDeliveryEntity.RunId)));
+        var (id, owner) = (Column(nameof(WebhookDeliveryEntity.Id)), Column(nameof(WebhookDeliveryEntity.LeaseOwner)));
+        return $"UPDATE {deliveries.Name} SET {outcome.Name} = {sql.Parameter(outcome)}, {message.Name} = {sql.Parameter(message)}, " +
+               $"{runId.Name} = {sql.Parameter(runId)}, {Column(nameof(WebhookDeliveryEntity.NextAttemptAt)).Name} = NULL, " +
+               $"{owner.Name} = NULL, {Column(nameof(WebhookDeliveryEntity.LeaseExpiresAt)).Name} = NULL " +
+               $"WHERE {id.Name} = {sql.Parameter(id)} AND {owner.Name} = {sql.Parameter(owner)}";
     });
 
     /// <summary>Gives the row up to be tried again at <paramref name="nextAttemptAt"/>.</summary>
