@@ -15,6 +15,7 @@ public sealed class DockerBackend : IExecutionBackend
 
     /// <summary>128 + SIGKILL: how a container's exit looks when the kernel killed its process.</summary>
     private const long KilledExitCode = 137;
+    private static readonly TimeSpan OutOfMemoryEventWindow = TimeSpan.FromSeconds(10);
 
     private const string DefaultSocket = "unix:///var/run/docker.sock";
 
@@ -351,8 +352,9 @@ public sealed class DockerBackend : IExecutionBackend
         var parameters = new ContainerEventsParameters
         {
             Since = UnixSeconds(created.ToUniversalTime()),
-            // The event may be logged a moment after the exit: keep listening that long.
-            Until = UnixSeconds(DateTime.UtcNow.AddSeconds(2)),
+            // The event may be logged a while after the exit when the engine is busy (seen > 2 s under load); a real
+            // OOM answers at its event, only a SIGKILL for another reason waits the whole window.
+            Until = UnixSeconds(DateTime.UtcNow.Add(OutOfMemoryEventWindow)),
             Filters = new Dictionary<string, IDictionary<string, bool>>
             {
                 ["container"] = new Dictionary<string, bool> { [id] = true },
