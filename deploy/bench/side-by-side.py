@@ -259,6 +259,8 @@ def pipeliner_phase(work, backend, runs, idle_seconds, big_window, remote_agent=
         out["peak_rss"] = mem_mib(server.pid, "VmHWM")
         out["succeeded"] = done["succeeded"] - 1
         out["p50_202"], out["p95_202"] = statistics.median(answers), p95(answers)
+        out["over_20ms_202"] = sum(1 for a in answers if a > 20)
+        out["answers_202"] = [round(a, 2) for a in answers]
         out["burst_load_end"] = load()
 
         if big_window:
@@ -361,6 +363,8 @@ def buildbot_phase(work, runs, idle_seconds):
         out["peak_rss"] = mem_mib(bb.pid, "VmHWM")
         out["succeeded"] = sum(1 for b in builds if b["results"] == 0) - 1
         out["p50_202"], out["p95_202"] = statistics.median(answers), p95(answers)
+        out["over_20ms_202"] = sum(1 for a in answers if a > 20)
+        out["answers_202"] = [round(a, 2) for a in answers]
         out["burst_load_end"] = load()
     finally:
         bb.stop()

@@ -176,6 +176,8 @@ def main():
     parser.add_argument("--server-dll", default=sbs.SERVER_DLL)
     parser.add_argument("--client", choices=("python", "c"), default="python")
     parser.add_argument("--backend", choices=("docker", "shell"), default="docker", help="the runs' backend (shell: no containers, runs finish within the webhooks' second)")
+    parser.add_argument("--remote-agent", action="store_true", help="the jobs on one `pipeliner agent` process (side-by-side.py's docker-agent burst)")
+    parser.add_argument("--agent-dll", default=sbs.AGENT_DLL)
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--idle", type=float, default=20)
     parser.add_argument("--sample-ms", type=float, default=10)
@@ -187,10 +189,10 @@ def main():
     if args.sample:
         server_pid, client_pid, period, path = args.sample
         return Sampler(int(server_pid), int(client_pid), float(period) / 1000).loop(path)
-    sbs.SERVER_DLL = args.server_dll
+    sbs.SERVER_DLL, sbs.AGENT_DLL = args.server_dll, args.agent_dll
     work = tempfile.mkdtemp(prefix="webhook-probe-")
-    out = {"backend": args.backend, "client": args.client, "dll": args.server_dll, "load_start": sbs.load()}
-    server = sbs.Server(work, args.backend, extra=([] if args.no_server_logs else LOGS) + args.server_arg)
+    out = {"backend": args.backend, "agent": "remote" if args.remote_agent else "embedded", "client": args.client, "dll": args.server_dll, "load_start": sbs.load()}
+    server = sbs.Server(work, args.backend, extra=([] if args.no_server_logs else LOGS) + args.server_arg, remote_agent=args.remote_agent)
     try:
         repo = server.project("bench", sbs.ONE_JOB)
         server.push("bench", "warm", sbs.commit(repo, "warm", 0), "warm")
