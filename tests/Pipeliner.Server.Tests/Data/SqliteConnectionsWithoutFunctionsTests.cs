@@ -5,6 +5,7 @@ using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Settings;
 using Pipeliner.Server.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Pipeliner.Server.Tests.Data;
 
@@ -12,7 +13,7 @@ namespace Pipeliner.Server.Tests.Data;
 /// <see cref="SqliteConnectionsWithoutFunctions"/> on a real <c>pipeliner.db</c> through the server's own contexts
 /// (<see cref="SqliteDatabase.AddDbContext"/>): no EF Core functions on the connection, and what that saves per open.
 /// </summary>
-public sealed class SqliteConnectionsWithoutFunctionsTests : IAsyncLifetime
+public sealed class SqliteConnectionsWithoutFunctionsTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TempDirectory _directory = new();
     private SqliteDatabase _provider = null!;
@@ -57,6 +58,7 @@ public sealed class SqliteConnectionsWithoutFunctionsTests : IAsyncLifetime
 
         var server = await AllocatedPerOpenAsync(db);
         var efCores = await AllocatedPerOpenAsync(plain);
+        output.WriteLine($"allocated per open and close: {server} bytes, EF Core's own connection {efCores}");
 
         Assert.True(server < efCores / 2, $"{server} bytes per open and close against EF Core's own {efCores}");
     }
