@@ -485,11 +485,14 @@ def phase_burst(work, args, backend="docker"):
         with open(f"/proc/{server.pid}/clear_refs", "w") as f:
             f.write("5")  # resets VmHWM to the current RSS (Linux 4.0+): peak_rss_burst is the burst's own
         cpu0, wall0 = sbs.cpu_s(server.pid), time.time()
+        out["burst_from_utc"] = f"{datetime.datetime.now(datetime.timezone.utc):%H:%M:%S.%f}"[:-3]  # a trace's window (gc-events)
         answers = [server.push("bench", f"b/{i}", s, f"b-{i}") for i, s in enumerate(shas)]
+        out["webhooks_to_utc"] = f"{datetime.datetime.now(datetime.timezone.utc):%H:%M:%S.%f}"[:-3]
         out["p50_202"], out["p95_202"] = round(statistics.median(answers), 1), round(sbs.p95(answers), 1)
         # Awaited as side-by-side.py awaits its burst (a poll every 0.5 s): the polling is not the CPU figure.
         done = server.wait_burst("bench", n + 1, 600 + 10 * n)
         out["makespan_s"] = server.last_finished("bench") - wall0
+        out["burst_to_utc"] = f"{datetime.datetime.now(datetime.timezone.utc):%H:%M:%S.%f}"[:-3]
         out["cpu_per_run_ms"] = 1000 * (sbs.cpu_s(server.pid) - cpu0) / n
         out["peak_rss_burst"] = sbs.mem_mib(server.pid, "VmHWM")
         out["peak_rss"] = max(out["peak_rss_burst"], out["peak_rss_before_burst"])

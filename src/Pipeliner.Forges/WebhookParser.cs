@@ -25,7 +25,14 @@ public static class WebhookParser
     /// <see cref="Parse(Forge, Func{string, string?}, ReadOnlySpan{byte})"/> on a body the caller leaves unchanged until
     /// this returns: parsed where it is, without a copy (the server's intake, a copy less per accepted webhook).
     /// </summary>
-    public static WebhookParseResult Parse(Forge forge, Func<string, string?> header, byte[] body)
+    public static WebhookParseResult Parse(Forge forge, Func<string, string?> header, byte[] body) =>
+        Parse(forge, header, body.AsMemory());
+
+    /// <summary>
+    /// <see cref="Parse(Forge, Func{string, string?}, byte[])"/> on a part of a buffer (the server's intake reads bodies into
+    /// pooled buffers): nothing returned refers to it, so the caller may reuse it once this returns.
+    /// </summary>
+    public static WebhookParseResult Parse(Forge forge, Func<string, string?> header, ReadOnlyMemory<byte> body)
     {
         ArgumentNullException.ThrowIfNull(header);
         if (ParserFor(forge) is not { } parser) return new WebhookParseResult.Invalid($"unknown forge {forge}");
@@ -40,7 +47,7 @@ public static class WebhookParser
         if (document.RootElement.ValueKind != JsonValueKind.Object)
             return new WebhookParseResult.Invalid($"{context}: expected a JSON object, got {Describe(document.RootElement.ValueKind)}");
 
-        var deliveryId = ForgeHeaders.First(header, parser.DeliveryHeaders) ?? DeliveryIds.FromBody(body);
+        var deliveryId = ForgeHeaders.First(header, parser.DeliveryHeaders) ?? DeliveryIds.FromBody(body.Span);
         try
         {
             return parser.Parse(eventName, new JsonPayload(document.RootElement, context), deliveryId);

@@ -32,6 +32,25 @@ public class FixtureParsingTests
 
     [Theory]
     [MemberData(nameof(FixtureCases.Files), MemberType = typeof(FixtureCases))]
+    public void Parse_GivesTheSameEventFromPartOfABuffer_WhenTheBufferIsOverwrittenAfterwards(string file)
+    {
+        var fixture = FixtureCases.ByFile[file];
+        var headers = TestHeaders.For(fixture.Forge, fixture.EventName, deliveryId: null); // the id from the body's bytes too
+        var body = WebhookFixtures.Read(file);
+        var buffer = new byte[body.Length + 100];
+        body.CopyTo(buffer, 0);
+        buffer.AsSpan(body.Length).Fill((byte)'x'); // what a pooled buffer holds past the body
+
+        var fromBuffer = WebhookParser.Parse(fixture.Forge, headers, buffer.AsMemory(0, body.Length));
+        buffer.AsSpan().Fill(0); // given back and reused: nothing parsed may refer to it
+
+        var fromArray = WebhookParser.Parse(fixture.Forge, headers, body);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize<object>(fromArray), System.Text.Json.JsonSerializer.Serialize<object>(fromBuffer));
+        Assert.IsNotType<WebhookParseResult.Invalid>(fromBuffer);
+    }
+
+    [Theory]
+    [MemberData(nameof(FixtureCases.Files), MemberType = typeof(FixtureCases))]
     public void Detect_FindsTheFixturesForge_FromTheHeadersItIsDeliveredWith(string file)
     {
         var fixture = FixtureCases.ByFile[file];

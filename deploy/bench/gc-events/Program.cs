@@ -4,6 +4,7 @@
 // Prints every collection that started in the window (generation, reason, the thread that triggered it — a workstation
 // collection runs on that thread — and how long the threads stood suspended), then the allocation ticks (one per ~100 KB
 // allocated) by thread, by type and by the first Pipeliner frame of their stacks.
+// A fourth argument (a part of a method's name, or "thread <id>") also prints the stacks of the ticks whose stack holds it, heaviest first.
 using Microsoft.Diagnostics.Tracing.Etlx;
 using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
@@ -16,6 +17,11 @@ var collections = new List<string>();
 var byType = new Dictionary<string, long>();
 var byFrame = new Dictionary<string, long>();
 var byThread = new Dictionary<int, long>();
+var watched = args.Length > 3 ? args[3] : null;
+var byStack = new Dictionary<string, long>();
+// Several parts separated by commas: each one's inclusive sum (the ticks whose stack holds it) instead of the stacks.
+var parts = watched?.Contains(',') == true ? watched.Split(',') : null;
+var byPart = new Dictionary<string, long>();
 long sampled = 0;
 double suspendedAt = 0;
 foreach (var e in log.Events)
@@ -43,6 +49,14 @@ foreach (var e in log.Events)
                 if (c.CodeAddress.FullMethodName is { } name && name.StartsWith("Pipeliner", StringComparison.Ordinal)) frame = name;
             frame ??= e.CallStack()?.CodeAddress.FullMethodName ?? "?";
             byFrame[frame] = byFrame.GetValueOrDefault(frame) + bytes;
+            if (parts is not null)
+            {
+                var frames = Stack(e.CallStack(), 200);
+                foreach (var part in parts)
+                    if (frames.Contains(part, StringComparison.Ordinal)) byPart[part] = byPart.GetValueOrDefault(part) + bytes;
+            }
+            else if (watched is not null && Stack(e.CallStack()) is var stack && (stack.Contains(watched, StringComparison.Ordinal) || watched == $"thread {e.ThreadID}"))
+                byStack[$"{tick.TypeName}\n{stack}"] = byStack.GetValueOrDefault($"{tick.TypeName}\n{stack}") + bytes;
             break;
         default:
             if (e.EventName == "GC/RestartEEStop" && collections.Count > 0 && !collections[^1].Contains("suspended"))
@@ -57,6 +71,16 @@ Console.WriteLine($"allocated (sampled): {sampled / 1048576.0:0.0} MiB");
 Print("by thread", byThread.ToDictionary(kv => $"thread {kv.Key}", kv => kv.Value), 10);
 Print("by type", byType, 15);
 Print("by first Pipeliner frame", byFrame, 30);
+if (parts is not null) Print("inclusive, by the parts asked for", byPart, parts.Length);
+else if (watched is not null) Print($"stacks holding {watched} (type, then the frames from the allocation out)", byStack, 12);
+
+static string Stack(TraceCallStack? call, int maxDepth = 24)
+{
+    var frames = new List<string>();
+    for (var depth = 0; call is not null && depth < maxDepth; call = call.Caller, depth++)
+        frames.Add("      " + (call.CodeAddress.FullMethodName is { Length: > 0 } name ? name[..Math.Min(name.Length, 150)] : "?"));
+    return string.Join("\n", frames);
+}
 
 static void Print(string title, Dictionary<string, long> sums, int top)
 {

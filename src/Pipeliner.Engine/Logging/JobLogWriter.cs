@@ -62,7 +62,7 @@ public sealed class JobLogWriter : IAsyncDisposable
 
     private void CopyFrom(Stream output, CancellationToken cancellationToken)
     {
-        var buffer = new byte[1 << 16];
+        var buffer = CopyBuffers.Rent();
         int read;
         try
         {
@@ -90,6 +90,8 @@ public sealed class JobLogWriter : IAsyncDisposable
 
                 _file?.Flush();
             }
+
+            CopyBuffers.Return(buffer);
         }
     }
 

@@ -76,12 +76,15 @@ public sealed class WebhookBody : IAsyncDisposable
         }
     }
 
-    /// <summary>The whole body, once its signature is verified: from here on it is trusted data.</summary>
-    public async Task<byte[]> ReadAllAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The whole body, once its signature is verified: from here on it is trusted data. Valid until the body is disposed
+    /// (a body read into memory alone is that memory, a pooled buffer given back then).
+    /// </summary>
+    public async Task<ReadOnlyMemory<byte>> ReadAllAsync(CancellationToken cancellationToken)
     {
-        // A body that filled the memory kept for its announced length is handed over as it is: no second copy of every
-        // accepted webhook (the burst's garbage makes the collections that pause the answers).
-        if (_spool is null && _head is not null && _headLength == _head.Length) return _head;
+        // A body that fitted in the memory taken for it is handed over as it is: no second copy of every accepted webhook
+        // (the burst's garbage makes the collections that pause the answers).
+        if (_spool is null && _head is not null && _headLength == Length) return _head.AsMemory(0, _headLength);
         var all = new byte[Length];
         _head.AsSpan(0, _headLength).CopyTo(all);
         if (_spool is null) return all;
@@ -94,6 +97,8 @@ public sealed class WebhookBody : IAsyncDisposable
     {
         if (_spool is not null) await _spool.DisposeAsync();
         _spool = null;
+        // Cleared: the next renter of the buffer is not to find a webhook's payload in it.
+        if (_head is not null) ArrayPool<byte>.Shared.Return(_head, clearArray: true);
         _head = null;
         _budgets.Memory.Return(_memoryTaken);
         _budgets.Spool.Return(_spoolTaken);
@@ -104,7 +109,7 @@ public sealed class WebhookBody : IAsyncDisposable
     {
         if (Length == 0) TakeHead(announcedLength);
         Length += chunk.Length;
-        var intoHead = Math.Min(chunk.Length, (_head?.Length ?? 0) - _headLength);
+        var intoHead = Math.Min(chunk.Length, (int)_memoryTaken - _headLength);
         if (intoHead > 0)
         {
             chunk.Span[..intoHead].CopyTo(_head.AsSpan(_headLength));
@@ -120,13 +125,16 @@ public sealed class WebhookBody : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Memory for the first bytes, as much as the body announced (at most <see cref="UnverifiedBodies.InMemoryPerBody"/>) and the budget allows.</summary>
+    /// <summary>
+    /// Memory for the first bytes, as much as the body announced (at most <see cref="UnverifiedBodies.InMemoryPerBody"/>) and
+    /// the budget allows; a pooled buffer, which may be longer: only what was taken from the budget is filled.
+    /// </summary>
     private void TakeHead(long? announcedLength)
     {
         var wanted = (int)Math.Min(UnverifiedBodies.InMemoryPerBody, announcedLength is > 0 ? announcedLength.Value : UnverifiedBodies.InMemoryPerBody);
         if (!_budgets.Memory.TryTake(wanted)) return;
         _memoryTaken = wanted;
-        _head = new byte[wanted];
+        _head = ArrayPool<byte>.Shared.Rent(wanted);
     }
 
     private FileStream OpenSpool()

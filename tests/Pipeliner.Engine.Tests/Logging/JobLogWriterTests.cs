@@ -25,6 +25,37 @@ public sealed class JobLogWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task CopyFromAsync_KeepsEveryCopysOutputApart_WhenMoreCopiesRunAtOnceThanBuffersAreKept()
+    {
+        // Twelve at once, twice: the read buffers kept from one copy to the next (eight) are taken, made anew and given back.
+        for (var round = 0; round < 2; round++)
+        {
+            var copies = Enumerable.Range(0, 12).Select(async i =>
+            {
+                var path = _directory.Combine($"round{round}", $"{i}.log");
+                var output = string.Concat(Enumerable.Range(0, 2000).Select(n => $"copy {i} line {n} {new string((char)('a' + i), 40)}\n"));
+                await using (var log = new JobLogWriter(path, SecretMasker.None, TimeProvider.System))
+                    await log.CopyFromAsync(new TrickleStream(Encoding.UTF8.GetBytes(output)), CancellationToken.None);
+                return (i, Lines: await File.ReadAllLinesAsync(path));
+            }).ToList();
+
+            foreach (var (i, lines) in await Task.WhenAll(copies))
+                Assert.Equal(Enumerable.Range(0, 2000).Select(n => $"copy {i} line {n} {new string((char)('a' + i), 40)}"),
+                    lines.Select(l => l[(JobLogWriter.TimestampLength + 1)..]));
+        }
+    }
+
+    /// <summary>Output that comes a few kilobytes per read, and lets other copies run between reads.</summary>
+    private sealed class TrickleStream(byte[] content) : MemoryStream(content)
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Thread.Yield();
+            return base.Read(buffer, offset, Math.Min(count, 3000));
+        }
+    }
+
+    [Fact]
     public async Task CopyFromAsync_CutsTheLogAndSaysWhere_WhenOutputPassesItsLimitButReadsItAll()
     {
         var path = _directory.Combine("cut", "1.log");

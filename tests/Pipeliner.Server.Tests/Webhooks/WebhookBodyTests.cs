@@ -33,7 +33,7 @@ public sealed class WebhookBodyTests : IDisposable
         for (var i = 0; i < reads.Length; i++)
         {
             Assert.True(reads[i].Matches);
-            Assert.Equal(payloads[i], await reads[i].Body!.ReadAllAsync(CancellationToken.None));
+            Assert.Equal(payloads[i], (await reads[i].Body!.ReadAllAsync(CancellationToken.None)).ToArray());
             await reads[i].Body!.DisposeAsync();
         }
 
@@ -48,13 +48,29 @@ public sealed class WebhookBodyTests : IDisposable
         var payload = RandomNumberGenerator.GetBytes(8 * 1024);
 
         var read = await ReadAsync(budgets, payload, keep: true);
-        var bytes = await read.Body!.ReadAllAsync(CancellationToken.None);
+        var bytes = (await read.Body!.ReadAllAsync(CancellationToken.None)).ToArray();
         await read.Body.DisposeAsync();
 
         Assert.Equal((BodyReadResult.Complete, true), (read.Result, read.Matches));
         Assert.Equal(payload, bytes);
         Assert.Equal((0L, 0L), (budgets.Memory.InUse, budgets.Spool.InUse));
         Assert.False(Directory.Exists(budgets.SpoolDirectory));
+    }
+
+    [Fact]
+    public async Task ReadAllAsync_ReturnsTheBodyAlone_WhenItCameWithoutALengthAndFilledPartOfItsMemory()
+    {
+        var budgets = Budgets(memory: 1024 * 1024, spool: 1024 * 1024);
+        var payload = RandomNumberGenerator.GetBytes(10_000);
+
+        var read = await ReadAsync(budgets, payload, keep: true, announceLength: false);
+        var body = await read.Body!.ReadAllAsync(CancellationToken.None);
+
+        Assert.Equal((BodyReadResult.Complete, true), (read.Result, read.Matches));
+        Assert.Equal(payload, body.ToArray()); // not the rest of the memory taken for it (64 KiB without a length)
+        Assert.Equal(UnverifiedBodies.InMemoryPerBody, budgets.Memory.InUse);
+        await read.Body.DisposeAsync();
+        Assert.Equal(0L, budgets.Memory.InUse);
     }
 
     [Fact]
@@ -97,11 +113,12 @@ public sealed class WebhookBodyTests : IDisposable
         Options.Create(new PipelinerOptions { Webhooks = { UnverifiedMemoryBytes = memory, UnverifiedSpoolBytes = spool } }),
         new DataLayout(_directory.Combine("data")), NullLogger<UnverifiedBodies>.Instance);
 
-    private static async Task<(BodyReadResult Result, WebhookBody? Body, bool Matches)> ReadAsync(UnverifiedBodies budgets, byte[] payload, bool keep)
+    private static async Task<(BodyReadResult Result, WebhookBody? Body, bool Matches)> ReadAsync(
+        UnverifiedBodies budgets, byte[] payload, bool keep, bool announceLength = true)
     {
         var context = new DefaultHttpContext();
         context.Request.Body = new MemoryStream(payload);
-        context.Request.ContentLength = payload.Length;
+        if (announceLength) context.Request.ContentLength = payload.Length;
         var signature = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Secret), payload));
         using var check = WebhookSignature.Start(Forge.GitHub, name => name == ForgeHeaders.GitHubSignature256 ? signature : null, Secret);
 

@@ -20,7 +20,19 @@ internal sealed class SequentialReadStream(Stream first, Stream second) : ReadOn
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    // The array handed on as it is: Stream's span overload (DockerLogStream has only the array one) rents an array as
+    // long as the caller's from the shared pool, and on a log copy's own thread that rent is a new array every step.
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        if (!_firstEnded)
+        {
+            var read = first.Read(buffer, offset, count);
+            if (read > 0 || count == 0) return read;
+            _firstEnded = true;
+        }
+
+        return second.Read(buffer, offset, count);
+    }
 
     public override int Read(Span<byte> buffer)
     {

@@ -32,7 +32,8 @@ public sealed class SqliteDatabase(string dataDir, PipelinerOptions settings) : 
             {
                 // The coordinator's cached runs read their project again only after a save of a project row (one server per file).
                 db.UseSqlite(ConnectionString).UseStartupMigrations()
-                    .AddInterceptors(provider.GetRequiredService<SqliteConnectionSettings>(), provider.GetRequiredService<ProjectWriteInterceptor>());
+                    .AddInterceptors(SqliteConnectionsWithoutFunctions.Instance, provider.GetRequiredService<SqliteConnectionSettings>(),
+                        provider.GetRequiredService<ProjectWriteInterceptor>());
                 if (settings.Database.SqliteWriteTurns) db.AddInterceptors(provider.GetRequiredService<SqliteWriteGate>());
             }, IDatabaseProvider.ContextPoolSize);
     }

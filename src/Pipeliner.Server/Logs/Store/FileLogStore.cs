@@ -34,16 +34,30 @@ public sealed class FileLogStore(DataLayout layout, LogCompletions completions, 
         // Unbuffered: the batch is written in one call, and a FileStream's buffer (64 KiB asked here before) was a new array
         // per batch, most of the bytes a burst of short runs allocated on this path (docs/performance.md, issue 15).
         await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        foreach (var line in lines)
+        // The batch's bytes counted first, then written into one pooled buffer: a new growing buffer per batch was most of
+        // what the embedded agent's log forwarding allocated.
+        var length = 0;
+        foreach (var line in lines) length += LogLineFormat.TimestampLength + 1 + Encoding.UTF8.GetByteCount(line.Text) + 1;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            LogLineFormat.WriteTimestamp(line.Timestamp, buffer.GetSpan(LogLineFormat.TimestampLength + 1));
-            buffer.Advance(LogLineFormat.TimestampLength + 1);
-            EncodingExtensions.GetBytes(Encoding.UTF8, line.Text.Replace('\n', ' '), buffer);
-            buffer.Write("\n"u8);
-        }
+            var written = 0;
+            foreach (var line in lines)
+            {
+                LogLineFormat.WriteTimestamp(line.Timestamp, buffer.AsSpan(written));
+                written += LogLineFormat.TimestampLength + 1;
+                var text = buffer.AsSpan(written, Encoding.UTF8.GetBytes(line.Text, buffer.AsSpan(written)));
+                text.Replace((byte)'\n', (byte)' '); // a line stays one line of the file
+                written += text.Length;
+                buffer[written++] = (byte)'\n';
+            }
 
-        await file.WriteAsync(buffer.WrittenMemory, cancellationToken);
+            await file.WriteAsync(buffer.AsMemory(0, written), cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public async Task<long> LengthAsync(LogRef log, CancellationToken cancellationToken)

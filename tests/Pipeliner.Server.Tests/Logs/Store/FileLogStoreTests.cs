@@ -43,6 +43,18 @@ public sealed class FileLogStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_KeepsEachLineOneLineAndItsCharacters_WhenLinesHoldNewlinesAndNonAsciiText()
+    {
+        var log = Log();
+        var longLine = new string('y', 5000); // longer than any first guess of a buffer
+        await _store.AppendAsync(log, [new LogLine(Noon, "a\nb"), new LogLine(Noon, "naïve ✓ 日本"), new LogLine(Noon, ""), new LogLine(Noon, longLine)],
+            CancellationToken.None);
+
+        Assert.Equal($"2026-12-04T12:00:00.123Z a b\n2026-12-04T12:00:00.123Z naïve ✓ 日本\n2026-12-04T12:00:00.123Z \n2026-12-04T12:00:00.123Z {longLine}\n",
+            Read(_store.OpenRead(log)));
+    }
+
+    [Fact]
     public async Task AppendAsync_StoresARemoteBatchOnce_WhenItIsResentAtTheSameOffset()
     {
         var log = Log();
