@@ -37,6 +37,13 @@ public sealed class IntakeTimings
         _last = now;
     }
 
+    /// <summary>Ends the step called <paramref name="step"/> and says, in brackets, what it waited for.</summary>
+    public void Mark(string step, object? detail)
+    {
+        Mark(step);
+        if (detail is not null) _steps.Append(" (").Append(detail).Append(')');
+    }
+
     public double TotalMilliseconds => Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
 
     public override string ToString() =>

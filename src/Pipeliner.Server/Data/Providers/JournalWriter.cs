@@ -1,18 +1,23 @@
+using System.Diagnostics;
+
 namespace Pipeliner.Server.Data.Providers;
 
 /// <summary>
-/// The one thread that writes the intake journal (<see cref="SqliteDeliveryJournal"/>), one write at a time, a webhook's
-/// append before any removal waiting. With two writers on <c>intake.db</c> (the intake's append on a request's thread, the
-/// transfer's removal on a pool thread) an append that found the removal holding the write lock slept in SQLite's busy
-/// handler — 1, then 2, 5, 10, 15… ms, however soon the lock was free — and a removal's autocheckpoint flushed the files
-/// on the removal's connection; traced during a Docker burst, 8 of 102 appends slept so, up to 44 ms. Here an append waits
-/// at most for the one write in progress, nobody sleeps, and no pool thread blocks in the append's flush.
+/// Makes every write to the intake journal (<see cref="SqliteDeliveryJournal"/>) one at a time, a webhook's append before
+/// any removal waiting. With two writers on <c>intake.db</c> (the intake's append on a request's thread, the transfer's
+/// removal on a pool thread) an append that found the removal holding the write lock slept in SQLite's busy handler — 1,
+/// then 2, 5, 10, 15… ms, however soon the lock was free; traced during a Docker burst, 8 of 102 appends slept so, up to
+/// 44 ms. Here an append waits at most for the one write in progress and nobody sleeps. Removals run on the writer's own
+/// thread; an append runs there too when it has to wait for a write, otherwise on its caller's thread (see remarks).
 /// </summary>
 /// <remarks>
-/// The caller's continuation after an append runs on this thread (its task is completed without
-/// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>): the webhook's answer is written from here instead of
-/// queueing again for a pool thread behind the burst's background work. It is the rest of a request, well under a
-/// millisecond; the next write waits for it. A removal's caller (background work) continues elsewhere.
+/// An append handed to the writer's thread waits for that thread to be woken and given a core: during a Docker burst on
+/// two cores, with ten or more tasks runnable, that took 5–25 ms for a few appends per burst (docs/performance.md, "The
+/// intake journal's append"). An append that finds no write in progress is therefore made on its caller's thread, which
+/// is running already (<c>appendsOnCallersThread</c>, for appends that do not wait for the disk). The caller's
+/// continuation after an append made on the writer's thread runs on that thread (its task is completed without
+/// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>): the webhook's answer is written from there instead of
+/// queueing again for a pool thread. A removal's caller (background work) continues elsewhere.
 /// </remarks>
 public sealed class JournalWriter : IDisposable
 {
@@ -20,64 +25,139 @@ public sealed class JournalWriter : IDisposable
     private readonly Queue<Write> _appends = new();
     private readonly Queue<Write> _removals = new();
     private readonly Thread _thread;
+    private readonly bool _appendsOnCallersThread;
+    private readonly TaskCompletionSource<WriterThreadClock> _clock = new();
+    private bool _writing;
     private bool _stopping;
+    private volatile JournalWriterWork _work;
 
-    private sealed record Write(Func<object?> Run, TaskCompletionSource<object?> Done);
+    // Each pool thread's own, opened at its first append: the run-queue wait of an append made on its caller's thread.
+    [ThreadStatic]
+    private static WriterThreadClock? _callersClock;
 
-    public JournalWriter(string name)
+    private sealed record Write(Func<object?> Run, TaskCompletionSource<object?> Done, bool IsAppend)
     {
+        public long Queued { get; init; }
+        public JournalWriterWork Found { get; init; }
+        public long CoreWaitWhenQueued { get; init; }
+    }
+
+    /// <param name="appendsOnCallersThread">An append that finds no write in progress is made on its caller's thread.</param>
+    public JournalWriter(string name, bool appendsOnCallersThread = false)
+    {
+        _appendsOnCallersThread = appendsOnCallersThread;
         // A thread inherits its creator's nice value: created with the journal, at start, at the server's priority.
         _thread = new Thread(Loop) { IsBackground = true, Name = name };
         _thread.Start();
     }
 
-    /// <summary>Runs <paramref name="append"/> on the writer's thread before any removal waiting.</summary>
-    public async Task<T> AppendAsync<T>(Func<T> append) => (T)(await Enqueue(_appends, () => append(), TaskCreationOptions.None))!;
+    /// <summary>Runs <paramref name="append"/> before any removal waiting; <see cref="JournalAppendWait.Last"/> says where it waited.</summary>
+    public async Task<T> AppendAsync<T>(Func<T> append)
+    {
+        if (_appendsOnCallersThread && TryTakeTurn()) return (T)RunOnCallersThread(() => append())!;
+        return (T)(await Enqueue(_appends, () => append(), true, TaskCreationOptions.None))!;
+    }
 
     /// <summary>Runs <paramref name="remove"/> on the writer's thread when no append waits.</summary>
     public Task RemoveAsync(Action remove) => Enqueue(_removals, () =>
     {
         remove();
         return null;
-    }, TaskCreationOptions.RunContinuationsAsynchronously);
+    }, false, TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private Task<object?> Enqueue(Queue<Write> queue, Func<object?> run, TaskCreationOptions continuations)
+    private bool TryTakeTurn()
     {
-        var write = new Write(run, new TaskCompletionSource<object?>(continuations));
         lock (_gate)
         {
             if (_stopping) throw new ObjectDisposedException(nameof(JournalWriter));
-            queue.Enqueue(write);
+            // Removals queued wait for appends anyway: only a write in progress or an append queued earlier comes first.
+            if (_writing || _appends.Count > 0) return false;
+            _writing = true;
+            return true;
+        }
+    }
+
+    private object? RunOnCallersThread(Func<object?> append)
+    {
+        var clock = _callersClock ??= WriterThreadClock.OfCurrentThread();
+        var started = Stopwatch.GetTimestamp();
+        var coreWait = clock.RunQueueNanoseconds();
+        try
+        {
+            return append();
+        }
+        finally
+        {
+            JournalAppendWait.Last = new(JournalWriterWork.Idle, 0, 0, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                (clock.RunQueueNanoseconds() - coreWait) / 1e6);
+            lock (_gate)
+            {
+                _writing = false;
+                if (_appends.Count > 0 || _removals.Count > 0) Monitor.Pulse(_gate);
+            }
+        }
+    }
+
+    private Task<object?> Enqueue(Queue<Write> queue, Func<object?> run, bool isAppend, TaskCreationOptions continuations)
+    {
+        var queued = Stopwatch.GetTimestamp();
+        var coreWait = isAppend && _clock.Task.IsCompleted ? _clock.Task.Result.RunQueueNanoseconds() : 0;
+        var done = new TaskCompletionSource<object?>(continuations);
+        lock (_gate)
+        {
+            if (_stopping) throw new ObjectDisposedException(nameof(JournalWriter));
+            // An append made on its caller's thread is the write in progress while the writer's thread is idle.
+            var found = _work == JournalWriterWork.Idle && _writing ? JournalWriterWork.Append : _work;
+            queue.Enqueue(new Write(run, done, isAppend) { Queued = queued, Found = found, CoreWaitWhenQueued = coreWait });
             Monitor.Pulse(_gate);
         }
 
-        return write.Done.Task;
+        return done.Task;
     }
 
     private void Loop()
     {
+        using var clock = WriterThreadClock.OfCurrentThread();
+        _clock.SetResult(clock);
         while (true)
         {
             Write write;
             lock (_gate)
             {
-                while (_appends.Count == 0 && _removals.Count == 0 && !_stopping) Monitor.Wait(_gate);
+                _work = JournalWriterWork.Idle;
+                while ((_writing || _appends.Count == 0 && _removals.Count == 0) && !_stopping) Monitor.Wait(_gate);
+                while (_writing) Monitor.Wait(_gate);
                 if (_appends.Count == 0 && _removals.Count == 0) return;
                 write = _appends.Count > 0 ? _appends.Dequeue() : _removals.Dequeue();
+                _writing = true;
+                _work = write.IsAppend ? JournalWriterWork.Append : JournalWriterWork.Removal;
             }
 
-            object? result;
+            var taken = Stopwatch.GetTimestamp();
+            var coreWaitWhenTaken = write.IsAppend ? clock.RunQueueNanoseconds() : 0;
+            object? result = null;
+            Exception? failure = null;
             try
             {
                 result = write.Run();
             }
             catch (Exception e)
             {
-                write.Done.SetException(e);
-                continue;
+                failure = e;
             }
 
-            write.Done.SetResult(result);
+            lock (_gate) _writing = false;
+            if (write.IsAppend)
+            {
+                JournalAppendWait.Last = new(write.Found, Stopwatch.GetElapsedTime(write.Queued, taken).TotalMilliseconds,
+                    (coreWaitWhenTaken - write.CoreWaitWhenQueued) / 1e6, Stopwatch.GetElapsedTime(taken).TotalMilliseconds,
+                    (clock.RunQueueNanoseconds() - coreWaitWhenTaken) / 1e6);
+                _work = JournalWriterWork.Answer;
+            }
+
+            if (failure is null) write.Done.SetResult(result);
+            else write.Done.SetException(failure);
+            JournalAppendWait.Last = null;
         }
     }
 
@@ -87,7 +167,7 @@ public sealed class JournalWriter : IDisposable
         lock (_gate)
         {
             _stopping = true;
-            Monitor.Pulse(_gate);
+            Monitor.PulseAll(_gate);
         }
 
         if (Thread.CurrentThread != _thread) _thread.Join();
