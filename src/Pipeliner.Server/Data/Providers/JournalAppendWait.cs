@@ -12,7 +12,7 @@ public enum JournalWriterWork
 }
 
 /// <summary>
-/// Where one append to the intake journal spent its time (<see cref="JournalWriter"/>): until the writer took it (what the
+/// Where one append to the intake journal spent its time, in milliseconds (<see cref="JournalWriter"/>): until the writer took it (what the
 /// writer was doing when it was handed over, and how much of the wait the writer's thread spent waiting for a core), then
 /// the write itself. Read by the intake's Debug line on the thread the append's caller continues on.
 /// </summary>
@@ -22,6 +22,11 @@ public readonly record struct JournalAppendWait(JournalWriterWork Found, double 
     [ThreadStatic]
     public static JournalAppendWait? Last;
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"writer {Found.ToString().ToLowerInvariant()}, taken after {WaitedMs:0.0} ms ({WaitedForCoreMs:0.0} waiting for a core), written in {WriteMs:0.0} ms ({WriteForCoreMs:0.0} waiting for a core)");
+    /// <summary>True when the append was made on its caller's thread, nothing before it.</summary>
+    public bool OnCallersThread { get; init; }
+
+    public override string ToString() => OnCallersThread
+        ? string.Create(CultureInfo.InvariantCulture, $"journal: written on the request's thread in {WriteMs:0.0}")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"journal: writer {Found.ToString().ToLowerInvariant()}, taken after {WaitedMs:0.0} ({WaitedForCoreMs:0.0} waiting for a core), written in {WriteMs:0.0} ({WriteForCoreMs:0.0} waiting for a core)");
 }

@@ -26,14 +26,10 @@ public sealed class JournalWriter : IDisposable
     private readonly Queue<Write> _removals = new();
     private readonly Thread _thread;
     private readonly bool _appendsOnCallersThread;
-    private readonly TaskCompletionSource<WriterThreadClock> _clock = new();
+    private readonly TaskCompletionSource<ThreadCoreWait> _writersCoreWait = new();
     private bool _writing;
     private bool _stopping;
     private volatile JournalWriterWork _work;
-
-    // Each pool thread's own, opened at its first append: the run-queue wait of an append made on its caller's thread.
-    [ThreadStatic]
-    private static WriterThreadClock? _callersClock;
 
     private sealed record Write(Func<object?> Run, TaskCompletionSource<object?> Done, bool IsAppend)
     {
@@ -79,21 +75,20 @@ public sealed class JournalWriter : IDisposable
 
     private object? RunOnCallersThread(Func<object?> append)
     {
-        var clock = _callersClock ??= WriterThreadClock.OfCurrentThread();
         var started = Stopwatch.GetTimestamp();
-        var coreWait = clock.RunQueueNanoseconds();
         try
         {
             return append();
         }
         finally
         {
-            JournalAppendWait.Last = new(JournalWriterWork.Idle, 0, 0, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                (clock.RunQueueNanoseconds() - coreWait) / 1e6);
+            // The caller's own waits for a core are the intake's to measure (IntakeTimings): it runs there from the start.
+            JournalAppendWait.Last = new(JournalWriterWork.Idle, 0, 0, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0) { OnCallersThread = true };
             lock (_gate)
             {
                 _writing = false;
-                if (_appends.Count > 0 || _removals.Count > 0) Monitor.Pulse(_gate);
+                // The writer's thread may wait for this write to end: for writes queued meanwhile, or to stop.
+                Monitor.Pulse(_gate);
             }
         }
     }
@@ -101,7 +96,7 @@ public sealed class JournalWriter : IDisposable
     private Task<object?> Enqueue(Queue<Write> queue, Func<object?> run, bool isAppend, TaskCreationOptions continuations)
     {
         var queued = Stopwatch.GetTimestamp();
-        var coreWait = isAppend && _clock.Task.IsCompleted ? _clock.Task.Result.RunQueueNanoseconds() : 0;
+        var coreWait = isAppend && _writersCoreWait.Task.IsCompleted ? _writersCoreWait.Task.Result.Nanoseconds() : 0;
         var done = new TaskCompletionSource<object?>(continuations);
         lock (_gate)
         {
@@ -117,8 +112,8 @@ public sealed class JournalWriter : IDisposable
 
     private void Loop()
     {
-        using var clock = WriterThreadClock.OfCurrentThread();
-        _clock.SetResult(clock);
+        using var clock = ThreadCoreWait.OfCurrentThread;
+        _writersCoreWait.SetResult(clock);
         while (true)
         {
             Write write;
@@ -134,7 +129,7 @@ public sealed class JournalWriter : IDisposable
             }
 
             var taken = Stopwatch.GetTimestamp();
-            var coreWaitWhenTaken = write.IsAppend ? clock.RunQueueNanoseconds() : 0;
+            var coreWaitWhenTaken = write.IsAppend ? clock.Nanoseconds() : 0;
             object? result = null;
             Exception? failure = null;
             try
@@ -151,7 +146,7 @@ public sealed class JournalWriter : IDisposable
             {
                 JournalAppendWait.Last = new(write.Found, Stopwatch.GetElapsedTime(write.Queued, taken).TotalMilliseconds,
                     (coreWaitWhenTaken - write.CoreWaitWhenQueued) / 1e6, Stopwatch.GetElapsedTime(taken).TotalMilliseconds,
-                    (clock.RunQueueNanoseconds() - coreWaitWhenTaken) / 1e6);
+                    (clock.Nanoseconds() - coreWaitWhenTaken) / 1e6);
                 _work = JournalWriterWork.Answer;
             }
 

@@ -65,7 +65,7 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
     {
         // An append flushed behind its answer does not wait for the disk: made on the caller's thread when no write is in
         // progress, it does not wait for the writer's thread to get a core either. A durable append's flush stays there.
-        _writer = new("Intake journal writer", appendsOnCallersThread: flushEvery > TimeSpan.Zero);
+        _writer = new("Intake journal writer", appendsOnCallersThread: flushEvery > TimeSpan.Zero || Environment.GetEnvironmentVariable("PIPELINER_JOURNAL_EXPERIMENT") == "durable-inline");
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, FileName), Pooling = true }.ToString();
         using var connection = Open(Background);
         using var command = connection.CreateCommand();
@@ -82,10 +82,13 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
         _keeper = Open(Background);
         var logPath = Path.Combine(dataDir, FileName + "-wal");
         GrowLog(logPath);
+        // The log as the last instance left it, or grown: copied whole when no reader holds it, then started again by a
+        // write of its own, so that the first append does not flush the log's new header.
+        if (Checkpoint()) RestartLog();
         if (flushEvery > TimeSpan.Zero) _flushBehind = new JournalFlushBehind(logPath, flushEvery);
     }
 
-    /// <summary>The checkpoints of the log made so far (after every <see cref="CheckpointEvery"/> removed entries).</summary>
+    /// <summary>The checkpoints of the log made after removals so far (after every <see cref="CheckpointEvery"/> removed entries).</summary>
     public long Checkpoints => Interlocked.Read(ref _checkpoints);
 
     /// <summary>The writes made after a checkpoint to start the log again at its beginning (see <see cref="RestartLog"/>).</summary>
@@ -192,7 +195,9 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
                 await Task.Delay(QuietBeforeCheckpoint - quiet);
             }
 
-            if (Checkpoint()) await _writer.RemoveAsync(RestartLog);
+            var whole = Checkpoint();
+            Interlocked.Increment(ref _checkpoints);
+            if (whole) await _writer.RemoveAsync(RestartLog);
         }
         catch (Exception e) when (e is SqliteException or ObjectDisposedException)
         {
@@ -216,7 +221,6 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
         using var reader = command.ExecuteReader();
         reader.Read();
-        Interlocked.Increment(ref _checkpoints);
         // (busy, frames in the log, frames copied)
         return reader.GetInt64(0) == 0 && reader.GetInt64(1) == reader.GetInt64(2);
     }

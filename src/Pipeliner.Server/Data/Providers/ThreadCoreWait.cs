@@ -7,14 +7,19 @@ namespace Pipeliner.Server.Data.Providers;
 /// <c>/proc/thread-self/schedstat</c>: opened on that thread, the file stays that thread's, so any thread can read it
 /// (one <c>pread</c>, no allocation). Zero where the file is missing.
 /// </summary>
-public sealed class WriterThreadClock : IDisposable
+public sealed class ThreadCoreWait : IDisposable
 {
+    [ThreadStatic]
+    private static ThreadCoreWait? _current;
+
     private readonly SafeFileHandle? _schedstat;
 
-    private WriterThreadClock(SafeFileHandle? schedstat) => _schedstat = schedstat;
+    private ThreadCoreWait(SafeFileHandle? schedstat) => _schedstat = schedstat;
 
-    /// <summary>The clock of the calling thread.</summary>
-    public static WriterThreadClock OfCurrentThread()
+    /// <summary>The calling thread's, opened at its first use and kept for the thread's life (a pool thread's: a few dozen at most).</summary>
+    public static ThreadCoreWait OfCurrentThread => _current ??= Open();
+
+    private static ThreadCoreWait Open()
     {
         try
         {
@@ -30,8 +35,8 @@ public sealed class WriterThreadClock : IDisposable
         }
     }
 
-    /// <summary>Nanoseconds the thread has waited on a run queue since it started.</summary>
-    public long RunQueueNanoseconds()
+    /// <summary>Nanoseconds the thread has waited for a core (on a run queue) since it started.</summary>
+    public long Nanoseconds()
     {
         if (_schedstat is null) return 0;
         Span<byte> text = stackalloc byte[96];
