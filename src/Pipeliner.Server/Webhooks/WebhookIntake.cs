@@ -209,7 +209,7 @@ public sealed class WebhookIntake(
         CancellationToken cancellationToken)
     {
         var entry = await journal.TryAppendAsync(delivery, cancellationToken);
-        timings?.Mark("stored", JournalAppendWait.Last);
+        timings?.Mark("stored", JournalAppendWait.Take());
         if (entry is null) return Duplicate(project, delivery);
         if (await log.ExistsAsync(project.Id, delivery.UniqueDeliveryId!, cancellationToken))
         {

@@ -74,32 +74,44 @@ public sealed class JournalWriterTests
     }
 
     [Fact]
-    public async Task AppendAsync_WaitsForTheRemovalInProgress_AndSaysSo_WhenAppendsMayRunOnTheCallersThread()
+    public async Task AppendAsync_WaitsOnTheCallersThreadForTheRemovalInProgress_AndGoesBeforeTheRemovalsQueued_WhenAppendsMayRunThere()
     {
         using var writer = new JournalWriter(Name, appendsOnCallersThread: true);
         using var inProgress = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        var removal = writer.RemoveAsync(() =>
+        var order = new List<string>();
+        var first = writer.RemoveAsync(() =>
         {
             inProgress.Set();
             release.Wait();
+            lock (order) order.Add("first removal");
         });
         inProgress.Wait(TimeSpan.FromSeconds(30));
 
         var append = Task.Run(async () =>
         {
-            var ranOn = await writer.AppendAsync(() => Thread.CurrentThread.Name);
-            return (ranOn, JournalAppendWait.Last);
+            var ranOn = await writer.AppendAsync(() =>
+            {
+                lock (order) order.Add("append");
+                return Environment.CurrentManagedThreadId;
+            });
+            return (Environment.CurrentManagedThreadId, ranOn, JournalAppendWait.Last);
+        });
+        await Task.Delay(100);
+        var removal = writer.RemoveAsync(() =>
+        {
+            lock (order) order.Add("second removal");
         });
         await Task.Delay(100);
         Assert.False(append.IsCompleted);
         release.Set();
-        var (ranOn, wait) = await append;
-        await removal;
+        var (caller, ranOn, wait) = await append;
+        await Task.WhenAll(first, removal);
 
-        Assert.Equal(Name, ranOn);
+        Assert.Equal(["first removal", "append", "second removal"], order);
+        Assert.Equal(caller, ranOn);
         Assert.Equal(JournalWriterWork.Removal, wait?.Found);
-        Assert.True(wait?.WaitedMs >= 90, $"waited {wait?.WaitedMs} ms");
+        Assert.True(wait?.WaitedMs >= 150, $"waited {wait?.WaitedMs} ms");
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed class IntakeTimingsTests
         timings.Mark("stored");
 
         Assert.Matches(new Regex(
-            @"^project [\d.]+ ms, stored [\d.]+ ms; gc pauses [\d.]+ ms in \d+ collections, queued work items \d+, jit \d+ methods [\d.]+ ms, major faults \d+$"),
+            @"^project [\d.]+ ms( \[[\d.]+ waiting for a core\])?, stored [\d.]+ ms( \[[\d.]+ waiting for a core\])?; gc pauses [\d.]+ ms in \d+ collections, queued work items \d+, jit \d+ methods [\d.]+ ms, major faults \d+$"),
             timings.ToString());
     }
 

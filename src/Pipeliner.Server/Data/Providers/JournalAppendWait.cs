@@ -18,9 +18,20 @@ public enum JournalWriterWork
 /// </summary>
 public readonly record struct JournalAppendWait(JournalWriterWork Found, double WaitedMs, double WaitedForCoreMs, double WriteMs, double WriteForCoreMs)
 {
-    /// <summary>The last append completed on this thread: the caller of an append reads it right after its await.</summary>
+    /// <summary>The last append completed on this thread, for its caller to <see cref="Take"/> right after its await.</summary>
     [ThreadStatic]
     public static JournalAppendWait? Last;
+
+    /// <summary>
+    /// The wait of the append the caller has just awaited, taken so that no later caller on this thread sees it; null in the
+    /// rare case its await continued on another thread than the append was completed on (the append done before the await began).
+    /// </summary>
+    public static JournalAppendWait? Take()
+    {
+        var last = Last;
+        Last = null;
+        return last;
+    }
 
     /// <summary>True when the append was made on its caller's thread, nothing before it.</summary>
     public bool OnCallersThread { get; init; }

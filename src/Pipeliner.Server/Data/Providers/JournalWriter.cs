@@ -8,13 +8,15 @@ namespace Pipeliner.Server.Data.Providers;
 /// removal on a pool thread) an append that found the removal holding the write lock slept in SQLite's busy handler — 1,
 /// then 2, 5, 10, 15… ms, however soon the lock was free; traced during a Docker burst, 8 of 102 appends slept so, up to
 /// 44 ms. Here an append waits at most for the one write in progress and nobody sleeps. Removals run on the writer's own
-/// thread; an append runs there too when it has to wait for a write, otherwise on its caller's thread (see remarks).
+/// thread; appends there too, or on their callers' threads (see remarks).
 /// </summary>
 /// <remarks>
 /// An append handed to the writer's thread waits for that thread to be woken and given a core: during a Docker burst on
 /// two cores, with ten or more tasks runnable, that took 5–25 ms for a few appends per burst (docs/performance.md, "The
-/// intake journal's append"). An append that finds no write in progress is therefore made on its caller's thread, which
-/// is running already (<c>appendsOnCallersThread</c>, for appends that do not wait for the disk). The caller's
+/// intake journal's append"). With <c>appendsOnCallersThread</c> (for appends that do not wait for the disk) an append is
+/// therefore made on its caller's thread, which is running already, after the write in progress if there is one: no
+/// hand-over at all, and no code that runs only when one happens (first run in the middle of a burst, its compilation
+/// cost an append 8–50 ms). Otherwise the caller's
 /// continuation after an append made on the writer's thread runs on that thread (its task is completed without
 /// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>): the webhook's answer is written from there instead of
 /// queueing again for a pool thread. A removal's caller (background work) continues elsewhere.
@@ -28,6 +30,7 @@ public sealed class JournalWriter : IDisposable
     private readonly bool _appendsOnCallersThread;
     private readonly TaskCompletionSource<ThreadCoreWait> _writersCoreWait = new();
     private bool _writing;
+    private int _callersWaiting;
     private bool _stopping;
     private volatile JournalWriterWork _work;
 
@@ -36,9 +39,12 @@ public sealed class JournalWriter : IDisposable
         public long Queued { get; init; }
         public JournalWriterWork Found { get; init; }
         public long CoreWaitWhenQueued { get; init; }
+
+        /// <summary>Set by the writer's thread before it completes <see cref="Done"/>.</summary>
+        public JournalAppendWait? Wait { get; set; }
     }
 
-    /// <param name="appendsOnCallersThread">An append that finds no write in progress is made on its caller's thread.</param>
+    /// <param name="appendsOnCallersThread">Appends are made on their callers' threads (after the write in progress).</param>
     public JournalWriter(string name, bool appendsOnCallersThread = false)
     {
         _appendsOnCallersThread = appendsOnCallersThread;
@@ -50,8 +56,12 @@ public sealed class JournalWriter : IDisposable
     /// <summary>Runs <paramref name="append"/> before any removal waiting; <see cref="JournalAppendWait.Last"/> says where it waited.</summary>
     public async Task<T> AppendAsync<T>(Func<T> append)
     {
-        if (_appendsOnCallersThread && TryTakeTurn()) return (T)RunOnCallersThread(() => append())!;
-        return (T)(await Enqueue(_appends, () => append(), true, TaskCreationOptions.None))!;
+        if (_appendsOnCallersThread) return (T)RunOnCallersThread(() => append())!;
+        var write = Enqueue(_appends, () => append(), true, TaskCreationOptions.None);
+        var result = (T)(await write.Done.Task)!;
+        // Here, on the thread the caller continues on: the writer's when this await waited, the caller's when it did not.
+        JournalAppendWait.Last = write.Wait;
+        return result;
     }
 
     /// <summary>Runs <paramref name="remove"/> on the writer's thread when no append waits.</summary>
@@ -59,22 +69,26 @@ public sealed class JournalWriter : IDisposable
     {
         remove();
         return null;
-    }, false, TaskCreationOptions.RunContinuationsAsynchronously);
+    }, false, TaskCreationOptions.RunContinuationsAsynchronously).Done.Task;
 
-    private bool TryTakeTurn()
+    /// <summary>
+    /// Waits for the write in progress, if any, then writes on the caller's thread. Appends come first: the writer's thread
+    /// takes no removal while a caller waits. The wait is one write at most, a removal of a fraction of a millisecond.
+    /// </summary>
+    private object? RunOnCallersThread(Func<object?> append)
     {
+        var queued = Stopwatch.GetTimestamp();
+        JournalWriterWork found;
         lock (_gate)
         {
             if (_stopping) throw new ObjectDisposedException(nameof(JournalWriter));
-            // Removals queued wait for appends anyway: only a write in progress or an append queued earlier comes first.
-            if (_writing || _appends.Count > 0) return false;
+            found = !_writing ? JournalWriterWork.Idle : _work == JournalWriterWork.Idle ? JournalWriterWork.Append : _work;
+            _callersWaiting++;
+            while (_writing) Monitor.Wait(_gate);
+            _callersWaiting--;
             _writing = true;
-            return true;
         }
-    }
 
-    private object? RunOnCallersThread(Func<object?> append)
-    {
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -83,17 +97,18 @@ public sealed class JournalWriter : IDisposable
         finally
         {
             // The caller's own waits for a core are the intake's to measure (IntakeTimings): it runs there from the start.
-            JournalAppendWait.Last = new(JournalWriterWork.Idle, 0, 0, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0) { OnCallersThread = true };
+            JournalAppendWait.Last = new(found, Stopwatch.GetElapsedTime(queued, started).TotalMilliseconds, 0,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0) { OnCallersThread = true };
             lock (_gate)
             {
                 _writing = false;
-                // The writer's thread may wait for this write to end: for writes queued meanwhile, or to stop.
-                Monitor.Pulse(_gate);
+                // Callers waiting for their turn, the writer's thread for writes queued meanwhile or to stop.
+                Monitor.PulseAll(_gate);
             }
         }
     }
 
-    private Task<object?> Enqueue(Queue<Write> queue, Func<object?> run, bool isAppend, TaskCreationOptions continuations)
+    private Write Enqueue(Queue<Write> queue, Func<object?> run, bool isAppend, TaskCreationOptions continuations)
     {
         var queued = Stopwatch.GetTimestamp();
         var coreWait = isAppend && _writersCoreWait.Task.IsCompleted ? _writersCoreWait.Task.Result.Nanoseconds() : 0;
@@ -103,11 +118,11 @@ public sealed class JournalWriter : IDisposable
             if (_stopping) throw new ObjectDisposedException(nameof(JournalWriter));
             // An append made on its caller's thread is the write in progress while the writer's thread is idle.
             var found = _work == JournalWriterWork.Idle && _writing ? JournalWriterWork.Append : _work;
-            queue.Enqueue(new Write(run, done, isAppend) { Queued = queued, Found = found, CoreWaitWhenQueued = coreWait });
-            Monitor.Pulse(_gate);
+            var write = new Write(run, done, isAppend) { Queued = queued, Found = found, CoreWaitWhenQueued = coreWait };
+            queue.Enqueue(write);
+            Monitor.PulseAll(_gate);
+            return write;
         }
-
-        return done.Task;
     }
 
     private void Loop()
@@ -120,8 +135,8 @@ public sealed class JournalWriter : IDisposable
             lock (_gate)
             {
                 _work = JournalWriterWork.Idle;
-                while ((_writing || _appends.Count == 0 && _removals.Count == 0) && !_stopping) Monitor.Wait(_gate);
-                while (_writing) Monitor.Wait(_gate);
+                while ((_writing || _callersWaiting > 0 || _appends.Count == 0 && _removals.Count == 0) && !_stopping) Monitor.Wait(_gate);
+                while (_writing || _callersWaiting > 0) Monitor.Wait(_gate);
                 if (_appends.Count == 0 && _removals.Count == 0) return;
                 write = _appends.Count > 0 ? _appends.Dequeue() : _removals.Dequeue();
                 _writing = true;
@@ -141,10 +156,15 @@ public sealed class JournalWriter : IDisposable
                 failure = e;
             }
 
-            lock (_gate) _writing = false;
+            lock (_gate)
+            {
+                _writing = false;
+                Monitor.PulseAll(_gate);
+            }
+
             if (write.IsAppend)
             {
-                JournalAppendWait.Last = new(write.Found, Stopwatch.GetElapsedTime(write.Queued, taken).TotalMilliseconds,
+                write.Wait = new JournalAppendWait(write.Found, Stopwatch.GetElapsedTime(write.Queued, taken).TotalMilliseconds,
                     (coreWaitWhenTaken - write.CoreWaitWhenQueued) / 1e6, Stopwatch.GetElapsedTime(taken).TotalMilliseconds,
                     (clock.Nanoseconds() - coreWaitWhenTaken) / 1e6);
                 _work = JournalWriterWork.Answer;
@@ -152,7 +172,6 @@ public sealed class JournalWriter : IDisposable
 
             if (failure is null) write.Done.SetResult(result);
             else write.Done.SetException(failure);
-            JournalAppendWait.Last = null;
         }
     }
 

@@ -65,7 +65,7 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
     {
         // An append flushed behind its answer does not wait for the disk: made on the caller's thread when no write is in
         // progress, it does not wait for the writer's thread to get a core either. A durable append's flush stays there.
-        _writer = new("Intake journal writer", appendsOnCallersThread: flushEvery > TimeSpan.Zero || Environment.GetEnvironmentVariable("PIPELINER_JOURNAL_EXPERIMENT") == "durable-inline");
+        _writer = new("Intake journal writer", appendsOnCallersThread: flushEvery > TimeSpan.Zero);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, FileName), Pooling = true }.ToString();
         using var connection = Open(Background);
         using var command = connection.CreateCommand();
