@@ -14,8 +14,9 @@ namespace Pipeliner.Server.Data.Providers;
 /// connection that never checkpoints — or, with a flush interval (<c>Pipeliner:Webhooks:JournalFlushEvery</c>, off by
 /// default), with <c>NORMAL</c> and flushed behind the answer by <see cref="JournalFlushBehind"/>; removals are background work (<c>NORMAL</c>): a removal a
 /// power loss takes back only makes the delivery's row be inserted again, which its unique delivery id refuses. Appends
-/// and removals are made by one thread (<see cref="JournalWriter"/>), appends first, so that an append never sleeps in
-/// SQLite's busy handler behind a removal; the log is checkpointed on a pool thread beside it, never by a write.
+/// and removals are made one at a time (<see cref="JournalWriter"/>), appends first, so that an append never sleeps in
+/// SQLite's busy handler behind a removal — flushed behind, on the request's own thread; the log is checkpointed on a
+/// pool thread beside it when the intake is quiet, never by a write, and started again by a write of its own.
 /// </summary>
 /// <remarks>
 /// The flush of a commit is cheapest when the log's blocks are already allocated: a write-ahead log that grows makes every
