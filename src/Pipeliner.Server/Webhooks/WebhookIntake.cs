@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Pipeliner.Forges;
 using Pipeliner.Server.Data;
 using Pipeliner.Server.Data.Entities;
+using Pipeliner.Server.Data.Providers;
 using Pipeliner.Server.Http;
 using Pipeliner.Server.Projects;
 using Pipeliner.Server.Settings;
@@ -208,7 +209,7 @@ public sealed class WebhookIntake(
         CancellationToken cancellationToken)
     {
         var entry = await journal.TryAppendAsync(delivery, cancellationToken);
-        timings?.Mark("stored");
+        timings?.Mark("stored", JournalAppendWait.Take());
         if (entry is null) return Duplicate(project, delivery);
         if (await log.ExistsAsync(project.Id, delivery.UniqueDeliveryId!, cancellationToken))
         {

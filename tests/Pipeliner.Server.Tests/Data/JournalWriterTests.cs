@@ -58,6 +58,90 @@ public sealed class JournalWriterTests
     }
 
     [Fact]
+    public async Task AppendAsync_RunsOnTheCallersThread_WhenNoWriteIsInProgressAndAppendsMayRunThere()
+    {
+        using var writer = new JournalWriter(Name, appendsOnCallersThread: true);
+
+        var (caller, ranOn, wait) = await Task.Run(async () =>
+        {
+            var id = Environment.CurrentManagedThreadId;
+            var ran = await writer.AppendAsync(() => Environment.CurrentManagedThreadId);
+            return (id, ran, JournalAppendWait.Last);
+        });
+
+        Assert.Equal(caller, ranOn);
+        Assert.True(wait?.OnCallersThread, $"the append's wait: {wait}");
+    }
+
+    [Fact]
+    public async Task AppendAsync_WaitsOnTheCallersThreadForTheRemovalInProgress_AndGoesBeforeTheRemovalsQueued_WhenAppendsMayRunThere()
+    {
+        using var writer = new JournalWriter(Name, appendsOnCallersThread: true);
+        using var inProgress = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var order = new List<string>();
+        var first = writer.RemoveAsync(() =>
+        {
+            inProgress.Set();
+            release.Wait();
+            lock (order) order.Add("first removal");
+        });
+        inProgress.Wait(TimeSpan.FromSeconds(30));
+
+        var append = Task.Run(async () =>
+        {
+            var ranOn = await writer.AppendAsync(() =>
+            {
+                lock (order) order.Add("append");
+                return Environment.CurrentManagedThreadId;
+            });
+            return (Environment.CurrentManagedThreadId, ranOn, JournalAppendWait.Last);
+        });
+        await Task.Delay(100);
+        var removal = writer.RemoveAsync(() =>
+        {
+            lock (order) order.Add("second removal");
+        });
+        await Task.Delay(100);
+        Assert.False(append.IsCompleted);
+        release.Set();
+        var (caller, ranOn, wait) = await append;
+        await Task.WhenAll(first, removal);
+
+        Assert.Equal(["first removal", "append", "second removal"], order);
+        Assert.Equal(caller, ranOn);
+        Assert.Equal(JournalWriterWork.Removal, wait?.Found);
+        Assert.True(wait?.WaitedMs >= 150, $"waited {wait?.WaitedMs} ms");
+    }
+
+    [Fact]
+    public async Task RemoveAsync_WaitsForTheAppendOnTheCallersThread_WhenOneIsInProgress()
+    {
+        using var writer = new JournalWriter(Name, appendsOnCallersThread: true);
+        using var inProgress = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var order = new List<string>();
+        var append = Task.Run(() => writer.AppendAsync(() =>
+        {
+            inProgress.Set();
+            release.Wait();
+            lock (order) order.Add("append");
+            return 1;
+        }));
+        inProgress.Wait(TimeSpan.FromSeconds(30));
+
+        var removal = writer.RemoveAsync(() =>
+        {
+            lock (order) order.Add("removal");
+        });
+        await Task.Delay(100);
+        release.Set();
+        await Task.WhenAll(append, removal);
+
+        Assert.Equal(["append", "removal"], order);
+    }
+
+    [Fact]
     public async Task AppendAsync_ThrowsTheWritesException_AndTheWriterGoesOn()
     {
         using var writer = new JournalWriter(Name);

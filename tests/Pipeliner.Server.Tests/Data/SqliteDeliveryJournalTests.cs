@@ -93,6 +93,64 @@ public sealed class SqliteDeliveryJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task RemoveAsync_RestartsTheLogWithAWriteOfItsOwn_BeforeTheNextAppend()
+    {
+        using var journal = new SqliteDeliveryJournal(_directory.Path);
+        var restartsAtStart = journal.LogRestarts;
+        var first = (await journal.TryAppendAsync(Delivery(1, "first"), CancellationToken.None))!.Value;
+        var saltsBefore = LogSalts();
+        Assert.Equal(restartsAtStart, journal.LogRestarts);
+
+        // Checkpointed after this many removals; the log's restart (a new header, new salts: the old frames no longer
+        // count) comes from the journal's own write, so that no append flushes the header.
+        var entries = new List<long> { first };
+        for (var i = 1; i < SqliteDeliveryJournal.CheckpointEvery; i++) entries.Add((await journal.TryAppendAsync(Delivery(1, $"d{i}"), CancellationToken.None))!.Value);
+        await journal.RemoveAsync(entries, CancellationToken.None);
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (journal.LogRestarts == restartsAtStart) await Task.Delay(5, patience.Token);
+        var saltsAfterRestart = LogSalts();
+        await journal.TryAppendAsync(Delivery(1, "after"), CancellationToken.None);
+
+        Assert.Equal(1, journal.Checkpoints);
+        Assert.NotEqual(saltsBefore, saltsAfterRestart);
+        Assert.Equal(saltsAfterRestart, LogSalts());
+    }
+
+    [Fact]
+    public async Task RemoveAsync_PutsTheCheckpointOff_WhileEntriesKeepBeingAppended()
+    {
+        using var journal = new SqliteDeliveryJournal(_directory.Path);
+        var entries = new List<long>();
+        for (var i = 0; i < SqliteDeliveryJournal.CheckpointEvery; i++) entries.Add((await journal.TryAppendAsync(Delivery(1, $"d{i}"), CancellationToken.None))!.Value);
+        await journal.RemoveAsync(entries, CancellationToken.None);
+
+        // Appends well within the quiet time apart, for half the longest the checkpoint is put off.
+        var appending = System.Diagnostics.Stopwatch.StartNew();
+        var appended = 0;
+        while (appending.Elapsed < SqliteDeliveryJournal.CheckpointDeferredAtMost / 2)
+        {
+            await journal.TryAppendAsync(Delivery(1, $"burst{appended++}"), CancellationToken.None);
+            await Task.Delay(10);
+        }
+
+        var checkpointsWhileAppending = journal.Checkpoints;
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (journal.Checkpoints == 0) await Task.Delay(5, patience.Token);
+
+        Assert.Equal(0, checkpointsWhileAppending);
+        Assert.True(appended > 20, $"only {appended} appends");
+    }
+
+    /// <summary>The write-ahead log header's two salts: new ones each time the log starts again at its beginning.</summary>
+    private byte[] LogSalts()
+    {
+        using var log = new FileStream(_directory.Combine(SqliteDeliveryJournal.FileName + "-wal"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var header = new byte[32];
+        log.ReadExactly(header);
+        return header[16..24];
+    }
+
+    [Fact]
     public async Task TryAppendAsync_AcceptsTheDeliveryAgain_WhenItsEntryWasRemoved()
     {
         using var journal = new SqliteDeliveryJournal(_directory.Path);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Pipeliner.Server.Data.Entities;
@@ -13,8 +14,9 @@ namespace Pipeliner.Server.Data.Providers;
 /// connection that never checkpoints — or, with a flush interval (<c>Pipeliner:Webhooks:JournalFlushEvery</c>, off by
 /// default), with <c>NORMAL</c> and flushed behind the answer by <see cref="JournalFlushBehind"/>; removals are background work (<c>NORMAL</c>): a removal a
 /// power loss takes back only makes the delivery's row be inserted again, which its unique delivery id refuses. Appends
-/// and removals are made by one thread (<see cref="JournalWriter"/>), appends first, so that an append never sleeps in
-/// SQLite's busy handler behind a removal; the log is checkpointed on a pool thread beside it, never by a write.
+/// and removals are made one at a time (<see cref="JournalWriter"/>), appends first, so that an append never sleeps in
+/// SQLite's busy handler behind a removal — flushed behind, on the request's own thread; the log is checkpointed on a
+/// pool thread beside it when the intake is quiet, never by a write, and started again by a write of its own.
 /// </summary>
 /// <remarks>
 /// The flush of a commit is cheapest when the log's blocks are already allocated: a write-ahead log that grows makes every
@@ -33,6 +35,12 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
     /// <summary>Entries removed between two checkpoints of the log (a few pages each: well under <see cref="LogBytes"/>, so it is reused in place).</summary>
     public const int CheckpointEvery = 64;
 
+    /// <summary>How long no entry must have been appended before a checkpoint due is made (see <see cref="CheckpointWhenQuietAsync"/>).</summary>
+    public static readonly TimeSpan QuietBeforeCheckpoint = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a checkpoint due waits for a quiet moment at most: the log's growth meanwhile stays within <see cref="LogBytes"/>.</summary>
+    public static readonly TimeSpan CheckpointDeferredAtMost = TimeSpan.FromSeconds(2);
+
     private const string Append = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;";
     private const string AppendFlushedBehind = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;";
     private const string Background = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;";
@@ -44,16 +52,21 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
 
     private readonly JournalFlushBehind? _flushBehind;
 
-    private readonly JournalWriter _writer = new("Intake journal writer");
+    private readonly JournalWriter _writer;
     private int _removedSinceCheckpoint;
     private int _checkpointing;
     private long _checkpoints;
+    private long _lastAppended;
+    private long _logRestarts;
 
     /// <param name="dataDir">The data directory <see cref="FileName"/> is in.</param>
     /// <param name="flushEvery">Zero (the default): every entry is flushed to disk before <see cref="TryAppendAsync"/> returns.
     /// Above zero: entries are flushed behind it, together, at most this often (<see cref="JournalFlushBehind"/>).</param>
     public SqliteDeliveryJournal(string dataDir, TimeSpan flushEvery = default)
     {
+        // An append flushed behind its answer does not wait for the disk: made on the caller's thread when no write is in
+        // progress, it does not wait for the writer's thread to get a core either. A durable append's flush stays there.
+        _writer = new("Intake journal writer", appendsOnCallersThread: flushEvery > TimeSpan.Zero);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, FileName), Pooling = true }.ToString();
         using var connection = Open(Background);
         using var command = connection.CreateCommand();
@@ -70,11 +83,17 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
         _keeper = Open(Background);
         var logPath = Path.Combine(dataDir, FileName + "-wal");
         GrowLog(logPath);
+        // The log as the last instance left it, or grown: copied whole when no reader holds it, then started again by a
+        // write of its own, so that the first append does not flush the log's new header.
+        if (Checkpoint()) RestartLog();
         if (flushEvery > TimeSpan.Zero) _flushBehind = new JournalFlushBehind(logPath, flushEvery);
     }
 
-    /// <summary>The checkpoints of the log made so far (after every <see cref="CheckpointEvery"/> removed entries).</summary>
+    /// <summary>The checkpoints of the log made after removals so far (after every <see cref="CheckpointEvery"/> removed entries).</summary>
     public long Checkpoints => Interlocked.Read(ref _checkpoints);
+
+    /// <summary>The writes made after a checkpoint to start the log again at its beginning (see <see cref="RestartLog"/>).</summary>
+    public long LogRestarts => Interlocked.Read(ref _logRestarts);
 
     /// <summary>The flushes made behind the answers; 0 when every entry is flushed before its answer.</summary>
     public long FlushesBehind => _flushBehind?.Flushes ?? 0;
@@ -125,6 +144,7 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
         command.Parameters.AddWithValue("$entry", entry);
         // Microsoft.Data.Sqlite runs every command synchronously: nothing to await.
         var id = command.ExecuteScalar() is long stored ? stored : (long?)null;
+        Volatile.Write(ref _lastAppended, Stopwatch.GetTimestamp());
         if (id is not null) _flushBehind?.Written();
         return id;
     }
@@ -154,34 +174,74 @@ public sealed class SqliteDeliveryJournal : IDeliveryJournal, IDisposable
             if (Interlocked.Add(ref _removedSinceCheckpoint, entryIds.Count) >= CheckpointEvery && Interlocked.Exchange(ref _checkpointing, 1) == 0)
             {
                 Interlocked.Exchange(ref _removedSinceCheckpoint, 0);
-                _ = Task.Run(Checkpoint, CancellationToken.None);
+                _ = Task.Run(CheckpointWhenQuietAsync, CancellationToken.None);
             }
         });
     }
 
     /// <summary>
-    /// Copies the log into <c>intake.db</c> (and flushes both) beside the writer, not on it: a passive checkpoint waits for
-    /// no writer and no writer waits for it. The next commit after it starts the log again at its beginning when no entry
-    /// was appended meanwhile (otherwise at a later checkpoint: the log holds ~1,000 deliveries before it must grow).
+    /// Waits until no entry was appended for <see cref="QuietBeforeCheckpoint"/> (at most <see cref="CheckpointDeferredAtMost"/>),
+    /// then checkpoints: the checkpoint's two flushes and the log's restart after it (<see cref="RestartLog"/>) fall between
+    /// the webhooks of a burst, not into them.
     /// </summary>
-    private void Checkpoint()
+    private async Task CheckpointWhenQuietAsync()
     {
         try
         {
-            using var connection = Open(Background);
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-            command.ExecuteNonQuery();
+            var due = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(due) < CheckpointDeferredAtMost)
+            {
+                var quiet = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastAppended));
+                if (quiet >= QuietBeforeCheckpoint) break;
+                await Task.Delay(QuietBeforeCheckpoint - quiet);
+            }
+
+            var whole = Checkpoint();
             Interlocked.Increment(ref _checkpoints);
+            if (whole) await _writer.RemoveAsync(RestartLog);
         }
-        catch (SqliteException)
+        catch (Exception e) when (e is SqliteException or ObjectDisposedException)
         {
-            // Tried again after the next removals; the log only grows meanwhile.
+            // Tried again after the next removals (the log only grows meanwhile), or the journal is closing.
         }
         finally
         {
             Interlocked.Exchange(ref _checkpointing, 0);
         }
+    }
+
+    /// <summary>
+    /// Copies the log into <c>intake.db</c> (and flushes both) beside the writer, not on it: a passive checkpoint waits for
+    /// no writer and no writer waits for it. True when it copied the whole log, so that the next commit starts it again at
+    /// its beginning (otherwise a later checkpoint does: the log holds hundreds of deliveries before it must grow).
+    /// </summary>
+    private bool Checkpoint()
+    {
+        using var connection = Open(Background);
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        // (busy, frames in the log, frames copied)
+        return reader.GetInt64(0) == 0 && reader.GetInt64(1) == reader.GetInt64(2);
+    }
+
+    /// <summary>
+    /// The first commit after a whole log was copied starts the log again at its beginning, and SQLite flushes the log's
+    /// new header before it writes on (wal.c: frames written after a restart must not reach the disk before the header
+    /// that makes the old ones invalid), whatever the commit's <c>synchronous</c>. Made here, on the writer's thread as a
+    /// removal is, that flush is not an append's: an append would otherwise wait for it (or, durable, flush twice).
+    /// </summary>
+    private void RestartLog()
+    {
+        using var connection = Open(Background);
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version;";
+        var version = (long)command.ExecuteScalar()!;
+        // Any commit restarts the log; the header's counter is the smallest one (one page), and nothing reads it.
+        command.CommandText = $"PRAGMA user_version = {(version + 1) % int.MaxValue};";
+        command.ExecuteNonQuery();
+        Interlocked.Increment(ref _logRestarts);
     }
 
     private SqliteConnection Open(string pragmas)
