@@ -16,9 +16,15 @@ namespace Pipeliner.Server.Hosting;
 /// the start) compiled Kestrel's body reader's and the intake's suspension code while it was answered: 21–40 methods,
 /// 8–30 ms on a quiet machine, 90 ms at load (docs/performance.md, "No first-time compilation inside the webhooks'
 /// answers"). No request is made: nothing reaches the request log, the metrics, the delivery log or the database.
+/// It waits until the start is over and <see cref="AfterStart"/> more (the trim at start, <see cref="IdleMemoryTrim"/>):
+/// beside the start's own compiling and reading, its memory would add to the start's peak.
 /// </summary>
-public sealed class FirstSuspensionWarmUp(IOptions<PipelinerOptions> options, ILogger<FirstSuspensionWarmUp> logger) : BackgroundService
+public sealed class FirstSuspensionWarmUp(
+    IOptions<PipelinerOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<FirstSuspensionWarmUp> logger)
+    : BackgroundService
 {
+    public static readonly TimeSpan AfterStart = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// The async methods whose suspension code is compiled, and whether they are a library's compiled ahead: Kestrel's
     /// body read (internal types, looked up by name), the intake's frames that await it, and the run creation that
@@ -39,8 +45,17 @@ public sealed class FirstSuspensionWarmUp(IOptions<PipelinerOptions> options, IL
         static IEnumerable<MethodInfo> Named(Type type, string name) => SuspensionCode.AsyncMethodsNamed(type.Assembly, type.FullName!, name);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        LowPriorityThread.RunAsync("Suspension warm-up", options.Value.Webhooks.BackgroundNice, () =>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (lifetime.ApplicationStarted.Register(() => serving.TrySetResult()))
+        await using (stoppingToken.Register(() => serving.TrySetCanceled(stoppingToken)))
+        {
+            await serving.Task;
+        }
+
+        await Task.Delay(AfterStart, time, stoppingToken);
+        await LowPriorityThread.RunAsync("Suspension warm-up", options.Value.Webhooks.BackgroundNice, () =>
         {
             var started = Stopwatch.GetTimestamp();
             var cpu = ThreadCpuTime.Now();
@@ -59,4 +74,5 @@ public sealed class FirstSuspensionWarmUp(IOptions<PipelinerOptions> options, IL
                 (ThreadCpuTime.Now() - cpu).TotalMilliseconds);
             return Task.CompletedTask;
         });
+    }
 }
