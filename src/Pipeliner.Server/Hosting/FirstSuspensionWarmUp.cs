@@ -66,7 +66,16 @@ public sealed class FirstSuspensionWarmUp(
             {
                 if (stoppingToken.IsCancellationRequested) break;
                 methods++;
-                prepared += SuspensionCode.Prepare(method, precompiled);
+                try
+                {
+                    prepared += SuspensionCode.Prepare(method, precompiled);
+                }
+                catch (Exception e)
+                {
+                    // It reads the runtime's and Kestrel's internals, which an update may change: a method left
+                    // uncompiled costs one answer's compilation, never the server (a service's exception would stop it).
+                    logger.LogWarning(e, "Could not compile ahead the suspension code of {Type}.{Method}", method.DeclaringType?.FullName, method.Name);
+                }
             }
 
             logger.LogDebug("Compiled the suspension code of {Methods} async methods ahead: {Prepared} methods prepared, {Compiled} compiled (with the warm-up's own) in {Elapsed:0.0} ms, {Cpu:0.0} ms of CPU",
