@@ -43,9 +43,9 @@ public sealed class WebhookOptions
     [Range(0, 19, ErrorMessage = "must be between 0 and 19")]
     public int BackgroundNice { get; set; } = 10;
 
-    [Description("SQLite only. Zero (the default): an accepted delivery is flushed to disk before its 202. Above zero: it is written to the system before its 202 (a crash of the server loses none) and flushed behind the answers, those of this interval together; a power loss or a crash of the machine within it can lose accepted deliveries.")]
+    [Description("SQLite only. Above zero (the default, 50 ms): an accepted delivery is written to the system before its 202 (a crash or kill of the server loses none) and flushed to disk behind the answers, at most once per interval, those of the interval together; a power loss or a crash of the machine within the interval plus one flush can lose deliveries already answered. Zero: every accepted delivery is flushed to disk before its 202 (each answer waits for the disk's flush).")]
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10", ErrorMessage = "must be between 00:00:00 and 00:00:10")]
-    public TimeSpan JournalFlushEvery { get; set; } = TimeSpan.Zero;
+    public TimeSpan JournalFlushEvery { get; set; } = TimeSpan.FromMilliseconds(50);
 
     [Description("How often the server looks for deliveries to process: due retries, and those whose worker died.")]
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "must be between 00:00:00.010 and 00:10:00")]

@@ -50,6 +50,20 @@ public sealed class SqliteConnectionsWithoutFunctionsTests(ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Model_HasNoDecimalProperty_WhoseQueriesWouldNeedEfCoresFunctions()
+    {
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
+
+        // EF Core's SQLite provider translates decimal arithmetic, comparison and aggregates into the functions these
+        // connections leave out: a decimal column needs SqliteConnectionsWithoutFunctions taken out first.
+        var decimals = db.Model.GetEntityTypes().SelectMany(entity => entity.GetProperties())
+            .Where(property => Nullable.GetUnderlyingType(property.ClrType) == typeof(decimal) || property.ClrType == typeof(decimal))
+            .Select(property => $"{property.DeclaringType.DisplayName()}.{property.Name}");
+        Assert.Empty(decimals);
+    }
+
+    [Fact]
     public async Task ConnectionCreating_AllocatesLessPerOpenAndClose_ThanEfCoresOwnConnection()
     {
         await using var scope = _services.CreateAsyncScope();

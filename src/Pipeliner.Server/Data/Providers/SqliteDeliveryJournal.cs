@@ -11,8 +11,8 @@ namespace Pipeliner.Server.Data.Providers;
 /// a webhook's <c>202</c> waits only for its own entry's flush — not for <c>pipeliner.db</c>'s write lock, which run
 /// creation, state changes and the embedded agent's writes hold in turn while runs execute (the slow answers of issue 15).
 /// In the write-ahead log; an entry is committed with <c>synchronous = FULL</c> (on disk before the answer) by a
-/// connection that never checkpoints — or, with a flush interval (<c>Pipeliner:Webhooks:JournalFlushEvery</c>, off by
-/// default), with <c>NORMAL</c> and flushed behind the answer by <see cref="JournalFlushBehind"/>; removals are background work (<c>NORMAL</c>): a removal a
+/// connection that never checkpoints — or, with a flush interval (<c>Pipeliner:Webhooks:JournalFlushEvery</c>, the
+/// server's default), with <c>NORMAL</c> and flushed behind the answer by <see cref="JournalFlushBehind"/>; removals are background work (<c>NORMAL</c>): a removal a
 /// power loss takes back only makes the delivery's row be inserted again, which its unique delivery id refuses. Appends
 /// and removals are made one at a time (<see cref="JournalWriter"/>), appends first, so that an append never sleeps in
 /// SQLite's busy handler behind a removal — flushed behind, on the request's own thread; the log is checkpointed on a
