@@ -15,30 +15,16 @@ namespace Pipeliner.Server.Tests.Data;
 /// </summary>
 public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
 {
-    private readonly TempDirectory _directory = new();
-    private ServiceProvider _services = null!;
+    private ServerSqliteDatabase _database = null!;
 
-    public async Task InitializeAsync()
-    {
-        var provider = new SqliteDatabase(_directory.Path, new PipelinerOptions());
-        var services = new ServiceCollection().AddLogging();
-        provider.AddDbContext(services);
-        _services = services.BuildServiceProvider();
-        await using var scope = _services.CreateAsyncScope();
-        await provider.MigrateAsync(scope.ServiceProvider.GetRequiredService<PipelinerDbContext>(), CancellationToken.None);
-    }
+    public async Task InitializeAsync() => _database = await ServerSqliteDatabase.CreateAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        _directory.Dispose();
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
     public async Task MigrateAsync_PutsTheDatabaseInTheWriteAheadLog_WhenItStarts()
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory.Path, "pipeliner.db")};Pooling=False");
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_database.DataDir, "pipeliner.db")};Pooling=False");
         await connection.OpenAsync();
 
         Assert.Equal("wal", await ScalarAsync<string>(connection, "PRAGMA journal_mode"));
@@ -47,7 +33,7 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
     [Fact]
     public async Task ConnectionOpened_FlushesEveryCommit_WhenAnHttpRequestWrites()
     {
-        _services.GetRequiredService<IHttpContextAccessor>().HttpContext = new DefaultHttpContext();
+        _database.Services.GetRequiredService<IHttpContextAccessor>().HttpContext = new DefaultHttpContext();
         try
         {
             var (busyTimeout, synchronous, autoCheckpoint) = await SettingsAsync();
@@ -58,7 +44,7 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
         }
         finally
         {
-            _services.GetRequiredService<IHttpContextAccessor>().HttpContext = null;
+            _database.Services.GetRequiredService<IHttpContextAccessor>().HttpContext = null;
         }
     }
 
@@ -85,7 +71,7 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
     [Fact]
     public async Task ConnectionOpened_CheckpointsAgain_WhenAConnectionARequestUsedIsReusedInTheBackground()
     {
-        var accessor = _services.GetRequiredService<IHttpContextAccessor>();
+        var accessor = _database.Services.GetRequiredService<IHttpContextAccessor>();
         accessor.HttpContext = new DefaultHttpContext();
         try
         {
@@ -103,11 +89,11 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
     [Fact]
     public async Task Commit_LeavesTheLogToTheBackground_WhenARequestsWriteMakesItLongerThanTheCheckpointThreshold()
     {
-        var accessor = _services.GetRequiredService<IHttpContextAccessor>();
+        var accessor = _database.Services.GetRequiredService<IHttpContextAccessor>();
         accessor.HttpContext = new DefaultHttpContext();
         try
         {
-            await using var scope = _services.CreateAsyncScope();
+            await using var scope = _database.Services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
             await db.Database.OpenConnectionAsync();
             var connection = db.Database.GetDbConnection();
@@ -116,7 +102,7 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
             await ExecuteAsync(connection, "INSERT INTO \"Filler\" SELECT zeroblob(4000) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200) SELECT i FROM n)");
 
             // Nothing was copied back into the database file: a checkpoint would have grown it by the commit's 4.7 MiB.
-            var size = new FileInfo(Path.Combine(_directory.Path, "pipeliner.db")).Length;
+            var size = new FileInfo(Path.Combine(_database.DataDir, "pipeliner.db")).Length;
             Assert.True(size < 1000 * 4096L, $"the request's commit checkpointed the log: pipeliner.db holds {size} bytes");
         }
         finally
@@ -129,13 +115,13 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
     public async Task Write_WaitsInSqliteUntilTheLockIsFree_WhenAnotherConnectionHoldsItBeyondTheCommandTimeout()
     {
         const string touch = "UPDATE \"Projects\" SET \"Name\" = \"Name\"";
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = _database.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         // Microsoft.Data.Sqlite alone gets SQLITE_BUSY at once, sleeps 150 ms between attempts and gives up (an exception)
         // once the command timeout has passed; SQLite's busy handler waits inside the statement, trying again after
         // 1, 2, 5… ms, so the write goes through as soon as the lock is free.
         db.Database.SetCommandTimeout(TimeSpan.FromSeconds(1));
-        await using var holder = new SqliteConnection($"Data Source={Path.Combine(_directory.Path, "pipeliner.db")};Pooling=False");
+        await using var holder = new SqliteConnection($"Data Source={Path.Combine(_database.DataDir, "pipeliner.db")};Pooling=False");
         await holder.OpenAsync();
         await ExecuteAsync(holder, $"BEGIN IMMEDIATE; {touch};");
 
@@ -163,7 +149,7 @@ public sealed class SqliteConnectionSettingsTests : IAsyncLifetime
 
     private async Task<(long BusyTimeout, long Synchronous, long AutoCheckpoint)> SettingsAsync()
     {
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = _database.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         await db.Database.OpenConnectionAsync();
         var connection = db.Database.GetDbConnection();

@@ -15,31 +15,16 @@ namespace Pipeliner.Server.Tests.Data;
 /// </summary>
 public sealed class SqliteConnectionsWithoutFunctionsTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly TempDirectory _directory = new();
-    private SqliteDatabase _provider = null!;
-    private ServiceProvider _services = null!;
+    private ServerSqliteDatabase _database = null!;
 
-    public async Task InitializeAsync()
-    {
-        _provider = new SqliteDatabase(_directory.Path, new PipelinerOptions());
-        var services = new ServiceCollection().AddLogging();
-        _provider.AddDbContext(services);
-        _services = services.BuildServiceProvider();
-        await using var scope = _services.CreateAsyncScope();
-        await _provider.MigrateAsync(scope.ServiceProvider.GetRequiredService<PipelinerDbContext>(), CancellationToken.None);
-    }
+    public async Task InitializeAsync() => _database = await ServerSqliteDatabase.CreateAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        _directory.Dispose();
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
     public async Task ConnectionCreating_GivesAConnectionWithoutEfCoresFunctions_WhenAServerContextOpensIt()
     {
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = _database.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
 
         var refused = await Assert.ThrowsAsync<SqliteException>(() => ScalarAsync(db, "SELECT ef_compare(1, 2)"));
@@ -52,7 +37,7 @@ public sealed class SqliteConnectionsWithoutFunctionsTests(ITestOutputHelper out
     [Fact]
     public async Task Model_HasNoDecimalProperty_WhoseQueriesWouldNeedEfCoresFunctions()
     {
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = _database.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
 
         // EF Core's SQLite provider translates decimal arithmetic, comparison and aggregates into the functions these
@@ -66,7 +51,7 @@ public sealed class SqliteConnectionsWithoutFunctionsTests(ITestOutputHelper out
     [Fact]
     public async Task ConnectionCreating_AllocatesLessPerOpenAndClose_ThanEfCoresOwnConnection()
     {
-        await using var scope = _services.CreateAsyncScope();
+        await using var scope = _database.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         await using var plain = PlainEfContext();
 
@@ -78,7 +63,7 @@ public sealed class SqliteConnectionsWithoutFunctionsTests(ITestOutputHelper out
     }
 
     private PipelinerDbContext PlainEfContext() =>
-        new(new DbContextOptionsBuilder<PipelinerDbContext>().UseSqlite(_provider.ConnectionString).Options);
+        new(new DbContextOptionsBuilder<PipelinerDbContext>().UseSqlite(_database.Provider.ConnectionString).Options);
 
     private static async Task<long> AllocatedPerOpenAsync(PipelinerDbContext db)
     {

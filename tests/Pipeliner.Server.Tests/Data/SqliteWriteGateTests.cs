@@ -17,29 +17,18 @@ namespace Pipeliner.Server.Tests.Data;
 public sealed class SqliteWriteGateTests : IAsyncLifetime
 {
     private static readonly TimeSpan Long = TimeSpan.FromMinutes(2);
-    private readonly TempDirectory _directory = new();
-    private ServiceProvider _services = null!;
+    private ServerSqliteDatabase _database = null!;
 
-    private WriteTurns Turns => _services.GetRequiredService<WriteTurns>();
+    private WriteTurns Turns => _database.Services.GetRequiredService<WriteTurns>();
 
     public async Task InitializeAsync()
     {
         var settings = new PipelinerOptions();
         settings.Database.SqliteWriteTurns = true;
-        var provider = new SqliteDatabase(_directory.Path, settings);
-        var services = new ServiceCollection().AddLogging();
-        provider.AddDbContext(services);
-        _services = services.BuildServiceProvider();
-        await using var scope = _services.CreateAsyncScope();
-        await provider.MigrateAsync(scope.ServiceProvider.GetRequiredService<PipelinerDbContext>(), CancellationToken.None);
+        _database = await ServerSqliteDatabase.CreateAsync(settings);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        _directory.Dispose();
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Theory]
     [InlineData("SELECT 1", false)]
@@ -80,7 +69,7 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
         var request = Task.Run(async () =>
         {
             // Set inside this flow only: the test's own flow stays background work.
-            _services.GetRequiredService<IHttpContextAccessor>().HttpContext = new DefaultHttpContext();
+            _database.Services.GetRequiredService<IHttpContextAccessor>().HttpContext = new DefaultHttpContext();
             await WriteKeyAsync("request");
         });
         await Until(() => Turns.Waiting == (1, 1));
@@ -169,7 +158,7 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
     {
         var settings = new PipelinerOptions(); // off by default
         var services = new ServiceCollection().AddLogging();
-        new SqliteDatabase(_directory.Path, settings).AddDbContext(services);
+        new SqliteDatabase(_database.DataDir, settings).AddDbContext(services);
         await using var provider = services.BuildServiceProvider();
         await using var scope = provider.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
@@ -184,7 +173,7 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
 
     private AsyncServiceScope Scope(out PipelinerDbContext db)
     {
-        var scope = _services.CreateAsyncScope();
+        var scope = _database.Services.CreateAsyncScope();
         db = scope.ServiceProvider.GetRequiredService<PipelinerDbContext>();
         return scope;
     }
