@@ -65,10 +65,10 @@ public static class ServerSetup
         // them (EF Core's model, the migrations' check, Hangfire): the start's peak formed there.
         services.AddSingleton<FilePageOut>();
         services.AddHostedService<IdleMemoryTrim>();
-        // Beside the start, below its priority: the code a webhook's first suspended body read would compile while answered.
-        services.AddHostedService<FirstSuspensionWarmUp>();
         // Before every other hosted service but the memory trim (Data Protection's included): the schema and the shared key ring first.
         services.AddHostedService<DatabasePreparation>();
+        // Once the server is up, below its priority: the code a webhook's first suspended body read would compile while answered.
+        services.AddHostedService<FirstSuspensionWarmUp>();
         // The keys that encrypt secrets, webhook secrets and forge tokens: in the data directory for one server, in the
         // database when replicas share it (an existing keys/ folder is imported at start, DataProtectionKeyImport).
         var protection = services.AddDataProtection().SetApplicationName("Pipeliner");

@@ -200,6 +200,19 @@ public sealed class SqliteDeliveryJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task Dispose_DoesNothingMore_WhenCalledAgain()
+    {
+        // The server's delivery transfer disposes the journal it owns, and the container disposes it again at shutdown.
+        var journal = new SqliteDeliveryJournal(_directory.Path, flushEvery: TimeSpan.FromSeconds(10));
+        await journal.TryAppendAsync(Delivery(1, "a"), CancellationToken.None);
+
+        journal.Dispose();
+        journal.Dispose();
+
+        Assert.Equal(1, journal.FlushesBehind);
+    }
+
+    [Fact]
     public async Task Dispose_FlushesTheEntriesLeft_WhenTheIntervalHasNotComeYet()
     {
         var journal = new SqliteDeliveryJournal(_directory.Path, flushEvery: TimeSpan.FromSeconds(10));

@@ -152,9 +152,7 @@ public sealed class LogPerformanceTests(DashboardWorld world, ITestOutputHelper 
         var runId = await world.TriggerAsync("perf");
         await world.WaitForRunAsync(runId, r => DashboardWorld.Job(r, "huge").GetProperty("status").GetString() == "succeeded",
             TimeSpan.FromMinutes(3), "the job whose log becomes 1 GB");
-        var (path, lineCount, target) = await WriteGigabyteLogAsync(runId);
-        // Measured now: once the attempt is over the sealer may replace the plain file by its compressed form.
-        var bytes = new FileInfo(path).Length;
+        var (path, lineCount, target, bytes) = await WriteGigabyteLogAsync(runId);
         output.WriteLine($"{path}: {bytes} bytes, {lineCount} lines");
 
         var page = await world.NewPageAsync();
@@ -252,12 +250,14 @@ public sealed class LogPerformanceTests(DashboardWorld world, ITestOutputHelper 
     /// Replaces the finished job's log with 1 GB of stored lines (a job printing that much would take minutes): the
     /// server reads it as any log. One line in the middle holds a searchable marker.
     /// </summary>
-    private async Task<(string Path, long Lines, long Marker)> WriteGigabyteLogAsync(long runId)
+    private async Task<(string Path, long Lines, long Marker, long Bytes)> WriteGigabyteLogAsync(long runId)
     {
         // The finished log is sealed (indexed, then stored compressed as 1.log.zst) soon after its attempt ends: wait for
         // that, so that sealing never runs over the plain file written here, which replaces it.
         var runDir = Path.Combine(world.Server.DataDir, "runs", runId.ToString(CultureInfo.InvariantCulture));
-        for (var waited = 0; waited < 600 && !Directory.GetFiles(runDir, "1.log.zst", SearchOption.AllDirectories).Any(); waited++)
+        // Up to 3 minutes: under a loaded CI machine the sealer came later than one minute, sealed the file written
+        // here and left no plain file to measure.
+        for (var waited = 0; waited < 1800 && !Directory.GetFiles(runDir, "1.log.zst", SearchOption.AllDirectories).Any(); waited++)
             await Task.Delay(100);
         var stored = Directory.GetFiles(Path.Combine(world.Server.DataDir, "runs", runId.ToString(CultureInfo.InvariantCulture)), "1.log*", SearchOption.AllDirectories)
             .Single(p => Path.GetFileName(Path.GetDirectoryName(p)) == "huge");
@@ -285,8 +285,9 @@ public sealed class LogPerformanceTests(DashboardWorld world, ITestOutputHelper 
             }
 
             await file.WriteAsync(Encoding.ASCII.GetBytes(builder.ToString()));
+            written += builder.Length;
         }
 
-        return (path, line, marker);
+        return (path, line, marker, written);
     }
 }

@@ -17,6 +17,7 @@ public sealed class JournalFlushBehind : IDisposable
     private readonly Thread _thread;
     private int _unflushed;
     private long _flushes;
+    private int _disposed;
 
     public JournalFlushBehind(string logPath, TimeSpan every)
     {
@@ -72,6 +73,8 @@ public sealed class JournalFlushBehind : IDisposable
     /// <summary>Stops the thread and flushes what is left, so that a server stopped in order leaves every entry on disk.</summary>
     public void Dispose()
     {
+        // The journal is disposed by its owner and by the container: the second time there is nothing left to do.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stopping.Cancel();
         _thread.Join();
         if (Volatile.Read(ref _unflushed) != 0) Flush();
