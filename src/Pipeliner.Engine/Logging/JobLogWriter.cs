@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Pipeliner.Engine.Logging;
@@ -52,6 +53,13 @@ public sealed class JobLogWriter : IAsyncDisposable
 
     public long Lines { get; private set; }
 
+    private const int CopyBufferSize = 1 << 16;
+
+    // The copies' read buffers, kept from one step to the next. Each copy runs on a thread of its own, and the shared pool
+    // keeps what a thread gives back in that thread's slot, lost when the thread ends: every step's 64 KiB was a new array,
+    // a burst's largest garbage. A pool of its own keeps as many as usually run at once; more are made and dropped.
+    private static readonly ArrayPool<byte> CopyBuffers = ArrayPool<byte>.Create(CopyBufferSize, maxArraysPerBucket: 8);
+
     /// <summary>
     /// Copies a step's output into the log until the stream ends, on a thread of its own with blocking reads: a busy
     /// step's output arrives in tens of thousands of small reads, and waking a pool thread for each costs more than
@@ -62,7 +70,7 @@ public sealed class JobLogWriter : IAsyncDisposable
 
     private void CopyFrom(Stream output, CancellationToken cancellationToken)
     {
-        var buffer = CopyBuffers.Rent();
+        var buffer = CopyBuffers.Rent(CopyBufferSize);
         int read;
         try
         {
